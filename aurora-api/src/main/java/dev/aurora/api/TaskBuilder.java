@@ -1,0 +1,223 @@
+package dev.aurora.api;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * The task part of a {@link JobBuilder}: processes, resources and the rest of {@link TaskConfig}.
+ * Strings may hold template variables; they are resolved when the job is built.
+ */
+public final class TaskBuilder {
+  private final List<ProcessConfig> processes;
+  private final Map<String, String> environment;
+  private double cpus;
+  private long ramMb;
+  private long diskMb;
+  private int gpus;
+  private final TreeSet<String> ports;
+  private final List<Constraint> constraints;
+  private int priority;
+  private Tier tier = Tier.PREFERRED;
+  private boolean production;
+  private int maxTaskFailures = 1;
+  private boolean service;
+  private HealthCheck healthCheck;
+  private Announce announce;
+  private final Map<String, String> metadata;
+  private String container;
+
+  TaskBuilder(boolean service) {
+    this.service = service;
+    this.processes = new ArrayList<>();
+    this.environment = new LinkedHashMap<>();
+    this.ports = new TreeSet<>();
+    this.constraints = new ArrayList<>();
+    this.metadata = new LinkedHashMap<>();
+  }
+
+  TaskBuilder(TaskBuilder o) {
+    this.processes = new ArrayList<>(o.processes);
+    this.environment = new LinkedHashMap<>(o.environment);
+    this.cpus = o.cpus;
+    this.ramMb = o.ramMb;
+    this.diskMb = o.diskMb;
+    this.gpus = o.gpus;
+    this.ports = new TreeSet<>(o.ports);
+    this.constraints = new ArrayList<>(o.constraints);
+    this.priority = o.priority;
+    this.tier = o.tier;
+    this.production = o.production;
+    this.maxTaskFailures = o.maxTaskFailures;
+    this.service = o.service;
+    this.healthCheck = o.healthCheck;
+    this.announce = o.announce;
+    this.metadata = new LinkedHashMap<>(o.metadata);
+    this.container = o.container;
+  }
+
+  /** Adds a process that runs {@code command} with {@code sh -c}, after the ones added before. */
+  public TaskBuilder process(String name, String command) {
+    processes.add(ProcessConfig.of(name, command));
+    return this;
+  }
+
+  /** Adds a fully specified process, after the ones added before. */
+  public TaskBuilder process(ProcessConfig process) {
+    processes.add(process);
+    return this;
+  }
+
+  /** Sets an environment variable for every process of the task. */
+  public TaskBuilder env(String name, String value) {
+    environment.put(name, value);
+    return this;
+  }
+
+  /** Cpu cores for each task (fractions allowed). */
+  public TaskBuilder cpus(double cpus) {
+    this.cpus = cpus;
+    return this;
+  }
+
+  /** Memory in MiB for each task. */
+  public TaskBuilder ramMb(long ramMb) {
+    this.ramMb = ramMb;
+    return this;
+  }
+
+  /** Disk in MiB for each task. */
+  public TaskBuilder diskMb(long diskMb) {
+    this.diskMb = diskMb;
+    return this;
+  }
+
+  /** Whole gpus for each task. */
+  public TaskBuilder gpus(int gpus) {
+    this.gpus = gpus;
+    return this;
+  }
+
+  /** Declares named ports; each task gets a number for each, usable as {@code {{port.NAME}}}. */
+  public TaskBuilder port(String... names) {
+    ports.addAll(List.of(names));
+    return this;
+  }
+
+  /** Adds a placement constraint. */
+  public TaskBuilder constraint(Constraint constraint) {
+    constraints.add(constraint);
+    return this;
+  }
+
+  /** Priority within the role (higher is placed first and may preempt lower). */
+  public TaskBuilder priority(int priority) {
+    this.priority = priority;
+    return this;
+  }
+
+  /** The tier: preferred (default), preemptible or revocable. */
+  public TaskBuilder tier(Tier tier) {
+    this.tier = tier;
+    return this;
+  }
+
+  /** Marks the task as production work. */
+  public TaskBuilder production(boolean production) {
+    this.production = production;
+    return this;
+  }
+
+  /** How many failures a non-service task may have (1 = no retry, -1 = retry forever). */
+  public TaskBuilder maxTaskFailures(int maxTaskFailures) {
+    this.maxTaskFailures = maxTaskFailures;
+    return this;
+  }
+
+  /** Whether ended tasks are always replaced (set by {@link Job#service}). */
+  public TaskBuilder service(boolean service) {
+    this.service = service;
+    return this;
+  }
+
+  /** How to tell the task is healthy. */
+  public TaskBuilder healthCheck(HealthCheck healthCheck) {
+    this.healthCheck = healthCheck;
+    return this;
+  }
+
+  /** Where to announce the task. */
+  public TaskBuilder announce(Announce announce) {
+    this.announce = announce;
+    return this;
+  }
+
+  /** Adds free-form metadata. */
+  public TaskBuilder metadata(String key, String value) {
+    metadata.put(key, value);
+    return this;
+  }
+
+  /** A container image to run in, where the backend supports one. */
+  public TaskBuilder container(String image) {
+    this.container = image;
+    return this;
+  }
+
+  /** Builds the task config with every string passed through {@code resolve(text, path)}. */
+  TaskConfig build(Resolver r) {
+    ImmutableTaskConfig.Builder b = TaskConfig.builder();
+    for (int i = 0; i < processes.size(); i++) {
+      ProcessConfig p = processes.get(i);
+      String path = "task.processes[" + i + "]";
+      ImmutableProcessConfig.Builder pb = ProcessConfig.builder()
+          .name(r.resolve(p.name(), path + ".name"))
+          .command(r.resolve(p.command(), path + ".command"));
+      for (Map.Entry<String, String> e : environment.entrySet()) {
+        pb.putEnvironment(e.getKey(), r.resolve(e.getValue(), path + ".environment." + e.getKey()));
+      }
+      for (Map.Entry<String, String> e : p.environment().entrySet()) {
+        pb.putEnvironment(e.getKey(), r.resolve(e.getValue(), path + ".environment." + e.getKey()));
+      }
+      p.workingDirectory().ifPresent(w -> pb.workingDirectory(r.resolve(w, path + ".workingDirectory")));
+      b.addProcesses(pb.build());
+    }
+    b.resources(Resources.builder().cpus(cpus).ramMb(ramMb).diskMb(diskMb).gpus(gpus).ports(ports).build());
+    for (int i = 0; i < constraints.size(); i++) {
+      Constraint c = constraints.get(i);
+      List<String> values = new ArrayList<>();
+      for (String v : c.values()) {
+        values.add(r.resolve(v, "task.constraints[" + i + "].values"));
+      }
+      b.addConstraints(ImmutableConstraint.copyOf(c).withValues(values));
+    }
+    b.priority(priority).tier(tier).production(production).maxTaskFailures(maxTaskFailures).service(service);
+    if (healthCheck != null) {
+      ImmutableHealthCheck h = ImmutableHealthCheck.copyOf(healthCheck);
+      if (h.path().isPresent()) {
+        h = h.withPath(r.resolve(h.path().get(), "task.healthCheck.path"));
+      }
+      if (h.command().isPresent()) {
+        h = h.withCommand(r.resolve(h.command().get(), "task.healthCheck.command"));
+      }
+      b.healthCheck(h);
+    }
+    if (announce != null) {
+      b.announce(Announce.of(announce.primaryPort(), r.resolve(announce.zkPath(), "task.announce.zkPath")));
+    }
+    for (Map.Entry<String, String> e : metadata.entrySet()) {
+      b.putMetadata(e.getKey(), r.resolve(e.getValue(), "task.metadata." + e.getKey()));
+    }
+    if (container != null) {
+      b.container(r.resolve(container, "task.container"));
+    }
+    return b.build();
+  }
+
+  /** Resolves the template variables of one string, recording problems under its path. */
+  interface Resolver {
+    String resolve(String text, String path);
+  }
+}

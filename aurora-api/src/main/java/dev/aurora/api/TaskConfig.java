@@ -1,0 +1,85 @@
+package dev.aurora.api;
+
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.immutables.value.Value;
+
+/**
+ * What each task of a job runs and needs: its processes, resources, placement constraints, tier,
+ * priority, health check and announcement. All tasks of a job share one instance of this value;
+ * per-task details ({@code {{port.NAME}}}, {@code {{instance}}}, {@code {{task_id}}}) are resolved
+ * only at launch.
+ */
+@Value.Immutable(prehash = true)
+@JsonSerialize(as = ImmutableTaskConfig.class)
+@JsonDeserialize(as = ImmutableTaskConfig.class)
+public abstract class TaskConfig {
+
+  /** The processes, run in order; the task finishes when the last one exits 0. */
+  public abstract List<ProcessConfig> processes();
+
+  /** What one task needs. */
+  @Value.Default
+  public Resources resources() {
+    return Resources.NONE;
+  }
+
+  /** Placement rules; see {@link Constraint}. */
+  public abstract List<Constraint> constraints();
+
+  /**
+   * Priority within the role: pending tasks of higher priority are placed first and may preempt
+   * lower-priority tasks of the same role.
+   */
+  @Value.Default
+  public int priority() {
+    return 0;
+  }
+
+  /** The tier; {@link Tier#PREFERRED} unless set. */
+  @Value.Default
+  public Tier tier() {
+    return Tier.PREFERRED;
+  }
+
+  /** Whether this is production work (production tasks must be in the preferred tier). */
+  @Value.Default
+  public boolean production() {
+    return false;
+  }
+
+  /**
+   * How many times a non-service task may fail before it is not retried again: 1 means no retry, -1
+   * retries forever.
+   */
+  @Value.Default
+  public int maxTaskFailures() {
+    return 1;
+  }
+
+  /** Whether this task belongs to a service: it is replaced whenever it ends, for any reason. */
+  @Value.Default
+  public boolean service() {
+    return false;
+  }
+
+  /** How to tell the task is healthy; without one a task is healthy once RUNNING. */
+  public abstract Optional<HealthCheck> healthCheck();
+
+  /** Where to announce the task in ZooKeeper, if anywhere. */
+  public abstract Optional<Announce> announce();
+
+  /** Free-form key/value pairs for people and tools; the scheduler ignores them. */
+  public abstract Map<String, String> metadata();
+
+  /** A container image to run the processes in, where the backend supports one. */
+  public abstract Optional<String> container();
+
+  /** A builder. */
+  public static ImmutableTaskConfig.Builder builder() {
+    return ImmutableTaskConfig.builder();
+  }
+}
