@@ -1,0 +1,49 @@
+package dev.aurora.core;
+
+import dev.aurora.api.TaskId;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Where tasks really run: the local machine, a Mesos cluster, or a simulated cluster. The scheduler
+ * never knows which. A backend offers resources, launches and kills tasks, reports their status and
+ * the loss of agents, and answers reconciliation.
+ *
+ * <p>Every implementation should pass the testkit's {@code ClusterBackendContract}.
+ */
+public interface ClusterBackend extends AutoCloseable {
+
+  /** Starts the backend; from now on it reports through {@code listener}, on any thread. */
+  void start(BackendListener listener);
+
+  /**
+   * Launches {@code tasks} on one agent with resources from {@code offerIds} (all offers of that
+   * agent). Resources of the offers that the tasks do not use return to the backend, which offers them
+   * again. If an offer is no longer valid the backend reports each task {@link ScheduleStatus#LOST}.
+   */
+  void launch(List<String> offerIds, List<TaskLaunch> tasks);
+
+  /** Declines an offer; the backend should not offer the same resources again for {@code refuseFor}. */
+  void decline(String offerId, Duration refuseFor);
+
+  /**
+   * Kills a task. The backend reports a terminal status when it is gone; killing a task it does not
+   * know reports it {@link ScheduleStatus#LOST}.
+   */
+  void kill(TaskId taskId);
+
+  /**
+   * Asks the backend what it runs: it reports the current status of every task it runs (known to the
+   * scheduler or not) and {@link ScheduleStatus#LOST} for each of {@code known} that it does not run.
+   */
+  void reconcile(Set<TaskId> known);
+
+  /**
+   * Stops reporting and releases what the backend holds. Whether launched tasks go on is the
+   * backend's to say: the local backend stops every process it started; a Mesos backend leaves tasks
+   * running for the next scheduler to reconcile.
+   */
+  @Override
+  void close();
+}

@@ -1,0 +1,46 @@
+package dev.aurora.core;
+
+import dev.aurora.api.InstanceKey;
+import dev.aurora.api.ProcessConfig;
+import dev.aurora.api.TaskConfig;
+import dev.aurora.api.TaskId;
+import java.util.List;
+import java.util.Map;
+import org.immutables.value.Value;
+
+/**
+ * What a backend needs to start one task: its id and instance, the shared task config, the ports
+ * assigned to it, and its processes with every per-task variable ({@code {{port.NAME}}}, {@code
+ * {{instance}}}, {@code {{task_id}}}) already resolved.
+ */
+@Value.Immutable
+public abstract class TaskLaunch {
+  /** The task's id. */
+  public abstract TaskId taskId();
+
+  /** The job and instance the task runs. */
+  public abstract InstanceKey instance();
+
+  /** The agent it goes to. */
+  public abstract String agentId();
+
+  /** The task config as the user wrote it (shared by the job's tasks). */
+  public abstract TaskConfig config();
+
+  /** Port numbers assigned to the task's named ports. */
+  public abstract Map<String, Integer> ports();
+
+  /** The processes to run in order, with per-task variables resolved. */
+  public abstract List<ProcessConfig> processes();
+
+  /**
+   * Environment every process gets: {@code AURORA_TASK_ID}, {@code AURORA_INSTANCE}, {@code
+   * AURORA_JOB}, and {@code AURORA_PORT_<NAME>} for each port, plus the processes' own.
+   */
+  public abstract Map<String, String> environment();
+
+  /** A builder. */
+  public static ImmutableTaskLaunch.Builder builder() {
+    return ImmutableTaskLaunch.builder();
+  }
+}

@@ -1,0 +1,50 @@
+package dev.aurora.core;
+
+import dev.aurora.api.TaskId;
+import java.util.Optional;
+import org.immutables.value.Value;
+
+/**
+ * A backend's report on one task: its state ({@link ScheduleStatus#STARTING}, {@code RUNNING}, {@code
+ * FINISHED}, {@code FAILED}, {@code KILLED} or {@code LOST}), a message saying why, and, for a running
+ * task with a health check, whether it is healthy. Duplicate and stale reports are harmless.
+ */
+@Value.Immutable
+public abstract class TaskStatus {
+  /** The task reported on. */
+  @Value.Parameter
+  public abstract TaskId taskId();
+
+  /** The state the backend saw. */
+  @Value.Parameter
+  public abstract ScheduleStatus state();
+
+  /** Why, in words (exit code, signal, "agent lost", ...); may be empty. */
+  @Value.Default
+  public String message() {
+    return "";
+  }
+
+  /** For a running task with a health check: whether its last checks pass. */
+  public abstract Optional<Boolean> healthy();
+
+  /** A report with a message. */
+  public static TaskStatus of(TaskId taskId, ScheduleStatus state, String message) {
+    return ImmutableTaskStatus.builder().taskId(taskId).state(state).message(message).build();
+  }
+
+  /** A health report on a running task. */
+  public static TaskStatus health(TaskId taskId, boolean healthy, String message) {
+    return ImmutableTaskStatus.builder().taskId(taskId).state(ScheduleStatus.RUNNING).healthy(healthy)
+        .message(message).build();
+  }
+
+  @Value.Check
+  protected void check() {
+    switch (state()) {
+      case STARTING, RUNNING, FINISHED, FAILED, KILLED, LOST -> { }
+      default -> throw new IllegalArgumentException(
+          "a backend reports STARTING, RUNNING, FINISHED, FAILED, KILLED or LOST, not " + state());
+    }
+  }
+}
