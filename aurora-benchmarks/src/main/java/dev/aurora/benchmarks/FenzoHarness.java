@@ -1,0 +1,367 @@
+package dev.aurora.benchmarks;
+
+import com.netflix.fenzo.ConstraintEvaluator;
+import com.netflix.fenzo.SchedulingResult;
+import com.netflix.fenzo.TaskAssignmentResult;
+import com.netflix.fenzo.TaskRequest;
+import com.netflix.fenzo.TaskScheduler;
+import com.netflix.fenzo.TaskTracker;
+import com.netflix.fenzo.TaskTrackerState;
+import com.netflix.fenzo.VMAssignmentResult;
+import com.netflix.fenzo.VMTaskFitnessCalculator;
+import com.netflix.fenzo.VirtualMachineCurrentState;
+import com.netflix.fenzo.VirtualMachineLease;
+import com.netflix.fenzo.functions.Action2;
+import com.netflix.fenzo.plugins.BinPackingFitnessCalculators;
+import com.netflix.fenzo.plugins.HostAttrValueConstraint;
+import com.netflix.fenzo.plugins.UniqueHostAttrConstraint;
+import com.netflix.fenzo.plugins.VMLeaseObject;
+import dev.aurora.api.Constraint;
+import dev.aurora.api.JobConfig;
+import dev.aurora.api.Resources;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.mesos.Protos;
+
+/**
+ * Netflix Fenzo on a workload, used as its docs describe: Mesos offers become {@link VMLeaseObject}
+ * leases, each task a {@link TaskRequest} with hard constraints from Fenzo's own plugins ({@link
+ * UniqueHostAttrConstraint} for {@code host:1} and {@code rack:1}, {@link HostAttrValueConstraint} for
+ * a zone) or, where Fenzo has none, a {@link ConstraintEvaluator} of ours ({@link RackLimit}: at most N
+ * tasks of the job per rack, counted the way Fenzo's plugins count co-tasks). Fitness is {@link
+ * BinPackingFitnessCalculators#cpuMemBinPacker}; with {@code goodEnough} the search for a host stops at
+ * the first host whose fitness is above {@link #GOOD_ENOUGH}.
+ *
+ * <p>Like a Mesos framework, the harness calls {@code scheduleOnce} with the pending tasks in batches
+ * and the new offers, tells Fenzo of each launch through {@code getTaskAssigner()}, and offers back what
+ * was left of each used lease (as Mesos re-offers unused resources).
+ */
+public final class FenzoHarness implements AutoCloseable {
+  /** The "good enough" fitness: Fenzo's own examples stop the search at 0.5 to 0.9; we take 0.8. */
+  public static final double GOOD_ENOUGH = 0.8;
+  /** Tasks per {@code scheduleOnce} call. */
+  public static final int BATCH = 1_000;
+
+  public final Workload workload;
+  public final boolean goodEnough;
+  public final TaskScheduler scheduler;
+  private final Action2<TaskRequest, String> assigner;
+  private final List<BenchTask> tasks = new ArrayList<>();
+  private final Map<String, BenchTask> byId = new HashMap<>();
+  private List<VirtualMachineLease> newLeases = new ArrayList<>();
+  private long leaseSeq;
+
+  public FenzoHarness(Workload w, boolean goodEnough) {
+    this.workload = w;
+    this.goodEnough = goodEnough;
+    TaskScheduler.Builder b = new TaskScheduler.Builder()
+        .withLeaseOfferExpirySecs(1_000_000_000L)
+        .withLeaseRejectAction(lease -> { })
+        .withFitnessCalculator(BinPackingFitnessCalculators.cpuMemBinPacker);
+    if (goodEnough) {
+      b.withFitnessGoodEnoughFunction(f -> f > GOOD_ENOUGH);
+    }
+    this.scheduler = b.build();
+    this.assigner = scheduler.getTaskAssigner();
+    int inst = w.jobs.isEmpty() ? 0 : w.jobs.get(0).instances();
+    for (int j = 0; j < w.jobs.size(); j++) {
+      JobConfig job = w.jobs.get(j);
+      Set<String> coTasks = new LinkedHashSet<>();
+      List<ConstraintEvaluator> hard = constraints(job, coTasks);
+      for (int i = 0; i < job.instances(); i++) {
+        BenchTask t = new BenchTask(job.key() + "/" + i, j * inst + i, job.key().toString(), job.task().resources(),
+            hard);
+        coTasks.add(t.id);
+        tasks.add(t);
+        byId.put(t.id, t);
+      }
+    }
+    for (int a = 0; a < w.agents; a++) {
+      newLeases.add(lease(a, w.agentCpus, w.agentRamMb, w.agentDiskMb, List.of(new int[] {w.portBase,
+          w.portBase + w.portCount - 1})));
+    }
+  }
+
+  private List<ConstraintEvaluator> constraints(JobConfig job, Set<String> coTasks) {
+    List<ConstraintEvaluator> hard = new ArrayList<>();
+    for (Constraint c : job.task().constraints()) {
+      if (c.isLimit() && c.attribute().equals("host") && c.limit().getAsInt() == 1) {
+        hard.add(new UniqueHostAttrConstraint(id -> coTasks));
+      } else if (c.isLimit() && c.limit().getAsInt() == 1) {
+        hard.add(new UniqueHostAttrConstraint(id -> coTasks, c.attribute()));
+      } else if (c.isLimit()) {
+        hard.add(new RackLimit(c.attribute(), c.limit().getAsInt(), coTasks));
+      } else {
+        String value = c.values().first();
+        hard.add(new HostAttrValueConstraint(c.attribute(), id -> value));
+      }
+    }
+    return Collections.unmodifiableList(hard);
+  }
+
+  /** A Mesos offer of agent {@code a}'s free resources, as a Fenzo lease. */
+  private VirtualMachineLease lease(int a, double cpus, double ramMb, double diskMb, List<int[]> ports) {
+    Protos.Value.Ranges.Builder ranges = Protos.Value.Ranges.newBuilder();
+    for (int[] r : ports) {
+      ranges.addRange(Protos.Value.Range.newBuilder().setBegin(r[0]).setEnd(r[1]));
+    }
+    Protos.Offer offer = Protos.Offer.newBuilder()
+        .setId(Protos.OfferID.newBuilder().setValue("offer-" + (++leaseSeq)))
+        .setFrameworkId(Protos.FrameworkID.newBuilder().setValue("bench"))
+        .setSlaveId(Protos.SlaveID.newBuilder().setValue("agent-" + a))
+        .setHostname(workload.hostname(a))
+        .addResources(scalar("cpus", cpus))
+        .addResources(scalar("mem", ramMb))
+        .addResources(scalar("disk", diskMb))
+        .addResources(Protos.Resource.newBuilder().setName("ports").setType(Protos.Value.Type.RANGES)
+            .setRanges(ranges))
+        .addAttributes(text("rack", workload.rack(a)))
+        .addAttributes(text("zone", workload.zone(a)))
+        .build();
+    return new VMLeaseObject(offer);
+  }
+
+  private static Protos.Resource scalar(String name, double value) {
+    return Protos.Resource.newBuilder().setName(name).setType(Protos.Value.Type.SCALAR)
+        .setScalar(Protos.Value.Scalar.newBuilder().setValue(value)).build();
+  }
+
+  private static Protos.Attribute text(String name, String value) {
+    return Protos.Attribute.newBuilder().setName(name).setType(Protos.Value.Type.TEXT)
+        .setText(Protos.Value.Text.newBuilder().setValue(value)).build();
+  }
+
+  /**
+   * Schedules every task in batches of {@link #BATCH}, stopping early once {@code budgetNanos} of wall
+   * time are spent (the outcome then says which tasks were not tried). The timed part is the
+   * scheduling calls, the task-assigner calls and building the re-offers.
+   */
+  public Outcome placeAll(long budgetNanos) {
+    Outcome o = new Outcome(goodEnough ? "fenzo" : "fenzo-full-search", workload);
+    long start = System.nanoTime();
+    for (int from = 0; from < tasks.size(); from += BATCH) {
+      List<BenchTask> batch = tasks.subList(from, Math.min(tasks.size(), from + BATCH));
+      scheduleOnce(batch, o);
+      if (System.nanoTime() - start > budgetNanos) {
+        break;
+      }
+    }
+    o.nanos = System.nanoTime() - start;
+    return o;
+  }
+
+  /** One scheduling call: places what it can of {@code batch}, records it, and re-offers the rest. */
+  public void scheduleOnce(List<? extends TaskRequest> batch, Outcome o) {
+    SchedulingResult result = scheduler.scheduleOnce(batch, newLeases);
+    newLeases = new ArrayList<>();
+    if (!result.getExceptions().isEmpty()) {
+      throw new IllegalStateException("fenzo failed", result.getExceptions().get(0));
+    }
+    for (TaskRequest t : batch) {
+      o.tried[((BenchTask) t).index] = true;
+    }
+    for (VMAssignmentResult r : result.getResultMap().values()) {
+      int agent = workload.agentOfHost(r.getHostname());
+      double cpus = 0;
+      double ram = 0;
+      double disk = 0;
+      List<Integer> used = new ArrayList<>();
+      for (VirtualMachineLease l : r.getLeasesUsed()) {
+        cpus += l.cpuCores();
+        ram += l.memoryMB();
+        disk += l.diskMB();
+      }
+      for (TaskAssignmentResult a : r.getTasksAssigned()) {
+        BenchTask t = (BenchTask) a.getRequest();
+        assigner.call(t, r.getHostname());
+        o.agentOf[t.index] = agent;
+        o.portOf[t.index] = a.getAssignedPorts().isEmpty() ? -1 : a.getAssignedPorts().get(0);
+        used.addAll(a.getAssignedPorts());
+        cpus -= t.getCPUs();
+        ram -= t.getMemory();
+        disk -= t.getDisk();
+      }
+      List<int[]> free = new ArrayList<>();
+      for (VirtualMachineLease l : r.getLeasesUsed()) {
+        for (VirtualMachineLease.Range range : l.portRanges()) {
+          int begin = -1;
+          for (int p = range.getBeg(); p <= range.getEnd() + 1; p++) {
+            boolean isFree = p <= range.getEnd() && !used.contains(p);
+            if (isFree && begin < 0) {
+              begin = p;
+            } else if (!isFree && begin >= 0) {
+              free.add(new int[] {begin, p - 1});
+              begin = -1;
+            }
+          }
+        }
+      }
+      if (cpus > 1e-9 && ram > 0) {
+        newLeases.add(lease(agent, cpus, ram, disk, free));
+      }
+    }
+  }
+
+  /** The task requests, in workload order. */
+  public List<BenchTask> tasks() {
+    return tasks;
+  }
+
+  /** Makes new leases of these (agent, cpus, ram, disk, ports) available to the next scheduling call. */
+  public void offer(int agent, double cpus, double ramMb, double diskMb, List<int[]> ports) {
+    newLeases.add(lease(agent, cpus, ramMb, diskMb, ports));
+  }
+
+  /** Tells Fenzo a task ended, as a framework does on a terminal status update. */
+  public void unassign(BenchTask t, int agent) {
+    scheduler.getTaskUnAssigner().call(t.id, workload.hostname(agent));
+  }
+
+  @Override
+  public void close() {
+    scheduler.shutdown();
+  }
+
+  /** At most {@code limit} tasks of the job per value of {@code attribute}: Fenzo has no such plugin. */
+  static final class RackLimit implements ConstraintEvaluator {
+    private final String attribute;
+    private final int limit;
+    private final Set<String> coTasks;
+    private final String name;
+
+    RackLimit(String attribute, int limit, Set<String> coTasks) {
+      this.attribute = attribute;
+      this.limit = limit;
+      this.coTasks = coTasks;
+      this.name = "limit " + attribute + ":" + limit;
+    }
+
+    @Override
+    public String getName() {
+      return name;
+    }
+
+    @Override
+    public Result evaluate(TaskRequest task, VirtualMachineCurrentState vm, TaskTrackerState state) {
+      String value = valueOf(vm.getCurrAvailableResources(), attribute);
+      if (value == null) {
+        return new Result(false, attribute + " unknown on " + vm.getHostname());
+      }
+      Map<String, TaskTracker.ActiveTask> running = state.getAllRunningTasks();
+      Map<String, TaskTracker.ActiveTask> assigned = state.getAllCurrentlyAssignedTasks();
+      int n = 0;
+      for (String co : coTasks) {
+        TaskTracker.ActiveTask a = running.get(co);
+        if (a == null) {
+          a = assigned.get(co);
+        }
+        if (a != null && value.equals(valueOf(a.getTotalLease(), attribute)) && ++n >= limit) {
+          return new Result(false, name + " reached on " + value);
+        }
+      }
+      return new Result(true, "");
+    }
+
+    private static String valueOf(VirtualMachineLease lease, String attribute) {
+      Protos.Attribute a = lease.getAttributeMap() == null ? null : lease.getAttributeMap().get(attribute);
+      return a == null ? null : a.getText().getValue();
+    }
+  }
+
+  /** One task of the workload as a Fenzo request. */
+  public static final class BenchTask implements TaskRequest {
+    final String id;
+    final int index;
+    final String group;
+    final Resources r;
+    final List<ConstraintEvaluator> hard;
+    private AssignedResources assigned;
+
+    BenchTask(String id, int index, String group, Resources r, List<ConstraintEvaluator> hard) {
+      this.id = id;
+      this.index = index;
+      this.group = group;
+      this.r = r;
+      this.hard = hard;
+    }
+
+    public int index() {
+      return index;
+    }
+
+    @Override
+    public String getId() {
+      return id;
+    }
+
+    @Override
+    public String taskGroupName() {
+      return group;
+    }
+
+    @Override
+    public double getCPUs() {
+      return r.cpus();
+    }
+
+    @Override
+    public double getMemory() {
+      return r.ramMb();
+    }
+
+    @Override
+    public double getNetworkMbps() {
+      return 0;
+    }
+
+    @Override
+    public double getDisk() {
+      return r.diskMb();
+    }
+
+    @Override
+    public int getPorts() {
+      return r.ports().size();
+    }
+
+    @Override
+    public Map<String, Double> getScalarRequests() {
+      return Collections.emptyMap();
+    }
+
+    @Override
+    public Map<String, NamedResourceSetRequest> getCustomNamedResources() {
+      return Collections.emptyMap();
+    }
+
+    @Override
+    public List<? extends ConstraintEvaluator> getHardConstraints() {
+      return hard;
+    }
+
+    @Override
+    public List<? extends VMTaskFitnessCalculator> getSoftConstraints() {
+      return Collections.emptyList();
+    }
+
+    @Override
+    public void setAssignedResources(AssignedResources assignedResources) {
+      this.assigned = assignedResources;
+    }
+
+    @Override
+    public AssignedResources getAssignedResources() {
+      return assigned;
+    }
+
+    @Override
+    public String toString() {
+      return id;
+    }
+  }
+}
