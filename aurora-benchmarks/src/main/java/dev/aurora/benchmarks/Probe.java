@@ -15,8 +15,8 @@ public final class Probe {
           long t1 = System.nanoTime();
           h.createJobs();
           long t2 = System.nanoTime();
-          long n = h.runUntilIdle();
-          System.out.printf("setup %.2fs create %.2fs place %.3fs%n", (t1 - t0) / 1e9, (t2 - t1) / 1e9, n / 1e9);
+          long n = h.runUntilPlaced();
+          System.out.printf("setup %.2fs create %.2fs place %.3fs idle %.3fs%n", (t1 - t0) / 1e9, (t2 - t1) / 1e9, n / 1e9, h.lastIdleNanos() / 1e9);
           o = h.outcome(n);
         }
       } else {

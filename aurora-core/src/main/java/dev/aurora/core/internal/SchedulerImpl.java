@@ -72,6 +72,7 @@ public final class SchedulerImpl implements Scheduler {
   private static final Logger LOG = LoggerFactory.getLogger(SchedulerImpl.class);
   private static final TaskAccess ACCESS = TaskAccess.get();
   private static final int MAX_WORK_PER_TURN = 10_000;
+  private static final boolean DEBUG = Boolean.getBoolean("aurora.debug");
 
   private final ClusterBackend backend;
   private final Storage storage;
@@ -908,6 +909,7 @@ public final class SchedulerImpl implements Scheduler {
     String agentId = ACCESS.agentIdOrNull(t);
     Resources r = t.config().resources();
     pool.release(agentId, Math.round(r.cpus() * 1000), r.ramMb());
+    engine.released(t.job());
     JobState job = jobs.get(t.job());
     if (job != null) {
       job.offAgent(pool.agent(agentId));
@@ -1054,6 +1056,7 @@ public final class SchedulerImpl implements Scheduler {
     long start = System.nanoTime();
     Map<String, Long> vetoes = new HashMap<>();
     int placed = engine.pass(ordered, this::assign, vetoes);
+    if (DEBUG) System.err.printf("pass groups=%d placed=%d took=%.3fms vetoes=%s%n", ordered.size(), placed, (System.nanoTime() - start) / 1e6, vetoes);
     groups.values().removeIf(TaskGroup::isEmpty);
     metrics.pass(Duration.ofNanos(System.nanoTime() - start), placed, vetoes);
   }
@@ -1094,6 +1097,16 @@ public final class SchedulerImpl implements Scheduler {
     t.launches.clear();
   }
 
+  /** {@code AURORA_PORT_<NAME>}: the port name upper-cased, anything but A-Z, 0-9 and _ as _. */
+  private static String portVariable(String name) {
+    StringBuilder b = new StringBuilder(12 + name.length()).append("AURORA_PORT_");
+    for (int i = 0; i < name.length(); i++) {
+      char c = Character.toUpperCase(name.charAt(i));
+      b.append((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ? c : '_');
+    }
+    return b.toString();
+  }
+
   private static TaskLaunch launchOf(ScheduledTask t, AgentState agent) {
     Map<String, Integer> ports = t.ports();
     String id = t.id().value();
@@ -1102,8 +1115,7 @@ public final class SchedulerImpl implements Scheduler {
     env.put("AURORA_TASK_ID", id);
     env.put("AURORA_INSTANCE", Integer.toString(t.instance()));
     env.put("AURORA_JOB", t.job().toString());
-    ports.forEach((name, port) -> env.put("AURORA_PORT_" + name.toUpperCase(java.util.Locale.ROOT)
-        .replaceAll("[^A-Z0-9_]", "_"), Integer.toString(port)));
+    ports.forEach((name, port) -> env.put(portVariable(name), Integer.toString(port)));
     List<ProcessConfig> processes = new ArrayList<>(t.config().processes().size());
     for (ProcessConfig p : t.config().processes()) {
       dev.aurora.api.ImmutableProcessConfig.Builder b = ProcessConfig.builder().name(p.name())

@@ -17,6 +17,14 @@ public final class AgentPool {
   private final Map<String, AgentState> byOffer = new HashMap<>();
   private final ArrayList<AgentState> offered = new ArrayList<>();
   private final Map<String, MaintenanceMode> maintenance = new HashMap<>();
+  private final AgentIndex index = new AgentIndex();
+  /**
+   * Agents that gained free resources (an offer) or lost a task in this {@link #epoch}, in order: what a
+   * group found unplaceable needs to look at again. Cleared, with a new epoch, when it grows past twice
+   * the number of agents (every group then looks at everything again).
+   */
+  private final ArrayList<AgentState> changed = new ArrayList<>();
+  private long epoch;
 
   /** Adds an offer; returns the agent, and whether its identity (hostname, attributes) is new. */
   public boolean addOffer(Offer o) {
@@ -33,6 +41,8 @@ public final class AgentPool {
     a.maintenance = maintenance.getOrDefault(a.hostname, MaintenanceMode.NONE);
     byOffer.put(o.id(), a);
     markOffered(a);
+    index.update(a);
+    logChange(a);
     return changed;
   }
 
@@ -55,6 +65,7 @@ public final class AgentPool {
     if (!a.hasOffers()) {
       unmarkOffered(a);
     }
+    index.update(a);
     return removed;
   }
 
@@ -78,6 +89,7 @@ public final class AgentPool {
     if (!a.hasOffers()) {
       unmarkOffered(a);
     }
+    index.update(a);
     return ids;
   }
 
@@ -91,6 +103,7 @@ public final class AgentPool {
     ids.addAll(a.revocable.offerIds());
     ids.forEach(byOffer::remove);
     unmarkOffered(a);
+    index.remove(a);
     return ids;
   }
 
@@ -123,6 +136,7 @@ public final class AgentPool {
         a.maintenance = mode;
       }
     }
+    newEpoch();
   }
 
   public MaintenanceMode maintenance(String host) {
@@ -138,7 +152,12 @@ public final class AgentPool {
     a.taskCount++;
     a.usedCpuMillis += cpuMillis;
     a.usedRamMb += ramMb;
+    long cpu = a.capacityCpuMillis;
+    long ram = a.capacityRamMb;
     a.updateCapacity();
+    if (a.indexed && (cpu != a.capacityCpuMillis || ram != a.capacityRamMb)) {
+      index.update(a);
+    }
   }
 
   /** A task released its resources on the agent. */
@@ -148,7 +167,40 @@ public final class AgentPool {
       a.taskCount = Math.max(0, a.taskCount - 1);
       a.usedCpuMillis = Math.max(0, a.usedCpuMillis - cpuMillis);
       a.usedRamMb = Math.max(0, a.usedRamMb - ramMb);
+      logChange(a);
     }
+  }
+
+  /** The agents holding regular offers, by fullness, with a fit query. */
+  AgentIndex index() {
+    return index;
+  }
+
+  /** Re-keys an agent in the index after a placement took from its regular offers. */
+  void took(AgentState a) {
+    index.update(a);
+  }
+
+  /** Bumped when everything must be looked at again (maintenance changed, the change log overflowed). */
+  long epoch() {
+    return epoch;
+  }
+
+  /** The agents changed in this epoch, in order; live, do not keep. */
+  List<AgentState> changed() {
+    return changed;
+  }
+
+  private void logChange(AgentState a) {
+    changed.add(a);
+    if (changed.size() > Math.max(4_096, 2 * agents.size())) {
+      newEpoch();
+    }
+  }
+
+  private void newEpoch() {
+    epoch++;
+    changed.clear();
   }
 
   private void markOffered(AgentState a) {

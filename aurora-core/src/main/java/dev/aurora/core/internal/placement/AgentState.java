@@ -27,6 +27,17 @@ public final class AgentState {
   int offeredIndex = -1;
   final View regularView = new View(false);
   final View revocableView = new View(true);
+  // --- this agent as a node of the pool's AgentIndex (a treap kept in the agents themselves) ---
+  boolean indexed;
+  int indexSeq;
+  int indexPriority;
+  double indexKey;
+  long indexCpu;
+  long indexRam;
+  long maxCpu;
+  long maxRam;
+  AgentState indexLeft;
+  AgentState indexRight;
 
   AgentState(String id) {
     this.id = id;

@@ -1,5 +1,6 @@
 package dev.aurora.core.internal.placement;
 
+import dev.aurora.api.JobKey;
 import dev.aurora.api.Resources;
 import dev.aurora.api.TaskId;
 import dev.aurora.core.PendingReason;
@@ -17,10 +18,24 @@ import java.util.Map;
 /**
  * Matches pending task groups to held offers through the filter pipeline and the weighted scorers.
  *
- * <p>One pass judges each group once per agent holding offers: agents no filter vetoes go into a
- * max-heap by score; the group's tasks are then placed one by one on the best agent, which is
- * re-judged (filters and score) lazily when it surfaces, so limit constraints and spread hold inside
- * the group without re-scanning the cluster. Nothing is allocated per agent judged.
+ * <p>Agents holding regular offers sit in an {@link AgentIndex} ordered by fullness, whose walk skips
+ * every agent without the group's cpu and ram free. A group walks it once, judging each agent it meets
+ * once into a max-heap by score, and places its tasks one by one on the best, re-judged when it
+ * surfaces. With the default scorer (bin-pack alone, at any weight) the walk stops as soon as no agent
+ * further on could outscore the heap's best, so a task costs a few index steps instead of a look at
+ * every agent; with other scorers the walk runs to the end. Revocable-tier groups walk the agents
+ * holding offers instead.
+ *
+ * <p>A group with tasks left after a pass is remembered as stuck; later passes skip it until something
+ * that could let it place changes: an agent on the pool's change log (a new offer, a task gone) now
+ * fits it and passes its filters, a task of its job left an agent (limit counts fell), or the pool
+ * started a new epoch (maintenance changed). With user filters, whose answers may depend on anything,
+ * stuck groups are tried again on every pass.
+ *
+ * <p>Before the filter pipeline, an agent goes through the group's {@link GroupRules}: one that breaks a
+ * value or limit constraint is vetoed with that constraint's reason at the cost of an attribute lookup
+ * (a veto an earlier filter would have given for another reason is then counted under the constraint).
+ * Nothing is allocated per agent judged.
  */
 public final class PlacementEngine {
   /** Places one task of a group on an agent; the callee updates task state and limit counts. */
@@ -29,16 +44,27 @@ public final class PlacementEngine {
     boolean assign(TaskGroup group, TaskId task, AgentState agent, int[] ports);
   }
 
+  /** Scores within this of each other are ties (the agent found first keeps the task). */
+  private static final double TIE = 1e-9;
+
   private final PlacementFilter[] filters;
   private final PlacementScorer[] scorers;
   private final double[] weights;
   private final AgentPool pool;
+  /** The bin-pack weight when bin-pack is the only scorer, else NaN (no early stop). */
+  private final double binPackOnlyWeight;
+  /** Whether every filter is a built-in one (answers depend only on the task, the agent and limit counts). */
+  private final boolean pureFilters;
+  private final HashMap<JobKey, long[]> releases = new HashMap<>();
+  private long releasesEpoch;
   private AgentState[] heapAgents = new AgentState[16];
   private double[] heapScores = new double[16];
   private int heapSize;
   private final IdentityHashMap<Veto, long[]> vetoCounts = new IdentityHashMap<>();
   private Veto runVeto;
   private long runCount;
+  private long minCapacityCpu;
+  private long minCapacityRam;
 
   public PlacementEngine(List<PlacementFilter> filters, List<PlacementScorer> scorers, List<Double> weights,
       AgentPool pool) {
@@ -46,11 +72,35 @@ public final class PlacementEngine {
     this.scorers = scorers.toArray(new PlacementScorer[0]);
     this.weights = weights.stream().mapToDouble(Double::doubleValue).toArray();
     this.pool = pool;
+    this.binPackOnlyWeight = this.scorers.length == 1 && this.scorers[0] == BinPackScorer.INSTANCE
+        ? this.weights[0] : Double.NaN;
+    boolean pure = true;
+    for (PlacementFilter f : this.filters) {
+      pure &= f.getClass().getEnclosingClass() == BuiltInFilters.class;
+    }
+    this.pureFilters = pure;
   }
 
   /** Orders groups: higher priority first, then the longest waiting. */
   public static final Comparator<TaskGroup> ORDER = Comparator.comparingInt(TaskGroup::priority).reversed()
       .thenComparingLong(TaskGroup::pendingSinceMillis);
+
+  /** A task of {@code job} left an agent: its limit counts fell, so its stuck groups must look again. */
+  public void released(JobKey job) {
+    if (releasesEpoch != pool.epoch()) {
+      releases.clear();
+      releasesEpoch = pool.epoch();
+    }
+    releases.computeIfAbsent(job, k -> new long[1])[0]++;
+  }
+
+  private long releasesOf(JobKey job) {
+    if (releasesEpoch != pool.epoch()) {
+      return 0;
+    }
+    long[] n = releases.get(job);
+    return n == null ? 0 : n[0];
+  }
 
   /**
    * Places as many tasks of {@code groups} (in order) as the held offers allow. Returns how many were
@@ -58,12 +108,22 @@ public final class PlacementEngine {
    */
   public int pass(List<TaskGroup> groups, Assigner assigner, Map<String, Long> vetoesOut) {
     int placed = 0;
+    minCapacities();
     for (TaskGroup g : groups) {
       if (pool.offered().isEmpty()) {
         break;
       }
-      if (!g.isEmpty()) {
-        placed += placeGroup(g, assigner);
+      if (g.isEmpty() || (g.stuck && stillStuck(g))) {
+        continue;
+      }
+      placed += placeGroup(g, assigner);
+      if (g.isEmpty()) {
+        g.stuck = false;
+      } else {
+        g.stuck = true;
+        g.stuckEpoch = pool.epoch();
+        g.stuckLogPosition = pool.changed().size();
+        g.stuckReleases = releasesOf(g.job);
       }
     }
     flushRun();
@@ -74,50 +134,135 @@ public final class PlacementEngine {
     return placed;
   }
 
+  /**
+   * Whether a group a pass left with tasks still cannot place any: nothing changed since but agents on
+   * the change log, and none of those fits it and passes its filters.
+   */
+  private boolean stillStuck(TaskGroup g) {
+    if (!pureFilters || g.revocable || g.stuckEpoch != pool.epoch() || g.stuckReleases != releasesOf(g.job)) {
+      return false;
+    }
+    List<AgentState> changed = pool.changed();
+    long ram = g.config.resources().ramMb();
+    GroupRules rules = GroupRules.of(g);
+    for (int i = g.stuckLogPosition; i < changed.size(); i++) {
+      AgentState a = changed.get(i);
+      if (a.indexed && a.indexCpu >= g.cpuMillis && a.indexRam >= ram && rules.check(g, a) == null
+          && judge(g, a.regularView).isNone()) {
+        return false;
+      }
+    }
+    g.stuckLogPosition = changed.size();
+    return true;
+  }
+
+  private void minCapacities() {
+    long cpu = Long.MAX_VALUE;
+    long ram = Long.MAX_VALUE;
+    List<AgentState> offered = pool.offered();
+    for (int i = 0, n = offered.size(); i < n; i++) {
+      AgentState a = offered.get(i);
+      cpu = Math.min(cpu, a.capacityCpuMillis);
+      ram = Math.min(ram, a.capacityRamMb);
+    }
+    minCapacityCpu = cpu;
+    minCapacityRam = ram;
+  }
+
+  /**
+   * Places a group's tasks one by one on the best-scoring agent no filter vetoes. Candidates come from a
+   * walk (the index for the regular tier, the agents holding offers for the revocable tier); each agent
+   * the walk yields is judged once for the group and, if no filter vetoes it, kept in a max-heap by
+   * score. The walk advances only while its next agent could outscore the heap's best: with bin-pack
+   * alone that bound is exact, so a task costs a few steps; with other scorers the walk runs to its end.
+   * An agent vetoed once stays out for the rest of the group (its resources only shrink and its limit
+   * counts only grow while the group is placed); the agent that took a task is judged and scored again.
+   */
   private int placeGroup(TaskGroup g, Assigner assigner) {
     heapSize = 0;
-    List<AgentState> offered = pool.offered();
-    int n = offered.size();
-    for (int i = 0; i < n; i++) {
-      AgentState a = offered.get(i);
-      AgentState.View v = a.view(g.revocable);
-      if (v.bucket().isEmpty()) {
-        continue;
-      }
-      Veto veto = judge(g, v);
-      if (!veto.isNone()) {
-        count(veto);
-        continue;
-      }
-      push(a, score(g, v));
-    }
-    int placed = 0;
     Resources r = g.config.resources();
+    long cpu = g.cpuMillis;
+    long ram = r.ramMb();
     int ports = r.ports().size();
-    while (heapSize > 0 && !g.isEmpty()) {
+    boolean indexed = !g.revocable;
+    AgentIndex index = pool.index();
+    List<AgentState> offered = pool.offered();
+    // what a task of this group can add at most to an agent's bin-pack score, over all capacities
+    double bonus = Double.isNaN(binPackOnlyWeight) || !indexed || minCapacityCpu <= 0 || minCapacityRam <= 0
+        ? Double.NaN : (double) cpu / minCapacityCpu + (double) ram / minCapacityRam;
+    double walkKey = Double.NEGATIVE_INFINITY;
+    int walkSeq = 0;
+    int walkPos = 0;
+    boolean walkDone = false;
+    int placed = 0;
+    while (!g.isEmpty()) {
+      while (!walkDone) {
+        AgentState a;
+        if (indexed) {
+          a = index.next(walkKey, walkSeq, cpu, ram);
+        } else {
+          a = walkPos < offered.size() ? offered.get(walkPos) : null;
+        }
+        if (a == null) {
+          walkDone = true;
+          break;
+        }
+        if (heapSize > 0 && !Double.isNaN(bonus)
+            && binPackOnlyWeight * (1 - (a.indexKey - bonus) / 2) <= heapScores[0] + TIE) {
+          break; // every agent further on is emptier: none can outscore the best kept
+        }
+        walkKey = a.indexKey;
+        walkSeq = a.indexSeq;
+        walkPos++;
+        consider(g, a);
+      }
+      if (heapSize == 0) {
+        break;
+      }
       AgentState a = heapAgents[0];
       double oldScore = heapScores[0];
       popTop();
       AgentState.View v = a.view(g.revocable);
-      if (!judge(g, v).isNone()) {
+      if (v.bucket().isEmpty() || !judge(g, v).isNone()) {
         continue;
       }
       double s = score(g, v);
       if (s < oldScore - 1e-12 && heapSize > 0 && s < heapScores[0]) {
-        push(a, s);
+        push(a, s); // another scorer (spread) lowered it since it was kept
         continue;
       }
       TaskId task = g.tasks.iterator().next();
-      int[] assigned = v.bucket().take(g.cpuMillis, r.ramMb(), r.diskMb(), r.gpus(), ports);
+      int[] assigned = v.bucket().take(cpu, ram, r.diskMb(), r.gpus(), ports);
+      if (indexed) {
+        pool.took(a);
+      }
       if (assigner.assign(g, task, a, assigned)) {
         placed++;
       }
       g.tasks.remove(task);
-      if (!g.isEmpty() && judge(g, v).isNone()) {
+      if (!g.isEmpty() && !v.bucket().isEmpty() && judge(g, v).isNone()) {
         push(a, score(g, v));
       }
     }
     return placed;
+  }
+
+  private void consider(TaskGroup g, AgentState a) {
+    AgentState.View v = a.view(g.revocable);
+    if (v.bucket().isEmpty()) {
+      return;
+    }
+    Veto veto = GroupRules.of(g).check(g, a);
+    if (veto != null) {
+      count(veto);
+      return;
+    }
+    veto = judge(g, v);
+    if (!veto.isNone()) {
+      count(veto);
+      return;
+    }
+    push(a, score(g, v));
   }
 
   private Veto judge(TaskGroup g, AgentState.View v) {

@@ -19,6 +19,13 @@ public final class TaskGroup implements PlacementTask {
   final long cpuMillis;
   final LinkedHashSet<TaskId> tasks = new LinkedHashSet<>();
   long pendingSinceMillis;
+  /** The group's value and limit constraints, compiled for the engine's quick check; built on first use. */
+  GroupRules rules;
+  // --- set by the engine when a pass left tasks of this group unplaced: see PlacementEngine#stillStuck ---
+  boolean stuck;
+  long stuckEpoch;
+  int stuckLogPosition;
+  long stuckReleases;
 
   public TaskGroup(JobKey job, TaskConfig config, LimitCounts counts) {
     this.job = job;
