@@ -72,7 +72,6 @@ public final class SchedulerImpl implements Scheduler {
   private static final Logger LOG = LoggerFactory.getLogger(SchedulerImpl.class);
   private static final TaskAccess ACCESS = TaskAccess.get();
   private static final int MAX_WORK_PER_TURN = 10_000;
-  private static final boolean DEBUG = Boolean.getBoolean("aurora.debug");
 
   private final ClusterBackend backend;
   private final Storage storage;
@@ -1056,7 +1055,6 @@ public final class SchedulerImpl implements Scheduler {
     long start = System.nanoTime();
     Map<String, Long> vetoes = new HashMap<>();
     int placed = engine.pass(ordered, this::assign, vetoes);
-    if (DEBUG) System.err.printf("pass groups=%d placed=%d took=%.3fms vetoes=%s%n", ordered.size(), placed, (System.nanoTime() - start) / 1e6, vetoes);
     groups.values().removeIf(TaskGroup::isEmpty);
     metrics.pass(Duration.ofNanos(System.nanoTime() - start), placed, vetoes);
   }
