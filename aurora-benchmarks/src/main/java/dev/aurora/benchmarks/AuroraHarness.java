@@ -18,6 +18,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import dev.aurora.core.StateLoop;
 
 /**
  * Our engine on a workload, measured through the public {@link Scheduler}: a {@link SimulatedCluster}
@@ -43,10 +45,11 @@ public final class AuroraHarness implements AutoCloseable {
   }
 
   /**
-   * A harness on {@code backend} (a {@link SimulatedCluster} of the workload's agents if null), with the
-   * scheduler started and the first offers taken in.
+   * A harness on the backend {@code backend} makes for the loop (a {@link SimulatedCluster} of the
+   * workload's agents if null), with the scheduler started and the first offers taken in.
    */
-  public AuroraHarness(Workload w, ClusterBackend backend, Consumer<SchedulerBuilder> customizer) {
+  public AuroraHarness(Workload w, Function<StateLoop, ClusterBackend> backend,
+      Consumer<SchedulerBuilder> customizer) {
     this.workload = w;
     this.customizer = customizer;
     if (backend == null) {
@@ -57,7 +60,7 @@ public final class AuroraHarness implements AutoCloseable {
       this.backend = cluster;
     } else {
       this.cluster = null;
-      this.backend = backend;
+      this.backend = backend.apply(loop);
     }
     this.scheduler = newScheduler();
     scheduler.start();
@@ -108,10 +111,17 @@ public final class AuroraHarness implements AutoCloseable {
     long t0 = System.nanoTime();
     loop.runUntilIdle();
     lastIdleNanos = System.nanoTime() - t0;
+    lastPlacedAt = firstTimerAt == 0 ? t0 + lastIdleNanos : firstTimerAt;
     return (firstTimerAt == 0 ? t0 + lastIdleNanos : firstTimerAt) - t0;
   }
 
   private long lastIdleNanos;
+  private long lastPlacedAt;
+
+  /** The {@link System#nanoTime()} at which the last {@link #runUntilPlaced()} had everything placed. */
+  public long lastPlacedAt() {
+    return lastPlacedAt;
+  }
 
   /** The wall time of the last {@link #runUntilPlaced()} until the loop was idle (tasks RUNNING). */
   public long lastIdleNanos() {

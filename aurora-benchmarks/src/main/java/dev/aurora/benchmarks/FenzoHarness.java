@@ -75,7 +75,7 @@ public final class FenzoHarness implements AutoCloseable {
       List<ConstraintEvaluator> hard = constraints(job, coTasks);
       for (int i = 0; i < job.instances(); i++) {
         BenchTask t = new BenchTask(job.key() + "/" + i, j * inst + i, job.key().toString(), job.task().resources(),
-            hard);
+            hard, coTasks);
         coTasks.add(t.id);
         tasks.add(t);
         byId.put(t.id, t);
@@ -142,7 +142,7 @@ public final class FenzoHarness implements AutoCloseable {
    * scheduling calls, the task-assigner calls and building the re-offers.
    */
   public Outcome placeAll(long budgetNanos) {
-    Outcome o = new Outcome(goodEnough ? "fenzo" : "fenzo-full-search", workload);
+    Outcome o = new Outcome(engineName(), workload);
     long start = System.nanoTime();
     for (int from = 0; from < tasks.size(); from += BATCH) {
       List<BenchTask> batch = tasks.subList(from, Math.min(tasks.size(), from + BATCH));
@@ -205,6 +205,84 @@ public final class FenzoHarness implements AutoCloseable {
         newLeases.add(lease(agent, cpus, ram, disk, free));
       }
     }
+  }
+
+  /**
+   * Takes on the cluster of {@code placed} as its own: each agent's unused resources are on offer and
+   * every placed task runs there (told to Fenzo through the task assigner). Returns the outcome that
+   * {@link #replace} keeps current.
+   */
+  public Outcome adopt(Outcome placed) {
+    Workload w = workload;
+    double[] cpus = new double[w.agents];
+    double[] ram = new double[w.agents];
+    double[] disk = new double[w.agents];
+    List<List<Integer>> ports = new ArrayList<>();
+    for (int a = 0; a < w.agents; a++) {
+      ports.add(new ArrayList<>());
+    }
+    Outcome o = new Outcome(engineName(), w);
+    for (BenchTask t : tasks) {
+      int a = placed.agentOf[t.index];
+      o.tried[t.index] = placed.tried[t.index];
+      if (a >= 0) {
+        cpus[a] += t.getCPUs();
+        ram[a] += t.getMemory();
+        disk[a] += t.getDisk();
+        ports.get(a).add(placed.portOf[t.index]);
+        o.agentOf[t.index] = a;
+        o.portOf[t.index] = placed.portOf[t.index];
+      }
+    }
+    newLeases = new ArrayList<>();
+    for (int a = 0; a < w.agents; a++) {
+      List<int[]> free = new ArrayList<>();
+      int begin = -1;
+      for (int p = w.portBase; p <= w.portBase + w.portCount; p++) {
+        boolean isFree = p < w.portBase + w.portCount && !ports.get(a).contains(p);
+        if (isFree && begin < 0) {
+          begin = p;
+        } else if (!isFree && begin >= 0) {
+          free.add(new int[] {begin, p - 1});
+          begin = -1;
+        }
+      }
+      newLeases.add(lease(a, w.agentCpus - cpus[a], w.agentRamMb - ram[a], w.agentDiskMb - disk[a], free));
+    }
+    scheduler.scheduleOnce(List.of(), newLeases);
+    newLeases = new ArrayList<>();
+    for (BenchTask t : tasks) {
+      if (o.agentOf[t.index] >= 0) {
+        assigner.call(t, w.hostname(o.agentOf[t.index]));
+      }
+    }
+    current = new ArrayList<>(tasks);
+    return o;
+  }
+
+  private List<BenchTask> current;
+  private int attempts;
+
+  private String engineName() {
+    return goodEnough ? "fenzo" : "fenzo-full-search";
+  }
+
+  /**
+   * Ends the task of slot {@code index} (as on a terminal status update: unassigned, its resources
+   * offered back) and schedules its replacement; {@code o} records where the replacement went.
+   */
+  public void replace(int index, Outcome o) {
+    BenchTask old = current.get(index);
+    int agent = o.agentOf[index];
+    unassign(old, agent);
+    BenchTask next = old.replacement(++attempts);
+    current.set(index, next);
+    o.agentOf[index] = -1;
+    int port = o.portOf[index];
+    o.portOf[index] = -1;
+    List<int[]> ports = port >= 0 ? List.<int[]>of(new int[] {port, port}) : List.of();
+    newLeases.add(lease(agent, old.getCPUs(), old.getMemory(), old.getDisk(), ports));
+    scheduleOnce(List.of(next), o);
   }
 
   /** The task requests, in workload order. */
@@ -280,14 +358,25 @@ public final class FenzoHarness implements AutoCloseable {
     final String group;
     final Resources r;
     final List<ConstraintEvaluator> hard;
+    final Set<String> coTasks;
     private AssignedResources assigned;
 
-    BenchTask(String id, int index, String group, Resources r, List<ConstraintEvaluator> hard) {
+    BenchTask(String id, int index, String group, Resources r, List<ConstraintEvaluator> hard,
+        Set<String> coTasks) {
       this.id = id;
       this.index = index;
       this.group = group;
       this.r = r;
       this.hard = hard;
+      this.coTasks = coTasks;
+    }
+
+    /** A new task for the same instance, with a new id, in place of this one among its co-tasks. */
+    BenchTask replacement(int attempt) {
+      BenchTask t = new BenchTask(id.replaceAll("#.*", "") + "#" + attempt, index, group, r, hard, coTasks);
+      coTasks.remove(id);
+      coTasks.add(t.id);
+      return t;
     }
 
     public int index() {

@@ -64,6 +64,11 @@ public final class Workload {
     return of(agents, Math.min(100, agents), 3, jobs, instances, seed, CPU_MIX, RAM_MIX);
   }
 
+  /** W1's mix on {@code agents} agents in 100 racks (a small W1 both engines finish). */
+  public static Workload w1InRacks(int agents, int racks, int jobs, int instances, long seed) {
+    return of(agents, Math.max(1, agents / racks), 3, jobs, instances, seed, CPU_MIX, RAM_MIX);
+  }
+
   /** W1's cluster and mix, with as many jobs as fill {@code cpuShare} of the cluster's cpus. */
   public static Workload filled(int agents, double cpuShare, int instances, long seed) {
     Workload empty = w1(agents, 0, instances, seed);

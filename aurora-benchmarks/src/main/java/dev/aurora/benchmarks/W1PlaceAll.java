@@ -1,0 +1,105 @@
+package dev.aurora.benchmarks;
+
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.infra.IterationParams;
+import org.openjdk.jmh.runner.IterationType;
+
+/**
+ * W1 place-all: an empty cluster, then every job at once; one invocation places everything. For our
+ * engine the timed part runs the state loop until every task is ASSIGNED or found unplaceable (every
+ * pass, launch and re-offer done); for Fenzo it is the scheduling calls in batches of 1,000 with the
+ * task-assigner calls and re-offers, stopped after {@code fenzoBudgetSeconds} if not done.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.SingleShotTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+public class W1PlaceAll {
+  @Param({"aurora", "fenzo", "fenzo-full-search"})
+  public String engine;
+
+  @Param({"10000"})
+  public int agents;
+
+  @Param({"100"})
+  public int racks;
+
+  @Param({"1000"})
+  public int jobs;
+
+  @Param({"20"})
+  public double fenzoBudgetSeconds;
+
+  /** The name results are recorded under (W1, or W1-small for the run both engines finish). */
+  @Param({"W1"})
+  public String label;
+
+  private Workload workload;
+  private AuroraHarness aurora;
+  private FenzoHarness fenzo;
+  private Outcome outcome;
+  private long placeNanos;
+  private boolean measuring;
+
+  @Setup(Level.Trial)
+  public void workload() {
+    workload = Workload.w1InRacks(agents, racks, jobs, 100, 42);
+  }
+
+  @Setup(Level.Iteration)
+  public void cluster(IterationParams params) {
+    measuring = params.getType() == IterationType.MEASUREMENT;
+    if (engine.equals("aurora")) {
+      aurora = new AuroraHarness(workload);
+      aurora.createJobs();
+    } else {
+      fenzo = new FenzoHarness(workload, engine.equals("fenzo"));
+    }
+    System.gc();
+  }
+
+  @Benchmark
+  public long place() {
+    if (aurora != null) {
+      placeNanos = aurora.runUntilPlaced();
+    } else {
+      outcome = fenzo.placeAll((long) (fenzoBudgetSeconds * 1e9));
+      placeNanos = outcome.nanos;
+    }
+    return placeNanos;
+  }
+
+  @TearDown(Level.Iteration)
+  public void record() {
+    if (aurora != null) {
+      outcome = aurora.outcome(placeNanos);
+      aurora.close();
+      aurora = null;
+    } else {
+      fenzo.close();
+      fenzo = null;
+    }
+    if (measuring) {
+      PlacementAudit.Report audit = PlacementAudit.check(outcome);
+      Results.record(label, engine, "tasksPerSecond", outcome.tasksPerSecond());
+      Results.record(label, engine, "placed", outcome.placed());
+      Results.record(label, engine, "tried", outcome.triedCount());
+      Results.record(label, engine, "tasks", outcome.agentOf.length);
+      Results.record(label, engine, "seconds", outcome.seconds());
+      Results.record(label, engine, "cpuAllocation", outcome.cpuAllocation());
+      Results.record(label, engine, "ramAllocation", outcome.ramAllocation());
+      Results.record(label, engine, "violations", audit.violations().size());
+      Results.record(label, engine, "placeableLeftPending", audit.placeableLeftPending());
+    }
+    outcome = null;
+  }
+}
