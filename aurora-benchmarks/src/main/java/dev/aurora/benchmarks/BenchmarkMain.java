@@ -21,6 +21,9 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * java -jar aurora-benchmarks/target/benchmarks.jar --full   # full settings: more iterations, longer Fenzo budgets
  * </pre>
  *
+ * <p>{@code --only=W1,W3} runs some workloads; {@code --no-fenzo} skips Fenzo; {@code --quiet} hides JMH's
+ * own output.
+ *
  * <p>Each benchmark runs in a forked JVM with {@link #JVM_FLAGS}; the forks append their figures to a
  * results file ({@link Results}), and the table shows the median over measurement iterations.
  */
@@ -30,6 +33,7 @@ public final class BenchmarkMain {
   public static final String[] W3_JVM_FLAGS = {"-Xms12g", "-Xmx12g", "-XX:+UseParallelGC"};
 
   private final boolean full;
+  private boolean withFenzo = true;
   private final Path results;
   private final VerboseMode verbosity;
 
@@ -45,6 +49,7 @@ public final class BenchmarkMain {
     String only = a.stream().filter(s -> s.startsWith("--only=")).map(s -> s.substring(7)).findFirst().orElse("");
     Path results = Files.createTempFile("aurora-bench", ".txt");
     BenchmarkMain m = new BenchmarkMain(full, results, a.contains("--quiet") ? VerboseMode.SILENT : VerboseMode.NORMAL);
+    m.withFenzo = !a.contains("--no-fenzo");
     long t0 = System.nanoTime();
     if (only.isEmpty() || only.contains("W1")) {
       m.w1();
@@ -76,6 +81,11 @@ public final class BenchmarkMain {
     // W1 at full scale: our engine with JIT warm-up; Fenzo (much slower) once, within a time budget
     new Runner(options(W1PlaceAll.class, JVM_FLAGS, full ? 5 : 3, full ? 5 : 1).param("engine", "aurora").build()).run();
     String budget = full ? "600" : "15";
+    if (!withFenzo) {
+      new Runner(options(W1PlaceAll.class, JVM_FLAGS, full ? 5 : 3, full ? 5 : 1).param("engine", "aurora")
+          .param("agents", "1000").param("jobs", "100").param("label", "W1-small").build()).run();
+      return;
+    }
     new Runner(options(W1PlaceAll.class, JVM_FLAGS, 0, 1).param("engine", "fenzo", "fenzo-full-search")
         .param("fenzoBudgetSeconds", budget).build()).run();
     // W1-small: a tenth of the agents and jobs, so that Fenzo finishes and allocations compare
@@ -88,6 +98,9 @@ public final class BenchmarkMain {
 
   private void w2() throws Exception {
     new Runner(options(W2Churn.class, JVM_FLAGS, full ? 2 : 1, full ? 5 : 2).param("engine", "aurora").build()).run();
+    if (!withFenzo) {
+      return;
+    }
     new Runner(options(W2Churn.class, JVM_FLAGS, 0, 1).param("engine", "fenzo", "fenzo-full-search")
         .param("fenzoBudgetSeconds", full ? "120" : "10").build()).run();
   }

@@ -92,6 +92,10 @@ public final class SchedulerImpl implements Scheduler {
   private Transaction tx;
   private long opsSinceSnapshot;
   private boolean passRequested;
+  /** The groups in placement order (a group's order is fixed while it lives); null until sorted. */
+  private List<TaskGroup> orderedGroups;
+  /** The oldest pending group's pending-since time: -1 with none, -2 when it must be recomputed. */
+  private long oldestPendingMillis = -1;
 
   private final List<CoreListener> listeners = new ArrayList<>();
   private final Core core = new CoreImpl();
@@ -1018,6 +1022,17 @@ public final class SchedulerImpl implements Scheduler {
       }
       g = new TaskGroup(t.job(), t.config(), job);
       groups.put(k, g);
+      g.add(t.id(), now());
+      if (orderedGroups != null) {
+        int at = java.util.Collections.binarySearch(orderedGroups, g, PlacementEngine.ORDER);
+        orderedGroups.add(at < 0 ? -at - 1 : at + 1, g);
+        if (oldestPendingMillis == -1) {
+          oldestPendingMillis = g.pendingSinceMillis();
+        } else if (oldestPendingMillis >= 0) {
+          oldestPendingMillis = Math.min(oldestPendingMillis, g.pendingSinceMillis());
+        }
+      }
+      return;
     }
     g.add(t.id(), now());
   }
@@ -1029,6 +1044,10 @@ public final class SchedulerImpl implements Scheduler {
       g.remove(t.id());
       if (g.isEmpty()) {
         groups.remove(k);
+        if (orderedGroups != null) {
+          orderedGroups.remove(g);
+          oldestPendingMillis = -2; // recomputed at the next pass
+        }
       }
     }
   }
@@ -1046,16 +1065,27 @@ public final class SchedulerImpl implements Scheduler {
       metrics.oldestPending(-1);
       return;
     }
-    List<TaskGroup> ordered = new ArrayList<>(groups.values());
-    ordered.sort(PlacementEngine.ORDER);
-    metrics.oldestPending(ordered.stream().mapToLong(TaskGroup::pendingSinceMillis).min().orElse(-1));
+    // A group's order (priority, pending since) is fixed while it lives: sort only when groups come or go.
+    if (orderedGroups == null) {
+      orderedGroups = new ArrayList<>(groups.values());
+      orderedGroups.sort(PlacementEngine.ORDER);
+      oldestPendingMillis = -2;
+    }
+    if (oldestPendingMillis == -2) {
+      oldestPendingMillis = orderedGroups.stream().mapToLong(TaskGroup::pendingSinceMillis).min().orElse(-1);
+    }
+    List<TaskGroup> ordered = orderedGroups;
+    metrics.oldestPending(oldestPendingMillis);
     if (pool.offered().isEmpty()) {
       return;
     }
     long start = System.nanoTime();
     Map<String, Long> vetoes = new HashMap<>();
     int placed = engine.pass(ordered, this::assign, vetoes);
-    groups.values().removeIf(TaskGroup::isEmpty);
+    if (groups.values().removeIf(TaskGroup::isEmpty)) {
+      orderedGroups.removeIf(TaskGroup::isEmpty);
+      oldestPendingMillis = -2;
+    }
     metrics.pass(Duration.ofNanos(System.nanoTime() - start), placed, vetoes);
   }
 

@@ -19,12 +19,18 @@ public final class AgentPool {
   private final Map<String, MaintenanceMode> maintenance = new HashMap<>();
   private final AgentIndex index = new AgentIndex();
   /**
-   * Agents that gained free resources (an offer) or lost a task in this {@link #epoch}, in order: what a
-   * group found unplaceable needs to look at again. Cleared, with a new epoch, when it grows past twice
+   * Agents that gained free resources (an offer) in this {@link #epoch}, in order: what a group found
+   * unplaceable needs to look at again (a task that ends frees nothing until its resources are offered;
+   * the limit counts it frees are its job's business: {@code PlacementEngine#released}). Cleared, with a new epoch, when it grows past twice
    * the number of agents (every group then looks at everything again).
    */
   private final ArrayList<AgentState> changed = new ArrayList<>();
   private long epoch;
+  private long minCapacityCpu;
+  private long minCapacityRam;
+  private boolean capacitiesChanged = true;
+  /** attribute -> value -> agents, built on first use of an attribute, dropped when an agent's identity changes. */
+  private final Map<String, Map<String, List<AgentState>>> byAttribute = new HashMap<>();
 
   /** Adds an offer; returns the agent, and whether its identity (hostname, attributes) is new. */
   public boolean addOffer(Offer o) {
@@ -37,7 +43,13 @@ public final class AgentPool {
     } else if (!o.hostname().equals(a.hostname) || !o.attributes().equals(a.attributes)) {
       changed = true;
     }
+    long cpu = a.capacityCpuMillis;
+    long ram = a.capacityRamMb;
     a.addOffer(o);
+    capacitiesChanged |= changed || cpu != a.capacityCpuMillis || ram != a.capacityRamMb;
+    if (changed) {
+      byAttribute.clear();
+    }
     a.maintenance = maintenance.getOrDefault(a.hostname, MaintenanceMode.NONE);
     byOffer.put(o.id(), a);
     markOffered(a);
@@ -52,6 +64,7 @@ public final class AgentPool {
     a.hostname = hostname;
     a.attributes = Map.copyOf(attributes);
     a.maintenance = maintenance.getOrDefault(hostname, MaintenanceMode.NONE);
+    byAttribute.clear();
     return a;
   }
 
@@ -104,6 +117,8 @@ public final class AgentPool {
     ids.forEach(byOffer::remove);
     unmarkOffered(a);
     index.remove(a);
+    byAttribute.clear();
+    capacitiesChanged = true;
     return ids;
   }
 
@@ -155,8 +170,11 @@ public final class AgentPool {
     long cpu = a.capacityCpuMillis;
     long ram = a.capacityRamMb;
     a.updateCapacity();
-    if (a.indexed && (cpu != a.capacityCpuMillis || ram != a.capacityRamMb)) {
-      index.update(a);
+    if (cpu != a.capacityCpuMillis || ram != a.capacityRamMb) {
+      capacitiesChanged = true;
+      if (a.indexed) {
+        index.update(a);
+      }
     }
   }
 
@@ -167,13 +185,55 @@ public final class AgentPool {
       a.taskCount = Math.max(0, a.taskCount - 1);
       a.usedCpuMillis = Math.max(0, a.usedCpuMillis - cpuMillis);
       a.usedRamMb = Math.max(0, a.usedRamMb - ramMb);
-      logChange(a);
     }
   }
 
   /** The agents holding regular offers, by fullness, with a fit query. */
   AgentIndex index() {
     return index;
+  }
+
+  /** The smallest cpu capacity (millis) of any known agent; recomputed only after capacities changed. */
+  long minCapacityCpu() {
+    minCapacities();
+    return minCapacityCpu;
+  }
+
+  /** The smallest ram capacity (MiB) of any known agent. */
+  long minCapacityRam() {
+    minCapacities();
+    return minCapacityRam;
+  }
+
+  private void minCapacities() {
+    if (!capacitiesChanged) {
+      return;
+    }
+    long cpu = Long.MAX_VALUE;
+    long ram = Long.MAX_VALUE;
+    for (AgentState a : agents.values()) {
+      cpu = Math.min(cpu, a.capacityCpuMillis);
+      ram = Math.min(ram, a.capacityRamMb);
+    }
+    minCapacityCpu = cpu;
+    minCapacityRam = ram;
+    capacitiesChanged = false;
+  }
+
+  /** Every known agent by its value of {@code attribute} ({@code host}: the hostname); do not change it. */
+  Map<String, List<AgentState>> byValue(String attribute) {
+    Map<String, List<AgentState>> m = byAttribute.get(attribute);
+    if (m == null) {
+      m = new HashMap<>();
+      for (AgentState a : agents.values()) {
+        String v = a.attribute(attribute, null);
+        if (v != null) {
+          m.computeIfAbsent(v, k -> new ArrayList<>()).add(a);
+        }
+      }
+      byAttribute.put(attribute, m);
+    }
+    return m;
   }
 
   /** Re-keys an agent in the index after a placement took from its regular offers. */

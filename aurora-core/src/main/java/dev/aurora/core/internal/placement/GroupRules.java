@@ -4,6 +4,7 @@ import dev.aurora.api.Constraint;
 import dev.aurora.core.Veto;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -60,6 +61,74 @@ final class GroupRules {
       g.rules = new GroupRules(value, limit);
     }
     return g.rules;
+  }
+
+  /** Limit attributes with more values than this (such as {@code host}) are not used to narrow. */
+  private static final int MAX_VALUES_TO_NARROW = 1_024;
+
+  /**
+   * The agents that one of the group's constraints leaves open, if some constraint leaves at most
+   * {@code max}: for a value constraint the agents with a listed value, for a limit constraint the
+   * agents whose value is below its limit. Every other agent that constraint vetoes, so judging these
+   * alone is exact. Fills {@code out} and returns true, or returns false (no constraint narrows enough).
+   */
+  boolean narrow(TaskGroup g, AgentPool pool, int max, List<AgentState> out) {
+    int bestKind = 0;
+    int bestIndex = -1;
+    long bestSize = Long.MAX_VALUE;
+    for (int i = 0; i < valueAttributes.length; i++) {
+      if (negated[i]) {
+        continue;
+      }
+      Map<String, List<AgentState>> byValue = pool.byValue(valueAttributes[i]);
+      long size = 0;
+      for (Object v : values[i]) {
+        List<AgentState> agents = byValue.get(v);
+        size += agents == null ? 0 : agents.size();
+      }
+      if (size < bestSize) {
+        bestKind = 1;
+        bestIndex = i;
+        bestSize = size;
+      }
+    }
+    for (int i = 0; i < limitAttributes.length; i++) {
+      Map<String, List<AgentState>> byValue = pool.byValue(limitAttributes[i]);
+      if (byValue.size() > MAX_VALUES_TO_NARROW) {
+        continue;
+      }
+      long size = 0;
+      for (Map.Entry<String, List<AgentState>> e : byValue.entrySet()) {
+        if (g.countOn(limitAttributes[i], e.getKey()) < limits[i]) {
+          size += e.getValue().size();
+        }
+      }
+      if (size < bestSize) {
+        bestKind = 2;
+        bestIndex = i;
+        bestSize = size;
+      }
+    }
+    if (bestSize > max) {
+      return false;
+    }
+    out.clear();
+    if (bestKind == 1) {
+      Map<String, List<AgentState>> byValue = pool.byValue(valueAttributes[bestIndex]);
+      for (Object v : values[bestIndex]) {
+        List<AgentState> agents = byValue.get(v);
+        if (agents != null) {
+          out.addAll(agents);
+        }
+      }
+    } else if (bestKind == 2) {
+      for (Map.Entry<String, List<AgentState>> e : pool.byValue(limitAttributes[bestIndex]).entrySet()) {
+        if (g.countOn(limitAttributes[bestIndex], e.getKey()) < limits[bestIndex]) {
+          out.addAll(e.getValue());
+        }
+      }
+    }
+    return true;
   }
 
   /** The veto of the first value or limit constraint the agent breaks, or null. */

@@ -32,6 +32,10 @@ import java.util.Map;
  * started a new epoch (maintenance changed). With user filters, whose answers may depend on anything,
  * stuck groups are tried again on every pass.
  *
+ * <p>When one of a group's constraints leaves few agents open (a zone list, a rack limit with few racks
+ * left: see {@link GroupRules#narrow}), or when a stuck group is tried again, the group judges just
+ * those agents, from the pool's per-attribute lists, instead of walking the index.
+ *
  * <p>Before the filter pipeline, an agent goes through the group's {@link GroupRules}: one that breaks a
  * value or limit constraint is vetoed with that constraint's reason at the cost of an attribute lookup
  * (a veto an earlier filter would have given for another reason is then counted under the constraint).
@@ -43,6 +47,9 @@ public final class PlacementEngine {
     /** Assigns {@code task} to {@code agent} with {@code ports}; false if the task cannot be. */
     boolean assign(TaskGroup group, TaskId task, AgentState agent, int[] ports);
   }
+
+  /** A group whose constraints leave at most this many agents open judges those instead of walking. */
+  private static final int NARROW_BELOW = 512;
 
   /** Scores within this of each other are ties (the agent found first keeps the task). */
   private static final double TIE = 1e-9;
@@ -61,6 +68,7 @@ public final class PlacementEngine {
   private double[] heapScores = new double[16];
   private int heapSize;
   private final IdentityHashMap<Veto, long[]> vetoCounts = new IdentityHashMap<>();
+  private final ArrayList<AgentState> narrowed = new ArrayList<>();
   private Veto runVeto;
   private long runCount;
   private long minCapacityCpu;
@@ -87,19 +95,16 @@ public final class PlacementEngine {
 
   /** A task of {@code job} left an agent: its limit counts fell, so its stuck groups must look again. */
   public void released(JobKey job) {
+    releaseCounter(job)[0]++;
+  }
+
+  /** The job's release count in this epoch, as a live cell. */
+  private long[] releaseCounter(JobKey job) {
     if (releasesEpoch != pool.epoch()) {
       releases.clear();
       releasesEpoch = pool.epoch();
     }
-    releases.computeIfAbsent(job, k -> new long[1])[0]++;
-  }
-
-  private long releasesOf(JobKey job) {
-    if (releasesEpoch != pool.epoch()) {
-      return 0;
-    }
-    long[] n = releases.get(job);
-    return n == null ? 0 : n[0];
+    return releases.computeIfAbsent(job, k -> new long[1]);
   }
 
   /**
@@ -123,7 +128,8 @@ public final class PlacementEngine {
         g.stuck = true;
         g.stuckEpoch = pool.epoch();
         g.stuckLogPosition = pool.changed().size();
-        g.stuckReleases = releasesOf(g.job);
+        g.stuckReleaseCounter = releaseCounter(g.job);
+        g.stuckReleases = g.stuckReleaseCounter[0];
       }
     }
     flushRun();
@@ -139,10 +145,14 @@ public final class PlacementEngine {
    * the change log, and none of those fits it and passes its filters.
    */
   private boolean stillStuck(TaskGroup g) {
-    if (!pureFilters || g.revocable || g.stuckEpoch != pool.epoch() || g.stuckReleases != releasesOf(g.job)) {
+    List<AgentState> changed = pool.changed();
+    if (!pureFilters || g.revocable || g.stuckEpoch != pool.epoch()
+        || (g.stuckReleaseCounter != null ? g.stuckReleaseCounter[0] : 0) != g.stuckReleases) {
       return false;
     }
-    List<AgentState> changed = pool.changed();
+    if (g.stuckLogPosition == changed.size()) {
+      return true;
+    }
     long ram = g.config.resources().ramMb();
     GroupRules rules = GroupRules.of(g);
     for (int i = g.stuckLogPosition; i < changed.size(); i++) {
@@ -157,16 +167,9 @@ public final class PlacementEngine {
   }
 
   private void minCapacities() {
-    long cpu = Long.MAX_VALUE;
-    long ram = Long.MAX_VALUE;
-    List<AgentState> offered = pool.offered();
-    for (int i = 0, n = offered.size(); i < n; i++) {
-      AgentState a = offered.get(i);
-      cpu = Math.min(cpu, a.capacityCpuMillis);
-      ram = Math.min(ram, a.capacityRamMb);
-    }
-    minCapacityCpu = cpu;
-    minCapacityRam = ram;
+    // agents without offers count too: a smaller capacity only loosens the bin-pack bound
+    minCapacityCpu = pool.minCapacityCpu();
+    minCapacityRam = pool.minCapacityRam();
   }
 
   /**
@@ -194,6 +197,20 @@ public final class PlacementEngine {
     int walkSeq = 0;
     int walkPos = 0;
     boolean walkDone = false;
+    // A constraint that leaves few agents open (a value list, a limit with few values left) beats the
+    // walk: judge those agents only. A stuck group tried again would walk everything: narrow it always.
+    if (GroupRules.of(g).narrow(g, pool, g.stuck ? Integer.MAX_VALUE : NARROW_BELOW, narrowed)) {
+      for (int i = 0, n = narrowed.size(); i < n; i++) {
+        AgentState a = narrowed.get(i);
+        if (a.view(g.revocable).bucket().isEmpty() || (indexed && (a.regular.cpuMillis < cpu
+            || a.regular.ramMb < ram))) {
+          continue;
+        }
+        consider(g, a);
+      }
+      narrowed.clear();
+      walkDone = true;
+    }
     int placed = 0;
     while (!g.isEmpty()) {
       while (!walkDone) {

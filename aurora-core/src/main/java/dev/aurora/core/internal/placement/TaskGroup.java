@@ -26,6 +26,7 @@ public final class TaskGroup implements PlacementTask {
   long stuckEpoch;
   int stuckLogPosition;
   long stuckReleases;
+  long[] stuckReleaseCounter;
 
   public TaskGroup(JobKey job, TaskConfig config, LimitCounts counts) {
     this.job = job;
