@@ -79,7 +79,7 @@ public final class BenchmarkMain {
 
   private void w1() throws Exception {
     // W1 at full scale: our engine with JIT warm-up; Fenzo (much slower) once, within a time budget
-    new Runner(options(W1PlaceAll.class, JVM_FLAGS, full ? 5 : 3, full ? 5 : 1).param("engine", "aurora").build()).run();
+    new Runner(options(W1PlaceAll.class, JVM_FLAGS, full ? 6 : 4, full ? 5 : 1).param("engine", "aurora").build()).run();
     String budget = full ? "600" : "15";
     if (!withFenzo) {
       new Runner(options(W1PlaceAll.class, JVM_FLAGS, full ? 5 : 3, full ? 5 : 1).param("engine", "aurora")

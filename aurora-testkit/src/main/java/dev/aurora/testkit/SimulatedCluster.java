@@ -519,6 +519,8 @@ public final class SimulatedCluster implements ClusterBackend {
     }
   }
 
+  private static final java.util.regex.Pattern EXIT_NON_ZERO = java.util.regex.Pattern.compile("exit [1-9][0-9]*");
+
   private TaskBehavior behaviorOf(TaskLaunch t) {
     for (int i = behaviors.size() - 1; i >= 0; i--) {
       if (behaviors.get(i).getKey().test(t)) {
@@ -530,7 +532,7 @@ public final class SimulatedCluster implements ClusterBackend {
     if (last.equals("true") || last.equals("exit 0")) {
       return TaskBehavior.finishAfter(Duration.ZERO);
     }
-    if (last.equals("false") || last.matches("exit [1-9][0-9]*")) {
+    if (last.equals("false") || EXIT_NON_ZERO.matcher(last).matches()) {
       return new TaskBehavior(Optional.of(Duration.ZERO), ScheduleStatus.FAILED, true,
           last.equals("false") ? "exited 1" : "exited " + last.substring(5));
     }
