@@ -22,6 +22,7 @@ import java.util.List;
   @JsonSubTypes.Type(value = Op.SaveHostMaintenance.class, name = "saveHostMaintenance"),
   @JsonSubTypes.Type(value = Op.SaveQuota.class, name = "saveQuota"),
   @JsonSubTypes.Type(value = Op.SaveAgent.class, name = "saveAgent"),
+  @JsonSubTypes.Type(value = Op.SaveAuditEntry.class, name = "saveAuditEntry"),
 })
 public sealed interface Op {
 
@@ -45,4 +46,7 @@ public sealed interface Op {
 
   /** A role's quota was set. */
   record SaveQuota(String role, ResourceQuota quota) implements Op {}
+
+  /** A mutating call was audited (the trail keeps only the newest entries). */
+  record SaveAuditEntry(AuditEntry entry) implements Op {}
 }

@@ -5,10 +5,12 @@ import dev.aurora.api.JobConfig;
 import dev.aurora.api.JobKey;
 import dev.aurora.api.Principal;
 import dev.aurora.api.ProcessConfig;
+import dev.aurora.api.ResourceQuota;
 import dev.aurora.api.Resources;
 import dev.aurora.api.TaskConfig;
 import dev.aurora.api.TaskId;
 import dev.aurora.api.internal.Templates;
+import dev.aurora.core.AuditEntry;
 import dev.aurora.core.BackendListener;
 import dev.aurora.core.ClusterBackend;
 import dev.aurora.core.EventStream;
@@ -95,6 +97,7 @@ public final class SchedulerImpl implements Scheduler {
 
   private final List<CoreListener> listeners = new ArrayList<>();
   private final Core core = new CoreImpl();
+  private final Tenancy tenancy;
 
   // --- coordination ---
   private final ConcurrentLinkedQueue<Runnable> queue = new ConcurrentLinkedQueue<>();
@@ -124,6 +127,9 @@ public final class SchedulerImpl implements Scheduler {
     this.random = random;
     List<PlacementFilter> filters = new ArrayList<>(BuiltInFilters.all());
     filters.addAll(userFilters);
+    this.tenancy = new Tenancy(core, settings, registry, filters);
+    filters.add(tenancy.reservations());
+    listeners.addAll(tenancy.listeners());
     this.engine = new PlacementEngine(filters, scorers, weights, pool);
     this.metrics = new SchedulerMetrics(registry, () -> loop.clock().millis(),
         () -> queue.size() + loop.queueDepth(), pool::offerCount);
@@ -137,6 +143,11 @@ public final class SchedulerImpl implements Scheduler {
   /** The view of the state that feature controllers use. */
   public Core core() {
     return core;
+  }
+
+  /** Quotas, preemption, authorization, audit and maintenance (rolling updates check quota through it). */
+  public Tenancy tenancy() {
+    return tenancy;
   }
 
   /** Runs {@code op} on the loop in a transaction and returns its result once it is durable. */
@@ -337,6 +348,14 @@ public final class SchedulerImpl implements Scheduler {
       }
       throw new IllegalStateException(e.getCause());
     }
+  }
+
+  /**
+   * Runs a mutating operation for {@code by} on the loop: authorized for {@code action} on {@code
+   * role} (null: on the cluster), audited against {@code target}, durable when it returns.
+   */
+  private <T> T admit(Principal by, String action, String role, String target, Supplier<T> op) {
+    return call(() -> tenancy.admission().run(by, action, role, target, op));
   }
 
   private void checkUsable() {
@@ -541,10 +560,11 @@ public final class SchedulerImpl implements Scheduler {
   public void createJob(JobConfig job, Principal by) {
     java.util.Objects.requireNonNull(job, "job");
     java.util.Objects.requireNonNull(by, "principal");
-    call(() -> {
+    admit(by, "createJob", job.key().role(), job.key() + " x" + job.instances(), () -> {
       if (jobs.containsKey(job.key())) {
         throw new JobConflictException(job.key(), "a job with this key exists already");
       }
+      listeners.forEach(l -> l.admitJobChange(null, job));
       JobState state = new JobState(job, pool, tasks::get);
       jobs.put(job.key(), state);
       store(new Op.SaveJob(job));
@@ -561,7 +581,7 @@ public final class SchedulerImpl implements Scheduler {
   @Override
   public void killJob(JobKey key, Principal by) {
     java.util.Objects.requireNonNull(by, "principal");
-    call(() -> {
+    admit(by, "killJob", key.role(), key.toString(), () -> {
       JobState job = requireJob(key);
       for (TaskId id : new ArrayList<>(job.active())) {
         killTask(tasks.get(id), ScheduleStatus.KILLING, "killed by " + by);
@@ -577,7 +597,7 @@ public final class SchedulerImpl implements Scheduler {
   @Override
   public void killInstances(JobKey key, Set<Integer> instances, Principal by) {
     java.util.Objects.requireNonNull(by, "principal");
-    call(() -> {
+    admit(by, "killInstances", key.role(), key + " " + new TreeSet<>(instances), () -> {
       JobState job = requireJob(key);
       List<Integer> missing = instances.stream().filter(i -> !job.activeByInstance().containsKey(i)).sorted().toList();
       if (!missing.isEmpty()) {
@@ -604,7 +624,7 @@ public final class SchedulerImpl implements Scheduler {
   @Override
   public void restartInstances(JobKey key, Set<Integer> instances, Principal by) {
     java.util.Objects.requireNonNull(by, "principal");
-    call(() -> {
+    admit(by, "restartInstances", key.role(), key + " " + new TreeSet<>(instances), () -> {
       JobState job = requireJob(key);
       List<Integer> missing = instances.stream().filter(i -> !job.activeByInstance().containsKey(i)).sorted().toList();
       if (!missing.isEmpty()) {
@@ -626,7 +646,7 @@ public final class SchedulerImpl implements Scheduler {
     if (count < 1) {
       throw new IllegalArgumentException("instance count to add must be >= 1, was " + count);
     }
-    call(() -> {
+    admit(by, "addInstances", key.role(), key + " +" + count, () -> {
       JobState job = requireJob(key);
       if (job.config().isCron()) {
         throw new JobConflictException(key, "add instances to a cron job by replacing its config");
@@ -635,6 +655,7 @@ public final class SchedulerImpl implements Scheduler {
           .filter(e -> tasks.get(e.getValue()).status() != ScheduleStatus.KILLING)
           .mapToInt(Map.Entry::getKey).max().orElse(-1) + 1;
       JobConfig updated = job.config().withInstances(liveInstances(job) + count);
+      listeners.forEach(l -> l.admitJobChange(job.config(), updated));
       job.setConfig(updated);
       store(new Op.SaveJob(updated));
       for (int i = next; i < next + count; i++) {
@@ -649,15 +670,9 @@ public final class SchedulerImpl implements Scheduler {
   public void setMaintenance(Set<String> hosts, MaintenanceMode mode, Principal by) {
     java.util.Objects.requireNonNull(mode, "mode");
     java.util.Objects.requireNonNull(by, "principal");
-    call(() -> {
-      for (String host : new TreeSet<>(hosts)) {
-        if (pool.maintenance(host) != mode) {
-          pool.setMaintenance(host, mode);
-          store(new Op.SaveHostMaintenance(host, mode));
-          emit(new SchedulerEvent.HostMaintenanceChanged(loop.clock().instant(), host, mode));
-        }
-      }
-      requestPass();
+    Set<String> sorted = new TreeSet<>(hosts);
+    admit(by, "setMaintenance", null, mode + " " + sorted, () -> {
+      tenancy.maintenance().set(sorted, mode);
       return null;
     });
   }
@@ -1257,4 +1272,40 @@ public final class SchedulerImpl implements Scheduler {
     }
   }
 
+  // =====================================================================================
+  // Sharing a cluster: quotas, audit (maintenance goes through setMaintenance)
+  // =====================================================================================
+
+  @Override
+  public void setQuota(String role, ResourceQuota quota, Principal by) {
+    java.util.Objects.requireNonNull(role, "role");
+    java.util.Objects.requireNonNull(quota, "quota");
+    java.util.Objects.requireNonNull(by, "principal");
+    admit(by, "setQuota", null, role + " " + quota.asResources(), () -> {
+      tenancy.quota().setQuota(role, quota, by);
+      return null;
+    });
+  }
+
+  @Override
+  public Optional<ResourceQuota> quota(String role) {
+    java.util.Objects.requireNonNull(role, "role");
+    return call(() -> tenancy.quota().quota(role));
+  }
+
+  @Override
+  public Map<String, ResourceQuota> quotas() {
+    return call(() -> tenancy.quota().quotas());
+  }
+
+  @Override
+  public Resources quotaConsumption(String role) {
+    java.util.Objects.requireNonNull(role, "role");
+    return call(() -> tenancy.quota().consumption(role));
+  }
+
+  @Override
+  public List<AuditEntry> audit() {
+    return call(() -> tenancy.audit().entries());
+  }
 }
