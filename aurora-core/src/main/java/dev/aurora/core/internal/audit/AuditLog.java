@@ -18,24 +18,26 @@ public final class AuditLog implements CoreListener {
   private final Core core;
   private final int retention;
   private final ArrayDeque<AuditEntry> entries = new ArrayDeque<>();
-  private final MeterRegistry registry;
+  private final java.util.Map<AuditEntry.Result, Counter> counters = new java.util.EnumMap<>(AuditEntry.Result.class);
 
   /** A trail keeping the newest {@code retention} entries. */
   public AuditLog(Core core, int retention, MeterRegistry registry) {
     this.core = core;
     this.retention = retention;
-    this.registry = registry;
+    for (AuditEntry.Result r : AuditEntry.Result.values()) {
+      counters.put(r, Counter.builder("aurora.audit.entries").description("mutating calls audited, by result")
+          .tag("result", r.name()).register(registry));
+    }
   }
 
   /** Records an entry in the current transaction. */
   public void record(AuditEntry entry) {
+    counters.get(entry.result()).increment();
     if (retention == 0) {
       return;
     }
     add(entry);
     core.store(new Op.SaveAuditEntry(entry));
-    Counter.builder("aurora.audit.entries").description("mutating calls audited, by result")
-        .tag("result", entry.result().name()).register(registry).increment();
   }
 
   /** The entries kept, oldest first. */
