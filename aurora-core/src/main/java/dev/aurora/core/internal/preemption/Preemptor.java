@@ -48,7 +48,7 @@ import java.util.Set;
  */
 public final class Preemptor implements CoreListener {
   private static final int MAX_EVALUATIONS_PER_AGENT = 2_000;
-  private static final int MAX_CANDIDATES_PER_SEARCH = 1_000;
+  private static final int MAX_CANDIDATES_PER_SEARCH = 200;
 
   private final Core core;
   private final Settings settings;
@@ -184,15 +184,12 @@ public final class Preemptor implements CoreListener {
       if (t != null && t.status() == ScheduleStatus.PENDING && !reservations.holds(t.id())) {
         out.add(t);
       }
-      if (out.size() >= MAX_CANDIDATES_PER_SEARCH) {
-        break;
-      }
     }
     out.sort(Comparator.comparingInt((ScheduledTask t) -> t.config().tier() == Tier.PREFERRED ? 0 : 1)
         .thenComparing(Comparator.comparingInt((ScheduledTask t) -> t.config().priority()).reversed())
         .thenComparingLong(t -> pendingSince.get(t.id()))
         .thenComparing(ScheduledTask::id));
-    return out;
+    return out.size() > MAX_CANDIDATES_PER_SEARCH ? out.subList(0, MAX_CANDIDATES_PER_SEARCH) : out;
   }
 
   private record GroupKey(JobKey job, TaskConfig config) {}
@@ -216,7 +213,7 @@ public final class Preemptor implements CoreListener {
       }
       List<ScheduledTask> eligible = new ArrayList<>();
       for (ScheduledTask v : onAgent.getOrDefault(agent.id(), List.of())) {
-        if (reason(c, v) != null) {
+        if (mayPreempt(c, v)) {
           eligible.add(v);
         }
       }
@@ -250,23 +247,31 @@ public final class Preemptor implements CoreListener {
     return true;
   }
 
-  /** Why {@code pending} may preempt {@code victim}, or null if it may not. */
-  static String reason(ScheduledTask pending, ScheduledTask victim) {
+  /** Whether {@code pending} may preempt {@code victim}. */
+  static boolean mayPreempt(ScheduledTask pending, ScheduledTask victim) {
     TaskConfig p = pending.config();
     TaskConfig v = victim.config();
+    if ((p.tier() == Tier.REVOCABLE) != (v.tier() == Tier.REVOCABLE)) {
+      return false; // their resources come from different pools: nothing the preemptor could use
+    }
     if (victim.job().equals(pending.job()) && victim.instance() == pending.instance()) {
+      return false;
+    }
+    return (p.tier() == Tier.PREFERRED && v.tier() != Tier.PREFERRED)
+        || (p.priority() > v.priority() && pending.job().role().equals(victim.job().role()));
+  }
+
+  /** Why {@code pending} may preempt {@code victim}, or null if it may not. */
+  static String reason(ScheduledTask pending, ScheduledTask victim) {
+    if (!mayPreempt(pending, victim)) {
       return null;
     }
-    if ((p.tier() == Tier.REVOCABLE) != (v.tier() == Tier.REVOCABLE)) {
-      return null; // their resources come from different pools: nothing the preemptor could use
-    }
+    TaskConfig p = pending.config();
+    TaskConfig v = victim.config();
     if (p.tier() == Tier.PREFERRED && v.tier() != Tier.PREFERRED) {
       return "preferred over " + v.tier().configName();
     }
-    if (pending.job().role().equals(victim.job().role()) && p.priority() > v.priority()) {
-      return "priority " + p.priority() + " over " + v.priority() + " in role " + pending.job().role();
-    }
-    return null;
+    return "priority " + p.priority() + " over " + v.priority() + " in role " + pending.job().role();
   }
 
   private void preempt(ScheduledTask c, Choice choice, long now) {
