@@ -32,6 +32,9 @@ public interface CoreListener {
     return null;
   }
 
+  /** A job was created ({@code created}) or its config replaced. */
+  default void jobSaved(dev.aurora.api.JobConfig config, boolean created) {}
+
   /** A job was removed (killed or finished). */
   default void jobRemoved(dev.aurora.api.JobKey job) {}
 }
