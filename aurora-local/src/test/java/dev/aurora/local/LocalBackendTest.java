@@ -67,7 +67,7 @@ class LocalBackendTest {
   }
 
   private Path sandbox(TaskId id) {
-    return Await.value("the sandbox of " + id, () -> backend.sandbox(id));
+    return Tasks.awaitSandbox(backend, id);
   }
 
   @Test

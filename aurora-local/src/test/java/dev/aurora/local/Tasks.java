@@ -53,6 +53,11 @@ final class Tasks {
     return Resources.of(0.1, 16, 1);
   }
 
+  /** Waits until the task's sandbox is made, and returns it. */
+  static Path awaitSandbox(LocalBackend backend, TaskId id) {
+    return Await.value("the sandbox of " + id, () -> backend.sandbox(id));
+  }
+
   /** Whether {@code pid} runs (a zombie does not: this container's init may never reap it). */
   static boolean isRunning(long pid) {
     try {

@@ -216,7 +216,7 @@ public final class LocalCluster {
       }
     }
     if (was == State.STARTED) {
-      LOG.info("local backend closed: ended {} tasks", running.size());
+      LOG.info("local backend closed; it stopped {} running task(s)", running.size());
     }
   }
 
