@@ -25,6 +25,7 @@ final class JobValidator {
     if (job.owner().isBlank()) {
       problems.add("owner: must not be blank");
     }
+    checkVariables("owner", job.owner(), java.util.Set.of(), problems);
     if (job.instances() < 1) {
       problems.add("instances: must be >= 1, was " + job.instances());
     } else if (job.instances() > MAX_INSTANCES) {

@@ -175,10 +175,9 @@ public final class TaskBuilder {
       ImmutableProcessConfig.Builder pb = ProcessConfig.builder()
           .name(r.resolve(p.name(), path + ".name"))
           .command(r.resolve(p.command(), path + ".command"));
-      for (Map.Entry<String, String> e : environment.entrySet()) {
-        pb.putEnvironment(e.getKey(), r.resolve(e.getValue(), path + ".environment." + e.getKey()));
-      }
-      for (Map.Entry<String, String> e : p.environment().entrySet()) {
+      Map<String, String> env = new LinkedHashMap<>(environment);
+      env.putAll(p.environment()); // a process's own variable wins over the task-wide one
+      for (Map.Entry<String, String> e : env.entrySet()) {
         pb.putEnvironment(e.getKey(), r.resolve(e.getValue(), path + ".environment." + e.getKey()));
       }
       p.workingDirectory().ifPresent(w -> pb.workingDirectory(r.resolve(w, path + ".workingDirectory")));

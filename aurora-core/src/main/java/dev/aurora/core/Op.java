@@ -1,0 +1,48 @@
+package dev.aurora.core;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import dev.aurora.api.JobConfig;
+import dev.aurora.api.JobKey;
+import dev.aurora.api.ResourceQuota;
+import dev.aurora.api.TaskId;
+import java.util.List;
+
+/**
+ * One change to the scheduler's durable state. The scheduler appends ops to {@link Storage} in
+ * batches; replaying the last snapshot and then every op appended after it rebuilds the state.
+ * Storage implementations store ops without interpreting them; each op is a JSON-serializable record.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "op")
+@JsonSubTypes({
+  @JsonSubTypes.Type(value = Op.SaveJob.class, name = "saveJob"),
+  @JsonSubTypes.Type(value = Op.RemoveJob.class, name = "removeJob"),
+  @JsonSubTypes.Type(value = Op.SaveTask.class, name = "saveTask"),
+  @JsonSubTypes.Type(value = Op.RemoveTasks.class, name = "removeTasks"),
+  @JsonSubTypes.Type(value = Op.SaveHostMaintenance.class, name = "saveHostMaintenance"),
+  @JsonSubTypes.Type(value = Op.SaveQuota.class, name = "saveQuota"),
+  @JsonSubTypes.Type(value = Op.SaveAgent.class, name = "saveAgent"),
+})
+public sealed interface Op {
+
+  /** A job was created or its config changed. */
+  record SaveJob(JobConfig job) implements Op {}
+
+  /** A job is gone (its tasks may still be in history). */
+  record RemoveJob(JobKey key) implements Op {}
+
+  /** A task was created or changed; the whole task is stored. */
+  record SaveTask(ScheduledTask task) implements Op {}
+
+  /** Tasks were pruned from history. */
+  record RemoveTasks(List<TaskId> ids) implements Op {}
+
+  /** A host's maintenance mode changed. */
+  record SaveHostMaintenance(String host, MaintenanceMode mode) implements Op {}
+
+  /** An agent was seen with this hostname and these attributes (limit constraints count by them). */
+  record SaveAgent(String agentId, String hostname, java.util.Map<String, String> attributes) implements Op {}
+
+  /** A role's quota was set. */
+  record SaveQuota(String role, ResourceQuota quota) implements Op {}
+}

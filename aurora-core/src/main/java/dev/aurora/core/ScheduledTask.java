@@ -1,0 +1,307 @@
+package dev.aurora.core;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.aurora.api.InstanceKey;
+import dev.aurora.api.JobKey;
+import dev.aurora.api.TaskConfig;
+import dev.aurora.api.TaskId;
+import dev.aurora.core.internal.state.TaskAccess;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * An immutable snapshot of one task: which instance of which job it runs, with what config, where,
+ * in which state, and its history of events. A task's config is shared with the other tasks of its
+ * job, not copied.
+ *
+ * <p>The scheduler replaces a task's snapshot on every change; a snapshot a caller holds never changes.
+ */
+public final class ScheduledTask {
+  private static final int[] NO_PORTS = new int[0];
+  private static final TaskEvent[] NO_EVENTS = new TaskEvent[0];
+
+  private final TaskId id;
+  private final JobKey job;
+  private final int instance;
+  private final TaskConfig config;
+  private final ScheduleStatus status;
+  private final String agentId;
+  private final String host;
+  private final int[] ports; // aligned with config.resources().ports(), in order
+  private final TaskEvent[] events;
+  private final int failureCount;
+  private final int flapCount;
+  private final byte health; // 0 unknown, 1 healthy, 2 unhealthy
+
+  static {
+    TaskAccess.install(new TaskAccess() {
+      @Override
+      public ScheduledTask create(TaskId id, JobKey job, int instance, TaskConfig config, long nowMillis,
+          int failureCount, int flapCount) {
+        return ScheduledTask.create(id, job, instance, config, nowMillis, failureCount, flapCount);
+      }
+
+      @Override
+      public ScheduledTask withStatus(ScheduledTask t, ScheduleStatus next, long nowMillis, String message) {
+        return t.withStatus(next, nowMillis, message);
+      }
+
+      @Override
+      public ScheduledTask assigned(ScheduledTask t, String agentId, String host, int[] ports, long nowMillis) {
+        return t.assigned(agentId, host, ports, nowMillis);
+      }
+
+      @Override
+      public ScheduledTask withHealth(ScheduledTask t, boolean healthy) {
+        return t.withHealth(healthy);
+      }
+
+      @Override
+      public String agentIdOrNull(ScheduledTask t) {
+        return t.agentId;
+      }
+
+      @Override
+      public int[] ports(ScheduledTask t) {
+        return t.ports;
+      }
+
+      @Override
+      public long statusTimeMillis(ScheduledTask t) {
+        return t.statusTimeMillis();
+      }
+
+      @Override
+      public long timeOfMillis(ScheduledTask t, ScheduleStatus status) {
+        return t.timeOfMillis(status);
+      }
+    });
+  }
+
+  private ScheduledTask(TaskId id, JobKey job, int instance, TaskConfig config, ScheduleStatus status,
+      String agentId, String host, int[] ports, TaskEvent[] events, int failureCount, int flapCount, byte health) {
+    this.id = id;
+    this.job = job;
+    this.instance = instance;
+    this.config = config;
+    this.status = status;
+    this.agentId = agentId;
+    this.host = host;
+    this.ports = ports;
+    this.events = events;
+    this.failureCount = failureCount;
+    this.flapCount = flapCount;
+    this.health = health;
+  }
+
+  /** Recreates a task from its stored form. */
+  @JsonCreator
+  public static ScheduledTask restore(
+      @JsonProperty("id") TaskId id,
+      @JsonProperty("job") JobKey job,
+      @JsonProperty("instance") int instance,
+      @JsonProperty("config") TaskConfig config,
+      @JsonProperty("status") ScheduleStatus status,
+      @JsonProperty("agentId") String agentId,
+      @JsonProperty("host") String host,
+      @JsonProperty("ports") Map<String, Integer> ports,
+      @JsonProperty("events") List<TaskEvent> events,
+      @JsonProperty("failureCount") int failureCount,
+      @JsonProperty("flapCount") int flapCount,
+      @JsonProperty("healthy") Boolean healthy) {
+    int[] p = NO_PORTS;
+    if (ports != null && !ports.isEmpty()) {
+      p = new int[config.resources().ports().size()];
+      int i = 0;
+      for (String name : config.resources().ports()) {
+        Integer n = ports.get(name);
+        p[i++] = n == null ? -1 : n;
+      }
+    }
+    return new ScheduledTask(id, job, instance, config, status, agentId, host, p,
+        events == null ? NO_EVENTS : events.toArray(NO_EVENTS), failureCount, flapCount,
+        healthy == null ? (byte) 0 : healthy ? (byte) 1 : (byte) 2);
+  }
+
+  /** A new task in INIT. For use by the scheduler. */
+  static ScheduledTask create(TaskId id, JobKey job, int instance, TaskConfig config, long nowMillis,
+      int failureCount, int flapCount) {
+    return new ScheduledTask(id, job, instance, config, ScheduleStatus.INIT, null, null, NO_PORTS,
+        new TaskEvent[] {new TaskEvent(nowMillis, ScheduleStatus.INIT, "")}, failureCount, flapCount, (byte) 0);
+  }
+
+  /** A copy in {@code next} with the event appended. For use by the scheduler. */
+  ScheduledTask withStatus(ScheduleStatus next, long nowMillis, String message) {
+    TaskEvent[] e = Arrays.copyOf(events, events.length + 1);
+    e[events.length] = new TaskEvent(nowMillis, next, message);
+    return new ScheduledTask(id, job, instance, config, next, agentId, host, ports, e, failureCount, flapCount,
+        next == ScheduleStatus.RUNNING || next.isOnAgent() ? health : 0);
+  }
+
+  /** A copy assigned to an agent with ports. For use by the scheduler. */
+  ScheduledTask assigned(String agentId, String host, int[] ports, long nowMillis) {
+    ScheduledTask t = new ScheduledTask(id, job, instance, config, status, agentId, host,
+        ports.length == 0 ? NO_PORTS : ports, events, failureCount, flapCount, health);
+    return t.withStatus(ScheduleStatus.ASSIGNED, nowMillis, "placed on " + host);
+  }
+
+  /** A copy with a health result. For use by the scheduler. */
+  ScheduledTask withHealth(boolean healthy) {
+    return new ScheduledTask(id, job, instance, config, status, agentId, host, ports, events, failureCount,
+        flapCount, healthy ? (byte) 1 : (byte) 2);
+  }
+
+  /** The task's id. */
+  @JsonProperty("id")
+  public TaskId id() {
+    return id;
+  }
+
+  /** The job the task belongs to. */
+  @JsonProperty("job")
+  public JobKey job() {
+    return job;
+  }
+
+  /** The instance the task runs. */
+  @JsonProperty("instance")
+  public int instance() {
+    return instance;
+  }
+
+  /** The job and instance as one key. */
+  @JsonIgnore
+  public InstanceKey instanceKey() {
+    return InstanceKey.of(job, instance);
+  }
+
+  /** What the task runs (shared with the job's other tasks of the same config). */
+  @JsonProperty("config")
+  public TaskConfig config() {
+    return config;
+  }
+
+  /** The task's current state. */
+  @JsonProperty("status")
+  public ScheduleStatus status() {
+    return status;
+  }
+
+  /** The agent the task was placed on, once ASSIGNED. */
+  @JsonIgnore
+  public Optional<String> agent() {
+    return Optional.ofNullable(agentId);
+  }
+
+  @JsonProperty("agentId")
+  String agentIdOrNull() {
+    return agentId;
+  }
+
+  /** The host the task was placed on, once ASSIGNED. */
+  @JsonIgnore
+  public Optional<String> host() {
+    return Optional.ofNullable(host);
+  }
+
+  @JsonProperty("host")
+  String hostOrNull() {
+    return host;
+  }
+
+  /** The port numbers assigned to the task's named ports (empty before ASSIGNED). */
+  @JsonProperty("ports")
+  public Map<String, Integer> ports() {
+    if (ports.length == 0) {
+      return Map.of();
+    }
+    Map<String, Integer> m = new LinkedHashMap<>();
+    int i = 0;
+    for (String name : config.resources().ports()) {
+      m.put(name, ports[i++]);
+    }
+    return Collections.unmodifiableMap(m);
+  }
+
+  /** The task's history, oldest first. */
+  @JsonProperty("events")
+  public List<TaskEvent> events() {
+    return Collections.unmodifiableList(Arrays.asList(events));
+  }
+
+  /** How many earlier tasks of this instance failed (for {@code maxTaskFailures}). */
+  @JsonProperty("failureCount")
+  public int failureCount() {
+    return failureCount;
+  }
+
+  /** How many earlier tasks of this instance in a row ended soon after starting (flapping). */
+  @JsonProperty("flapCount")
+  public int flapCount() {
+    return flapCount;
+  }
+
+  /** For a task with a health check: whether the backend last reported it healthy. */
+  @JsonIgnore
+  public Optional<Boolean> healthy() {
+    return health == 0 ? Optional.empty() : Optional.of(health == 1);
+  }
+
+  @JsonProperty("healthy")
+  Boolean healthyOrNull() {
+    return health == 0 ? null : health == 1;
+  }
+
+  /** The task is RUNNING and healthy (no health check, or the last check passed). */
+  @JsonIgnore
+  public boolean isRunningAndHealthy() {
+    return status == ScheduleStatus.RUNNING && (config.healthCheck().isEmpty() || health == 1);
+  }
+
+  /** When the task entered its current state. */
+  @JsonIgnore
+  public Instant statusTime() {
+    return events[events.length - 1].time();
+  }
+
+  long statusTimeMillis() {
+    return events[events.length - 1].timeMillis();
+  }
+
+  /** The time of the latest event with {@code status}, if any. */
+  public Optional<Instant> timeOf(ScheduleStatus s) {
+    for (int i = events.length - 1; i >= 0; i--) {
+      if (events[i].status() == s) {
+        return Optional.of(events[i].time());
+      }
+    }
+    return Optional.empty();
+  }
+
+  long timeOfMillis(ScheduleStatus s) {
+    for (int i = events.length - 1; i >= 0; i--) {
+      if (events[i].status() == s) {
+        return events[i].timeMillis();
+      }
+    }
+    return -1;
+  }
+
+  /** The message of the latest event. */
+  @JsonIgnore
+  public String lastMessage() {
+    return events[events.length - 1].message();
+  }
+
+  @Override
+  public String toString() {
+    return id + " " + status + (host == null ? "" : " on " + host);
+  }
+}

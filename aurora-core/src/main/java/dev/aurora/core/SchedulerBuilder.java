@@ -1,0 +1,135 @@
+package dev.aurora.core;
+
+import dev.aurora.core.internal.SchedulerImpl;
+import dev.aurora.core.internal.Settings;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Random;
+import java.security.SecureRandom;
+import java.util.function.Consumer;
+
+/** Builds a {@link Scheduler}. Only {@link #backend} is required. */
+public final class SchedulerBuilder {
+  private ClusterBackend backend;
+  private Storage storage;
+  private Clock clock = Clock.systemUTC();
+  private StateLoop loop;
+  private MeterRegistry registry;
+  private final Placement placement = new Placement();
+  private final Settings.Builder settings = Settings.builder();
+  private Random random;
+
+  SchedulerBuilder() {}
+
+  /** Where tasks run (required). */
+  public SchedulerBuilder backend(ClusterBackend backend) {
+    this.backend = Objects.requireNonNull(backend, "backend");
+    return this;
+  }
+
+  /** Where state is kept; {@link Storage#inMemory()} unless set. */
+  public SchedulerBuilder storage(Storage storage) {
+    this.storage = Objects.requireNonNull(storage, "storage");
+    return this;
+  }
+
+  /** The clock timers and task history use; the system UTC clock unless set. */
+  public SchedulerBuilder clock(Clock clock) {
+    this.clock = Objects.requireNonNull(clock, "clock");
+    return this;
+  }
+
+  /** The state loop; a thread of its own on {@link #clock} unless set (the testkit sets a manual one). */
+  public SchedulerBuilder loop(StateLoop loop) {
+    this.loop = Objects.requireNonNull(loop, "loop");
+    return this;
+  }
+
+  /** Where metrics go; a {@code SimpleMeterRegistry} unless set. Meter names start with {@code aurora.}. */
+  public SchedulerBuilder meterRegistry(MeterRegistry registry) {
+    this.registry = Objects.requireNonNull(registry, "registry");
+    return this;
+  }
+
+  /** Adds filters and scorers to the placement pipeline. */
+  public SchedulerBuilder placement(Consumer<Placement> spec) {
+    spec.accept(placement);
+    return this;
+  }
+
+  /** How long an unused offer is held before it is declined; 30 seconds unless set. */
+  public SchedulerBuilder offerHold(Duration hold) {
+    settings.offerHold(positive(hold, "offer hold"));
+    return this;
+  }
+
+  /** How long the backend is asked not to re-offer a declined offer; 5 seconds unless set. */
+  public SchedulerBuilder declineBackoff(Duration backoff) {
+    settings.declineBackoff(positive(backoff, "decline back-off"));
+    return this;
+  }
+
+  /**
+   * Flapping: a task that ends within {@code threshold} of running is replaced only after a penalty
+   * that starts at {@code initialPenalty} and doubles with each flap in a row, up to {@code
+   * maxPenalty}. Defaults: 5 minutes, 30 seconds, 5 minutes (as Aurora).
+   */
+  public SchedulerBuilder flapping(Duration threshold, Duration initialPenalty, Duration maxPenalty) {
+    settings.flappingThreshold(positive(threshold, "flapping threshold"))
+        .flappingInitialPenalty(positive(initialPenalty, "initial flapping penalty"))
+        .flappingMaxPenalty(positive(maxPenalty, "max flapping penalty"));
+    if (maxPenalty.compareTo(initialPenalty) < 0) {
+      throw new IllegalArgumentException("max flapping penalty " + maxPenalty + " < initial " + initialPenalty);
+    }
+    return this;
+  }
+
+  /**
+   * How much ended-task history to keep: at most {@code perJob} ended tasks per job, none older than
+   * {@code maxAge}. Defaults: 100 per job, 2 days.
+   */
+  public SchedulerBuilder history(int perJob, Duration maxAge) {
+    if (perJob < 0) {
+      throw new IllegalArgumentException("history per job must be >= 0, was " + perJob);
+    }
+    settings.historyPerJob(perJob).historyMaxAge(positive(maxAge, "history max age"));
+    return this;
+  }
+
+  /** How many ops are appended between snapshots; 100,000 unless set. */
+  public SchedulerBuilder snapshotEvery(int ops) {
+    if (ops < 1) {
+      throw new IllegalArgumentException("snapshot interval must be >= 1 op, was " + ops);
+    }
+    settings.snapshotEveryOps(ops);
+    return this;
+  }
+
+  /** The seed for task ids; set it for runs that repeat exactly (the testkit does). */
+  public SchedulerBuilder randomSeed(long seed) {
+    this.random = new Random(seed);
+    return this;
+  }
+
+  /** Builds the scheduler; call {@link Scheduler#start()} to run it. */
+  public Scheduler build() {
+    if (backend == null) {
+      throw new IllegalStateException("a scheduler needs a backend: call backend(...)");
+    }
+    StateLoop l = loop != null ? loop : StateLoop.singleThread(clock);
+    return new SchedulerImpl(backend, storage != null ? storage : Storage.inMemory(), l,
+        registry != null ? registry : new SimpleMeterRegistry(), placement.filters(), placement.scorers(),
+        placement.weights(), settings.build(), random != null ? random : new SecureRandom());
+  }
+
+  private static Duration positive(Duration d, String what) {
+    Objects.requireNonNull(d, what);
+    if (d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(what + " must be > 0, was " + d);
+    }
+    return d;
+  }
+}

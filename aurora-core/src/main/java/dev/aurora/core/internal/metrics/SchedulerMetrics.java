@@ -1,0 +1,119 @@
+package dev.aurora.core.internal.metrics;
+
+import dev.aurora.core.ScheduleStatus;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+/**
+ * The scheduler's Micrometer meters, all named {@code aurora.*}. Gauges read values the state loop
+ * publishes, so a scrape never touches loop-owned state.
+ */
+public final class SchedulerMetrics {
+  private final MeterRegistry registry;
+  private final AtomicLongArray tasksByState = new AtomicLongArray(ScheduleStatus.values().length);
+  private final Timer passTimer;
+  private final Counter placed;
+  private final Counter offersReceived;
+  private final Counter offersUsed;
+  private final Counter offersDeclined;
+  private final Counter offersRescinded;
+  private final Counter statusUpdates;
+  private final Counter storageOps;
+  private final Map<String, Counter> illegal = new ConcurrentHashMap<>();
+  private final Map<String, Counter> vetoes = new ConcurrentHashMap<>();
+  private volatile long oldestPendingMillis = -1;
+
+  public SchedulerMetrics(MeterRegistry registry, LongSupplier nowMillis, Supplier<Integer> queueDepth,
+      Supplier<Integer> offersHeld) {
+    this.registry = registry;
+    for (ScheduleStatus s : ScheduleStatus.values()) {
+      Gauge.builder("aurora.tasks", tasksByState, a -> a.get(s.ordinal()))
+          .description("tasks held by the scheduler, by state").tag("state", s.name()).register(registry);
+    }
+    Gauge.builder("aurora.tasks.pending", tasksByState,
+            a -> a.get(ScheduleStatus.PENDING.ordinal()) + a.get(ScheduleStatus.THROTTLED.ordinal()))
+        .description("tasks waiting to be placed (PENDING or THROTTLED)").register(registry);
+    Gauge.builder("aurora.tasks.pending.oldest.age", this, m -> {
+          long since = m.oldestPendingMillis;
+          return since < 0 ? 0 : Math.max(0, nowMillis.getAsLong() - since) / 1000.0;
+        }).baseUnit("seconds").description("age of the oldest pending task group").register(registry);
+    Gauge.builder("aurora.loop.queue.depth", queueDepth, s -> s.get())
+        .description("work queued on the state loop").register(registry);
+    Gauge.builder("aurora.offers.held", offersHeld, s -> s.get()).description("offers held now").register(registry);
+    passTimer = Timer.builder("aurora.placement.pass").description("placement pass latency").register(registry);
+    placed = Counter.builder("aurora.placement.tasks.placed").register(registry);
+    offersReceived = Counter.builder("aurora.offers.received").register(registry);
+    offersUsed = Counter.builder("aurora.offers.used").register(registry);
+    offersDeclined = Counter.builder("aurora.offers.declined").register(registry);
+    offersRescinded = Counter.builder("aurora.offers.rescinded").register(registry);
+    statusUpdates = Counter.builder("aurora.status.updates").register(registry);
+    storageOps = Counter.builder("aurora.storage.ops").register(registry);
+  }
+
+  public void moved(ScheduleStatus from, ScheduleStatus to) {
+    if (from != null) {
+      tasksByState.decrementAndGet(from.ordinal());
+    }
+    if (to != null) {
+      tasksByState.incrementAndGet(to.ordinal());
+    }
+  }
+
+  public void resetStates() {
+    for (int i = 0; i < tasksByState.length(); i++) {
+      tasksByState.set(i, 0);
+    }
+  }
+
+  public void illegalTransition(ScheduleStatus from, ScheduleStatus to) {
+    illegal.computeIfAbsent(from + ">" + to, k -> Counter.builder("aurora.task.transitions.illegal")
+        .tag("from", from.name()).tag("to", to.name()).register(registry)).increment();
+  }
+
+  public double illegalTransitions() {
+    return illegal.values().stream().mapToDouble(Counter::count).sum();
+  }
+
+  public void pass(Duration took, int placedTasks, Map<String, Long> vetoCounts) {
+    passTimer.record(took);
+    placed.increment(placedTasks);
+    vetoCounts.forEach((reason, n) -> vetoes.computeIfAbsent(reason, r -> Counter.builder("aurora.placement.vetoes")
+        .tag("reason", r).register(registry)).increment(n));
+  }
+
+  public void offersReceived(int n) {
+    offersReceived.increment(n);
+  }
+
+  public void offersUsed(int n) {
+    offersUsed.increment(n);
+  }
+
+  public void offerDeclined() {
+    offersDeclined.increment();
+  }
+
+  public void offerRescinded() {
+    offersRescinded.increment();
+  }
+
+  public void statusUpdate() {
+    statusUpdates.increment();
+  }
+
+  public void stored(int ops) {
+    storageOps.increment(ops);
+  }
+
+  public void oldestPending(long millis) {
+    oldestPendingMillis = millis;
+  }
+}

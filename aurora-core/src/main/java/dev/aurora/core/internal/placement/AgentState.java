@@ -1,0 +1,165 @@
+package dev.aurora.core.internal.placement;
+
+import dev.aurora.core.AgentView;
+import dev.aurora.core.MaintenanceMode;
+import dev.aurora.core.Offer;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * What the scheduler knows of one agent: identity and attributes, the offers it holds (as a regular
+ * and a revocable {@link Bucket}), what this scheduler's tasks hold on it, and its maintenance mode.
+ * Two preallocated {@link AgentView}s show it to filters and scorers without allocation.
+ */
+public final class AgentState {
+  final String id;
+  String hostname;
+  Map<String, String> attributes;
+  final Bucket regular = new Bucket();
+  final Bucket revocable = new Bucket();
+  MaintenanceMode maintenance = MaintenanceMode.NONE;
+  int taskCount;
+  long usedCpuMillis;
+  long usedRamMb;
+  long capacityCpuMillis;
+  long capacityRamMb;
+  /** Position in the pool's list of agents holding offers, or -1. */
+  int offeredIndex = -1;
+  final View regularView = new View(false);
+  final View revocableView = new View(true);
+
+  AgentState(String id) {
+    this.id = id;
+    this.attributes = new HashMap<>();
+  }
+
+  public String id() {
+    return id;
+  }
+
+  public String hostname() {
+    return hostname;
+  }
+
+  public Map<String, String> attributes() {
+    return attributes;
+  }
+
+  /** The attribute's value; {@code host} is the hostname. */
+  public String attribute(String name, String otherwise) {
+    if ("host".equals(name)) {
+      return hostname;
+    }
+    String v = attributes.get(name);
+    return v == null ? otherwise : v;
+  }
+
+  void addOffer(Offer o) {
+    hostname = o.hostname();
+    if (!o.attributes().equals(attributes)) {
+      attributes = Map.copyOf(o.attributes());
+    }
+    (o.revocable() ? revocable : regular).add(o);
+    updateCapacity();
+  }
+
+  void updateCapacity() {
+    capacityCpuMillis = Math.max(capacityCpuMillis, regular.cpuMillis + usedCpuMillis);
+    capacityRamMb = Math.max(capacityRamMb, regular.ramMb + usedRamMb);
+  }
+
+  boolean hasOffers() {
+    return !regular.isEmpty() || !revocable.isEmpty();
+  }
+
+  View view(boolean revocableTier) {
+    return revocableTier ? revocableView : regularView;
+  }
+
+  /** The {@link AgentView} of one bucket. */
+  final class View implements AgentView {
+    private final boolean revocableBucket;
+
+    View(boolean revocableBucket) {
+      this.revocableBucket = revocableBucket;
+    }
+
+    AgentState agent() {
+      return AgentState.this;
+    }
+
+    Bucket bucket() {
+      return revocableBucket ? revocable : regular;
+    }
+
+    @Override
+    public String id() {
+      return id;
+    }
+
+    @Override
+    public String hostname() {
+      return hostname;
+    }
+
+    @Override
+    public String attribute(String name, String otherwise) {
+      return AgentState.this.attribute(name, otherwise);
+    }
+
+    @Override
+    public double freeCpus() {
+      return bucket().cpuMillis / 1000.0;
+    }
+
+    @Override
+    public long freeRamMb() {
+      return bucket().ramMb;
+    }
+
+    @Override
+    public long freeDiskMb() {
+      return bucket().diskMb;
+    }
+
+    @Override
+    public int freeGpus() {
+      return bucket().gpus;
+    }
+
+    @Override
+    public int freePorts() {
+      return bucket().freePorts;
+    }
+
+    @Override
+    public double capacityCpus() {
+      return capacityCpuMillis / 1000.0;
+    }
+
+    @Override
+    public long capacityRamMb() {
+      return capacityRamMb;
+    }
+
+    @Override
+    public boolean revocable() {
+      return revocableBucket;
+    }
+
+    @Override
+    public MaintenanceMode maintenance() {
+      return maintenance;
+    }
+
+    @Override
+    public int taskCount() {
+      return taskCount;
+    }
+
+    @Override
+    public String toString() {
+      return hostname;
+    }
+  }
+}

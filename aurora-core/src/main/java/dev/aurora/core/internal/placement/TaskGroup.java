@@ -1,0 +1,82 @@
+package dev.aurora.core.internal.placement;
+
+import dev.aurora.api.JobKey;
+import dev.aurora.api.TaskConfig;
+import dev.aurora.api.TaskId;
+import dev.aurora.api.Tier;
+import dev.aurora.core.PlacementTask;
+import java.util.LinkedHashSet;
+
+/**
+ * The pending tasks of one job that share one config: identical, so they are placed together in one
+ * pass, and judged once per agent.
+ */
+public final class TaskGroup implements PlacementTask {
+  final JobKey job;
+  final TaskConfig config;
+  final LimitCounts counts;
+  final boolean revocable;
+  final long cpuMillis;
+  final LinkedHashSet<TaskId> tasks = new LinkedHashSet<>();
+  long pendingSinceMillis;
+
+  public TaskGroup(JobKey job, TaskConfig config, LimitCounts counts) {
+    this.job = job;
+    this.config = config;
+    this.counts = counts;
+    this.revocable = config.tier() == Tier.REVOCABLE;
+    this.cpuMillis = Math.round(config.resources().cpus() * 1000);
+  }
+
+  @Override
+  public JobKey job() {
+    return job;
+  }
+
+  @Override
+  public TaskConfig config() {
+    return config;
+  }
+
+  @Override
+  public int countOn(String attribute, String value) {
+    return counts.countOn(attribute, value);
+  }
+
+  public boolean add(TaskId id, long nowMillis) {
+    if (tasks.isEmpty()) {
+      pendingSinceMillis = nowMillis;
+    }
+    return tasks.add(id);
+  }
+
+  public boolean remove(TaskId id) {
+    return tasks.remove(id);
+  }
+
+  public boolean isEmpty() {
+    return tasks.isEmpty();
+  }
+
+  public int size() {
+    return tasks.size();
+  }
+
+  public long pendingSinceMillis() {
+    return pendingSinceMillis;
+  }
+
+  public int priority() {
+    return config.priority();
+  }
+
+  /** The group's tasks in the order they became pending (a copy). */
+  public java.util.List<TaskId> taskIds() {
+    return java.util.List.copyOf(tasks);
+  }
+
+  @Override
+  public String toString() {
+    return job + " x" + tasks.size();
+  }
+}

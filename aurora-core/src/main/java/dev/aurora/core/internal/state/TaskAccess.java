@@ -1,0 +1,54 @@
+package dev.aurora.core.internal.state;
+
+import dev.aurora.api.JobKey;
+import dev.aurora.api.TaskConfig;
+import dev.aurora.api.TaskId;
+import dev.aurora.core.ScheduleStatus;
+import dev.aurora.core.ScheduledTask;
+
+/**
+ * The scheduler's access to the non-public constructors and fields of {@link ScheduledTask}, which
+ * users must not call (the JDK's "shared secrets" pattern). Not for users.
+ */
+public abstract class TaskAccess {
+  private static volatile TaskAccess instance;
+
+  /** Called once by {@link ScheduledTask}'s class initializer. */
+  public static void install(TaskAccess access) {
+    if (instance != null) {
+      throw new IllegalStateException("TaskAccess is installed already");
+    }
+    instance = access;
+  }
+
+  /** The installed access. */
+  public static TaskAccess get() {
+    TaskAccess a = instance;
+    if (a == null) {
+      try {
+        Class.forName(ScheduledTask.class.getName(), true, ScheduledTask.class.getClassLoader());
+      } catch (ClassNotFoundException e) {
+        throw new AssertionError(e);
+      }
+      a = instance;
+    }
+    return a;
+  }
+
+  public abstract ScheduledTask create(TaskId id, JobKey job, int instance, TaskConfig config, long nowMillis,
+      int failureCount, int flapCount);
+
+  public abstract ScheduledTask withStatus(ScheduledTask t, ScheduleStatus next, long nowMillis, String message);
+
+  public abstract ScheduledTask assigned(ScheduledTask t, String agentId, String host, int[] ports, long nowMillis);
+
+  public abstract ScheduledTask withHealth(ScheduledTask t, boolean healthy);
+
+  public abstract String agentIdOrNull(ScheduledTask t);
+
+  public abstract int[] ports(ScheduledTask t);
+
+  public abstract long statusTimeMillis(ScheduledTask t);
+
+  public abstract long timeOfMillis(ScheduledTask t, ScheduleStatus status);
+}

@@ -1,0 +1,94 @@
+package dev.aurora.core.internal.state;
+
+import static dev.aurora.core.ScheduleStatus.ASSIGNED;
+import static dev.aurora.core.ScheduleStatus.DRAINING;
+import static dev.aurora.core.ScheduleStatus.FAILED;
+import static dev.aurora.core.ScheduleStatus.FINISHED;
+import static dev.aurora.core.ScheduleStatus.INIT;
+import static dev.aurora.core.ScheduleStatus.KILLED;
+import static dev.aurora.core.ScheduleStatus.KILLING;
+import static dev.aurora.core.ScheduleStatus.LOST;
+import static dev.aurora.core.ScheduleStatus.PENDING;
+import static dev.aurora.core.ScheduleStatus.PREEMPTING;
+import static dev.aurora.core.ScheduleStatus.RESTARTING;
+import static dev.aurora.core.ScheduleStatus.RUNNING;
+import static dev.aurora.core.ScheduleStatus.STARTING;
+import static dev.aurora.core.ScheduleStatus.THROTTLED;
+
+import dev.aurora.core.ScheduleStatus;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The one table of legal task state transitions. Anything not in it is illegal: rejected, counted,
+ * never applied.
+ *
+ * <p>Moves out of a kill-in-flight state (KILLING, RESTARTING, DRAINING, PREEMPTING) differ only in
+ * what follows the end: KILLING ends the instance, the others replace it. A user kill may upgrade a
+ * RESTARTING, DRAINING or PREEMPTING task to KILLING.
+ */
+public final class TaskStateMachine {
+  private static final Map<ScheduleStatus, Set<ScheduleStatus>> TABLE = new EnumMap<>(ScheduleStatus.class);
+
+  static {
+    Set<ScheduleStatus> ends = EnumSet.of(FINISHED, FAILED, KILLED, LOST);
+    Set<ScheduleStatus> killsInFlight = EnumSet.of(KILLING, RESTARTING, DRAINING, PREEMPTING);
+
+    row(INIT, EnumSet.of(PENDING, THROTTLED, KILLED));
+    row(THROTTLED, EnumSet.of(PENDING, KILLED));
+    row(PENDING, EnumSet.of(ASSIGNED, KILLED));
+    row(ASSIGNED, union(EnumSet.of(STARTING, RUNNING), ends, killsInFlight));
+    row(STARTING, union(EnumSet.of(RUNNING), ends, killsInFlight));
+    row(RUNNING, union(EnumSet.noneOf(ScheduleStatus.class), ends, killsInFlight));
+    row(KILLING, ends);
+    row(RESTARTING, union(EnumSet.of(KILLING), ends));
+    row(DRAINING, union(EnumSet.of(KILLING), ends));
+    row(PREEMPTING, union(EnumSet.of(KILLING), ends));
+    row(FINISHED, EnumSet.noneOf(ScheduleStatus.class));
+    row(FAILED, EnumSet.noneOf(ScheduleStatus.class));
+    row(KILLED, EnumSet.noneOf(ScheduleStatus.class));
+    row(LOST, EnumSet.noneOf(ScheduleStatus.class));
+  }
+
+  private TaskStateMachine() {}
+
+  private static void row(ScheduleStatus from, Set<ScheduleStatus> to) {
+    TABLE.put(from, EnumSet.copyOf(to.isEmpty() ? EnumSet.noneOf(ScheduleStatus.class) : to));
+  }
+
+  @SafeVarargs
+  private static Set<ScheduleStatus> union(Set<ScheduleStatus>... sets) {
+    EnumSet<ScheduleStatus> all = EnumSet.noneOf(ScheduleStatus.class);
+    for (Set<ScheduleStatus> s : sets) {
+      all.addAll(s);
+    }
+    return all;
+  }
+
+  /** Whether a task in {@code from} may move to {@code to}. */
+  public static boolean isLegal(ScheduleStatus from, ScheduleStatus to) {
+    return TABLE.get(from).contains(to);
+  }
+
+  /** The states a task in {@code from} may move to. */
+  public static Set<ScheduleStatus> next(ScheduleStatus from) {
+    return EnumSet.copyOf(TABLE.get(from).isEmpty() ? EnumSet.noneOf(ScheduleStatus.class) : TABLE.get(from));
+  }
+
+  /**
+   * For a backend report of {@code reported} on a task in {@code current}: whether it is stale (a
+   * step the task is already past, such as STARTING for a RUNNING task), to be ignored quietly.
+   */
+  public static boolean isStale(ScheduleStatus current, ScheduleStatus reported) {
+    if (current == reported) {
+      return true;
+    }
+    if (current.isTerminal()) {
+      return true;
+    }
+    boolean killInFlight = current == KILLING || current == RESTARTING || current == DRAINING || current == PREEMPTING;
+    return (reported == STARTING || reported == RUNNING) && (current == RUNNING || killInFlight);
+  }
+}

@@ -1,0 +1,300 @@
+package dev.aurora.testkit;
+
+import dev.aurora.api.JobKey;
+import dev.aurora.api.Principal;
+import dev.aurora.core.ScheduleStatus;
+import dev.aurora.core.ScheduledTask;
+import dev.aurora.core.Scheduler;
+import dev.aurora.core.SchedulerBuilder;
+import dev.aurora.core.Storage;
+import dev.aurora.core.TaskQuery;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.IntFunction;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * Gives each test a scheduler wired to a {@link SimulatedCluster}, on a {@link FakeClock} and a {@link
+ * ManualStateLoop}: deterministic, and nothing sleeps.
+ *
+ * <pre>{@code
+ * @RegisterExtension AuroraExtension aurora = AuroraExtension.withAgents(120).attributes(racks(10));
+ *
+ * @Test void killedInstanceIsReplaced() {
+ *   aurora.scheduler().createJob(prod, TEST_PRINCIPAL);
+ *   aurora.runUntilIdle();
+ *   aurora.cluster().killTask(aurora.running(prod.key()).get(0).id());
+ *   aurora.advance(Duration.ofSeconds(30));
+ *   assertThat(aurora.running(prod.key())).hasSize(5);
+ * }
+ * }</pre>
+ */
+public final class AuroraExtension implements BeforeEachCallback, AfterEachCallback {
+  /** A principal for tests. */
+  public static final Principal TEST_PRINCIPAL = Principal.of("test");
+
+  private final int agents;
+  private IntFunction<Map<String, String>> attributes = i -> Map.of();
+  private double cpus = 8;
+  private long ramMb = 16_384;
+  private long diskMb = 100_000;
+  private Consumer<SchedulerBuilder> customizer = b -> { };
+  private Consumer<SimulatedCluster.Builder> clusterCustomizer = b -> { };
+
+  private FakeClock clock;
+  private ManualStateLoop loop;
+  private SimulatedCluster cluster;
+  private Storage storage;
+  private Scheduler scheduler;
+  private SimpleMeterRegistry registry;
+  private long seed = 42;
+
+  private AuroraExtension(int agents) {
+    this.agents = agents;
+  }
+
+  /** A cluster of {@code agents} agents of 8 cpus and 16 GiB each. */
+  public static AuroraExtension withAgents(int agents) {
+    return new AuroraExtension(agents);
+  }
+
+  /** Attributes of agent i, e.g. {@link SimulatedCluster#racks(int)}. */
+  public AuroraExtension attributes(IntFunction<Map<String, String>> attributes) {
+    this.attributes = attributes;
+    return this;
+  }
+
+  /** Each agent's cpus, ram and disk. */
+  public AuroraExtension agentResources(double cpus, long ramMb, long diskMb) {
+    this.cpus = cpus;
+    this.ramMb = ramMb;
+    this.diskMb = diskMb;
+    return this;
+  }
+
+  /** Adjusts the scheduler's builder (placement plugins, settings) before each build. */
+  public AuroraExtension scheduler(Consumer<SchedulerBuilder> customizer) {
+    this.customizer = customizer;
+    return this;
+  }
+
+  /** Adjusts the simulated cluster's builder. */
+  public AuroraExtension cluster(Consumer<SimulatedCluster.Builder> customizer) {
+    this.clusterCustomizer = customizer;
+    return this;
+  }
+
+  /** Shorthand for {@link SimulatedCluster#racks(int)}. */
+  public static IntFunction<Map<String, String>> racks(int racks) {
+    return SimulatedCluster.racks(racks);
+  }
+
+  @Override
+  public void beforeEach(ExtensionContext context) {
+    clock = FakeClock.startingAtEpoch2026();
+    loop = new ManualStateLoop(clock);
+    SimulatedCluster.Builder cb = SimulatedCluster.builder(loop).agents(agents).attributes(attributes)
+        .resources(cpus, ramMb, diskMb, 0);
+    clusterCustomizer.accept(cb);
+    cluster = cb.build();
+    storage = Storage.inMemory();
+    scheduler = newScheduler();
+    scheduler.start();
+    runUntilIdle();
+  }
+
+  private Scheduler newScheduler() {
+    registry = new SimpleMeterRegistry();
+    SchedulerBuilder b = Scheduler.builder().backend(new Reopened(cluster)).storage(new KeepOpen(storage))
+        .clock(clock).loop(new ScopedLoop(loop)).meterRegistry(registry).randomSeed(seed++);
+    customizer.accept(b);
+    return b.build();
+  }
+
+  @Override
+  public void afterEach(ExtensionContext context) {
+    if (scheduler != null) {
+      scheduler.close();
+    }
+  }
+
+  /**
+   * Simulates a scheduler failover: the scheduler stops and a new one starts on the same storage and
+   * cluster, recovering its state and reconciling. Its tasks keep running on the cluster.
+   */
+  public Scheduler restartScheduler() {
+    scheduler.close();
+    scheduler = newScheduler();
+    scheduler.start();
+    runUntilIdle();
+    return scheduler;
+  }
+
+  /**
+   * The shared manual loop as one scheduler sees it: stopping it drops only that scheduler's later
+   * work and timers, so the cluster (and a restarted scheduler) keep the loop.
+   */
+  private static final class ScopedLoop implements dev.aurora.core.StateLoop {
+    private final ManualStateLoop loop;
+    private volatile boolean stopped;
+
+    ScopedLoop(ManualStateLoop loop) {
+      this.loop = loop;
+    }
+
+    @Override
+    public java.time.Clock clock() {
+      return loop.clock();
+    }
+
+    @Override
+    public void execute(Runnable work) {
+      if (!stopped) {
+        loop.execute(() -> {
+          if (!stopped) {
+            work.run();
+          }
+        });
+      }
+    }
+
+    @Override
+    public Timer schedule(Duration delay, Runnable work) {
+      return loop.schedule(delay, () -> {
+        if (!stopped) {
+          work.run();
+        }
+      });
+    }
+
+    @Override
+    public boolean inLoop() {
+      return true;
+    }
+
+    @Override
+    public void start() {}
+
+    @Override
+    public void stop() {
+      stopped = true;
+    }
+
+    @Override
+    public int queueDepth() {
+      return loop.queueDepth();
+    }
+  }
+
+  /** The scheduler under test. */
+  public Scheduler scheduler() {
+    return scheduler;
+  }
+
+  /** The simulated cluster. */
+  public SimulatedCluster cluster() {
+    return cluster;
+  }
+
+  /** The fake clock. */
+  public FakeClock clock() {
+    return clock;
+  }
+
+  /** The storage the scheduler uses. */
+  public Storage storage() {
+    return storage;
+  }
+
+  /** The scheduler's meter registry. */
+  public SimpleMeterRegistry registry() {
+    return registry;
+  }
+
+  /** Runs the state loop until nothing is queued or due. */
+  public void runUntilIdle() {
+    loop.runUntilIdle();
+  }
+
+  /** Moves time forward, running everything due on the way. */
+  public void advance(Duration d) {
+    loop.advance(d);
+  }
+
+  /** Every task of a job, active or ended. */
+  public List<ScheduledTask> tasks(JobKey job) {
+    return scheduler.tasks(TaskQuery.job(job));
+  }
+
+  /** The active tasks of a job. */
+  public List<ScheduledTask> active(JobKey job) {
+    return scheduler.tasks(TaskQuery.job(job).active());
+  }
+
+  /** The RUNNING tasks of a job. */
+  public List<ScheduledTask> running(JobKey job) {
+    return scheduler.tasks(TaskQuery.job(job).states(ScheduleStatus.RUNNING));
+  }
+
+  /** The PENDING tasks of a job. */
+  public List<ScheduledTask> pending(JobKey job) {
+    return scheduler.tasks(TaskQuery.job(job).states(ScheduleStatus.PENDING));
+  }
+
+  /** A backend that forwards to the cluster but whose close does not stop it (a failover keeps it). */
+  private record Reopened(SimulatedCluster cluster) implements dev.aurora.core.ClusterBackend {
+    @Override
+    public void start(dev.aurora.core.BackendListener listener) {
+      cluster.start(listener);
+    }
+
+    @Override
+    public void launch(List<String> offerIds, List<dev.aurora.core.TaskLaunch> tasks) {
+      cluster.launch(offerIds, tasks);
+    }
+
+    @Override
+    public void decline(String offerId, Duration refuseFor) {
+      cluster.decline(offerId, refuseFor);
+    }
+
+    @Override
+    public void kill(dev.aurora.api.TaskId taskId) {
+      cluster.kill(taskId);
+    }
+
+    @Override
+    public void reconcile(java.util.Set<dev.aurora.api.TaskId> known) {
+      cluster.reconcile(known);
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  /** Storage whose close is a no-op, so a restarted scheduler reopens the same state. */
+  private record KeepOpen(Storage storage) implements Storage {
+    @Override
+    public Stored recover() {
+      return storage.recover();
+    }
+
+    @Override
+    public void append(List<dev.aurora.core.Op> ops) {
+      storage.append(ops);
+    }
+
+    @Override
+    public void snapshot(List<dev.aurora.core.Op> snapshot) {
+      storage.snapshot(snapshot);
+    }
+
+    @Override
+    public void close() {}
+  }
+}

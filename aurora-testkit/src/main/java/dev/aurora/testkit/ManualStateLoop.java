@@ -1,0 +1,156 @@
+package dev.aurora.testkit;
+
+import dev.aurora.core.StateLoop;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.PriorityQueue;
+
+/**
+ * A {@link StateLoop} driven by the test: queued work runs in {@link #runUntilIdle()}, timers run as
+ * {@link #advance(Duration)} moves the {@link FakeClock} past them. Everything is deterministic and
+ * nothing sleeps. The thread that drives it counts as the loop's thread.
+ */
+public final class ManualStateLoop implements StateLoop {
+  private static final int MAX_STEPS = 50_000_000;
+  private final FakeClock clock;
+  private final ArrayDeque<Runnable> queue = new ArrayDeque<>();
+  private final PriorityQueue<Entry> timers = new PriorityQueue<>();
+  private long seq;
+  private boolean stopped;
+
+  private static final class Entry implements Comparable<Entry>, Timer {
+    final long due;
+    final long seq;
+    final Runnable work;
+    boolean cancelled;
+
+    Entry(long due, long seq, Runnable work) {
+      this.due = due;
+      this.seq = seq;
+      this.work = work;
+    }
+
+    @Override
+    public int compareTo(Entry o) {
+      int c = Long.compare(due, o.due);
+      return c != 0 ? c : Long.compare(seq, o.seq);
+    }
+
+    @Override
+    public void cancel() {
+      cancelled = true;
+    }
+  }
+
+  /** A loop on {@code clock}. */
+  public ManualStateLoop(FakeClock clock) {
+    this.clock = clock;
+  }
+
+  @Override
+  public Clock clock() {
+    return clock;
+  }
+
+  /** The fake clock. */
+  public FakeClock fakeClock() {
+    return clock;
+  }
+
+  @Override
+  public synchronized void execute(Runnable work) {
+    if (!stopped) {
+      queue.add(work);
+    }
+  }
+
+  @Override
+  public synchronized Timer schedule(Duration delay, Runnable work) {
+    Entry e = new Entry(clock.millis() + Math.max(0, delay.toMillis()), seq++, work);
+    if (!stopped) {
+      timers.add(e);
+    }
+    return e;
+  }
+
+  @Override
+  public boolean inLoop() {
+    return true;
+  }
+
+  @Override
+  public void start() {}
+
+  @Override
+  public synchronized void stop() {
+    stopped = true;
+    queue.clear();
+    timers.clear();
+  }
+
+  @Override
+  public synchronized int queueDepth() {
+    return queue.size();
+  }
+
+  /** Runs queued work and due timers until there is none; returns how many pieces ran. */
+  public int runUntilIdle() {
+    int steps = 0;
+    while (true) {
+      Runnable next = poll();
+      if (next == null) {
+        return steps;
+      }
+      next.run();
+      if (++steps > MAX_STEPS) {
+        throw new IllegalStateException("the state loop never went idle: work keeps queueing itself");
+      }
+    }
+  }
+
+  private synchronized Runnable poll() {
+    Runnable r = queue.poll();
+    if (r != null) {
+      return r;
+    }
+    while (!timers.isEmpty() && timers.peek().due <= clock.millis()) {
+      Entry e = timers.poll();
+      if (!e.cancelled) {
+        return e.work;
+      }
+    }
+    return null;
+  }
+
+  /** Moves time forward by {@code d}, running each timer at its due time and all work it causes. */
+  public void advance(Duration d) {
+    Instant target = clock.instant().plus(d);
+    runUntilIdle();
+    while (true) {
+      Entry next;
+      synchronized (this) {
+        next = timers.peek();
+        while (next != null && next.cancelled) {
+          timers.poll();
+          next = timers.peek();
+        }
+      }
+      if (next == null || next.due > target.toEpochMilli()) {
+        break;
+      }
+      if (next.due > clock.millis()) {
+        clock.set(Instant.ofEpochMilli(next.due));
+      }
+      runUntilIdle();
+    }
+    clock.set(target);
+    runUntilIdle();
+  }
+
+  /** When the next timer is due, if any. */
+  public synchronized java.util.Optional<Instant> nextTimer() {
+    return timers.stream().filter(e -> !e.cancelled).min(Entry::compareTo).map(e -> Instant.ofEpochMilli(e.due));
+  }
+}

@@ -1,0 +1,618 @@
+package dev.aurora.testkit;
+
+import dev.aurora.api.JobKey;
+import dev.aurora.api.ProcessConfig;
+import dev.aurora.api.TaskId;
+import dev.aurora.core.BackendListener;
+import dev.aurora.core.ClusterBackend;
+import dev.aurora.core.Offer;
+import dev.aurora.core.PortRange;
+import dev.aurora.core.ScheduleStatus;
+import dev.aurora.core.StateLoop;
+import dev.aurora.core.TaskLaunch;
+import dev.aurora.core.TaskStatus;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.IntFunction;
+import java.util.function.Predicate;
+
+/**
+ * A cluster in memory: agents with attributes and resources that offer them, run tasks through
+ * STARTING and RUNNING on the state loop's clock, and finish, fail or stay up as scripted. Tests kill
+ * tasks, lose and restore agents, and read what runs where.
+ *
+ * <pre>{@code
+ * SimulatedCluster cluster = SimulatedCluster.builder(loop).agents(120).attributes(SimulatedCluster.racks(10)).build();
+ * cluster.behave(t -> t.instance().job().equals(key), TaskBehavior.failAfter(Duration.ofSeconds(5)));
+ * }</pre>
+ *
+ * <p>By default a task whose last process is {@code true} or {@code exit 0} finishes, {@code false} or
+ * {@code exit N} fails, and anything else runs until killed; tasks with a health check are healthy.
+ * Not thread-safe: drive it from the loop's thread.
+ */
+public final class SimulatedCluster implements ClusterBackend {
+
+  /** How a simulated task behaves once launched. */
+  public record TaskBehavior(Optional<Duration> endsAfter, ScheduleStatus endsAs, boolean healthy, String message) {
+    /** Runs until killed, healthy. */
+    public static TaskBehavior runForever() {
+      return new TaskBehavior(Optional.empty(), ScheduleStatus.FINISHED, true, "");
+    }
+
+    /** Runs until killed, failing its health checks. */
+    public static TaskBehavior unhealthy() {
+      return new TaskBehavior(Optional.empty(), ScheduleStatus.FINISHED, false, "health check failed");
+    }
+
+    /** Exits 0 after running for {@code d}. */
+    public static TaskBehavior finishAfter(Duration d) {
+      return new TaskBehavior(Optional.of(d), ScheduleStatus.FINISHED, true, "exited 0");
+    }
+
+    /** Exits non-zero after running for {@code d}. */
+    public static TaskBehavior failAfter(Duration d) {
+      return new TaskBehavior(Optional.of(d), ScheduleStatus.FAILED, true, "exited 1");
+    }
+  }
+
+  /** One simulated agent. */
+  public static final class Agent {
+    final String id;
+    final String hostname;
+    final Map<String, String> attributes;
+    final long cpuMillis;
+    final long ramMb;
+    final long diskMb;
+    final int gpus;
+    final int portBase;
+    final int portCount;
+    long freeCpuMillis;
+    long freeRamMb;
+    long freeDiskMb;
+    int freeGpus;
+    final BitSet usedPorts = new BitSet();
+    String outstandingOffer;
+    long refusedUntilMillis;
+    boolean lost;
+    final Map<TaskId, Running> tasks = new LinkedHashMap<>();
+
+    Agent(String id, String hostname, Map<String, String> attributes, long cpuMillis, long ramMb, long diskMb,
+        int gpus, int portBase, int portCount) {
+      this.id = id;
+      this.hostname = hostname;
+      this.attributes = attributes;
+      this.cpuMillis = cpuMillis;
+      this.ramMb = ramMb;
+      this.diskMb = diskMb;
+      this.gpus = gpus;
+      this.portBase = portBase;
+      this.portCount = portCount;
+      this.freeCpuMillis = cpuMillis;
+      this.freeRamMb = ramMb;
+      this.freeDiskMb = diskMb;
+      this.freeGpus = gpus;
+    }
+
+    /** The agent's id. */
+    public String id() {
+      return id;
+    }
+
+    /** The agent's hostname. */
+    public String hostname() {
+      return hostname;
+    }
+
+    /** The agent's attributes. */
+    public Map<String, String> attributes() {
+      return attributes;
+    }
+
+    /** Free cpus now. */
+    public double freeCpus() {
+      return freeCpuMillis / 1000.0;
+    }
+
+    /** Free ram now. */
+    public long freeRamMb() {
+      return freeRamMb;
+    }
+
+    /** Tasks on the agent now. */
+    public Set<TaskId> tasks() {
+      return Set.copyOf(tasks.keySet());
+    }
+  }
+
+  private static final class Running {
+    final TaskLaunch launch;
+    final Agent agent;
+    ScheduleStatus state = ScheduleStatus.STARTING;
+    StateLoop.Timer endTimer;
+
+    Running(TaskLaunch launch, Agent agent) {
+      this.launch = launch;
+      this.agent = agent;
+    }
+  }
+
+  private final StateLoop loop;
+  private final List<Agent> agents = new ArrayList<>();
+  private final Map<String, Agent> byId = new HashMap<>();
+  private final Map<String, Agent> byOffer = new HashMap<>();
+  private final Map<TaskId, Running> running = new HashMap<>();
+  private final List<Map.Entry<Predicate<TaskLaunch>, TaskBehavior>> behaviors = new ArrayList<>();
+  private final Duration startDelay;
+  private final Duration runDelay;
+  private BackendListener listener;
+  private long offerSeq;
+  private boolean offerFlushQueued;
+  private final List<Agent> dirty = new ArrayList<>();
+  private int launched;
+  private boolean closed;
+
+  private SimulatedCluster(Builder b) {
+    this.loop = b.loop;
+    this.startDelay = b.startDelay;
+    this.runDelay = b.runDelay;
+    for (int i = 0; i < b.agents; i++) {
+      Map<String, String> attrs = new LinkedHashMap<>(b.attributes.apply(i));
+      String host = attrs.getOrDefault("host", "host-" + i);
+      attrs.remove("host");
+      addAgent(new Agent("agent-" + i, host, Map.copyOf(attrs), Math.round(b.cpus * 1000), b.ramMb, b.diskMb,
+          b.gpus, b.portBase, b.portCount));
+    }
+  }
+
+  /** A builder whose timers run on {@code loop}. */
+  public static Builder builder(StateLoop loop) {
+    return new Builder(loop);
+  }
+
+  /** Attributes for agent i: rack {@code r<i mod racks>} and zone {@code z<i mod 3>}. */
+  public static IntFunction<Map<String, String>> racks(int racks) {
+    return i -> Map.of("rack", "r" + (i % racks), "zone", "z" + (i % 3));
+  }
+
+  /** Builds a {@link SimulatedCluster}. */
+  public static final class Builder {
+    private final StateLoop loop;
+    private int agents = 10;
+    private double cpus = 8;
+    private long ramMb = 16_384;
+    private long diskMb = 100_000;
+    private int gpus;
+    private int portBase = 31_000;
+    private int portCount = 1_000;
+    private IntFunction<Map<String, String>> attributes = i -> Map.of();
+    private Duration startDelay = Duration.ofSeconds(1);
+    private Duration runDelay = Duration.ofSeconds(1);
+
+    Builder(StateLoop loop) {
+      this.loop = Objects.requireNonNull(loop, "loop");
+    }
+
+    /** How many agents (default 10). */
+    public Builder agents(int agents) {
+      this.agents = agents;
+      return this;
+    }
+
+    /** Each agent's resources (default 8 cpus, 16 GiB ram, 100 GB disk, no gpus). */
+    public Builder resources(double cpus, long ramMb, long diskMb, int gpus) {
+      this.cpus = cpus;
+      this.ramMb = ramMb;
+      this.diskMb = diskMb;
+      this.gpus = gpus;
+      return this;
+    }
+
+    /** Each agent's ports: {@code count} from {@code base} (default 1000 from 31000). */
+    public Builder ports(int base, int count) {
+      this.portBase = base;
+      this.portCount = count;
+      return this;
+    }
+
+    /** The attributes of agent i ({@code host} sets the hostname; else {@code host-i}). */
+    public Builder attributes(IntFunction<Map<String, String>> attributes) {
+      this.attributes = attributes;
+      return this;
+    }
+
+    /** How long after launch a task reports STARTING, and then RUNNING (default 1s each). */
+    public Builder delays(Duration startDelay, Duration runDelay) {
+      this.startDelay = startDelay;
+      this.runDelay = runDelay;
+      return this;
+    }
+
+    /** Builds the cluster. */
+    public SimulatedCluster build() {
+      return new SimulatedCluster(this);
+    }
+  }
+
+  // ---------------------------------------------------------------- ClusterBackend
+
+  @Override
+  public void start(BackendListener listener) {
+    // A (re)started framework gets fresh offers: whatever a previous one held is void, as on Mesos.
+    this.listener = listener;
+    byOffer.clear();
+    for (Agent a : agents) {
+      a.outstandingOffer = null;
+      a.refusedUntilMillis = 0;
+      markDirty(a);
+    }
+  }
+
+  @Override
+  public void launch(List<String> offerIds, List<TaskLaunch> tasks) {
+    Agent agent = null;
+    boolean valid = !offerIds.isEmpty();
+    for (String id : offerIds) {
+      Agent a = byOffer.remove(id);
+      if (a == null || (agent != null && a != agent)) {
+        valid = false;
+      } else {
+        agent = a;
+        a.outstandingOffer = null;
+      }
+    }
+    if (!valid || agent == null || agent.lost) {
+      for (TaskLaunch t : tasks) {
+        report(t.taskId(), ScheduleStatus.LOST, "offer no longer valid");
+      }
+      if (agent != null) {
+        markDirty(agent);
+      }
+      return;
+    }
+    for (TaskLaunch t : tasks) {
+      start(agent, t);
+    }
+    markDirty(agent);
+  }
+
+  private void start(Agent agent, TaskLaunch t) {
+    long cpu = Math.round(t.config().resources().cpus() * 1000);
+    long ram = t.config().resources().ramMb();
+    long disk = t.config().resources().diskMb();
+    int g = t.config().resources().gpus();
+    boolean portsFree = true;
+    for (int port : t.ports().values()) {
+      int idx = port - agent.portBase;
+      if (idx < 0 || idx >= agent.portCount || agent.usedPorts.get(idx)) {
+        portsFree = false;
+      }
+    }
+    if (cpu > agent.freeCpuMillis || ram > agent.freeRamMb || disk > agent.freeDiskMb || g > agent.freeGpus
+        || !portsFree) {
+      report(t.taskId(), ScheduleStatus.FAILED, "over-committed: the agent does not have the resources");
+      return;
+    }
+    agent.freeCpuMillis -= cpu;
+    agent.freeRamMb -= ram;
+    agent.freeDiskMb -= disk;
+    agent.freeGpus -= g;
+    for (int port : t.ports().values()) {
+      agent.usedPorts.set(port - agent.portBase);
+    }
+    Running r = new Running(t, agent);
+    running.put(t.taskId(), r);
+    agent.tasks.put(t.taskId(), r);
+    launched++;
+    loop.schedule(startDelay, () -> {
+      if (running.get(t.taskId()) == r && r.state == ScheduleStatus.STARTING) {
+        report(t.taskId(), ScheduleStatus.STARTING, "");
+        loop.schedule(runDelay, () -> toRunning(r));
+      }
+    });
+  }
+
+  private void toRunning(Running r) {
+    if (running.get(r.launch.taskId()) != r || r.state != ScheduleStatus.STARTING) {
+      return;
+    }
+    r.state = ScheduleStatus.RUNNING;
+    TaskBehavior b = behaviorOf(r.launch);
+    TaskStatus s = r.launch.config().healthCheck().isPresent()
+        ? dev.aurora.core.ImmutableTaskStatus.builder().taskId(r.launch.taskId()).state(ScheduleStatus.RUNNING)
+            .healthy(b.healthy()).message(b.healthy() ? "" : b.message()).build()
+        : TaskStatus.of(r.launch.taskId(), ScheduleStatus.RUNNING, "");
+    emit(s);
+    b.endsAfter().ifPresent(d -> r.endTimer = loop.schedule(d, () -> end(r.launch.taskId(), b.endsAs(), b.message())));
+  }
+
+  @Override
+  public void decline(String offerId, Duration refuseFor) {
+    Agent a = byOffer.remove(offerId);
+    if (a == null) {
+      return;
+    }
+    a.outstandingOffer = null;
+    a.refusedUntilMillis = loop.clock().millis() + refuseFor.toMillis();
+    loop.schedule(refuseFor, () -> markDirty(a));
+  }
+
+  @Override
+  public void kill(TaskId taskId) {
+    Running r = running.get(taskId);
+    if (r == null) {
+      report(taskId, ScheduleStatus.LOST, "unknown to the cluster");
+      return;
+    }
+    end(taskId, ScheduleStatus.KILLED, "killed");
+  }
+
+  @Override
+  public void reconcile(Set<TaskId> known) {
+    for (Running r : running.values()) {
+      report(r.launch.taskId(), r.state, "reconciliation");
+    }
+    for (TaskId id : known) {
+      if (!running.containsKey(id)) {
+        report(id, ScheduleStatus.LOST, "unknown to the cluster");
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+  }
+
+  // ---------------------------------------------------------------- test controls
+
+  /** Scripts how launched tasks that {@code which} matches behave (the latest matching rule wins). */
+  public SimulatedCluster behave(Predicate<TaskLaunch> which, TaskBehavior behavior) {
+    behaviors.add(Map.entry(which, behavior));
+    return this;
+  }
+
+  /** Scripts how tasks of one job behave. */
+  public SimulatedCluster behave(JobKey job, TaskBehavior behavior) {
+    return behave(t -> t.instance().job().equals(job), behavior);
+  }
+
+  /** Ends a running task from outside, as if its process were killed (reported KILLED). */
+  public void killTask(TaskId id) {
+    requireRunning(id);
+    end(id, ScheduleStatus.KILLED, "killed outside the scheduler");
+  }
+
+  /** Makes a running task fail with {@code message}. */
+  public void failTask(TaskId id, String message) {
+    requireRunning(id);
+    end(id, ScheduleStatus.FAILED, message);
+  }
+
+  /** Makes a running task exit 0. */
+  public void finishTask(TaskId id) {
+    requireRunning(id);
+    end(id, ScheduleStatus.FINISHED, "exited 0");
+  }
+
+  /** Reports a running task's health. */
+  public void setHealthy(TaskId id, boolean healthy) {
+    requireRunning(id);
+    emit(TaskStatus.health(id, healthy, healthy ? "" : "health check failed"));
+  }
+
+  /** Loses an agent with every task on it; the scheduler is told. */
+  public void loseAgent(String agentId) {
+    Agent a = requireAgent(agentId);
+    a.lost = true;
+    if (a.outstandingOffer != null) {
+      byOffer.remove(a.outstandingOffer);
+      String offer = a.outstandingOffer;
+      a.outstandingOffer = null;
+      if (listener != null) {
+        listener.offerRescinded(offer);
+      }
+    }
+    for (TaskId id : new ArrayList<>(a.tasks.keySet())) {
+      Running r = running.remove(id);
+      if (r.endTimer != null) {
+        r.endTimer.cancel();
+      }
+    }
+    a.tasks.clear();
+    a.freeCpuMillis = a.cpuMillis;
+    a.freeRamMb = a.ramMb;
+    a.freeDiskMb = a.diskMb;
+    a.freeGpus = a.gpus;
+    a.usedPorts.clear();
+    if (listener != null) {
+      listener.agentLost(agentId);
+    }
+  }
+
+  /** Brings a lost agent back, empty; it offers its resources again. */
+  public void restoreAgent(String agentId) {
+    Agent a = requireAgent(agentId);
+    a.lost = false;
+    markDirty(a);
+  }
+
+  /** Rescinds an agent's outstanding offer, if it has one. */
+  public void rescindOffer(String agentId) {
+    Agent a = requireAgent(agentId);
+    if (a.outstandingOffer != null) {
+      byOffer.remove(a.outstandingOffer);
+      String offer = a.outstandingOffer;
+      a.outstandingOffer = null;
+      listener.offerRescinded(offer);
+      loop.schedule(Duration.ofSeconds(1), () -> markDirty(a));
+    }
+  }
+
+  /** Every agent. */
+  public List<Agent> agents() {
+    return List.copyOf(agents);
+  }
+
+  /** One agent by id. */
+  public Agent agent(String agentId) {
+    return requireAgent(agentId);
+  }
+
+  /** The agent with this hostname. */
+  public Agent agentOnHost(String hostname) {
+    return agents.stream().filter(a -> a.hostname.equals(hostname)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no agent on host " + hostname));
+  }
+
+  /** The ids of tasks the cluster runs now (STARTING or RUNNING). */
+  public Set<TaskId> runningTasks() {
+    return Set.copyOf(running.keySet());
+  }
+
+  /** The launch of a running task, if it runs. */
+  public Optional<TaskLaunch> launchOf(TaskId id) {
+    return Optional.ofNullable(running.get(id)).map(r -> r.launch);
+  }
+
+  /** The agent a task runs on, if it runs. */
+  public Optional<Agent> agentOf(TaskId id) {
+    return Optional.ofNullable(running.get(id)).map(r -> r.agent);
+  }
+
+  /** How many tasks were launched so far. */
+  public int launchedCount() {
+    return launched;
+  }
+
+  /** Offers outstanding now. */
+  public int outstandingOffers() {
+    return byOffer.size();
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private void addAgent(Agent a) {
+    agents.add(a);
+    byId.put(a.id, a);
+  }
+
+  private Agent requireAgent(String agentId) {
+    Agent a = byId.get(agentId);
+    if (a == null) {
+      throw new IllegalArgumentException("no agent " + agentId);
+    }
+    return a;
+  }
+
+  private void requireRunning(TaskId id) {
+    if (!running.containsKey(id)) {
+      throw new IllegalArgumentException("task " + id + " does not run on the cluster");
+    }
+  }
+
+  private TaskBehavior behaviorOf(TaskLaunch t) {
+    for (int i = behaviors.size() - 1; i >= 0; i--) {
+      if (behaviors.get(i).getKey().test(t)) {
+        return behaviors.get(i).getValue();
+      }
+    }
+    List<ProcessConfig> ps = t.processes();
+    String last = ps.isEmpty() ? "" : ps.get(ps.size() - 1).command().trim();
+    if (last.equals("true") || last.equals("exit 0")) {
+      return TaskBehavior.finishAfter(Duration.ZERO);
+    }
+    if (last.equals("false") || last.matches("exit [1-9][0-9]*")) {
+      return new TaskBehavior(Optional.of(Duration.ZERO), ScheduleStatus.FAILED, true,
+          last.equals("false") ? "exited 1" : "exited " + last.substring(5));
+    }
+    return TaskBehavior.runForever();
+  }
+
+  private void end(TaskId id, ScheduleStatus as, String message) {
+    Running r = running.remove(id);
+    if (r == null) {
+      return;
+    }
+    if (r.endTimer != null) {
+      r.endTimer.cancel();
+    }
+    Agent a = r.agent;
+    a.tasks.remove(id);
+    a.freeCpuMillis += Math.round(r.launch.config().resources().cpus() * 1000);
+    a.freeRamMb += r.launch.config().resources().ramMb();
+    a.freeDiskMb += r.launch.config().resources().diskMb();
+    a.freeGpus += r.launch.config().resources().gpus();
+    for (int port : r.launch.ports().values()) {
+      a.usedPorts.clear(port - a.portBase);
+    }
+    report(id, as, message);
+    markDirty(a);
+  }
+
+  private void report(TaskId id, ScheduleStatus state, String message) {
+    emit(TaskStatus.of(id, state, message));
+  }
+
+  private void emit(TaskStatus s) {
+    if (listener != null && !closed) {
+      listener.statusUpdate(s);
+    }
+  }
+
+  /** Marks an agent to re-offer; offers go out together on the loop's next turn. */
+  private void markDirty(Agent a) {
+    dirty.add(a);
+    if (!offerFlushQueued) {
+      offerFlushQueued = true;
+      loop.execute(this::flushOffers);
+    }
+  }
+
+  private void flushOffers() {
+    offerFlushQueued = false;
+    if (listener == null || closed) {
+      dirty.clear();
+      return;
+    }
+    List<Offer> offers = new ArrayList<>();
+    long now = loop.clock().millis();
+    for (Agent a : dirty) {
+      if (a.lost || a.outstandingOffer != null || a.refusedUntilMillis > now) {
+        continue;
+      }
+      if (a.freeCpuMillis <= 0 && a.freeRamMb <= 0) {
+        continue;
+      }
+      String id = "offer-" + (++offerSeq);
+      a.outstandingOffer = id;
+      byOffer.put(id, a);
+      offers.add(Offer.builder().id(id).agentId(a.id).hostname(a.hostname).attributes(a.attributes)
+          .cpus(a.freeCpuMillis / 1000.0).ramMb(a.freeRamMb).diskMb(a.freeDiskMb).gpus(a.freeGpus)
+          .ports(freeRanges(a)).build());
+    }
+    dirty.clear();
+    if (!offers.isEmpty()) {
+      listener.offers(offers);
+    }
+  }
+
+  private static List<PortRange> freeRanges(Agent a) {
+    List<PortRange> ranges = new ArrayList<>();
+    int i = a.usedPorts.nextClearBit(0);
+    while (i < a.portCount) {
+      int end = Math.min(a.usedPorts.nextSetBit(i) < 0 ? a.portCount : a.usedPorts.nextSetBit(i), a.portCount);
+      ranges.add(PortRange.of(a.portBase + i, a.portBase + end - 1));
+      i = a.usedPorts.nextClearBit(end);
+    }
+    return ranges;
+  }
+
+}
