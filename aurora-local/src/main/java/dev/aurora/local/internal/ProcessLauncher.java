@@ -23,7 +23,7 @@ final class ProcessLauncher {
 
   private final boolean setsid;
 
-  private ProcessLauncher(boolean setsid) {
+  ProcessLauncher(boolean setsid) {
     this.setsid = setsid;
   }
 

@@ -129,7 +129,8 @@ final class ProcessTable {
     return 0;
   }
 
-  private static ProcessTable fromPs() {
+  /** Reads the process table with {@code ps}, as on a machine without {@code /proc}. */
+  static ProcessTable fromPs() {
     Map<Long, Entry> byPid = new HashMap<>();
     try {
       Process ps = new ProcessBuilder("ps", "-A", "-o", "pid=", "-o", "ppid=", "-o", "pgid=", "-o", "stat=",

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,7 +47,7 @@ final class Reporter {
     deliver("status " + status, l -> l.statusUpdate(status));
   }
 
-  private void deliver(String what, java.util.function.Consumer<BackendListener> report) {
+  private void deliver(String what, Consumer<BackendListener> report) {
     try {
       thread.execute(() -> {
         try {
