@@ -263,7 +263,7 @@ final class LocalTask {
         Integer port = allocation.ports().get(name);
         yield port == null
             ? () -> new HealthMonitor.Result(false, "the task has no port named '" + name + "' to check")
-            : new HttpProbe(cluster.httpClient(), port, check.path().orElse("/"), check.timeout());
+            : new HttpProbe(cluster.httpClient(), port, resolve(check.path().orElse("/")), check.timeout());
       }
       case COMMAND -> new CommandProbe(cluster.launcher(), resolve(check.command().orElse("false")), sandbox,
           environment, check.timeout());
