@@ -125,6 +125,8 @@ public final class LocalBackend implements ClusterBackend {
    */
   public static final class Builder {
     private static final long MIB = 1024 * 1024;
+    /** Longer durations overflow the timers' nanoseconds. */
+    private static final Duration LONGEST = Duration.ofDays(36500);
 
     private int agents = 4;
     private Double cpusPerAgent;
@@ -231,14 +233,16 @@ public final class LocalBackend implements ClusterBackend {
 
     /** How long a killed task has between SIGTERM and SIGKILL; 5 seconds unless set. */
     public Builder killGracePeriod(Duration grace) {
-      check(grace != null && !grace.isNegative(), "killGracePeriod must be >= 0, was %s", grace);
+      check(grace != null && !grace.isNegative() && grace.compareTo(LONGEST) <= 0,
+          "killGracePeriod must be in 0..%s, was %s", LONGEST, grace);
       this.killGracePeriod = grace;
       return this;
     }
 
     /** How long an ended task's sandbox is kept; one day unless set. */
     public Builder sandboxMaxAge(Duration age) {
-      check(age != null && !age.isNegative(), "sandboxMaxAge must be >= 0, was %s", age);
+      check(age != null && !age.isNegative() && age.compareTo(LONGEST) <= 0,
+          "sandboxMaxAge must be in 0..%s, was %s", LONGEST, age);
       this.sandboxMaxAge = age;
       return this;
     }
@@ -255,7 +259,8 @@ public final class LocalBackend implements ClusterBackend {
      * unless set.
      */
     public Builder memoryCheckInterval(Duration interval) {
-      check(interval != null && interval.toMillis() > 0, "memoryCheckInterval must be > 0, was %s", interval);
+      check(interval != null && interval.toMillis() > 0 && interval.compareTo(LONGEST) <= 0,
+          "memoryCheckInterval must be in 1ms..%s, was %s", LONGEST, interval);
       this.memoryCheckInterval = interval;
       return this;
     }

@@ -25,6 +25,8 @@ final class AgentPool {
   private static final Logger LOG = LoggerFactory.getLogger(AgentPool.class);
   /** Offer ids are unique in the JVM, so two backends never hand out the same one. */
   private static final AtomicLong OFFERS = new AtomicLong();
+  /** A longer refusal is cut to this, which is forever enough and fits the timer's nanoseconds. */
+  private static final Duration LONGEST_REFUSAL = Duration.ofDays(365);
 
   private final Map<String, Agent> agents = new LinkedHashMap<>();
   private final Map<String, Agent> offers = new HashMap<>();
@@ -135,7 +137,8 @@ final class AgentPool {
       newOffer(agent).ifPresent(offer -> reporter.offers(List.of(offer)));
       return;
     }
-    agent.refusal = timer.schedule(() -> refusalEnded(agent), refuseFor.toNanos(), TimeUnit.NANOSECONDS);
+    long nanos = refuseFor.compareTo(LONGEST_REFUSAL) > 0 ? LONGEST_REFUSAL.toNanos() : refuseFor.toNanos();
+    agent.refusal = timer.schedule(() -> refusalEnded(agent), nanos, TimeUnit.NANOSECONDS);
   }
 
   private synchronized void refusalEnded(Agent agent) {

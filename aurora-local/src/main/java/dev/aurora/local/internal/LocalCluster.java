@@ -105,7 +105,7 @@ public final class LocalCluster {
       throw e;
     }
     long sample = config.memoryCheckInterval().toNanos();
-    timer.scheduleWithFixedDelay(() -> workers.execute(this::checkMemory), sample, sample, TimeUnit.NANOSECONDS);
+    timer.scheduleWithFixedDelay(this::checkMemory, sample, sample, TimeUnit.NANOSECONDS);
     pool.start();
     LOG.info("local backend started: {} agents, sandboxes in {}", config.agents().size(), config.sandboxRoot());
   }
@@ -276,12 +276,16 @@ public final class LocalCluster {
     sandbox.ifPresent(dir -> retention.add(task.id(), dir, Instant.now()));
   }
 
+  /** Measures every task against its memory limit; one scan of the process table serves all. */
   private void checkMemory() {
-    if (tasks.isEmpty()) {
-      return;
+    try {
+      if (!tasks.isEmpty()) {
+        ProcessTable table = ProcessTable.snapshot();
+        tasks.values().forEach(task -> task.checkMemory(table));
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("cannot check the tasks' memory", e); // and try again next time
     }
-    ProcessTable table = ProcessTable.snapshot();
-    tasks.values().forEach(task -> task.checkMemory(table));
   }
 
   private TaskStatus endedOrLost(TaskId taskId) {

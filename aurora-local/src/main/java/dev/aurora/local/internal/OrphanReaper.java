@@ -10,7 +10,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -32,8 +34,7 @@ final class OrphanReaper {
   /** Scans {@code root}, ending orphans' processes with {@code grace} after SIGTERM. */
   static List<Found> reap(Path root, Duration grace) throws IOException {
     List<Found> found = new ArrayList<>();
-    List<Sandbox> orphans = new ArrayList<>();
-    List<ProcessGroup> orphanGroups = new ArrayList<>();
+    Map<Sandbox, List<ProcessGroup>> orphans = new LinkedHashMap<>();
     try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root,
         p -> Files.isDirectory(p) && !p.getFileName().toString().startsWith("."))) {
       for (Path dir : dirs) {
@@ -47,8 +48,7 @@ final class OrphanReaper {
             found.add(new Found(end.get().taskId(), dir, end.get(),
                 sandbox.get().endedAt().toInstant(), false));
           } else {
-            orphans.add(sandbox.get());
-            orphanGroups.addAll(sandbox.get().groups());
+            orphans.put(sandbox.get(), sandbox.get().groups());
           }
         } catch (IOException | RuntimeException e) {
           LOG.warn("cannot read the sandbox {}; leaving it alone", dir, e);
@@ -59,10 +59,11 @@ final class OrphanReaper {
       return found;
     }
     ProcessTable table = ProcessTable.snapshot();
-    ProcessKiller.terminate(orphanGroups, grace);
+    ProcessKiller.terminate(orphans.values().stream().flatMap(List::stream).toList(), grace);
     Instant now = Instant.now();
-    for (Sandbox orphan : orphans) {
-      Set<Long> alive = table.members(orphan.groups());
+    for (Map.Entry<Sandbox, List<ProcessGroup>> entry : orphans.entrySet()) {
+      Sandbox orphan = entry.getKey();
+      Set<Long> alive = table.members(entry.getValue());
       TaskStatus status = TaskStatus.of(orphan.taskId(), ScheduleStatus.LOST,
           "orphan of an earlier local backend on this sandbox root, which stopped without ending it: "
               + (alive.isEmpty() ? "none of its processes was still running"

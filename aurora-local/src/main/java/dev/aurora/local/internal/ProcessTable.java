@@ -86,7 +86,8 @@ final class ProcessTable {
   long rssKb(Collection<Long> pids) {
     long sum = 0;
     for (long pid : pids) {
-      sum += fromProc ? procRssKb(pid) : byPid.getOrDefault(pid, new Entry(pid, 0, 0, true, 0)).rssKb();
+      Entry e = byPid.get(pid);
+      sum += fromProc ? procRssKb(pid) : e == null ? 0 : Math.max(0, e.rssKb());
     }
     return sum;
   }
