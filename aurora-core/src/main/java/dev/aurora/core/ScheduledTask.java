@@ -300,6 +300,20 @@ public final class ScheduledTask {
     return events[events.length - 1].message();
   }
 
+  /** Two snapshots are equal when every field is: the same task in the same state with the same history. */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof ScheduledTask t && id.equals(t.id) && job.equals(t.job) && instance == t.instance
+        && status == t.status && failureCount == t.failureCount && flapCount == t.flapCount && health == t.health
+        && java.util.Objects.equals(agentId, t.agentId) && java.util.Objects.equals(host, t.host)
+        && Arrays.equals(ports, t.ports) && Arrays.equals(events, t.events) && config.equals(t.config);
+  }
+
+  @Override
+  public int hashCode() {
+    return id.hashCode() * 31 + status.hashCode();
+  }
+
   @Override
   public String toString() {
     return id + " " + status + (host == null ? "" : " on " + host);

@@ -53,6 +53,7 @@ public final class AuroraExtension implements BeforeEachCallback, AfterEachCallb
   private Scheduler scheduler;
   private SimpleMeterRegistry registry;
   private long seed = 42;
+  private Storage storageOverride;
 
   private AuroraExtension(int agents) {
     this.agents = agents;
@@ -113,6 +114,9 @@ public final class AuroraExtension implements BeforeEachCallback, AfterEachCallb
     SchedulerBuilder b = Scheduler.builder().backend(new Reopened(cluster)).storage(new KeepOpen(storage))
         .clock(clock).loop(new ScopedLoop(loop)).meterRegistry(registry).randomSeed(seed++);
     customizer.accept(b);
+    if (storageOverride != null) {
+      b.storage(new KeepOpen(storageOverride));
+    }
     return b.build();
   }
 
@@ -128,6 +132,20 @@ public final class AuroraExtension implements BeforeEachCallback, AfterEachCallb
    * cluster, recovering its state and reconciling. Its tasks keep running on the cluster.
    */
   public Scheduler restartScheduler() {
+    scheduler.close();
+    scheduler = newScheduler();
+    scheduler.start();
+    runUntilIdle();
+    return scheduler;
+  }
+
+  /**
+   * Restarts the scheduler on other storage, e.g. an empty one to show reconciliation killing tasks
+   * the new scheduler does not know.
+   */
+  public Scheduler restartScheduler(Storage storage) {
+    this.storage = storage;
+    this.storageOverride = storage;
     scheduler.close();
     scheduler = newScheduler();
     scheduler.start();

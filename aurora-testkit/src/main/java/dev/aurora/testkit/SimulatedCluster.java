@@ -247,6 +247,7 @@ public final class SimulatedCluster implements ClusterBackend {
   public void start(BackendListener listener) {
     // A (re)started framework gets fresh offers: whatever a previous one held is void, as on Mesos.
     this.listener = listener;
+    this.closed = false;
     byOffer.clear();
     for (Agent a : agents) {
       a.outstandingOffer = null;

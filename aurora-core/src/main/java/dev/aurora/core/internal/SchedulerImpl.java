@@ -93,6 +93,9 @@ public final class SchedulerImpl implements Scheduler {
   private long opsSinceSnapshot;
   private boolean passRequested;
 
+  private final List<CoreListener> listeners = new ArrayList<>();
+  private final Core core = new CoreImpl();
+
   // --- coordination ---
   private final ConcurrentLinkedQueue<Runnable> queue = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
@@ -124,6 +127,105 @@ public final class SchedulerImpl implements Scheduler {
     this.engine = new PlacementEngine(filters, scorers, weights, pool);
     this.metrics = new SchedulerMetrics(registry, () -> loop.clock().millis(),
         () -> queue.size() + loop.queueDepth(), pool::offerCount);
+  }
+
+  /** Registers a feature controller; call before {@link #start()}. */
+  public void addListener(CoreListener listener) {
+    listeners.add(listener);
+  }
+
+  /** The view of the state that feature controllers use. */
+  public Core core() {
+    return core;
+  }
+
+  /** Runs {@code op} on the loop in a transaction and returns its result once it is durable. */
+  public <T> T execute(Supplier<T> op) {
+    return call(op);
+  }
+
+  private final class CoreImpl implements Core {
+    @Override
+    public long now() {
+      return SchedulerImpl.this.now();
+    }
+
+    @Override
+    public java.time.Instant instant() {
+      return loop.clock().instant();
+    }
+
+    @Override
+    public Settings settings() {
+      return settings;
+    }
+
+    @Override
+    public void store(Op op) {
+      SchedulerImpl.this.store(op);
+    }
+
+    @Override
+    public void emit(SchedulerEvent event) {
+      SchedulerImpl.this.emit(event);
+    }
+
+    @Override
+    public void afterCommit(Runnable action) {
+      tx.afterCommit.add(action);
+    }
+
+    @Override
+    public StateLoop.Timer schedule(Duration delay, Runnable work) {
+      return scheduleTimer(delay, work);
+    }
+
+    @Override
+    public JobState job(JobKey key) {
+      return jobs.get(key);
+    }
+
+    @Override
+    public java.util.Collection<JobState> jobs() {
+      return jobs.values();
+    }
+
+    @Override
+    public ScheduledTask task(TaskId id) {
+      return tasks.get(id);
+    }
+
+    @Override
+    public java.util.Collection<ScheduledTask> tasks() {
+      return tasks.values();
+    }
+
+    @Override
+    public ScheduledTask createTask(JobState job, int instance, TaskConfig config) {
+      return SchedulerImpl.this.createTask(job, instance, config, 0, 0, 0);
+    }
+
+    @Override
+    public void kill(ScheduledTask task, ScheduleStatus how, String message) {
+      killTask(task, how, message);
+    }
+
+    @Override
+    public void saveJob(JobConfig config) {
+      JobState job = jobs.get(config.key());
+      job.setConfig(config);
+      SchedulerImpl.this.store(new Op.SaveJob(config));
+    }
+
+    @Override
+    public void requestPass() {
+      SchedulerImpl.this.requestPass();
+    }
+
+    @Override
+    public AgentPool pool() {
+      return pool;
+    }
   }
 
   // =====================================================================================
@@ -337,6 +439,7 @@ public final class SchedulerImpl implements Scheduler {
     for (ScheduledTask t : tasks.values()) {
       snap.add(new Op.SaveTask(t));
     }
+    listeners.forEach(l -> l.snapshot(snap));
     try {
       storage.snapshot(snap);
       opsSinceSnapshot = 0;
@@ -384,6 +487,14 @@ public final class SchedulerImpl implements Scheduler {
           pool.setMaintenance(m.host(), m.mode());
         } else if (op instanceof Op.SaveAgent a) {
           pool.restoreAgent(a.agentId(), a.hostname(), a.attributes());
+        } else {
+          boolean taken = false;
+          for (CoreListener l : listeners) {
+            taken |= l.replay(op);
+          }
+          if (!taken) {
+            LOG.warn("no one recovers op {}", op.getClass().getSimpleName());
+          }
         }
       }
     }
@@ -419,6 +530,7 @@ public final class SchedulerImpl implements Scheduler {
         transition(t, ScheduleStatus.PENDING, "recovered");
       }
     }
+    listeners.forEach(CoreListener::recovered);
   }
 
   // =====================================================================================
@@ -457,6 +569,7 @@ public final class SchedulerImpl implements Scheduler {
       jobs.remove(key);
       store(new Op.RemoveJob(key));
       emit(new SchedulerEvent.JobKilled(loop.clock().instant(), key, by));
+      listeners.forEach(l -> l.jobRemoved(key));
       return null;
     });
   }
@@ -477,6 +590,7 @@ public final class SchedulerImpl implements Scheduler {
         jobs.remove(key);
         store(new Op.RemoveJob(key));
         emit(new SchedulerEvent.JobKilled(loop.clock().instant(), key, by));
+        listeners.forEach(l -> l.jobRemoved(key));
       } else {
         JobConfig updated = job.config().withInstances(Math.max(1, liveInstances(job)));
         job.setConfig(updated);
@@ -745,6 +859,9 @@ public final class SchedulerImpl implements Scheduler {
     store(new Op.SaveTask(next));
     metrics.moved(from, to);
     emit(new SchedulerEvent.TaskStateChanged(loop.clock().instant(), next, from));
+    for (CoreListener l : listeners) {
+      l.onTransition(t, next);
+    }
 
     if (from == ScheduleStatus.PENDING) {
       removeFromGroup(t);
@@ -856,8 +973,14 @@ public final class SchedulerImpl implements Scheduler {
     }
   }
 
-  /** The config a replacement of {@code ended} runs: the job's current one. */
+  /** The config a replacement of {@code ended} runs: a controller's choice, else the job's current one. */
   private TaskConfig configFor(JobState job, ScheduledTask ended) {
+    for (CoreListener l : listeners) {
+      TaskConfig c = l.replacementConfig(job, ended.instance());
+      if (c != null) {
+        return c;
+      }
+    }
     return job.config().task();
   }
 
@@ -877,6 +1000,7 @@ public final class SchedulerImpl implements Scheduler {
     jobs.remove(key);
     store(new Op.RemoveJob(key));
     emit(new SchedulerEvent.JobFinished(loop.clock().instant(), key, finished, failed));
+    listeners.forEach(l -> l.jobRemoved(key));
   }
 
   // =====================================================================================
@@ -944,6 +1068,9 @@ public final class SchedulerImpl implements Scheduler {
     store(new Op.SaveTask(next));
     metrics.moved(ScheduleStatus.PENDING, ScheduleStatus.ASSIGNED);
     emit(new SchedulerEvent.TaskStateChanged(loop.clock().instant(), next, ScheduleStatus.PENDING));
+    for (CoreListener l : listeners) {
+      l.onTransition(t, next);
+    }
     Resources r = t.config().resources();
     pool.hold(agent, Math.round(r.cpus() * 1000), r.ramMb());
     JobState job = jobs.get(t.job());
@@ -1054,6 +1181,9 @@ public final class SchedulerImpl implements Scheduler {
         tasks.put(t.id(), t);
         store(new Op.SaveTask(t));
         emit(new SchedulerEvent.TaskHealthChanged(loop.clock().instant(), t, healthy));
+        for (CoreListener l : listeners) {
+          l.onTransition(tasks.get(t.id()), t);
+        }
       }
       return;
     }

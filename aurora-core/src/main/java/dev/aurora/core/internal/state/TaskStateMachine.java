@@ -55,7 +55,9 @@ public final class TaskStateMachine {
   private TaskStateMachine() {}
 
   private static void row(ScheduleStatus from, Set<ScheduleStatus> to) {
-    TABLE.put(from, EnumSet.copyOf(to.isEmpty() ? EnumSet.noneOf(ScheduleStatus.class) : to));
+    EnumSet<ScheduleStatus> row = EnumSet.noneOf(ScheduleStatus.class);
+    row.addAll(to);
+    TABLE.put(from, row);
   }
 
   @SafeVarargs
@@ -74,7 +76,7 @@ public final class TaskStateMachine {
 
   /** The states a task in {@code from} may move to. */
   public static Set<ScheduleStatus> next(ScheduleStatus from) {
-    return EnumSet.copyOf(TABLE.get(from).isEmpty() ? EnumSet.noneOf(ScheduleStatus.class) : TABLE.get(from));
+    return EnumSet.copyOf((EnumSet<ScheduleStatus>) TABLE.get(from));
   }
 
   /**

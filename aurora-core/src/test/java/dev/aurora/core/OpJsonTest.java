@@ -1,0 +1,41 @@
+package dev.aurora.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.aurora.api.AuroraJson;
+import dev.aurora.api.Job;
+import dev.aurora.api.JobConfig;
+import dev.aurora.api.ResourceQuota;
+import dev.aurora.api.TaskId;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Every op survives JSON, so file and ZooKeeper storage can keep them as text. */
+class OpJsonTest {
+  @Test
+  void everyOpRoundTrips() throws Exception {
+    ObjectMapper mapper = AuroraJson.newMapper();
+    JobConfig job = Job.service("r/e/j").instances(2)
+        .task(t -> t.process("p", "./run {{port.http}}").cpus(0.5).ramMb(64).port("http")).build();
+    ScheduledTask task = ScheduledTask.restore(TaskId.of("t-1"), job.key(), 1, job.task(), ScheduleStatus.RUNNING,
+        "agent-1", "host-1", Map.of("http", 31001),
+        List.of(new TaskEvent(Instant.parse("2026-01-01T00:00:00Z"), ScheduleStatus.PENDING, ""),
+            new TaskEvent(Instant.parse("2026-01-01T00:00:02Z"), ScheduleStatus.RUNNING, "up")),
+        0, 1, false);
+    List<Op> ops = List.of(new Op.SaveJob(job), new Op.RemoveJob(job.key()), new Op.SaveTask(task),
+        new Op.RemoveTasks(List.of(TaskId.of("a"), TaskId.of("b"))),
+        new Op.SaveHostMaintenance("h", MaintenanceMode.DRAINED), new Op.SaveQuota("r", ResourceQuota.of(1, 2, 3, 4)),
+        new Op.SaveAgent("agent-1", "host-1", Map.of("rack", "r1")));
+    for (Op op : ops) {
+      String json = mapper.writeValueAsString(op);
+      assertThat(mapper.readValue(json, Op.class)).as(json).isEqualTo(op);
+    }
+    ScheduledTask back = ((Op.SaveTask) mapper.readValue(mapper.writeValueAsString(new Op.SaveTask(task)), Op.class)).task();
+    assertThat(back.ports()).containsEntry("http", 31001);
+    assertThat(back.healthy()).contains(false);
+    assertThat(back.events()).hasSize(2);
+  }
+}

@@ -1,0 +1,71 @@
+package dev.aurora.core.internal.state;
+
+import static dev.aurora.core.ScheduleStatus.*;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.aurora.core.ScheduleStatus;
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The transition table, row by row: every state's legal next states, and nothing else. */
+class TaskStateMachineTest {
+  private static final Set<ScheduleStatus> ENDS = EnumSet.of(FINISHED, FAILED, KILLED, LOST);
+  private static final Set<ScheduleStatus> KILLS = EnumSet.of(KILLING, RESTARTING, DRAINING, PREEMPTING);
+
+  static Stream<Arguments> rows() {
+    return Stream.of(
+        Arguments.of(INIT, EnumSet.of(PENDING, THROTTLED, KILLED)),
+        Arguments.of(THROTTLED, EnumSet.of(PENDING, KILLED)),
+        Arguments.of(PENDING, EnumSet.of(ASSIGNED, KILLED)),
+        Arguments.of(ASSIGNED, with(EnumSet.of(STARTING, RUNNING), ENDS, KILLS)),
+        Arguments.of(STARTING, with(EnumSet.of(RUNNING), ENDS, KILLS)),
+        Arguments.of(RUNNING, with(EnumSet.noneOf(ScheduleStatus.class), ENDS, KILLS)),
+        Arguments.of(KILLING, EnumSet.copyOf(ENDS)),
+        Arguments.of(RESTARTING, with(EnumSet.of(KILLING), ENDS)),
+        Arguments.of(DRAINING, with(EnumSet.of(KILLING), ENDS)),
+        Arguments.of(PREEMPTING, with(EnumSet.of(KILLING), ENDS)),
+        Arguments.of(FINISHED, EnumSet.noneOf(ScheduleStatus.class)),
+        Arguments.of(FAILED, EnumSet.noneOf(ScheduleStatus.class)),
+        Arguments.of(KILLED, EnumSet.noneOf(ScheduleStatus.class)),
+        Arguments.of(LOST, EnumSet.noneOf(ScheduleStatus.class)));
+  }
+
+  @SafeVarargs
+  private static EnumSet<ScheduleStatus> with(EnumSet<ScheduleStatus> base, Set<ScheduleStatus>... more) {
+    EnumSet<ScheduleStatus> s = EnumSet.copyOf(base);
+    for (Set<ScheduleStatus> m : more) {
+      s.addAll(m);
+    }
+    return s;
+  }
+
+  @ParameterizedTest(name = "{0} -> {1}")
+  @MethodSource("rows")
+  void row(ScheduleStatus from, Set<ScheduleStatus> legal) {
+    assertThat(TaskStateMachine.next(from)).isEqualTo(legal);
+    for (ScheduleStatus to : ScheduleStatus.values()) {
+      assertThat(TaskStateMachine.isLegal(from, to)).as("%s -> %s", from, to).isEqualTo(legal.contains(to));
+    }
+  }
+
+  @Test
+  void everyStateHasARow() {
+    assertThat(rows().map(a -> a.get()[0])).containsExactlyInAnyOrder((Object[]) ScheduleStatus.values());
+  }
+
+  @Test
+  void staleReportsAreRecognised() {
+    assertThat(TaskStateMachine.isStale(RUNNING, STARTING)).isTrue();
+    assertThat(TaskStateMachine.isStale(RUNNING, RUNNING)).isTrue();
+    assertThat(TaskStateMachine.isStale(KILLING, RUNNING)).isTrue();
+    assertThat(TaskStateMachine.isStale(KILLED, LOST)).isTrue();
+    assertThat(TaskStateMachine.isStale(STARTING, RUNNING)).isFalse();
+    assertThat(TaskStateMachine.isStale(RUNNING, FAILED)).isFalse();
+    assertThat(TaskStateMachine.isStale(KILLING, KILLED)).isFalse();
+  }
+}
