@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
 final class LocalTask {
   private static final Logger LOG = LoggerFactory.getLogger(LocalTask.class);
 
-  /** Why a task is being ended. */
-  private enum Ending { RAN_OUT, KILLED, OVER_MEMORY, BACKEND_CLOSED }
+  /** Why a task is being ended: its processes exited (or could not start), a kill, its memory, the backend. */
+  private enum Ending { EXITED, KILLED, OVER_MEMORY, BACKEND_CLOSED }
 
   private final TaskLaunch launch;
   private final Allocation allocation;
@@ -77,12 +77,12 @@ final class LocalTask {
       try {
         sandbox = Sandbox.create(cluster.sandboxRoot(), id());
       } catch (IOException e) {
-        end(Ending.RAN_OUT, ScheduleStatus.FAILED,
+        end(Ending.EXITED, ScheduleStatus.FAILED,
             "cannot make the sandbox under " + cluster.sandboxRoot() + ": " + describe(e), Duration.ZERO);
         return;
       }
       if (processes.isEmpty()) {
-        end(Ending.RAN_OUT, ScheduleStatus.FAILED, "the task has no process to run", Duration.ZERO);
+        end(Ending.EXITED, ScheduleStatus.FAILED, "the task has no process to run", Duration.ZERO);
         return;
       }
     }
@@ -157,7 +157,7 @@ final class LocalTask {
       try {
         Files.createDirectories(dir);
       } catch (IOException e) {
-        end(Ending.RAN_OUT, ScheduleStatus.FAILED, "process '" + process.name()
+        end(Ending.EXITED, ScheduleStatus.FAILED, "process '" + process.name()
             + "': cannot make its working directory " + dir + ": " + describe(e), Duration.ZERO);
         return;
       }
@@ -168,7 +168,7 @@ final class LocalTask {
             ProcessBuilder.Redirect.to(sandbox.stdout(process.name()).toFile()),
             ProcessBuilder.Redirect.to(sandbox.stderr(process.name()).toFile()));
       } catch (IOException e) {
-        end(Ending.RAN_OUT, ScheduleStatus.FAILED,
+        end(Ending.EXITED, ScheduleStatus.FAILED,
             "process '" + process.name() + "' could not start: " + describe(e), Duration.ZERO);
         return;
       }
@@ -196,9 +196,9 @@ final class LocalTask {
       }
     }
     if (code != 0) {
-      end(Ending.RAN_OUT, ScheduleStatus.FAILED, failure(process, code), cluster.killGracePeriod());
+      end(Ending.EXITED, ScheduleStatus.FAILED, failure(process, code), cluster.killGracePeriod());
     } else if (index == processes.size() - 1) {
-      end(Ending.RAN_OUT, ScheduleStatus.FINISHED,
+      end(Ending.EXITED, ScheduleStatus.FINISHED,
           "process '" + process.name() + "' exited 0, the last of " + processes.size(), cluster.killGracePeriod());
     } else {
       run(index + 1);
