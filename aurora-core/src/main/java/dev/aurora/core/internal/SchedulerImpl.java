@@ -1242,8 +1242,18 @@ public final class SchedulerImpl implements Scheduler {
       p.workingDirectory().ifPresent(w -> b.workingDirectory(Templates.resolveTaskVariables(w, t.instance(), id, lookup)));
       processes.add(b.build());
     }
+    Optional<dev.aurora.api.HealthCheck> health = t.config().healthCheck().map(h -> {
+      dev.aurora.api.ImmutableHealthCheck c = dev.aurora.api.ImmutableHealthCheck.copyOf(h);
+      if (c.path().isPresent()) {
+        c = c.withPath(Templates.resolveTaskVariables(c.path().get(), t.instance(), id, lookup));
+      }
+      if (c.command().isPresent()) {
+        c = c.withCommand(Templates.resolveTaskVariables(c.command().get(), t.instance(), id, lookup));
+      }
+      return c;
+    });
     return TaskLaunch.builder().taskId(t.id()).instance(InstanceKey.of(t.job(), t.instance())).agentId(agent.id())
-        .config(t.config()).ports(ports).processes(processes).environment(env).build();
+        .config(t.config()).ports(ports).processes(processes).environment(env).healthCheck(health).build();
   }
 
   // =====================================================================================

@@ -564,7 +564,9 @@ public final class UpdateController implements CoreListener {
         ScheduleStatus was = before.status();
         boolean killedOnPurpose = was == ScheduleStatus.KILLING || was == ScheduleStatus.RESTARTING
             || was == ScheduleStatus.DRAINING || was == ScheduleStatus.PREEMPTING || !was.isOnAgent();
-        boolean ended = after.status().isTerminal() && !was.isTerminal() && !killedOnPurpose;
+        // LOST (agent gone, offer no longer valid) is the infrastructure's doing, not the new config's
+        boolean ended = after.status().isTerminal() && !was.isTerminal() && !killedOnPurpose
+            && after.status() != ScheduleStatus.LOST;
         boolean turnedUnhealthy = after.status() == ScheduleStatus.RUNNING
             && after.healthy().equals(Optional.of(false)) && !before.healthy().equals(Optional.of(false));
         if (ended) {
