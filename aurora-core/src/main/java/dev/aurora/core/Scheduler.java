@@ -104,6 +104,59 @@ public interface Scheduler extends AutoCloseable {
   /** The scheduler's events. */
   EventStream events();
 
+  // --- rolling updates ---
+
+  /**
+   * Starts a rolling update of {@code job} to {@code to}, with the settings in {@code to.update()}.
+   *
+   * @see #startUpdate(JobKey, JobConfig, UpdateSettings, Principal, String)
+   */
+  UpdateId startUpdate(JobKey job, JobConfig to, Principal by, String message);
+
+  /**
+   * Starts a rolling update: instances whose config changes are killed and relaunched with the new
+   * config batch by batch; instances the new instance count adds or removes are created or killed;
+   * instances whose config does not change are left alone. An instance counts as updated once it has
+   * been RUNNING and healthy for the watch time.
+   *
+   * @throws UpdateInProgressException if the job has an active update
+   * @throws NoSuchJobException if the job does not exist
+   * @throws JobConflictException if {@code to} is for another job, or the job is a cron job
+   */
+  UpdateId startUpdate(JobKey job, JobConfig to, dev.aurora.api.UpdateSettings settings, Principal by, String message);
+
+  /** Pauses the job's active update; in-flight instances finish, no new ones start. */
+  void pauseUpdate(JobKey job, Principal by);
+
+  /** Resumes the job's paused update. @throws JobConflictException if it is not paused */
+  void resumeUpdate(JobKey job, Principal by);
+
+  /** Stops the job's active update where it is (ABORTED); the job's config returns to the old one. */
+  void abortUpdate(JobKey job, Principal by);
+
+  /** Rolls the job's active update back: every changed instance returns to the old config. */
+  void rollbackUpdate(JobKey job, Principal by);
+
+  /** Pulses an update that has a pulse interval, letting it go on for another interval. */
+  void pulseUpdate(UpdateId update, Principal by);
+
+  /** One update, active or ended. */
+  Optional<UpdateDetails> update(UpdateId update);
+
+  /** The job's updates, newest first. */
+  List<UpdateDetails> updates(JobKey job);
+
+  // --- cron jobs ---
+
+  /** Runs a cron job now, as a firing of its schedule would (its collision policy applies). */
+  void startCronJob(JobKey job, Principal by);
+
+  /** Replaces a cron job's config (schedule and task); the next firings follow the new schedule. */
+  void replaceCronTemplate(JobConfig job, Principal by);
+
+  /** The next {@code count} firing times of a cron job. */
+  List<java.time.Instant> nextCronRuns(JobKey job, int count);
+
   // --- sharing a cluster: quotas, maintenance, audit ---
 
   /**

@@ -45,6 +45,12 @@ public sealed interface SchedulerEvent {
   /** An agent was lost with the tasks on it. */
   record AgentLost(Instant time, String agentId, int tasksLost) implements SchedulerEvent {}
 
+  /** A rolling update changed state; {@code update} is the snapshot after the change. */
+  record UpdateStateChanged(Instant time, UpdateDetails update) implements SchedulerEvent {}
+
+  /** A cron job fired ({@code launched} false when its collision policy skipped the run). */
+  record CronFired(Instant time, JobKey job, boolean launched, String message) implements SchedulerEvent {}
+
   /** A host's maintenance mode changed. */
   record HostMaintenanceChanged(Instant time, String host, MaintenanceMode mode) implements SchedulerEvent {}
 

@@ -52,6 +52,26 @@ class AuthorizationTest {
   }
 
   @Test
+  void updatesAndCronRunsAreAuthorizedByRoleToo() {
+    aurora.scheduler().createJob(web(), ALICE);
+    JobConfig v2 = Job.service("www-data/prod/web").instances(2)
+        .task(t -> t.process("p", "./run --v2").cpus(1).ramMb(256)).build();
+    assertThatThrownBy(() -> aurora.scheduler().startUpdate(v2.key(), v2, BOB, "v2"))
+        .isInstanceOf(NotAuthorizedException.class).hasMessage("bob may not startUpdate on role www-data");
+    assertThat(aurora.scheduler().updates(v2.key())).isEmpty();
+    assertThatThrownBy(() -> aurora.scheduler().startCronJob(v2.key(), BOB))
+        .isInstanceOf(NotAuthorizedException.class);
+
+    aurora.scheduler().startUpdate(v2.key(), v2, ALICE, "v2");
+    assertThatThrownBy(() -> aurora.scheduler().pauseUpdate(v2.key(), BOB)).isInstanceOf(NotAuthorizedException.class);
+    aurora.scheduler().pauseUpdate(v2.key(), ALICE);
+    assertThat(aurora.scheduler().audit()).extracting(AuditEntry::action, AuditEntry::result).endsWith(
+        org.assertj.core.groups.Tuple.tuple("startUpdate", AuditEntry.Result.DONE),
+        org.assertj.core.groups.Tuple.tuple("pauseUpdate", AuditEntry.Result.DENIED),
+        org.assertj.core.groups.Tuple.tuple("pauseUpdate", AuditEntry.Result.DONE));
+  }
+
+  @Test
   void clusterActionsNeedAnAdmin() {
     assertThatThrownBy(() -> aurora.scheduler().setQuota("www-data", ResourceQuota.of(1, 1, 1, 0), ALICE))
         .isInstanceOf(NotAuthorizedException.class).hasMessage("alice may not setQuota on the cluster");

@@ -128,6 +128,38 @@ class QuotaTest {
     check(quota, web, job("www-data/prod/web", 2, 1, 2048, Tier.PREFERRED));
   }
 
+  @Test
+  void startingAnUpdateOverQuotaIsRefusedAndARunningUpdateClaimsItsPeak() {
+    aurora.scheduler().setQuota("www-data", ResourceQuota.of(10, 10_240, 100_000, 0), TEST_PRINCIPAL);
+    JobConfig web = job("www-data/prod/web", 4, 1, 2048, Tier.PREFERRED);
+    aurora.scheduler().createJob(web, TEST_PRINCIPAL);
+    aurora.advance(Duration.ofSeconds(5));
+
+    JobConfig tooBig = job("www-data/prod/web", 4, 1, 4096, Tier.PREFERRED);
+    QuotaExceededException e = catchThrowableOfType(QuotaExceededException.class,
+        () -> aurora.scheduler().startUpdate(web.key(), tooBig, TEST_PRINCIPAL, "more ram"));
+    assertThat(e.used()).isEqualTo(Resources.of(4, 8192, 400));
+    assertThat(e.asked()).isEqualTo(Resources.of(0, 8192, 0));
+    assertThat(aurora.scheduler().updates(web.key())).isEmpty();
+
+    // while it runs, an update from 4 x (1 cpu, 2048 MiB) to 4 x (2 cpus, 1024 MiB) claims 8 cpus and 8192 MiB
+    JobConfig moreCpu = Job.service("www-data/prod/web").instances(4)
+        .task(t -> t.process("p", "./run").cpus(2).ramMb(1024).diskMb(100))
+        .update(dev.aurora.api.UpdateSettings.builder().batchSizes(1).watch(Duration.ofMinutes(5)).build())
+        .build();
+    UpdateId id = aurora.scheduler().startUpdate(web.key(), moreCpu, TEST_PRINCIPAL, "more cpu");
+    aurora.advance(Duration.ofSeconds(5));
+    assertThat(aurora.scheduler().update(id).orElseThrow().status().isTerminal()).isFalse();
+    assertThat(aurora.scheduler().quotaConsumption("www-data")).isEqualTo(Resources.of(8, 8192, 400));
+    // so a new job of 3 cpus no longer fits (beside the old config alone it would have)
+    assertThatThrownBy(() -> aurora.scheduler().createJob(job("www-data/prod/api", 3, 1, 256, Tier.PREFERRED),
+        TEST_PRINCIPAL)).isInstanceOf(QuotaExceededException.class);
+
+    aurora.advance(Duration.ofMinutes(30));
+    assertThat(aurora.scheduler().update(id).orElseThrow().status()).isEqualTo(UpdateStatus.ROLLED_FORWARD);
+    assertThat(aurora.scheduler().quotaConsumption("www-data")).isEqualTo(Resources.of(8, 4096, 400));
+  }
+
   private void check(QuotaController quota, JobConfig current, JobConfig proposed) {
     ((SchedulerImpl) aurora.scheduler()).execute(() -> {
       quota.checkUpdate(current, proposed);

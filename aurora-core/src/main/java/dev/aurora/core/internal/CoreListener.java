@@ -32,6 +32,9 @@ public interface CoreListener {
     return null;
   }
 
+  /** A job was created ({@code created}) or its config replaced. */
+  default void jobSaved(dev.aurora.api.JobConfig config, boolean created) {}
+
   /**
    * A job is about to be created ({@code current} is null) or to grow from {@code current} to {@code
    * proposed}; throw an {@code AuroraException} to refuse, and nothing changes.

@@ -32,7 +32,11 @@ import dev.aurora.core.StorageException;
 import dev.aurora.core.TaskLaunch;
 import dev.aurora.core.TaskQuery;
 import dev.aurora.core.TaskStatus;
+import dev.aurora.core.UpdateDetails;
+import dev.aurora.core.UpdateId;
+import dev.aurora.core.internal.cron.CronController;
 import dev.aurora.core.internal.events.EventBus;
+import dev.aurora.core.internal.update.UpdateController;
 import dev.aurora.core.internal.metrics.SchedulerMetrics;
 import dev.aurora.core.internal.placement.AgentPool;
 import dev.aurora.core.internal.placement.AgentState;
@@ -94,10 +98,14 @@ public final class SchedulerImpl implements Scheduler {
   private Transaction tx;
   private long opsSinceSnapshot;
   private boolean passRequested;
+  /** While a task that is not on an agent is killed: why (KILLING ends it, anything else replaces it). */
+  private ScheduleStatus killIntent;
 
   private final List<CoreListener> listeners = new ArrayList<>();
   private final Core core = new CoreImpl();
   private final Tenancy tenancy;
+  private final UpdateController updates;
+  private final CronController cron;
 
   // --- coordination ---
   private final ConcurrentLinkedQueue<Runnable> queue = new ConcurrentLinkedQueue<>();
@@ -133,6 +141,14 @@ public final class SchedulerImpl implements Scheduler {
     this.engine = new PlacementEngine(filters, scorers, weights, pool);
     this.metrics = new SchedulerMetrics(registry, () -> loop.clock().millis(),
         () -> queue.size() + loop.queueDepth(), pool::offerCount);
+    this.updates = new UpdateController(core);
+    this.cron = new CronController(core);
+    listeners.add(updates);
+    listeners.add(cron);
+    // an update must fit its role's quota at its peak, and counts at its peak while it runs
+    updates.admission(tenancy.quota()::checkUpdate);
+    tenancy.quota().claimsDuringUpdates(key -> updates.list(key).stream()
+        .filter(d -> !d.status().isTerminal()).findFirst().map(UpdateDetails::to));
   }
 
   /** Registers a feature controller; call before {@link #start()}. */
@@ -226,6 +242,7 @@ public final class SchedulerImpl implements Scheduler {
       JobState job = jobs.get(config.key());
       job.setConfig(config);
       SchedulerImpl.this.store(new Op.SaveJob(config));
+      listeners.forEach(l -> l.jobSaved(config, false));
     }
 
     @Override
@@ -356,6 +373,12 @@ public final class SchedulerImpl implements Scheduler {
    */
   private <T> T admit(Principal by, String action, String role, String target, Supplier<T> op) {
     return call(() -> tenancy.admission().run(by, action, role, target, op));
+  }
+
+  /** {@link #admit} for an operation whose role is known only on the loop (null: a cluster action). */
+  private <T> T admitLookingUpRole(Principal by, String action, Supplier<String> role, String target,
+      Supplier<T> op) {
+    return call(() -> tenancy.admission().run(by, action, role.get(), target, op));
   }
 
   private void checkUsable() {
@@ -574,6 +597,7 @@ public final class SchedulerImpl implements Scheduler {
           createTask(state, i, job.task(), 0, 0, 0);
         }
       }
+      listeners.forEach(l -> l.jobSaved(job, true));
       return null;
     });
   }
@@ -789,6 +813,119 @@ public final class SchedulerImpl implements Scheduler {
     return events;
   }
 
+  // =====================================================================================
+  // Rolling updates and cron
+  // =====================================================================================
+
+  @Override
+  public UpdateId startUpdate(JobKey job, JobConfig to, Principal by, String message) {
+    java.util.Objects.requireNonNull(to, "new config");
+    return startUpdate(job, to, to.update(), by, message);
+  }
+
+  @Override
+  public UpdateId startUpdate(JobKey job, JobConfig to, dev.aurora.api.UpdateSettings settings, Principal by,
+      String message) {
+    java.util.Objects.requireNonNull(job, "job");
+    java.util.Objects.requireNonNull(to, "new config");
+    java.util.Objects.requireNonNull(settings, "settings");
+    java.util.Objects.requireNonNull(by, "principal");
+    return admit(by, "startUpdate", job.role(), job.toString(), () -> updates.start(job, to, settings, by, message));
+  }
+
+  @Override
+  public void pauseUpdate(JobKey job, Principal by) {
+    java.util.Objects.requireNonNull(job, "job");
+    java.util.Objects.requireNonNull(by, "principal");
+    admit(by, "pauseUpdate", job.role(), job.toString(), () -> {
+      updates.pause(job, by);
+      return null;
+    });
+  }
+
+  @Override
+  public void resumeUpdate(JobKey job, Principal by) {
+    java.util.Objects.requireNonNull(job, "job");
+    java.util.Objects.requireNonNull(by, "principal");
+    admit(by, "resumeUpdate", job.role(), job.toString(), () -> {
+      updates.resume(job, by);
+      return null;
+    });
+  }
+
+  @Override
+  public void abortUpdate(JobKey job, Principal by) {
+    java.util.Objects.requireNonNull(job, "job");
+    java.util.Objects.requireNonNull(by, "principal");
+    admit(by, "abortUpdate", job.role(), job.toString(), () -> {
+      updates.abort(job, by);
+      return null;
+    });
+  }
+
+  @Override
+  public void rollbackUpdate(JobKey job, Principal by) {
+    java.util.Objects.requireNonNull(job, "job");
+    java.util.Objects.requireNonNull(by, "principal");
+    admit(by, "rollbackUpdate", job.role(), job.toString(), () -> {
+      updates.rollback(job, by);
+      return null;
+    });
+  }
+
+  @Override
+  public void pulseUpdate(UpdateId update, Principal by) {
+    java.util.Objects.requireNonNull(update, "update");
+    java.util.Objects.requireNonNull(by, "principal");
+    admitLookingUpRole(by, "pulseUpdate", () -> updates.get(update).map(d -> d.job().role()).orElse(null), update.value(), () -> {
+      updates.pulse(update, by);
+      return null;
+    });
+  }
+
+  @Override
+  public Optional<UpdateDetails> update(UpdateId update) {
+    return call(() -> updates.get(update));
+  }
+
+  @Override
+  public List<UpdateDetails> updates(JobKey job) {
+    return call(() -> updates.list(job));
+  }
+
+  @Override
+  public void startCronJob(JobKey job, Principal by) {
+    java.util.Objects.requireNonNull(job, "job");
+    java.util.Objects.requireNonNull(by, "principal");
+    admit(by, "startCronJob", job.role(), job.toString(), () -> {
+      cron.startNow(job, by);
+      return null;
+    });
+  }
+
+  @Override
+  public void replaceCronTemplate(JobConfig job, Principal by) {
+    java.util.Objects.requireNonNull(job, "job");
+    java.util.Objects.requireNonNull(by, "principal");
+    admit(by, "replaceCronTemplate", job.key().role(), job.key().toString(), () -> {
+      JobState current = jobs.get(job.key());
+      if (current != null && current.config().isCron() && job.isCron()) {
+        listeners.forEach(l -> l.admitJobChange(current.config(), job));
+      }
+      cron.replace(job, by);
+      emit(new SchedulerEvent.JobChanged(loop.clock().instant(), job.key(), by, "cron template replaced"));
+      return null;
+    });
+  }
+
+  @Override
+  public List<java.time.Instant> nextCronRuns(JobKey job, int count) {
+    if (count < 0) {
+      throw new IllegalArgumentException("count must be >= 0, was " + count);
+    }
+    return call(() -> cron.next(job, count));
+  }
+
   private JobState requireJob(JobKey key) {
     JobState job = jobs.get(java.util.Objects.requireNonNull(key, "job key"));
     if (job == null) {
@@ -874,9 +1011,6 @@ public final class SchedulerImpl implements Scheduler {
     store(new Op.SaveTask(next));
     metrics.moved(from, to);
     emit(new SchedulerEvent.TaskStateChanged(loop.clock().instant(), next, from));
-    for (CoreListener l : listeners) {
-      l.onTransition(t, next);
-    }
 
     if (from == ScheduleStatus.PENDING) {
       removeFromGroup(t);
@@ -899,6 +1033,10 @@ public final class SchedulerImpl implements Scheduler {
       }
       ended(next, from);
     }
+    // listeners see the state after the move and all it caused (release, replacement)
+    for (CoreListener l : listeners) {
+      l.onTransition(t, next);
+    }
     return next;
   }
 
@@ -907,13 +1045,21 @@ public final class SchedulerImpl implements Scheduler {
         || s == ScheduleStatus.PREEMPTING;
   }
 
-  /** Kills a task: not yet on an agent it ends at once; on an agent it goes to {@code how}. */
+  /**
+   * Kills a task: not yet on an agent it ends at once (and, unless {@code how} is KILLING, is replaced
+   * at once, with no flapping penalty); on an agent it goes to {@code how}.
+   */
   private void killTask(ScheduledTask t, ScheduleStatus how, String message) {
     if (t.status().isTerminal()) {
       return;
     }
     if (!t.status().isOnAgent()) {
-      transition(t, ScheduleStatus.KILLED, message);
+      killIntent = how;
+      try {
+        transition(t, ScheduleStatus.KILLED, message);
+      } finally {
+        killIntent = null;
+      }
     } else if (t.status() != how && (how == ScheduleStatus.KILLING || !isKillInFlight(t.status()))) {
       transition(t, how, message);
     }
@@ -943,7 +1089,9 @@ public final class SchedulerImpl implements Scheduler {
     int failures = t.failureCount();
     int flaps = 0;
     long penalty = 0;
-    if (from == ScheduleStatus.KILLING) {
+    if (killIntent != null && !from.isOnAgent()) {
+      replace = killIntent != ScheduleStatus.KILLING;
+    } else if (from == ScheduleStatus.KILLING) {
       replace = false;
     } else if (from == ScheduleStatus.RESTARTING || from == ScheduleStatus.DRAINING
         || from == ScheduleStatus.PREEMPTING) {
@@ -983,7 +1131,8 @@ public final class SchedulerImpl implements Scheduler {
       createTask(job, t.instance(), configFor(job, t), failures, flaps, penalty);
       return;
     }
-    if (job.active().isEmpty() && !config.isService() && !config.isCron() && from != ScheduleStatus.KILLING) {
+    if (job.active().isEmpty() && !config.isService() && !config.isCron() && from != ScheduleStatus.KILLING
+        && killIntent == null) {
       finishJob(job);
     }
   }
@@ -1127,8 +1276,18 @@ public final class SchedulerImpl implements Scheduler {
       p.workingDirectory().ifPresent(w -> b.workingDirectory(Templates.resolveTaskVariables(w, t.instance(), id, lookup)));
       processes.add(b.build());
     }
+    Optional<dev.aurora.api.HealthCheck> health = t.config().healthCheck().map(h -> {
+      dev.aurora.api.ImmutableHealthCheck c = dev.aurora.api.ImmutableHealthCheck.copyOf(h);
+      if (c.path().isPresent()) {
+        c = c.withPath(Templates.resolveTaskVariables(c.path().get(), t.instance(), id, lookup));
+      }
+      if (c.command().isPresent()) {
+        c = c.withCommand(Templates.resolveTaskVariables(c.command().get(), t.instance(), id, lookup));
+      }
+      return c;
+    });
     return TaskLaunch.builder().taskId(t.id()).instance(InstanceKey.of(t.job(), t.instance())).agentId(agent.id())
-        .config(t.config()).ports(ports).processes(processes).environment(env).build();
+        .config(t.config()).ports(ports).processes(processes).environment(env).healthCheck(health).build();
   }
 
   // =====================================================================================
@@ -1212,9 +1371,13 @@ public final class SchedulerImpl implements Scheduler {
     }
     ScheduledTask next = transition(t, reported, status.message());
     if (next != t && status.healthy().isPresent() && reported == ScheduleStatus.RUNNING) {
-      next = ACCESS.withHealth(next, status.healthy().get());
-      tasks.put(next.id(), next);
-      store(new Op.SaveTask(next));
+      ScheduledTask healthChecked = ACCESS.withHealth(next, status.healthy().get());
+      tasks.put(healthChecked.id(), healthChecked);
+      store(new Op.SaveTask(healthChecked));
+      emit(new SchedulerEvent.TaskHealthChanged(loop.clock().instant(), healthChecked, status.healthy().get()));
+      for (CoreListener l : listeners) {
+        l.onTransition(next, healthChecked);
+      }
     }
   }
 

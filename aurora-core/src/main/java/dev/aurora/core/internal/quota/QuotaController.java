@@ -1,6 +1,7 @@
 package dev.aurora.core.internal.quota;
 
 import dev.aurora.api.JobConfig;
+import dev.aurora.api.JobKey;
 import dev.aurora.api.Principal;
 import dev.aurora.api.ResourceQuota;
 import dev.aurora.api.Resources;
@@ -18,6 +19,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
  * Quotas per role and what each role's production work consumes.
@@ -37,12 +39,21 @@ public final class QuotaController implements CoreListener {
   private final Core core;
   private final Map<String, ResourceQuota> quotas = new TreeMap<>();
   private final Counter refusals;
+  private Function<JobKey, Optional<JobConfig>> updateTargets = key -> Optional.empty();
 
   /** A controller over {@code core}'s jobs. */
   public QuotaController(Core core, MeterRegistry registry) {
     this.core = core;
     this.refusals = Counter.builder("aurora.quota.refusals")
         .description("changes refused for taking a role over its quota").register(registry);
+  }
+
+  /**
+   * Tells the controller the config each job is being updated to, if any: while an update runs, the
+   * job claims the peak of its current and its new config.
+   */
+  public void claimsDuringUpdates(Function<JobKey, Optional<JobConfig>> targets) {
+    this.updateTargets = Objects.requireNonNull(targets, "targets");
   }
 
   /** Sets a role's quota (stored, with an event). */
@@ -64,12 +75,12 @@ public final class QuotaController implements CoreListener {
     return Map.copyOf(quotas);
   }
 
-  /** What the role's preferred-tier jobs consume. */
+  /** What the role's preferred-tier jobs consume (a job being updated at the update's peak). */
   public Resources consumption(String role) {
     Resources used = Resources.NONE;
     for (JobState j : core.jobs()) {
       if (j.config().key().role().equals(role)) {
-        used = add(used, consumption(j.config()));
+        used = add(used, claim(j.config()));
       }
     }
     return used;
@@ -98,7 +109,7 @@ public final class QuotaController implements CoreListener {
     Resources usedByOthers = Resources.NONE;
     for (JobState j : core.jobs()) {
       if (j.config().key().role().equals(role) && !j.config().key().equals(proposed.key())) {
-        usedByOthers = add(usedByOthers, consumption(j.config()));
+        usedByOthers = add(usedByOthers, claim(j.config()));
       }
     }
     if (!quota.covers(add(usedByOthers, peak))) {
@@ -127,6 +138,12 @@ public final class QuotaController implements CoreListener {
       peak = add(peak, newR.scale(newN - both));
     }
     return peak;
+  }
+
+  /** What a job claims now: its consumption, or the peak of its update while one runs. */
+  private Resources claim(JobConfig job) {
+    Optional<JobConfig> target = updateTargets.apply(job.key());
+    return target.isPresent() ? peak(job, target.get()) : consumption(job);
   }
 
   /** What a job consumes from its role's quota: nothing unless it is in the preferred tier. */
