@@ -8,10 +8,12 @@ import dev.aurora.api.JobKey;
 import dev.aurora.api.JobTemplate;
 import dev.aurora.api.Principal;
 import dev.aurora.api.UpdateSettings;
+import dev.aurora.core.Op;
 import dev.aurora.core.ScheduleStatus;
 import dev.aurora.core.ScheduledTask;
 import dev.aurora.core.Scheduler;
 import dev.aurora.core.SchedulerEvent;
+import dev.aurora.core.Storage;
 import dev.aurora.core.TaskQuery;
 import dev.aurora.core.UpdateDetails;
 import dev.aurora.core.UpdateId;
@@ -23,16 +25,19 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 
 /**
- * The quick start: an embedded scheduler on the local backend (4 virtual agents on this machine) runs
- * a real service of 5 instances, a cron job and a one-off job; an instance's process is killed and
- * replaced; the service is rolled forward to a new version; everything stops cleanly, Ctrl-C included.
+ * The quick start: an embedded scheduler on the local backend (4 virtual agents on this machine), with
+ * its state in a durable file log, runs a real service of 5 instances, a cron job and a one-off job; an
+ * instance's process is killed and replaced; the service is rolled forward to a new version; everything
+ * stops cleanly, Ctrl-C included, and the state it leaves is what a restarted scheduler would recover.
  */
 public final class QuickStart {
   private static final Principal USER = Principal.of("quickstart");
@@ -42,13 +47,17 @@ public final class QuickStart {
 
   /** Runs the quick start. */
   public static void main(String[] args) throws Exception {
-    Path sandboxes = Files.createTempDirectory("aurora-quickstart-");
+    Path work = Files.createTempDirectory("aurora-quickstart-");
+    Path sandboxes = work.resolve("sandboxes");
+    Path state = work.resolve("state");
     LocalBackend backend = LocalBackend.builder()
         .agents(4).cpusPerAgent(2).ramMbPerAgent(1024).diskMbPerAgent(1024)
         .sandboxRoot(sandboxes)
         .killGracePeriod(Duration.ofSeconds(2))
         .build();
     Scheduler scheduler = Scheduler.builder().backend(backend)
+        // durable state: every change is fsynced to a log in this directory before the scheduler acts on it
+        .storage(Storage.fileLog(state))
         // a task that dies within 10 s of starting is "flapping": its replacement waits 1 s, 2 s, ... up to 10 s
         .flapping(Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofSeconds(10))
         .build();
@@ -60,7 +69,7 @@ public final class QuickStart {
     };
     Runtime.getRuntime().addShutdownHook(new Thread(shutdown, "quickstart-shutdown"));
 
-    say("Starting a scheduler on 4 local agents; task sandboxes under " + sandboxes);
+    say("Starting a scheduler on 4 local agents; state in " + state + ", task sandboxes under " + sandboxes);
     scheduler.start();
     scheduler.events().subscribe(QuickStart::show);
 
@@ -130,7 +139,26 @@ public final class QuickStart {
     long left = ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)
         .filter(p -> p.info().commandLine().orElse("").contains("HelloServer")).count();
     say("processes left running: " + left);
+    say("jobs a scheduler started on " + state + " would recover: " + storedJobs(state));
     say("done in " + seconds() + " s");
+  }
+
+  /** Replays the stored ops far enough to list the jobs (the scheduler's recovery replays them all). */
+  private static Set<String> storedJobs(Path state) {
+    Set<String> jobs = new TreeSet<>();
+    try (Storage storage = Storage.fileLog(state)) {
+      Storage.Stored stored = storage.recover();
+      for (List<Op> ops : List.of(stored.snapshot(), stored.log())) {
+        for (Op op : ops) {
+          if (op instanceof Op.SaveJob saved) {
+            jobs.add(saved.job().key().toString());
+          } else if (op instanceof Op.RemoveJob removed) {
+            jobs.remove(removed.key().toString());
+          }
+        }
+      }
+    }
+    return jobs;
   }
 
   private static int healthy(Scheduler scheduler, JobKey key) {
