@@ -24,7 +24,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,6 +65,12 @@ public final class FileLog implements FileLogStorage {
   public static final Set<String> RESERVED_NAMES = Set.of("log", "log.tmp", "lock");
 
   private static final Logger LOG = LoggerFactory.getLogger(FileLog.class);
+  /**
+   * The directories locked by file logs of this JVM. A second storage must learn that here, not from
+   * the lock file: opening and closing a second channel on a file whose POSIX lock this process holds
+   * releases that lock, silently.
+   */
+  private static final Map<Path, FileLog> LOCKED_IN_THIS_JVM = new ConcurrentHashMap<>();
   private static final boolean WINDOWS = System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("windows");
 
   private final Path directory;
@@ -75,6 +83,7 @@ public final class FileLog implements FileLogStorage {
   private final RecordBuffer buffer = new RecordBuffer();
 
   // all guarded by this; log == null while closed
+  private Path lockKey;
   private FileChannel lockChannel;
   private FileLock lock;
   private FileChannel log;
@@ -376,6 +385,17 @@ public final class FileLog implements FileLogStorage {
   // =====================================================================================
 
   private void lock() {
+    Path key;
+    try {
+      key = directory.toRealPath();
+    } catch (IOException e) {
+      throw new StorageException("cannot resolve the storage directory " + directory + ": " + e, e);
+    }
+    if (LOCKED_IN_THIS_JVM.putIfAbsent(key, this) != null) {
+      throw new StorageException("storage directory " + directory + " is already open in this JVM (another storage"
+          + " holds " + lockFile + "); close that one first");
+    }
+    lockKey = key;
     FileChannel channel = null;
     try {
       channel = FileChannel.open(lockFile, CREATE, READ, WRITE);
@@ -383,8 +403,8 @@ public final class FileLog implements FileLogStorage {
       try {
         held = channel.tryLock();
       } catch (OverlappingFileLockException e) {
-        throw new StorageException("storage directory " + directory + " is already open in this JVM (another storage"
-            + " holds " + lockFile + "); close that one first", e);
+        throw new StorageException("storage directory " + directory + " is already locked in this JVM, by other code"
+            + " than a file log storage (" + lockFile + ")", e);
       }
       if (held == null) {
         String holder = holder();
@@ -398,10 +418,19 @@ public final class FileLog implements FileLogStorage {
       lock = held;
     } catch (IOException e) {
       closeQuietly(channel);
+      unregister();
       throw new StorageException("cannot lock the storage directory " + directory + " (" + lockFile + "): " + e, e);
     } catch (RuntimeException e) {
       closeQuietly(channel);
+      unregister();
       throw e;
+    }
+  }
+
+  private void unregister() {
+    if (lockKey != null) {
+      LOCKED_IN_THIS_JVM.remove(lockKey, this);
+      lockKey = null;
     }
   }
 
@@ -432,6 +461,7 @@ public final class FileLog implements FileLogStorage {
     }
     closeQuietly(lockChannel);
     lockChannel = null;
+    unregister();
   }
 
   private void closeQuietly(FileChannel channel) {

@@ -289,17 +289,28 @@ class FileLogTest {
     assertThat(recover().log()).containsExactlyElementsOf(batch(1));
   }
 
+  /** Starts {@link LockHolder} on the directory in another JVM. */
+  private Process lockHolder() throws IOException {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    return new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), LockHolder.class.getName(),
+        dir.toString()).redirectErrorStream(true).start();
+  }
+
+  /** Reads the process's output up to the line {@code until} or its end. */
+  private static String readUntil(Process process, String until) throws IOException {
+    BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    StringBuilder said = new StringBuilder();
+    for (String line = out.readLine(); line != null && !line.equals(until); line = out.readLine()) {
+      said.append(line).append('\n');
+    }
+    return said.toString();
+  }
+
   @Test
   void aDirectoryLockedByAnotherProcessIsRefusedNamingIt() throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process holder = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-        LockHolder.class.getName(), dir.toString()).redirectErrorStream(true).start();
+    Process holder = lockHolder();
     try {
-      BufferedReader out = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
-      StringBuilder said = new StringBuilder();
-      for (String line = out.readLine(); line != null && !line.equals("locked"); line = out.readLine()) {
-        said.append(line).append('\n');
-      }
+      String said = readUntil(holder, "locked");
       assertThat(holder.isAlive()).as("lock holder output: %s", said).isTrue();
 
       assertThatThrownBy(this::recover).isInstanceOf(StorageException.class)
@@ -311,6 +322,23 @@ class FileLogTest {
       assertThat(recover().log()).isEmpty();
     } finally {
       holder.destroyForcibly();
+    }
+  }
+
+  @Test
+  void aRefusedSecondOpenInThisJvmLeavesTheLockHeldAgainstOtherProcesses() throws Exception {
+    // closing a second channel on the lock file would drop this process's lock: the refusal must not open one
+    try (Storage first = FileLogStorage.at(dir)) {
+      first.recover();
+      assertThatThrownBy(FileLogStorage.at(dir)::recover).hasMessageContaining("already open in this JVM");
+      Process intruder = lockHolder();
+      try {
+        String said = readUntil(intruder, "locked");
+        assertThat(intruder.waitFor(30, TimeUnit.SECONDS)).as("the other process got the lock: %s", said).isTrue();
+        assertThat(said).contains("in use by another process (pid " + ProcessHandle.current().pid() + ")");
+      } finally {
+        intruder.destroyForcibly();
+      }
     }
   }
 
