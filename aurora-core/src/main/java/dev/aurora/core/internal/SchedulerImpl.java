@@ -151,11 +151,6 @@ public final class SchedulerImpl implements Scheduler {
         .filter(d -> !d.status().isTerminal()).findFirst().map(UpdateDetails::to));
   }
 
-  /** Registers a feature controller; call before {@link #start()}. */
-  public void addListener(CoreListener listener) {
-    listeners.add(listener);
-  }
-
   /** The view of the state that feature controllers use. */
   public Core core() {
     return core;
