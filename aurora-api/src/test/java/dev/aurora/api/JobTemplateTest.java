@@ -112,6 +112,23 @@ class JobTemplateTest {
   }
 
   @Test
+  void aProcessesOwnEnvironmentWinsOverTheTaskWideOne() {
+    JobConfig job = Job.adhoc("a/b/c")
+        .task(t -> t.env("MODE", "task").process(ProcessConfig.builder().name("p").command("true")
+            .putEnvironment("MODE", "process").build()).cpus(1).ramMb(1))
+        .build();
+    assertThat(job.task().processes().get(0).environment()).containsEntry("MODE", "process");
+  }
+
+  @Test
+  void anUnboundOwnerIsReported() {
+    assertThatThrownBy(() -> Job.adhoc("a/b/c").owner("{{team}}")
+            .task(t -> t.process("p", "true").cpus(1).ramMb(1)).build())
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessageContaining("owner: unbound template variable {{team}}");
+  }
+
+  @Test
   void cronBuilderMakesANonServiceJob() {
     JobConfig job = Job.cron("a/b/nightly", "0 3 * * *")
         .task(t -> t.process("p", "true").cpus(1).ramMb(1))

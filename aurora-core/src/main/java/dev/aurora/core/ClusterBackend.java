@@ -42,7 +42,8 @@ public interface ClusterBackend extends AutoCloseable {
   /**
    * Stops reporting and releases what the backend holds. Whether launched tasks go on is the
    * backend's to say: the local backend stops every process it started; a Mesos backend leaves tasks
-   * running for the next scheduler to reconcile.
+   * running for the next scheduler to reconcile. After {@code close} returns the backend reports
+   * nothing more.
    */
   @Override
   void close();

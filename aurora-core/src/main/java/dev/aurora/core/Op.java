@@ -22,6 +22,9 @@ import java.util.List;
   @JsonSubTypes.Type(value = Op.SaveHostMaintenance.class, name = "saveHostMaintenance"),
   @JsonSubTypes.Type(value = Op.SaveQuota.class, name = "saveQuota"),
   @JsonSubTypes.Type(value = Op.SaveAgent.class, name = "saveAgent"),
+  @JsonSubTypes.Type(value = Op.SaveUpdate.class, name = "saveUpdate"),
+  @JsonSubTypes.Type(value = Op.SaveCronState.class, name = "saveCronState"),
+  @JsonSubTypes.Type(value = Op.SaveAuditEntry.class, name = "saveAuditEntry"),
 })
 public sealed interface Op {
 
@@ -43,6 +46,15 @@ public sealed interface Op {
   /** An agent was seen with this hostname and these attributes (limit constraints count by them). */
   record SaveAgent(String agentId, String hostname, java.util.Map<String, String> attributes) implements Op {}
 
+  /** A rolling update started or changed. */
+  record SaveUpdate(UpdateDetails update) implements Op {}
+
+  /** A cron job fired (so a restart knows which firings it missed). */
+  record SaveCronState(JobKey job, java.time.Instant lastFired) implements Op {}
+
   /** A role's quota was set. */
   record SaveQuota(String role, ResourceQuota quota) implements Op {}
+
+  /** A mutating call was audited (the trail keeps only the newest entries). */
+  record SaveAuditEntry(AuditEntry entry) implements Op {}
 }

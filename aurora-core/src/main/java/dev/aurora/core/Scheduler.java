@@ -3,6 +3,8 @@ package dev.aurora.core;
 import dev.aurora.api.JobConfig;
 import dev.aurora.api.JobKey;
 import dev.aurora.api.Principal;
+import dev.aurora.api.ResourceQuota;
+import dev.aurora.api.Resources;
 import dev.aurora.api.TaskId;
 import java.util.List;
 import java.util.Map;
@@ -69,7 +71,13 @@ public interface Scheduler extends AutoCloseable {
   /** Adds {@code count} instances with the job's current config, after the highest instance id. */
   void addInstances(JobKey job, int count, Principal by);
 
-  /** Sets hosts to a maintenance mode: hosts in any mode but NONE take no new tasks. */
+  /**
+   * Moves hosts through maintenance; hosts in any mode but NONE take no new tasks. SCHEDULED announces
+   * maintenance; DRAINING (or DRAINED, which means the same request) moves the hosts' tasks elsewhere
+   * as fast as each job's drain SLA allows ({@link SchedulerBuilder#drainSla}), and each host becomes
+   * DRAINED once empty; NONE ends maintenance and returns the hosts to service. A request for a mode
+   * a host is already past leaves it where it is. A cluster-wide action for the {@link Authorizer}.
+   */
   void setMaintenance(Set<String> hosts, MaintenanceMode mode, Principal by);
 
   /** The maintenance mode of every host not in service. */
@@ -95,4 +103,87 @@ public interface Scheduler extends AutoCloseable {
 
   /** The scheduler's events. */
   EventStream events();
+
+  // --- rolling updates ---
+
+  /**
+   * Starts a rolling update of {@code job} to {@code to}, with the settings in {@code to.update()}.
+   *
+   * @see #startUpdate(JobKey, JobConfig, UpdateSettings, Principal, String)
+   */
+  UpdateId startUpdate(JobKey job, JobConfig to, Principal by, String message);
+
+  /**
+   * Starts a rolling update: instances whose config changes are killed and relaunched with the new
+   * config batch by batch; instances the new instance count adds or removes are created or killed;
+   * instances whose config does not change are left alone. An instance counts as updated once it has
+   * been RUNNING and healthy for the watch time.
+   *
+   * @throws UpdateInProgressException if the job has an active update
+   * @throws NoSuchJobException if the job does not exist
+   * @throws JobConflictException if {@code to} is for another job, or the job is a cron job
+   */
+  UpdateId startUpdate(JobKey job, JobConfig to, dev.aurora.api.UpdateSettings settings, Principal by, String message);
+
+  /** Pauses the job's active update; in-flight instances finish, no new ones start. */
+  void pauseUpdate(JobKey job, Principal by);
+
+  /** Resumes the job's paused update. @throws JobConflictException if it is not paused */
+  void resumeUpdate(JobKey job, Principal by);
+
+  /** Stops the job's active update where it is (ABORTED); the job's config returns to the old one. */
+  void abortUpdate(JobKey job, Principal by);
+
+  /** Rolls the job's active update back: every changed instance returns to the old config. */
+  void rollbackUpdate(JobKey job, Principal by);
+
+  /** Pulses an update that has a pulse interval, letting it go on for another interval. */
+  void pulseUpdate(UpdateId update, Principal by);
+
+  /** One update, active or ended. */
+  Optional<UpdateDetails> update(UpdateId update);
+
+  /** The job's updates, newest first. */
+  List<UpdateDetails> updates(JobKey job);
+
+  // --- cron jobs ---
+
+  /** Runs a cron job now, as a firing of its schedule would (its collision policy applies). */
+  void startCronJob(JobKey job, Principal by);
+
+  /** Replaces a cron job's config (schedule and task); the next firings follow the new schedule. */
+  void replaceCronTemplate(JobConfig job, Principal by);
+
+  /** The next {@code count} firing times of a cron job. */
+  List<java.time.Instant> nextCronRuns(JobKey job, int count);
+
+  // --- sharing a cluster: quotas, maintenance, audit ---
+
+  /**
+   * Sets a role's quota: the most its {@code preferred}-tier jobs may claim (instances times task
+   * resources). A role with no quota set has no limit. Later changes that would take the role over
+   * it (creating a job, adding instances, an update's peak) throw {@link QuotaExceededException};
+   * lowering a quota below what is used stops the role from growing, it kills nothing. A
+   * cluster-wide action for the {@link Authorizer}.
+   *
+   * <pre>{@code
+   * scheduler.setQuota("www-data", ResourceQuota.of(40, 80_000, 400_000, 0), operator);
+   * }</pre>
+   */
+  void setQuota(String role, ResourceQuota quota, Principal by);
+
+  /** A role's quota; empty when none is set, which means no limit. */
+  Optional<ResourceQuota> quota(String role);
+
+  /** Every quota set, by role. */
+  Map<String, ResourceQuota> quotas();
+
+  /** What a role's {@code preferred}-tier jobs claim from its quota: instances times task resources. */
+  Resources quotaConsumption(String role);
+
+  /**
+   * The audit trail: every mutating call (who, what, when, and whether it was done, denied or
+   * refused), oldest first; only the newest {@link SchedulerBuilder#auditRetention} entries are kept.
+   */
+  List<AuditEntry> audit();
 }

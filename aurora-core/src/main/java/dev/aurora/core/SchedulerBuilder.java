@@ -114,6 +114,70 @@ public final class SchedulerBuilder {
     return this;
   }
 
+  // --- sharing a cluster: authorization, audit, preemption, maintenance ---
+
+  /**
+   * Who may do what; {@link Authorizer#allowAll()} unless set, which suits an application that is the
+   * only user of its scheduler.
+   */
+  public SchedulerBuilder authorizer(Authorizer authorizer) {
+    settings.authorizer(Objects.requireNonNull(authorizer, "authorizer"));
+    return this;
+  }
+
+  /** How many audit entries are kept (the newest; older ones are dropped); 1,000 unless set, 0 keeps none. */
+  public SchedulerBuilder auditRetention(int entries) {
+    if (entries < 0) {
+      throw new IllegalArgumentException("audit retention must be >= 0 entries, was " + entries);
+    }
+    settings.auditRetention(entries);
+    return this;
+  }
+
+  /**
+   * When preemption starts and how long its room is held: a task pending for {@code delay} may
+   * preempt less important tasks, and the agent freed for it is held for it for {@code reservation}
+   * (or until it is placed). Defaults: 30 seconds, 2 minutes.
+   */
+  public SchedulerBuilder preemption(Duration delay, Duration reservation) {
+    settings.preemptionDelay(positive(delay, "preemption delay"))
+        .preemptionReservation(positive(reservation, "preemption reservation"));
+    return this;
+  }
+
+  /**
+   * The most tasks preempted per {@code window}; 10 per minute unless set. {@code victims} 0 turns
+   * preemption off.
+   */
+  public SchedulerBuilder preemptionRateLimit(int victims, Duration window) {
+    if (victims < 0) {
+      throw new IllegalArgumentException("preemption rate limit must be >= 0 victims, was " + victims);
+    }
+    settings.preemptionMaxVictims(victims).preemptionWindow(positive(window, "preemption window"));
+    return this;
+  }
+
+  /**
+   * The SLA a drain keeps: a running, healthy task is moved off a draining host only while at least
+   * {@code max(minHealthyInstances, ceil(minHealthyFraction * instances))} of its job's other
+   * instances are running and healthy (never more than {@code instances - 1}, so every job can move).
+   * Defaults: 0 and 0.95, i.e. one instance at a time for jobs of up to 20 instances.
+   *
+   * <pre>{@code
+   * builder.drainSla(0, 0.8);   // a 5-instance job keeps 4 running while its hosts drain
+   * }</pre>
+   */
+  public SchedulerBuilder drainSla(int minHealthyInstances, double minHealthyFraction) {
+    if (minHealthyInstances < 0) {
+      throw new IllegalArgumentException("drain SLA instances must be >= 0, was " + minHealthyInstances);
+    }
+    if (!(minHealthyFraction >= 0 && minHealthyFraction <= 1)) {
+      throw new IllegalArgumentException("drain SLA fraction must be in [0, 1], was " + minHealthyFraction);
+    }
+    settings.drainMinHealthyInstances(minHealthyInstances).drainMinHealthyFraction(minHealthyFraction);
+    return this;
+  }
+
   /** Builds the scheduler; call {@link Scheduler#start()} to run it. */
   public Scheduler build() {
     if (backend == null) {

@@ -2,6 +2,8 @@ package dev.aurora.core;
 
 import dev.aurora.api.JobKey;
 import dev.aurora.api.Principal;
+import dev.aurora.api.ResourceQuota;
+import dev.aurora.api.TaskId;
 import java.time.Instant;
 import java.util.List;
 
@@ -43,6 +45,35 @@ public sealed interface SchedulerEvent {
   /** An agent was lost with the tasks on it. */
   record AgentLost(Instant time, String agentId, int tasksLost) implements SchedulerEvent {}
 
+  /** A rolling update changed state; {@code update} is the snapshot after the change. */
+  record UpdateStateChanged(Instant time, UpdateDetails update) implements SchedulerEvent {}
+
+  /** A cron job fired ({@code launched} false when its collision policy skipped the run). */
+  record CronFired(Instant time, JobKey job, boolean launched, String message) implements SchedulerEvent {}
+
   /** A host's maintenance mode changed. */
   record HostMaintenanceChanged(Instant time, String host, MaintenanceMode mode) implements SchedulerEvent {}
+
+  // --- sharing a cluster: quotas, preemption ---
+
+  /**
+   * Tasks were preempted to make room for a more important pending task: {@code victims} on {@code
+   * host} go PREEMPTING and are replaced as usual; the host is held for the preemptor for a while.
+   *
+   * @param preemptor the pending task the room is for
+   * @param preemptorJob its job
+   * @param host where the room is made
+   * @param victims the tasks killed for it
+   * @param reason why they may be preempted, e.g. {@code preferred over preemptible}
+   */
+  record TasksPreempted(Instant time, TaskId preemptor, JobKey preemptorJob, String host, List<TaskId> victims,
+      String reason) implements SchedulerEvent {
+    /** Copies the victims. */
+    public TasksPreempted {
+      victims = List.copyOf(victims);
+    }
+  }
+
+  /** A role's quota was set. */
+  record QuotaChanged(Instant time, String role, ResourceQuota quota, Principal by) implements SchedulerEvent {}
 }

@@ -1,5 +1,6 @@
 package dev.aurora.core;
 
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -7,8 +8,9 @@ import java.util.List;
  * snapshots. A write the storage did not acknowledge did not happen: {@link #append} returns only when
  * the ops are durable, or throws.
  *
- * <p>Implementations: {@link #inMemory()} here, a file log and ZooKeeper elsewhere. Every
- * implementation should pass the testkit's {@code StorageContract}.
+ * <p>Implementations: {@link #inMemory()}, {@link #fileLog(Path)} (durable, in a local
+ * directory) and ZooKeeper (aurora-zk). Every implementation should pass the testkit's {@code
+ * StorageContract}.
  */
 public interface Storage extends AutoCloseable {
 
@@ -50,5 +52,18 @@ public interface Storage extends AutoCloseable {
   /** Storage in this JVM's memory: it survives a scheduler restart within the JVM, not the JVM's end. */
   static Storage inMemory() {
     return new dev.aurora.core.internal.storage.InMemoryStorage();
+  }
+
+  /**
+   * Durable storage in {@code directory} (created if missing): a snapshot and a log of CRC-checked
+   * records, each append fsynced before it returns. See {@link FileLogStorage} for the layout, the
+   * recovery rules and {@link FileLogStorage#builder options}.
+   *
+   * <pre>{@code
+   * Scheduler.builder().backend(backend).storage(Storage.fileLog(Path.of("state"))).build();
+   * }</pre>
+   */
+  static FileLogStorage fileLog(Path directory) {
+    return FileLogStorage.at(directory);
   }
 }

@@ -39,6 +39,9 @@ public abstract class TaskLaunch {
    */
   public abstract Map<String, String> environment();
 
+  /** The task's health check with per-task variables in its path or command resolved, if it has one. */
+  public abstract java.util.Optional<dev.aurora.api.HealthCheck> healthCheck();
+
   /** A builder. */
   public static ImmutableTaskLaunch.Builder builder() {
     return ImmutableTaskLaunch.builder();

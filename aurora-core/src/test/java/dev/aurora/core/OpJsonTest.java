@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.aurora.api.AuroraJson;
 import dev.aurora.api.Job;
 import dev.aurora.api.JobConfig;
+import dev.aurora.api.Principal;
 import dev.aurora.api.ResourceQuota;
 import dev.aurora.api.TaskId;
 import java.time.Instant;
@@ -28,7 +29,9 @@ class OpJsonTest {
     List<Op> ops = List.of(new Op.SaveJob(job), new Op.RemoveJob(job.key()), new Op.SaveTask(task),
         new Op.RemoveTasks(List.of(TaskId.of("a"), TaskId.of("b"))),
         new Op.SaveHostMaintenance("h", MaintenanceMode.DRAINED), new Op.SaveQuota("r", ResourceQuota.of(1, 2, 3, 4)),
-        new Op.SaveAgent("agent-1", "host-1", Map.of("rack", "r1")));
+        new Op.SaveAgent("agent-1", "host-1", Map.of("rack", "r1")),
+        new Op.SaveAuditEntry(new AuditEntry(Instant.parse("2026-01-01T00:00:03Z"), Principal.of("alice"),
+            "createJob", "r/e/j x2", AuditEntry.Result.REFUSED, "quota of role r exceeded")));
     for (Op op : ops) {
       String json = mapper.writeValueAsString(op);
       assertThat(mapper.readValue(json, Op.class)).as(json).isEqualTo(op);

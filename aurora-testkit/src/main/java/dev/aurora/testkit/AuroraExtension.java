@@ -125,6 +125,9 @@ public final class AuroraExtension implements BeforeEachCallback, AfterEachCallb
     if (scheduler != null) {
       scheduler.close();
     }
+    if (storage != null) {
+      storage.close(); // the scheduler leaves it open across restarts; the test is over now
+    }
   }
 
   /**
@@ -141,12 +144,18 @@ public final class AuroraExtension implements BeforeEachCallback, AfterEachCallb
 
   /**
    * Restarts the scheduler on other storage, e.g. an empty one to show reconciliation killing tasks
-   * the new scheduler does not know.
+   * the new scheduler does not know, or a new {@code Storage.fileLog(dir)} over the directory the old
+   * one used, as a new process would open it. The storage replaced is closed once the old scheduler
+   * has stopped (releasing, for a file log, its lock on the directory).
    */
   public Scheduler restartScheduler(Storage storage) {
+    Storage replaced = this.storage;
     this.storage = storage;
     this.storageOverride = storage;
     scheduler.close();
+    if (replaced != storage) {
+      replaced.close();
+    }
     scheduler = newScheduler();
     scheduler.start();
     runUntilIdle();

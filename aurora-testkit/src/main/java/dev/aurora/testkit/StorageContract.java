@@ -100,4 +100,54 @@ public abstract class StorageContract {
       assertThat(log.get(499)).isEqualTo(new Op.RemoveTasks(List.of(TaskId.of("t499"))));
     }
   }
+
+  @Test
+  void appendsAfterAReopenFollowTheEarlierOnes() {
+    try (Storage s = open()) {
+      s.recover();
+      s.append(sampleOps(1));
+    }
+    try (Storage s = open()) {
+      s.recover();
+      s.append(sampleOps(2));
+    }
+    try (Storage s = open()) {
+      List<Op> expected = new ArrayList<>(sampleOps(1));
+      expected.addAll(sampleOps(2));
+      assertThat(s.recover().log()).containsExactlyElementsOf(expected);
+    }
+  }
+
+  @Test
+  void eachSnapshotReplacesThePreviousOneAcrossReopens() {
+    try (Storage s = open()) {
+      s.recover();
+      s.snapshot(sampleOps(1));
+      s.append(sampleOps(2));
+    }
+    try (Storage s = open()) {
+      s.recover();
+      s.snapshot(sampleOps(3));
+      s.snapshot(sampleOps(4));
+    }
+    try (Storage s = open()) {
+      Storage.Stored stored = s.recover();
+      assertThat(stored.snapshot()).containsExactlyElementsOf(sampleOps(4));
+      assertThat(stored.log()).isEmpty();
+    }
+  }
+
+  @Test
+  void anEmptySnapshotClearsEverything() {
+    try (Storage s = open()) {
+      s.recover();
+      s.append(sampleOps(1));
+      s.snapshot(List.of());
+    }
+    try (Storage s = open()) {
+      Storage.Stored stored = s.recover();
+      assertThat(stored.snapshot()).isEmpty();
+      assertThat(stored.log()).isEmpty();
+    }
+  }
 }

@@ -32,6 +32,15 @@ public interface CoreListener {
     return null;
   }
 
+  /** A job was created ({@code created}) or its config replaced. */
+  default void jobSaved(dev.aurora.api.JobConfig config, boolean created) {}
+
+  /**
+   * A job is about to be created ({@code current} is null) or to grow from {@code current} to {@code
+   * proposed}; throw an {@code AuroraException} to refuse, and nothing changes.
+   */
+  default void admitJobChange(dev.aurora.api.JobConfig current, dev.aurora.api.JobConfig proposed) {}
+
   /** A job was removed (killed or finished). */
   default void jobRemoved(dev.aurora.api.JobKey job) {}
 }

@@ -5,10 +5,12 @@ import dev.aurora.api.JobConfig;
 import dev.aurora.api.JobKey;
 import dev.aurora.api.Principal;
 import dev.aurora.api.ProcessConfig;
+import dev.aurora.api.ResourceQuota;
 import dev.aurora.api.Resources;
 import dev.aurora.api.TaskConfig;
 import dev.aurora.api.TaskId;
 import dev.aurora.api.internal.Templates;
+import dev.aurora.core.AuditEntry;
 import dev.aurora.core.BackendListener;
 import dev.aurora.core.ClusterBackend;
 import dev.aurora.core.EventStream;
@@ -30,7 +32,11 @@ import dev.aurora.core.StorageException;
 import dev.aurora.core.TaskLaunch;
 import dev.aurora.core.TaskQuery;
 import dev.aurora.core.TaskStatus;
+import dev.aurora.core.UpdateDetails;
+import dev.aurora.core.UpdateId;
+import dev.aurora.core.internal.cron.CronController;
 import dev.aurora.core.internal.events.EventBus;
+import dev.aurora.core.internal.update.UpdateController;
 import dev.aurora.core.internal.metrics.SchedulerMetrics;
 import dev.aurora.core.internal.placement.AgentPool;
 import dev.aurora.core.internal.placement.AgentState;
@@ -96,9 +102,14 @@ public final class SchedulerImpl implements Scheduler {
   private List<TaskGroup> orderedGroups;
   /** The oldest pending group's pending-since time: -1 with none, -2 when it must be recomputed. */
   private long oldestPendingMillis = -1;
+  /** While a task that is not on an agent is killed: why (KILLING ends it, anything else replaces it). */
+  private ScheduleStatus killIntent;
 
   private final List<CoreListener> listeners = new ArrayList<>();
   private final Core core = new CoreImpl();
+  private final Tenancy tenancy;
+  private final UpdateController updates;
+  private final CronController cron;
 
   // --- coordination ---
   private final ConcurrentLinkedQueue<Runnable> queue = new ConcurrentLinkedQueue<>();
@@ -128,19 +139,30 @@ public final class SchedulerImpl implements Scheduler {
     this.random = random;
     List<PlacementFilter> filters = new ArrayList<>(BuiltInFilters.all());
     filters.addAll(userFilters);
+    this.tenancy = new Tenancy(core, settings, registry, filters);
+    filters.add(tenancy.reservations());
+    listeners.addAll(tenancy.listeners());
     this.engine = new PlacementEngine(filters, scorers, weights, pool);
     this.metrics = new SchedulerMetrics(registry, () -> loop.clock().millis(),
         () -> queue.size() + loop.queueDepth(), pool::offerCount);
-  }
-
-  /** Registers a feature controller; call before {@link #start()}. */
-  public void addListener(CoreListener listener) {
-    listeners.add(listener);
+    this.updates = new UpdateController(core);
+    this.cron = new CronController(core);
+    listeners.add(updates);
+    listeners.add(cron);
+    // an update must fit its role's quota at its peak, and counts at its peak while it runs
+    updates.admission(tenancy.quota()::checkUpdate);
+    tenancy.quota().claimsDuringUpdates(key -> updates.list(key).stream()
+        .filter(d -> !d.status().isTerminal()).findFirst().map(UpdateDetails::to));
   }
 
   /** The view of the state that feature controllers use. */
   public Core core() {
     return core;
+  }
+
+  /** Quotas, preemption, authorization, audit and maintenance (rolling updates check quota through it). */
+  public Tenancy tenancy() {
+    return tenancy;
   }
 
   /** Runs {@code op} on the loop in a transaction and returns its result once it is durable. */
@@ -219,6 +241,7 @@ public final class SchedulerImpl implements Scheduler {
       JobState job = jobs.get(config.key());
       job.setConfig(config);
       SchedulerImpl.this.store(new Op.SaveJob(config));
+      listeners.forEach(l -> l.jobSaved(config, false));
     }
 
     @Override
@@ -341,6 +364,20 @@ public final class SchedulerImpl implements Scheduler {
       }
       throw new IllegalStateException(e.getCause());
     }
+  }
+
+  /**
+   * Runs a mutating operation for {@code by} on the loop: authorized for {@code action} on {@code
+   * role} (null: on the cluster), audited against {@code target}, durable when it returns.
+   */
+  private <T> T admit(Principal by, String action, String role, String target, Supplier<T> op) {
+    return call(() -> tenancy.admission().run(by, action, role, target, op));
+  }
+
+  /** {@link #admit} for an operation whose role is known only on the loop (null: a cluster action). */
+  private <T> T admitLookingUpRole(Principal by, String action, Supplier<String> role, String target,
+      Supplier<T> op) {
+    return call(() -> tenancy.admission().run(by, action, role.get(), target, op));
   }
 
   private void checkUsable() {
@@ -545,10 +582,11 @@ public final class SchedulerImpl implements Scheduler {
   public void createJob(JobConfig job, Principal by) {
     java.util.Objects.requireNonNull(job, "job");
     java.util.Objects.requireNonNull(by, "principal");
-    call(() -> {
+    admit(by, "createJob", job.key().role(), job.key() + " x" + job.instances(), () -> {
       if (jobs.containsKey(job.key())) {
         throw new JobConflictException(job.key(), "a job with this key exists already");
       }
+      listeners.forEach(l -> l.admitJobChange(null, job));
       JobState state = new JobState(job, pool, tasks::get);
       jobs.put(job.key(), state);
       store(new Op.SaveJob(job));
@@ -558,6 +596,7 @@ public final class SchedulerImpl implements Scheduler {
           createTask(state, i, job.task(), 0, 0, 0);
         }
       }
+      listeners.forEach(l -> l.jobSaved(job, true));
       return null;
     });
   }
@@ -565,7 +604,7 @@ public final class SchedulerImpl implements Scheduler {
   @Override
   public void killJob(JobKey key, Principal by) {
     java.util.Objects.requireNonNull(by, "principal");
-    call(() -> {
+    admit(by, "killJob", key.role(), key.toString(), () -> {
       JobState job = requireJob(key);
       for (TaskId id : new ArrayList<>(job.active())) {
         killTask(tasks.get(id), ScheduleStatus.KILLING, "killed by " + by);
@@ -581,7 +620,7 @@ public final class SchedulerImpl implements Scheduler {
   @Override
   public void killInstances(JobKey key, Set<Integer> instances, Principal by) {
     java.util.Objects.requireNonNull(by, "principal");
-    call(() -> {
+    admit(by, "killInstances", key.role(), key + " " + new TreeSet<>(instances), () -> {
       JobState job = requireJob(key);
       List<Integer> missing = instances.stream().filter(i -> !job.activeByInstance().containsKey(i)).sorted().toList();
       if (!missing.isEmpty()) {
@@ -608,7 +647,7 @@ public final class SchedulerImpl implements Scheduler {
   @Override
   public void restartInstances(JobKey key, Set<Integer> instances, Principal by) {
     java.util.Objects.requireNonNull(by, "principal");
-    call(() -> {
+    admit(by, "restartInstances", key.role(), key + " " + new TreeSet<>(instances), () -> {
       JobState job = requireJob(key);
       List<Integer> missing = instances.stream().filter(i -> !job.activeByInstance().containsKey(i)).sorted().toList();
       if (!missing.isEmpty()) {
@@ -630,7 +669,7 @@ public final class SchedulerImpl implements Scheduler {
     if (count < 1) {
       throw new IllegalArgumentException("instance count to add must be >= 1, was " + count);
     }
-    call(() -> {
+    admit(by, "addInstances", key.role(), key + " +" + count, () -> {
       JobState job = requireJob(key);
       if (job.config().isCron()) {
         throw new JobConflictException(key, "add instances to a cron job by replacing its config");
@@ -639,6 +678,7 @@ public final class SchedulerImpl implements Scheduler {
           .filter(e -> tasks.get(e.getValue()).status() != ScheduleStatus.KILLING)
           .mapToInt(Map.Entry::getKey).max().orElse(-1) + 1;
       JobConfig updated = job.config().withInstances(liveInstances(job) + count);
+      listeners.forEach(l -> l.admitJobChange(job.config(), updated));
       job.setConfig(updated);
       store(new Op.SaveJob(updated));
       for (int i = next; i < next + count; i++) {
@@ -653,15 +693,9 @@ public final class SchedulerImpl implements Scheduler {
   public void setMaintenance(Set<String> hosts, MaintenanceMode mode, Principal by) {
     java.util.Objects.requireNonNull(mode, "mode");
     java.util.Objects.requireNonNull(by, "principal");
-    call(() -> {
-      for (String host : new TreeSet<>(hosts)) {
-        if (pool.maintenance(host) != mode) {
-          pool.setMaintenance(host, mode);
-          store(new Op.SaveHostMaintenance(host, mode));
-          emit(new SchedulerEvent.HostMaintenanceChanged(loop.clock().instant(), host, mode));
-        }
-      }
-      requestPass();
+    Set<String> sorted = new TreeSet<>(hosts);
+    admit(by, "setMaintenance", null, mode + " " + sorted, () -> {
+      tenancy.maintenance().set(sorted, mode);
       return null;
     });
   }
@@ -778,6 +812,119 @@ public final class SchedulerImpl implements Scheduler {
     return events;
   }
 
+  // =====================================================================================
+  // Rolling updates and cron
+  // =====================================================================================
+
+  @Override
+  public UpdateId startUpdate(JobKey job, JobConfig to, Principal by, String message) {
+    java.util.Objects.requireNonNull(to, "new config");
+    return startUpdate(job, to, to.update(), by, message);
+  }
+
+  @Override
+  public UpdateId startUpdate(JobKey job, JobConfig to, dev.aurora.api.UpdateSettings settings, Principal by,
+      String message) {
+    java.util.Objects.requireNonNull(job, "job");
+    java.util.Objects.requireNonNull(to, "new config");
+    java.util.Objects.requireNonNull(settings, "settings");
+    java.util.Objects.requireNonNull(by, "principal");
+    return admit(by, "startUpdate", job.role(), job.toString(), () -> updates.start(job, to, settings, by, message));
+  }
+
+  @Override
+  public void pauseUpdate(JobKey job, Principal by) {
+    java.util.Objects.requireNonNull(job, "job");
+    java.util.Objects.requireNonNull(by, "principal");
+    admit(by, "pauseUpdate", job.role(), job.toString(), () -> {
+      updates.pause(job, by);
+      return null;
+    });
+  }
+
+  @Override
+  public void resumeUpdate(JobKey job, Principal by) {
+    java.util.Objects.requireNonNull(job, "job");
+    java.util.Objects.requireNonNull(by, "principal");
+    admit(by, "resumeUpdate", job.role(), job.toString(), () -> {
+      updates.resume(job, by);
+      return null;
+    });
+  }
+
+  @Override
+  public void abortUpdate(JobKey job, Principal by) {
+    java.util.Objects.requireNonNull(job, "job");
+    java.util.Objects.requireNonNull(by, "principal");
+    admit(by, "abortUpdate", job.role(), job.toString(), () -> {
+      updates.abort(job, by);
+      return null;
+    });
+  }
+
+  @Override
+  public void rollbackUpdate(JobKey job, Principal by) {
+    java.util.Objects.requireNonNull(job, "job");
+    java.util.Objects.requireNonNull(by, "principal");
+    admit(by, "rollbackUpdate", job.role(), job.toString(), () -> {
+      updates.rollback(job, by);
+      return null;
+    });
+  }
+
+  @Override
+  public void pulseUpdate(UpdateId update, Principal by) {
+    java.util.Objects.requireNonNull(update, "update");
+    java.util.Objects.requireNonNull(by, "principal");
+    admitLookingUpRole(by, "pulseUpdate", () -> updates.get(update).map(d -> d.job().role()).orElse(null), update.value(), () -> {
+      updates.pulse(update, by);
+      return null;
+    });
+  }
+
+  @Override
+  public Optional<UpdateDetails> update(UpdateId update) {
+    return call(() -> updates.get(update));
+  }
+
+  @Override
+  public List<UpdateDetails> updates(JobKey job) {
+    return call(() -> updates.list(job));
+  }
+
+  @Override
+  public void startCronJob(JobKey job, Principal by) {
+    java.util.Objects.requireNonNull(job, "job");
+    java.util.Objects.requireNonNull(by, "principal");
+    admit(by, "startCronJob", job.role(), job.toString(), () -> {
+      cron.startNow(job, by);
+      return null;
+    });
+  }
+
+  @Override
+  public void replaceCronTemplate(JobConfig job, Principal by) {
+    java.util.Objects.requireNonNull(job, "job");
+    java.util.Objects.requireNonNull(by, "principal");
+    admit(by, "replaceCronTemplate", job.key().role(), job.key().toString(), () -> {
+      JobState current = jobs.get(job.key());
+      if (current != null && current.config().isCron() && job.isCron()) {
+        listeners.forEach(l -> l.admitJobChange(current.config(), job));
+      }
+      cron.replace(job, by);
+      emit(new SchedulerEvent.JobChanged(loop.clock().instant(), job.key(), by, "cron template replaced"));
+      return null;
+    });
+  }
+
+  @Override
+  public List<java.time.Instant> nextCronRuns(JobKey job, int count) {
+    if (count < 0) {
+      throw new IllegalArgumentException("count must be >= 0, was " + count);
+    }
+    return call(() -> cron.next(job, count));
+  }
+
   private JobState requireJob(JobKey key) {
     JobState job = jobs.get(java.util.Objects.requireNonNull(key, "job key"));
     if (job == null) {
@@ -863,9 +1010,6 @@ public final class SchedulerImpl implements Scheduler {
     store(new Op.SaveTask(next));
     metrics.moved(from, to);
     emit(new SchedulerEvent.TaskStateChanged(loop.clock().instant(), next, from));
-    for (CoreListener l : listeners) {
-      l.onTransition(t, next);
-    }
 
     if (from == ScheduleStatus.PENDING) {
       removeFromGroup(t);
@@ -888,6 +1032,10 @@ public final class SchedulerImpl implements Scheduler {
       }
       ended(next, from);
     }
+    // listeners see the state after the move and all it caused (release, replacement)
+    for (CoreListener l : listeners) {
+      l.onTransition(t, next);
+    }
     return next;
   }
 
@@ -896,13 +1044,21 @@ public final class SchedulerImpl implements Scheduler {
         || s == ScheduleStatus.PREEMPTING;
   }
 
-  /** Kills a task: not yet on an agent it ends at once; on an agent it goes to {@code how}. */
+  /**
+   * Kills a task: not yet on an agent it ends at once (and, unless {@code how} is KILLING, is replaced
+   * at once, with no flapping penalty); on an agent it goes to {@code how}.
+   */
   private void killTask(ScheduledTask t, ScheduleStatus how, String message) {
     if (t.status().isTerminal()) {
       return;
     }
     if (!t.status().isOnAgent()) {
-      transition(t, ScheduleStatus.KILLED, message);
+      killIntent = how;
+      try {
+        transition(t, ScheduleStatus.KILLED, message);
+      } finally {
+        killIntent = null;
+      }
     } else if (t.status() != how && (how == ScheduleStatus.KILLING || !isKillInFlight(t.status()))) {
       transition(t, how, message);
     }
@@ -933,7 +1089,9 @@ public final class SchedulerImpl implements Scheduler {
     int failures = t.failureCount();
     int flaps = 0;
     long penalty = 0;
-    if (from == ScheduleStatus.KILLING) {
+    if (killIntent != null && !from.isOnAgent()) {
+      replace = killIntent != ScheduleStatus.KILLING;
+    } else if (from == ScheduleStatus.KILLING) {
       replace = false;
     } else if (from == ScheduleStatus.RESTARTING || from == ScheduleStatus.DRAINING
         || from == ScheduleStatus.PREEMPTING) {
@@ -973,7 +1131,8 @@ public final class SchedulerImpl implements Scheduler {
       createTask(job, t.instance(), configFor(job, t), failures, flaps, penalty);
       return;
     }
-    if (job.active().isEmpty() && !config.isService() && !config.isCron() && from != ScheduleStatus.KILLING) {
+    if (job.active().isEmpty() && !config.isService() && !config.isCron() && from != ScheduleStatus.KILLING
+        && killIntent == null) {
       finishJob(job);
     }
   }
@@ -1152,8 +1311,18 @@ public final class SchedulerImpl implements Scheduler {
       p.workingDirectory().ifPresent(w -> b.workingDirectory(Templates.resolveTaskVariables(w, t.instance(), id, lookup)));
       processes.add(b.build());
     }
+    Optional<dev.aurora.api.HealthCheck> health = t.config().healthCheck().map(h -> {
+      dev.aurora.api.ImmutableHealthCheck c = dev.aurora.api.ImmutableHealthCheck.copyOf(h);
+      if (c.path().isPresent()) {
+        c = c.withPath(Templates.resolveTaskVariables(c.path().get(), t.instance(), id, lookup));
+      }
+      if (c.command().isPresent()) {
+        c = c.withCommand(Templates.resolveTaskVariables(c.command().get(), t.instance(), id, lookup));
+      }
+      return c;
+    });
     return TaskLaunch.builder().taskId(t.id()).instance(InstanceKey.of(t.job(), t.instance())).agentId(agent.id())
-        .config(t.config()).ports(ports).processes(processes).environment(env).build();
+        .config(t.config()).ports(ports).processes(processes).environment(env).healthCheck(health).build();
   }
 
   // =====================================================================================
@@ -1237,9 +1406,13 @@ public final class SchedulerImpl implements Scheduler {
     }
     ScheduledTask next = transition(t, reported, status.message());
     if (next != t && status.healthy().isPresent() && reported == ScheduleStatus.RUNNING) {
-      next = ACCESS.withHealth(next, status.healthy().get());
-      tasks.put(next.id(), next);
-      store(new Op.SaveTask(next));
+      ScheduledTask healthChecked = ACCESS.withHealth(next, status.healthy().get());
+      tasks.put(healthChecked.id(), healthChecked);
+      store(new Op.SaveTask(healthChecked));
+      emit(new SchedulerEvent.TaskHealthChanged(loop.clock().instant(), healthChecked, status.healthy().get()));
+      for (CoreListener l : listeners) {
+        l.onTransition(next, healthChecked);
+      }
     }
   }
 
@@ -1297,4 +1470,40 @@ public final class SchedulerImpl implements Scheduler {
     }
   }
 
+  // =====================================================================================
+  // Sharing a cluster: quotas, audit (maintenance goes through setMaintenance)
+  // =====================================================================================
+
+  @Override
+  public void setQuota(String role, ResourceQuota quota, Principal by) {
+    java.util.Objects.requireNonNull(role, "role");
+    java.util.Objects.requireNonNull(quota, "quota");
+    java.util.Objects.requireNonNull(by, "principal");
+    admit(by, "setQuota", null, role + " " + quota.asResources(), () -> {
+      tenancy.quota().setQuota(role, quota, by);
+      return null;
+    });
+  }
+
+  @Override
+  public Optional<ResourceQuota> quota(String role) {
+    java.util.Objects.requireNonNull(role, "role");
+    return call(() -> tenancy.quota().quota(role));
+  }
+
+  @Override
+  public Map<String, ResourceQuota> quotas() {
+    return call(() -> tenancy.quota().quotas());
+  }
+
+  @Override
+  public Resources quotaConsumption(String role) {
+    java.util.Objects.requireNonNull(role, "role");
+    return call(() -> tenancy.quota().consumption(role));
+  }
+
+  @Override
+  public List<AuditEntry> audit() {
+    return call(() -> tenancy.audit().entries());
+  }
 }

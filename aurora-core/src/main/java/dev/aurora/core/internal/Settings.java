@@ -52,6 +52,62 @@ public abstract class Settings {
     return 100_000;
   }
 
+  // --- sharing a cluster: quotas, preemption, authorization, audit, maintenance ---
+
+  /** Who may do what; everyone may do anything unless set. */
+  @Value.Default
+  public dev.aurora.core.Authorizer authorizer() {
+    return dev.aurora.core.Authorizer.allowAll();
+  }
+
+  /** How many audit entries are kept (the newest). */
+  @Value.Default
+  public int auditRetention() {
+    return 1_000;
+  }
+
+  /** How long a task must be pending before it may preempt others. */
+  @Value.Default
+  public Duration preemptionDelay() {
+    return Duration.ofSeconds(30);
+  }
+
+  /** How often the preemptor looks for victims. */
+  @Value.Default
+  public Duration preemptionInterval() {
+    return Duration.ofSeconds(5);
+  }
+
+  /** At most this many tasks are preempted per {@link #preemptionWindow()}; 0 turns preemption off. */
+  @Value.Default
+  public int preemptionMaxVictims() {
+    return 10;
+  }
+
+  /** The window {@link #preemptionMaxVictims()} counts over. */
+  @Value.Default
+  public Duration preemptionWindow() {
+    return Duration.ofMinutes(1);
+  }
+
+  /** How long room made by preemption is held for its preemptor. */
+  @Value.Default
+  public Duration preemptionReservation() {
+    return Duration.ofMinutes(2);
+  }
+
+  /** A drain keeps at least this many of a job's other instances running and healthy. */
+  @Value.Default
+  public int drainMinHealthyInstances() {
+    return 0;
+  }
+
+  /** A drain keeps at least this fraction of a job's instances running and healthy. */
+  @Value.Default
+  public double drainMinHealthyFraction() {
+    return 0.95;
+  }
+
   /** A builder with every default. */
   public static Builder builder() {
     return new Builder();

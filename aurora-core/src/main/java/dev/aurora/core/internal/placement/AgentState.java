@@ -87,6 +87,11 @@ public final class AgentState {
     return revocableTier ? revocableView : regularView;
   }
 
+  /** What filters see of this agent for a task of the revocable tier, or of another tier. */
+  public AgentView viewFor(boolean revocableTier) {
+    return view(revocableTier);
+  }
+
   /** The {@link AgentView} of one bucket. */
   final class View implements AgentView {
     private final boolean revocableBucket;

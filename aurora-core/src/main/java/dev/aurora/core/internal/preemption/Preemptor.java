@@ -1,0 +1,296 @@
+package dev.aurora.core.internal.preemption;
+
+import dev.aurora.api.JobKey;
+import dev.aurora.api.TaskConfig;
+import dev.aurora.api.TaskId;
+import dev.aurora.api.Tier;
+import dev.aurora.core.AgentView;
+import dev.aurora.core.MaintenanceMode;
+import dev.aurora.core.PlacementFilter;
+import dev.aurora.core.ScheduleStatus;
+import dev.aurora.core.ScheduledTask;
+import dev.aurora.core.SchedulerEvent;
+import dev.aurora.core.internal.Core;
+import dev.aurora.core.internal.CoreListener;
+import dev.aurora.core.internal.Settings;
+import dev.aurora.core.internal.placement.AgentState;
+import dev.aurora.core.internal.placement.TaskGroup;
+import dev.aurora.core.internal.state.JobState;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Makes room for pending tasks that cannot be placed by preempting less important ones.
+ *
+ * <p>Who may preempt whom: a {@code preferred}-tier task may preempt {@code preemptible} and {@code
+ * revocable} tasks of any role; within a role, a task may preempt tasks of lower priority. Revocable
+ * tasks run on revocable resources, so only a revocable task gains from preempting one (and a
+ * non-revocable task only from non-revocable victims).
+ *
+ * <p>Every {@code preemptionInterval}, each task pending for at least {@code preemptionDelay} (most
+ * important first: preferred tier, then priority, then the longest waiting) is matched against every
+ * agent in service: the agent's held offers plus the resources of its eligible victims must let the
+ * task pass every placement filter. The agent needing the {@link VictimSelector smallest, cheapest}
+ * set of victims wins; the victims go PREEMPTING (and are replaced as usual), the agent is {@link
+ * Reservations reserved} for the preemptor for {@code preemptionReservation}, and a {@link
+ * SchedulerEvent.TasksPreempted} event says who made room for whom. At most {@code
+ * preemptionMaxVictims} tasks are preempted per {@code preemptionWindow}.
+ */
+public final class Preemptor implements CoreListener {
+  private static final int MAX_EVALUATIONS_PER_AGENT = 2_000;
+  private static final int MAX_CANDIDATES_PER_SEARCH = 200;
+
+  private final Core core;
+  private final Settings settings;
+  private final Reservations reservations;
+  private final List<PlacementFilter> filters;
+  private final HypotheticalAgent hypothetical = new HypotheticalAgent();
+  private final Map<TaskId, Long> pendingSince = new LinkedHashMap<>();
+  private final ArrayDeque<Long> recentVictims = new ArrayDeque<>();
+  private final Counter preemptions;
+  private final Counter rateLimited;
+  private boolean started;
+
+  /**
+   * A preemptor judging agents with {@code filters} (the placement pipeline without the reservation
+   * filter).
+   */
+  public Preemptor(Core core, Settings settings, List<PlacementFilter> filters, MeterRegistry registry) {
+    this.core = core;
+    this.settings = settings;
+    this.filters = List.copyOf(filters);
+    this.reservations = new Reservations(core::now);
+    this.preemptions = Counter.builder("aurora.preemptions").description("tasks preempted").register(registry);
+    this.rateLimited = Counter.builder("aurora.preemptions.rate.limited")
+        .description("preemptions put off by the rate limit").register(registry);
+  }
+
+  /** The placement filter that holds preempted room for its preemptor. */
+  public PlacementFilter reservations() {
+    return reservations;
+  }
+
+  // --- CoreListener ---
+
+  @Override
+  public void onTransition(ScheduledTask before, ScheduledTask after) {
+    boolean wasPending = before != null && before.status() == ScheduleStatus.PENDING;
+    boolean isPending = after.status() == ScheduleStatus.PENDING;
+    if (isPending && !wasPending) {
+      pendingSince.put(after.id(), core.now());
+    } else if (wasPending && !isPending) {
+      pendingSince.remove(after.id());
+      reservations.release(after.id());
+    }
+  }
+
+  @Override
+  public void recovered() {
+    pendingSince.clear();
+    List<ScheduledTask> pending = new ArrayList<>();
+    for (ScheduledTask t : core.tasks()) {
+      if (t.status() == ScheduleStatus.PENDING) {
+        pending.add(t);
+      }
+    }
+    pending.sort(Comparator.comparing(ScheduledTask::statusTime).thenComparing(ScheduledTask::id));
+    pending.forEach(t -> pendingSince.put(t.id(), t.statusTime().toEpochMilli()));
+    if (!started) {
+      started = true;
+      scheduleSearch();
+    }
+  }
+
+  private void scheduleSearch() {
+    core.schedule(settings.preemptionInterval(), () -> {
+      search();
+      scheduleSearch();
+    });
+  }
+
+  // --- the search ---
+
+  /** One round: finds victims for the pending tasks that waited long enough, within the rate limit. */
+  void search() {
+    reservations.expire();
+    if (settings.preemptionMaxVictims() == 0 || pendingSince.isEmpty()) {
+      return;
+    }
+    long now = core.now();
+    long windowStart = now - settings.preemptionWindow().toMillis();
+    while (!recentVictims.isEmpty() && recentVictims.peekFirst() <= windowStart) {
+      recentVictims.pollFirst();
+    }
+    int budget = settings.preemptionMaxVictims() - recentVictims.size();
+    if (budget <= 0) {
+      rateLimited.increment();
+      return;
+    }
+    List<ScheduledTask> candidates = candidates(now);
+    if (candidates.isEmpty()) {
+      return;
+    }
+    List<AgentState> agents = new ArrayList<>(core.pool().agents());
+    agents.sort(Comparator.comparing(AgentState::id));
+    Map<String, List<ScheduledTask>> onAgent = new HashMap<>();
+    for (ScheduledTask t : core.tasks()) {
+      if (isPreemptibleState(t.status()) && t.agent().isPresent()) {
+        onAgent.computeIfAbsent(t.agent().get(), a -> new ArrayList<>()).add(t);
+      }
+    }
+    Set<GroupKey> hopeless = new HashSet<>();
+    for (ScheduledTask c : candidates) {
+      GroupKey group = new GroupKey(c.job(), c.config());
+      if (hopeless.contains(group)) {
+        continue;
+      }
+      Choice choice = bestChoice(c, agents, onAgent);
+      if (choice == null) {
+        hopeless.add(group);
+        continue;
+      }
+      if (choice.victims.isEmpty()) {
+        core.requestPass(); // it fits somewhere now: the next placement pass will place it
+        continue;
+      }
+      if (choice.victims.size() > budget) {
+        rateLimited.increment();
+        break;
+      }
+      preempt(c, choice, now);
+      onAgent.get(choice.agent.id()).removeAll(choice.victims);
+      budget -= choice.victims.size();
+    }
+  }
+
+  private List<ScheduledTask> candidates(long now) {
+    long delay = settings.preemptionDelay().toMillis();
+    List<ScheduledTask> out = new ArrayList<>();
+    for (Map.Entry<TaskId, Long> e : pendingSince.entrySet()) {
+      if (now - e.getValue() < delay) {
+        continue;
+      }
+      ScheduledTask t = core.task(e.getKey());
+      if (t != null && t.status() == ScheduleStatus.PENDING && !reservations.holds(t.id())) {
+        out.add(t);
+      }
+    }
+    out.sort(Comparator.comparingInt((ScheduledTask t) -> t.config().tier() == Tier.PREFERRED ? 0 : 1)
+        .thenComparing(Comparator.comparingInt((ScheduledTask t) -> t.config().priority()).reversed())
+        .thenComparingLong(t -> pendingSince.get(t.id()))
+        .thenComparing(ScheduledTask::id));
+    return out.size() > MAX_CANDIDATES_PER_SEARCH ? out.subList(0, MAX_CANDIDATES_PER_SEARCH) : out;
+  }
+
+  private record GroupKey(JobKey job, TaskConfig config) {}
+
+  private record Choice(AgentState agent, List<ScheduledTask> victims, VictimSelector.Cost cost) {}
+
+  /** The agent needing the fewest, cheapest victims for {@code c}; null if none would do. */
+  private Choice bestChoice(ScheduledTask c, List<AgentState> agents, Map<String, List<ScheduledTask>> onAgent) {
+    JobState job = core.job(c.job());
+    if (job == null) {
+      return null;
+    }
+    TaskGroup probe = new TaskGroup(c.job(), c.config(), job);
+    boolean revocable = c.config().tier() == Tier.REVOCABLE;
+    Choice best = null;
+    for (AgentState agent : agents) {
+      AgentView view = agent.viewFor(revocable);
+      if (view.maintenance() != MaintenanceMode.NONE || agent.hostname() == null
+          || reservations.isHeld(agent.id())) {
+        continue;
+      }
+      List<ScheduledTask> eligible = new ArrayList<>();
+      for (ScheduledTask v : onAgent.getOrDefault(agent.id(), List.of())) {
+        if (mayPreempt(c, v)) {
+          eligible.add(v);
+        }
+      }
+      if (eligible.isEmpty() && view.freeCpus() <= 0 && view.freeRamMb() <= 0) {
+        continue;
+      }
+      eligible.sort(VictimSelector.PREFERENCE);
+      List<ScheduledTask> victims = VictimSelector.choose(eligible,
+          (cpus, ram, disk, gpus, ports, tasks) -> judge(probe, hypothetical.set(view, cpus, ram, disk, gpus, ports, tasks)),
+          MAX_EVALUATIONS_PER_AGENT);
+      if (victims == null) {
+        continue;
+      }
+      if (victims.isEmpty()) {
+        return new Choice(agent, List.of(), VictimSelector.Cost.of(List.of()));
+      }
+      VictimSelector.Cost cost = VictimSelector.Cost.of(victims);
+      if (best == null || cost.compareTo(best.cost) < 0) {
+        best = new Choice(agent, victims, cost);
+      }
+    }
+    return best;
+  }
+
+  private boolean judge(TaskGroup probe, AgentView agent) {
+    for (PlacementFilter f : filters) {
+      if (!f.filter(probe, agent).isNone()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Whether {@code pending} may preempt {@code victim}. */
+  static boolean mayPreempt(ScheduledTask pending, ScheduledTask victim) {
+    TaskConfig p = pending.config();
+    TaskConfig v = victim.config();
+    if ((p.tier() == Tier.REVOCABLE) != (v.tier() == Tier.REVOCABLE)) {
+      return false; // their resources come from different pools: nothing the preemptor could use
+    }
+    if (victim.job().equals(pending.job()) && victim.instance() == pending.instance()) {
+      return false;
+    }
+    return (p.tier() == Tier.PREFERRED && v.tier() != Tier.PREFERRED)
+        || (p.priority() > v.priority() && pending.job().role().equals(victim.job().role()));
+  }
+
+  /** Why {@code pending} may preempt {@code victim}, or null if it may not. */
+  static String reason(ScheduledTask pending, ScheduledTask victim) {
+    if (!mayPreempt(pending, victim)) {
+      return null;
+    }
+    TaskConfig p = pending.config();
+    TaskConfig v = victim.config();
+    if (p.tier() == Tier.PREFERRED && v.tier() != Tier.PREFERRED) {
+      return "preferred over " + v.tier().configName();
+    }
+    return "priority " + p.priority() + " over " + v.priority() + " in role " + pending.job().role();
+  }
+
+  private void preempt(ScheduledTask c, Choice choice, long now) {
+    Set<String> reasons = new LinkedHashSet<>();
+    List<TaskId> ids = new ArrayList<>();
+    for (ScheduledTask v : choice.victims) {
+      reasons.add(reason(c, v));
+      ids.add(v.id());
+      core.kill(v, ScheduleStatus.PREEMPTING, "preempted by " + c.id() + " of " + c.job());
+      recentVictims.addLast(now);
+    }
+    preemptions.increment(ids.size());
+    reservations.reserve(choice.agent.id(), c.id(), c.job(), c.config(),
+        now + settings.preemptionReservation().toMillis());
+    core.emit(new SchedulerEvent.TasksPreempted(core.instant(), c.id(), c.job(), choice.agent.hostname(), ids,
+        String.join("; ", reasons)));
+  }
+
+  private static boolean isPreemptibleState(ScheduleStatus s) {
+    return s == ScheduleStatus.ASSIGNED || s == ScheduleStatus.STARTING || s == ScheduleStatus.RUNNING;
+  }
+}

@@ -1,0 +1,99 @@
+package dev.aurora.core.internal.storage;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.aurora.api.AuroraJson;
+import dev.aurora.core.Op;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+/**
+ * The bytes of the file log's two files. Both start with a header; then come records (frames).
+ *
+ * <pre>
+ * header (28 bytes): magic (8: "AURLOG01" or "AURSNP01") | generation (long) | op count (long) | crc32c (int)
+ * record:            length (int, payload bytes, 1..2^30) | crc32c (int) | payload (JSON array of ops)
+ * </pre>
+ *
+ * <p>All numbers are big-endian. A header's CRC covers its first 24 bytes; a record's CRC covers its
+ * 4 length bytes and its payload, so a damaged length is caught too. The generation links a log to the
+ * snapshot it follows (both carry the same one; the first log, before any snapshot, is generation 0).
+ * The op count is the number of ops in a snapshot (so a cut-short snapshot is caught), 0 in a log.
+ */
+final class LogFormat {
+  static final byte[] LOG_MAGIC = "AURLOG01".getBytes(StandardCharsets.US_ASCII);
+  static final byte[] SNAPSHOT_MAGIC = "AURSNP01".getBytes(StandardCharsets.US_ASCII);
+  static final int HEADER_BYTES = 28;
+  static final int RECORD_HEADER_BYTES = 8;
+  /** The largest record payload accepted; bigger batches are refused rather than written. */
+  static final int MAX_PAYLOAD_BYTES = 1 << 30;
+  /** How many ops a snapshot puts in one record, so neither writing nor reading it needs one huge buffer. */
+  static final int SNAPSHOT_OPS_PER_RECORD = 1024;
+
+  private static final ObjectMapper MAPPER = AuroraJson.newMapper();
+  private static final TypeReference<List<Op>> OPS = new TypeReference<>() {};
+  /** Writes a batch compactly (the shared mapper indents, which would double the log's size). */
+  static final ObjectWriter WRITER = MAPPER.writerFor(OPS).without(SerializationFeature.INDENT_OUTPUT);
+  static final ObjectReader READER = MAPPER.readerFor(OPS);
+
+  private LogFormat() {}
+
+  /** A file header. */
+  record Header(byte[] magic, long generation, long opCount) {
+    ByteBuffer encode() {
+      ByteBuffer b = ByteBuffer.allocate(HEADER_BYTES);
+      b.put(magic).putLong(generation).putLong(opCount);
+      b.putInt(crc(b.array(), 0, HEADER_BYTES - 4));
+      return b.flip();
+    }
+
+    /** Decodes {@code bytes} (at least {@link #HEADER_BYTES} from {@code offset}), or explains why not. */
+    static Header decode(byte[] bytes, int offset, byte[] expectedMagic, String what) throws BadFormat {
+      ByteBuffer b = ByteBuffer.wrap(bytes, offset, HEADER_BYTES);
+      byte[] magic = new byte[8];
+      b.get(magic);
+      if (!java.util.Arrays.equals(magic, expectedMagic)) {
+        throw new BadFormat("not " + what + " (its first bytes are not "
+            + new String(expectedMagic, StandardCharsets.US_ASCII) + ")");
+      }
+      long generation = b.getLong();
+      long opCount = b.getLong();
+      int stored = b.getInt();
+      if (stored != crc(bytes, offset, HEADER_BYTES - 4)) {
+        throw new BadFormat("header checksum mismatch");
+      }
+      if (generation < 0 || opCount < 0) {
+        throw new BadFormat("header has generation " + generation + " and op count " + opCount);
+      }
+      return new Header(magic, generation, opCount);
+    }
+  }
+
+  /** The file's bytes do not follow the format; the message says how. */
+  static final class BadFormat extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    BadFormat(String message) {
+      super(message);
+    }
+  }
+
+  static int crc(byte[] bytes, int offset, int length) {
+    CRC32C crc = new CRC32C();
+    crc.update(bytes, offset, length);
+    return (int) crc.getValue();
+  }
+
+  /** The CRC of a record: over its 4 length bytes at {@code offset} and its payload after the record header. */
+  static int recordCrc(byte[] bytes, int offset, int payloadLength) {
+    CRC32C crc = new CRC32C();
+    crc.update(bytes, offset, 4);
+    crc.update(bytes, offset + RECORD_HEADER_BYTES, payloadLength);
+    return (int) crc.getValue();
+  }
+}

@@ -1,0 +1,367 @@
+package dev.aurora.core.internal.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.aurora.api.Job;
+import dev.aurora.api.TaskId;
+import dev.aurora.core.FileLogStorage;
+import dev.aurora.core.Op;
+import dev.aurora.core.Storage;
+import dev.aurora.core.StorageException;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Crash recovery, damage detection, the lock and the options of the file log. */
+class FileLogTest {
+  @TempDir
+  Path dir;
+
+  static List<Op> batch(int n) {
+    return List.of(
+        new Op.SaveJob(Job.service("role/env/job" + n).instances(1)
+            .task(t -> t.process("p", "./run " + n).cpus(1).ramMb(64)).build()),
+        new Op.RemoveTasks(List.of(TaskId.of("task-" + n))));
+  }
+
+  static List<Op> concat(List<Op> a, List<Op> b) {
+    List<Op> all = new ArrayList<>(a);
+    all.addAll(b);
+    return all;
+  }
+
+  /** Appends three batches and returns the log's size after each (so record i spans ends[i-1]..ends[i]). */
+  private long[] appendThree() throws IOException {
+    long[] ends = new long[4];
+    try (Storage s = FileLogStorage.at(dir)) {
+      s.recover();
+      ends[0] = Files.size(log());
+      for (int i = 1; i <= 3; i++) {
+        s.append(batch(i));
+        ends[i] = Files.size(log());
+      }
+    }
+    return ends;
+  }
+
+  private Path log() {
+    return dir.resolve("log");
+  }
+
+  private Storage.Stored recover() {
+    try (Storage s = FileLogStorage.at(dir)) {
+      return s.recover();
+    }
+  }
+
+  /** Recovers as {@link #recover()} does, without forcing the truncation to disk: for tests that recover hundreds of times. */
+  private Storage.Stored recoverQuickly() {
+    try (Storage s = FileLogStorage.builder(dir).fsync(false).build()) {
+      return s.recover();
+    }
+  }
+
+  @Test
+  void eachAppendIsOneRecordAfterTheHeader() throws IOException {
+    long[] ends = appendThree();
+    assertThat(ends[0]).isEqualTo(LogFormat.HEADER_BYTES);
+    assertThat(ends[1]).isGreaterThan(ends[0] + LogFormat.RECORD_HEADER_BYTES);
+    assertThat(recover().log()).containsExactlyElementsOf(concat(concat(batch(1), batch(2)), batch(3)));
+  }
+
+  @Test
+  void aLogCutAnywhereInItsLastRecordRecoversExactlyTheBatchesBeforeIt() throws IOException {
+    long[] ends = appendThree();
+    byte[] whole = Files.readAllBytes(log());
+    List<Op> firstTwo = concat(batch(1), batch(2));
+    for (long cut = ends[2]; cut < ends[3]; cut++) {
+      Files.write(log(), Arrays.copyOf(whole, (int) cut));
+      assertThat(recoverQuickly().log()).as("log cut at %d", cut).containsExactlyElementsOf(firstTwo);
+      assertThat(Files.size(log())).as("log cut at %d is truncated to the last whole record", cut).isEqualTo(ends[2]);
+    }
+    Files.write(log(), whole);
+    assertThat(recover().log()).containsExactlyElementsOf(concat(firstTwo, batch(3)));
+  }
+
+  @Test
+  void appendsAfterATruncatedTailFollowTheLastWholeRecord() throws IOException {
+    long[] ends = appendThree();
+    byte[] whole = Files.readAllBytes(log());
+    Files.write(log(), Arrays.copyOf(whole, (int) (ends[2] + (ends[3] - ends[2]) / 2)));
+    try (Storage s = FileLogStorage.at(dir)) {
+      s.recover();
+      s.append(batch(4));
+    }
+    assertThat(recover().log()).containsExactlyElementsOf(concat(concat(batch(1), batch(2)), batch(4)));
+  }
+
+  @Test
+  void aTailOfZeroesIsTruncated() throws IOException {
+    long[] ends = appendThree();
+    Files.write(log(), new byte[4096], java.nio.file.StandardOpenOption.APPEND); // size grew, data never came
+    assertThat(recover().log()).hasSize(6);
+    assertThat(Files.size(log())).isEqualTo(ends[3]);
+  }
+
+  @Test
+  void aDamagedByteAnywhereInAMiddleRecordIsRefusedNamingFileAndOffset() throws IOException {
+    long[] ends = appendThree();
+    byte[] whole = Files.readAllBytes(log());
+    for (long at = ends[1]; at < ends[2]; at++) {
+      byte[] damaged = whole.clone();
+      damaged[(int) at] ^= 0x40;
+      Files.write(log(), damaged);
+      assertThatThrownBy(this::recoverQuickly).as("byte %d flipped", at)
+          .isInstanceOf(StorageException.class)
+          .hasMessageContaining(log().toString())
+          .hasMessageContaining("damaged in the middle")
+          .hasMessageContaining("offset " + ends[1])
+          .hasMessageContaining("valid record follows at offset " + ends[2]);
+    }
+    Files.write(log(), whole);
+    assertThat(recover().log()).hasSize(6); // a refusal changes nothing on disk
+  }
+
+  @Test
+  void aDamagedLastRecordCannotBeToldFromATornWriteAndIsDropped() throws IOException {
+    long[] ends = appendThree();
+    byte[] damaged = Files.readAllBytes(log());
+    damaged[(int) (ends[3] - 3)] ^= 0x01;
+    Files.write(log(), damaged);
+    assertThat(recover().log()).containsExactlyElementsOf(concat(batch(1), batch(2)));
+  }
+
+  @Test
+  void aDamagedSnapshotIsRefused() throws IOException {
+    try (Storage s = FileLogStorage.at(dir)) {
+      s.recover();
+      s.snapshot(concat(batch(1), batch(2)));
+    }
+    Path snapshot = dir.resolve("snapshot");
+    byte[] bytes = Files.readAllBytes(snapshot);
+    bytes[bytes.length - 5] ^= 0x01;
+    Files.write(snapshot, bytes);
+    assertThatThrownBy(this::recover).isInstanceOf(StorageException.class)
+        .hasMessageContaining(snapshot.toString()).hasMessageContaining("damaged at offset " + LogFormat.HEADER_BYTES);
+
+    Files.write(snapshot, Arrays.copyOf(bytes, LogFormat.HEADER_BYTES)); // cut short: header only
+    assertThatThrownBy(this::recover).isInstanceOf(StorageException.class).hasMessageContaining(snapshot.toString());
+  }
+
+  @Test
+  void aLargeSnapshotSpansManyRecordsAndComesBackWhole() {
+    List<Op> big = new ArrayList<>();
+    for (int i = 0; i < 5 * LogFormat.SNAPSHOT_OPS_PER_RECORD + 7; i++) {
+      big.add(new Op.RemoveTasks(List.of(TaskId.of("t" + i))));
+    }
+    try (Storage s = FileLogStorage.at(dir)) {
+      s.recover();
+      s.snapshot(big);
+      s.append(batch(1));
+    }
+    Storage.Stored stored = recover();
+    assertThat(stored.snapshot()).containsExactlyElementsOf(big);
+    assertThat(stored.log()).containsExactlyElementsOf(batch(1));
+  }
+
+  @Test
+  void aCrashBetweenWritingTheSnapshotAndRenamingItRecoversTheOldState() throws IOException {
+    // a complete new snapshot, written elsewhere, stands in for the temporary file a crash left behind
+    Path other = dir.resolve("other");
+    try (Storage s = FileLogStorage.at(other)) {
+      s.recover();
+      s.snapshot(batch(9));
+    }
+    try (Storage s = FileLogStorage.at(dir)) {
+      s.recover();
+      s.snapshot(batch(1));
+      s.append(batch(2));
+    }
+    Files.copy(other.resolve("snapshot"), dir.resolve("snapshot.tmp"));
+    Storage.Stored stored = recover();
+    assertThat(stored.snapshot()).containsExactlyElementsOf(batch(1));
+    assertThat(stored.log()).containsExactlyElementsOf(batch(2));
+    assertThat(dir.resolve("snapshot.tmp")).doesNotExist();
+
+    Files.write(dir.resolve("snapshot.tmp"), new byte[] {1, 2, 3}); // or half written
+    assertThat(recover().log()).containsExactlyElementsOf(batch(2));
+  }
+
+  @Test
+  void aCrashAfterTheSnapshotRenameAndBeforeTheNewLogRecoversTheSnapshotAlone() throws IOException {
+    byte[] oldLog;
+    try (Storage s = FileLogStorage.at(dir)) {
+      s.recover();
+      s.append(batch(1));
+      oldLog = Files.readAllBytes(log());
+      s.snapshot(batch(2));
+    }
+    Files.write(log(), oldLog); // the old log, still in place: its generation predates the snapshot's
+    Storage.Stored stored = recover();
+    assertThat(stored.snapshot()).containsExactlyElementsOf(batch(2));
+    assertThat(stored.log()).isEmpty();
+
+    try (Storage s = FileLogStorage.at(dir)) {
+      s.recover();
+      s.append(batch(3));
+    }
+    assertThat(recover().log()).containsExactlyElementsOf(batch(3));
+  }
+
+  @Test
+  void aSnapshotThatCannotBeWrittenKeepsThePreviousStateAndAppendsGoOn() throws IOException {
+    Path blocker = dir.resolve("snapshot.tmp");
+    try (Storage s = FileLogStorage.at(dir)) {
+      s.recover();
+      s.append(batch(1));
+      Files.createDirectories(blocker.resolve("in-the-way"));
+      assertThatThrownBy(() -> s.snapshot(batch(9))).isInstanceOf(StorageException.class)
+          .hasMessageContaining("previous snapshot and log are kept");
+      s.append(batch(2));
+    }
+    Files.delete(blocker.resolve("in-the-way"));
+    Files.delete(blocker);
+    Storage.Stored stored = recover();
+    assertThat(stored.snapshot()).isEmpty();
+    assertThat(stored.log()).containsExactlyElementsOf(concat(batch(1), batch(2)));
+  }
+
+  @Test
+  void aMissingSnapshotOrLogIsRefusedRatherThanGuessed() throws IOException {
+    try (Storage s = FileLogStorage.at(dir)) {
+      s.recover();
+      s.snapshot(batch(1));
+      s.append(batch(2));
+    }
+    byte[] snapshot = Files.readAllBytes(dir.resolve("snapshot"));
+    Files.delete(dir.resolve("snapshot"));
+    assertThatThrownBy(this::recover).isInstanceOf(StorageException.class)
+        .hasMessageContaining("snapshot file was removed or replaced");
+
+    Files.write(dir.resolve("snapshot"), snapshot);
+    Files.delete(log());
+    assertThatThrownBy(this::recover).isInstanceOf(StorageException.class).hasMessageContaining("no log file");
+  }
+
+  @Test
+  void aFileThatIsNotALogIsRefused() throws IOException {
+    Files.createDirectories(dir);
+    Files.writeString(log(), "hello, I am a text file that happens to be called log");
+    assertThatThrownBy(this::recover).isInstanceOf(StorageException.class)
+        .hasMessageContaining(log().toString()).hasMessageContaining("not readable as a log");
+  }
+
+  @Test
+  void writesBeforeRecoverOrAfterCloseAreRefused() {
+    Storage s = FileLogStorage.at(dir);
+    assertThatThrownBy(() -> s.append(batch(1))).isInstanceOf(StorageException.class)
+        .hasMessageContaining("not open: call recover() first");
+    s.recover();
+    s.close();
+    assertThatThrownBy(() -> s.snapshot(batch(1))).isInstanceOf(StorageException.class)
+        .hasMessageContaining("not open");
+    // recover() reopens a closed storage
+    s.recover();
+    s.append(batch(1));
+    s.close();
+    assertThat(recover().log()).containsExactlyElementsOf(batch(1));
+  }
+
+  @Test
+  void aSecondStorageOnALockedDirectoryInThisJvmIsRefused() {
+    try (Storage first = FileLogStorage.at(dir)) {
+      first.recover();
+      Storage second = FileLogStorage.at(dir);
+      assertThatThrownBy(second::recover).isInstanceOf(StorageException.class)
+          .hasMessageContaining(dir.toString()).hasMessageContaining("already open in this JVM");
+      first.append(batch(1)); // the refused one touched nothing
+    }
+    assertThat(recover().log()).containsExactlyElementsOf(batch(1));
+  }
+
+  /** Starts {@link LockHolder} on the directory in another JVM. */
+  private Process lockHolder() throws IOException {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    return new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), LockHolder.class.getName(),
+        dir.toString()).redirectErrorStream(true).start();
+  }
+
+  /** Reads the process's output up to the line {@code until} or its end. */
+  private static String readUntil(Process process, String until) throws IOException {
+    BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    StringBuilder said = new StringBuilder();
+    for (String line = out.readLine(); line != null && !line.equals(until); line = out.readLine()) {
+      said.append(line).append('\n');
+    }
+    return said.toString();
+  }
+
+  @Test
+  void aDirectoryLockedByAnotherProcessIsRefusedNamingIt() throws Exception {
+    Process holder = lockHolder();
+    try {
+      String said = readUntil(holder, "locked");
+      assertThat(holder.isAlive()).as("lock holder output: %s", said).isTrue();
+
+      assertThatThrownBy(this::recover).isInstanceOf(StorageException.class)
+          .hasMessageContaining("in use by another process (pid " + holder.pid() + ")")
+          .hasMessageContaining(dir.resolve("lock").toString());
+
+      holder.getOutputStream().close(); // the holder exits and its lock goes with it
+      assertThat(holder.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(recover().log()).isEmpty();
+    } finally {
+      holder.destroyForcibly();
+    }
+  }
+
+  @Test
+  void aRefusedSecondOpenInThisJvmLeavesTheLockHeldAgainstOtherProcesses() throws Exception {
+    // closing a second channel on the lock file would drop this process's lock: the refusal must not open one
+    try (Storage first = FileLogStorage.at(dir)) {
+      first.recover();
+      assertThatThrownBy(FileLogStorage.at(dir)::recover).hasMessageContaining("already open in this JVM");
+      Process intruder = lockHolder();
+      try {
+        String said = readUntil(intruder, "locked");
+        assertThat(intruder.waitFor(30, TimeUnit.SECONDS)).as("the other process got the lock: %s", said).isTrue();
+        assertThat(said).contains("in use by another process (pid " + ProcessHandle.current().pid() + ")");
+      } finally {
+        intruder.destroyForcibly();
+      }
+    }
+  }
+
+  @Test
+  void optionsNameTheSnapshotAndTurnFsyncOff() throws IOException {
+    Storage s = FileLogStorage.builder(dir).snapshotFileName("state.snap").fsync(false).build();
+    s.recover();
+    s.snapshot(batch(1));
+    s.append(batch(2));
+    s.close();
+    assertThat(dir.resolve("state.snap")).exists();
+    assertThat(dir.resolve("snapshot")).doesNotExist();
+    Storage.Stored stored = FileLogStorage.builder(dir).snapshotFileName("state.snap").build().recover();
+    assertThat(stored.snapshot()).containsExactlyElementsOf(batch(1));
+    assertThat(stored.log()).containsExactlyElementsOf(batch(2));
+    assertThat(Files.readString(dir.resolve("lock"))).startsWith("pid ");
+  }
+
+  @Test
+  void snapshotFileNamesThatClashOrLeaveTheDirectoryAreRejected() {
+    for (String bad : List.of("log", "lock", "log.tmp", "", "a/b", "..")) {
+      assertThatThrownBy(() -> FileLogStorage.builder(dir).snapshotFileName(bad))
+          .as("'%s'", bad).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("snapshot file name");
+    }
+  }
+}

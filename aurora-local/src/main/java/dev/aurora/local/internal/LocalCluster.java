@@ -1,0 +1,348 @@
+package dev.aurora.local.internal;
+
+import dev.aurora.api.TaskId;
+import dev.aurora.core.BackendListener;
+import dev.aurora.core.ScheduleStatus;
+import dev.aurora.core.TaskLaunch;
+import dev.aurora.core.TaskStatus;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.http.HttpClient;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The engine behind {@code LocalBackend}: the agents and their offers, the running tasks, the
+ * sandbox root it holds a lock on, the orphan reaping at start and the memory sampling. Not public
+ * API.
+ */
+public final class LocalCluster {
+  private static final Logger LOG = LoggerFactory.getLogger(LocalCluster.class);
+  /** How many ended tasks' statuses are remembered for reconciliation. */
+  private static final int ENDED_REMEMBERED = 1024;
+
+  private enum State { NEW, STARTED, CLOSED }
+
+  private final BackendConfig config;
+  private final ProcessLauncher launcher = ProcessLauncher.detect();
+  private final Reporter reporter = new Reporter();
+  private final ScheduledExecutorService timer =
+      Executors.newSingleThreadScheduledExecutor(Threads.named("timer"));
+  private final ExecutorService workers = Executors.newCachedThreadPool(Threads.named("worker"));
+  private final AgentPool pool;
+  private final SandboxRetention retention;
+  private final Map<TaskId, LocalTask> tasks = new ConcurrentHashMap<>();
+  private final Map<TaskId, TaskStatus> ended = new LinkedHashMap<>() {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<TaskId, TaskStatus> eldest) {
+      return size() > ENDED_REMEMBERED;
+    }
+  };
+  private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
+  private final CountDownLatch closed = new CountDownLatch(1);
+  private final Thread shutdownHook = new Thread(this::close, "aurora-local-shutdown");
+  private volatile HttpClient httpClient;
+  private FileChannel lockChannel;
+  private FileLock lock;
+
+  /** An engine for {@code config}; nothing happens until {@link #start}. */
+  public LocalCluster(BackendConfig config) {
+    this.config = config;
+    this.pool = new AgentPool(config.agents(), reporter, timer);
+    this.retention = new SandboxRetention(config.sandboxMaxAge(), config.sandboxMaxCount(), timer);
+  }
+
+  /**
+   * Locks the sandbox root, reaps orphans (reporting each LOST), and offers every agent.
+   *
+   * @throws IllegalStateException if started before or another backend holds the root
+   * @throws UncheckedIOException if the sandbox root cannot be made or read
+   */
+  public void start(BackendListener listener) {
+    if (!state.compareAndSet(State.NEW, State.STARTED)) {
+      throw new IllegalStateException("a local backend starts once; it is " + state.get());
+    }
+    try {
+      Files.createDirectories(config.sandboxRoot());
+      lockRoot();
+      reporter.start(listener);
+      Runtime.getRuntime().addShutdownHook(shutdownHook);
+      for (OrphanReaper.Found found : OrphanReaper.reap(config.sandboxRoot(), config.killGracePeriod())) {
+        remember(found.status());
+        if (found.orphan()) {
+          reporter.status(found.status());
+        }
+        retention.add(found.taskId(), found.dir(), found.endedAt());
+      }
+    } catch (IOException e) {
+      close();
+      throw new UncheckedIOException("cannot use the sandbox root " + config.sandboxRoot(), e);
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    }
+    long sample = config.memoryCheckInterval().toNanos();
+    timer.scheduleWithFixedDelay(this::checkMemory, sample, sample, TimeUnit.NANOSECONDS);
+    pool.start();
+    LOG.info("local backend started: {} agents, sandboxes in {}", config.agents().size(), config.sandboxRoot());
+  }
+
+  /** Places and starts {@code launches}, or reports why each cannot run. */
+  public void launch(List<String> offerIds, List<TaskLaunch> launches) {
+    if (!isStarted("launch")) {
+      return;
+    }
+    List<TaskLaunch> fresh = new ArrayList<>();
+    Set<TaskId> seen = new HashSet<>();
+    for (TaskLaunch launch : launches) {
+      if (tasks.containsKey(launch.taskId()) || !seen.add(launch.taskId())) {
+        LOG.warn("ignoring a second launch of task {}: it runs already", launch.taskId());
+      } else {
+        fresh.add(launch);
+      }
+    }
+    for (Placement placement : pool.place(List.copyOf(offerIds), fresh)) {
+      if (placement.rejection().isPresent()) {
+        remember(placement.rejection().get());
+        reporter.status(placement.rejection().get());
+        continue;
+      }
+      LocalTask task = new LocalTask(placement.launch(), placement.allocation().get(), this);
+      tasks.put(task.id(), task);
+      reporter.status(TaskStatus.of(task.id(), ScheduleStatus.STARTING,
+          "starting on " + placement.launch().agentId()));
+      workers.execute(task::start);
+    }
+  }
+
+  /** Withdraws an offer for {@code refuseFor}. */
+  public void decline(String offerId, Duration refuseFor) {
+    if (isStarted("decline")) {
+      pool.decline(offerId, refuseFor);
+    }
+  }
+
+  /** Kills a running task; reports a task it does not run as it last ended, or LOST. */
+  public void kill(TaskId taskId) {
+    if (!isStarted("kill")) {
+      return;
+    }
+    LocalTask task = tasks.get(taskId);
+    if (task != null) {
+      task.kill();
+    } else {
+      reporter.status(endedOrLost(taskId));
+    }
+  }
+
+  /** Reports every running task, and each of {@code known} it does not run as it ended, or LOST. */
+  public void reconcile(Set<TaskId> known) {
+    if (!isStarted("reconcile")) {
+      return;
+    }
+    for (LocalTask task : tasks.values()) {
+      reporter.status(task.status());
+    }
+    for (TaskId id : known) {
+      if (!tasks.containsKey(id)) {
+        reporter.status(endedOrLost(id));
+      }
+    }
+  }
+
+  /** The sandbox of a running task or of an ended one that is still kept. */
+  public Optional<Path> sandbox(TaskId taskId) {
+    LocalTask task = tasks.get(taskId);
+    return task != null ? task.sandboxDir() : retention.find(taskId);
+  }
+
+  /**
+   * Stops reporting and offering, ends every process it started (SIGTERM, the grace period, SIGKILL)
+   * and records each task's end in its sandbox. Idempotent, and a second caller waits for the first
+   * to finish; the shutdown hook calls it too.
+   */
+  public void close() {
+    State was = state.getAndSet(State.CLOSED);
+    if (was == State.CLOSED) {
+      awaitClosed();
+      return;
+    }
+    try {
+      stopEverything(was);
+    } finally {
+      closed.countDown();
+    }
+  }
+
+  private void stopEverything(State was) {
+    reporter.stop();
+    pool.stop();
+    List<ProcessGroup> groups = new ArrayList<>();
+    List<LocalTask> running = List.copyOf(tasks.values());
+    running.forEach(task -> groups.addAll(task.closing()));
+    boolean forced = ProcessKiller.terminate(groups, config.killGracePeriod());
+    running.forEach(task -> task.finish(forced));
+    timer.shutdownNow();
+    workers.shutdown();
+    unlockRoot();
+    if (was == State.STARTED && Thread.currentThread() != shutdownHook) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(shutdownHook);
+      } catch (IllegalStateException e) {
+        // the JVM is shutting down already
+      }
+    }
+    if (was == State.STARTED) {
+      LOG.info("local backend closed; it stopped {} running task(s)", running.size());
+    }
+  }
+
+  private void awaitClosed() {
+    try {
+      closed.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  // -- for LocalTask
+
+  Path sandboxRoot() {
+    return config.sandboxRoot();
+  }
+
+  Duration killGracePeriod() {
+    return config.killGracePeriod();
+  }
+
+  ProcessLauncher launcher() {
+    return launcher;
+  }
+
+  Reporter reporter() {
+    return reporter;
+  }
+
+  ScheduledExecutorService timer() {
+    return timer;
+  }
+
+  ExecutorService workers() {
+    return workers;
+  }
+
+  HttpClient httpClient() {
+    HttpClient client = httpClient;
+    if (client == null) {
+      synchronized (this) {
+        if (httpClient == null) {
+          httpClient = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        }
+        client = httpClient;
+      }
+    }
+    return client;
+  }
+
+  /** A task has ended with {@code status}: report it, give back its resources, keep its sandbox. */
+  void ended(LocalTask task, TaskStatus status, Optional<Path> sandbox) {
+    tasks.remove(task.id(), task);
+    remember(status);
+    reporter.status(status);
+    pool.release(task.allocation());
+    sandbox.ifPresent(dir -> retention.add(task.id(), dir, Instant.now()));
+  }
+
+  /** Measures every task against its memory limit; one scan of the process table serves all. */
+  private void checkMemory() {
+    try {
+      if (!tasks.isEmpty()) {
+        ProcessTable table = ProcessTable.snapshot();
+        tasks.values().forEach(task -> task.checkMemory(table));
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("cannot check the tasks' memory", e); // and try again next time
+    }
+  }
+
+  private TaskStatus endedOrLost(TaskId taskId) {
+    synchronized (ended) {
+      TaskStatus last = ended.get(taskId);
+      if (last != null) {
+        return last;
+      }
+    }
+    return TaskStatus.of(taskId, ScheduleStatus.LOST, "task " + taskId + " is unknown to the local backend");
+  }
+
+  private void remember(TaskStatus status) {
+    synchronized (ended) {
+      ended.put(status.taskId(), status);
+    }
+  }
+
+  private boolean isStarted(String what) {
+    State now = state.get();
+    if (now == State.NEW) {
+      throw new IllegalStateException("cannot " + what + ": the local backend is not started");
+    }
+    if (now == State.CLOSED) {
+      LOG.debug("ignoring {}: the local backend is closed", what);
+    }
+    return now == State.STARTED;
+  }
+
+  private void lockRoot() throws IOException {
+    Path file = config.sandboxRoot().resolve(".lock");
+    lockChannel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    try {
+      lock = lockChannel.tryLock();
+    } catch (OverlappingFileLockException e) {
+      lock = null;
+    }
+    if (lock == null) {
+      lockChannel.close();
+      lockChannel = null;
+      throw new IllegalStateException("the sandbox root " + config.sandboxRoot()
+          + " is in use by another local backend; give each backend a root of its own");
+    }
+    lockChannel.truncate(0);
+    lockChannel.write(StandardCharsets.UTF_8.encode("pid " + ProcessHandle.current().pid() + "\n"));
+  }
+
+  private void unlockRoot() {
+    try {
+      if (lock != null) {
+        lock.release();
+      }
+      if (lockChannel != null) {
+        lockChannel.close();
+      }
+    } catch (IOException e) {
+      LOG.warn("cannot release the lock on {}", config.sandboxRoot(), e);
+    }
+  }
+}

@@ -1,0 +1,333 @@
+package dev.aurora.local.internal;
+
+import dev.aurora.api.HealthCheck;
+import dev.aurora.api.ProcessConfig;
+import dev.aurora.api.TaskId;
+import dev.aurora.api.internal.Templates;
+import dev.aurora.core.ScheduleStatus;
+import dev.aurora.core.TaskLaunch;
+import dev.aurora.core.TaskStatus;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One task on this machine, from launch to its end: makes its sandbox, runs its processes one after
+ * another, watches its health and memory, and ends it. Whoever first decides the end (the last
+ * process, a failure, a kill, the memory limit, the backend closing) sets the outcome; the task's
+ * process groups are then ended and the outcome reported once.
+ */
+final class LocalTask {
+  private static final Logger LOG = LoggerFactory.getLogger(LocalTask.class);
+
+  /** Why a task is being ended: its processes exited (or could not start), a kill, its memory, the backend. */
+  private enum Ending { EXITED, KILLED, OVER_MEMORY, BACKEND_CLOSED }
+
+  private final TaskLaunch launch;
+  private final Allocation allocation;
+  private final LocalCluster cluster;
+  private final List<ProcessConfig> processes;
+  private final Map<String, String> environment;
+
+  // guarded by this
+  private Sandbox sandbox;
+  private final List<ProcessGroup> groups = new ArrayList<>();
+  private boolean running;
+  private HealthMonitor health;
+  private Ending ending;
+  private TaskStatus outcome;
+  private boolean ended;
+
+  LocalTask(TaskLaunch launch, Allocation allocation, LocalCluster cluster) {
+    this.launch = launch;
+    this.allocation = allocation;
+    this.cluster = cluster;
+    this.environment = environment(launch, allocation.ports());
+    List<ProcessConfig> configured = launch.processes().isEmpty() ? launch.config().processes() : launch.processes();
+    this.processes = configured.stream()
+        .map(p -> (ProcessConfig) ProcessConfig.builder().from(p).command(resolve(p.command())).build())
+        .toList();
+  }
+
+  TaskId id() {
+    return launch.taskId();
+  }
+
+  Allocation allocation() {
+    return allocation;
+  }
+
+  /** Makes the sandbox and starts the first process. */
+  void start() {
+    synchronized (this) {
+      if (ending != null) {
+        return;
+      }
+      try {
+        sandbox = Sandbox.create(cluster.sandboxRoot(), id());
+      } catch (IOException e) {
+        end(Ending.EXITED, ScheduleStatus.FAILED,
+            "cannot make the sandbox under " + cluster.sandboxRoot() + ": " + describe(e), Duration.ZERO);
+        return;
+      }
+      if (processes.isEmpty()) {
+        end(Ending.EXITED, ScheduleStatus.FAILED, "the task has no process to run", Duration.ZERO);
+        return;
+      }
+    }
+    run(0);
+  }
+
+  /** Ends the task on request: SIGTERM, the grace period, SIGKILL; it ends KILLED. */
+  void kill() {
+    end(Ending.KILLED, ScheduleStatus.KILLED, "killed on request", cluster.killGracePeriod());
+  }
+
+  /**
+   * Fails the task with SIGKILL if its processes hold more resident memory than it asked for (a task
+   * that asked for no memory has no limit).
+   */
+  void checkMemory(ProcessTable table) {
+    long limitMb = allocation.ramMb();
+    List<ProcessGroup> watched;
+    synchronized (this) {
+      if (limitMb <= 0 || ending != null) {
+        return;
+      }
+      watched = List.copyOf(groups);
+    }
+    long usedKb = table.rssKb(table.members(watched));
+    if (usedKb > limitMb * 1024) {
+      long usedMb = (usedKb + 1023) / 1024;
+      LOG.info("task {} uses {} MiB of its {} MiB: killing it", id(), usedMb, limitMb);
+      end(Ending.OVER_MEMORY, ScheduleStatus.FAILED,
+          "memory limit exceeded: used " + usedMb + " MiB of " + limitMb + " MiB", Duration.ZERO);
+    }
+  }
+
+  /**
+   * Marks the task as ended by the closing backend and returns every process group it started, for
+   * the backend to end together with all others.
+   */
+  synchronized List<ProcessGroup> closing() {
+    if (ending == null) {
+      decide(Ending.BACKEND_CLOSED, ScheduleStatus.KILLED, "killed: the local backend closed");
+    }
+    return List.copyOf(groups);
+  }
+
+  /** What the task is doing now, for reconciliation. */
+  synchronized TaskStatus status() {
+    if (ended) {
+      return outcome;
+    }
+    if (!running) {
+      return TaskStatus.of(id(), ScheduleStatus.STARTING, "starting on " + allocation.agent().spec.id());
+    }
+    Optional<Boolean> healthy = health == null ? Optional.empty() : health.healthy();
+    return healthy.isPresent()
+        ? TaskStatus.health(id(), healthy.get(), "running")
+        : TaskStatus.of(id(), ScheduleStatus.RUNNING, "running");
+  }
+
+  synchronized Optional<Path> sandboxDir() {
+    return Optional.ofNullable(sandbox).map(Sandbox::dir);
+  }
+
+  /** Starts process {@code index}, unless the task is ending. */
+  private void run(int index) {
+    ProcessConfig process = processes.get(index);
+    ProcessLauncher.Started started;
+    synchronized (this) {
+      if (ending != null) {
+        return;
+      }
+      Path dir = process.workingDirectory().map(sandbox.dir()::resolve).orElse(sandbox.dir());
+      try {
+        Files.createDirectories(dir);
+      } catch (IOException e) {
+        end(Ending.EXITED, ScheduleStatus.FAILED, "process '" + process.name()
+            + "': cannot make its working directory " + dir + ": " + describe(e), Duration.ZERO);
+        return;
+      }
+      Map<String, String> env = new LinkedHashMap<>(environment);
+      env.putAll(process.environment());
+      try {
+        started = cluster.launcher().start(process.command(), dir, env,
+            ProcessBuilder.Redirect.to(sandbox.stdout(process.name()).toFile()),
+            ProcessBuilder.Redirect.to(sandbox.stderr(process.name()).toFile()));
+      } catch (IOException e) {
+        end(Ending.EXITED, ScheduleStatus.FAILED,
+            "process '" + process.name() + "' could not start: " + describe(e), Duration.ZERO);
+        return;
+      }
+      groups.add(started.group());
+      try {
+        sandbox.recordGroup(started.group());
+      } catch (IOException e) {
+        LOG.warn("task {}: cannot write the pid file; a later backend could not reap its processes", id(), e);
+      }
+      if (!running) {
+        running = true;
+        cluster.reporter().status(TaskStatus.of(id(), ScheduleStatus.RUNNING,
+            "process '" + process.name() + "' started on " + allocation.agent().spec.id()));
+        launch.config().healthCheck().ifPresent(this::watchHealth);
+      }
+    }
+    started.process().onExit().thenAcceptAsync(p -> exited(index, p.exitValue()), cluster.workers());
+  }
+
+  private void exited(int index, int code) {
+    ProcessConfig process = processes.get(index);
+    synchronized (this) {
+      if (ending != null) {
+        return;
+      }
+    }
+    if (code != 0) {
+      end(Ending.EXITED, ScheduleStatus.FAILED, failure(process, code), cluster.killGracePeriod());
+    } else if (index == processes.size() - 1) {
+      end(Ending.EXITED, ScheduleStatus.FINISHED,
+          "process '" + process.name() + "' exited 0, the last of " + processes.size(), cluster.killGracePeriod());
+    } else {
+      run(index + 1);
+    }
+  }
+
+  /**
+   * Ends the task with {@code state} unless its end is decided already: stops its health checks,
+   * ends its process groups on a worker ({@code grace} after SIGTERM; none: SIGKILL at once), then
+   * reports.
+   */
+  private void end(Ending why, ScheduleStatus state, String message, Duration grace) {
+    List<ProcessGroup> toEnd;
+    synchronized (this) {
+      if (ending != null) {
+        return;
+      }
+      decide(why, state, message);
+      toEnd = List.copyOf(groups);
+    }
+    cluster.workers().execute(() -> finish(ProcessKiller.terminate(toEnd, grace)));
+  }
+
+  private void decide(Ending why, ScheduleStatus state, String message) {
+    ending = why;
+    outcome = TaskStatus.of(id(), state, message);
+    if (health != null) {
+      health.stop();
+    }
+  }
+
+  /** Records and reports the outcome, once, after the task's processes are gone. */
+  void finish(boolean forced) {
+    TaskStatus status;
+    Sandbox done;
+    synchronized (this) {
+      if (ended) {
+        return;
+      }
+      ended = true;
+      if (forced && (ending == Ending.KILLED || ending == Ending.BACKEND_CLOSED)) {
+        outcome = TaskStatus.of(id(), outcome.state(), outcome.message() + " (SIGKILL after the "
+            + cluster.killGracePeriod().toMillis() + " ms grace period)");
+      }
+      status = outcome;
+      done = sandbox;
+    }
+    if (done != null) {
+      try {
+        done.recordEnd(status);
+      } catch (IOException e) {
+        LOG.warn("task {}: cannot record its end in its sandbox", id(), e);
+      }
+    }
+    cluster.ended(this, status, Optional.ofNullable(done).map(Sandbox::dir));
+  }
+
+  private void watchHealth(HealthCheck check) {
+    HealthMonitor.Probe probe = switch (check.type()) {
+      case HTTP -> {
+        String name = check.port().orElse("");
+        Integer port = allocation.ports().get(name);
+        yield port == null
+            ? () -> new HealthMonitor.Result(false, "the task has no port named '" + name + "' to check")
+            : new HttpProbe(cluster.httpClient(), port, resolve(check.path().orElse("/")), check.timeout());
+      }
+      case COMMAND -> new CommandProbe(cluster.launcher(), resolve(check.command().orElse("false")), sandbox,
+          environment, check.timeout());
+    };
+    health = new HealthMonitor(id(), check, probe, cluster.timer(), cluster.workers(),
+        status -> cluster.reporter().status(status));
+    health.start();
+  }
+
+  private String resolve(String text) {
+    return Templates.resolveTaskVariables(text, launch.instance().instance(), id().value(),
+        name -> allocation.ports().getOrDefault(name, -1));
+  }
+
+  /**
+   * The environment of every process: the launch's, plus the {@code AURORA_*} variables the launch
+   * left out.
+   */
+  private static Map<String, String> environment(TaskLaunch launch, Map<String, Integer> ports) {
+    Map<String, String> env = new LinkedHashMap<>(launch.environment());
+    env.putIfAbsent("AURORA_TASK_ID", launch.taskId().value());
+    env.putIfAbsent("AURORA_INSTANCE", Integer.toString(launch.instance().instance()));
+    env.putIfAbsent("AURORA_JOB", launch.instance().job().toString());
+    ports.forEach((name, port) -> env.putIfAbsent(
+        "AURORA_PORT_" + name.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9_]", "_"), Integer.toString(port)));
+    return env;
+  }
+
+  private String failure(ProcessConfig process, int code) {
+    String what;
+    if (code == 127) {
+      what = "failed: command not found (exit 127)";
+    } else if (code == 126) {
+      what = "failed: command not executable (exit 126)";
+    } else if (code > 128 && code < 128 + 65) {
+      what = "was killed by signal " + (code - 128) + " (exit " + code + ")";
+    } else {
+      what = "exited with code " + code;
+    }
+    String last = lastLine(sandbox.stderr(process.name()));
+    return "process '" + process.name() + "' " + what + (last.isEmpty() ? "" : ": " + last);
+  }
+
+  /** The last non-blank line of a file, at most 300 characters; empty if none. */
+  private static String lastLine(Path file) {
+    try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
+      long from = Math.max(0, f.length() - 4096);
+      byte[] tail = new byte[(int) (f.length() - from)];
+      f.seek(from);
+      f.readFully(tail);
+      String[] lines = new String(tail, StandardCharsets.UTF_8).split("\n");
+      for (int i = lines.length - 1; i >= 0; i--) {
+        String line = lines[i].strip();
+        if (!line.isEmpty()) {
+          return line.length() > 300 ? line.substring(0, 300) + "..." : line;
+        }
+      }
+    } catch (IOException e) {
+      LOG.debug("cannot read {}", file, e);
+    }
+    return "";
+  }
+
+  private static String describe(IOException e) {
+    return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+  }
+}

@@ -1,0 +1,102 @@
+package dev.aurora.local.internal;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Ends process groups the Unix way: SIGTERM to every group and every member, up to a grace period
+ * for them to go, then SIGKILL until none is left. It blocks the calling thread meanwhile, polling the
+ * {@link ProcessTable}.
+ */
+final class ProcessKiller {
+  private static final Logger LOG = LoggerFactory.getLogger(ProcessKiller.class);
+  private static final long POLL_MILLIS = 20;
+  /** How long SIGKILL may take before we give up and say so. */
+  private static final Duration KILL_WAIT = Duration.ofSeconds(10);
+
+  private ProcessKiller() {}
+
+  /**
+   * Ends {@code groups}, giving them {@code grace} after SIGTERM (none: SIGKILL at once).
+   *
+   * @return whether SIGKILL was needed
+   */
+  static boolean terminate(Collection<ProcessGroup> groups, Duration grace) {
+    List<ProcessGroup> signalled = List.copyOf(groups);
+    Set<Long> alive = ProcessTable.snapshot().members(signalled);
+    if (alive.isEmpty()) {
+      return false;
+    }
+    if (grace.compareTo(Duration.ZERO) > 0) {
+      signal(signalled, alive, false);
+      long deadline = System.nanoTime() + grace.toNanos();
+      while (!alive.isEmpty() && System.nanoTime() < deadline) {
+        pause();
+        alive = ProcessTable.snapshot().members(signalled);
+      }
+      if (alive.isEmpty()) {
+        return false;
+      }
+    }
+    long deadline = System.nanoTime() + KILL_WAIT.toNanos();
+    while (!alive.isEmpty() && System.nanoTime() < deadline) {
+      signal(signalled, alive, true);
+      pause();
+      alive = ProcessTable.snapshot().members(signalled);
+    }
+    if (!alive.isEmpty()) {
+      LOG.error("processes {} survived SIGKILL for {}", alive, KILL_WAIT);
+    }
+    return true;
+  }
+
+  /** Signals each own process group as a whole, then each member on its own (some may have left it). */
+  private static void signal(List<ProcessGroup> groups, Set<Long> members, boolean kill) {
+    long self = ProcessHandle.current().pid();
+    StringBuilder script = new StringBuilder();
+    for (ProcessGroup group : groups) {
+      if (group.ownGroup() && group.pgid() > 1 && group.pgid() != self && !group.leaderPidReused()) {
+        script.append("kill -s ").append(kill ? "KILL" : "TERM").append(" -- -").append(group.pgid())
+            .append(" 2>/dev/null; ");
+      }
+    }
+    if (script.length() > 0) {
+      try {
+        Process sh = new ProcessBuilder("sh", "-c", script + "true")
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .start();
+        sh.waitFor(5, TimeUnit.SECONDS);
+      } catch (IOException e) {
+        LOG.warn("cannot run kill; signalling processes one by one", e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    for (long pid : members) {
+      if (pid > 1 && pid != self) {
+        ProcessHandle.of(pid).ifPresent(h -> {
+          if (kill) {
+            h.destroyForcibly();
+          } else {
+            h.destroy();
+          }
+        });
+      }
+    }
+  }
+
+  private static void pause() {
+    try {
+      Thread.sleep(POLL_MILLIS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,64 @@
+package dev.aurora.local.internal;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts a command line with {@code sh -c}, in a session and process group of its own through
+ * {@code setsid} when the machine has it, so that the command and everything it spawns can be
+ * signalled at once; stdin is {@code /dev/null}.
+ */
+final class ProcessLauncher {
+  private static final Logger LOG = LoggerFactory.getLogger(ProcessLauncher.class);
+
+  /** A started command: the JVM's handle on its leader, and the group it stands for. */
+  record Started(Process process, ProcessGroup group) {}
+
+  private final boolean setsid;
+
+  ProcessLauncher(boolean setsid) {
+    this.setsid = setsid;
+  }
+
+  /** A launcher that uses {@code setsid} if it is on the PATH. */
+  static ProcessLauncher detect() {
+    String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
+    for (String dir : path.split(File.pathSeparator)) {
+      if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, "setsid"))) {
+        return new ProcessLauncher(true);
+      }
+    }
+    LOG.warn("setsid is not on the PATH: tasks share the JVM's process group, and a kill reaches only"
+        + " the processes still below the task's shell");
+    return new ProcessLauncher(false);
+  }
+
+  /**
+   * Starts {@code command} in {@code directory} with the JVM's environment plus {@code environment},
+   * writing its output to {@code stdout} and {@code stderr}.
+   */
+  Started start(String command, Path directory, Map<String, String> environment,
+      ProcessBuilder.Redirect stdout, ProcessBuilder.Redirect stderr) throws IOException {
+    List<String> argv = new ArrayList<>();
+    if (setsid) {
+      argv.add("setsid");
+    }
+    argv.addAll(List.of("sh", "-c", command));
+    ProcessBuilder builder = new ProcessBuilder(argv)
+        .directory(directory.toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+        .redirectOutput(stdout)
+        .redirectError(stderr);
+    builder.environment().putAll(environment);
+    Process process = builder.start();
+    // setsid does not fork here (the JVM's child leads no group), so the shell's pid is the group id
+    return new Started(process, ProcessGroup.of(process.toHandle(), setsid));
+  }
+}

@@ -1,0 +1,173 @@
+package dev.aurora.local.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A snapshot of the machine's processes (pid, parent, process group, whether a zombie, resident
+ * memory), read from {@code /proc} on Linux and from {@code ps} elsewhere. It answers which living
+ * processes belong to a task's {@link ProcessGroup}s and how much memory they hold.
+ *
+ * <p>Zombies count as gone: they hold no memory and cannot be killed, and a container's init may
+ * never reap them.
+ */
+final class ProcessTable {
+  private static final Logger LOG = LoggerFactory.getLogger(ProcessTable.class);
+  private static final Path PROC = Path.of("/proc");
+
+  private record Entry(long pid, long ppid, long pgid, boolean zombie, long rssKb) {}
+
+  private final Map<Long, Entry> byPid;
+  private final boolean fromProc;
+
+  private ProcessTable(Map<Long, Entry> byPid, boolean fromProc) {
+    this.byPid = byPid;
+    this.fromProc = fromProc;
+  }
+
+  /** Reads the process table now. */
+  static ProcessTable snapshot() {
+    return Files.isReadable(PROC.resolve("self/stat")) ? fromProc() : fromPs();
+  }
+
+  /**
+   * The living pids of {@code groups}: every process in each own process group (not one whose leader
+   * pid was reused), the leaders, and all their descendants.
+   */
+  Set<Long> members(Collection<ProcessGroup> groups) {
+    Set<Long> groupIds = new HashSet<>();
+    Deque<Long> todo = new ArrayDeque<>();
+    for (ProcessGroup group : groups) {
+      if (group.leaderPidReused()) {
+        continue;
+      }
+      todo.add(group.pgid());
+      if (group.ownGroup()) {
+        groupIds.add(group.pgid());
+      }
+    }
+    Map<Long, List<Long>> children = new HashMap<>();
+    for (Entry e : byPid.values()) {
+      children.computeIfAbsent(e.ppid(), k -> new ArrayList<>()).add(e.pid());
+      if (groupIds.contains(e.pgid())) {
+        todo.add(e.pid());
+      }
+    }
+    Set<Long> members = new HashSet<>();
+    while (!todo.isEmpty()) {
+      long pid = todo.poll();
+      Entry e = byPid.get(pid);
+      if (e != null && members.add(pid)) {
+        todo.addAll(children.getOrDefault(pid, List.of()));
+      }
+    }
+    members.removeIf(pid -> byPid.get(pid).zombie());
+    return members;
+  }
+
+  /** The summed resident memory of {@code pids}, in KiB; processes gone since the snapshot count 0. */
+  long rssKb(Collection<Long> pids) {
+    long sum = 0;
+    for (long pid : pids) {
+      Entry e = byPid.get(pid);
+      sum += fromProc ? procRssKb(pid) : e == null ? 0 : Math.max(0, e.rssKb());
+    }
+    return sum;
+  }
+
+  private static ProcessTable fromProc() {
+    Map<Long, Entry> byPid = new HashMap<>();
+    try (DirectoryStream<Path> dirs = Files.newDirectoryStream(PROC, p -> isNumber(p.getFileName().toString()))) {
+      for (Path dir : dirs) {
+        String stat;
+        try {
+          stat = Files.readString(dir.resolve("stat"), StandardCharsets.ISO_8859_1);
+        } catch (IOException e) {
+          continue; // the process ended while we looked
+        }
+        // pid (comm) state ppid pgrp ...; comm may hold spaces and parentheses
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ", 4);
+        long pid = Long.parseLong(dir.getFileName().toString());
+        boolean zombie = f[0].equals("Z") || f[0].equals("X");
+        byPid.put(pid, new Entry(pid, Long.parseLong(f[1]), Long.parseLong(f[2]), zombie, -1));
+      }
+    } catch (IOException e) {
+      LOG.warn("cannot read /proc; trying ps", e);
+      return fromPs();
+    }
+    return new ProcessTable(byPid, true);
+  }
+
+  private static long procRssKb(long pid) {
+    try {
+      for (String line : Files.readAllLines(PROC.resolve(pid + "/status"), StandardCharsets.ISO_8859_1)) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.substring(6).trim().split("\\s+")[0]);
+        }
+      }
+    } catch (NoSuchFileException e) {
+      return 0;
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("cannot read the memory of process {}", pid, e);
+    }
+    return 0;
+  }
+
+  /** Reads the process table with {@code ps}, as on a machine without {@code /proc}. */
+  static ProcessTable fromPs() {
+    Map<Long, Entry> byPid = new HashMap<>();
+    try {
+      Process ps = new ProcessBuilder("ps", "-A", "-o", "pid=", "-o", "ppid=", "-o", "pgid=", "-o", "stat=",
+          "-o", "rss=").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+      String out;
+      try (InputStream in = ps.getInputStream()) {
+        out = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+      }
+      ps.waitFor(10, TimeUnit.SECONDS);
+      for (String line : out.split("\n")) {
+        String[] f = line.trim().split("\\s+");
+        if (f.length == 5 && isNumber(f[0])) {
+          long pid = Long.parseLong(f[0]);
+          byPid.put(pid, new Entry(pid, Long.parseLong(f[1]), Long.parseLong(f[2]), f[3].startsWith("Z"),
+              Long.parseLong(f[4])));
+        }
+      }
+    } catch (IOException e) {
+      LOG.warn("cannot list processes with ps; only the leaders of process groups are seen", e);
+      ProcessHandle.allProcesses().forEach(h -> byPid.put(h.pid(),
+          new Entry(h.pid(), h.parent().map(ProcessHandle::pid).orElse(0L), -1, false, 0)));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return new ProcessTable(byPid, false);
+  }
+
+  private static boolean isNumber(String s) {
+    if (s.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      if (!Character.isDigit(s.charAt(i))) {
+        return false;
+      }
+    }
+    return true;
+  }
+}
