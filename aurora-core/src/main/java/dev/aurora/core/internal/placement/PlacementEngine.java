@@ -30,7 +30,8 @@ import java.util.Map;
  * that could let it place changes: an agent on the pool's change log (a new offer, a task gone) now
  * fits it and passes its filters, a task of its job left an agent (limit counts fell), or the pool
  * started a new epoch (maintenance changed). With user filters, whose answers may depend on anything,
- * stuck groups are tried again on every pass.
+ * stuck groups are tried again on every pass; so are groups found stuck while a {@link TransientFilter}
+ * (preemption's reservations) vetoed something.
  *
  * <p>When one of a group's constraints leaves few agents open (a zone list, a rack limit with few racks
  * left: see {@link GroupRules#narrow}), or when a stuck group is tried again, the group judges just
@@ -60,8 +61,12 @@ public final class PlacementEngine {
   private final AgentPool pool;
   /** The bin-pack weight when bin-pack is the only scorer, else NaN (no early stop). */
   private final double binPackOnlyWeight;
-  /** Whether every filter is a built-in one (answers depend only on the task, the agent and limit counts). */
+  /**
+   * Whether every filter is a built-in one (answers depend only on the task, the agent and limit
+   * counts) or a {@link TransientFilter}; with any other, stuck groups are tried on every pass.
+   */
   private final boolean pureFilters;
+  private final TransientFilter[] transientFilters;
   private final HashMap<JobKey, long[]> releases = new HashMap<>();
   private long releasesEpoch;
   private AgentState[] heapAgents = new AgentState[16];
@@ -83,10 +88,16 @@ public final class PlacementEngine {
     this.binPackOnlyWeight = this.scorers.length == 1 && this.scorers[0] == BinPackScorer.INSTANCE
         ? this.weights[0] : Double.NaN;
     boolean pure = true;
+    List<TransientFilter> transients = new ArrayList<>();
     for (PlacementFilter f : this.filters) {
-      pure &= f.getClass().getEnclosingClass() == BuiltInFilters.class;
+      if (f instanceof TransientFilter t) {
+        transients.add(t);
+      } else {
+        pure &= f.getClass().getEnclosingClass() == BuiltInFilters.class;
+      }
     }
     this.pureFilters = pure;
+    this.transientFilters = transients.toArray(new TransientFilter[0]);
   }
 
   /** Orders groups: higher priority first, then the longest waiting. */
@@ -126,6 +137,7 @@ public final class PlacementEngine {
         g.stuck = false;
       } else {
         g.stuck = true;
+        g.stuckTrusted = transientsQuiet();
         g.stuckEpoch = pool.epoch();
         g.stuckLogPosition = pool.changed().size();
         g.stuckReleaseCounter = releaseCounter(g.job);
@@ -146,7 +158,7 @@ public final class PlacementEngine {
    */
   private boolean stillStuck(TaskGroup g) {
     List<AgentState> changed = pool.changed();
-    if (!pureFilters || g.revocable || g.stuckEpoch != pool.epoch()
+    if (!pureFilters || !g.stuckTrusted || g.revocable || g.stuckEpoch != pool.epoch()
         || (g.stuckReleaseCounter != null ? g.stuckReleaseCounter[0] : 0) != g.stuckReleases) {
       return false;
     }
@@ -163,6 +175,15 @@ public final class PlacementEngine {
       }
     }
     g.stuckLogPosition = changed.size();
+    return true;
+  }
+
+  private boolean transientsQuiet() {
+    for (TransientFilter f : transientFilters) {
+      if (!f.vetoesNothing()) {
+        return false;
+      }
+    }
     return true;
   }
 

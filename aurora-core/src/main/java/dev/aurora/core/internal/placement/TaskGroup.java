@@ -23,6 +23,7 @@ public final class TaskGroup implements PlacementTask {
   GroupRules rules;
   // --- set by the engine when a pass left tasks of this group unplaced: see PlacementEngine#stillStuck ---
   boolean stuck;
+  boolean stuckTrusted;
   long stuckEpoch;
   int stuckLogPosition;
   long stuckReleases;

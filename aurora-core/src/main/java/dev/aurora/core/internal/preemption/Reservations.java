@@ -7,6 +7,7 @@ import dev.aurora.core.AgentView;
 import dev.aurora.core.PlacementFilter;
 import dev.aurora.core.PlacementTask;
 import dev.aurora.core.Veto;
+import dev.aurora.core.internal.placement.TransientFilter;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.LongSupplier;
@@ -16,7 +17,7 @@ import java.util.function.LongSupplier;
  * to every task but the preemptor's (its job and config: identical pending tasks are placed as one
  * group), until the preemptor is placed or leaves PENDING, or the reservation expires.
  */
-public final class Reservations implements PlacementFilter {
+public final class Reservations implements PlacementFilter, TransientFilter {
   private static final Veto RESERVED = Veto.of("reserved for a preempting task", 90);
 
   private record Reservation(TaskId task, JobKey job, TaskConfig config, long untilMillis) {}
@@ -40,6 +41,11 @@ public final class Reservations implements PlacementFilter {
       return Veto.none();
     }
     return RESERVED;
+  }
+
+  @Override
+  public boolean vetoesNothing() {
+    return byAgent.isEmpty();
   }
 
   /** Holds {@code agentId} for {@code task} until {@code untilMillis}. */
