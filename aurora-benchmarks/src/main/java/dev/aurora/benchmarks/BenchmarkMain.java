@@ -97,7 +97,7 @@ public final class BenchmarkMain {
   }
 
   private void w2() throws Exception {
-    new Runner(options(W2Churn.class, JVM_FLAGS, full ? 2 : 1, full ? 5 : 2).param("engine", "aurora").build()).run();
+    new Runner(options(W2Churn.class, JVM_FLAGS, full ? 3 : 2, full ? 5 : 2).param("engine", "aurora").build()).run();
     if (!withFenzo) {
       return;
     }

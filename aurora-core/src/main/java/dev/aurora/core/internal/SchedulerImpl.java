@@ -1241,7 +1241,7 @@ public final class SchedulerImpl implements Scheduler {
     long start = System.nanoTime();
     Map<String, Long> vetoes = new HashMap<>();
     int placed = engine.pass(ordered, this::assign, vetoes);
-    if (groups.values().removeIf(TaskGroup::isEmpty)) {
+    if (engine.emptiedGroups() && groups.values().removeIf(TaskGroup::isEmpty)) {
       orderedGroups.removeIf(TaskGroup::isEmpty);
       oldestPendingMillis = -2;
     }

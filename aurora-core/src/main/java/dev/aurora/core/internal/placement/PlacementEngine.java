@@ -104,6 +104,13 @@ public final class PlacementEngine {
   public static final Comparator<TaskGroup> ORDER = Comparator.comparingInt(TaskGroup::priority).reversed()
       .thenComparingLong(TaskGroup::pendingSinceMillis);
 
+  private boolean emptied;
+
+  /** Whether the last pass emptied a group (so the caller has empty groups to drop). */
+  public boolean emptiedGroups() {
+    return emptied;
+  }
+
   /** A task of {@code job} left an agent: its limit counts fell, so its stuck groups must look again. */
   public void released(JobKey job) {
     releaseCounter(job)[0]++;
@@ -124,6 +131,7 @@ public final class PlacementEngine {
    */
   public int pass(List<TaskGroup> groups, Assigner assigner, Map<String, Long> vetoesOut) {
     int placed = 0;
+    emptied = false;
     minCapacities();
     for (TaskGroup g : groups) {
       if (pool.offered().isEmpty()) {
@@ -135,6 +143,7 @@ public final class PlacementEngine {
       placed += placeGroup(g, assigner);
       if (g.isEmpty()) {
         g.stuck = false;
+        emptied = true;
       } else {
         g.stuck = true;
         g.stuckTrusted = transientsQuiet();
