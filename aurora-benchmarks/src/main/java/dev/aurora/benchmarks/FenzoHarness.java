@@ -44,8 +44,6 @@ import org.apache.mesos.Protos;
 public final class FenzoHarness implements AutoCloseable {
   /** The "good enough" fitness: Fenzo's own examples stop the search at 0.5 to 0.9; we take 0.8. */
   public static final double GOOD_ENOUGH = 0.8;
-  /** Tasks per {@code scheduleOnce} call. */
-  public static final int BATCH = 1_000;
 
   public final Workload workload;
   public final boolean goodEnough;
@@ -136,16 +134,21 @@ public final class FenzoHarness implements AutoCloseable {
         .setText(Protos.Value.Text.newBuilder().setValue(value)).build();
   }
 
+  /** Every task, in scheduling calls of 1,000. */
+  public Outcome placeAll(long budgetNanos) {
+    return placeAll(budgetNanos, 1_000);
+  }
+
   /**
-   * Schedules every task in batches of {@link #BATCH}, stopping early once {@code budgetNanos} of wall
-   * time are spent (the outcome then says which tasks were not tried). The timed part is the
+   * Schedules every task in calls of {@code batch} tasks, stopping early once {@code budgetNanos} of
+   * wall time are spent (the outcome then says which tasks were not tried). The timed part is the
    * scheduling calls, the task-assigner calls and building the re-offers.
    */
-  public Outcome placeAll(long budgetNanos) {
+  public Outcome placeAll(long budgetNanos, int batchSize) {
     Outcome o = new Outcome(engineName(), workload);
     long start = System.nanoTime();
-    for (int from = 0; from < tasks.size(); from += BATCH) {
-      List<BenchTask> batch = tasks.subList(from, Math.min(tasks.size(), from + BATCH));
+    for (int from = 0; from < tasks.size(); from += batchSize) {
+      List<BenchTask> batch = tasks.subList(from, Math.min(tasks.size(), from + batchSize));
       scheduleOnce(batch, o);
       if (System.nanoTime() - start > budgetNanos) {
         break;

@@ -39,6 +39,10 @@ public class W1PlaceAll {
   @Param({"20"})
   public double fenzoBudgetSeconds;
 
+  /** Tasks per Fenzo scheduling call (the time budget is checked between calls). */
+  @Param({"100"})
+  public int fenzoBatch;
+
   /** The name results are recorded under (W1, or W1-small for the run both engines finish). */
   @Param({"W1"})
   public String label;
@@ -72,7 +76,7 @@ public class W1PlaceAll {
     if (aurora != null) {
       placeNanos = aurora.runUntilPlaced();
     } else {
-      outcome = fenzo.placeAll((long) (fenzoBudgetSeconds * 1e9));
+      outcome = fenzo.placeAll((long) (fenzoBudgetSeconds * 1e9), fenzoBatch);
       placeNanos = outcome.nanos;
     }
     return placeNanos;
@@ -99,6 +103,7 @@ public class W1PlaceAll {
       Results.record(label, engine, "ramAllocation", outcome.ramAllocation());
       Results.record(label, engine, "violations", audit.violations().size());
       Results.record(label, engine, "placeableLeftPending", audit.placeableLeftPending());
+      Results.record(label, engine, "agents", agents);
     }
     outcome = null;
   }
