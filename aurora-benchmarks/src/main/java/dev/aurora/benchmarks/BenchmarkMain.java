@@ -80,7 +80,7 @@ public final class BenchmarkMain {
   private void w1() throws Exception {
     // W1 at full scale: our engine with JIT warm-up; Fenzo (much slower) once, within a time budget
     new Runner(options(W1PlaceAll.class, JVM_FLAGS, full ? 6 : 4, full ? 5 : 1).param("engine", "aurora").build()).run();
-    String budget = full ? "600" : "8";
+    String budget = full ? "600" : "5";
     if (!withFenzo) {
       return;
     }
@@ -113,7 +113,7 @@ public final class BenchmarkMain {
   }
 
   private void w4() throws Exception {
-    new Runner(options(W4StatusUpdates.class, JVM_FLAGS, full ? 3 : 1, full ? 5 : 3).build()).run();
+    new Runner(options(W4StatusUpdates.class, JVM_FLAGS, full ? 3 : 1, full ? 5 : 2).build()).run();
   }
 
   // ---------------------------------------------------------------- the table

@@ -193,7 +193,10 @@ public final class AgentPool {
     return index;
   }
 
-  /** The smallest cpu capacity (millis) of any known agent; recomputed only after capacities changed. */
+  /**
+   * The smallest known non-zero cpu capacity (millis) of any agent, a lower bound for every agent
+   * holding offers; recomputed only after capacities changed.
+   */
   long minCapacityCpu() {
     minCapacities();
     return minCapacityCpu;
@@ -212,8 +215,14 @@ public final class AgentPool {
     long cpu = Long.MAX_VALUE;
     long ram = Long.MAX_VALUE;
     for (AgentState a : agents.values()) {
-      cpu = Math.min(cpu, a.capacityCpuMillis);
-      ram = Math.min(ram, a.capacityRamMb);
+      // an agent known only from storage (capacity 0) holds no offers: it is no candidate, and a zero
+      // here would switch the bin-pack bound off
+      if (a.capacityCpuMillis > 0) {
+        cpu = Math.min(cpu, a.capacityCpuMillis);
+      }
+      if (a.capacityRamMb > 0) {
+        ram = Math.min(ram, a.capacityRamMb);
+      }
     }
     minCapacityCpu = cpu;
     minCapacityRam = ram;
