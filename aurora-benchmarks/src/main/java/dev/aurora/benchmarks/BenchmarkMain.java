@@ -25,7 +25,8 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * own output.
  *
  * <p>Each benchmark runs in a forked JVM with {@link #JVM_FLAGS}; the forks append their figures to a
- * results file ({@link Results}), and the table shows the median over measurement iterations.
+ * results file ({@link Results}), and the table shows the median over measurement iterations (the mean
+ * of the middle two for an even count).
  */
 public final class BenchmarkMain {
   /** The flags of every benchmark JVM (W3 gets a larger heap). */
@@ -127,7 +128,8 @@ public final class BenchmarkMain {
     }
     List<Double> s = new ArrayList<>(v);
     Collections.sort(s);
-    return s.get(s.size() / 2);
+    int n = s.size();
+    return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
   }
 
   private final List<String[]> rows = new ArrayList<>();

@@ -1286,9 +1286,10 @@ public final class SchedulerImpl implements Scheduler {
 
   /** {@code AURORA_PORT_<NAME>}: the port name upper-cased, anything but A-Z, 0-9 and _ as _. */
   private static String portVariable(String name) {
-    StringBuilder b = new StringBuilder(12 + name.length()).append("AURORA_PORT_");
-    for (int i = 0; i < name.length(); i++) {
-      char c = Character.toUpperCase(name.charAt(i));
+    String upper = name.toUpperCase(java.util.Locale.ROOT);
+    StringBuilder b = new StringBuilder(12 + upper.length()).append("AURORA_PORT_");
+    for (int i = 0; i < upper.length(); i++) {
+      char c = upper.charAt(i);
       b.append((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ? c : '_');
     }
     return b.toString();
