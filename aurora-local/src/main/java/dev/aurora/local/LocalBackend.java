@@ -29,6 +29,10 @@ import java.util.Set;
  * spawned. Health checks and a memory limit are enforced here. No process outlives {@link #close()}
  * or the JVM, and a backend started on the sandbox root of one that died reaps its orphans.
  *
+ * <p>As Mesos does, an agent may have several outstanding offers, each reserving the resources it
+ * carries; resources that come back are offered as a new offer, and no outstanding offer is ever
+ * rescinded for it.
+ *
  * <pre>{@code
  * try (LocalBackend backend = LocalBackend.builder()
  *     .agents(2)
@@ -68,17 +72,22 @@ public final class LocalBackend implements ClusterBackend {
   }
 
   /**
-   * Starts {@code tasks} on the agent of {@code offerIds}. Each task is reported STARTING, then
-   * RUNNING once its first process runs; a task is reported LOST if an offer is not valid or its
-   * resources do not fit, and FAILED if its ports cannot be had. Named ports the launch leaves out
-   * are given free ports of the agent.
+   * Starts {@code tasks} on the agent of {@code offerIds} with the resources of exactly those offers;
+   * what the tasks leave of them is offered again as a new offer, and the agent's other offers stay
+   * valid. Each task is reported STARTING, then RUNNING once its first process runs; a task is
+   * reported LOST if an offer is not valid or its resources do not fit in the offers, and FAILED if
+   * its ports cannot be had from the offers. Named ports the launch leaves out are given the lowest
+   * free ports of those offers.
    */
   @Override
   public void launch(List<String> offerIds, List<TaskLaunch> tasks) {
     cluster.launch(offerIds, tasks);
   }
 
-  /** Withdraws an offer and holds its agent's resources back for {@code refuseFor}. */
+  /**
+   * Withdraws an offer: its resources are no longer offered, and its agent makes no new offer for
+   * {@code refuseFor}. The agent's other outstanding offers stay valid.
+   */
   @Override
   public void decline(String offerId, Duration refuseFor) {
     cluster.decline(offerId, refuseFor);

@@ -117,7 +117,7 @@ class LocalBackendTest {
   }
 
   @Test
-  void offersTheRemainderAfterALaunchAndEverythingOnceTheTaskEnds() {
+  void offersTheRemainderAfterALaunchAndTheFreedResourcesOnceTheTaskEnds() {
     start(builder());
     Offer offer = listener.awaitOffer("local-0");
     TaskLaunch launch = Tasks.launch(offer, Resources.builder().cpus(0.5).ramMb(100).diskMb(10).addPorts("http")
@@ -136,11 +136,13 @@ class LocalBackendTest {
     backend.kill(launch.taskId());
     listener.awaitStatus(launch.taskId(), ScheduleStatus.KILLED);
 
-    Offer whole = listener.awaitOffer("local-0");
-    assertThat(listener.rescinded()).contains(remainder.id());
-    assertThat(whole.cpus()).isEqualTo(2.0);
-    assertThat(whole.ramMb()).isEqualTo(1024);
-    assertThat(whole.ports()).containsExactly(PortRange.of(31000, 31009));
+    Offer freed = listener.awaitOffer("local-0");
+    assertThat(freed.id()).isNotEqualTo(remainder.id());
+    assertThat(listener.rescinded()).isEmpty();
+    assertThat(freed.cpus()).isEqualTo(0.5);
+    assertThat(freed.ramMb()).isEqualTo(100);
+    assertThat(freed.diskMb()).isEqualTo(10);
+    assertThat(freed.ports()).containsExactly(PortRange.of(31000, 31000));
   }
 
   @Test
@@ -239,7 +241,8 @@ class LocalBackendTest {
 
     TaskStatus end = listener.awaitEnd(greedy.taskId());
     assertThat(end.state()).isEqualTo(ScheduleStatus.FAILED);
-    assertThat(end.message()).isEqualTo("port range exhausted: local-0 has no free port for 'b' (range 31000-31000)");
+    assertThat(end.message()).isEqualTo(
+        "port range exhausted: local-0 has no free port for 'b' in the offers the task was launched with (31000-31000)");
     Offer next = listener.awaitOffer("local-0");
     assertThat(next.ports()).containsExactly(PortRange.of(31000, 31000));
     TaskLaunch modest = Tasks.launch(next, Resources.builder().addPorts("a").build(), "true").build();

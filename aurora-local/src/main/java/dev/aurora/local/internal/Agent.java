@@ -6,6 +6,7 @@ import dev.aurora.core.PortRange;
 import dev.aurora.core.TaskLaunch;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -14,60 +15,78 @@ import java.util.TreeSet;
 import java.util.concurrent.ScheduledFuture;
 
 /**
- * One virtual agent's bookkeeping: what its running tasks hold, its outstanding offer and whether a
- * decline holds it back. Guarded by the lock of the {@link AgentPool} that owns it.
+ * One virtual agent's bookkeeping: what its running tasks hold, what each of its outstanding offers
+ * reserves, and whether a decline holds it back. Whatever is neither held nor reserved is
+ * <em>unoffered</em>. Guarded by the lock of the {@link AgentPool} that owns it.
  */
 final class Agent {
   final AgentSpec spec;
-  private final long milliCpus;
-  private long usedMilliCpus;
-  private long usedRamMb;
-  private long usedDiskMb;
-  /** Bit i set: port {@code ports.begin() + i} is held by a task. */
-  private final BitSet usedPorts = new BitSet();
+  /** Everything the agent has. */
+  private final Share capacity;
+  /** What running tasks hold. */
+  private final Share used = new Share();
+  /** What the outstanding offers reserve, summed; their ports never overlap. */
+  private final Share offered = new Share();
+  /** The outstanding offers by id, oldest first, and what each reserves. */
+  private final Map<String, Share> offers = new LinkedHashMap<>();
 
-  /** The outstanding offer's id, or null. */
-  String offerId;
   /** Set while a decline holds the agent back; its end offers the agent again. */
   ScheduledFuture<?> refusal;
+  /** When the refusal ends, in {@link System#nanoTime()}. */
+  long refusalEnds;
 
   Agent(AgentSpec spec) {
     this.spec = spec;
-    this.milliCpus = toMilli(spec.cpus());
+    BitSet ports = new BitSet();
+    spec.ports().ifPresent(r -> ports.set(0, r.size()));
+    this.capacity = new Share(toMilli(spec.cpus()), spec.ramMb(), spec.diskMb(), ports);
   }
 
-  /** Whether anything at all is free. */
-  boolean hasFree() {
-    return usedMilliCpus < milliCpus || usedRamMb < spec.ramMb() || usedDiskMb < spec.diskMb()
-        || !freePorts().isEmpty();
+  /** Whether anything at all is neither held by a task nor reserved by an offer. */
+  boolean hasUnoffered() {
+    return !unoffered().isEmpty();
   }
 
-  /** An offer of everything free. */
-  Offer offer(String id) {
-    return Offer.builder()
-        .id(id)
-        .agentId(spec.id())
-        .hostname(spec.hostname())
-        .attributes(spec.attributes())
-        .cpus((milliCpus - usedMilliCpus) / 1000.0)
-        .ramMb(spec.ramMb() - usedRamMb)
-        .diskMb(spec.diskMb() - usedDiskMb)
-        .ports(freePorts())
-        .build();
+  /** Makes an offer that reserves everything unoffered. */
+  Offer offerUnoffered(String id) {
+    Share share = unoffered();
+    offers.put(id, share);
+    offered.add(share);
+    return describe(id, share);
   }
 
-  /** Why {@code asked} does not fit in what is free, if it does not. */
-  Optional<String> shortfall(Resources asked) {
+  /** Whether {@code id} is one of this agent's outstanding offers. */
+  boolean hasOffer(String id) {
+    return offers.containsKey(id);
+  }
+
+  /** The ids of the outstanding offers, oldest first. */
+  List<String> offerIds() {
+    return List.copyOf(offers.keySet());
+  }
+
+  /** Ends an outstanding offer; what it reserved is unoffered now, and returned. */
+  Share withdraw(String id) {
+    Share share = offers.remove(id);
+    if (share == null) {
+      throw new IllegalArgumentException("offer " + id + " is not outstanding on " + spec.id());
+    }
+    offered.subtract(share);
+    return share;
+  }
+
+  /** Why {@code asked} does not fit in {@code from}, if it does not. */
+  Optional<String> shortfall(Resources asked, Share from) {
     List<String> missing = new ArrayList<>();
     long cpus = toMilli(asked.cpus());
-    if (cpus > milliCpus - usedMilliCpus) {
-      missing.add("cpus " + asked.cpus() + " > " + (milliCpus - usedMilliCpus) / 1000.0);
+    if (cpus > from.milliCpus) {
+      missing.add("cpus " + asked.cpus() + " > " + from.milliCpus / 1000.0);
     }
-    if (asked.ramMb() > spec.ramMb() - usedRamMb) {
-      missing.add("ramMb " + asked.ramMb() + " > " + (spec.ramMb() - usedRamMb));
+    if (asked.ramMb() > from.ramMb) {
+      missing.add("ramMb " + asked.ramMb() + " > " + from.ramMb);
     }
-    if (asked.diskMb() > spec.diskMb() - usedDiskMb) {
-      missing.add("diskMb " + asked.diskMb() + " > " + (spec.diskMb() - usedDiskMb));
+    if (asked.diskMb() > from.diskMb) {
+      missing.add("diskMb " + asked.diskMb() + " > " + from.diskMb);
     }
     if (asked.gpus() > 0) {
       missing.add("gpus " + asked.gpus() + " > 0");
@@ -78,76 +97,130 @@ final class Agent {
   }
 
   /**
-   * Chooses the task's port numbers: the ones the launch gives (each must be free and in this
-   * agent's range), then the lowest free port for each named port the launch left out.
+   * Chooses the task's port numbers from the ports of {@code from} (what is left of the offers it
+   * was launched with): the ones the launch gives, then the lowest such port for each named port the
+   * launch left out.
    *
    * @throws PortProblem saying which port cannot be had and why
    */
-  Map<String, Integer> choosePorts(TaskLaunch launch) throws PortProblem {
+  Map<String, Integer> choosePorts(TaskLaunch launch, Share from) throws PortProblem {
     TreeSet<String> names = new TreeSet<>(launch.config().resources().ports());
     names.addAll(launch.ports().keySet());
     Map<String, Integer> chosen = new TreeMap<>();
-    BitSet taken = (BitSet) usedPorts.clone();
+    BitSet taken = new BitSet();
     for (Map.Entry<String, Integer> given : launch.ports().entrySet()) {
       int port = given.getValue();
       if (spec.ports().isEmpty() || port < range().begin() || port > range().end()) {
         throw new PortProblem("port " + port + " for '" + given.getKey() + "' is outside "
             + spec.id() + "'s port range " + spec.ports().map(PortRange::toString).orElse("(none)"));
       }
-      if (taken.get(port - range().begin())) {
+      int bit = port - range().begin();
+      if (used.ports.get(bit) || taken.get(bit)) {
         throw new PortProblem("port " + port + " for '" + given.getKey() + "' is already in use on "
             + spec.id());
       }
-      taken.set(port - range().begin());
+      if (!from.ports.get(bit)) {
+        throw new PortProblem("port " + port + " for '" + given.getKey()
+            + "' is not in the offers the task was launched with (" + describePorts(from.ports) + ")");
+      }
+      taken.set(bit);
       chosen.put(given.getKey(), port);
     }
     for (String name : names) {
       if (!chosen.containsKey(name)) {
-        int free = taken.nextClearBit(0);
-        if (spec.ports().isEmpty() || free >= range().size()) {
+        BitSet free = (BitSet) from.ports.clone();
+        free.andNot(taken);
+        int bit = free.nextSetBit(0);
+        if (bit < 0) {
           throw new PortProblem("port range exhausted: " + spec.id() + " has no free port for '" + name
-              + "' (range " + spec.ports().map(PortRange::toString).orElse("(none)") + ")");
+              + "' in the offers the task was launched with (" + describePorts(from.ports) + ")");
         }
-        taken.set(free);
-        chosen.put(name, range().begin() + free);
+        taken.set(bit);
+        chosen.put(name, range().begin() + bit);
       }
     }
     return chosen;
   }
 
-  /** Holds {@code asked} and the chosen ports for a task; they must fit. */
-  Allocation take(Resources asked, Map<String, Integer> ports) {
+  /** Moves {@code asked} and the chosen ports from {@code from} to a task; they must fit. */
+  Allocation take(Resources asked, Map<String, Integer> ports, Share from) {
     Allocation allocation = new Allocation(this, toMilli(asked.cpus()), asked.ramMb(), asked.diskMb(), ports);
-    usedMilliCpus += allocation.milliCpus();
-    usedRamMb += allocation.ramMb();
-    usedDiskMb += allocation.diskMb();
-    ports.values().forEach(p -> usedPorts.set(p - range().begin()));
+    Share share = share(allocation);
+    from.subtract(share);
+    used.add(share);
     return allocation;
   }
 
-  /** Gives back what a task held. */
+  /** Gives back what a task held: it is unoffered now. */
   void release(Allocation allocation) {
-    usedMilliCpus -= allocation.milliCpus();
-    usedRamMb -= allocation.ramMb();
-    usedDiskMb -= allocation.diskMb();
-    allocation.ports().values().forEach(p -> usedPorts.clear(p - range().begin()));
+    used.subtract(share(allocation));
+  }
+
+  /**
+   * Whether the books add up: tasks and offers together hold no more than the agent has, and no
+   * port is held or reserved twice.
+   */
+  boolean consistent() {
+    Share sum = new Share();
+    for (Share share : offers.values()) {
+      if (share.ports.intersects(sum.ports)) {
+        return false;
+      }
+      sum.add(share);
+    }
+    Share all = used.copy();
+    all.add(offered);
+    return sum.milliCpus == offered.milliCpus && sum.ramMb == offered.ramMb && sum.diskMb == offered.diskMb
+        && sum.ports.equals(offered.ports) && !used.ports.intersects(offered.ports) && used.within(capacity)
+        && offered.within(capacity) && all.within(capacity);
+  }
+
+  /** Everything neither held by a task nor reserved by an offer. */
+  private Share unoffered() {
+    Share free = capacity.copy();
+    free.subtract(used);
+    free.subtract(offered);
+    return free;
+  }
+
+  private Offer describe(String id, Share share) {
+    return Offer.builder()
+        .id(id)
+        .agentId(spec.id())
+        .hostname(spec.hostname())
+        .attributes(spec.attributes())
+        .cpus(share.milliCpus / 1000.0)
+        .ramMb(share.ramMb)
+        .diskMb(share.diskMb)
+        .ports(ranges(share.ports))
+        .build();
+  }
+
+  private Share share(Allocation allocation) {
+    BitSet ports = new BitSet();
+    allocation.ports().values().forEach(p -> ports.set(p - range().begin()));
+    return new Share(allocation.milliCpus(), allocation.ramMb(), allocation.diskMb(), ports);
   }
 
   private PortRange range() {
     return spec.ports().orElseThrow();
   }
 
-  private List<PortRange> freePorts() {
-    List<PortRange> free = new ArrayList<>();
-    if (spec.ports().isPresent()) {
-      int size = range().size();
-      for (int i = usedPorts.nextClearBit(0); i < size; i = usedPorts.nextClearBit(i)) {
-        int end = Math.min(usedPorts.nextSetBit(i) < 0 ? size : usedPorts.nextSetBit(i), size);
-        free.add(PortRange.of(range().begin() + i, range().begin() + end - 1));
-        i = end;
-      }
+  /** The ports of {@code bits} as ranges, lowest first. */
+  private List<PortRange> ranges(BitSet bits) {
+    List<PortRange> ranges = new ArrayList<>();
+    for (int i = bits.nextSetBit(0); i >= 0; i = bits.nextSetBit(i)) {
+      int end = bits.nextClearBit(i);
+      ranges.add(PortRange.of(range().begin() + i, range().begin() + end - 1));
+      i = end;
     }
-    return free;
+    return ranges;
+  }
+
+  private String describePorts(BitSet bits) {
+    List<PortRange> ranges = ranges(bits);
+    return ranges.isEmpty() ? "they hold no ports"
+        : String.join(", ", ranges.stream().map(PortRange::toString).toList());
   }
 
   private static long toMilli(double cpus) {

@@ -7,9 +7,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -17,9 +19,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The virtual agents and their offers: at most one outstanding offer per agent, holding everything
- * free on it. An offer is used by a launch, declined (the agent is held back for the refusal time)
- * or rescinded when resources come back, in which case a larger offer replaces it.
+ * The virtual agents and their offers, made the way Mesos makes them: an agent may have several
+ * outstanding offers, each reserving exactly the resources it carries. Resources that come back (a
+ * task ends, a launch leaves some of its offers' resources over, a declined offer's refusal ends) are
+ * offered as a new offer of what is unoffered; an outstanding offer stays valid until a launch uses
+ * it or it is declined, and is never rescinded because more became free. A decline holds its agent
+ * back (no new offer of it) for the refusal time.
  */
 final class AgentPool {
   private static final Logger LOG = LoggerFactory.getLogger(AgentPool.class);
@@ -29,6 +34,7 @@ final class AgentPool {
   private static final Duration LONGEST_REFUSAL = Duration.ofDays(365);
 
   private final Map<String, Agent> agents = new LinkedHashMap<>();
+  /** Every outstanding offer's agent, by offer id. */
   private final Map<String, Agent> offers = new HashMap<>();
   private final Reporter reporter;
   private final ScheduledExecutorService timer;
@@ -48,12 +54,12 @@ final class AgentPool {
     reporter.offers(made);
   }
 
-  /** Makes no more offers. */
+  /** Makes no more offers; the outstanding ones are no longer valid. */
   synchronized void stop() {
     active = false;
     offers.clear();
     for (Agent agent : agents.values()) {
-      agent.offerId = null;
+      agent.offerIds().forEach(agent::withdraw);
       if (agent.refusal != null) {
         agent.refusal.cancel(false);
         agent.refusal = null;
@@ -62,14 +68,18 @@ final class AgentPool {
   }
 
   /**
-   * Uses {@code offerIds} (all of one agent) for {@code launches}: each task either gets its
-   * resources and ports or a status saying why not (LOST when the offers or the agent are wrong,
-   * FAILED when its ports cannot be had). What is left is offered again.
+   * Uses {@code offerIds} (all of one agent) for {@code launches}: each task either gets resources
+   * and ports of those offers or a status saying why not (LOST when the offers or the agent are
+   * wrong, FAILED when its ports cannot be had). What the tasks leave of those offers is offered
+   * again as a new offer; the agent's other offers stay as they are. If the launch names an offer
+   * that is not valid, the valid ones it names are used up all the same (the scheduler gave them up
+   * when it launched), and their resources offered again.
    */
   synchronized List<Placement> place(List<String> offerIds, List<TaskLaunch> launches) {
+    Set<String> ids = new LinkedHashSet<>(offerIds);
     Agent agent = null;
-    String problem = offerIds.isEmpty() ? "the launch names no offer" : null;
-    for (String id : offerIds) {
+    String problem = ids.isEmpty() ? "the launch names no offer" : null;
+    for (String id : ids) {
       Agent owner = offers.get(id);
       if (owner == null) {
         problem = "offer " + id + " is not valid: unknown, already used, declined or rescinded";
@@ -83,77 +93,111 @@ final class AgentPool {
     }
     List<Placement> placements = new ArrayList<>();
     if (problem != null) {
+      Set<Agent> owners = new LinkedHashSet<>();
+      for (String id : ids) {
+        Agent owner = offers.remove(id);
+        if (owner != null) {
+          owner.withdraw(id);
+          owners.add(owner);
+        }
+      }
+      owners.forEach(this::offerAgain);
       for (TaskLaunch launch : launches) {
         placements.add(Placement.rejected(launch, ScheduleStatus.LOST, problem));
       }
       return placements;
     }
-    offerIds.forEach(offers::remove);
-    agent.offerId = null;
-    for (TaskLaunch launch : launches) {
-      placements.add(place(agent, launch));
+    Share launchable = new Share();
+    for (String id : ids) {
+      offers.remove(id);
+      launchable.add(agent.withdraw(id));
     }
-    newOffer(agent).ifPresent(offer -> reporter.offers(List.of(offer)));
+    for (TaskLaunch launch : launches) {
+      placements.add(place(agent, launch, launchable));
+    }
+    offerAgain(agent);
     return placements;
   }
 
-  private static Placement place(Agent agent, TaskLaunch launch) {
+  private static Placement place(Agent agent, TaskLaunch launch, Share launchable) {
     if (!launch.agentId().equals(agent.spec.id())) {
       return Placement.rejected(launch, ScheduleStatus.LOST,
           "launched for agent " + launch.agentId() + " with an offer of agent " + agent.spec.id());
     }
-    Optional<String> shortfall = agent.shortfall(launch.config().resources());
+    Optional<String> shortfall = agent.shortfall(launch.config().resources(), launchable);
     if (shortfall.isPresent()) {
       return Placement.rejected(launch, ScheduleStatus.LOST, shortfall.get());
     }
     try {
-      return Placement.placed(launch, agent.take(launch.config().resources(), agent.choosePorts(launch)));
+      Map<String, Integer> ports = agent.choosePorts(launch, launchable);
+      return Placement.placed(launch, agent.take(launch.config().resources(), ports, launchable));
     } catch (Agent.PortProblem e) {
       return Placement.rejected(launch, ScheduleStatus.FAILED, e.getMessage());
     }
   }
 
-  /** Gives back what a task held and offers the agent's resources anew. */
+  /** Gives back what a task held and offers it anew; the agent's outstanding offers stay valid. */
   synchronized void release(Allocation allocation) {
     Agent agent = allocation.agent();
     agent.release(allocation);
-    if (agent.offerId != null) {
-      offers.remove(agent.offerId);
-      reporter.rescinded(agent.offerId);
-      agent.offerId = null;
-    }
-    newOffer(agent).ifPresent(offer -> reporter.offers(List.of(offer)));
+    offerAgain(agent);
   }
 
-  /** Withdraws an offer; its agent is offered again after {@code refuseFor}. Unknown ids are ignored. */
+  /**
+   * Withdraws an offer: its resources are unoffered again, and its agent makes no new offer for
+   * {@code refuseFor} (or longer, if an earlier decline holds it back longer). The agent's other
+   * offers stay valid. Unknown ids are ignored.
+   */
   synchronized void decline(String offerId, Duration refuseFor) {
     Agent agent = offers.remove(offerId);
     if (agent == null) {
       LOG.debug("ignoring decline of offer {}: it is not outstanding", offerId);
       return;
     }
-    agent.offerId = null;
+    agent.withdraw(offerId);
     if (refuseFor.isNegative() || refuseFor.isZero()) {
-      newOffer(agent).ifPresent(offer -> reporter.offers(List.of(offer)));
+      offerAgain(agent);
       return;
     }
     long nanos = refuseFor.compareTo(LONGEST_REFUSAL) > 0 ? LONGEST_REFUSAL.toNanos() : refuseFor.toNanos();
-    agent.refusal = timer.schedule(() -> refusalEnded(agent), nanos, TimeUnit.NANOSECONDS);
+    long ends = System.nanoTime() + nanos;
+    if (agent.refusal != null) {
+      if (agent.refusalEnds - ends >= 0) {
+        check(agent);
+        return;
+      }
+      agent.refusal.cancel(false);
+    }
+    agent.refusalEnds = ends;
+    agent.refusal = timer.schedule(() -> refusalEnded(agent, ends), nanos, TimeUnit.NANOSECONDS);
+    check(agent);
   }
 
-  private synchronized void refusalEnded(Agent agent) {
+  private synchronized void refusalEnded(Agent agent, long ends) {
+    if (agent.refusal == null || agent.refusalEnds != ends) {
+      return; // a later decline replaced this refusal, or the pool stopped
+    }
     agent.refusal = null;
-    newOffer(agent).ifPresent(offer -> reporter.offers(List.of(offer)));
+    offerAgain(agent);
   }
 
-  /** A new offer of the agent's free resources, unless it has one, is held back or has nothing. */
+  /** Offers what is unoffered on the agent, if anything, unless it is held back. */
+  private void offerAgain(Agent agent) {
+    newOffer(agent).ifPresent(offer -> reporter.offers(List.of(offer)));
+    check(agent);
+  }
+
+  /** A new offer of the agent's unoffered resources, unless it is held back or nothing is unoffered. */
   private Optional<Offer> newOffer(Agent agent) {
-    if (!active || agent.offerId != null || agent.refusal != null || !agent.hasFree()) {
+    if (!active || agent.refusal != null || !agent.hasUnoffered()) {
       return Optional.empty();
     }
-    Offer offer = agent.offer(agent.spec.id() + "-o" + OFFERS.incrementAndGet());
-    agent.offerId = offer.id();
+    Offer offer = agent.offerUnoffered(agent.spec.id() + "-o" + OFFERS.incrementAndGet());
     offers.put(offer.id(), agent);
     return Optional.of(offer);
+  }
+
+  private static void check(Agent agent) {
+    assert agent.consistent() : agent.spec.id() + " holds or offers more than it has, or a port twice";
   }
 }

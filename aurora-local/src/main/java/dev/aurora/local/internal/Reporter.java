@@ -38,10 +38,6 @@ final class Reporter {
     }
   }
 
-  void rescinded(String offerId) {
-    deliver("rescind " + offerId, l -> l.offerRescinded(offerId));
-  }
-
   void status(TaskStatus status) {
     LOG.debug("task {} {} {}", status.taskId(), status.state(), status.message());
     deliver("status " + status, l -> l.statusUpdate(status));

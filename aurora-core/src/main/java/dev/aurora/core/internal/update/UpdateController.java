@@ -45,6 +45,8 @@ import java.util.function.BiConsumer;
  */
 public final class UpdateController implements CoreListener {
   private static final int ENDED_KEPT_PER_JOB = 20;
+  private static final java.time.format.DateTimeFormatter ID_TIME =
+      java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss").withZone(java.time.ZoneOffset.UTC);
 
   private final Core core;
   private final Map<JobKey, Update> active = new HashMap<>();
@@ -158,7 +160,8 @@ public final class UpdateController implements CoreListener {
       plan.put(i, new InstanceProgress(InstanceState.WAITING, 0, false, existed, exists));
     }
 
-    UpdateId id = new UpdateId(key.role() + "-" + key.environment() + "-" + key.name() + "-" + core.now() + "-" + (++seq));
+    UpdateId id = new UpdateId(key.role() + "-" + key.environment() + "-" + key.name() + "-"
+        + ID_TIME.format(core.instant()) + "-" + (++seq));
     UpdateStatus initial = settings.pulseInterval().isPresent() ? UpdateStatus.ROLL_FORWARD_AWAITING_PULSE
         : UpdateStatus.ROLLING_FORWARD;
     Update u = new Update(new UpdateDetails(id, key, initial, from, to.withInstances(Math.max(1, to.instances())),
