@@ -3,7 +3,6 @@ package dev.aurora.benchmarks;
 import dev.aurora.api.JobConfig;
 import dev.aurora.api.Principal;
 import dev.aurora.core.ClusterBackend;
-import dev.aurora.core.Op;
 import dev.aurora.core.ScheduleStatus;
 import dev.aurora.core.ScheduledTask;
 import dev.aurora.core.Scheduler;
@@ -68,7 +67,7 @@ public final class AuroraHarness implements AutoCloseable {
   }
 
   private Scheduler newScheduler() {
-    SchedulerBuilder b = Scheduler.builder().backend(new KeepBackend(backend)).storage(new KeepOpen(storage))
+    SchedulerBuilder b = Scheduler.builder().backend(dev.aurora.testkit.Failover.keepRunning(backend)).storage(dev.aurora.testkit.Failover.keepOpen(storage))
         .clock(clock).loop(loop).randomSeed(7)
         // offers stay held while the fake clock moves (a churn benchmark advances it past flapping)
         .offerHold(Duration.ofDays(1));
@@ -221,57 +220,5 @@ public final class AuroraHarness implements AutoCloseable {
     if (scheduler != null) {
       scheduler.close();
     }
-  }
-
-  /** A backend whose close is a no-op, so a restarted scheduler finds it as it was. */
-  private record KeepBackend(ClusterBackend backend) implements ClusterBackend {
-    @Override
-    public void start(dev.aurora.core.BackendListener listener) {
-      backend.start(listener);
-    }
-
-    @Override
-    public void launch(List<String> offerIds, List<dev.aurora.core.TaskLaunch> tasks) {
-      backend.launch(offerIds, tasks);
-    }
-
-    @Override
-    public void decline(String offerId, Duration refuseFor) {
-      backend.decline(offerId, refuseFor);
-    }
-
-    @Override
-    public void kill(dev.aurora.api.TaskId taskId) {
-      backend.kill(taskId);
-    }
-
-    @Override
-    public void reconcile(java.util.Set<dev.aurora.api.TaskId> known) {
-      backend.reconcile(known);
-    }
-
-    @Override
-    public void close() {}
-  }
-
-  /** Storage whose close is a no-op, so a restarted scheduler recovers the same state. */
-  private record KeepOpen(Storage storage) implements Storage {
-    @Override
-    public Stored recover() {
-      return storage.recover();
-    }
-
-    @Override
-    public void append(List<Op> ops) {
-      storage.append(ops);
-    }
-
-    @Override
-    public void snapshot(List<Op> snapshot) {
-      storage.snapshot(snapshot);
-    }
-
-    @Override
-    public void close() {}
   }
 }

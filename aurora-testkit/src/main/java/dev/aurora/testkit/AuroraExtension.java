@@ -111,11 +111,11 @@ public final class AuroraExtension implements BeforeEachCallback, AfterEachCallb
 
   private Scheduler newScheduler() {
     registry = new SimpleMeterRegistry();
-    SchedulerBuilder b = Scheduler.builder().backend(new Reopened(cluster)).storage(new KeepOpen(storage))
+    SchedulerBuilder b = Scheduler.builder().backend(Failover.keepRunning(cluster)).storage(Failover.keepOpen(storage))
         .clock(clock).loop(new ScopedLoop(loop)).meterRegistry(registry).randomSeed(seed++);
     customizer.accept(b);
     if (storageOverride != null) {
-      b.storage(new KeepOpen(storageOverride));
+      b.storage(Failover.keepOpen(storageOverride));
     }
     return b.build();
   }
@@ -271,57 +271,5 @@ public final class AuroraExtension implements BeforeEachCallback, AfterEachCallb
   /** The PENDING tasks of a job. */
   public List<ScheduledTask> pending(JobKey job) {
     return scheduler.tasks(TaskQuery.job(job).states(ScheduleStatus.PENDING));
-  }
-
-  /** A backend that forwards to the cluster but whose close does not stop it (a failover keeps it). */
-  private record Reopened(SimulatedCluster cluster) implements dev.aurora.core.ClusterBackend {
-    @Override
-    public void start(dev.aurora.core.BackendListener listener) {
-      cluster.start(listener);
-    }
-
-    @Override
-    public void launch(List<String> offerIds, List<dev.aurora.core.TaskLaunch> tasks) {
-      cluster.launch(offerIds, tasks);
-    }
-
-    @Override
-    public void decline(String offerId, Duration refuseFor) {
-      cluster.decline(offerId, refuseFor);
-    }
-
-    @Override
-    public void kill(dev.aurora.api.TaskId taskId) {
-      cluster.kill(taskId);
-    }
-
-    @Override
-    public void reconcile(java.util.Set<dev.aurora.api.TaskId> known) {
-      cluster.reconcile(known);
-    }
-
-    @Override
-    public void close() {}
-  }
-
-  /** Storage whose close is a no-op, so a restarted scheduler reopens the same state. */
-  private record KeepOpen(Storage storage) implements Storage {
-    @Override
-    public Stored recover() {
-      return storage.recover();
-    }
-
-    @Override
-    public void append(List<dev.aurora.core.Op> ops) {
-      storage.append(ops);
-    }
-
-    @Override
-    public void snapshot(List<dev.aurora.core.Op> snapshot) {
-      storage.snapshot(snapshot);
-    }
-
-    @Override
-    public void close() {}
   }
 }
