@@ -114,7 +114,7 @@ public final class BenchmarkMain {
   }
 
   private void w4() throws Exception {
-    new Runner(options(W4StatusUpdates.class, JVM_FLAGS, full ? 3 : 1, full ? 5 : 2).build()).run();
+    new Runner(options(W4StatusUpdates.class, JVM_FLAGS, full ? 8 : 6, full ? 5 : 3).build()).run();
   }
 
   // ---------------------------------------------------------------- the table

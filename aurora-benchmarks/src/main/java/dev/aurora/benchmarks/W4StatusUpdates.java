@@ -55,7 +55,7 @@ public class W4StatusUpdates {
 
   @Setup(Level.Iteration)
   public void running(IterationParams params) {
-    measuring = params.getType() == IterationType.MEASUREMENT;
+    measuring = params != null && params.getType() == IterationType.MEASUREMENT;
     aurora.loop.advance(Duration.ofMinutes(6)); // the tasks ran long enough: ending is not flapping
     running = aurora.scheduler().tasks(TaskQuery.all().states(ScheduleStatus.RUNNING)).stream()
         .map(ScheduledTask::id).toList();

@@ -143,15 +143,21 @@ public final class Preemptor implements CoreListener {
     List<AgentState> agents = new ArrayList<>(core.pool().agents());
     agents.sort(Comparator.comparing(AgentState::id));
     Map<String, List<ScheduledTask>> onAgent = new HashMap<>();
+    Set<VictimClass> classes = new HashSet<>();
     for (ScheduledTask t : core.tasks()) {
       if (isPreemptibleState(t.status()) && t.agent().isPresent()) {
         onAgent.computeIfAbsent(t.agent().get(), a -> new ArrayList<>()).add(t);
+        classes.add(VictimClass.of(t));
       }
     }
     Set<GroupKey> hopeless = new HashSet<>();
     for (ScheduledTask c : candidates) {
       GroupKey group = new GroupKey(c.job(), c.config());
       if (hopeless.contains(group)) {
+        continue;
+      }
+      if (classes.stream().noneMatch(k -> k.mayBePreemptedBy(c))) {
+        hopeless.add(group); // no running task anywhere is one c may preempt: skip the agent scan
         continue;
       }
       Choice choice = bestChoice(c, agents, onAgent);
@@ -194,6 +200,23 @@ public final class Preemptor implements CoreListener {
 
   private record GroupKey(JobKey job, TaskConfig config) {}
 
+  /** What {@link #mayPreempt} looks at in a victim, apart from its identity. */
+  private record VictimClass(Tier tier, int priority, String role) {
+    static VictimClass of(ScheduledTask t) {
+      return new VictimClass(t.config().tier(), t.config().priority(), t.job().role());
+    }
+
+    /** Whether some task of this class may be preempted by {@code pending} (as {@link #mayPreempt}). */
+    boolean mayBePreemptedBy(ScheduledTask pending) {
+      TaskConfig p = pending.config();
+      if ((p.tier() == Tier.REVOCABLE) != (tier == Tier.REVOCABLE)) {
+        return false;
+      }
+      return (p.tier() == Tier.PREFERRED && tier != Tier.PREFERRED)
+          || (p.priority() > priority && pending.job().role().equals(role));
+    }
+  }
+
   private record Choice(AgentState agent, List<ScheduledTask> victims, VictimSelector.Cost cost) {}
 
   /** The agent needing the fewest, cheapest victims for {@code c}; null if none would do. */
@@ -206,18 +229,27 @@ public final class Preemptor implements CoreListener {
     boolean revocable = c.config().tier() == Tier.REVOCABLE;
     Choice best = null;
     for (AgentState agent : agents) {
-      AgentView view = agent.viewFor(revocable);
-      if (view.maintenance() != MaintenanceMode.NONE || agent.hostname() == null
-          || reservations.isHeld(agent.id())) {
+      // Only agents holding tasks that c may preempt matter: where c fits without victims, the
+      // placement pass places it. Cheapest checks first: this loop runs for every agent.
+      List<ScheduledTask> here = onAgent.get(agent.id());
+      if (here == null) {
         continue;
       }
-      List<ScheduledTask> eligible = new ArrayList<>();
-      for (ScheduledTask v : onAgent.getOrDefault(agent.id(), List.of())) {
+      List<ScheduledTask> eligible = null;
+      for (ScheduledTask v : here) {
         if (mayPreempt(c, v)) {
+          if (eligible == null) {
+            eligible = new ArrayList<>();
+          }
           eligible.add(v);
         }
       }
-      if (eligible.isEmpty() && view.freeCpus() <= 0 && view.freeRamMb() <= 0) {
+      if (eligible == null) {
+        continue;
+      }
+      AgentView view = agent.viewFor(revocable);
+      if (view.maintenance() != MaintenanceMode.NONE || agent.hostname() == null
+          || reservations.isHeld(agent.id())) {
         continue;
       }
       eligible.sort(VictimSelector.PREFERENCE);
