@@ -374,6 +374,23 @@ public final class SchedulerImpl implements Scheduler {
     return call(() -> tenancy.admission().run(by, action, role, target, op));
   }
 
+  /** {@link #admit} for an operation that returns nothing. */
+  private void admitVoid(Principal by, String action, String role, String target, Runnable op) {
+    admit(by, action, role, target, () -> {
+      op.run();
+      return null;
+    });
+  }
+
+  /** {@link #admitLookingUpRole} for an operation that returns nothing. */
+  private void admitVoidLookingUpRole(Principal by, String action, Supplier<String> role, String target,
+      Runnable op) {
+    admitLookingUpRole(by, action, role, target, () -> {
+      op.run();
+      return null;
+    });
+  }
+
   /** {@link #admit} for an operation whose role is known only on the loop (null: a cluster action). */
   private <T> T admitLookingUpRole(Principal by, String action, Supplier<String> role, String target,
       Supplier<T> op) {
@@ -582,7 +599,7 @@ public final class SchedulerImpl implements Scheduler {
   public void createJob(JobConfig job, Principal by) {
     java.util.Objects.requireNonNull(job, "job");
     java.util.Objects.requireNonNull(by, "principal");
-    admit(by, "createJob", job.key().role(), job.key() + " x" + job.instances(), () -> {
+    admitVoid(by, "createJob", job.key().role(), job.key() + " x" + job.instances(), () -> {
       if (jobs.containsKey(job.key())) {
         throw new JobConflictException(job.key(), "a job with this key exists already");
       }
@@ -597,14 +614,13 @@ public final class SchedulerImpl implements Scheduler {
         }
       }
       listeners.forEach(l -> l.jobSaved(job, true));
-      return null;
     });
   }
 
   @Override
   public void killJob(JobKey key, Principal by) {
     java.util.Objects.requireNonNull(by, "principal");
-    admit(by, "killJob", key.role(), key.toString(), () -> {
+    admitVoid(by, "killJob", key.role(), key.toString(), () -> {
       JobState job = requireJob(key);
       for (TaskId id : new ArrayList<>(job.active())) {
         killTask(tasks.get(id), ScheduleStatus.KILLING, "killed by " + by);
@@ -613,14 +629,13 @@ public final class SchedulerImpl implements Scheduler {
       store(new Op.RemoveJob(key));
       emit(new SchedulerEvent.JobKilled(loop.clock().instant(), key, by));
       listeners.forEach(l -> l.jobRemoved(key));
-      return null;
     });
   }
 
   @Override
   public void killInstances(JobKey key, Set<Integer> instances, Principal by) {
     java.util.Objects.requireNonNull(by, "principal");
-    admit(by, "killInstances", key.role(), key + " " + new TreeSet<>(instances), () -> {
+    admitVoid(by, "killInstances", key.role(), key + " " + new TreeSet<>(instances), () -> {
       JobState job = requireJob(key);
       List<Integer> missing = instances.stream().filter(i -> !job.activeByInstance().containsKey(i)).sorted().toList();
       if (!missing.isEmpty()) {
@@ -640,14 +655,13 @@ public final class SchedulerImpl implements Scheduler {
         store(new Op.SaveJob(updated));
         emit(new SchedulerEvent.JobChanged(loop.clock().instant(), key, by, "killed instances " + new TreeSet<>(instances)));
       }
-      return null;
     });
   }
 
   @Override
   public void restartInstances(JobKey key, Set<Integer> instances, Principal by) {
     java.util.Objects.requireNonNull(by, "principal");
-    admit(by, "restartInstances", key.role(), key + " " + new TreeSet<>(instances), () -> {
+    admitVoid(by, "restartInstances", key.role(), key + " " + new TreeSet<>(instances), () -> {
       JobState job = requireJob(key);
       List<Integer> missing = instances.stream().filter(i -> !job.activeByInstance().containsKey(i)).sorted().toList();
       if (!missing.isEmpty()) {
@@ -659,7 +673,6 @@ public final class SchedulerImpl implements Scheduler {
           killTask(t, ScheduleStatus.RESTARTING, "restarted by " + by);
         }
       }
-      return null;
     });
   }
 
@@ -669,7 +682,7 @@ public final class SchedulerImpl implements Scheduler {
     if (count < 1) {
       throw new IllegalArgumentException("instance count to add must be >= 1, was " + count);
     }
-    admit(by, "addInstances", key.role(), key + " +" + count, () -> {
+    admitVoid(by, "addInstances", key.role(), key + " +" + count, () -> {
       JobState job = requireJob(key);
       if (job.config().isCron()) {
         throw new JobConflictException(key, "add instances to a cron job by replacing its config");
@@ -685,7 +698,6 @@ public final class SchedulerImpl implements Scheduler {
         createTask(job, i, updated.task(), 0, 0, 0);
       }
       emit(new SchedulerEvent.JobChanged(loop.clock().instant(), key, by, "added " + count + " instances"));
-      return null;
     });
   }
 
@@ -694,9 +706,8 @@ public final class SchedulerImpl implements Scheduler {
     java.util.Objects.requireNonNull(mode, "mode");
     java.util.Objects.requireNonNull(by, "principal");
     Set<String> sorted = new TreeSet<>(hosts);
-    admit(by, "setMaintenance", null, mode + " " + sorted, () -> {
+    admitVoid(by, "setMaintenance", null, mode + " " + sorted, () -> {
       tenancy.maintenance().set(sorted, mode);
-      return null;
     });
   }
 
@@ -836,9 +847,8 @@ public final class SchedulerImpl implements Scheduler {
   public void pauseUpdate(JobKey job, Principal by) {
     java.util.Objects.requireNonNull(job, "job");
     java.util.Objects.requireNonNull(by, "principal");
-    admit(by, "pauseUpdate", job.role(), job.toString(), () -> {
+    admitVoid(by, "pauseUpdate", job.role(), job.toString(), () -> {
       updates.pause(job, by);
-      return null;
     });
   }
 
@@ -846,9 +856,8 @@ public final class SchedulerImpl implements Scheduler {
   public void resumeUpdate(JobKey job, Principal by) {
     java.util.Objects.requireNonNull(job, "job");
     java.util.Objects.requireNonNull(by, "principal");
-    admit(by, "resumeUpdate", job.role(), job.toString(), () -> {
+    admitVoid(by, "resumeUpdate", job.role(), job.toString(), () -> {
       updates.resume(job, by);
-      return null;
     });
   }
 
@@ -856,9 +865,8 @@ public final class SchedulerImpl implements Scheduler {
   public void abortUpdate(JobKey job, Principal by) {
     java.util.Objects.requireNonNull(job, "job");
     java.util.Objects.requireNonNull(by, "principal");
-    admit(by, "abortUpdate", job.role(), job.toString(), () -> {
+    admitVoid(by, "abortUpdate", job.role(), job.toString(), () -> {
       updates.abort(job, by);
-      return null;
     });
   }
 
@@ -866,9 +874,8 @@ public final class SchedulerImpl implements Scheduler {
   public void rollbackUpdate(JobKey job, Principal by) {
     java.util.Objects.requireNonNull(job, "job");
     java.util.Objects.requireNonNull(by, "principal");
-    admit(by, "rollbackUpdate", job.role(), job.toString(), () -> {
+    admitVoid(by, "rollbackUpdate", job.role(), job.toString(), () -> {
       updates.rollback(job, by);
-      return null;
     });
   }
 
@@ -876,9 +883,8 @@ public final class SchedulerImpl implements Scheduler {
   public void pulseUpdate(UpdateId update, Principal by) {
     java.util.Objects.requireNonNull(update, "update");
     java.util.Objects.requireNonNull(by, "principal");
-    admitLookingUpRole(by, "pulseUpdate", () -> updates.get(update).map(d -> d.job().role()).orElse(null), update.value(), () -> {
+    admitVoidLookingUpRole(by, "pulseUpdate", () -> updates.get(update).map(d -> d.job().role()).orElse(null), update.value(), () -> {
       updates.pulse(update, by);
-      return null;
     });
   }
 
@@ -896,9 +902,8 @@ public final class SchedulerImpl implements Scheduler {
   public void startCronJob(JobKey job, Principal by) {
     java.util.Objects.requireNonNull(job, "job");
     java.util.Objects.requireNonNull(by, "principal");
-    admit(by, "startCronJob", job.role(), job.toString(), () -> {
+    admitVoid(by, "startCronJob", job.role(), job.toString(), () -> {
       cron.startNow(job, by);
-      return null;
     });
   }
 
@@ -906,14 +911,13 @@ public final class SchedulerImpl implements Scheduler {
   public void replaceCronTemplate(JobConfig job, Principal by) {
     java.util.Objects.requireNonNull(job, "job");
     java.util.Objects.requireNonNull(by, "principal");
-    admit(by, "replaceCronTemplate", job.key().role(), job.key().toString(), () -> {
+    admitVoid(by, "replaceCronTemplate", job.key().role(), job.key().toString(), () -> {
       JobState current = jobs.get(job.key());
       if (current != null && current.config().isCron() && job.isCron()) {
         listeners.forEach(l -> l.admitJobChange(current.config(), job));
       }
       cron.replace(job, by);
       emit(new SchedulerEvent.JobChanged(loop.clock().instant(), job.key(), by, "cron template replaced"));
-      return null;
     });
   }
 
@@ -1480,9 +1484,8 @@ public final class SchedulerImpl implements Scheduler {
     java.util.Objects.requireNonNull(role, "role");
     java.util.Objects.requireNonNull(quota, "quota");
     java.util.Objects.requireNonNull(by, "principal");
-    admit(by, "setQuota", null, role + " " + quota.asResources(), () -> {
+    admitVoid(by, "setQuota", null, role + " " + quota.asResources(), () -> {
       tenancy.quota().setQuota(role, quota, by);
-      return null;
     });
   }
 
