@@ -79,6 +79,13 @@ public abstract class JobKey implements Comparable<JobKey> {
   @JsonValue
   @Override
   public String toString() {
+    return path();
+  }
+
+  /** The key as text, built once: launches and logs ask for it often. */
+  @Value.Derived
+  @Value.Auxiliary
+  String path() {
     return role() + "/" + environment() + "/" + name();
   }
 

@@ -114,12 +114,17 @@ public final class BenchmarkMain {
   }
 
   private void w4() throws Exception {
-    new Runner(options(W4StatusUpdates.class, JVM_FLAGS, full ? 8 : 6, full ? 5 : 3).build()).run();
+    new Runner(options(W4StatusUpdates.class, JVM_FLAGS, full ? 10 : 8, full ? 20 : 10).build()).run();
   }
 
   // ---------------------------------------------------------------- the table
 
   private Map<String, List<Double>> r;
+
+  private double sum(String key) {
+    List<Double> v = r.get(key);
+    return v == null || v.isEmpty() ? Double.NaN : v.stream().mapToDouble(Double::doubleValue).sum();
+  }
 
   private double median(String key) {
     List<Double> v = r.get(key);
@@ -195,7 +200,7 @@ public final class BenchmarkMain {
     double rec = median("W3|aurora|recoverySeconds");
     row("W3 scale (20k agents, 1M tasks)", "recover from storage and resume (s)", s(rec), "n/a", "", "< 5 s",
         met(rec < 5));
-    double w4 = median("W4|aurora|statusUpdatesPerSecond");
+    double w4 = sum("W4|aurora|statusUpdates") / (sum("W4|aurora|nanos") / 1e9); // sustained, GC included
     row("W4 status updates", "status updates/s (with replacement and placement)", n(w4), "n/a", "", ">= 200,000",
         met(w4 >= 200_000));
     return render(seconds);

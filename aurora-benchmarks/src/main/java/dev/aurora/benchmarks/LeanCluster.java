@@ -17,10 +17,12 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A backend that keeps nothing per task, so that heap measured around a scheduler is the scheduler's:
- * per agent it keeps only what is free (ports are handed out upwards and never return). A launch is
- * answered at once with STARTING and RUNNING; what is left on the agent is offered again on the loop's
- * next turn. Reconciliation answers RUNNING for every task the scheduler names, as a Mesos master would.
+ * A backend that keeps nothing per task, so that heap measured around a scheduler is the scheduler's
+ * and time measured around it is the scheduler's too: per agent it keeps only what is free and what
+ * its outstanding offers hold (ports are handed out upwards and never return). A launch is answered at
+ * once with STARTING and RUNNING; {@link #finish} ends a task. What an agent has free and not yet
+ * offered is offered on the loop's next turn. Reconciliation answers RUNNING for every task the
+ * scheduler names, as a Mesos master would.
  */
 public final class LeanCluster implements ClusterBackend {
   private final Workload w;
@@ -28,12 +30,19 @@ public final class LeanCluster implements ClusterBackend {
   private final long[] freeCpuMillis;
   private final long[] freeRamMb;
   private final long[] freeDiskMb;
+  /** What the agent's outstanding offers hold: offers never overlap. */
+  private final long[] offeredCpuMillis;
+  private final long[] offeredRamMb;
+  private final long[] offeredDiskMb;
+  private final boolean[] portsOffered;
   private final int[] nextPort;
-  private final Map<String, Integer> byOffer = new HashMap<>();
+  private final Map<String, Outstanding> byOffer = new HashMap<>();
   private final List<Integer> dirty = new ArrayList<>();
   private final List<Map<String, String>> attributes = new ArrayList<>();
   private BackendListener listener;
   private long offerSeq;
+
+  private record Outstanding(int agent, long cpuMillis, long ramMb, long diskMb, boolean ports) {}
 
   public LeanCluster(Workload w, StateLoop loop) {
     this.w = w;
@@ -41,6 +50,10 @@ public final class LeanCluster implements ClusterBackend {
     freeCpuMillis = new long[w.agents];
     freeRamMb = new long[w.agents];
     freeDiskMb = new long[w.agents];
+    offeredCpuMillis = new long[w.agents];
+    offeredRamMb = new long[w.agents];
+    offeredDiskMb = new long[w.agents];
+    portsOffered = new boolean[w.agents];
     nextPort = new int[w.agents];
     for (int a = 0; a < w.agents; a++) {
       freeCpuMillis[a] = Math.round(w.agentCpus * 1000);
@@ -55,28 +68,62 @@ public final class LeanCluster implements ClusterBackend {
   public void start(BackendListener listener) {
     this.listener = listener;
     byOffer.clear();
+    java.util.Arrays.fill(offeredCpuMillis, 0);
+    java.util.Arrays.fill(offeredRamMb, 0);
+    java.util.Arrays.fill(offeredDiskMb, 0);
+    java.util.Arrays.fill(portsOffered, false);
     List<Offer> offers = new ArrayList<>(w.agents);
     for (int a = 0; a < w.agents; a++) {
-      offers.add(offer(a));
+      Offer o = offer(a);
+      if (o != null) {
+        offers.add(o);
+      }
     }
     listener.offers(offers);
   }
 
+  /** An offer of what agent {@code a} has free and not yet offered; null if that is nothing. */
   private Offer offer(int a) {
-    String id = "lean-" + (++offerSeq);
-    byOffer.put(id, a);
+    long cpu = freeCpuMillis[a] - offeredCpuMillis[a];
+    long ram = freeRamMb[a] - offeredRamMb[a];
+    long disk = freeDiskMb[a] - offeredDiskMb[a];
     int end = w.portBase + w.portCount - 1;
-    List<PortRange> ports = nextPort[a] <= end ? List.of(PortRange.of(nextPort[a], end)) : List.of();
+    boolean ports = !portsOffered[a] && nextPort[a] <= end;
+    if (cpu <= 0 || ram <= 0) {
+      return null;
+    }
+    String id = "lean-" + (++offerSeq);
+    byOffer.put(id, new Outstanding(a, cpu, ram, disk, ports));
+    offeredCpuMillis[a] += cpu;
+    offeredRamMb[a] += ram;
+    offeredDiskMb[a] += disk;
+    portsOffered[a] |= ports;
     return Offer.builder().id(id).agentId("agent-" + a).hostname(w.hostname(a)).attributes(attributes.get(a))
-        .cpus(freeCpuMillis[a] / 1000.0).ramMb(freeRamMb[a]).diskMb(freeDiskMb[a]).ports(ports).build();
+        .cpus(cpu / 1000.0).ramMb(ram).diskMb(disk)
+        .ports(ports ? List.of(PortRange.of(nextPort[a], end)) : List.of()).build();
+  }
+
+  /** The offer is gone (used or declined): what it held may be offered again. */
+  private int retire(String offerId) {
+    Outstanding o = byOffer.remove(offerId);
+    if (o == null) {
+      return -1;
+    }
+    offeredCpuMillis[o.agent] -= o.cpuMillis;
+    offeredRamMb[o.agent] -= o.ramMb;
+    offeredDiskMb[o.agent] -= o.diskMb;
+    if (o.ports) {
+      portsOffered[o.agent] = false;
+    }
+    return o.agent;
   }
 
   @Override
   public void launch(List<String> offerIds, List<TaskLaunch> tasks) {
     int a = -1;
     for (String id : offerIds) {
-      Integer agent = byOffer.remove(id);
-      if (agent != null) {
+      int agent = retire(id);
+      if (agent >= 0) {
         a = agent;
       }
     }
@@ -95,18 +142,38 @@ public final class LeanCluster implements ClusterBackend {
       listener.statusUpdate(TaskStatus.of(t.taskId(), ScheduleStatus.RUNNING, ""));
     }
     if (a >= 0) {
-      if (dirty.isEmpty()) {
-        loop.execute(this::reoffer);
-      }
-      dirty.add(a);
+      markDirty(a);
     }
+  }
+
+  /**
+   * The task ends on its own: its agent gets its cpu, ram and disk back (offered on the loop's next
+   * turn) and the scheduler hears FINISHED.
+   */
+  public void finish(dev.aurora.core.ScheduledTask t) {
+    String agentId = t.agent().orElseThrow(() -> new IllegalArgumentException(t.id() + " is on no agent"));
+    int a = Integer.parseInt(agentId, "agent-".length(), agentId.length(), 10);
+    dev.aurora.api.Resources r = t.config().resources();
+    freeCpuMillis[a] += Math.round(r.cpus() * 1000);
+    freeRamMb[a] += r.ramMb();
+    freeDiskMb[a] += r.diskMb();
+    markDirty(a);
+    listener.statusUpdate(TaskStatus.of(t.id(), ScheduleStatus.FINISHED, "done"));
+  }
+
+  private void markDirty(int a) {
+    if (dirty.isEmpty()) {
+      loop.execute(this::reoffer);
+    }
+    dirty.add(a);
   }
 
   private void reoffer() {
     List<Offer> offers = new ArrayList<>(dirty.size());
     for (int a : dirty) {
-      if (freeCpuMillis[a] > 0 && freeRamMb[a] > 0) {
-        offers.add(offer(a));
+      Offer o = offer(a);
+      if (o != null) {
+        offers.add(o);
       }
     }
     dirty.clear();
@@ -117,7 +184,7 @@ public final class LeanCluster implements ClusterBackend {
 
   @Override
   public void decline(String offerId, Duration refuseFor) {
-    byOffer.remove(offerId);
+    retire(offerId);
   }
 
   @Override

@@ -222,6 +222,9 @@ public final class ScheduledTask {
     if (ports.length == 0) {
       return Map.of();
     }
+    if (ports.length == 1) {
+      return Map.of(config.resources().ports().iterator().next(), ports[0]);
+    }
     Map<String, Integer> m = new LinkedHashMap<>();
     int i = 0;
     for (String name : config.resources().ports()) {

@@ -98,28 +98,69 @@ public final class Templates {
    */
   public static String resolveTaskVariables(
       String text, int instance, String taskId, PortLookup ports) {
-    if (text == null || !text.contains("{{")) {
+    if (text == null) {
+      return null;
+    }
+    int open = text.indexOf("{{");
+    if (open < 0) {
       return text;
     }
-    Matcher m = VARIABLE.matcher(text);
-    StringBuilder out = new StringBuilder();
-    while (m.find()) {
-      String name = m.group(1);
-      String replacement = m.group();
-      if (name.equals("instance")) {
-        replacement = Integer.toString(instance);
-      } else if (name.equals("task_id")) {
-        replacement = taskId;
-      } else if (name.startsWith(PORT_PREFIX)) {
-        int port = ports.portFor(name.substring(PORT_PREFIX.length()));
-        if (port >= 0) {
-          replacement = Integer.toString(port);
-        }
+    // a scan rather than VARIABLE's matcher: this runs for every launch
+    StringBuilder out = null;
+    int copied = 0;
+    while (open >= 0) {
+      int close = text.indexOf("}}", open + 2);
+      if (close < 0) {
+        break;
       }
-      m.appendReplacement(out, Matcher.quoteReplacement(replacement));
+      int from = open + 2;
+      int to = close;
+      while (from < to && Character.isWhitespace(text.charAt(from))) {
+        from++;
+      }
+      while (to > from && Character.isWhitespace(text.charAt(to - 1))) {
+        to--;
+      }
+      String replacement = isName(text, from, to) ? taskVariable(text.substring(from, to), instance, taskId, ports) : null;
+      if (replacement == null) {
+        open = text.indexOf("{{", open + 1); // not a task variable: left as it is
+        continue;
+      }
+      if (out == null) {
+        out = new StringBuilder(text.length() + 16);
+      }
+      out.append(text, copied, open).append(replacement);
+      copied = close + 2;
+      open = text.indexOf("{{", copied);
     }
-    m.appendTail(out);
-    return out.toString();
+    return out == null ? text : out.append(text, copied, text.length()).toString();
+  }
+
+  private static boolean isName(String text, int from, int to) {
+    if (from >= to) {
+      return false;
+    }
+    for (int i = from; i < to; i++) {
+      char c = text.charAt(i);
+      if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.'
+          || c == '-')) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The value of task variable {@code name}, or null if it is none (or names a port the task lacks). */
+  private static String taskVariable(String name, int instance, String taskId, PortLookup ports) {
+    if (name.equals("instance")) {
+      return Integer.toString(instance);
+    } else if (name.equals("task_id")) {
+      return taskId;
+    } else if (name.startsWith(PORT_PREFIX)) {
+      int port = ports.portFor(name.substring(PORT_PREFIX.length()));
+      return port >= 0 ? Integer.toString(port) : null;
+    }
+    return null;
   }
 
   /** Looks up a task's port number by port name; -1 when the task has no such port. */

@@ -1288,8 +1288,20 @@ public final class SchedulerImpl implements Scheduler {
     t.launches.clear();
   }
 
+  private static final java.util.concurrent.ConcurrentHashMap<String, String> PORT_VARIABLES =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   /** {@code AURORA_PORT_<NAME>}: the port name upper-cased, anything but A-Z, 0-9 and _ as _. */
   private static String portVariable(String name) {
+    String v = PORT_VARIABLES.get(name);
+    if (v == null) {
+      v = PORT_VARIABLES.size() < 4096 ? PORT_VARIABLES.computeIfAbsent(name, SchedulerImpl::newPortVariable)
+          : newPortVariable(name);
+    }
+    return v;
+  }
+
+  private static String newPortVariable(String name) {
     String upper = name.toUpperCase(java.util.Locale.ROOT);
     StringBuilder b = new StringBuilder(12 + upper.length()).append("AURORA_PORT_");
     for (int i = 0; i < upper.length(); i++) {
@@ -1299,24 +1311,47 @@ public final class SchedulerImpl implements Scheduler {
     return b.toString();
   }
 
+  private static boolean hasTaskVariables(ProcessConfig p) {
+    return hasVariable(p.command()) || hasVariable(p.workingDirectory())
+        || p.environment().values().stream().anyMatch(v -> v.contains("{{"));
+  }
+
+  private static boolean hasVariable(String text) {
+    return text.contains("{{");
+  }
+
+  private static boolean hasVariable(Optional<String> text) {
+    return text.isPresent() && text.get().contains("{{");
+  }
+
   private static TaskLaunch launchOf(ScheduledTask t, AgentState agent) {
     Map<String, Integer> ports = t.ports();
     String id = t.id().value();
     Templates.PortLookup lookup = name -> ports.getOrDefault(name, -1);
-    Map<String, String> env = new LinkedHashMap<>();
+    Map<String, String> env = new LinkedHashMap<>(8 + ports.size() * 2);
     env.put("AURORA_TASK_ID", id);
     env.put("AURORA_INSTANCE", Integer.toString(t.instance()));
     env.put("AURORA_JOB", t.job().toString());
     ports.forEach((name, port) -> env.put(portVariable(name), Integer.toString(port)));
-    List<ProcessConfig> processes = new ArrayList<>(t.config().processes().size());
-    for (ProcessConfig p : t.config().processes()) {
-      dev.aurora.api.ImmutableProcessConfig.Builder b = ProcessConfig.builder().name(p.name())
-          .command(Templates.resolveTaskVariables(p.command(), t.instance(), id, lookup));
-      p.environment().forEach((k, v) -> b.putEnvironment(k, Templates.resolveTaskVariables(v, t.instance(), id, lookup)));
-      p.workingDirectory().ifPresent(w -> b.workingDirectory(Templates.resolveTaskVariables(w, t.instance(), id, lookup)));
-      processes.add(b.build());
+    List<ProcessConfig> processes = t.config().processes();
+    if (processes.stream().anyMatch(SchedulerImpl::hasTaskVariables)) {
+      processes = new ArrayList<>(processes.size());
+      for (ProcessConfig p : t.config().processes()) {
+        if (!hasTaskVariables(p)) {
+          processes.add(p);
+          continue;
+        }
+        dev.aurora.api.ImmutableProcessConfig.Builder b = ProcessConfig.builder().name(p.name())
+            .command(Templates.resolveTaskVariables(p.command(), t.instance(), id, lookup));
+        p.environment().forEach((k, v) -> b.putEnvironment(k, Templates.resolveTaskVariables(v, t.instance(), id, lookup)));
+        p.workingDirectory().ifPresent(w -> b.workingDirectory(Templates.resolveTaskVariables(w, t.instance(), id, lookup)));
+        processes.add(b.build());
+      }
     }
     Optional<dev.aurora.api.HealthCheck> health = t.config().healthCheck().map(h -> {
+      if (!hasVariable(h.path()) && !hasVariable(h.command())) {
+        return h;
+      }
       dev.aurora.api.ImmutableHealthCheck c = dev.aurora.api.ImmutableHealthCheck.copyOf(h);
       if (c.path().isPresent()) {
         c = c.withPath(Templates.resolveTaskVariables(c.path().get(), t.instance(), id, lookup));

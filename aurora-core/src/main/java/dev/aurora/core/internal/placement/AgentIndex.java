@@ -19,6 +19,15 @@ final class AgentIndex {
   private int size;
   private int seq;
   private int rng = 0x2545F491;
+  /** Bumped by every change, so that a walk's cursor knows when it must find its place again. */
+  private int modCount;
+  // The cursor of the last walk: the path (ancestors still to hand out) below the last agent handed out.
+  private AgentState[] stack = new AgentState[64];
+  private int depth;
+  private AgentState cursorLast;
+  private int cursorMod;
+  private long cursorCpu;
+  private long cursorRam;
 
   int size() {
     return size;
@@ -26,6 +35,7 @@ final class AgentIndex {
 
   /** Re-keys the agent after its regular bucket or capacity changed; drops it if it holds no regular offers. */
   void update(AgentState a) {
+    modCount++;
     if (a.indexed) {
       root = delete(root, a);
       a.indexed = false;
@@ -55,6 +65,7 @@ final class AgentIndex {
 
   /** Removes the agent (gone, or its offers were consumed). */
   void remove(AgentState a) {
+    modCount++;
     if (a.indexed) {
       root = delete(root, a);
       a.indexed = false;
@@ -72,26 +83,52 @@ final class AgentIndex {
    * {@code cpuMillis} and {@code ramMb} free, or null. Position (-infinity, 0) is before every agent.
    */
   AgentState next(double afterKey, int afterSeq, long cpuMillis, long ramMb) {
-    return find(root, afterKey, afterSeq, cpuMillis, ramMb);
-  }
-
-  private static AgentState find(AgentState n, double afterKey, int afterSeq, long cpu, long ram) {
-    while (n != null && n.maxCpu >= cpu && n.maxRam >= ram) {
-      int c = Double.compare(n.indexKey, afterKey);
-      if (c < 0 || (c == 0 && n.indexSeq <= afterSeq)) {
-        n = n.indexRight;
-        continue;
+    AgentState last = cursorLast;
+    if (last != null && cursorMod == modCount && cursorCpu == cpuMillis && cursorRam == ramMb
+        && last.indexKey == afterKey && last.indexSeq == afterSeq) {
+      // the walk goes on from the last agent it was handed, and nothing changed since: no search
+      descend(last.indexRight, cpuMillis, ramMb);
+    } else {
+      depth = 0;
+      AgentState n = root;
+      while (n != null && n.maxCpu >= cpuMillis && n.maxRam >= ramMb) {
+        int c = Double.compare(n.indexKey, afterKey);
+        if (c < 0 || (c == 0 && n.indexSeq <= afterSeq)) {
+          n = n.indexRight;
+        } else {
+          push(n);
+          n = n.indexLeft;
+        }
       }
-      AgentState left = find(n.indexLeft, afterKey, afterSeq, cpu, ram);
-      if (left != null) {
-        return left;
-      }
-      if (n.indexCpu >= cpu && n.indexRam >= ram) {
+    }
+    while (depth > 0) {
+      AgentState n = stack[--depth];
+      if (n.indexCpu >= cpuMillis && n.indexRam >= ramMb) {
+        cursorLast = n;
+        cursorMod = modCount;
+        cursorCpu = cpuMillis;
+        cursorRam = ramMb;
         return n;
       }
-      n = n.indexRight;
+      descend(n.indexRight, cpuMillis, ramMb);
     }
+    cursorLast = null;
     return null;
+  }
+
+  /** Pushes the path to the first agent of {@code n}'s subtree, leaving out subtrees that cannot fit. */
+  private void descend(AgentState n, long cpu, long ram) {
+    while (n != null && n.maxCpu >= cpu && n.maxRam >= ram) {
+      push(n);
+      n = n.indexLeft;
+    }
+  }
+
+  private void push(AgentState n) {
+    if (depth == stack.length) {
+      stack = java.util.Arrays.copyOf(stack, depth * 2);
+    }
+    stack[depth++] = n;
   }
 
   private static int compare(AgentState a, AgentState b) {

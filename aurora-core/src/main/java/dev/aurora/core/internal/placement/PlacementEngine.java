@@ -228,8 +228,11 @@ public final class PlacementEngine {
     int walkPos = 0;
     boolean walkDone = false;
     // A constraint that leaves few agents open (a value list, a limit with few values left) beats the
-    // walk: judge those agents only. A stuck group tried again would walk everything: narrow it always.
-    if (GroupRules.of(g).narrow(g, pool, g.stuck ? Integer.MAX_VALUE : NARROW_BELOW, narrowed)) {
+    // walk: judge those agents only. A stuck group tried again may walk everything: narrow it whenever
+    // that judges clearly fewer agents than the walk could visit (every narrowed agent is judged and
+    // scored; the walk stops early once the group is placed, and its vetoes are cheap).
+    int narrowBelow = g.stuck ? Math.max(NARROW_BELOW, index.size() / 2) : NARROW_BELOW;
+    if (GroupRules.of(g).narrow(g, pool, narrowBelow, narrowed)) {
       for (int i = 0, n = narrowed.size(); i < n; i++) {
         AgentState a = narrowed.get(i);
         if (a.view(g.revocable).bucket().isEmpty() || (indexed && (a.regular.cpuMillis < cpu

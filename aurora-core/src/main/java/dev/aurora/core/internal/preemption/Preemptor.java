@@ -57,6 +57,8 @@ public final class Preemptor implements CoreListener {
   private final HypotheticalAgent hypothetical = new HypotheticalAgent();
   private final Map<TaskId, Long> pendingSince = new LinkedHashMap<>();
   private final ArrayDeque<Long> recentVictims = new ArrayDeque<>();
+  /** How many tasks of each class are on an agent in a preemptible state, kept as tasks move. */
+  private final Map<VictimClass, int[]> victimClasses = new HashMap<>();
   private final Counter preemptions;
   private final Counter rateLimited;
   private boolean started;
@@ -84,6 +86,10 @@ public final class Preemptor implements CoreListener {
 
   @Override
   public void onTransition(ScheduledTask before, ScheduledTask after) {
+    boolean wasVictim = before != null && isPossibleVictim(before);
+    if (wasVictim != isPossibleVictim(after)) {
+      countVictim(wasVictim ? before : after, wasVictim ? -1 : 1);
+    }
     boolean wasPending = before != null && before.status() == ScheduleStatus.PENDING;
     boolean isPending = after.status() == ScheduleStatus.PENDING;
     if (isPending && !wasPending) {
@@ -97,10 +103,13 @@ public final class Preemptor implements CoreListener {
   @Override
   public void recovered() {
     pendingSince.clear();
+    victimClasses.clear();
     List<ScheduledTask> pending = new ArrayList<>();
     for (ScheduledTask t : core.tasks()) {
       if (t.status() == ScheduleStatus.PENDING) {
         pending.add(t);
+      } else if (isPossibleVictim(t)) {
+        countVictim(t, 1);
       }
     }
     pending.sort(Comparator.comparing(ScheduledTask::statusTime).thenComparing(ScheduledTask::id));
@@ -138,26 +147,20 @@ public final class Preemptor implements CoreListener {
     }
     List<ScheduledTask> candidates = candidates(now);
     if (candidates.isEmpty()) {
-      return;
+      return; // the common case of tasks that fit nowhere: costs nothing per running task or agent
     }
     List<AgentState> agents = new ArrayList<>(core.pool().agents());
     agents.sort(Comparator.comparing(AgentState::id));
     Map<String, List<ScheduledTask>> onAgent = new HashMap<>();
-    Set<VictimClass> classes = new HashSet<>();
     for (ScheduledTask t : core.tasks()) {
-      if (isPreemptibleState(t.status()) && t.agent().isPresent()) {
+      if (isPossibleVictim(t)) {
         onAgent.computeIfAbsent(t.agent().get(), a -> new ArrayList<>()).add(t);
-        classes.add(VictimClass.of(t));
       }
     }
     Set<GroupKey> hopeless = new HashSet<>();
     for (ScheduledTask c : candidates) {
       GroupKey group = new GroupKey(c.job(), c.config());
       if (hopeless.contains(group)) {
-        continue;
-      }
-      if (classes.stream().noneMatch(k -> k.mayBePreemptedBy(c))) {
-        hopeless.add(group); // no running task anywhere is one c may preempt: skip the agent scan
         continue;
       }
       Choice choice = bestChoice(c, agents, onAgent);
@@ -187,7 +190,7 @@ public final class Preemptor implements CoreListener {
         continue;
       }
       ScheduledTask t = core.task(e.getKey());
-      if (t != null && t.status() == ScheduleStatus.PENDING && !reservations.holds(t.id())) {
+      if (t != null && t.status() == ScheduleStatus.PENDING && !reservations.holds(t.id()) && mayPreemptAny(t)) {
         out.add(t);
       }
     }
@@ -196,6 +199,19 @@ public final class Preemptor implements CoreListener {
         .thenComparingLong(t -> pendingSince.get(t.id()))
         .thenComparing(ScheduledTask::id));
     return out.size() > MAX_CANDIDATES_PER_SEARCH ? out.subList(0, MAX_CANDIDATES_PER_SEARCH) : out;
+  }
+
+  /**
+   * Whether some task now on an agent is one {@code pending} may preempt. When none is, no agent scan
+   * can help it: tasks that fit nowhere cost a search nothing per running task or agent.
+   */
+  private boolean mayPreemptAny(ScheduledTask pending) {
+    for (VictimClass k : victimClasses.keySet()) {
+      if (k.mayBePreemptedBy(pending)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private record GroupKey(JobKey job, TaskConfig config) {}
@@ -324,5 +340,18 @@ public final class Preemptor implements CoreListener {
 
   private static boolean isPreemptibleState(ScheduleStatus s) {
     return s == ScheduleStatus.ASSIGNED || s == ScheduleStatus.STARTING || s == ScheduleStatus.RUNNING;
+  }
+
+  private static boolean isPossibleVictim(ScheduledTask t) {
+    return isPreemptibleState(t.status()) && t.agent().isPresent();
+  }
+
+  private void countVictim(ScheduledTask t, int delta) {
+    VictimClass k = VictimClass.of(t);
+    int[] n = victimClasses.computeIfAbsent(k, x -> new int[1]);
+    n[0] += delta;
+    if (n[0] <= 0) {
+      victimClasses.remove(k);
+    }
   }
 }

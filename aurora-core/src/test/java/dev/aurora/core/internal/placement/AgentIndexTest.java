@@ -1,0 +1,104 @@
+package dev.aurora.core.internal.placement;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.aurora.core.Offer;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The index's walk against a sorted list of every agent, while agents change between and during walks. */
+class AgentIndexTest {
+  private final Random random = new Random(11);
+  private final AgentIndex index = new AgentIndex();
+  private final List<AgentState> agents = new ArrayList<>();
+  private int offers;
+
+  private void offer(AgentState a, long cpuMillis, long ramMb) {
+    a.regular.clear();
+    if (cpuMillis > 0) {
+      a.regular.add(Offer.builder().id("o" + ++offers).agentId(a.id()).hostname(a.id())
+          .cpus(cpuMillis / 1000.0).ramMb(ramMb).diskMb(1000).build());
+    }
+    index.update(a);
+  }
+
+  private void randomOffer(AgentState a) {
+    offer(a, random.nextInt(5) == 0 ? 0 : 1000L * (1 + random.nextInt(32)), 1024L * (1 + random.nextInt(64)));
+  }
+
+  /** Every indexed agent with room for {@code cpu} and {@code ram}, fullest first, as the walk must give them. */
+  private List<AgentState> expected(long cpu, long ram) {
+    return agents.stream().filter(a -> a.indexed && a.indexCpu >= cpu && a.indexRam >= ram)
+        .sorted(Comparator.comparingDouble((AgentState a) -> a.indexKey).thenComparingInt(a -> a.indexSeq))
+        .toList();
+  }
+
+  private List<AgentState> walk(long cpu, long ram) {
+    List<AgentState> out = new ArrayList<>();
+    double key = Double.NEGATIVE_INFINITY;
+    int seq = 0;
+    for (AgentState a; (a = index.next(key, seq, cpu, ram)) != null; ) {
+      out.add(a);
+      key = a.indexKey;
+      seq = a.indexSeq;
+    }
+    return out;
+  }
+
+  @Test
+  void walksEveryAgentThatFitsFromTheFullestAndSkipsTheRest() {
+    for (int i = 0; i < 2_000; i++) {
+      AgentState a = new AgentState("agent-" + i);
+      a.capacityCpuMillis = 32_000;
+      a.capacityRamMb = 65_536;
+      agents.add(a);
+      randomOffer(a);
+    }
+    for (int round = 0; round < 50; round++) {
+      long cpu = 1000L * random.nextInt(20);
+      long ram = 1024L * random.nextInt(40);
+      assertThat(walk(cpu, ram)).containsExactlyElementsOf(expected(cpu, ram));
+      for (int k = 0; k < 100; k++) {
+        randomOffer(agents.get(random.nextInt(agents.size())));
+      }
+    }
+    assertThat(index.size()).isEqualTo((int) agents.stream().filter(a -> a.indexed).count());
+  }
+
+  @Test
+  void aWalkGoesOnCorrectlyWhenAnAgentChangesUnderIt() {
+    for (int i = 0; i < 500; i++) {
+      AgentState a = new AgentState("agent-" + i);
+      a.capacityCpuMillis = 32_000;
+      a.capacityRamMb = 65_536;
+      agents.add(a);
+      randomOffer(a);
+    }
+    long cpu = 4000;
+    long ram = 4096;
+    double key = Double.NEGATIVE_INFINITY;
+    int seq = 0;
+    List<AgentState> seen = new ArrayList<>();
+    for (AgentState a; (a = index.next(key, seq, cpu, ram)) != null; ) {
+      seen.add(a);
+      key = a.indexKey;
+      seq = a.indexSeq;
+      if (seen.size() % 7 == 0) {
+        // an agent ahead of or behind the walk changes: the walk must still yield exactly the agents after it
+        AgentState other = agents.get(random.nextInt(agents.size()));
+        if (other != a) {
+          randomOffer(other);
+        }
+      }
+      double k = key;
+      int s = seq;
+      AgentState expectedNext = expected(cpu, ram).stream()
+          .filter(x -> x.indexKey > k || (x.indexKey == k && x.indexSeq > s)).findFirst().orElse(null);
+      assertThat(index.next(key, seq, cpu, ram)).isSameAs(expectedNext);
+    }
+    assertThat(seen).isNotEmpty();
+  }
+}
