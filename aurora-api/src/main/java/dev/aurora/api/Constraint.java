@@ -66,13 +66,28 @@ public abstract class Constraint {
   /** Whether this is a limit constraint. */
   @JsonIgnore
   public boolean isLimit() {
-    return limit().isPresent();
+    return limitKind();
   }
 
   /** Whether this is the dedicated constraint. */
   @JsonIgnore
   public boolean isDedicated() {
-    return !isLimit() && !negated() && DEDICATED.equals(attribute());
+    return dedicatedKind();
+  }
+
+  // Placement asks these for every agent it judges: computed once, outside equality and JSON.
+  @Value.Derived
+  @Value.Auxiliary
+  @JsonIgnore
+  boolean limitKind() {
+    return limit().isPresent();
+  }
+
+  @Value.Derived
+  @Value.Auxiliary
+  @JsonIgnore
+  boolean dedicatedKind() {
+    return !limit().isPresent() && !negated() && DEDICATED.equals(attribute());
   }
 
   /** {@code host:1}, {@code zone=a|b} or {@code zone!=a}. */

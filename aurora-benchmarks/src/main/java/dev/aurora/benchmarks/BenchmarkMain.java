@@ -114,7 +114,7 @@ public final class BenchmarkMain {
   }
 
   private void w4() throws Exception {
-    new Runner(options(W4StatusUpdates.class, JVM_FLAGS, full ? 10 : 8, full ? 20 : 10).build()).run();
+    new Runner(options(W4StatusUpdates.class, JVM_FLAGS, full ? 40 : 30, full ? 30 : 15).build()).run();
   }
 
   // ---------------------------------------------------------------- the table

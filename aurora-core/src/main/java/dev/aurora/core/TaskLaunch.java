@@ -16,30 +16,38 @@ import org.immutables.value.Value;
 @Value.Immutable
 public abstract class TaskLaunch {
   /** The task's id. */
+  @Value.Parameter
   public abstract TaskId taskId();
 
   /** The job and instance the task runs. */
+  @Value.Parameter
   public abstract InstanceKey instance();
 
   /** The agent it goes to. */
+  @Value.Parameter
   public abstract String agentId();
 
   /** The task config as the user wrote it (shared by the job's tasks). */
+  @Value.Parameter
   public abstract TaskConfig config();
 
   /** Port numbers assigned to the task's named ports. */
+  @Value.Parameter
   public abstract Map<String, Integer> ports();
 
   /** The processes to run in order, with per-task variables resolved. */
+  @Value.Parameter
   public abstract List<ProcessConfig> processes();
 
   /**
    * Environment every process gets: {@code AURORA_TASK_ID}, {@code AURORA_INSTANCE}, {@code
    * AURORA_JOB}, and {@code AURORA_PORT_<NAME>} for each port, plus the processes' own.
    */
+  @Value.Parameter
   public abstract Map<String, String> environment();
 
   /** The task's health check with per-task variables in its path or command resolved, if it has one. */
+  @Value.Parameter
   public abstract java.util.Optional<dev.aurora.api.HealthCheck> healthCheck();
 
   /** A builder. */

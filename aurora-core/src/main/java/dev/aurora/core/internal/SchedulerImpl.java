@@ -1,5 +1,7 @@
 package dev.aurora.core.internal;
 
+import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableMap;
 import dev.aurora.api.InstanceKey;
 import dev.aurora.api.JobConfig;
 import dev.aurora.api.JobKey;
@@ -1312,8 +1314,15 @@ public final class SchedulerImpl implements Scheduler {
   }
 
   private static boolean hasTaskVariables(ProcessConfig p) {
-    return hasVariable(p.command()) || hasVariable(p.workingDirectory())
-        || p.environment().values().stream().anyMatch(v -> v.contains("{{"));
+    if (hasVariable(p.command()) || hasVariable(p.workingDirectory())) {
+      return true;
+    }
+    for (String v : p.environment().values()) {
+      if (v.contains("{{")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean hasVariable(String text) {
@@ -1324,46 +1333,67 @@ public final class SchedulerImpl implements Scheduler {
     return text.isPresent() && text.get().contains("{{");
   }
 
+  /**
+   * The launch of an ASSIGNED task. Built for every task placed, so with Guava's immutable collections
+   * handed to the value as they are (no builder copies), and the config's own processes and health
+   * check reused where they hold no task variable.
+   */
   private static TaskLaunch launchOf(ScheduledTask t, AgentState agent) {
-    Map<String, Integer> ports = t.ports();
+    Map<String, Integer> portMap = t.ports();
+    ImmutableMap<String, Integer> ports = ImmutableMap.copyOf(portMap);
     String id = t.id().value();
-    Templates.PortLookup lookup = name -> ports.getOrDefault(name, -1);
-    Map<String, String> env = new LinkedHashMap<>(8 + ports.size() * 2);
+    Templates.PortLookup lookup = name -> {
+      Integer p = ports.get(name);
+      return p == null ? -1 : p;
+    };
+    ImmutableMap.Builder<String, String> env = ImmutableMap.builderWithExpectedSize(3 + ports.size());
     env.put("AURORA_TASK_ID", id);
     env.put("AURORA_INSTANCE", Integer.toString(t.instance()));
     env.put("AURORA_JOB", t.job().toString());
     ports.forEach((name, port) -> env.put(portVariable(name), Integer.toString(port)));
-    List<ProcessConfig> processes = t.config().processes();
-    if (processes.stream().anyMatch(SchedulerImpl::hasTaskVariables)) {
-      processes = new ArrayList<>(processes.size());
-      for (ProcessConfig p : t.config().processes()) {
+    List<ProcessConfig> configured = t.config().processes();
+    ImmutableList<ProcessConfig> processes;
+    if (!anyHasTaskVariables(configured)) {
+      processes = ImmutableList.copyOf(configured);
+    } else {
+      ImmutableList.Builder<ProcessConfig> resolved = ImmutableList.builderWithExpectedSize(configured.size());
+      for (ProcessConfig p : configured) {
         if (!hasTaskVariables(p)) {
-          processes.add(p);
+          resolved.add(p);
           continue;
         }
         dev.aurora.api.ImmutableProcessConfig.Builder b = ProcessConfig.builder().name(p.name())
             .command(Templates.resolveTaskVariables(p.command(), t.instance(), id, lookup));
         p.environment().forEach((k, v) -> b.putEnvironment(k, Templates.resolveTaskVariables(v, t.instance(), id, lookup)));
         p.workingDirectory().ifPresent(w -> b.workingDirectory(Templates.resolveTaskVariables(w, t.instance(), id, lookup)));
-        processes.add(b.build());
+        resolved.add(b.build());
       }
+      processes = resolved.build();
     }
-    Optional<dev.aurora.api.HealthCheck> health = t.config().healthCheck().map(h -> {
-      if (!hasVariable(h.path()) && !hasVariable(h.command())) {
-        return h;
-      }
-      dev.aurora.api.ImmutableHealthCheck c = dev.aurora.api.ImmutableHealthCheck.copyOf(h);
+    Optional<dev.aurora.api.HealthCheck> health = t.config().healthCheck();
+    if (health.isPresent() && (hasVariable(health.get().path()) || hasVariable(health.get().command()))) {
+      dev.aurora.api.ImmutableHealthCheck c = dev.aurora.api.ImmutableHealthCheck.copyOf(health.get());
       if (c.path().isPresent()) {
         c = c.withPath(Templates.resolveTaskVariables(c.path().get(), t.instance(), id, lookup));
       }
       if (c.command().isPresent()) {
         c = c.withCommand(Templates.resolveTaskVariables(c.command().get(), t.instance(), id, lookup));
       }
-      return c;
-    });
-    return TaskLaunch.builder().taskId(t.id()).instance(InstanceKey.of(t.job(), t.instance())).agentId(agent.id())
-        .config(t.config()).ports(ports).processes(processes).environment(env).healthCheck(health).build();
+      health = Optional.of(c);
+    }
+    return dev.aurora.core.ImmutableTaskLaunch.of(t.id(), InstanceKey.of(t.job(), t.instance()), agent.id(),
+        t.config(), ports, processes, env.buildOrThrow(), health);
   }
+
+  private static boolean anyHasTaskVariables(List<ProcessConfig> processes) {
+    for (int i = 0; i < processes.size(); i++) {
+      if (hasTaskVariables(processes.get(i))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
 
   // =====================================================================================
   // Backend reports

@@ -16,6 +16,7 @@ import dev.aurora.core.internal.Settings;
 import dev.aurora.core.internal.placement.AgentState;
 import dev.aurora.core.internal.placement.TaskGroup;
 import dev.aurora.core.internal.state.JobState;
+import dev.aurora.core.internal.state.TaskAccess;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayDeque;
@@ -49,6 +50,7 @@ import java.util.Set;
 public final class Preemptor implements CoreListener {
   private static final int MAX_EVALUATIONS_PER_AGENT = 2_000;
   private static final int MAX_CANDIDATES_PER_SEARCH = 200;
+  private static final TaskAccess ACCESS = TaskAccess.get();
 
   private final Core core;
   private final Settings settings;
@@ -154,7 +156,7 @@ public final class Preemptor implements CoreListener {
     Map<String, List<ScheduledTask>> onAgent = new HashMap<>();
     for (ScheduledTask t : core.tasks()) {
       if (isPossibleVictim(t)) {
-        onAgent.computeIfAbsent(t.agent().get(), a -> new ArrayList<>()).add(t);
+        onAgent.computeIfAbsent(ACCESS.agentIdOrNull(t), a -> new ArrayList<>()).add(t);
       }
     }
     Set<GroupKey> hopeless = new HashSet<>();
@@ -343,7 +345,7 @@ public final class Preemptor implements CoreListener {
   }
 
   private static boolean isPossibleVictim(ScheduledTask t) {
-    return isPreemptibleState(t.status()) && t.agent().isPresent();
+    return isPreemptibleState(t.status()) && ACCESS.agentIdOrNull(t) != null;
   }
 
   private void countVictim(ScheduledTask t, int delta) {
