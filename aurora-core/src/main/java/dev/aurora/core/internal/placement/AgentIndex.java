@@ -45,7 +45,11 @@ final class AgentIndex {
       return;
     }
     if (a.indexSeq == 0) {
-      a.indexSeq = ++seq;
+      // Ties (equally full agents, such as empty ones) go in a scrambled but fixed order: the agents of
+      // one rack or zone, offered one after another, do not come one after another in a walk, so a
+      // group limited per rack finds an open rack within a few steps instead of walking whole racks.
+      // Multiplying by an odd constant is a bijection on int: the order stays total and unique.
+      a.indexSeq = ++seq * 0x9E3779B1;
       rng ^= rng << 13;
       rng ^= rng >>> 17;
       rng ^= rng << 5;
