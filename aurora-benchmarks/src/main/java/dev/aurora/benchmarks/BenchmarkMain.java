@@ -80,19 +80,21 @@ public final class BenchmarkMain {
 
   private void w1() throws Exception {
     // W1 at full scale: our engine with JIT warm-up; Fenzo (much slower) once, within a time budget
-    new Runner(options(W1PlaceAll.class, JVM_FLAGS, full ? 6 : 4, full ? 5 : 1).param("engine", "aurora").build()).run();
+    new Runner(options(W1PlaceAll.class, JVM_FLAGS, full ? 8 : 6, full ? 5 : 1).param("engine", "aurora").build()).run();
     String budget = full ? "600" : "5";
-    if (!withFenzo) {
-      return;
+    if (withFenzo) {
+      new Runner(options(W1PlaceAll.class, JVM_FLAGS, 0, 1).param("engine", "fenzo", "fenzo-full-search")
+          .param("fenzoBudgetSeconds", budget).build()).run();
     }
-    new Runner(options(W1PlaceAll.class, JVM_FLAGS, 0, 1).param("engine", "fenzo", "fenzo-full-search")
-        .param("fenzoBudgetSeconds", budget).build()).run();
     // W1-small: W1's mix on fewer agents and jobs (100 racks), so that Fenzo finishes and allocations compare
     String agents = full ? "1000" : "500";
     String jobs = full ? "100" : "50";
     String racks = full ? "100" : "50";
     new Runner(options(W1PlaceAll.class, JVM_FLAGS, full ? 5 : 3, full ? 5 : 1).param("engine", "aurora")
         .param("agents", agents).param("jobs", jobs).param("racks", racks).param("label", "W1-small").build()).run();
+    if (!withFenzo) {
+      return;
+    }
     new Runner(options(W1PlaceAll.class, JVM_FLAGS, 0, 1).param("engine", "fenzo", "fenzo-full-search")
         .param("agents", agents).param("jobs", jobs).param("racks", racks).param("label", "W1-small")
         .param("fenzoBudgetSeconds", "3600").build()).run();

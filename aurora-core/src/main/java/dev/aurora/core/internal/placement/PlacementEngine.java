@@ -100,9 +100,14 @@ public final class PlacementEngine {
     this.transientFilters = transients.toArray(new TransientFilter[0]);
   }
 
-  /** Orders groups: higher priority first, then the longest waiting. */
+  /**
+   * Orders groups: higher priority first, then the longest waiting, then (groups that came together)
+   * those a value constraint confines to part of the cluster: they have fewer places to go, and
+   * unconfined groups placed first could take them.
+   */
   public static final Comparator<TaskGroup> ORDER = Comparator.comparingInt(TaskGroup::priority).reversed()
-      .thenComparingLong(TaskGroup::pendingSinceMillis);
+      .thenComparingLong(TaskGroup::pendingSinceMillis)
+      .thenComparing((TaskGroup g) -> !g.confined());
 
   private boolean emptied;
 

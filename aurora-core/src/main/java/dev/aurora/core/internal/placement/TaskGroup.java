@@ -75,6 +75,19 @@ public final class TaskGroup implements PlacementTask {
     return pendingSinceMillis;
   }
 
+  /**
+   * Whether a constraint other than dedicated confines the group: a value list, or a limit per value of
+   * an attribute other than {@code host} (a rack or zone that fills up is closed to it).
+   */
+  boolean confined() {
+    for (dev.aurora.api.Constraint c : config.constraints()) {
+      if (c.isLimit() ? !"host".equals(c.attribute()) : !c.isDedicated() && !c.negated()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   public int priority() {
     return config.priority();
   }
