@@ -29,6 +29,16 @@ class AgentIndexTest {
     offer(a, random.nextInt(5) == 0 ? 0 : 1000L * (1 + random.nextInt(32)), 1024L * (1 + random.nextInt(64)));
   }
 
+  private void addAgents(int n) {
+    for (int i = 0; i < n; i++) {
+      AgentState a = new AgentState("agent-" + i);
+      a.capacityCpuMillis = 32_000;
+      a.capacityRamMb = 65_536;
+      agents.add(a);
+      randomOffer(a);
+    }
+  }
+
   /** Every indexed agent with room for {@code cpu} and {@code ram}, fullest first, as the walk must give them. */
   private List<AgentState> expected(long cpu, long ram) {
     return agents.stream().filter(a -> a.indexed && a.indexCpu >= cpu && a.indexRam >= ram)
@@ -50,13 +60,7 @@ class AgentIndexTest {
 
   @Test
   void walksEveryAgentThatFitsFromTheFullestAndSkipsTheRest() {
-    for (int i = 0; i < 2_000; i++) {
-      AgentState a = new AgentState("agent-" + i);
-      a.capacityCpuMillis = 32_000;
-      a.capacityRamMb = 65_536;
-      agents.add(a);
-      randomOffer(a);
-    }
+    addAgents(2_000);
     for (int round = 0; round < 50; round++) {
       long cpu = 1000L * random.nextInt(20);
       long ram = 1024L * random.nextInt(40);
@@ -70,13 +74,7 @@ class AgentIndexTest {
 
   @Test
   void aWalkGoesOnCorrectlyWhenAnAgentChangesUnderIt() {
-    for (int i = 0; i < 500; i++) {
-      AgentState a = new AgentState("agent-" + i);
-      a.capacityCpuMillis = 32_000;
-      a.capacityRamMb = 65_536;
-      agents.add(a);
-      randomOffer(a);
-    }
+    addAgents(500);
     long cpu = 4000;
     long ram = 4096;
     double key = Double.NEGATIVE_INFINITY;
