@@ -17,6 +17,7 @@ public final class TaskGroup implements PlacementTask {
   final LimitCounts counts;
   final boolean revocable;
   final long cpuMillis;
+  private final boolean confined;
   final LinkedHashSet<TaskId> tasks = new LinkedHashSet<>();
   long pendingSinceMillis;
   /** The group's value and limit constraints, compiled for the engine's quick check; built on first use. */
@@ -35,6 +36,7 @@ public final class TaskGroup implements PlacementTask {
     this.counts = counts;
     this.revocable = config.tier() == Tier.REVOCABLE;
     this.cpuMillis = Math.round(config.resources().cpus() * 1000);
+    this.confined = isConfined(config);
   }
 
   @Override
@@ -75,11 +77,16 @@ public final class TaskGroup implements PlacementTask {
     return pendingSinceMillis;
   }
 
-  /**
-   * Whether a constraint other than dedicated confines the group: a value list, or a limit per value of
-   * an attribute other than {@code host} (a rack or zone that fills up is closed to it).
-   */
+  /** Whether the group is {@linkplain #isConfined confined}; the placement order asks often. */
   boolean confined() {
+    return confined;
+  }
+
+  /**
+   * Whether a constraint other than dedicated confines tasks of {@code config}: a value list, or a limit
+   * per value of an attribute other than {@code host} (a rack or zone that fills up is closed to it).
+   */
+  private static boolean isConfined(TaskConfig config) {
     for (dev.aurora.api.Constraint c : config.constraints()) {
       if (c.isLimit() ? !"host".equals(c.attribute()) : !c.isDedicated() && !c.negated()) {
         return true;
