@@ -93,7 +93,8 @@ public final class SchedulerImpl implements Scheduler {
 
   // --- state owned by the loop ---
   private final Map<JobKey, JobState> jobs = new HashMap<>();
-  private final Map<TaskId, ScheduledTask> tasks = new HashMap<>();
+  /** Replaced once, by a presized map, when recovery finds it empty. */
+  private Map<TaskId, ScheduledTask> tasks = new HashMap<>();
   private final Map<JobKey, ArrayDeque<TaskId>> history = new HashMap<>();
   private final Map<GroupKey, TaskGroup> groups = new HashMap<>();
   private final Map<TaskId, StateLoop.Timer> throttleTimers = new HashMap<>();
@@ -532,6 +533,10 @@ public final class SchedulerImpl implements Scheduler {
 
   private void recover() {
     Storage.Stored stored = storage.recover();
+    if (tasks.isEmpty()) {
+      // most recovered ops save a task: a map of the right size at once spares a million tasks its rehashes
+      tasks = new HashMap<>((int) ((stored.snapshot().size() + stored.log().size()) / 0.75f) + 1);
+    }
     Map<JobKey, JobConfig> configs = new TreeMap<>();
     for (List<Op> ops : List.of(stored.snapshot(), stored.log())) {
       for (Op op : ops) {

@@ -59,8 +59,12 @@ public final class Preemptor implements CoreListener {
   private final HypotheticalAgent hypothetical = new HypotheticalAgent();
   private final Map<TaskId, Long> pendingSince = new LinkedHashMap<>();
   private final ArrayDeque<Long> recentVictims = new ArrayDeque<>();
-  /** How many tasks of each class are on an agent in a preemptible state, kept as tasks move. */
+  /**
+   * How many tasks of each class are on an agent in a preemptible state, kept as tasks move once
+   * known; counted on the first search after recovery rather than during it.
+   */
   private final Map<VictimClass, int[]> victimClasses = new HashMap<>();
+  private boolean victimClassesKnown;
   private final Counter preemptions;
   private final Counter rateLimited;
   private boolean started;
@@ -89,7 +93,7 @@ public final class Preemptor implements CoreListener {
   @Override
   public void onTransition(ScheduledTask before, ScheduledTask after) {
     boolean wasVictim = before != null && isPossibleVictim(before);
-    if (wasVictim != isPossibleVictim(after)) {
+    if (victimClassesKnown && wasVictim != isPossibleVictim(after)) {
       countVictim(wasVictim ? before : after, wasVictim ? -1 : 1);
     }
     boolean wasPending = before != null && before.status() == ScheduleStatus.PENDING;
@@ -106,12 +110,11 @@ public final class Preemptor implements CoreListener {
   public void recovered() {
     pendingSince.clear();
     victimClasses.clear();
+    victimClassesKnown = false;
     List<ScheduledTask> pending = new ArrayList<>();
     for (ScheduledTask t : core.tasks()) {
       if (t.status() == ScheduleStatus.PENDING) {
         pending.add(t);
-      } else if (isPossibleVictim(t)) {
-        countVictim(t, 1);
       }
     }
     pending.sort(Comparator.comparing(ScheduledTask::statusTime).thenComparing(ScheduledTask::id));
@@ -146,6 +149,14 @@ public final class Preemptor implements CoreListener {
     if (budget <= 0) {
       rateLimited.increment();
       return;
+    }
+    if (!victimClassesKnown) {
+      for (ScheduledTask t : core.tasks()) {
+        if (isPossibleVictim(t)) {
+          countVictim(t, 1);
+        }
+      }
+      victimClassesKnown = true;
     }
     List<ScheduledTask> candidates = candidates(now);
     if (candidates.isEmpty()) {

@@ -18,8 +18,8 @@ import java.util.function.Function;
  */
 public final class JobState implements LimitCounts {
   private JobConfig config;
-  private final LinkedHashSet<TaskId> active = new LinkedHashSet<>();
-  private final HashMap<Integer, TaskId> activeByInstance = new HashMap<>();
+  private final LinkedHashSet<TaskId> active;
+  private final HashMap<Integer, TaskId> activeByInstance;
   /** attribute -> value -> count; built on first use of an attribute, then kept current. */
   private final HashMap<String, HashMap<String, int[]>> counts = new HashMap<>(4);
   private final AgentPool pool;
@@ -29,6 +29,10 @@ public final class JobState implements LimitCounts {
     this.config = config;
     this.pool = pool;
     this.tasks = tasks;
+    // sized for the job's instances at once: creating or recovering them rehashes nothing
+    int capacity = (int) (Math.max(1, config.instances()) / 0.75f) + 1;
+    this.active = new LinkedHashSet<>(capacity);
+    this.activeByInstance = new HashMap<>(capacity);
   }
 
   public JobConfig config() {
