@@ -32,7 +32,7 @@ final class Agent {
 
   /** Set while a decline holds the agent back; its end offers the agent again. */
   ScheduledFuture<?> refusal;
-  /** When the refusal ends, in {@link System#nanoTime()}. */
+  /** When the refusal ends, in the nanoseconds of the pool's clock ({@link System#nanoTime()}). */
   long refusalEnds;
 
   Agent(AgentSpec spec) {

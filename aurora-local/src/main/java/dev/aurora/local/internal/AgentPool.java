@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,12 +39,20 @@ final class AgentPool {
   private final Map<String, Agent> offers = new HashMap<>();
   private final Reporter reporter;
   private final ScheduledExecutorService timer;
+  /** Now, in nanoseconds, on the timer's clock. */
+  private final LongSupplier nanoTime;
   private boolean active;
 
   AgentPool(List<AgentSpec> specs, Reporter reporter, ScheduledExecutorService timer) {
+    this(specs, reporter, timer, System::nanoTime);
+  }
+
+  /** A pool whose refusals end by {@code timer}, which keeps the time {@code nanoTime} tells. */
+  AgentPool(List<AgentSpec> specs, Reporter reporter, ScheduledExecutorService timer, LongSupplier nanoTime) {
     specs.forEach(spec -> agents.put(spec.id(), new Agent(spec)));
     this.reporter = reporter;
     this.timer = timer;
+    this.nanoTime = nanoTime;
   }
 
   /** Offers every agent's free resources. */
@@ -160,7 +169,7 @@ final class AgentPool {
       return;
     }
     long nanos = refuseFor.compareTo(LONGEST_REFUSAL) > 0 ? LONGEST_REFUSAL.toNanos() : refuseFor.toNanos();
-    long ends = System.nanoTime() + nanos;
+    long ends = nanoTime.getAsLong() + nanos;
     if (agent.refusal != null) {
       if (agent.refusalEnds - ends >= 0) {
         check(agent);
