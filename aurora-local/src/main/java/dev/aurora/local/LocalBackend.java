@@ -85,8 +85,11 @@ public final class LocalBackend implements ClusterBackend {
   }
 
   /**
-   * Withdraws an offer: its resources are no longer offered, and its agent makes no new offer for
-   * {@code refuseFor}. The agent's other outstanding offers stay valid.
+   * Withdraws an offer: its resources are held back for {@code refuseFor}, as by Mesos' refusal
+   * filter. The agent offers them alone only when the refusal ends, but offers them at once together
+   * with anything more that becomes free there meanwhile (a task ends, a launch leaves resources over),
+   * so a task's replacement never waits for the refusal. The agent's other outstanding offers stay
+   * valid.
    */
   @Override
   public void decline(String offerId, Duration refuseFor) {

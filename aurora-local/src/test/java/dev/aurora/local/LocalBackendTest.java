@@ -380,6 +380,32 @@ class LocalBackendTest {
   }
 
   @Test
+  void aTaskThatEndsWhileALeftoverIsDeclinedIsOfferedAtOnceSoItsReplacementNeedNotWaitForTheRefusal() {
+    start(builder());
+    Offer offer = listener.awaitOffer("local-0");
+    TaskLaunch first = Tasks.launch(offer, Resources.of(1.5, 512, 1024), "sleep 30").build();
+    run(first, offer);
+    Offer leftover = listener.awaitOffer("local-0");
+    listener.awaitStatus(first.taskId(), ScheduleStatus.RUNNING);
+    Duration refusal = Duration.ofSeconds(5); // what the scheduler declines a leftover it cannot use for
+    Instant declined = Instant.now();
+
+    backend.decline(leftover.id(), refusal);
+    backend.kill(first.taskId());
+
+    listener.awaitStatus(first.taskId(), ScheduleStatus.KILLED);
+    Offer freed = listener.awaitOffer("local-0", Duration.ofSeconds(2));
+    // what the task freed and the declined leftover, together
+    assertThat(freed.cpus()).isEqualTo(2.0);
+    assertThat(freed.ramMb()).isEqualTo(1024);
+    TaskLaunch replacement = Tasks.launch(freed, Resources.of(1.5, 512, 1024), "sleep 30").build();
+    run(replacement, freed);
+    listener.awaitStatus(replacement.taskId(), ScheduleStatus.RUNNING);
+    assertThat(Duration.between(declined, Instant.now())).isLessThan(refusal);
+    assertThat(listener.rescinded()).isEmpty();
+  }
+
+  @Test
   void reconcileReportsWhatRunsHowEndedTasksEndedAndLostForTheRest() {
     start(builder());
     TaskId finished = run("true");

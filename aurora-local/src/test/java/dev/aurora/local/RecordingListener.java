@@ -5,6 +5,7 @@ import dev.aurora.core.BackendListener;
 import dev.aurora.core.Offer;
 import dev.aurora.core.ScheduleStatus;
 import dev.aurora.core.TaskStatus;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -64,7 +65,16 @@ final class RecordingListener implements BackendListener {
     return awaitOffer("an offer of " + agentId, o -> o.agentId().equals(agentId));
   }
 
+  /** As {@link #awaitOffer(String)}, failing if none comes within {@code bound}. */
+  Offer awaitOffer(String agentId, Duration bound) {
+    return awaitOffer("an offer of " + agentId, o -> o.agentId().equals(agentId), bound);
+  }
+
   Offer awaitOffer(String what, Predicate<Offer> wanted) {
+    return awaitOffer(what, wanted, Await.DEFAULT);
+  }
+
+  private Offer awaitOffer(String what, Predicate<Offer> wanted, Duration bound) {
     return Await.value(what, () -> {
       synchronized (this) {
         for (int i = offers.size() - 1; i >= 0; i--) {
@@ -76,7 +86,7 @@ final class RecordingListener implements BackendListener {
         }
         return Optional.empty();
       }
-    });
+    }, bound);
   }
 
   /** Waits for a report that {@code id} is in {@code state}, and returns it. */

@@ -16,8 +16,8 @@ import java.util.concurrent.ScheduledFuture;
 
 /**
  * One virtual agent's bookkeeping: what its running tasks hold, what each of its outstanding offers
- * reserves, and whether a decline holds it back. Whatever is neither held nor reserved is
- * <em>unoffered</em>. Guarded by the lock of the {@link AgentPool} that owns it.
+ * reserves, and what declines hold back. Whatever is neither held nor reserved is <em>unoffered</em>.
+ * Guarded by the lock of the {@link AgentPool} that owns it.
  */
 final class Agent {
   final AgentSpec spec;
@@ -30,9 +30,15 @@ final class Agent {
   /** The outstanding offers by id, oldest first, and what each reserves. */
   private final Map<String, Share> offers = new LinkedHashMap<>();
 
-  /** Set while a decline holds the agent back; its end offers the agent again. */
+  /**
+   * What declines hold back: the resources of declined offers, all of them unoffered. The agent
+   * offers them only with something more, or when the refusal ends. Empty when no refusal is set.
+   */
+  private final Share refused = new Share();
+
+  /** Set while a decline holds resources back; its end offers them again. */
   ScheduledFuture<?> refusal;
-  /** When the refusal ends, in {@link System#nanoTime()}. */
+  /** When the refusal ends, in the nanoseconds of the pool's clock ({@link System#nanoTime()}). */
   long refusalEnds;
 
   Agent(AgentSpec spec) {
@@ -47,11 +53,35 @@ final class Agent {
     return !unoffered().isEmpty();
   }
 
-  /** Makes an offer that reserves everything unoffered. */
+  /**
+   * Whether a decline holds back everything unoffered: a refusal is set and nothing has become
+   * unoffered beyond what was declined (Mesos' refusal filter: it holds back an offer the declined
+   * resources contain, and lets a bigger one pass).
+   */
+  boolean heldBack() {
+    return refusal != null && unoffered().within(refused);
+  }
+
+  /** Holds back {@code declined}, the share of an offer just withdrawn, with what is held already. */
+  void refuse(Share declined) {
+    refused.add(declined);
+  }
+
+  /** Holds nothing back any more, and cancels the refusal's timer if it has not run. */
+  void endRefusal() {
+    if (refusal != null) {
+      refusal.cancel(false);
+      refusal = null;
+    }
+    refused.clear();
+  }
+
+  /** Makes an offer that reserves everything unoffered, what a decline held back included. */
   Offer offerUnoffered(String id) {
     Share share = unoffered();
     offers.put(id, share);
     offered.add(share);
+    refused.clear(); // it is in this offer now
     return describe(id, share);
   }
 
@@ -157,8 +187,8 @@ final class Agent {
   }
 
   /**
-   * Whether the books add up: tasks and offers together hold no more than the agent has, and no
-   * port is held or reserved twice.
+   * Whether the books add up: tasks and offers together hold no more than the agent has, no port is
+   * held or reserved twice, and what declines hold back is unoffered.
    */
   boolean consistent() {
     Share sum = new Share();
@@ -172,7 +202,7 @@ final class Agent {
     all.add(offered);
     return sum.milliCpus == offered.milliCpus && sum.ramMb == offered.ramMb && sum.diskMb == offered.diskMb
         && sum.ports.equals(offered.ports) && !used.ports.intersects(offered.ports) && used.within(capacity)
-        && offered.within(capacity) && all.within(capacity);
+        && offered.within(capacity) && all.within(capacity) && refused.within(unoffered());
   }
 
   /** Everything neither held by a task nor reserved by an offer. */

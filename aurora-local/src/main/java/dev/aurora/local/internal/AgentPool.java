@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,8 +24,9 @@ import org.slf4j.LoggerFactory;
  * outstanding offers, each reserving exactly the resources it carries. Resources that come back (a
  * task ends, a launch leaves some of its offers' resources over, a declined offer's refusal ends) are
  * offered as a new offer of what is unoffered; an outstanding offer stays valid until a launch uses
- * it or it is declined, and is never rescinded because more became free. A decline holds its agent
- * back (no new offer of it) for the refusal time.
+ * it or it is declined, and is never rescinded because more became free. A decline holds back the
+ * declined resources, as Mesos' refusal filter does: the agent makes no offer of them alone until the
+ * refusal ends, but as soon as anything more becomes unoffered it offers that and them together.
  */
 final class AgentPool {
   private static final Logger LOG = LoggerFactory.getLogger(AgentPool.class);
@@ -38,12 +40,20 @@ final class AgentPool {
   private final Map<String, Agent> offers = new HashMap<>();
   private final Reporter reporter;
   private final ScheduledExecutorService timer;
+  /** Now, in nanoseconds, on the timer's clock. */
+  private final LongSupplier nanoTime;
   private boolean active;
 
   AgentPool(List<AgentSpec> specs, Reporter reporter, ScheduledExecutorService timer) {
+    this(specs, reporter, timer, System::nanoTime);
+  }
+
+  /** A pool whose refusals end by {@code timer}, which keeps the time {@code nanoTime} tells. */
+  AgentPool(List<AgentSpec> specs, Reporter reporter, ScheduledExecutorService timer, LongSupplier nanoTime) {
     specs.forEach(spec -> agents.put(spec.id(), new Agent(spec)));
     this.reporter = reporter;
     this.timer = timer;
+    this.nanoTime = nanoTime;
   }
 
   /** Offers every agent's free resources. */
@@ -60,10 +70,7 @@ final class AgentPool {
     offers.clear();
     for (Agent agent : agents.values()) {
       agent.offerIds().forEach(agent::withdraw);
-      if (agent.refusal != null) {
-        agent.refusal.cancel(false);
-        agent.refusal = null;
-      }
+      agent.endRefusal();
     }
   }
 
@@ -144,9 +151,12 @@ final class AgentPool {
   }
 
   /**
-   * Withdraws an offer: its resources are unoffered again, and its agent makes no new offer for
-   * {@code refuseFor} (or longer, if an earlier decline holds it back longer). The agent's other
-   * offers stay valid. Unknown ids are ignored.
+   * Withdraws an offer: its resources are unoffered again, and held back for {@code refuseFor}: the
+   * agent offers them again when the refusal ends, or at once with anything more that becomes
+   * unoffered meanwhile (a task ends, a launch leaves resources over or fails). A decline while
+   * resources are held back adds its own to them, and the refusal ends at the later of the two ends,
+   * so a later decline never shortens it. The agent's other offers stay valid. Unknown ids are
+   * ignored.
    */
   synchronized void decline(String offerId, Duration refuseFor) {
     Agent agent = offers.remove(offerId);
@@ -154,46 +164,51 @@ final class AgentPool {
       LOG.debug("ignoring decline of offer {}: it is not outstanding", offerId);
       return;
     }
-    agent.withdraw(offerId);
-    if (refuseFor.isNegative() || refuseFor.isZero()) {
+    Share declined = agent.withdraw(offerId);
+    long nanos = refuseFor.isNegative() ? 0
+        : refuseFor.compareTo(LONGEST_REFUSAL) > 0 ? LONGEST_REFUSAL.toNanos() : refuseFor.toNanos();
+    if (nanos == 0 && agent.refusal == null) {
       offerAgain(agent);
       return;
     }
-    long nanos = refuseFor.compareTo(LONGEST_REFUSAL) > 0 ? LONGEST_REFUSAL.toNanos() : refuseFor.toNanos();
-    long ends = System.nanoTime() + nanos;
-    if (agent.refusal != null) {
-      if (agent.refusalEnds - ends >= 0) {
-        check(agent);
-        return;
+    agent.refuse(declined);
+    long ends = nanoTime.getAsLong() + nanos;
+    if (agent.refusal == null || ends - agent.refusalEnds > 0) {
+      if (agent.refusal != null) {
+        agent.refusal.cancel(false);
       }
-      agent.refusal.cancel(false);
+      agent.refusalEnds = ends;
+      agent.refusal = timer.schedule(() -> refusalEnded(agent, ends), nanos, TimeUnit.NANOSECONDS);
     }
-    agent.refusalEnds = ends;
-    agent.refusal = timer.schedule(() -> refusalEnded(agent, ends), nanos, TimeUnit.NANOSECONDS);
-    check(agent);
+    offerAgain(agent); // if something beyond the declined resources is unoffered
   }
 
   private synchronized void refusalEnded(Agent agent, long ends) {
     if (agent.refusal == null || agent.refusalEnds != ends) {
-      return; // a later decline replaced this refusal, or the pool stopped
+      return; // a later decline moved this refusal's end, an offer ended it, or the pool stopped
     }
-    agent.refusal = null;
+    agent.endRefusal();
     offerAgain(agent);
   }
 
-  /** Offers what is unoffered on the agent, if anything, unless it is held back. */
+  /** Offers what is unoffered on the agent, if anything, unless a decline holds it all back. */
   private void offerAgain(Agent agent) {
     newOffer(agent).ifPresent(offer -> reporter.offers(List.of(offer)));
     check(agent);
   }
 
-  /** A new offer of the agent's unoffered resources, unless it is held back or nothing is unoffered. */
+  /**
+   * A new offer of all the agent's unoffered resources, unless nothing is unoffered or it is only
+   * what a decline holds back. An offer made during a refusal carries what it held back, which ends
+   * the refusal.
+   */
   private Optional<Offer> newOffer(Agent agent) {
-    if (!active || agent.refusal != null || !agent.hasUnoffered()) {
+    if (!active || !agent.hasUnoffered() || agent.heldBack()) {
       return Optional.empty();
     }
     Offer offer = agent.offerUnoffered(agent.spec.id() + "-o" + OFFERS.incrementAndGet());
     offers.put(offer.id(), agent);
+    agent.endRefusal();
     return Optional.of(offer);
   }
 

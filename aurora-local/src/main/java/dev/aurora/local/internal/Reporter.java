@@ -19,8 +19,17 @@ import org.slf4j.LoggerFactory;
 final class Reporter {
   private static final Logger LOG = LoggerFactory.getLogger(Reporter.class);
 
-  private final ExecutorService thread = Executors.newSingleThreadExecutor(Threads.named("reports"));
+  private final ExecutorService thread;
   private volatile BackendListener listener;
+
+  Reporter() {
+    this(Executors.newSingleThreadExecutor(Threads.named("reports")));
+  }
+
+  /** Reports on {@code thread}, which must run what it is given one at a time, in order. */
+  Reporter(ExecutorService thread) {
+    this.thread = thread;
+  }
 
   /** Sends every later report to {@code listener}. */
   void start(BackendListener listener) {

@@ -43,6 +43,14 @@ final class Share {
     ports.andNot(other.ports);
   }
 
+  /** Makes it hold nothing. */
+  void clear() {
+    milliCpus = 0;
+    ramMb = 0;
+    diskMb = 0;
+    ports.clear();
+  }
+
   /** Whether it holds nothing at all. */
   boolean isEmpty() {
     return milliCpus <= 0 && ramMb <= 0 && diskMb <= 0 && ports.isEmpty();
