@@ -21,6 +21,7 @@ import java.util.List;
   @JsonSubTypes.Type(value = Op.RemoveTasks.class, name = "removeTasks"),
   @JsonSubTypes.Type(value = Op.SaveHostMaintenance.class, name = "saveHostMaintenance"),
   @JsonSubTypes.Type(value = Op.SaveQuota.class, name = "saveQuota"),
+  @JsonSubTypes.Type(value = Op.RemoveQuota.class, name = "removeQuota"),
   @JsonSubTypes.Type(value = Op.SaveAgent.class, name = "saveAgent"),
   @JsonSubTypes.Type(value = Op.SaveUpdate.class, name = "saveUpdate"),
   @JsonSubTypes.Type(value = Op.SaveCronState.class, name = "saveCronState"),
@@ -54,6 +55,9 @@ public sealed interface Op {
 
   /** A role's quota was set. */
   record SaveQuota(String role, ResourceQuota quota) implements Op {}
+
+  /** A role's quota was removed: the role has no limit again, as if no quota had ever been set. */
+  record RemoveQuota(String role) implements Op {}
 
   /** A mutating call was audited (the trail keeps only the newest entries). */
   record SaveAuditEntry(AuditEntry entry) implements Op {}

@@ -1,5 +1,6 @@
 package dev.aurora.core;
 
+import dev.aurora.api.AuroraException;
 import dev.aurora.api.JobConfig;
 import dev.aurora.api.JobKey;
 import dev.aurora.api.Principal;
@@ -171,6 +172,18 @@ public interface Scheduler extends AutoCloseable {
    * }</pre>
    */
   void setQuota(String role, ResourceQuota quota, Principal by);
+
+  /**
+   * Removes a role's quota, so the role has no limit again: exactly as if its quota had never been
+   * set ({@link #quota} is empty, {@link #quotas} leaves the role out, and no change is refused for
+   * quota). To forbid a role any {@code preferred}-tier work, set {@link ResourceQuota#NONE} instead.
+   * Stored, so the removal holds after a restart. A cluster-wide action for the {@link Authorizer},
+   * like {@link #setQuota}.
+   *
+   * @throws AuroraException if the role has no quota (so a mistyped role is not taken for a done
+   *     removal); nothing changes
+   */
+  void removeQuota(String role, Principal by);
 
   /** A role's quota; empty when none is set, which means no limit. */
   Optional<ResourceQuota> quota(String role);

@@ -76,4 +76,7 @@ public sealed interface SchedulerEvent {
 
   /** A role's quota was set. */
   record QuotaChanged(Instant time, String role, ResourceQuota quota, Principal by) implements SchedulerEvent {}
+
+  /** A role's quota was removed: the role has no limit again. */
+  record QuotaRemoved(Instant time, String role, Principal by) implements SchedulerEvent {}
 }

@@ -29,6 +29,7 @@ class OpJsonTest {
     List<Op> ops = List.of(new Op.SaveJob(job), new Op.RemoveJob(job.key()), new Op.SaveTask(task),
         new Op.RemoveTasks(List.of(TaskId.of("a"), TaskId.of("b"))),
         new Op.SaveHostMaintenance("h", MaintenanceMode.DRAINED), new Op.SaveQuota("r", ResourceQuota.of(1, 2, 3, 4)),
+        new Op.RemoveQuota("r"),
         new Op.SaveAgent("agent-1", "host-1", Map.of("rack", "r1")),
         new Op.SaveAuditEntry(new AuditEntry(Instant.parse("2026-01-01T00:00:03Z"), Principal.of("alice"),
             "createJob", "r/e/j x2", AuditEntry.Result.REFUSED, "quota of role r exceeded")));

@@ -39,7 +39,7 @@ public abstract class StorageContract {
         1, 2, true);
     return List.of(new Op.SaveJob(job), new Op.SaveTask(task), new Op.SaveAgent("agent-1", "host-1", Map.of("rack", "r1")),
         new Op.SaveHostMaintenance("host-" + n, MaintenanceMode.DRAINING), new Op.SaveQuota("role", ResourceQuota.of(1, 2, 3, 0)),
-        new Op.RemoveTasks(List.of(TaskId.of("old-" + n))), new Op.RemoveJob(job.key()));
+        new Op.RemoveQuota("role"), new Op.RemoveTasks(List.of(TaskId.of("old-" + n))), new Op.RemoveJob(job.key()));
   }
 
   @Test

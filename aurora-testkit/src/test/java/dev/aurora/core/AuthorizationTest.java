@@ -85,6 +85,28 @@ class AuthorizationTest {
   }
 
   @Test
+  void onlyThoseWhoMaySetQuotasMayRemoveThem() {
+    ResourceQuota quota = ResourceQuota.of(1, 1024, 100, 0);
+    aurora.scheduler().setQuota("www-data", quota, OPS);
+
+    // alice may act on www-data's jobs, but removing its quota is a cluster action, as setting it is
+    assertThatThrownBy(() -> aurora.scheduler().removeQuota("www-data", ALICE))
+        .isInstanceOf(NotAuthorizedException.class).hasMessage("alice may not removeQuota on the cluster");
+    assertThatThrownBy(() -> aurora.scheduler().setQuota("www-data", quota, ALICE))
+        .isInstanceOf(NotAuthorizedException.class).hasMessage("alice may not setQuota on the cluster");
+    assertThat(aurora.scheduler().quota("www-data")).contains(quota);
+    assertThat(aurora.registry().get("aurora.authorization.denials").counter().count()).isEqualTo(2.0);
+    assertThat(aurora.scheduler().audit()).extracting(AuditEntry::principal, AuditEntry::action, AuditEntry::target,
+        AuditEntry::result).contains(
+            org.assertj.core.groups.Tuple.tuple(ALICE, "removeQuota", "www-data", AuditEntry.Result.DENIED));
+
+    aurora.scheduler().removeQuota("www-data", OPS);
+    assertThat(aurora.scheduler().quota("www-data")).isEmpty();
+    assertThat(aurora.scheduler().audit()).last().extracting(AuditEntry::principal, AuditEntry::action,
+        AuditEntry::result).containsExactly(OPS, "removeQuota", AuditEntry.Result.DONE);
+  }
+
+  @Test
   void everyMutatingCallIsAuditedWithItsOutcomeAndOnlyTheNewestAreKept() {
     aurora.scheduler().createJob(web(), ALICE);                                          // done
     assertThatThrownBy(() -> aurora.scheduler().killJob(web().key(), BOB));              // denied

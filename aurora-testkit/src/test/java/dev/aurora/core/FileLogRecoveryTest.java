@@ -47,6 +47,8 @@ class FileLogRecoveryTest {
     aurora.scheduler().createJob(web, TEST_PRINCIPAL);
     aurora.scheduler().createJob(batch, TEST_PRINCIPAL);
     aurora.scheduler().createJob(nightly, TEST_PRINCIPAL);
+    aurora.scheduler().setQuota("ads", ResourceQuota.of(1, 1024, 100, 0), TEST_PRINCIPAL);
+    aurora.scheduler().removeQuota("ads", TEST_PRINCIPAL);
     aurora.advance(Duration.ofSeconds(10));
     aurora.cluster().killTask(aurora.running(web.key()).get(0).id()); // a replaced task leaves history
     aurora.advance(Duration.ofMinutes(6));

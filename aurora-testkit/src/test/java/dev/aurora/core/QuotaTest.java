@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.aurora.api.AuroraException;
 import dev.aurora.api.Job;
 import dev.aurora.api.JobConfig;
 import dev.aurora.api.ResourceQuota;
@@ -14,6 +15,9 @@ import dev.aurora.core.internal.SchedulerImpl;
 import dev.aurora.core.internal.quota.QuotaController;
 import dev.aurora.testkit.AuroraExtension;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -176,5 +180,73 @@ class QuotaTest {
     assertThat(aurora.scheduler().quota("www-data")).contains(ResourceQuota.of(4, 4000, 400, 1));
     assertThat(aurora.scheduler().quota("ads")).contains(ResourceQuota.of(1, 1000, 100, 0));
     aurora.advance(Duration.ofSeconds(1));
+  }
+
+  @Test
+  void removingAQuotaLiftsTheLimitAsIfNoneHadEverBeenSet() {
+    List<SchedulerEvent> events = new ArrayList<>();
+    aurora.scheduler().events().subscribe(events::add);
+    aurora.scheduler().setQuota("www-data", ResourceQuota.of(2, 2048, 1000, 0), TEST_PRINCIPAL);
+    aurora.scheduler().setQuota("ads", ResourceQuota.of(1, 1024, 100, 0), TEST_PRINCIPAL);
+    aurora.scheduler().createJob(job("www-data/prod/web", 2, 1, 1024, Tier.PREFERRED), TEST_PRINCIPAL);
+    JobConfig big = job("www-data/prod/big", 40, 2, 1024, Tier.PREFERRED);
+    assertThatThrownBy(() -> aurora.scheduler().createJob(big, TEST_PRINCIPAL))
+        .isInstanceOf(QuotaExceededException.class);
+
+    aurora.scheduler().removeQuota("www-data", TEST_PRINCIPAL);
+
+    assertThat(aurora.scheduler().quota("www-data")).isEmpty();
+    assertThat(aurora.scheduler().quotas()).isEqualTo(Map.of("ads", ResourceQuota.of(1, 1024, 100, 0)));
+    aurora.scheduler().createJob(big, TEST_PRINCIPAL); // no limit: the refused job now fits
+    assertThat(aurora.scheduler().quotaConsumption("www-data")).isEqualTo(Resources.of(82, 43_008, 4_200));
+    assertThatThrownBy(() -> aurora.scheduler().createJob(job("ads/prod/big", 2, 1, 512, Tier.PREFERRED),
+        TEST_PRINCIPAL)).as("other roles keep their quotas").isInstanceOf(QuotaExceededException.class);
+    assertThat(aurora.registry().get("aurora.quota.refusals").counter().count()).isEqualTo(2.0);
+
+    aurora.runUntilIdle();
+    assertThat(events).filteredOn(e -> e instanceof SchedulerEvent.QuotaRemoved).singleElement()
+        .isEqualTo(new SchedulerEvent.QuotaRemoved(aurora.clock().instant(), "www-data", TEST_PRINCIPAL));
+    assertThat(aurora.scheduler().audit()).filteredOn(a -> a.action().equals("removeQuota")).singleElement()
+        .satisfies(a -> {
+          assertThat(a.principal()).isEqualTo(TEST_PRINCIPAL);
+          assertThat(a.target()).isEqualTo("www-data");
+          assertThat(a.result()).isEqualTo(AuditEntry.Result.DONE);
+        });
+  }
+
+  @Test
+  void removingAQuotaThatIsNotSetIsRefusedAndChangesNothing() {
+    aurora.scheduler().setQuota("www-data", ResourceQuota.of(2, 2048, 1000, 0), TEST_PRINCIPAL);
+
+    assertThatThrownBy(() -> aurora.scheduler().removeQuota("www-dat", TEST_PRINCIPAL))
+        .isExactlyInstanceOf(AuroraException.class).hasMessage("role www-dat has no quota to remove");
+
+    assertThat(aurora.scheduler().quotas()).isEqualTo(Map.of("www-data", ResourceQuota.of(2, 2048, 1000, 0)));
+    assertThat(aurora.scheduler().audit()).last().satisfies(a -> {
+      assertThat(a.action()).isEqualTo("removeQuota");
+      assertThat(a.target()).isEqualTo("www-dat");
+      assertThat(a.result()).isEqualTo(AuditEntry.Result.REFUSED);
+      assertThat(a.message()).isEqualTo("role www-dat has no quota to remove");
+    });
+    aurora.scheduler().removeQuota("www-data", TEST_PRINCIPAL);
+    assertThatThrownBy(() -> aurora.scheduler().removeQuota("www-data", TEST_PRINCIPAL))
+        .as("removed already").hasMessage("role www-data has no quota to remove");
+    assertThatThrownBy(() -> aurora.scheduler().removeQuota(null, TEST_PRINCIPAL))
+        .isInstanceOf(NullPointerException.class).hasMessage("role");
+  }
+
+  @Test
+  void aRemovedQuotaStaysRemovedAfterAFailover() {
+    aurora.scheduler().setQuota("www-data", ResourceQuota.of(1, 1024, 100, 0), TEST_PRINCIPAL);
+    aurora.scheduler().setQuota("ads", ResourceQuota.of(1, 1000, 100, 0), TEST_PRINCIPAL);
+    aurora.scheduler().removeQuota("www-data", TEST_PRINCIPAL);
+
+    aurora.restartScheduler();
+
+    assertThat(aurora.scheduler().quota("www-data")).isEmpty();
+    assertThat(aurora.scheduler().quotas()).isEqualTo(Map.of("ads", ResourceQuota.of(1, 1000, 100, 0)));
+    JobConfig big = job("www-data/prod/big", 10, 2, 1024, Tier.PREFERRED);
+    aurora.scheduler().createJob(big, TEST_PRINCIPAL); // over the removed quota: no limit now
+    assertThat(aurora.scheduler().job(big.key())).isPresent();
   }
 }

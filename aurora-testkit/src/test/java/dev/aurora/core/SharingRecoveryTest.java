@@ -32,4 +32,18 @@ class SharingRecoveryTest {
     assertThat(aurora.scheduler().maintenance())
         .containsEntry("host-1", MaintenanceMode.SCHEDULED).containsEntry("host-2", MaintenanceMode.DRAINED);
   }
+
+  @Test
+  void aRemovedQuotaIsLeftOutOfSnapshots() {
+    aurora.scheduler().setQuota("www-data", ResourceQuota.of(2, 2048, 100, 0), TEST_PRINCIPAL);
+    aurora.scheduler().setQuota("ads", ResourceQuota.of(1, 1024, 100, 0), TEST_PRINCIPAL);
+    aurora.scheduler().removeQuota("www-data", TEST_PRINCIPAL);
+    Storage.Stored stored = aurora.storage().recover();
+    assertThat(stored.log()).as("a snapshot was taken after the removal").isEmpty();
+    assertThat(stored.snapshot()).filteredOn(op -> op instanceof Op.SaveQuota)
+        .extracting(op -> ((Op.SaveQuota) op).role()).containsExactly("ads");
+
+    aurora.restartScheduler();
+    assertThat(aurora.scheduler().quotas()).containsOnlyKeys("ads");
+  }
 }

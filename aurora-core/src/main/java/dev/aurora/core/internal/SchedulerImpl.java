@@ -1560,6 +1560,15 @@ public final class SchedulerImpl implements Scheduler {
   }
 
   @Override
+  public void removeQuota(String role, Principal by) {
+    java.util.Objects.requireNonNull(role, "role");
+    java.util.Objects.requireNonNull(by, "principal");
+    admitVoid(by, "removeQuota", null, role, () -> {
+      tenancy.quota().removeQuota(role, by);
+    });
+  }
+
+  @Override
   public Optional<ResourceQuota> quota(String role) {
     java.util.Objects.requireNonNull(role, "role");
     return call(() -> tenancy.quota().quota(role));

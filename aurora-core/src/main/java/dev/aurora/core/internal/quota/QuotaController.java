@@ -1,5 +1,6 @@
 package dev.aurora.core.internal.quota;
 
+import dev.aurora.api.AuroraException;
 import dev.aurora.api.JobConfig;
 import dev.aurora.api.JobKey;
 import dev.aurora.api.Principal;
@@ -63,6 +64,21 @@ public final class QuotaController implements CoreListener {
     quotas.put(role, quota);
     core.store(new Op.SaveQuota(role, quota));
     core.emit(new SchedulerEvent.QuotaChanged(core.instant(), role, quota, by));
+  }
+
+  /**
+   * Removes a role's quota (stored, with an event), returning the role to the state of one whose quota
+   * was never set: no limit.
+   *
+   * @throws AuroraException if the role has no quota; nothing changes
+   */
+  public void removeQuota(String role, Principal by) {
+    Objects.requireNonNull(role, "role");
+    if (quotas.remove(role) == null) {
+      throw new AuroraException("role " + role + " has no quota to remove");
+    }
+    core.store(new Op.RemoveQuota(role));
+    core.emit(new SchedulerEvent.QuotaRemoved(core.instant(), role, by));
   }
 
   /** The role's quota; empty means no limit. */
@@ -189,6 +205,10 @@ public final class QuotaController implements CoreListener {
   public boolean replay(Op op) {
     if (op instanceof Op.SaveQuota q) {
       quotas.put(q.role(), q.quota());
+      return true;
+    }
+    if (op instanceof Op.RemoveQuota r) {
+      quotas.remove(r.role());
       return true;
     }
     return false;
