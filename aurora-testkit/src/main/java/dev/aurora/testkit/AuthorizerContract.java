@@ -1,11 +1,9 @@
 package dev.aurora.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.aurora.api.Principal;
 import dev.aurora.core.Authorizer;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -38,9 +36,8 @@ import org.junit.jupiter.api.Test;
  *
  * <p>The suite also asks questions of its own, built from the principals and roles your questions
  * name, roles and a principal no grant names, and every action in {@link #ROLE_ACTIONS} and {@link
- * #CLUSTER_ACTIONS} on both methods; it checks that they are answered, not how. "Quickly" is 10,000
- * answers within 2 seconds (200 microseconds each): ample for an answer from memory, too little for
- * a network call per question.
+ * #CLUSTER_ACTIONS} on both methods; it checks that they are answered, not how. That answers come from memory, quickly, is the
+ * Authorizer's documented duty but not checked here: speed is measured by benchmarks, not by tests.
  */
 public abstract class AuthorizerContract {
 
@@ -54,10 +51,6 @@ public abstract class AuthorizerContract {
    * (and {@code pulseUpdate} of an update it does not know, which has no role).
    */
   protected static final Set<String> CLUSTER_ACTIONS = Set.of("setQuota", "removeQuota", "setMaintenance");
-
-  /** How many questions {@link #answersQuicklyWithoutBlocking} asks, and how long they may take. */
-  private static final int TIMED_QUESTIONS = 10_000;
-  private static final Duration TIME_FOR_THEM = Duration.ofSeconds(2);
 
   /**
    * A question the scheduler asks an authorizer: whether a principal may do an action on a role's
@@ -160,20 +153,6 @@ public abstract class AuthorizerContract {
     assertThat(problems).as("answers that changed when asked again").isEmpty();
   }
 
-  @Test
-  void answersQuicklyWithoutBlocking() {
-    Authorizer authorizer = authorizer();
-    List<Question> questions = concat(concat(allowed(), refused()), everyQuestion());
-    List<Question> onRoles = questions.stream().filter(q -> q.role().isPresent()).toList();
-    List<Question> onCluster = questions.stream().filter(q -> q.role().isEmpty()).toList();
-    assertTimeoutPreemptively(TIME_FOR_THEM, () -> {
-      for (int i = 0; i < TIMED_QUESTIONS / 2; i++) { // half on each method, so either one blocking fails
-        onRoles.get(i % onRoles.size()).askOf(authorizer);
-        onCluster.get(i % onCluster.size()).askOf(authorizer);
-      }
-    }, () -> TIMED_QUESTIONS + " questions took longer than " + TIME_FOR_THEM
-        + ": the scheduler asks on its state loop, so answer from memory");
-  }
 
   /**
    * Every action on both of the authorizer's methods, for each principal the fixture names and one it

@@ -38,23 +38,6 @@ class AuthorizerContractCatchesBrokenAuthorizersTest {
     };
   }
 
-  /** Answers as {@code inner} does, after running {@code before} on every question. */
-  private static Authorizer around(Authorizer inner, Runnable before) {
-    return new Authorizer() {
-      @Override
-      public boolean mayActOnRole(Principal principal, String action, String role) {
-        before.run();
-        return inner.mayActOnRole(principal, action, role);
-      }
-
-      @Override
-      public boolean mayActOnCluster(Principal principal, String action) {
-        before.run();
-        return inner.mayActOnCluster(principal, action);
-      }
-    };
-  }
-
   @Test
   void aWrongAnswerAndEveryQuestionTheSchedulerNeverAsksAreNamed() {
     AuthorizerContract wrong = contract(Authorizer.allowAll(), ALLOWED, REFUSED);
@@ -116,16 +99,4 @@ class AuthorizerContractCatchesBrokenAuthorizersTest {
         .hasMessageContaining("alice createJob on role www-data: first true, then false");
   }
 
-  @Test
-  void anAuthorizerThatBlocksOnEachQuestionFails() {
-    Authorizer remote = around(ROLES, () -> {
-      try {
-        Thread.sleep(1); // a round trip to a directory server
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    });
-    assertThatThrownBy(contract(remote, ALLOWED, REFUSED)::answersQuicklyWithoutBlocking)
-        .isInstanceOf(AssertionError.class).hasMessageContaining("answer from memory");
-  }
 }
