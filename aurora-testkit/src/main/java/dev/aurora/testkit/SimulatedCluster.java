@@ -80,7 +80,16 @@ public final class SimulatedCluster implements ClusterBackend {
     int freeGpus;
     final BitSet usedPorts = new BitSet();
     String outstandingOffer;
+    /** What the outstanding offer holds: a decline refuses exactly that much. */
+    long offeredCpuMillis;
+    long offeredRamMb;
+    long offeredDiskMb;
+    int offeredGpus;
     long refusedUntilMillis;
+    long refusedCpuMillis;
+    long refusedRamMb;
+    long refusedDiskMb;
+    int refusedGpus;
     boolean lost;
     final Map<TaskId, Running> tasks = new LinkedHashMap<>();
 
@@ -340,8 +349,15 @@ public final class SimulatedCluster implements ClusterBackend {
     if (a == null) {
       return;
     }
+    // As Mesos' refusal filter: no offer the declined resources cover until the refusal ends; an agent
+    // with more free than that (a task ended there since) is offered again at once.
     a.outstandingOffer = null;
     a.refusedUntilMillis = loop.clock().millis() + refuseFor.toMillis();
+    a.refusedCpuMillis = a.offeredCpuMillis;
+    a.refusedRamMb = a.offeredRamMb;
+    a.refusedDiskMb = a.offeredDiskMb;
+    a.refusedGpus = a.offeredGpus;
+    markDirty(a);
     loop.schedule(refuseFor, () -> markDirty(a));
   }
 
@@ -588,7 +604,7 @@ public final class SimulatedCluster implements ClusterBackend {
     List<Offer> offers = new ArrayList<>();
     long now = loop.clock().millis();
     for (Agent a : dirty) {
-      if (a.lost || a.outstandingOffer != null || a.refusedUntilMillis > now) {
+      if (a.lost || a.outstandingOffer != null || (a.refusedUntilMillis > now && coveredByRefusal(a))) {
         continue;
       }
       if (a.freeCpuMillis <= 0 && a.freeRamMb <= 0) {
@@ -596,6 +612,11 @@ public final class SimulatedCluster implements ClusterBackend {
       }
       String id = "offer-" + (++offerSeq);
       a.outstandingOffer = id;
+      a.refusedUntilMillis = 0;
+      a.offeredCpuMillis = a.freeCpuMillis;
+      a.offeredRamMb = a.freeRamMb;
+      a.offeredDiskMb = a.freeDiskMb;
+      a.offeredGpus = a.freeGpus;
       byOffer.put(id, a);
       offers.add(Offer.builder().id(id).agentId(a.id).hostname(a.hostname).attributes(a.attributes)
           .cpus(a.freeCpuMillis / 1000.0).ramMb(a.freeRamMb).diskMb(a.freeDiskMb).gpus(a.freeGpus)
@@ -605,6 +626,11 @@ public final class SimulatedCluster implements ClusterBackend {
     if (!offers.isEmpty()) {
       listener.offers(offers);
     }
+  }
+
+  private static boolean coveredByRefusal(Agent a) {
+    return a.freeCpuMillis <= a.refusedCpuMillis && a.freeRamMb <= a.refusedRamMb
+        && a.freeDiskMb <= a.refusedDiskMb && a.freeGpus <= a.refusedGpus;
   }
 
   private static List<PortRange> freeRanges(Agent a) {
