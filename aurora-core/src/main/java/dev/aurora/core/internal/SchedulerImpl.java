@@ -568,9 +568,14 @@ public final class SchedulerImpl implements Scheduler {
     metrics.resetStates();
     List<ScheduledTask> ordered = new ArrayList<>(tasks.values());
     ordered.sort(Comparator.comparingLong(t -> ACCESS.statusTimeMillis(t)));
+    JobKey lastKey = null;
+    JobState lastJob = null;
     for (ScheduledTask t : ordered) {
       metrics.moved(null, t.status());
-      JobState job = jobs.get(t.job());
+      // tasks of a job tend to follow one another in time, and share their key: look the job up once
+      JobState job = t.job() == lastKey ? lastJob : jobs.get(t.job());
+      lastKey = t.job();
+      lastJob = job;
       if (t.status().isTerminal()) {
         history.computeIfAbsent(t.job(), k -> new ArrayDeque<>()).add(t.id());
         continue;
