@@ -64,6 +64,22 @@ public abstract class JobKey implements Comparable<JobKey> {
     }
   }
 
+  /**
+   * Returns {@code role} if it can be the role of a job key (1 to 64 characters of {@code
+   * [A-Za-z0-9_.-]}): what a quota or grant for a role is checked with, since no job could have any
+   * other.
+   *
+   * @throws InvalidConfigException saying what is wrong with it
+   */
+  public static String checkRole(String role) {
+    List<String> problems = new ArrayList<>();
+    checkPart("role", role, problems);
+    if (!problems.isEmpty()) {
+      throw new InvalidConfigException(problems);
+    }
+    return role;
+  }
+
   /** Adds a problem to {@code problems} if {@code value} is not a valid key part. */
   static void checkPart(String field, String value, List<String> problems) {
     if (value == null || value.isEmpty()) {

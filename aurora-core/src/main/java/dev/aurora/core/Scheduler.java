@@ -170,6 +170,9 @@ public interface Scheduler extends AutoCloseable {
    * <pre>{@code
    * scheduler.setQuota("www-data", ResourceQuota.of(40, 80_000, 400_000, 0), operator);
    * }</pre>
+   *
+   * @throws dev.aurora.api.InvalidConfigException if {@code role} could be no job's role (1 to 64
+   *     characters of {@code [A-Za-z0-9_.-]}); nothing changes
    */
   void setQuota(String role, ResourceQuota quota, Principal by);
 
@@ -182,6 +185,8 @@ public interface Scheduler extends AutoCloseable {
    *
    * @throws AuroraException if the role has no quota (so a mistyped role is not taken for a done
    *     removal); nothing changes
+   * @throws dev.aurora.api.InvalidConfigException if {@code role} could be no job's role; nothing
+   *     changes
    */
   void removeQuota(String role, Principal by);
 

@@ -249,4 +249,16 @@ class QuotaTest {
     aurora.scheduler().createJob(big, TEST_PRINCIPAL); // over the removed quota: no limit now
     assertThat(aurora.scheduler().job(big.key())).isPresent();
   }
+
+  @Test
+  void aQuotaForARoleNoJobCouldHaveIsRefusedAndChangesNothing() {
+    int audited = aurora.scheduler().audit().size();
+    assertThatThrownBy(() -> aurora.scheduler().setQuota("www data", ResourceQuota.of(4, 8192, 10_000, 0),
+        TEST_PRINCIPAL)).isInstanceOf(dev.aurora.api.InvalidConfigException.class)
+        .hasMessageContaining("role: \"www data\" may hold only letters, digits");
+    assertThatThrownBy(() -> aurora.scheduler().removeQuota("", TEST_PRINCIPAL))
+        .isInstanceOf(dev.aurora.api.InvalidConfigException.class).hasMessageContaining("role: must not be empty");
+    assertThat(aurora.scheduler().quotas()).isEmpty();
+    assertThat(aurora.scheduler().audit()).hasSize(audited);
+  }
 }

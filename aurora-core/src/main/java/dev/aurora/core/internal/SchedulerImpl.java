@@ -1559,6 +1559,7 @@ public final class SchedulerImpl implements Scheduler {
     java.util.Objects.requireNonNull(role, "role");
     java.util.Objects.requireNonNull(quota, "quota");
     java.util.Objects.requireNonNull(by, "principal");
+    JobKey.checkRole(role);
     admitVoid(by, "setQuota", null, role + " " + quota.asResources(), () -> {
       tenancy.quota().setQuota(role, quota, by);
     });
@@ -1568,6 +1569,7 @@ public final class SchedulerImpl implements Scheduler {
   public void removeQuota(String role, Principal by) {
     java.util.Objects.requireNonNull(role, "role");
     java.util.Objects.requireNonNull(by, "principal");
+    JobKey.checkRole(role);
     admitVoid(by, "removeQuota", null, role, () -> {
       tenancy.quota().removeQuota(role, by);
     });
