@@ -138,7 +138,12 @@ public interface Scheduler extends AutoCloseable {
   /** Rolls the job's active update back: every changed instance returns to the old config. */
   void rollbackUpdate(JobKey job, Principal by);
 
-  /** Pulses an update that has a pulse interval, letting it go on for another interval. */
+  /**
+   * Pulses an update that has a pulse interval, letting it go on for another interval.
+   *
+   * @throws JobConflictException if the update has ended or has no pulse interval
+   * @throws dev.aurora.api.AuroraException if no update has this id
+   */
   void pulseUpdate(UpdateId update, Principal by);
 
   /** One update, active or ended. */

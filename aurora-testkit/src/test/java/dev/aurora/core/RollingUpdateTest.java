@@ -183,6 +183,12 @@ class RollingUpdateTest {
     }
     assertThat(aurora.scheduler().update(id).orElseThrow().status()).isEqualTo(UpdateStatus.ROLLED_FORWARD);
     assertThat(versions(v1.key())).containsOnly("2");
+
+    assertThatThrownBy(() -> aurora.scheduler().pulseUpdate(id, TEST_PRINCIPAL))
+        .isInstanceOf(JobConflictException.class).hasMessageContaining("has ended (ROLLED_FORWARD)");
+    UpdateId unknown = new UpdateId("no-such-update");
+    assertThatThrownBy(() -> aurora.scheduler().pulseUpdate(unknown, TEST_PRINCIPAL))
+        .isNotInstanceOf(JobConflictException.class).hasMessage("no update no-such-update is known");
   }
 
   @Test

@@ -215,7 +215,7 @@ public final class UpdateController implements CoreListener {
   public void pulse(UpdateId id, Principal by) {
     UpdateDetails d = all.get(id);
     if (d == null) {
-      throw new JobConflictException(JobKey.of("unknown", "unknown", "unknown"), "no update " + id);
+      throw new dev.aurora.api.AuroraException("no update " + id + " is known");
     }
     Update u = active.get(d.job());
     if (u == null || !u.id.equals(id)) {
