@@ -857,38 +857,30 @@ public final class SchedulerImpl implements Scheduler {
 
   @Override
   public void pauseUpdate(JobKey job, Principal by) {
-    java.util.Objects.requireNonNull(job, "job");
-    java.util.Objects.requireNonNull(by, "principal");
-    admitVoid(by, "pauseUpdate", job.role(), job.toString(), () -> {
-      updates.pause(job, by);
-    });
+    onActiveUpdate("pauseUpdate", job, by, updates::pause);
   }
 
   @Override
   public void resumeUpdate(JobKey job, Principal by) {
-    java.util.Objects.requireNonNull(job, "job");
-    java.util.Objects.requireNonNull(by, "principal");
-    admitVoid(by, "resumeUpdate", job.role(), job.toString(), () -> {
-      updates.resume(job, by);
-    });
+    onActiveUpdate("resumeUpdate", job, by, updates::resume);
   }
 
   @Override
   public void abortUpdate(JobKey job, Principal by) {
-    java.util.Objects.requireNonNull(job, "job");
-    java.util.Objects.requireNonNull(by, "principal");
-    admitVoid(by, "abortUpdate", job.role(), job.toString(), () -> {
-      updates.abort(job, by);
-    });
+    onActiveUpdate("abortUpdate", job, by, updates::abort);
   }
 
   @Override
   public void rollbackUpdate(JobKey job, Principal by) {
+    onActiveUpdate("rollbackUpdate", job, by, updates::rollback);
+  }
+
+  /** An operation on the job's active update: checked, authorized and audited as {@code action}. */
+  private void onActiveUpdate(String action, JobKey job, Principal by,
+      java.util.function.BiConsumer<JobKey, Principal> operation) {
     java.util.Objects.requireNonNull(job, "job");
     java.util.Objects.requireNonNull(by, "principal");
-    admitVoid(by, "rollbackUpdate", job.role(), job.toString(), () -> {
-      updates.rollback(job, by);
-    });
+    admitVoid(by, action, job.role(), job.toString(), () -> operation.accept(job, by));
   }
 
   @Override
@@ -1300,20 +1292,8 @@ public final class SchedulerImpl implements Scheduler {
     t.launches.clear();
   }
 
-  private static final java.util.concurrent.ConcurrentHashMap<String, String> PORT_VARIABLES =
-      new java.util.concurrent.ConcurrentHashMap<>();
-
   /** {@code AURORA_PORT_<NAME>}: the port name upper-cased, anything but A-Z, 0-9 and _ as _. */
   private static String portVariable(String name) {
-    String v = PORT_VARIABLES.get(name);
-    if (v == null) {
-      v = PORT_VARIABLES.size() < 4096 ? PORT_VARIABLES.computeIfAbsent(name, SchedulerImpl::newPortVariable)
-          : newPortVariable(name);
-    }
-    return v;
-  }
-
-  private static String newPortVariable(String name) {
     String upper = name.toUpperCase(java.util.Locale.ROOT);
     StringBuilder b = new StringBuilder(12 + upper.length()).append("AURORA_PORT_");
     for (int i = 0; i < upper.length(); i++) {
