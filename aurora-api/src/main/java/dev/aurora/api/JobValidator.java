@@ -26,8 +26,8 @@ final class JobValidator {
       problems.add("owner: must not be blank");
     }
     checkVariables("owner", job.owner(), java.util.Set.of(), problems);
-    if (job.instances() < 1) {
-      problems.add("instances: must be >= 1, was " + job.instances());
+    if (job.instances() < 0) {
+      problems.add("instances: must be >= 0, was " + job.instances());
     } else if (job.instances() > MAX_INSTANCES) {
       problems.add("instances: must be <= " + MAX_INSTANCES + ", was " + job.instances());
     }

@@ -105,10 +105,10 @@ class AuroraJsonTest {
         .startsWith("missing required field(s) key, task"));
 
     InvalidConfigException invalid = catchThrowableOfType(InvalidConfigException.class,
-        () -> AuroraJson.readJob("{\"key\": \"a/b/c\", \"instances\": 0, \"task\": {\"processes\": [], "
+        () -> AuroraJson.readJob("{\"key\": \"a/b/c\", \"instances\": -1, \"task\": {\"processes\": [], "
             + "\"resources\": {\"cpus\": 1, \"ramMb\": 1}}}"));
     assertThat(invalid.problems()).containsExactly(
-        "instances: must be >= 1, was 0", "task.processes: at least one process is needed");
+        "instances: must be >= 0, was -1", "task.processes: at least one process is needed");
 
     InvalidConfigException badKey = catchThrowableOfType(InvalidConfigException.class,
         () -> AuroraJson.readJob("{\"key\": \"a b/c\"}"));

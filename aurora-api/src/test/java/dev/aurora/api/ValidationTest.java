@@ -19,7 +19,7 @@ class ValidationTest {
   @Test
   void everyProblemIsListedWithItsPath() {
     List<String> problems = problems(() -> Job.service("www data/prod/{{missing}}")
-        .instances(0)
+        .instances(-1)
         .task(t -> t.process("server", "./s --v {{profile.version}} --p {{port.web}}")
             .cpus(0).ramMb(-1).port("http")
             .healthCheck(HealthCheck.http("admin", "health")))
@@ -28,7 +28,7 @@ class ValidationTest {
 
     assertThat(problems).contains(
         "key.role: \"www data\" may hold only letters, digits, '_', '.' and '-'",
-        "instances: must be >= 1, was 0",
+        "instances: must be >= 0, was -1",
         "task.processes[0].command: unbound template variable {{profile.version}}",
         "task.processes[0].command: {{port.web}} names a port that is not declared (declared: http)",
         "task.resources.cpus: must be > 0, was 0.0",
@@ -118,6 +118,6 @@ class ValidationTest {
     JobConfig job = Job.adhoc("a/b/c").task(t -> t.process("p", "true").cpus(0.1).ramMb(16)).build();
     assertThat(job.task().maxTaskFailures()).isEqualTo(1);
     assertThatThrownBy(() -> job.withInstances(-3)).isInstanceOf(InvalidConfigException.class)
-        .hasMessageContaining("instances: must be >= 1, was -3");
+        .hasMessageContaining("instances: must be >= 0, was -3");
   }
 }

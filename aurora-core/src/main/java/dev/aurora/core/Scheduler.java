@@ -50,9 +50,10 @@ public interface Scheduler extends AutoCloseable {
 
   /**
    * Creates a job: a service or one-off job's instances become PENDING at once; a cron job waits for
-   * its schedule.
+   * its schedule. A service may be created with 0 instances (and scaled up with {@link #addInstances}).
    *
    * @throws JobConflictException if a job with the key exists
+   * @throws dev.aurora.api.InvalidConfigException if a one-off or cron job has 0 instances
    */
   void createJob(JobConfig job, Principal by);
 
@@ -60,16 +61,34 @@ public interface Scheduler extends AutoCloseable {
   void killJob(JobKey job, Principal by);
 
   /**
-   * Kills these instances and removes them from the job; the other instances keep their ids.
+   * Kills these instances and removes them from the job; the other instances keep their ids. It never
+   * deletes the job ({@link #killJob} does):
+   *
+   * <ul>
+   *   <li>a service's config counts the instances left, 0 included: killing every instance keeps the
+   *       job and its config with 0 instances, and {@link #addInstances} scales it up again;
+   *   <li>a one-off job's config counts the instances still running; once nothing of it runs, it ends
+   *       as one-off jobs do, with {@link SchedulerEvent.JobFinished} (killed instances among the
+   *       failed);
+   *   <li>a cron job's template is left as it is: only the current run's tasks are killed, and the next
+   *       run launches every instance.
+   * </ul>
    *
    * @throws JobConflictException if an instance does not exist
+   * @throws UpdateInProgressException while the job has an active rolling update, which would undo
+   *     the change; nothing is changed
    */
   void killInstances(JobKey job, Set<Integer> instances, Principal by);
 
   /** Restarts these instances: each task is killed and replaced by a new one with the same config. */
   void restartInstances(JobKey job, Set<Integer> instances, Principal by);
 
-  /** Adds {@code count} instances with the job's current config, after the highest instance id. */
+  /**
+   * Adds {@code count} instances with the job's current config, after the highest instance id.
+   *
+   * @throws UpdateInProgressException while the job has an active rolling update, which would undo
+   *     the change; nothing is changed
+   */
   void addInstances(JobKey job, int count, Principal by);
 
   /**

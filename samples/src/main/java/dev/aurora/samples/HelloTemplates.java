@@ -39,7 +39,7 @@ public final class HelloTemplates {
 
     System.out.println("== a broken definition ==");
     try {
-      web.toBuilder().instances(0).task(t -> t.cpus(0)).bind("env", "prod").build();
+      web.toBuilder().instances(-1).task(t -> t.cpus(0)).bind("env", "prod").build();
     } catch (InvalidConfigException e) {
       System.out.println(e.getMessage());
     }

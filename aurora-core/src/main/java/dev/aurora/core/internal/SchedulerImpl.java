@@ -615,6 +615,10 @@ public final class SchedulerImpl implements Scheduler {
       if (jobs.containsKey(job.key())) {
         throw new JobConflictException(job.key(), "a job with this key exists already");
       }
+      if (job.instances() == 0 && !job.isService()) {
+        throw new dev.aurora.api.InvalidConfigException("instances: a " + (job.isCron() ? "cron" : "one-off")
+            + " job needs at least 1 instance, was 0 (only a service may have 0)");
+      }
       listeners.forEach(l -> l.admitJobChange(null, job));
       JobState state = new JobState(job, pool, tasks::get);
       jobs.put(job.key(), state);
@@ -649,6 +653,7 @@ public final class SchedulerImpl implements Scheduler {
     java.util.Objects.requireNonNull(by, "principal");
     admitVoid(by, "killInstances", key.role(), key + " " + new TreeSet<>(instances), () -> {
       JobState job = requireJob(key);
+      refuseDuringUpdate(key);
       List<Integer> missing = instances.stream().filter(i -> !job.activeByInstance().containsKey(i)).sorted().toList();
       if (!missing.isEmpty()) {
         throw new JobConflictException(key, "no active instances " + missing);
@@ -656,16 +661,16 @@ public final class SchedulerImpl implements Scheduler {
       for (int i : new TreeSet<>(instances)) {
         killTask(tasks.get(job.activeByInstance().get(i)), ScheduleStatus.KILLING, "killed by " + by);
       }
-      if (liveInstances(job) == 0 && !job.config().isCron()) {
-        jobs.remove(key);
-        store(new Op.RemoveJob(key));
-        emit(new SchedulerEvent.JobKilled(loop.clock().instant(), key, by));
-        listeners.forEach(l -> l.jobRemoved(key));
-      } else {
-        JobConfig updated = job.config().withInstances(Math.max(1, liveInstances(job)));
+      // A cron job's template stays as it is: the next run launches every instance again. Any other job
+      // keeps its config with the instances left (a service may scale to 0; killJob removes a job).
+      if (!job.config().isCron()) {
+        JobConfig updated = job.config().withInstances(liveInstances(job));
         job.setConfig(updated);
         store(new Op.SaveJob(updated));
-        emit(new SchedulerEvent.JobChanged(loop.clock().instant(), key, by, "killed instances " + new TreeSet<>(instances)));
+      }
+      emit(new SchedulerEvent.JobChanged(loop.clock().instant(), key, by, "killed instances " + new TreeSet<>(instances)));
+      if (!job.config().isService() && !job.config().isCron() && job.active().isEmpty()) {
+        finishJob(job); // a one-off job with nothing left to run ends, as when its instances end on their own
       }
     });
   }
@@ -696,6 +701,7 @@ public final class SchedulerImpl implements Scheduler {
     }
     admitVoid(by, "addInstances", key.role(), key + " +" + count, () -> {
       JobState job = requireJob(key);
+      refuseDuringUpdate(key);
       if (job.config().isCron()) {
         throw new JobConflictException(key, "add instances to a cron job by replacing its config");
       }
@@ -941,6 +947,14 @@ public final class SchedulerImpl implements Scheduler {
     return job;
   }
 
+  /** Refuses a change of a job's instances while an update moves them: the update would undo it. */
+  private void refuseDuringUpdate(JobKey key) {
+    Optional<UpdateId> active = updates.active(key);
+    if (active.isPresent()) {
+      throw new dev.aurora.core.UpdateInProgressException(key, active.get());
+    }
+  }
+
   /** Instances with an active task that is not being killed for good. */
   private int liveInstances(JobState job) {
     int live = 0;
@@ -1139,13 +1153,18 @@ public final class SchedulerImpl implements Scheduler {
       createTask(job, t.instance(), configFor(job, t), failures, flaps, penalty);
       return;
     }
-    if (job.active().isEmpty() && !config.isService() && !config.isCron() && from != ScheduleStatus.KILLING
-        && killIntent == null) {
+    // (a task ended at once by a kill while its job is removed does not finish the job: killJob ends it)
+    if (job.active().isEmpty() && !config.isService() && !config.isCron() && killIntent == null) {
       finishJob(job);
     }
   }
 
-  /** The config a replacement of {@code ended} runs: a controller's choice, else the job's current one. */
+  /**
+   * The config a replacement of {@code ended} runs: a controller's choice (an update moving the
+   * instance), else the config the ended task ran: an instance keeps its config, as Aurora keeps
+   * per-instance configs, so one left on another config than the job's by an aborted or failed update
+   * does not drift.
+   */
   private TaskConfig configFor(JobState job, ScheduledTask ended) {
     for (CoreListener l : listeners) {
       TaskConfig c = l.replacementConfig(job, ended.instance());
@@ -1153,7 +1172,7 @@ public final class SchedulerImpl implements Scheduler {
         return c;
       }
     }
-    return job.config().task();
+    return ended.config();
   }
 
   /** A one-off job whose every instance ended for good: report which finished and which failed. */
@@ -1446,12 +1465,13 @@ public final class SchedulerImpl implements Scheduler {
     if (status.healthy().isPresent() && t.status() == ScheduleStatus.RUNNING) {
       boolean healthy = status.healthy().get();
       if (!t.healthy().equals(Optional.of(healthy))) {
+        ScheduledTask before = t;
         t = ACCESS.withHealth(t, healthy);
         tasks.put(t.id(), t);
         store(new Op.SaveTask(t));
         emit(new SchedulerEvent.TaskHealthChanged(loop.clock().instant(), t, healthy));
         for (CoreListener l : listeners) {
-          l.onTransition(tasks.get(t.id()), t);
+          l.onTransition(before, t);
         }
       }
       return;
@@ -1505,21 +1525,34 @@ public final class SchedulerImpl implements Scheduler {
     int perJob = settings.historyPerJob();
     List<TaskId> removed = new ArrayList<>();
     for (var it = history.entrySet().iterator(); it.hasNext(); ) {
-      ArrayDeque<TaskId> deque = it.next().getValue();
+      Map.Entry<JobKey, ArrayDeque<TaskId>> entry = it.next();
+      ArrayDeque<TaskId> deque = entry.getValue();
+      Set<TaskId> outcomes = null; // computed only if this job's history is pruned at all
+      ArrayDeque<TaskId> kept = new ArrayDeque<>();
       while (!deque.isEmpty()) {
         ScheduledTask oldest = tasks.get(deque.peekFirst());
         if (oldest == null) {
           deque.pollFirst();
           continue;
         }
-        if (deque.size() > perJob || ACCESS.statusTimeMillis(oldest) < cutoff) {
+        if (deque.size() + kept.size() > perJob || ACCESS.statusTimeMillis(oldest) < cutoff) {
           deque.pollFirst();
+          if (outcomes == null) {
+            outcomes = outcomesOfRunningOneOffJob(entry.getKey(), deque, oldest);
+          }
+          if (outcomes.contains(oldest.id())) {
+            kept.add(oldest.id());
+            continue;
+          }
           tasks.remove(oldest.id());
           metrics.moved(oldest.status(), null);
           removed.add(oldest.id());
         } else {
           break;
         }
+      }
+      while (!kept.isEmpty()) {
+        deque.addFirst(kept.pollLast());
       }
       if (deque.isEmpty()) {
         it.remove();
@@ -1528,6 +1561,34 @@ public final class SchedulerImpl implements Scheduler {
     if (!removed.isEmpty()) {
       store(new Op.RemoveTasks(removed));
     }
+  }
+
+  /**
+   * For a one-off job that still runs: the last ended task of each instance that has no active task,
+   * which its {@code JobFinished} reports, so pruning keeps them whatever their number or age. Empty
+   * for any other job. {@code first} was taken off the head of {@code rest}.
+   */
+  private Set<TaskId> outcomesOfRunningOneOffJob(JobKey key, ArrayDeque<TaskId> rest, ScheduledTask first) {
+    JobState job = jobs.get(key);
+    if (job == null || job.config().isService() || job.config().isCron()) {
+      return Set.of();
+    }
+    Map<Integer, ScheduledTask> last = new HashMap<>();
+    java.util.function.Consumer<ScheduledTask> consider = t -> {
+      if (!job.activeByInstance().containsKey(t.instance())) {
+        last.merge(t.instance(), t, (a, b) -> ACCESS.statusTimeMillis(b) >= ACCESS.statusTimeMillis(a) ? b : a);
+      }
+    };
+    consider.accept(first);
+    for (TaskId id : rest) {
+      ScheduledTask t = tasks.get(id);
+      if (t != null) {
+        consider.accept(t);
+      }
+    }
+    Set<TaskId> out = new HashSet<>();
+    last.values().forEach(t -> out.add(t.id()));
+    return out;
   }
 
   // =====================================================================================

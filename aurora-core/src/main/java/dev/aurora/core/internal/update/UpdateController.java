@@ -164,13 +164,14 @@ public final class UpdateController implements CoreListener {
         + ID_TIME.format(core.instant()) + "-" + (++seq));
     UpdateStatus initial = settings.pulseInterval().isPresent() ? UpdateStatus.ROLL_FORWARD_AWAITING_PULSE
         : UpdateStatus.ROLLING_FORWARD;
-    Update u = new Update(new UpdateDetails(id, key, initial, from, to.withInstances(Math.max(1, to.instances())),
+    Update u = new Update(new UpdateDetails(id, key, initial, from, to,
         settings, by, message == null ? "" : message, plan,
         List.of(new UpdateDetails.Event(core.instant(), initial, "started by " + by + (message == null || message.isEmpty() ? "" : ": " + message))),
         List.of(), Instant.EPOCH));
     active.put(key, u);
     remember(u.details());
     save(u);
+    core.emit(new SchedulerEvent.UpdateStateChanged(core.instant(), u.details()));
     if (plan.isEmpty()) {
       finish(u, UpdateStatus.ROLLED_FORWARD, "nothing to change");
     } else {
@@ -233,6 +234,12 @@ public final class UpdateController implements CoreListener {
     }
     schedulePulseCheck(u);
     evaluate(u);
+  }
+
+  /** The job's active update (rolling, paused or awaiting a pulse), if it has one. */
+  public Optional<UpdateId> active(JobKey key) {
+    Update u = active.get(key);
+    return u == null ? Optional.empty() : Optional.of(u.id);
   }
 
   public Optional<UpdateDetails> get(UpdateId id) {
@@ -474,9 +481,13 @@ public final class UpdateController implements CoreListener {
     active.remove(u.job);
     JobState job = core.job(u.job);
     if (job != null) {
+      // Rolled forward, the job is the new config; otherwise it stays the old one. Aborted or failed,
+      // instances stay as they are (each replaced later with the config its task runs), so the job
+      // counts the instances that are left.
       JobConfig config = switch (end) {
-        case ROLLED_FORWARD, FAILED -> u.to;
-        default -> u.from;
+        case ROLLED_FORWARD -> u.to;
+        case ROLLED_BACK -> u.from;
+        default -> u.from.withInstances(liveInstances(job));
       };
       if (!job.config().equals(config)) {
         core.saveJob(config);
@@ -547,6 +558,17 @@ public final class UpdateController implements CoreListener {
     return t == null || t.status().isTerminal() ? null : t;
   }
 
+  private int liveInstances(JobState job) {
+    int live = 0;
+    for (TaskId id : job.activeByInstance().values()) {
+      ScheduledTask t = core.task(id);
+      if (t != null && !t.status().isTerminal() && t.status() != ScheduleStatus.KILLING) {
+        live++;
+      }
+    }
+    return live;
+  }
+
   private TaskConfig configOf(JobState job, int i) {
     ScheduledTask t = activeTask(job, i);
     return t == null ? job.config().task() : t.config();
@@ -577,10 +599,11 @@ public final class UpdateController implements CoreListener {
               + (after.lastMessage().isEmpty() ? "" : ": " + after.lastMessage()));
         } else if (turnedUnhealthy) {
           fail(u, after.instance(), "task " + after.id() + " failed its health check");
-          if (active.get(after.job()) == u && !u.backward()) {
-            core.kill(after, ScheduleStatus.RESTARTING, "unhealthy during update " + u.id);
-          } else if (active.get(after.job()) == u) {
-            core.kill(after, ScheduleStatus.RESTARTING, "unhealthy during rollback " + u.id);
+          // failing may have started a rollback that is replacing the task already: kill what it is now
+          ScheduledTask now = core.task(after.id());
+          if (active.get(after.job()) == u && now != null) {
+            core.kill(now, ScheduleStatus.RESTARTING,
+                "unhealthy during " + (u.backward() ? "rollback " : "update ") + u.id);
           }
         }
       }
