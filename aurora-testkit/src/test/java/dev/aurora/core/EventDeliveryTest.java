@@ -133,6 +133,38 @@ class EventDeliveryTest {
         .hasMessageContaining("executor");
   }
 
+  @Test
+  void aListenerSubscribedBeforeStartSeesWhatRecoveryAndReconciliationDo() {
+    JobConfig hourly = Job.cron("ops/prod/hourly", "0 * * * *").task(t -> t.process("p", "./report").cpus(0.5).ramMb(64))
+        .build();
+    aurora.cluster().behave(hourly.key(), dev.aurora.testkit.SimulatedCluster.TaskBehavior.finishAfter(Duration.ofMinutes(1)));
+    aurora.scheduler().createJob(JOB, TEST_PRINCIPAL);
+    aurora.scheduler().createJob(hourly, TEST_PRINCIPAL);
+    aurora.advance(Duration.ofMinutes(70)); // the service runs; the cron job fired at 01:00
+    dev.aurora.api.TaskId gone = aurora.running(JOB.key()).get(0).id();
+
+    aurora.scheduler().close();
+    aurora.cluster().killTask(gone);             // while no scheduler listens
+    aurora.clock().advance(Duration.ofHours(2)); // the 02:00 and 03:00 firings are missed
+    List<SchedulerEvent> seen = new ArrayList<>();
+    aurora.restartScheduler(s -> s.events().subscribe(seen::add));
+    aurora.advance(Duration.ofSeconds(5));
+
+    // no event replays the past: the recovered jobs and running tasks are read, not announced
+    assertThat(seen).noneMatch(e -> e instanceof SchedulerEvent.JobCreated);
+    // recovery itself: the missed firing is caught up once
+    assertThat(seen).filteredOn(e -> e instanceof SchedulerEvent.CronFired).singleElement()
+        .satisfies(e -> assertThat(((SchedulerEvent.CronFired) e).message()).startsWith("catch-up"));
+    // reconciliation: the task the cluster no longer runs is LOST, and its replacement runs
+    assertThat(seen).filteredOn(e -> e instanceof SchedulerEvent.TaskStateChanged c && c.task().id().equals(gone))
+        .singleElement().satisfies(e -> {
+          SchedulerEvent.TaskStateChanged c = (SchedulerEvent.TaskStateChanged) e;
+          assertThat(c.from()).isEqualTo(ScheduleStatus.RUNNING);
+          assertThat(c.task().status()).isEqualTo(ScheduleStatus.LOST);
+        });
+    assertThat(aurora.running(JOB.key())).hasSize(3);
+  }
+
   /** A listener for another thread: records events and lets the test wait, with a bound, for them. */
   private static final class Recorder implements java.util.function.Consumer<SchedulerEvent> {
     final List<SchedulerEvent> events = new CopyOnWriteArrayList<>();
