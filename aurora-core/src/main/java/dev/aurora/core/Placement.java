@@ -6,11 +6,18 @@ import java.util.Objects;
 
 /**
  * The placement pipeline a scheduler uses: the built-in filters plus any added, and the scorers with
- * their weights (bin-pack with weight 1 unless changed).
+ * their weights.
+ *
+ * <p>The scorers start as {@link PlacementScorer#binPack()} at weight 1. {@link #addScorer} adds a
+ * scorer <em>beside</em> it: an agent's score is the weighted sum of every scorer's, so bin-pack still
+ * counts. To use only your own scorers (pure spread, say), call {@link #clearScorers()} first.
  *
  * <pre>{@code
+ * // bin-pack (weight 1) plus a preference for warm hosts (weight 2)
  * Scheduler.builder().placement(p -> p.addFilter(new NoGpuJobsOnSpotHosts())
  *                                     .addScorer(new PreferWarmHosts(), 2.0));
+ * // spread across racks, and nothing else
+ * Scheduler.builder().placement(p -> p.clearScorers().addScorer(PlacementScorer.spread("rack"), 1.0));
  * }</pre>
  */
 public final class Placement {
@@ -29,18 +36,29 @@ public final class Placement {
     return this;
   }
 
-  /** Adds a scorer with a weight (> 0). */
+  /**
+   * Adds a scorer with a weight (finite, &gt; 0) beside the scorers there already are, the built-in bin-pack at
+   * weight 1 included unless {@link #clearScorers()} removed it: the agent with the highest weighted
+   * sum of scores wins. For example, with {@code addScorer(spread("rack"), 1.0)} alone, spread and
+   * bin-pack count equally.
+   *
+   * @throws IllegalArgumentException if {@code weight} is not a finite number &gt; 0
+   */
   public Placement addScorer(PlacementScorer scorer, double weight) {
     Objects.requireNonNull(scorer, "scorer");
-    if (!(weight > 0)) {
-      throw new IllegalArgumentException("scorer weight must be > 0, was " + weight);
+    if (!(weight > 0) || Double.isInfinite(weight)) {
+      throw new IllegalArgumentException("scorer weight must be finite and > 0, was " + weight);
     }
     scorers.add(scorer);
     weights.add(weight);
     return this;
   }
 
-  /** Removes every scorer, the default bin-pack too, so only scorers added afterwards count. */
+  /**
+   * Removes every scorer added so far, the built-in bin-pack too, so that only scorers added afterwards
+   * count. Call it before {@link #addScorer} to replace bin-pack rather than add to it. With no scorer
+   * added afterwards, every agent the filters accept scores the same.
+   */
   public Placement clearScorers() {
     scorers.clear();
     weights.clear();

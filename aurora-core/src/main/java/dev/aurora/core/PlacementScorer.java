@@ -3,7 +3,9 @@ package dev.aurora.core;
 /**
  * How well an agent suits a task, from 0 (poor) to 1 (ideal), among agents no filter refused. The
  * scheduler adds up the weighted scores of every scorer and takes the best agent. Built in: {@link
- * #binPack()} (the default: fill agents up) and {@link #spread(String)}.
+ * #binPack()} (fill agents up; a scheduler has it at weight 1 unless {@link Placement#clearScorers()}
+ * removes it, and a scorer added with {@link Placement#addScorer} counts beside it) and {@link
+ * #spread(String)}.
  */
 @FunctionalInterface
 public interface PlacementScorer {

@@ -54,7 +54,11 @@ public final class SchedulerBuilder {
     return this;
   }
 
-  /** Adds filters and scorers to the placement pipeline. */
+  /**
+   * Adds filters and scorers to the placement pipeline. The built-in filters always run; the built-in
+   * bin-pack scorer (weight 1) stays beside any scorer added unless {@link Placement#clearScorers()}
+   * is called first.
+   */
   public SchedulerBuilder placement(Consumer<Placement> spec) {
     spec.accept(placement);
     return this;

@@ -135,8 +135,22 @@ public final class AuroraExtension implements BeforeEachCallback, AfterEachCallb
    * cluster, recovering its state and reconciling. Its tasks keep running on the cluster.
    */
   public Scheduler restartScheduler() {
+    return restartScheduler(s -> { });
+  }
+
+  /**
+   * {@link #restartScheduler()}, handing the new scheduler to {@code beforeStart} before it starts, for
+   * instance to subscribe to its events and see what recovery and reconciliation do:
+   *
+   * <pre>{@code
+   * List<SchedulerEvent> seen = new ArrayList<>();
+   * aurora.restartScheduler(s -> s.events().subscribe(seen::add));
+   * }</pre>
+   */
+  public Scheduler restartScheduler(Consumer<? super Scheduler> beforeStart) {
     scheduler.close();
     scheduler = newScheduler();
+    beforeStart.accept(scheduler);
     scheduler.start();
     runUntilIdle();
     return scheduler;
