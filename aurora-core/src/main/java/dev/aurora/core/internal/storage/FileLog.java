@@ -225,6 +225,9 @@ public final class FileLog implements FileLogStorage {
               + "): the snapshot file was removed or replaced. Restore the directory from a backup");
         } else {
           Tail tail = readLog(reader, ops);
+          if (ops.isEmpty() && hadRecords && tail != null && repair) {
+            tail = new Tail(tail.offset(), tail.problem(), true, tail.intactRecords()); // an acknowledged record
+          }
           if (ops.isEmpty() && hadRecords && (tail == null || !tail.repair())) {
             throw new StorageException("log " + logFile + " has no records " + (tail == null
                 ? "(it ends at its header)"

@@ -258,6 +258,20 @@ class FileLogTest {
   }
 
   @Test
+  void aBadOnlyRecordOfALogThatHeldRecordsIsRefusedUnlessRepairing() throws IOException {
+    long[] ends = append(1);
+    byte[] bytes = Files.readAllBytes(log());
+    bytes[(int) ends[1] - 3] ^= 0x01;
+    Files.write(log(), bytes);
+    assertThatThrownBy(this::recover).isInstanceOf(StorageException.class)
+        .hasMessageContaining(log().toString()).hasMessageContaining("offset " + ends[0]);
+    FileLogStorage.Truncation cut = FileLogStorage.repair(dir).orElseThrow();
+    assertThat(cut.offset()).isEqualTo(ends[0]);
+    assertThat(cut.repair()).isTrue();
+    assertThat(recover().log()).isEmpty();
+  }
+
+  @Test
   void aLogDeletedFromADirectoryThatHeldStateIsRefused() throws IOException {
     append(2);
     Files.delete(log());
