@@ -3,6 +3,7 @@ package dev.aurora.core;
 import dev.aurora.core.internal.storage.FileLog;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * {@link Storage} in a directory of this machine: a snapshot file and an append-only log of CRC-checked
@@ -18,10 +19,19 @@ import java.util.Objects;
  *
  * <p>The directory holds {@code snapshot} (the last snapshot), {@code log} (every batch appended since,
  * one record per batch) and {@code lock} (held while the storage is open, so two schedulers never share
- * one directory). {@link #recover()} opens the directory, takes the lock and reads the snapshot and the
- * log; an incomplete record at the end of the log (a write cut short by a crash, never acknowledged) is
- * truncated away with a warning, while a damaged record followed by a valid one is refused with a
- * {@link StorageException} naming the file and offset. {@link #snapshot} writes a new snapshot to a
+ * one directory), and {@code log.mark} (which log generation exists and whether it ever held records, so
+ * a log removed or cut to its header is noticed). {@link #recover()} opens the directory, takes the lock
+ * and reads the snapshot and the log.
+ *
+ * <p>Each append is one record, forced to disk before the next is written, so a crash can tear at most
+ * the last record. Recovery drops a bad last record (one that ends, as its header says, at or past the end
+ * of the file, or whose header is cut short) with a warning that it may have been acknowledged: a write a
+ * crash cut short and a last record damaged after it was acknowledged look the same. Any other damage
+ * (a bad record with bytes after its end, a length that cannot be read, a valid record after a bad one),
+ * and a log that is missing or has no records where {@code log.mark} or the snapshot says it had, are
+ * refused with a {@link StorageException} naming the file and offset, changing nothing. {@link
+ * Builder#repairDamagedTail} and {@link #repair} truncate a damaged log at its first bad record when
+ * asked, and report what they drop ({@link #lastTruncation()}). {@link #snapshot} writes a new snapshot to a
  * temporary file, fsyncs it, renames it over the old one and starts an empty log, so a crash at any point
  * leaves either the old snapshot and log or the new snapshot and an empty log. The format and its rules
  * are in {@code docs/storage.md}.
@@ -49,11 +59,56 @@ public interface FileLogStorage extends Storage {
   /** The directory this storage keeps its files in. */
   Path directory();
 
+  /**
+   * What the last {@link #recover()} cut from the end of the log, if anything: a torn last record, or
+   * (with {@link Builder#repairDamagedTail} on) a damaged tail. Empty before the first recovery.
+   */
+  Optional<Truncation> lastTruncation();
+
+  /**
+   * Repairs the file log in {@code directory} (default snapshot file name): recovers it with {@link
+   * Builder#repairDamagedTail} on, so a log damaged beyond its last record is truncated at its first bad
+   * record, closes it, and returns what was cut. Run it with the scheduler stopped, after a recovery
+   * refused the log and a backup is not an option; everything after the returned offset is lost.
+   *
+   * <pre>{@code
+   * FileLogStorage.repair(Path.of("state"))
+   *     .ifPresent(cut -> System.out.println("dropped " + cut));
+   * }</pre>
+   *
+   * @throws StorageException if the directory cannot be recovered even so (a damaged snapshot, a
+   *     missing log, ...): those are not the log's tail, and are never repaired by guessing
+   */
+  static Optional<Truncation> repair(Path directory) {
+    try (FileLogStorage storage = builder(directory).repairDamagedTail(true).build()) {
+      storage.recover();
+      return storage.lastTruncation();
+    }
+  }
+
+  /**
+   * Bytes recovery cut from the end of a log: {@code file} now ends at {@code offset}, {@code
+   * droppedBytes} later. {@code intactRecordsDropped} counts the whole, CRC-valid records that were among
+   * them (after the damage, so not replayable); how many batches the damaged bytes themselves held cannot
+   * be known. {@code problem} says what was wrong at {@code offset}; {@code repair} is whether it was an
+   * explicit repair (else it was a torn last record, dropped as every recovery does).
+   */
+  record Truncation(Path file, long offset, long droppedBytes, int intactRecordsDropped, String problem,
+      boolean repair) {
+    @Override
+    public String toString() {
+      return (repair ? "repair: " : "") + "truncated " + file + " at offset " + offset + ", dropping " + droppedBytes
+          + " bytes (" + problem + ")" + (intactRecordsDropped > 0
+              ? ", among them " + intactRecordsDropped + " intact records after the damage" : "");
+    }
+  }
+
   /** Options of a {@link FileLogStorage}. */
   final class Builder {
     private final Path directory;
     private boolean fsync = true;
     private String snapshotFileName = "snapshot";
+    private boolean repairDamagedTail;
 
     private Builder(Path directory) {
       this.directory = Objects.requireNonNull(directory, "directory");
@@ -89,9 +144,23 @@ public interface FileLogStorage extends Storage {
       return this;
     }
 
+    /**
+     * Whether recovery truncates a damaged log at its first bad record instead of refusing it; off unless
+     * set. Off, recovery drops only what a crash can tear, the last record, and refuses any other damage
+     * naming the file and offset. On, it drops the bad record and everything after it, intact records
+     * included (they follow a gap, so they cannot be replayed), and logs and reports ({@link
+     * #lastTruncation()}) the offset and the number of bytes dropped. Acknowledged writes may be lost:
+     * turn it on for one start after a refusal, not for good. {@link FileLogStorage#repair} does the same
+     * as a one-off tool.
+     */
+    public Builder repairDamagedTail(boolean repair) {
+      this.repairDamagedTail = repair;
+      return this;
+    }
+
     /** Builds the storage; nothing is opened until {@link Storage#recover()}. */
     public FileLogStorage build() {
-      return new FileLog(directory, fsync, snapshotFileName);
+      return new FileLog(directory, fsync, snapshotFileName, repairDamagedTail);
     }
   }
 }

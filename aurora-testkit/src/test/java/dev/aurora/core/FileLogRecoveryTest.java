@@ -80,6 +80,69 @@ class FileLogRecoveryTest {
     assertThat(aurora.scheduler().tasks(TaskQuery.all())).hasSize(7);
   }
 
+  /** Where each record of the log starts, and (last) where the log ends; see docs/storage.md for the format. */
+  private List<Long> recordStarts() throws IOException {
+    byte[] log = Files.readAllBytes(state.resolve("log"));
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(log);
+    List<Long> starts = new java.util.ArrayList<>();
+    for (int at = 28; at < log.length; at += 8 + b.getInt(at)) {
+      starts.add((long) at);
+    }
+    starts.add((long) log.length);
+    return starts;
+  }
+
+  @Test
+  void aLastRecordTornByACrashIsDroppedAndTheSchedulerStartsOnEverythingBefore() throws IOException {
+    aurora.restartScheduler(Storage.fileLog(state));
+    JobConfig web = service("www-data/prod/web", 2);
+    aurora.scheduler().createJob(web, TEST_PRINCIPAL);
+    aurora.advance(Duration.ofSeconds(10));
+    JobConfig api = service("www-data/prod/api", 1);
+    aurora.scheduler().createJob(api, TEST_PRINCIPAL);
+    aurora.runUntilIdle();
+    aurora.scheduler().close();
+    List<Long> starts = recordStarts();
+    long lastStart = starts.get(starts.size() - 2);
+    long end = starts.get(starts.size() - 1);
+    try (java.nio.channels.FileChannel log = java.nio.channels.FileChannel.open(state.resolve("log"),
+        java.nio.file.StandardOpenOption.WRITE)) {
+      log.truncate(lastStart + (end - lastStart) / 2); // kill -9 in the middle of the last write
+    }
+
+    FileLogStorage storage = Storage.fileLog(state);
+    aurora.restartScheduler(storage);
+
+    assertThat(storage.lastTruncation()).hasValueSatisfying(cut -> {
+      assertThat(cut.offset()).isEqualTo(lastStart);
+      assertThat(cut.repair()).isFalse();
+    });
+    assertThat(aurora.scheduler().jobs()).contains(web);
+    aurora.advance(Duration.ofMinutes(1));
+    assertThat(aurora.running(web.key())).hasSize(2);
+  }
+
+  @Test
+  void damageBeyondTheLastRecordStopsTheSchedulerFromStartingAndChangesNothing() throws IOException {
+    aurora.restartScheduler(Storage.fileLog(state));
+    for (int i = 0; i < 4; i++) {
+      aurora.scheduler().createJob(service("www-data/prod/web" + i, 1), TEST_PRINCIPAL);
+      aurora.runUntilIdle();
+    }
+    aurora.scheduler().close();
+    List<Long> starts = recordStarts();
+    assertThat(starts).hasSizeGreaterThan(4);
+    long from = starts.get(starts.size() - 4) + 3; // inside the length of the third record from the end
+    byte[] bytes = Files.readAllBytes(state.resolve("log"));
+    java.util.Arrays.fill(bytes, (int) from, bytes.length, (byte) 0);
+    Files.write(state.resolve("log"), bytes);
+
+    assertThatThrownBy(() -> aurora.restartScheduler(Storage.fileLog(state))).isInstanceOf(StorageException.class)
+        .hasMessageContaining(state.resolve("log").toString())
+        .hasMessageContaining("offset " + starts.get(starts.size() - 4));
+    assertThat(Files.readAllBytes(state.resolve("log"))).isEqualTo(bytes);
+  }
+
   @Test
   void aSecondStorageOnTheDirectoryIsRefusedWhileTheSchedulerHoldsIt() {
     aurora.restartScheduler(Storage.fileLog(state));

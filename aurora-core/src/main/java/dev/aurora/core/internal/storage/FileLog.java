@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -54,15 +55,24 @@ import org.slf4j.LoggerFactory;
  * commit point leaves the storage usable on its old files; a failure after it stops it, as a failed
  * append does, since later appends must not go to the old log.
  *
+ * <p><b>Marker.</b> {@code log.mark} holds the generation of the newest log and whether a record of it was
+ * acknowledged. It is rewritten (temporary file, fsync, rename, directory fsync) at the first append of
+ * each generation, after the record is forced and before the append returns, and by recovery when it is
+ * missing or out of date. So a log of the marked generation that is missing or has no records, where the
+ * marker says it had some, was removed or cut short, and recovery refuses it.
+ *
  * <p><b>Recovery</b> takes the lock, deletes temporary files, reads the snapshot (any damage is an error:
- * it was fsynced before it was renamed into place) and the log record by record. At the first record that
- * is incomplete or fails its CRC it looks for a valid record further on: if there is one, the damage is
- * in the middle of the log and recovery fails naming the file and offset; if not, the damage is a write
- * a crash cut short, which was never acknowledged, and the log is truncated there.
+ * it was fsynced before it was renamed into place), the marker and the log record by record, and refuses
+ * before it changes anything. Each append is one record, written and forced before the next append
+ * starts (the scheduler appends from one thread, once per transaction), so a crash tears at most the
+ * last record: the bytes after the last good record are dropped only if they can be that record, torn
+ * (fewer bytes than a record header, or a header whose length reaches to or past the end of the file)
+ * and no valid record follows. Anything else is refused naming the file and offset, unless the storage
+ * was built to repair, which truncates at the first bad record and reports what it dropped.
  */
 public final class FileLog implements FileLogStorage {
   /** File names the log uses itself; a snapshot may not take them. */
-  public static final Set<String> RESERVED_NAMES = Set.of("log", "log.tmp", "lock");
+  public static final Set<String> RESERVED_NAMES = Set.of("log", "log.tmp", "lock", "log.mark", "log.mark.tmp");
 
   private static final Logger LOG = LoggerFactory.getLogger(FileLog.class);
   /**
@@ -80,6 +90,9 @@ public final class FileLog implements FileLogStorage {
   private final Path logFile;
   private final Path logTemp;
   private final Path lockFile;
+  private final Path markFile;
+  private final Path markTemp;
+  private final boolean repair;
   private final RecordBuffer buffer = new RecordBuffer();
 
   // all guarded by this; log == null while closed
@@ -90,9 +103,18 @@ public final class FileLog implements FileLogStorage {
   private long logEnd;
   private long generation;
   private Exception failure;
+  // what log.mark says: the generation it names (-1 if there is none) and whether that log held records
+  private long markedGeneration = -1;
+  private boolean markedRecords;
+  // whether the lock file named a holder before this storage took it: the directory was opened before
+  private boolean openedBefore;
+  private FileLogStorage.Truncation lastTruncation;
 
-  /** A file log in {@code directory}; nothing is touched until {@link #recover}. */
-  public FileLog(Path directory, boolean fsync, String snapshotFileName) {
+  /**
+   * A file log in {@code directory}; with {@code repair}, recovery truncates a damaged log at its first bad
+   * record instead of refusing it. Nothing is touched until {@link #recover}.
+   */
+  public FileLog(Path directory, boolean fsync, String snapshotFileName, boolean repair) {
     this.directory = directory.toAbsolutePath().normalize();
     this.fsync = fsync;
     this.snapshotFile = this.directory.resolve(snapshotFileName);
@@ -100,6 +122,14 @@ public final class FileLog implements FileLogStorage {
     this.logFile = this.directory.resolve("log");
     this.logTemp = this.directory.resolve("log.tmp");
     this.lockFile = this.directory.resolve("lock");
+    this.markFile = this.directory.resolve("log.mark");
+    this.markTemp = this.directory.resolve("log.mark.tmp");
+    this.repair = repair;
+  }
+
+  @Override
+  public synchronized Optional<FileLogStorage.Truncation> lastTruncation() {
+    return Optional.ofNullable(lastTruncation);
   }
 
   @Override
@@ -123,6 +153,11 @@ public final class FileLog implements FileLogStorage {
     boolean recovered = false;
     try {
       Stored stored = readAndRepair();
+      try {
+        writeHolder(lockChannel);
+      } catch (IOException e) {
+        throw new StorageException("cannot write to the lock file " + lockFile + ": " + e, e);
+      }
       recovered = true;
       return stored;
     } finally {
@@ -135,15 +170,38 @@ public final class FileLog implements FileLogStorage {
   private Stored readAndRepair() {
     deleteTemporary(snapshotTemp, "a snapshot that was being written when the scheduler stopped");
     deleteTemporary(logTemp, "a log that was being started when the scheduler stopped");
+    deleteTemporary(markTemp, "a log marker that was being written when the scheduler stopped");
+    lastTruncation = null;
     List<Op> snapshot = new ArrayList<>();
-    long snapshotGeneration = Files.exists(snapshotFile) ? readSnapshot(snapshot) : 0;
+    boolean hasSnapshot = Files.exists(snapshotFile);
+    long snapshotGeneration = hasSnapshot ? readSnapshot(snapshot) : 0;
+    Header mark = Files.exists(markFile) ? readMark() : null;
+    if (mark != null && mark.generation() > snapshotGeneration) {
+      throw new StorageException("storage " + directory + ": " + markFile + " says a log of generation "
+          + mark.generation() + " was started, but " + (hasSnapshot ? "the snapshot " + snapshotFile.getFileName()
+          + " is of generation " + snapshotGeneration : "there is no snapshot " + snapshotFile.getFileName())
+          + ": the snapshot file was removed or replaced. Restore the directory from a backup");
+    }
+    // the log of the snapshot's generation held acknowledged records
+    boolean hadRecords = mark != null && mark.generation() == snapshotGeneration && mark.opCount() > 0;
     List<Op> ops = new ArrayList<>();
     try {
       if (!Files.exists(logFile)) {
-        if (snapshotGeneration != 0) {
+        if (hasSnapshot) {
           throw new StorageException("storage " + directory + " has the snapshot " + snapshotFile.getFileName()
               + " but no log file " + logFile + ": the log was removed, and the ops after the snapshot with it."
               + " Restore the directory from a backup, or move the snapshot away to start empty");
+        }
+        if (hadRecords) {
+          throw new StorageException("storage " + directory + " has no log file " + logFile + ", but " + markFile
+              + " says the log held acknowledged records: the log was removed, and those records with it. Restore"
+              + " the directory from a backup, or delete " + markFile.getFileName() + " to start empty");
+        }
+        if (mark == null && openedBefore) {
+          throw new StorageException("storage " + directory + " has no log file " + logFile + " (nor snapshot nor"
+              + " log.mark), but its lock file " + lockFile + " shows a scheduler opened it before: the log was"
+              + " removed, and whatever it held with it. Restore the directory from a backup, or delete "
+              + lockFile.getFileName() + " to start empty");
         }
         startLog(0);
       } else {
@@ -151,6 +209,12 @@ public final class FileLog implements FileLogStorage {
         RecordReader reader = new RecordReader(log);
         long logGeneration = header(reader, LogFormat.LOG_MAGIC, "a log", logFile).generation();
         if (logGeneration < snapshotGeneration) {
+          if (hadRecords) {
+            throw new StorageException("storage " + directory + ": the log " + logFile + " is of generation "
+                + logGeneration + ", older than the snapshot's (" + snapshotGeneration + "), but " + markFile
+                + " says the log of generation " + snapshotGeneration + " held acknowledged records: the log was"
+                + " replaced by an older copy. Restore the directory from a backup");
+          }
           LOG.info("storage {}: the log (generation {}) predates the snapshot (generation {}): the scheduler stopped"
               + " after the snapshot was taken and before the log was restarted. Starting an empty log.",
               directory, logGeneration, snapshotGeneration);
@@ -160,15 +224,114 @@ public final class FileLog implements FileLogStorage {
               + ") follows a newer snapshot than " + snapshotFile.getFileName() + " (generation " + snapshotGeneration
               + "): the snapshot file was removed or replaced. Restore the directory from a backup");
         } else {
-          readLog(reader, ops);
+          Tail tail = readLog(reader, ops);
+          if (ops.isEmpty() && hadRecords && tail != null && repair) {
+            tail = new Tail(tail.offset(), tail.problem(), true, tail.intactRecords()); // an acknowledged record
+          }
+          if (ops.isEmpty() && hadRecords && (tail == null || !tail.repair())) {
+            throw new StorageException("log " + logFile + " has no records " + (tail == null
+                ? "(it ends at its header)"
+                : "(its only record, at offset " + tail.offset() + ", is bad: " + tail.problem() + ")")
+                + ", but " + markFile + " says this log (generation " + snapshotGeneration + ") held acknowledged"
+                + " records: it was cut short or replaced. Restore the directory from a backup, or "
+                + (tail == null ? "delete " + markFile.getFileName() + " to accept the loss"
+                    : "repair it (" + REPAIR_HINT + ")"));
+          }
+          if (tail != null) {
+            truncate(tail, reader.size());
+          }
         }
+      }
+      generation = snapshotGeneration;
+      markedGeneration = mark == null ? -1 : mark.generation();
+      markedRecords = mark != null && mark.opCount() > 0;
+      if (markedGeneration != generation || markedRecords != !ops.isEmpty()) {
+        writeMark(generation, !ops.isEmpty());
       }
     } catch (IOException e) {
       throw new StorageException("cannot read the log " + logFile + ": " + e, e);
     }
-    generation = snapshotGeneration;
     failure = null;
     return new Stored(snapshot, ops);
+  }
+
+  private static final String REPAIR_HINT = "FileLogStorage.repair(directory), or a start with"
+      + " FileLogStorage.builder(directory).repairDamagedTail(true)";
+
+  /**
+   * Bad bytes from {@code offset} to the end of the log: {@code problem} is what is wrong there; {@code
+   * repair} whether dropping them is a repair (else they are a torn last record); {@code intactRecords}
+   * how many valid records are among them.
+   */
+  private record Tail(long offset, String problem, boolean repair, int intactRecords) {}
+
+  /**
+   * Reads the log's records into {@code into} and returns the bad bytes at its end, if any, changing
+   * nothing: {@code null} if every record is good; a torn last record; or (only if this storage repairs)
+   * any other damage, which without repair is refused here.
+   */
+  private Tail readLog(RecordReader reader, List<Op> into) throws IOException {
+    long position = HEADER_BYTES;
+    while (position < reader.size()) {
+      String problem = reader.check(position);
+      if (problem != null) {
+        return badTail(reader, position, problem);
+      }
+      into.addAll(decode(reader, logFile, position));
+      position = reader.end();
+    }
+    logEnd = position;
+    return null;
+  }
+
+  private Tail badTail(RecordReader reader, long position, String problem) throws IOException {
+    long size = reader.size();
+    long valid = reader.nextValidRecord(position);
+    if (valid >= 0) {
+      if (repair) {
+        return new Tail(position, problem, true, reader.countValidRecords(valid));
+      }
+      throw new StorageException("log " + logFile + " is damaged in the middle: the record at offset " + position
+          + " is bad (" + problem + ") but a valid record follows at offset " + valid + ". Refusing to drop"
+          + " acknowledged writes: restore the directory from a backup, or truncate the log at offset " + position
+          + " and lose everything after it with " + REPAIR_HINT);
+    }
+    long declaredEnd = reader.declaredEnd(position);
+    boolean lastRecord = size - position < LogFormat.RECORD_HEADER_BYTES || declaredEnd >= size;
+    if (lastRecord) {
+      return new Tail(position, problem, false, 0);
+    }
+    if (repair) {
+      return new Tail(position, problem, true, 0);
+    }
+    String why = declaredEnd < 0
+        ? "its length cannot be read, so these bytes cannot be shown to be a single record"
+        : "by its length the record ends at offset " + declaredEnd + ", yet the file goes on for "
+            + (size - declaredEnd) + " bytes after it";
+    throw new StorageException("log " + logFile + " is damaged at offset " + position + " (" + problem + "), "
+        + (size - position) + " bytes before its end, and the damage is more than a torn last record: " + why
+        + ". Each append is forced to disk before the next is written, so a crash tears only the last record;"
+        + " these bytes may hold acknowledged writes. Refusing to drop them: restore the directory from a"
+        + " backup, or truncate the log at offset " + position + " and lose them with " + REPAIR_HINT);
+  }
+
+  /** Cuts the log at {@code tail}, says so, and remembers it for {@link #lastTruncation()}. */
+  private void truncate(Tail tail, long size) throws IOException {
+    FileLogStorage.Truncation cut = new FileLogStorage.Truncation(logFile, tail.offset(), size - tail.offset(),
+        tail.intactRecords(), tail.problem(), tail.repair());
+    if (tail.repair()) {
+      LOG.warn("storage {}: {}, as asked (repairDamagedTail). Whatever acknowledged batches those bytes held are"
+          + " lost", directory, cut);
+    } else {
+      LOG.warn("storage {}: dropped the last record of the log {} at offset {} ({} bytes: {}). A write a crash"
+          + " cut short looks the same as a last record damaged after it was acknowledged, so its batch may have"
+          + " been acknowledged and is then lost; if the machine did not crash, check the disk", directory, logFile,
+          tail.offset(), size - tail.offset(), tail.problem());
+    }
+    log.truncate(tail.offset());
+    force(log);
+    logEnd = tail.offset();
+    lastTruncation = cut;
   }
 
   /** Reads the snapshot into {@code into} and returns its generation. */
@@ -198,28 +361,28 @@ public final class FileLog implements FileLogStorage {
     }
   }
 
-  /** Reads the log's records into {@code into}, truncating an incomplete last record. */
-  private void readLog(RecordReader reader, List<Op> into) throws IOException {
-    long position = HEADER_BYTES;
-    while (position < reader.size()) {
-      String problem = reader.check(position);
-      if (problem != null) {
-        long valid = reader.nextValidRecord(position);
-        if (valid >= 0) {
-          throw new StorageException("log " + logFile + " is damaged in the middle: the record at offset " + position
-              + " is bad (" + problem + ") but a valid record follows at offset " + valid + ". Refusing to drop"
-              + " acknowledged writes: restore the directory from a backup");
-        }
-        LOG.warn("storage {}: dropping the last {} bytes of the log at offset {} ({}): a write cut short by a crash,"
-            + " never acknowledged", directory, reader.size() - position, position, problem);
-        log.truncate(position);
-        force(log);
-        break;
-      }
-      into.addAll(decode(reader, logFile, position));
-      position = reader.end();
+  /** Reads {@code log.mark}; any damage is an error (it is written whole before it is renamed into place). */
+  private Header readMark() {
+    try (FileChannel channel = FileChannel.open(markFile, READ)) {
+      return header(new RecordReader(channel), LogFormat.MARK_MAGIC, "a log marker", markFile);
+    } catch (IOException e) {
+      throw new StorageException("cannot read " + markFile + ": " + e, e);
     }
-    logEnd = position;
+  }
+
+  /**
+   * Makes {@code log.mark} say that the newest log is of {@code logGeneration} and whether it held
+   * acknowledged records: written to a temporary file, forced, renamed into place and the directory forced.
+   */
+  private void writeMark(long logGeneration, boolean records) throws IOException {
+    try (FileChannel out = FileChannel.open(markTemp, CREATE, TRUNCATE_EXISTING, WRITE)) {
+      writeFully(out, new Header(LogFormat.MARK_MAGIC, logGeneration, records ? 1 : 0).encode());
+      force(out);
+    }
+    Files.move(markTemp, markFile, ATOMIC_MOVE, REPLACE_EXISTING);
+    syncDirectory();
+    markedGeneration = logGeneration;
+    markedRecords = records;
   }
 
   private static Header header(RecordReader reader, byte[] magic, String what, Path file) throws IOException {
@@ -274,6 +437,9 @@ public final class FileLog implements FileLogStorage {
       }
       if (fsync) {
         log.force(false);
+      }
+      if (markedGeneration != generation || !markedRecords) {
+        writeMark(generation, true); // before the first record of this log is acknowledged
       }
       logEnd = at;
     } catch (IOException e) {
@@ -412,8 +578,12 @@ public final class FileLog implements FileLogStorage {
             + (holder.isEmpty() ? "" : " (" + holder + ")") + ", which holds the lock on " + lockFile
             + "; two schedulers must not share one directory. Stop the other one or use another directory");
       }
-      channel.truncate(0);
-      channel.write(ByteBuffer.wrap(("pid " + ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8)), 0);
+      // A lock file that names a holder was taken by a storage that recovered: the directory was opened
+      // before. A first start names no holder until it has recovered, so a crash during it leaves no history.
+      openedBefore = channel.size() > 0;
+      if (openedBefore) {
+        writeHolder(channel);
+      }
       lockChannel = channel;
       lock = held;
     } catch (IOException e) {
@@ -425,6 +595,12 @@ public final class FileLog implements FileLogStorage {
       unregister();
       throw e;
     }
+  }
+
+  /** Writes this process's id into the lock file, for the message another process gets. */
+  private static void writeHolder(FileChannel channel) throws IOException {
+    channel.truncate(0);
+    channel.write(ByteBuffer.wrap(("pid " + ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8)), 0);
   }
 
   private void unregister() {

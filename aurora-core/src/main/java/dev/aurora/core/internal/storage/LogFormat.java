@@ -24,10 +24,16 @@ import java.util.zip.CRC32C;
  * 4 length bytes and its payload, so a damaged length is caught too. The generation links a log to the
  * snapshot it follows (both carry the same one; the first log, before any snapshot, is generation 0).
  * The op count is the number of ops in a snapshot (so a cut-short snapshot is caught), 0 in a log.
+ *
+ * <p>A third file, {@code log.mark}, is a header alone (magic "AURMRK01"): the generation of the newest log
+ * started in the directory, and as op count 1 once a record of that log was acknowledged (else 0). It lets
+ * recovery tell a log removed or cut to its header from one that never held anything.
  */
 final class LogFormat {
   static final byte[] LOG_MAGIC = "AURLOG01".getBytes(StandardCharsets.US_ASCII);
   static final byte[] SNAPSHOT_MAGIC = "AURSNP01".getBytes(StandardCharsets.US_ASCII);
+  /** The magic of {@code log.mark}, a header alone whose op count is 1 once its log generation held records. */
+  static final byte[] MARK_MAGIC = "AURMRK01".getBytes(StandardCharsets.US_ASCII);
   static final int HEADER_BYTES = 28;
   static final int RECORD_HEADER_BYTES = 8;
   /** The largest record payload accepted; bigger batches are refused rather than written. */

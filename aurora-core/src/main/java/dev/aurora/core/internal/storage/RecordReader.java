@@ -77,6 +77,40 @@ final class RecordReader {
     return null;
   }
 
+  /**
+   * Where the record at {@code position} ends if its length field is to be believed, or -1 if the file
+   * ends inside its header or the length is impossible. Says nothing about its CRC.
+   */
+  long declaredEnd(long position) throws IOException {
+    if (size - position < RECORD_HEADER_BYTES) {
+      return -1;
+    }
+    int at = fill(position, RECORD_HEADER_BYTES);
+    int length = ByteBuffer.wrap(window, at, RECORD_HEADER_BYTES).getInt();
+    if (length <= 0 || length > LogFormat.MAX_PAYLOAD_BYTES) {
+      return -1;
+    }
+    return position + RECORD_HEADER_BYTES + length;
+  }
+
+  /**
+   * How many whole, CRC-valid records there are from {@code position} on, stepping over bad bytes as
+   * {@link #nextValidRecord} does.
+   */
+  int countValidRecords(long position) throws IOException {
+    int count = 0;
+    long p = position;
+    while (p >= 0 && p < size) {
+      if (check(p) == null) {
+        count++;
+        p = end;
+      } else {
+        p = nextValidRecord(p);
+      }
+    }
+    return count;
+  }
+
   /** Where the record last found by {@link #check} ends: the next record's position. */
   long end() {
     return end;

@@ -106,11 +106,210 @@ class FileLogTest {
   }
 
   @Test
-  void aTailOfZeroesIsTruncated() throws IOException {
+  void aTailOfZeroesOfUnknownLengthIsRefusedAndTheRepairDropsIt() throws IOException {
     long[] ends = appendThree();
-    Files.write(log(), new byte[4096], java.nio.file.StandardOpenOption.APPEND); // size grew, data never came
+    // a record whose length never reached the disk, or acknowledged records zeroed: the bytes cannot tell
+    Files.write(log(), new byte[4096], java.nio.file.StandardOpenOption.APPEND);
+    assertThatThrownBy(this::recover).isInstanceOf(StorageException.class)
+        .hasMessageContaining(log().toString()).hasMessageContaining("offset " + ends[3]);
+    assertThat(Files.size(log())).as("a refusal changes nothing").isEqualTo(ends[3] + 4096);
+
+    FileLogStorage.Truncation cut = FileLogStorage.repair(dir).orElseThrow();
+    assertThat(cut.offset()).isEqualTo(ends[3]);
+    assertThat(cut.droppedBytes()).isEqualTo(4096);
     assertThat(recover().log()).hasSize(6);
     assertThat(Files.size(log())).isEqualTo(ends[3]);
+  }
+
+  /** Appends {@code n} batches and returns the log's size after each, as {@link #appendThree} does. */
+  private long[] append(int n) throws IOException {
+    long[] ends = new long[n + 1];
+    try (Storage s = FileLogStorage.at(dir)) {
+      s.recover();
+      ends[0] = Files.size(log());
+      for (int i = 1; i <= n; i++) {
+        s.append(batch(i));
+        ends[i] = Files.size(log());
+      }
+    }
+    return ends;
+  }
+
+  /** The batches 1..n, as one list of ops. */
+  private static List<Op> batches(int n) {
+    List<Op> all = new ArrayList<>();
+    for (int i = 1; i <= n; i++) {
+      all.addAll(batch(i));
+    }
+    return all;
+  }
+
+  @Test
+  void damageSpanningSeveralRecordsAtTheTailIsRefusedNamingFileAndOffset() throws IOException {
+    long[] ends = append(12);
+    long size = ends[12];
+    long zeroedFrom = size - 4096;
+    int firstBad = 0; // the record the zeroes start in
+    while (ends[firstBad + 1] <= zeroedFrom) {
+      firstBad++;
+    }
+    assertThat(12 - firstBad).as("the zeroes span several acknowledged records").isGreaterThanOrEqualTo(3);
+    byte[] bytes = Files.readAllBytes(log());
+    Arrays.fill(bytes, (int) zeroedFrom, (int) size, (byte) 0);
+    Files.write(log(), bytes);
+
+    assertThatThrownBy(this::recover).isInstanceOf(StorageException.class)
+        .hasMessageContaining(log().toString())
+        .hasMessageContaining("offset " + ends[firstBad])
+        .hasMessageContaining("repairDamagedTail");
+    assertThat(Files.readAllBytes(log())).as("a refusal changes nothing").isEqualTo(bytes);
+  }
+
+  @Test
+  void theRepairOptionTruncatesADamagedTailToTheLastGoodRecordAndSaysWhatItDrops() throws IOException {
+    long[] ends = append(12);
+    byte[] bytes = Files.readAllBytes(log());
+    Arrays.fill(bytes, (int) ends[8] + 2, (int) ends[12], (byte) 0); // records 9..12 zeroed from their length on
+    Files.write(log(), bytes);
+
+    try (FileLogStorage s = FileLogStorage.builder(dir).repairDamagedTail(true).build()) {
+      assertThat(s.recover().log()).containsExactlyElementsOf(batches(8));
+      FileLogStorage.Truncation cut = s.lastTruncation().orElseThrow();
+      assertThat(cut.file()).isEqualTo(log());
+      assertThat(cut.offset()).isEqualTo(ends[8]);
+      assertThat(cut.droppedBytes()).isEqualTo(ends[12] - ends[8]);
+      assertThat(cut.intactRecordsDropped()).isZero();
+      assertThat(cut.toString()).contains(log().toString(), "offset " + ends[8], (ends[12] - ends[8]) + " bytes");
+      s.append(batch(13));
+    }
+    assertThat(Files.size(log())).isGreaterThan(ends[8]);
+    assertThat(recover().log()).containsExactlyElementsOf(concat(batches(8), batch(13)));
+    try (FileLogStorage s = FileLogStorage.builder(dir).repairDamagedTail(true).build()) {
+      s.recover();
+      assertThat(s.lastTruncation()).as("nothing left to repair").isEmpty();
+    }
+  }
+
+  @Test
+  void theRepairAlsoCutsDamageInTheMiddleCountingTheIntactRecordsItDrops() throws IOException {
+    long[] ends = appendThree();
+    byte[] bytes = Files.readAllBytes(log());
+    bytes[(int) ends[1] + 12] ^= 0x40;
+    Files.write(log(), bytes);
+    FileLogStorage.Truncation cut = FileLogStorage.repair(dir).orElseThrow();
+    assertThat(cut.offset()).isEqualTo(ends[1]);
+    assertThat(cut.droppedBytes()).isEqualTo(ends[3] - ends[1]);
+    assertThat(cut.intactRecordsDropped()).isEqualTo(1);
+    assertThat(recover().log()).containsExactlyElementsOf(batch(1));
+  }
+
+  @Test
+  void aDroppedLastRecordIsReportedAsPossiblyAcknowledged() throws IOException {
+    long[] ends = appendThree();
+    byte[] whole = Files.readAllBytes(log());
+    Files.write(log(), Arrays.copyOf(whole, (int) ends[3] - 10));
+    String warning = stderrOf(() -> {
+      try (FileLogStorage s = FileLogStorage.at(dir)) {
+        s.recover();
+        FileLogStorage.Truncation cut = s.lastTruncation().orElseThrow();
+        assertThat(cut.offset()).isEqualTo(ends[2]);
+        assertThat(cut.droppedBytes()).isEqualTo(ends[3] - 10 - ends[2]);
+      }
+    });
+    assertThat(warning).contains(log().toString(), "offset " + ends[2], "may have been acknowledged")
+        .doesNotContain("never acknowledged");
+  }
+
+  /** What {@code r} writes to standard error, where the test logger writes. */
+  private static String stderrOf(Runnable r) {
+    java.io.PrintStream was = System.err;
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(out, true, StandardCharsets.UTF_8));
+    try {
+      r.run();
+    } finally {
+      System.setErr(was);
+    }
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void aLogCutToItsHeaderAfterAcknowledgedAppendsIsRefused() throws IOException {
+    append(2);
+    byte[] bytes = Files.readAllBytes(log());
+    Files.write(log(), Arrays.copyOf(bytes, LogFormat.HEADER_BYTES));
+    assertThatThrownBy(this::recover).isInstanceOf(StorageException.class)
+        .hasMessageContaining(log().toString()).hasMessageContaining("no records");
+    assertThat(Files.size(log())).isEqualTo(LogFormat.HEADER_BYTES);
+  }
+
+  @Test
+  void aLogCutToItsHeaderAfterASnapshotAndAppendsIsRefused() throws IOException {
+    try (Storage s = FileLogStorage.at(dir)) {
+      s.recover();
+      s.append(batch(1));
+      s.snapshot(batch(1));
+      s.append(batch(2));
+    }
+    byte[] bytes = Files.readAllBytes(log());
+    Files.write(log(), Arrays.copyOf(bytes, LogFormat.HEADER_BYTES));
+    assertThatThrownBy(this::recover).isInstanceOf(StorageException.class)
+        .hasMessageContaining(log().toString()).hasMessageContaining("no records");
+  }
+
+  @Test
+  void aBadOnlyRecordOfALogThatHeldRecordsIsRefusedUnlessRepairing() throws IOException {
+    long[] ends = append(1);
+    byte[] bytes = Files.readAllBytes(log());
+    bytes[(int) ends[1] - 3] ^= 0x01;
+    Files.write(log(), bytes);
+    assertThatThrownBy(this::recover).isInstanceOf(StorageException.class)
+        .hasMessageContaining(log().toString()).hasMessageContaining("offset " + ends[0]);
+    FileLogStorage.Truncation cut = FileLogStorage.repair(dir).orElseThrow();
+    assertThat(cut.offset()).isEqualTo(ends[0]);
+    assertThat(cut.repair()).isTrue();
+    assertThat(recover().log()).isEmpty();
+  }
+
+  @Test
+  void aLogDeletedFromADirectoryThatHeldStateIsRefused() throws IOException {
+    append(2);
+    Files.delete(log());
+    assertThatThrownBy(this::recover).isInstanceOf(StorageException.class)
+        .hasMessageContaining(log().toString()).hasMessageContaining("removed");
+    assertThat(log()).doesNotExist();
+  }
+
+  @Test
+  void aLogAndItsMarkerDeletedBesideTheLockFileOfAnEarlierOpenAreRefused() throws IOException {
+    append(2);
+    try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+      for (Path f : files.toList()) {
+        if (!f.getFileName().toString().equals("lock")) {
+          Files.delete(f);
+        }
+      }
+    }
+    assertThatThrownBy(this::recover).isInstanceOf(StorageException.class)
+        .hasMessageContaining(log().toString()).hasMessageContaining(dir.resolve("lock").toString());
+  }
+
+  @Test
+  void aNewDirectoryAndAnEmptyLogAfterASnapshotStartFine() throws IOException {
+    assertThat(recover().log()).isEmpty();
+    assertThat(recover().log()).as("reopened with nothing appended").isEmpty();
+    try (Storage s = FileLogStorage.at(dir)) {
+      s.recover();
+      s.append(batch(1));
+      s.snapshot(batch(1));
+    }
+    Storage.Stored stored = recover();
+    assertThat(stored.snapshot()).containsExactlyElementsOf(batch(1));
+    assertThat(stored.log()).isEmpty();
+    Path fresh = dir.resolve("fresh");
+    try (Storage s = FileLogStorage.at(fresh)) {
+      assertThat(s.recover().log()).isEmpty();
+    }
   }
 
   @Test
@@ -359,7 +558,7 @@ class FileLogTest {
 
   @Test
   void snapshotFileNamesThatClashOrLeaveTheDirectoryAreRejected() {
-    for (String bad : List.of("log", "lock", "log.tmp", "", "a/b", "..")) {
+    for (String bad : List.of("log", "lock", "log.tmp", "log.mark", "log.mark.tmp", "", "a/b", "..")) {
       assertThatThrownBy(() -> FileLogStorage.builder(dir).snapshotFileName(bad))
           .as("'%s'", bad).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("snapshot file name");
     }
