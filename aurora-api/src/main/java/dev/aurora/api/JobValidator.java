@@ -66,7 +66,9 @@ final class JobValidator {
     }
 
     Resources r = task.resources();
-    if (!(r.cpus() > 0)) {
+    if (!Double.isFinite(r.cpus())) {
+      problems.add("task.resources.cpus: must be a finite number > 0, was " + r.cpus());
+    } else if (!(r.cpus() > 0)) {
       problems.add("task.resources.cpus: must be > 0, was " + r.cpus());
     }
     if (r.ramMb() <= 0) {
