@@ -22,6 +22,12 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.BeanDescription;
+import com.fasterxml.jackson.databind.DeserializationConfig;
+import com.fasterxml.jackson.databind.deser.BeanDeserializerBuilder;
+import com.fasterxml.jackson.databind.deser.BeanDeserializerModifier;
+import com.fasterxml.jackson.databind.deser.SettableBeanProperty;
+import com.fasterxml.jackson.databind.deser.impl.NullsFailProvider;
 import com.fasterxml.jackson.databind.deser.std.StdScalarDeserializer;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
@@ -96,7 +102,10 @@ public final class AuroraJson {
         .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
         .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
         .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-        .defaultSetterInfo(JsonSetter.Value.forValueNulls(Nulls.FAIL, Nulls.FAIL))
+        // null inside an array or object is never a value; a null field is refused for the model's
+        // own types (below), not for types whose creators take an absent field as null
+        .defaultSetterInfo(JsonSetter.Value.forContentNulls(Nulls.FAIL))
+        .addModule(new SimpleModule("aurora-model-nulls").setDeserializerModifier(new ModelNullsFail()))
         .defaultLeniency(false)
         .withCoercionConfig(LogicalType.Integer, c -> c
             .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
@@ -432,6 +441,28 @@ public final class AuroraJson {
       } catch (DateTimeParseException e) {
         return (Duration) ctxt.handleWeirdStringValue(Duration.class, text, "not an ISO-8601 duration");
       }
+    }
+  }
+
+  /**
+   * Refuses {@code null} for every field of the model's types (this package), so {@code "owner":
+   * null} is an error rather than the default.
+   */
+  private static final class ModelNullsFail extends BeanDeserializerModifier {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public BeanDeserializerBuilder updateBuilder(DeserializationConfig config, BeanDescription beanDesc,
+        BeanDeserializerBuilder builder) {
+      if (!AuroraJson.class.getPackageName().equals(beanDesc.getBeanClass().getPackageName())) {
+        return builder;
+      }
+      java.util.List<SettableBeanProperty> props = new java.util.ArrayList<>();
+      builder.getProperties().forEachRemaining(props::add);
+      for (SettableBeanProperty prop : props) {
+        builder.addOrReplaceProperty(prop.withNullProvider(NullsFailProvider.constructForProperty(prop)), true);
+      }
+      return builder;
     }
   }
 }
