@@ -99,15 +99,22 @@ public abstract class Constraint {
     return attribute() + (negated() ? "!=" : "=") + String.join("|", values());
   }
 
-  /** Parses the forms {@link #toString()} writes. */
+  /**
+   * Parses the forms {@link #toString()} writes.
+   *
+   * @throws InvalidConfigException if {@code text} has none of the forms, or a value constraint names
+   *     an empty value ({@code zone=}, {@code zone=a||b}), which no agent could match
+   */
   public static Constraint parse(String text) {
     int ne = text.indexOf("!=");
     if (ne > 0) {
-      return notValue(text.substring(0, ne), text.substring(ne + 2).split("\\|"));
+      String attribute = text.substring(0, ne);
+      return notValue(attribute, parseValues(text, attribute + "!=", text.substring(ne + 2)));
     }
     int eq = text.indexOf('=');
     if (eq > 0) {
-      return value(text.substring(0, eq), text.substring(eq + 1).split("\\|"));
+      String attribute = text.substring(0, eq);
+      return value(attribute, parseValues(text, attribute + "=", text.substring(eq + 1)));
     }
     int colon = text.lastIndexOf(':');
     if (colon > 0) {
@@ -120,5 +127,16 @@ public abstract class Constraint {
     throw new InvalidConfigException(
         "constraint \"" + text + "\": expected attr:N, attr=v1|v2 or attr!=v1|v2; examples: "
             + Arrays.asList("host:1", "zone=us-east-1a", "rack!=r1"));
+  }
+
+  private static String[] parseValues(String text, String head, String values) {
+    String[] parts = values.split("\\|", -1);
+    for (String v : parts) {
+      if (v.isBlank()) {
+        throw new InvalidConfigException("constraint \"" + text + "\": an empty value; a value constraint names one or "
+            + "more values, such as " + head + "a|b");
+      }
+    }
+    return parts;
   }
 }

@@ -19,7 +19,8 @@ public final class Job {
 
   /**
    * A service: each instance runs forever and is replaced whenever its task ends. The key is {@code
-   * role/environment/name}; its parts may hold template variables.
+   * role/environment/name}; its parts may hold template variables. A key of another form is reported
+   * by {@link JobBuilder#build()}, together with every other problem of the config.
    */
   public static JobBuilder service(String key) {
     return new JobBuilder(key, true);

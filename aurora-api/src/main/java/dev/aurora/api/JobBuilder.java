@@ -16,6 +16,8 @@ public final class JobBuilder {
   private String role;
   private String environment;
   private String name;
+  /** The key as given, when it was not of the form role/environment/name; reported at build. */
+  private String malformedKey;
   private String owner;
   private int instances = 1;
   private final TaskBuilder task;
@@ -25,12 +27,17 @@ public final class JobBuilder {
 
   JobBuilder(String key, boolean service) {
     String[] parts = key.split("/", -1);
-    if (parts.length != 3) {
-      throw new InvalidConfigException("key: \"" + key + "\" is not of the form role/environment/name");
+    if (parts.length == 3) {
+      this.role = parts[0];
+      this.environment = parts[1];
+      this.name = parts[2];
+    } else {
+      // Reported by build() with every other problem of the config, not thrown here.
+      this.malformedKey = key;
+      this.role = "";
+      this.environment = "";
+      this.name = "";
     }
-    this.role = parts[0];
-    this.environment = parts[1];
-    this.name = parts[2];
     this.task = new TaskBuilder(service);
     this.bindings = new LinkedHashMap<>();
   }
@@ -39,6 +46,7 @@ public final class JobBuilder {
     this.role = o.role;
     this.environment = o.environment;
     this.name = o.name;
+    this.malformedKey = o.malformedKey;
     this.owner = o.owner;
     this.instances = o.instances;
     this.task = new TaskBuilder(o.task);
@@ -160,9 +168,13 @@ public final class JobBuilder {
     String resolvedEnv = r.resolve(environment, "key.environment");
     String resolvedName = r.resolve(name, "key.name");
     List<String> keyProblems = new ArrayList<>();
-    JobKey.checkPart("key.role", resolvedRole, keyProblems);
-    JobKey.checkPart("key.environment", resolvedEnv, keyProblems);
-    JobKey.checkPart("key.name", resolvedName, keyProblems);
+    if (malformedKey != null) {
+      keyProblems.add("key: \"" + malformedKey + "\" is not of the form role/environment/name");
+    } else {
+      JobKey.checkPart("key.role", resolvedRole, keyProblems);
+      JobKey.checkPart("key.environment", resolvedEnv, keyProblems);
+      JobKey.checkPart("key.name", resolvedName, keyProblems);
+    }
     for (String p : keyProblems) {
       problems.add(p.contains("{{") ? p + " (unbound template variable?)" : p);
     }

@@ -1,9 +1,13 @@
 package dev.aurora.api;
 
+import com.cronutils.model.Cron;
 import com.cronutils.model.CronType;
+import com.cronutils.model.time.ExecutionTime;
 import com.cronutils.model.definition.CronDefinitionBuilder;
 import com.cronutils.parser.CronParser;
 import dev.aurora.api.internal.Templates;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -66,7 +70,9 @@ final class JobValidator {
     }
 
     Resources r = task.resources();
-    if (!(r.cpus() > 0)) {
+    if (!Double.isFinite(r.cpus())) {
+      problems.add("task.resources.cpus: must be a finite number > 0, was " + r.cpus());
+    } else if (!(r.cpus() > 0)) {
       problems.add("task.resources.cpus: must be > 0, was " + r.cpus());
     }
     if (r.ramMb() <= 0) {
@@ -102,6 +108,9 @@ final class JobValidator {
         }
       } else if (c.values().isEmpty()) {
         problems.add(path + ": value constraint on \"" + c.attribute() + "\" needs at least one value");
+      }
+      if (c.values().stream().anyMatch(String::isBlank)) {
+        problems.add(path + ".values: must not hold an empty value");
       }
       for (String v : c.values()) {
         checkVariables(path + ".values", v, Set.of(), problems);
@@ -188,6 +197,17 @@ final class JobValidator {
     return ports.isEmpty() ? "(no ports are declared)" : "(declared: " + String.join(", ", ports) + ")";
   }
 
+  /**
+   * Whether {@code cron} fires at all. Every date pattern recurs within eight years (leap days
+   * included), so a search from a fixed start keeps the check independent of today's date.
+   */
+  private static boolean fires(Cron cron) {
+    ZonedDateTime start = ZonedDateTime.of(2000, 1, 1, 0, 0, 0, 0, ZoneOffset.UTC);
+    return ExecutionTime.forCron(cron).nextExecution(start)
+        .filter(next -> next.isBefore(start.plusYears(9)))
+        .isPresent();
+  }
+
   /** Parses with cron-utils; on failure finds which of the five fields is wrong. */
   static void checkCron(String expression, List<String> problems) {
     String prefix = "cron.expression: \"" + expression + "\"";
@@ -203,7 +223,10 @@ final class JobValidator {
       return;
     }
     try {
-      CRON.parse(expression).validate();
+      Cron cron = CRON.parse(expression).validate();
+      if (!fires(cron)) {
+        problems.add(prefix + ": never fires (no such date)");
+      }
       return;
     } catch (IllegalArgumentException e) {
       boolean named = false;

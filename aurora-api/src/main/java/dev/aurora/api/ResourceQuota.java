@@ -31,7 +31,11 @@ public abstract class ResourceQuota {
   @Value.Parameter
   public abstract int gpus();
 
-  /** A quota of these amounts; each must be >= 0. */
+  /**
+   * A quota of these amounts; each must be >= 0, and cpus a finite number.
+   *
+   * @throws InvalidConfigException if an amount is negative, or cpus is NaN or infinite
+   */
   public static ResourceQuota of(double cpus, long ramMb, long diskMb, int gpus) {
     return ImmutableResourceQuota.of(cpus, ramMb, diskMb, gpus);
   }
@@ -51,6 +55,9 @@ public abstract class ResourceQuota {
 
   @Value.Check
   protected void check() {
+    if (!Double.isFinite(cpus())) {
+      throw new InvalidConfigException("quota.cpus: must be a finite number >= 0, was " + cpus());
+    }
     if (cpus() < 0 || ramMb() < 0 || diskMb() < 0 || gpus() < 0) {
       throw new InvalidConfigException("quota: every amount must be >= 0, was " + this);
     }

@@ -120,4 +120,59 @@ class ValidationTest {
     assertThatThrownBy(() -> job.withInstances(-3)).isInstanceOf(InvalidConfigException.class)
         .hasMessageContaining("instances: must be >= 0, was -3");
   }
+
+  @Test
+  void cpusMustBeAFiniteNumber() {
+    assertThat(problems(() -> Job.service("a/b/c")
+        .task(t -> t.process("p", "./p").cpus(Double.POSITIVE_INFINITY).ramMb(1)).build()))
+        .containsExactly("task.resources.cpus: must be a finite number > 0, was Infinity");
+    assertThat(problems(() -> Job.service("a/b/c").task(t -> t.process("p", "./p").cpus(Double.NaN).ramMb(1)).build()))
+        .containsExactly("task.resources.cpus: must be a finite number > 0, was NaN");
+  }
+
+  @Test
+  void aValueConstraintWithAnEmptyValueIsRefused() {
+    assertThat(problems(() -> Constraint.parse("zone=")))
+        .containsExactly("constraint \"zone=\": an empty value; a value constraint names one or more values, "
+            + "such as zone=a|b");
+    assertThat(problems(() -> Constraint.parse("rack!=r1||r2")))
+        .containsExactly("constraint \"rack!=r1||r2\": an empty value; a value constraint names one or more values, "
+            + "such as rack!=a|b");
+    assertThat(problems(() -> Job.service("a/b/c")
+        .task(t -> t.process("p", "./p").cpus(1).ramMb(1).constraint(Constraint.value("zone", "a", " "))).build()))
+        .containsExactly("task.constraints[0].values: must not hold an empty value");
+  }
+
+  @Test
+  void aCronExpressionThatNeverFiresIsRefused() {
+    assertThat(problems(() -> Job.cron("a/b/c", "0 3 31 2 *").task(t -> t.process("p", "true").cpus(1).ramMb(1)).build()))
+        .containsExactly("cron.expression: \"0 3 31 2 *\": never fires (no such date)");
+    JobConfig april30 = Job.cron("a/b/c", "0 3 30,31 2,4 *").task(t -> t.process("p", "true").cpus(1).ramMb(1)).build();
+    assertThat(april30.cron()).as("April 30 exists").isPresent();
+  }
+
+  @Test
+  void aCronExpressionThatFiresOnlyInLeapYearsIsValid() {
+    JobConfig job = Job.cron("a/b/c", "0 3 29 2 *").task(t -> t.process("p", "true").cpus(1).ramMb(1)).build();
+    assertThat(job.cron()).isPresent();
+  }
+
+  @Test
+  void aQuotaMustBeFinite() {
+    assertThatThrownBy(() -> ResourceQuota.of(Double.NaN, 1, 1, 0))
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessage("invalid configuration: quota.cpus: must be a finite number >= 0, was NaN");
+    assertThatThrownBy(() -> ResourceQuota.of(Double.POSITIVE_INFINITY, 1, 1, 0))
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessage("invalid configuration: quota.cpus: must be a finite number >= 0, was Infinity");
+  }
+
+  @Test
+  void aMalformedKeyIsReportedWithTheOtherProblemsAtBuild() {
+    JobBuilder builder = Job.service("a/b/c/d");
+    assertThat(problems(() -> builder.instances(0).task(t -> t.process("p", "./p").cpus(1).ramMb(1)).build()))
+        .containsExactly("key: \"a/b/c/d\" is not of the form role/environment/name", "instances: must be >= 1, was 0");
+    assertThat(problems(() -> Job.cron("nokey", "0 3 * * *").toTemplate().build()))
+        .startsWith("key: \"nokey\" is not of the form role/environment/name");
+  }
 }

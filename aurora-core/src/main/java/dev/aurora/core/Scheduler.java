@@ -1,6 +1,5 @@
 package dev.aurora.core;
 
-import dev.aurora.api.AuroraException;
 import dev.aurora.api.JobConfig;
 import dev.aurora.api.JobKey;
 import dev.aurora.api.Principal;
@@ -74,13 +73,19 @@ public interface Scheduler extends AutoCloseable {
    *       run launches every instance.
    * </ul>
    *
-   * @throws JobConflictException if an instance does not exist
+   * @throws NoSuchInstanceException if a named instance has no active task (naming every such
+   *     instance); nothing is killed
    * @throws UpdateInProgressException while the job has an active rolling update, which would undo
    *     the change; nothing is changed
    */
   void killInstances(JobKey job, Set<Integer> instances, Principal by);
 
-  /** Restarts these instances: each task is killed and replaced by a new one with the same config. */
+  /**
+   * Restarts these instances: each task is killed and replaced by a new one with the same config.
+   *
+   * @throws NoSuchInstanceException if a named instance has no active task (naming every such
+   *     instance); nothing is restarted
+   */
   void restartInstances(JobKey job, Set<Integer> instances, Principal by);
 
   /**
@@ -161,7 +166,7 @@ public interface Scheduler extends AutoCloseable {
    * Pulses an update that has a pulse interval, letting it go on for another interval.
    *
    * @throws JobConflictException if the update has ended or has no pulse interval
-   * @throws dev.aurora.api.AuroraException if no update has this id
+   * @throws NoSuchUpdateException if no update has this id
    */
   void pulseUpdate(UpdateId update, Principal by);
 
@@ -207,8 +212,8 @@ public interface Scheduler extends AutoCloseable {
    * Stored, so the removal holds after a restart. A cluster-wide action for the {@link Authorizer},
    * like {@link #setQuota}.
    *
-   * @throws AuroraException if the role has no quota (so a mistyped role is not taken for a done
-   *     removal); nothing changes
+   * @throws NoSuchQuotaException if the role has no quota (so a mistyped role is not taken for a
+   *     done removal); nothing changes
    * @throws dev.aurora.api.InvalidConfigException if {@code role} could be no job's role; nothing
    *     changes
    */

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import dev.aurora.api.AuroraException;
 import dev.aurora.api.Job;
 import dev.aurora.api.JobConfig;
 import dev.aurora.api.ResourceQuota;
@@ -219,7 +218,7 @@ class QuotaTest {
     aurora.scheduler().setQuota("www-data", ResourceQuota.of(2, 2048, 1000, 0), TEST_PRINCIPAL);
 
     assertThatThrownBy(() -> aurora.scheduler().removeQuota("www-dat", TEST_PRINCIPAL))
-        .isExactlyInstanceOf(AuroraException.class).hasMessage("role www-dat has no quota to remove");
+        .isExactlyInstanceOf(NoSuchQuotaException.class).hasMessage("role www-dat has no quota to remove");
 
     assertThat(aurora.scheduler().quotas()).isEqualTo(Map.of("www-data", ResourceQuota.of(2, 2048, 1000, 0)));
     assertThat(aurora.scheduler().audit()).last().satisfies(a -> {

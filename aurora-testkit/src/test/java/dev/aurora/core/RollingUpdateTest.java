@@ -188,7 +188,7 @@ class RollingUpdateTest {
         .isInstanceOf(JobConflictException.class).hasMessageContaining("has ended (ROLLED_FORWARD)");
     UpdateId unknown = new UpdateId("no-such-update");
     assertThatThrownBy(() -> aurora.scheduler().pulseUpdate(unknown, TEST_PRINCIPAL))
-        .isNotInstanceOf(JobConflictException.class).hasMessage("no update no-such-update is known");
+        .isInstanceOf(NoSuchUpdateException.class).hasMessage("no update no-such-update is known");
   }
 
   @Test

@@ -185,7 +185,7 @@ class SchedulerLifecycleTest {
     assertThat(aurora.running(job.key())).extracting(ScheduledTask::instance).containsExactly(0, 1, 2, 3, 4);
 
     assertThatThrownBy(() -> aurora.scheduler().killInstances(job.key(), Set.of(2, 9), TEST_PRINCIPAL))
-        .isInstanceOf(JobConflictException.class).hasMessageContaining("[9]");
+        .isInstanceOf(NoSuchInstanceException.class).hasMessageContaining("[9]");
     assertThat(aurora.running(job.key())).hasSize(5);
   }
 

@@ -18,6 +18,7 @@ import dev.aurora.core.ClusterBackend;
 import dev.aurora.core.EventStream;
 import dev.aurora.core.JobConflictException;
 import dev.aurora.core.MaintenanceMode;
+import dev.aurora.core.NoSuchInstanceException;
 import dev.aurora.core.NoSuchJobException;
 import dev.aurora.core.Offer;
 import dev.aurora.core.Op;
@@ -656,7 +657,7 @@ public final class SchedulerImpl implements Scheduler {
       refuseDuringUpdate(key);
       List<Integer> missing = instances.stream().filter(i -> !job.activeByInstance().containsKey(i)).sorted().toList();
       if (!missing.isEmpty()) {
-        throw new JobConflictException(key, "no active instances " + missing);
+        throw new NoSuchInstanceException(key, missing);
       }
       for (int i : new TreeSet<>(instances)) {
         killTask(tasks.get(job.activeByInstance().get(i)), ScheduleStatus.KILLING, "killed by " + by);
@@ -682,7 +683,7 @@ public final class SchedulerImpl implements Scheduler {
       JobState job = requireJob(key);
       List<Integer> missing = instances.stream().filter(i -> !job.activeByInstance().containsKey(i)).sorted().toList();
       if (!missing.isEmpty()) {
-        throw new JobConflictException(key, "no active instances " + missing);
+        throw new NoSuchInstanceException(key, missing);
       }
       for (int i : new TreeSet<>(instances)) {
         ScheduledTask t = tasks.get(job.activeByInstance().get(i));

@@ -1,6 +1,5 @@
 package dev.aurora.core.internal.quota;
 
-import dev.aurora.api.AuroraException;
 import dev.aurora.api.JobConfig;
 import dev.aurora.api.JobKey;
 import dev.aurora.api.Principal;
@@ -8,6 +7,7 @@ import dev.aurora.api.ResourceQuota;
 import dev.aurora.api.Resources;
 import dev.aurora.api.TaskConfig;
 import dev.aurora.api.Tier;
+import dev.aurora.core.NoSuchQuotaException;
 import dev.aurora.core.Op;
 import dev.aurora.core.QuotaExceededException;
 import dev.aurora.core.SchedulerEvent;
@@ -70,12 +70,12 @@ public final class QuotaController implements CoreListener {
    * Removes a role's quota (stored, with an event), returning the role to the state of one whose quota
    * was never set: no limit.
    *
-   * @throws AuroraException if the role has no quota; nothing changes
+   * @throws NoSuchQuotaException if the role has no quota; nothing changes
    */
   public void removeQuota(String role, Principal by) {
     Objects.requireNonNull(role, "role");
     if (quotas.remove(role) == null) {
-      throw new AuroraException("role " + role + " has no quota to remove");
+      throw new NoSuchQuotaException(role);
     }
     core.store(new Op.RemoveQuota(role));
     core.emit(new SchedulerEvent.QuotaRemoved(core.instant(), role, by));

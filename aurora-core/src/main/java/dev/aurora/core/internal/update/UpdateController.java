@@ -8,6 +8,7 @@ import dev.aurora.api.TaskId;
 import dev.aurora.api.UpdateSettings;
 import dev.aurora.core.JobConflictException;
 import dev.aurora.core.NoSuchJobException;
+import dev.aurora.core.NoSuchUpdateException;
 import dev.aurora.core.Op;
 import dev.aurora.core.ScheduleStatus;
 import dev.aurora.core.ScheduledTask;
@@ -216,7 +217,7 @@ public final class UpdateController implements CoreListener {
   public void pulse(UpdateId id, Principal by) {
     UpdateDetails d = all.get(id);
     if (d == null) {
-      throw new dev.aurora.api.AuroraException("no update " + id + " is known");
+      throw new NoSuchUpdateException(id);
     }
     Update u = active.get(d.job());
     if (u == null || !u.id.equals(id)) {
