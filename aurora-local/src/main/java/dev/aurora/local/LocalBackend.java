@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -120,6 +121,18 @@ public final class LocalBackend implements ClusterBackend {
    */
   public Optional<Path> sandbox(TaskId taskId) {
     return cluster.sandbox(taskId);
+  }
+
+  /**
+   * The pid of the process a task runs now: the user's program itself when its command is one
+   * program with its arguments (the {@code sh -c} wrapper {@code exec}s it), or else the {@code sh}
+   * that runs the command line (a list, a pipe, a redirection...), whose children are the command's
+   * processes. It leads the process group that a kill signals. Empty for a task this backend does not
+   * run now: unknown, ended, or between two of its processes. The task's {@code RUNNING} report names
+   * its first process's pid too ({@code process 'server' started on local-0 as pid 4242}).
+   */
+  public OptionalLong pid(TaskId taskId) {
+    return cluster.pid(taskId);
   }
 
   /**

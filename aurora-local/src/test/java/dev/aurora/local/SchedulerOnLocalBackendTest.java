@@ -11,6 +11,7 @@ import dev.aurora.api.UpdateSettings;
 import dev.aurora.core.ScheduleStatus;
 import dev.aurora.core.ScheduledTask;
 import dev.aurora.core.Scheduler;
+import dev.aurora.core.TaskEvent;
 import dev.aurora.core.TaskQuery;
 import dev.aurora.core.UpdateDetails;
 import dev.aurora.core.UpdateId;
@@ -137,6 +138,14 @@ class SchedulerOnLocalBackendTest {
         .toList();
   }
 
+  /** The pid the scheduler's view of the task names: its RUNNING event's {@code ... as pid N}. */
+  private static long reportedPid(ScheduledTask task) {
+    String message = task.events().stream().filter(e -> e.status() == ScheduleStatus.RUNNING)
+        .map(TaskEvent::message).findFirst().orElseThrow();
+    assertThat(message).matches("process 'server' started on local-\\d as pid \\d+");
+    return Long.parseLong(message.substring(message.lastIndexOf(' ') + 1));
+  }
+
   private static ProcessHandle serverProcess(ScheduledTask task) {
     List<ProcessHandle> found = serverProcesses(task);
     assertThat(found).as("the server process of %s", task).hasSize(1);
@@ -154,7 +163,9 @@ class SchedulerOnLocalBackendTest {
     assertThat(tasks).extracting(ScheduledTask::instance).containsExactlyInAnyOrder(0, 1);
     for (ScheduledTask task : tasks) {
       assertThat(task.healthy()).contains(true);
-      assertThat(call(task)).startsWith("200 v1 ");
+      // the pid the scheduler reports is the server's own: the sh wrapper exec'd it
+      assertThat(reportedPid(task)).isEqualTo(serverProcess(task).pid());
+      assertThat(call(task)).isEqualTo("200 v1 " + reportedPid(task));
     }
   }
 
@@ -164,12 +175,13 @@ class SchedulerOnLocalBackendTest {
     JobConfig job = service(1, server("v1"));
     scheduler.createJob(job, USER);
     ScheduledTask first = awaitHealthy(job.key(), 1).get(0);
-    ProcessHandle process = serverProcess(first);
+    ProcessHandle process = ProcessHandle.of(reportedPid(first)).orElseThrow();
 
-    process.destroyForcibly(); // SIGKILL, as kill -9 from a shell
+    process.destroyForcibly(); // SIGKILL, as kill -9 <pid> from a shell
 
     ScheduledTask ended = await(first.id() + " to end", () -> scheduler.task(first.id()).filter(t -> t.status().isTerminal()));
     assertThat(ended.status()).isEqualTo(ScheduleStatus.FAILED);
+    assertThat(ended.lastMessage()).isEqualTo("process 'server' was killed by signal 9 (exit 137)");
     ScheduledTask replacement = awaitHealthy(job.key(), 1).get(0);
     assertThat(replacement.id()).isNotEqualTo(first.id());
     assertThat(replacement.instance()).isEqualTo(0);

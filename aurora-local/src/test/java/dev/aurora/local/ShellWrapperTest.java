@@ -111,6 +111,20 @@ class ShellWrapperTest {
   }
 
   @Test
+  void theRunningReportAndThePidApiNameTheProgramsPid() {
+    TaskId id = run("sleep 300");
+
+    TaskStatus running = listener.awaitStatus(id, ScheduleStatus.RUNNING);
+
+    long pid = recordedPid(id);
+    assertThat(backend.pid(id)).hasValue(pid);
+    assertThat(running.message()).isEqualTo("process 'p1' started on local-0 as pid " + pid);
+    backend.kill(id);
+    listener.awaitEnd(id);
+    assertThat(backend.pid(id)).isEmpty();
+  }
+
+  @Test
   void compoundCommandsStillRunWhole() throws IOException {
     List<String> commands = List.of(
         "echo a > out; echo b >> out",
