@@ -26,8 +26,9 @@ import java.util.Set;
  * A {@link ClusterBackend} that runs tasks as real processes on this machine, split into virtual
  * agents: the embedded default. Each agent offers its share of the machine's cpus, memory and disk
  * and a port range of its own; each task runs in a sandbox directory, its processes one after
- * another with {@code sh -c}, in process groups of their own so that a kill reaches everything they
- * spawned. Health checks and a memory limit are enforced here. No process outlives {@link #close()}
+ * another with {@code sh -c} (which {@code exec}s a command that is one program, so the process is the
+ * program itself: see {@link #pid(TaskId)}), in process groups of their own so that a kill reaches everything
+ * they spawned. Health checks and a memory limit are enforced here. No process outlives {@link #close()}
  * or the JVM, and a backend started on the sandbox root of one that died reaps its orphans.
  *
  * <p>As Mesos does, an agent may have several outstanding offers, each reserving the resources it
