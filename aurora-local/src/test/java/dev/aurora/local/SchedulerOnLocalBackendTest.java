@@ -260,4 +260,22 @@ class SchedulerOnLocalBackendTest {
     assertThat(pids.stream().filter(Tasks::isRunning).toList()).as("processes left of %s", pids).isEmpty();
     assertThat(ProcessHandle.current().descendants().filter(p -> Tasks.isRunning(p.pid())).toList()).isEmpty();
   }
+
+  @Test
+  void closeWhileTasksAreStartingLeavesNoProcessBehind() {
+    start();
+    JobConfig spawner = Job.service("www-data/it/spawner").instances(8)
+        .task(t -> t.process("spawn", "sleep 300 & sleep 301").cpus(0.1).ramMb(32).diskMb(1))
+        .build();
+    scheduler.createJob(spawner, USER);
+    await("a task of " + spawner.key() + " to start", () -> scheduler.tasks(TaskQuery.job(spawner.key())).stream()
+        .filter(t -> t.status() == ScheduleStatus.STARTING || t.status() == ScheduleStatus.RUNNING).findFirst());
+
+    scheduler.close();
+    scheduler = null;
+
+    List<String> left = ProcessHandle.current().descendants().filter(p -> Tasks.isRunning(p.pid()))
+        .map(p -> p.pid() + " " + p.info().commandLine().orElse("?")).toList();
+    assertThat(left).isEmpty();
+  }
 }
