@@ -19,14 +19,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
  * A {@link ClusterBackend} that runs tasks as real processes on this machine, split into virtual
  * agents: the embedded default. Each agent offers its share of the machine's cpus, memory and disk
  * and a port range of its own; each task runs in a sandbox directory, its processes one after
- * another with {@code sh -c}, in process groups of their own so that a kill reaches everything they
- * spawned. Health checks and a memory limit are enforced here. No process outlives {@link #close()}
+ * another with {@code sh -c} (which {@code exec}s a command that is one program, so the process is the
+ * program itself: see {@link #pid(TaskId)}), in process groups of their own so that a kill reaches everything
+ * they spawned. Health checks and a memory limit are enforced here. No process outlives {@link #close()}
  * or the JVM, and a backend started on the sandbox root of one that died reaps its orphans.
  *
  * <p>As Mesos does, an agent may have several outstanding offers, each reserving the resources it
@@ -120,6 +122,18 @@ public final class LocalBackend implements ClusterBackend {
    */
   public Optional<Path> sandbox(TaskId taskId) {
     return cluster.sandbox(taskId);
+  }
+
+  /**
+   * The pid of the process a task runs now: the user's program itself when its command is one
+   * program with its arguments (the {@code sh -c} wrapper {@code exec}s it), or else the {@code sh}
+   * that runs the command line (a list, a pipe, a redirection...), whose children are the command's
+   * processes. It leads the process group that a kill signals. Empty for a task this backend does not
+   * run now: unknown, ended, or between two of its processes. The task's {@code RUNNING} report names
+   * its first process's pid too ({@code process 'server' started on local-0 as pid 4242}).
+   */
+  public OptionalLong pid(TaskId taskId) {
+    return cluster.pid(taskId);
   }
 
   /**

@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -171,6 +172,12 @@ public final class LocalCluster {
         reporter.status(endedOrLost(id));
       }
     }
+  }
+
+  /** The pid of the process a running task runs now. */
+  public OptionalLong pid(TaskId taskId) {
+    LocalTask task = tasks.get(taskId);
+    return task != null ? task.pid() : OptionalLong.empty();
   }
 
   /** The sandbox of a running task or of an ended one that is still kept. */

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +44,7 @@ final class LocalTask {
   // guarded by this
   private Sandbox sandbox;
   private final List<ProcessGroup> groups = new ArrayList<>();
+  private long pid = -1; // of the process running now, -1 if none
   private boolean running;
   private HealthMonitor health;
   private Ending ending;
@@ -141,6 +143,11 @@ final class LocalTask {
         : TaskStatus.of(id(), ScheduleStatus.RUNNING, "running");
   }
 
+  /** The pid of the process the task runs now; empty before, between and after its processes. */
+  synchronized OptionalLong pid() {
+    return ended || pid < 0 ? OptionalLong.empty() : OptionalLong.of(pid);
+  }
+
   synchronized Optional<Path> sandboxDir() {
     return Optional.ofNullable(sandbox).map(Sandbox::dir);
   }
@@ -173,6 +180,7 @@ final class LocalTask {
         return;
       }
       groups.add(started.group());
+      pid = started.process().pid();
       try {
         sandbox.recordGroup(started.group());
       } catch (IOException e) {
@@ -181,7 +189,7 @@ final class LocalTask {
       if (!running) {
         running = true;
         cluster.reporter().status(TaskStatus.of(id(), ScheduleStatus.RUNNING,
-            "process '" + process.name() + "' started on " + allocation.agent().spec.id()));
+            "process '" + process.name() + "' started on " + allocation.agent().spec.id() + " as pid " + pid));
         launch.config().healthCheck().ifPresent(this::watchHealth);
       }
     }
@@ -191,6 +199,7 @@ final class LocalTask {
   private void exited(int index, int code) {
     ProcessConfig process = processes.get(index);
     synchronized (this) {
+      pid = -1;
       if (ending != null) {
         return;
       }

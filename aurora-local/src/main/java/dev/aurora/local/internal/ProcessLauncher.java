@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Starts a command line with {@code sh -c}, in a session and process group of its own through
  * {@code setsid} when the machine has it, so that the command and everything it spawns can be
- * signalled at once; stdin is {@code /dev/null}.
+ * signalled at once; stdin is {@code /dev/null}. A command that is one program with its arguments is
+ * {@code exec}ed by the shell (see {@link ShellCommand}), so the started process is the program itself.
  */
 final class ProcessLauncher {
   private static final Logger LOG = LoggerFactory.getLogger(ProcessLauncher.class);
@@ -42,7 +43,8 @@ final class ProcessLauncher {
 
   /**
    * Starts {@code command} in {@code directory} with the JVM's environment plus {@code environment},
-   * writing its output to {@code stdout} and {@code stderr}.
+   * writing its output to {@code stdout} and {@code stderr}; the shell {@code exec}s a command that is
+   * one program.
    */
   Started start(String command, Path directory, Map<String, String> environment,
       ProcessBuilder.Redirect stdout, ProcessBuilder.Redirect stderr) throws IOException {
@@ -50,15 +52,17 @@ final class ProcessLauncher {
     if (setsid) {
       argv.add("setsid");
     }
-    argv.addAll(List.of("sh", "-c", command));
-    ProcessBuilder builder = new ProcessBuilder(argv)
+    ProcessBuilder builder = new ProcessBuilder()
         .directory(directory.toFile())
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
         .redirectOutput(stdout)
         .redirectError(stderr);
     builder.environment().putAll(environment);
+    argv.addAll(List.of("sh", "-c", ShellCommand.wrap(command, directory, builder.environment())));
+    builder.command(argv);
     Process process = builder.start();
-    // setsid does not fork here (the JVM's child leads no group), so the shell's pid is the group id
+    // setsid does not fork here (the JVM's child leads no group), so the shell's pid (the program's,
+    // once the shell execs it) is the group id
     return new Started(process, ProcessGroup.of(process.toHandle(), setsid));
   }
 }
