@@ -170,8 +170,8 @@ class ValidationTest {
   @Test
   void aMalformedKeyIsReportedWithTheOtherProblemsAtBuild() {
     JobBuilder builder = Job.service("a/b/c/d");
-    assertThat(problems(() -> builder.instances(0).task(t -> t.process("p", "./p").cpus(1).ramMb(1)).build()))
-        .containsExactly("key: \"a/b/c/d\" is not of the form role/environment/name", "instances: must be >= 1, was 0");
+    assertThat(problems(() -> builder.instances(-1).task(t -> t.process("p", "./p").cpus(1).ramMb(1)).build()))
+        .containsExactly("key: \"a/b/c/d\" is not of the form role/environment/name", "instances: must be >= 0, was -1");
     assertThat(problems(() -> Job.cron("nokey", "0 3 * * *").toTemplate().build()))
         .startsWith("key: \"nokey\" is not of the form role/environment/name");
   }

@@ -314,7 +314,7 @@ public final class ScheduledTask {
 
   @Override
   public int hashCode() {
-    return id.hashCode() * 31 + status.hashCode();
+    return id.hashCode() * 31 + status.ordinal(); // not the enum's identity hash: the same in every JVM
   }
 
   @Override

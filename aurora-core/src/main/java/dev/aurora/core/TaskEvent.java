@@ -55,7 +55,7 @@ public final class TaskEvent {
 
   @Override
   public int hashCode() {
-    return Objects.hash(timeMillis, status, message);
+    return Objects.hash(timeMillis, status.ordinal(), message); // the same in every JVM
   }
 
   @Override

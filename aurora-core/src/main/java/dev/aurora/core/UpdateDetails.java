@@ -5,8 +5,10 @@ import dev.aurora.api.JobKey;
 import dev.aurora.api.Principal;
 import dev.aurora.api.UpdateSettings;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * A snapshot of one rolling update: what it moves from and to, how, where it is, and its history
@@ -42,7 +44,7 @@ public record UpdateDetails(
 
   /** Copies the collections. */
   public UpdateDetails {
-    instances = Map.copyOf(instances);
+    instances = Collections.unmodifiableSortedMap(new TreeMap<>(instances)); // by instance, in every JVM
     events = List.copyOf(events);
     instanceEvents = List.copyOf(instanceEvents);
   }

@@ -93,11 +93,17 @@ public final class SchedulerImpl implements Scheduler {
   private final PlacementEngine engine;
 
   // --- state owned by the loop ---
-  private final Map<JobKey, JobState> jobs = new HashMap<>();
+  // A seeded run must act in the same order in every JVM, and some hash codes differ from JVM to JVM
+  // (those of enum constants, so of every TaskConfig). Maps iterated for what the scheduler does keep
+  // insertion order; `tasks` (a million entries: no LinkedHashMap) is keyed by TaskId, whose hash is
+  // that of its text, and where the order of its tasks matters they are sorted.
+  private final Map<JobKey, JobState> jobs = new LinkedHashMap<>();
   /** Replaced once, by a presized map, when recovery finds it empty. */
   private Map<TaskId, ScheduledTask> tasks = new HashMap<>();
-  private final Map<JobKey, ArrayDeque<TaskId>> history = new HashMap<>();
-  private final Map<GroupKey, TaskGroup> groups = new HashMap<>();
+  private final Map<JobKey, ArrayDeque<TaskId>> history = new LinkedHashMap<>();
+  private final Map<GroupKey, TaskGroup> groups = new LinkedHashMap<>();
+  /** The next group's creation sequence (the placement order's last tie-break). */
+  private long groupSeq;
   private final Map<TaskId, StateLoop.Timer> throttleTimers = new HashMap<>();
   private Transaction tx;
   private long opsSinceSnapshot;
@@ -567,6 +573,8 @@ public final class SchedulerImpl implements Scheduler {
     configs.values().forEach(c -> jobs.put(c.key(), new JobState(c, pool, tasks::get)));
     // Derived state: active sets, history, groups, agent usage, throttle timers, metrics.
     metrics.resetStates();
+    // ties keep the task map's order: a function of the task ids alone (String hashes), so the same in
+    // every JVM; a second key here would cost recovery of a million tasks dearly
     List<ScheduledTask> ordered = new ArrayList<>(tasks.values());
     ordered.sort(Comparator.comparingLong(t -> ACCESS.statusTimeMillis(t)));
     JobKey lastKey = null;
@@ -1207,7 +1215,7 @@ public final class SchedulerImpl implements Scheduler {
       if (job == null) {
         return;
       }
-      g = new TaskGroup(t.job(), t.config(), job);
+      g = new TaskGroup(t.job(), t.config(), job, groupSeq++);
       groups.put(k, g);
       g.add(t.id(), now());
       if (orderedGroups != null) {
@@ -1505,6 +1513,9 @@ public final class SchedulerImpl implements Scheduler {
         lost.add(t);
       }
     }
+    // in a stated order: the replacements (and their ids, drawn from the seeded random) follow it
+    lost.sort(Comparator.comparing(ScheduledTask::job).thenComparingInt(ScheduledTask::instance)
+        .thenComparing(ScheduledTask::id));
     for (ScheduledTask t : lost) {
       transition(t, ScheduleStatus.LOST, "agent " + (agent != null ? agent.hostname() : agentId) + " lost");
     }

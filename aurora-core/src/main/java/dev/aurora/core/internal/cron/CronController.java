@@ -27,6 +27,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * Fires cron jobs on the scheduler's clock: at each firing every instance of the job is launched,
@@ -43,7 +44,7 @@ public final class CronController implements CoreListener {
 
   private final Core core;
   private final Map<JobKey, StateLoop.Timer> timers = new HashMap<>();
-  private final Map<JobKey, Instant> lastFired = new HashMap<>();
+  private final Map<JobKey, Instant> lastFired = new TreeMap<>(); // snapshots list it by job
   private boolean recovering = true;
 
   public CronController(Core core) {

@@ -1,10 +1,12 @@
 package dev.aurora.core.internal.placement;
 
+import com.google.common.collect.ImmutableSortedMap;
 import dev.aurora.core.MaintenanceMode;
 import dev.aurora.core.Offer;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -13,7 +15,8 @@ import java.util.Map;
  * a placement pass scans). Owned by the state loop; not thread-safe.
  */
 public final class AgentPool {
-  private final Map<String, AgentState> agents = new HashMap<>();
+  /** In the order agents became known: what iterates them (attribute lists, diagnosis, snapshots) follows it. */
+  private final Map<String, AgentState> agents = new LinkedHashMap<>();
   private final Map<String, AgentState> byOffer = new HashMap<>();
   private final ArrayList<AgentState> offered = new ArrayList<>();
   private final Map<String, MaintenanceMode> maintenance = new HashMap<>();
@@ -158,8 +161,9 @@ public final class AgentPool {
     return maintenance.getOrDefault(host, MaintenanceMode.NONE);
   }
 
+  /** Every host in maintenance, by hostname. */
   public Map<String, MaintenanceMode> maintenance() {
-    return Map.copyOf(maintenance);
+    return ImmutableSortedMap.copyOf(maintenance);
   }
 
   /** A task of {@code cpuMillis}/{@code ramMb} now holds resources on the agent. */
@@ -233,7 +237,7 @@ public final class AgentPool {
   Map<String, List<AgentState>> byValue(String attribute) {
     Map<String, List<AgentState>> m = byAttribute.get(attribute);
     if (m == null) {
-      m = new HashMap<>();
+      m = new LinkedHashMap<>(); // values and their agents in the agents' order: narrowing follows it
       for (AgentState a : agents.values()) {
         String v = a.attribute(attribute, null);
         if (v != null) {

@@ -103,11 +103,14 @@ public final class PlacementEngine {
   /**
    * Orders groups: higher priority first, then the longest waiting, then (groups that came together)
    * those a value constraint confines to part of the cluster: they have fewer places to go, and
-   * unconfined groups placed first could take them.
+   * unconfined groups placed first could take them; last, the order the groups were created in (their
+   * {@linkplain TaskGroup#seq() sequence}). The order is total: it never depends on how a hash map
+   * iterates, so a seeded run places alike in every JVM.
    */
   public static final Comparator<TaskGroup> ORDER = Comparator.comparingInt(TaskGroup::priority).reversed()
       .thenComparingLong(TaskGroup::pendingSinceMillis)
-      .thenComparing((TaskGroup g) -> !g.confined());
+      .thenComparing((TaskGroup g) -> !g.confined())
+      .thenComparingLong(TaskGroup::seq);
 
   private boolean emptied;
 

@@ -18,6 +18,8 @@ public final class TaskGroup implements PlacementTask {
   final boolean revocable;
   final long cpuMillis;
   private final boolean confined;
+  /** When the group came to be, among the groups of one scheduler: the last tie-break of the placement order. */
+  final long seq;
   final LinkedHashSet<TaskId> tasks = new LinkedHashSet<>();
   long pendingSinceMillis;
   /** The group's value and limit constraints, compiled for the engine's quick check; built on first use. */
@@ -30,8 +32,10 @@ public final class TaskGroup implements PlacementTask {
   long stuckReleases;
   long[] stuckReleaseCounter;
 
-  public TaskGroup(JobKey job, TaskConfig config, LimitCounts counts) {
+  /** A group that orders after every group of its scheduler created before it ({@code seq} grows). */
+  public TaskGroup(JobKey job, TaskConfig config, LimitCounts counts, long seq) {
     this.job = job;
+    this.seq = seq;
     this.config = config;
     this.counts = counts;
     this.revocable = config.tier() == Tier.REVOCABLE;
@@ -97,6 +101,11 @@ public final class TaskGroup implements PlacementTask {
 
   public int priority() {
     return config.priority();
+  }
+
+  /** The group's creation sequence: groups that tie on everything else are placed in this order. */
+  public long seq() {
+    return seq;
   }
 
   /** The group's tasks in the order they became pending (a copy). */

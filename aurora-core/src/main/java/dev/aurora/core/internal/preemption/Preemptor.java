@@ -254,7 +254,7 @@ public final class Preemptor implements CoreListener {
     if (job == null) {
       return null;
     }
-    TaskGroup probe = new TaskGroup(c.job(), c.config(), job);
+    TaskGroup probe = new TaskGroup(c.job(), c.config(), job, 0); // a probe, never placed or ordered
     boolean revocable = c.config().tier() == Tier.REVOCABLE;
     Choice best = null;
     for (AgentState agent : agents) {

@@ -16,6 +16,7 @@ import dev.aurora.core.internal.CoreListener;
 import dev.aurora.core.internal.state.JobState;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -88,7 +89,7 @@ public final class QuotaController implements CoreListener {
 
   /** Every quota set, by role. */
   public Map<String, ResourceQuota> quotas() {
-    return Map.copyOf(quotas);
+    return Collections.unmodifiableMap(new TreeMap<>(quotas)); // by role, as it is kept
   }
 
   /** What the role's preferred-tier jobs consume (a job being updated at the update's peak). */

@@ -30,6 +30,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -50,9 +51,10 @@ public final class UpdateController implements CoreListener {
       java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss").withZone(java.time.ZoneOffset.UTC);
 
   private final Core core;
-  private final Map<JobKey, Update> active = new HashMap<>();
-  private final Map<UpdateId, UpdateDetails> all = new HashMap<>();
-  private final Map<JobKey, ArrayDeque<UpdateId>> byJob = new HashMap<>();
+  // insertion order: recovery resumes active updates, and snapshots list updates, in a stated order
+  private final Map<JobKey, Update> active = new LinkedHashMap<>();
+  private final Map<UpdateId, UpdateDetails> all = new LinkedHashMap<>();
+  private final Map<JobKey, ArrayDeque<UpdateId>> byJob = new LinkedHashMap<>();
   private BiConsumer<JobConfig, JobConfig> admission = (from, to) -> { };
   private long seq;
 
