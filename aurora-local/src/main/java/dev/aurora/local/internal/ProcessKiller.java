@@ -38,7 +38,7 @@ final class ProcessKiller {
       long deadline = System.nanoTime() + grace.toNanos();
       while (!alive.isEmpty() && System.nanoTime() < deadline) {
         pause();
-        alive = ProcessTable.snapshot().members(signalled);
+        alive = ProcessTable.snapshot().stillAlive(signalled, alive);
       }
       if (alive.isEmpty()) {
         return false;
@@ -48,7 +48,7 @@ final class ProcessKiller {
     while (!alive.isEmpty() && System.nanoTime() < deadline) {
       signal(signalled, alive, true);
       pause();
-      alive = ProcessTable.snapshot().members(signalled);
+      alive = ProcessTable.snapshot().stillAlive(signalled, alive);
     }
     if (!alive.isEmpty()) {
       LOG.error("processes {} survived SIGKILL for {}", alive, KILL_WAIT);

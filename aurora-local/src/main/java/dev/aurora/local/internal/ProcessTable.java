@@ -82,6 +82,22 @@ final class ProcessTable {
     return members;
   }
 
+  /**
+   * The living pids of {@code groups} now, and those of {@code seen} (members found earlier) still
+   * alive: a process whose parent died and was reaped is reparented away from the tree, so the tree
+   * alone would lose sight of it while it is still ending.
+   */
+  Set<Long> stillAlive(Collection<ProcessGroup> groups, Collection<Long> seen) {
+    Set<Long> alive = members(groups);
+    for (long pid : seen) {
+      Entry e = byPid.get(pid);
+      if (e != null && !e.zombie()) {
+        alive.add(pid);
+      }
+    }
+    return alive;
+  }
+
   /** The summed resident memory of {@code pids}, in KiB; processes gone since the snapshot count 0. */
   long rssKb(Collection<Long> pids) {
     long sum = 0;

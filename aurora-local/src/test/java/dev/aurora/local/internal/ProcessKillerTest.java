@@ -41,6 +41,19 @@ class ProcessKillerTest {
     assertThat(tree).noneMatch(ProcessKillerTest::isRunning);
   }
 
+  @org.junit.jupiter.api.Test
+  void aChildStillEndingAfterItsShellIsReapedIsWaitedFor() throws IOException {
+    // Without setsid the tree is found below the shell; once the shell has died and been reaped, its
+    // child is reparented away from it. A child that takes a while to heed SIGTERM must still be seen.
+    List<Long> tree = startTree(new ProcessLauncher(false),
+        "sh -c 'trap \"sleep 0.5; exit 0\" TERM; echo $$ >> pids; sleep 300 & wait' & echo $$ >> pids; wait", 2);
+
+    boolean forced = ProcessKiller.terminate(List.of(group), Duration.ofSeconds(20));
+
+    assertThat(forced).isFalse();
+    assertThat(tree).noneMatch(ProcessKillerTest::isRunning);
+  }
+
   @ParameterizedTest(name = "setsid={0}")
   @ValueSource(booleans = {true, false})
   void sigkillEndsWhatIgnoresSigtermAfterTheGracePeriod(boolean setsid) throws IOException {
