@@ -29,7 +29,10 @@ import java.util.Set;
  * another with {@code sh -c} (which {@code exec}s a command that is one program, so the process is the
  * program itself: see {@link #pid(TaskId)}), in process groups of their own so that a kill reaches everything
  * they spawned. Health checks and a memory limit are enforced here. No process outlives {@link #close()}
- * or the JVM, and a backend started on the sandbox root of one that died reaps its orphans.
+ * or the JVM, and a backend started on the sandbox root of one that died reaps its orphans; unless
+ * {@link Builder#keepTasksOnClose(boolean)} is set, under which tasks outlive a restart of the
+ * embedding JVM (a clean one or a {@code kill -9}) and the next backend adopts those its scheduler
+ * knows.
  *
  * <p>As Mesos does, an agent may have several outstanding offers, each reserving the resources it
  * carries; resources that come back are offered as a new offer, and no outstanding offer is ever
@@ -62,7 +65,9 @@ public final class LocalBackend implements ClusterBackend {
 
   /**
    * Locks the sandbox root for this backend, reaps orphans of an earlier backend there (reporting
-   * each {@code LOST}, which may take up to the kill grace period) and offers every agent.
+   * each {@code LOST}, which may take up to the kill grace period) and offers every agent. With
+   * {@link Builder#keepTasksOnClose(boolean)}, tasks an earlier backend left running are not reaped
+   * here: their resources are held, and the next {@link #reconcile} adopts or ends them.
    *
    * @throws IllegalStateException if this backend was started before, or another backend uses the
    *     sandbox root
@@ -109,7 +114,9 @@ public final class LocalBackend implements ClusterBackend {
 
   /**
    * Reports the status of every task it runs; for each of {@code known} it does not run, the status
-   * the task ended with here (an orphan's LOST) if it remembers one, or LOST.
+   * the task ended with here (an orphan's LOST) if it remembers one, or LOST. The first call after
+   * {@link #start} with {@link Builder#keepTasksOnClose(boolean)} adopts each task left running by an
+   * earlier backend whose id is in {@code known} (reported RUNNING), and ends the others (LOST).
    */
   @Override
   public void reconcile(Set<TaskId> known) {
@@ -138,7 +145,9 @@ public final class LocalBackend implements ClusterBackend {
 
   /**
    * Stops offering and reporting, and ends every process it started: SIGTERM, the grace period,
-   * SIGKILL. Returns when they are gone. Calling it again does nothing.
+   * SIGKILL. Returns when they are gone. With {@link Builder#keepTasksOnClose(boolean)} it leaves them
+   * running instead, for the next backend on the sandbox root to adopt. Calling it again does
+   * nothing.
    */
   @Override
   public void close() {
@@ -169,6 +178,7 @@ public final class LocalBackend implements ClusterBackend {
     private Duration sandboxMaxAge = Duration.ofDays(1);
     private int sandboxMaxCount = 100;
     private Duration memoryCheckInterval = Duration.ofSeconds(3);
+    private boolean keepTasksOnClose;
 
     private Builder() {}
 
@@ -292,6 +302,24 @@ public final class LocalBackend implements ClusterBackend {
     }
 
     /**
+     * Whether tasks outlive this backend, as a Mesos agent's executors outlive a restart of the agent;
+     * off unless set. On, {@link LocalBackend#close()} (and the shutdown hook) leaves every task's
+     * processes running, and a backend started later on the same sandbox root with this setting on
+     * adopts each task that its scheduler knows: at {@link LocalBackend#reconcile} such a task is
+     * reported RUNNING, keeps its processes, pids and ports, and its health checks resume; a task left
+     * running that the scheduler does not know is ended and reported LOST. The same holds after the
+     * JVM was killed ({@code kill -9}): its tasks' processes run in sessions of their own and survive
+     * it. Off, {@code close()} ends every task, and a later backend reaps whatever a dead one left.
+     *
+     * <p>An adopted task's end is seen, but not its exit code (only a process's parent learns it): it
+     * ends FAILED, and a task of several processes does not go on to the next one.
+     */
+    public Builder keepTasksOnClose(boolean keep) {
+      this.keepTasksOnClose = keep;
+      return this;
+    }
+
+    /**
      * The backend, with the defaults filled in from this machine.
      *
      * @throws IllegalArgumentException if the agents' port ranges would go past 65535
@@ -317,7 +345,7 @@ public final class LocalBackend implements ClusterBackend {
         specs.add(new AgentSpec("local-" + i, "local-" + i, attrs, cpus, ramMb, diskMb, ports));
       }
       return new LocalBackend(new BackendConfig(specs, sandboxRoot.toAbsolutePath(), killGracePeriod,
-          sandboxMaxAge, sandboxMaxCount, memoryCheckInterval));
+          sandboxMaxAge, sandboxMaxCount, memoryCheckInterval, keepTasksOnClose));
     }
 
     private static long machineMemoryMb() {

@@ -114,6 +114,13 @@ public final class SchedulerImpl implements Scheduler {
   private long oldestPendingMillis = -1;
   /** While a task that is not on an agent is killed: why (KILLING ends it, anything else replaces it). */
   private ScheduleStatus killIntent;
+  /** Tasks recovered on an agent that the backend has not reported on since this start. */
+  private final Set<TaskId> unreconciled = new HashSet<>();
+  /**
+   * Set while a task moves to the KILLED the backend first reports for it after a start: it was stopped
+   * while no scheduler ran.
+   */
+  private boolean killedWhileStopped;
 
   private final List<CoreListener> listeners = new ArrayList<>();
   private final Core core = new CoreImpl();
@@ -289,6 +296,7 @@ public final class SchedulerImpl implements Scheduler {
           known.add(t.id());
         }
       }
+      unreconciled.addAll(known);
       tx.afterCommit.add(() -> {
         backend.start(new Listener());
         backend.reconcile(known);
@@ -1133,7 +1141,7 @@ public final class SchedulerImpl implements Scheduler {
       replace = true;
       long ranSince = ACCESS.timeOfMillis(t, ScheduleStatus.RUNNING);
       long ran = ranSince < 0 ? 0 : now() - ranSince;
-      if (ran < settings.flappingThreshold().toMillis()) {
+      if (ran < settings.flappingThreshold().toMillis() && !killedWhileStopped) {
         flaps = t.flapCount() + 1;
         penalty = penaltyMillis(flaps);
       }
@@ -1471,6 +1479,7 @@ public final class SchedulerImpl implements Scheduler {
       }
       return;
     }
+    boolean firstSinceStart = unreconciled.remove(t.id());
     if (status.healthy().isPresent() && t.status() == ScheduleStatus.RUNNING) {
       boolean healthy = status.healthy().get();
       if (!t.healthy().equals(Optional.of(healthy))) {
@@ -1486,6 +1495,17 @@ public final class SchedulerImpl implements Scheduler {
       return;
     }
     ScheduleStatus reported = status.state();
+    if (firstSinceStart && reported == ScheduleStatus.KILLED && !isKillInFlight(t.status())) {
+      // Killed while no scheduler ran: most likely the backend stopping its tasks when this scheduler
+      // closed (the local backend does). A stop, not a crash: replaced at once, never as flapping.
+      killedWhileStopped = true;
+      try {
+        transition(t, reported, status.message());
+      } finally {
+        killedWhileStopped = false;
+      }
+      return;
+    }
     if (TaskStateMachine.isStale(t.status(), reported)) {
       if (isKillInFlight(t.status()) && !reported.isTerminal()) {
         TaskId id = t.id();

@@ -181,6 +181,25 @@ final class Agent {
     return allocation;
   }
 
+  /**
+   * Holds what a task that runs here already (adopted after a restart of the backend) holds, if it is
+   * unoffered and its ports are this agent's; empty otherwise.
+   */
+  java.util.Optional<Allocation> hold(long milliCpus, long ramMb, long diskMb, Map<String, Integer> ports) {
+    for (int port : ports.values()) {
+      if (spec.ports().isEmpty() || port < range().begin() || port > range().end()) {
+        return java.util.Optional.empty();
+      }
+    }
+    Allocation allocation = new Allocation(this, milliCpus, ramMb, diskMb, ports);
+    Share share = share(allocation);
+    if (!share.within(unoffered())) {
+      return java.util.Optional.empty();
+    }
+    used.add(share);
+    return java.util.Optional.of(allocation);
+  }
+
   /** Gives back what a task held: it is unoffered now. */
   void release(Allocation allocation) {
     used.subtract(share(allocation));

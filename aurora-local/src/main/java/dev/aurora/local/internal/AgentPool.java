@@ -143,6 +143,16 @@ final class AgentPool {
     }
   }
 
+  /**
+   * Holds on agent {@code agentId} what a task that runs there already holds (adopting it after a
+   * restart); empty if the agent is unknown or the resources are not free.
+   */
+  synchronized Optional<Allocation> hold(String agentId, long milliCpus, long ramMb, long diskMb,
+      Map<String, Integer> ports) {
+    Agent agent = agents.get(agentId);
+    return agent == null ? Optional.empty() : agent.hold(milliCpus, ramMb, diskMb, ports);
+  }
+
   /** Gives back what a task held and offers it anew; the agent's outstanding offers stay valid. */
   synchronized void release(Allocation allocation) {
     Agent agent = allocation.agent();

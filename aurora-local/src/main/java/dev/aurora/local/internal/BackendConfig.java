@@ -7,7 +7,7 @@ import java.util.List;
 /**
  * Everything a {@link LocalCluster} is built from, checked by {@code LocalBackend.Builder}: the
  * agents, where sandboxes go and how long they stay, the kill grace period and how often memory is
- * sampled.
+ * sampled, and whether tasks outlive the backend's close to be adopted by the next one.
  */
 public record BackendConfig(
     List<AgentSpec> agents,
@@ -15,7 +15,8 @@ public record BackendConfig(
     Duration killGracePeriod,
     Duration sandboxMaxAge,
     int sandboxMaxCount,
-    Duration memoryCheckInterval) {
+    Duration memoryCheckInterval,
+    boolean keepTasksOnClose) {
 
   /** Copies the agent list so the config stays immutable. */
   public BackendConfig {

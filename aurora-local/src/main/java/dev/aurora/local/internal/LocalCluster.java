@@ -62,6 +62,9 @@ public final class LocalCluster {
       return size() > ENDED_REMEMBERED;
     }
   };
+  /** Tasks an earlier backend left running, held until reconciliation says whether to adopt them. */
+  private final Map<TaskId, OrphanReaper.Adoptable> adoptable = new LinkedHashMap<>();
+  private final Map<TaskId, Allocation> adoptableHolds = new LinkedHashMap<>();
   private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
   private final CountDownLatch closed = new CountDownLatch(1);
   private final Thread shutdownHook = new Thread(this::close, "aurora-local-shutdown");
@@ -91,7 +94,29 @@ public final class LocalCluster {
       lockRoot();
       reporter.start(listener);
       Runtime.getRuntime().addShutdownHook(shutdownHook);
-      for (OrphanReaper.Found found : OrphanReaper.reap(config.sandboxRoot(), config.killGracePeriod())) {
+      Map<TaskId, OrphanReaper.Adoptable> left = new LinkedHashMap<>();
+      List<OrphanReaper.Found> reaped = OrphanReaper.reap(config.sandboxRoot(), config.killGracePeriod(),
+          config.keepTasksOnClose() ? left : null);
+      Map<Sandbox, List<ProcessGroup>> unplaceable = new LinkedHashMap<>();
+      for (OrphanReaper.Adoptable a : left.values()) {
+        LaunchRecord r = a.record();
+        Optional<Allocation> hold = pool.hold(r.launch().agentId(), r.milliCpus(), r.ramMb(), r.diskMb(), r.ports());
+        if (hold.isPresent()) {
+          adoptable.put(r.launch().taskId(), a);
+          adoptableHolds.put(r.launch().taskId(), hold.get());
+        } else {
+          unplaceable.put(a.sandbox(), a.groups());
+        }
+      }
+      if (!unplaceable.isEmpty()) {
+        OrphanReaper.end(unplaceable, config.killGracePeriod(), "left running by an earlier local backend on this"
+            + " sandbox root, on an agent or resources this backend does not have", reaped);
+      }
+      if (!adoptable.isEmpty()) {
+        LOG.info("{} task(s) left running by an earlier local backend; adopting those the scheduler knows",
+            adoptable.size());
+      }
+      for (OrphanReaper.Found found : reaped) {
         remember(found.status());
         if (found.orphan()) {
           reporter.status(found.status());
@@ -164,6 +189,7 @@ public final class LocalCluster {
     if (!isStarted("reconcile")) {
       return;
     }
+    adoptOrReap(known);
     for (LocalTask task : tasks.values()) {
       reporter.status(task.status());
     }
@@ -178,6 +204,46 @@ public final class LocalCluster {
   public OptionalLong pid(TaskId taskId) {
     LocalTask task = tasks.get(taskId);
     return task != null ? task.pid() : OptionalLong.empty();
+  }
+
+  /**
+   * Adopts every task an earlier backend left running whose id is in {@code known}: it runs on,
+   * RUNNING, with its health checks resumed. Ends the others' processes (on a worker) and reports them
+   * LOST.
+   */
+  private void adoptOrReap(Set<TaskId> known) {
+    Map<TaskId, OrphanReaper.Adoptable> pending;
+    Map<TaskId, Allocation> holds;
+    synchronized (adoptable) {
+      pending = new LinkedHashMap<>(adoptable);
+      holds = new LinkedHashMap<>(adoptableHolds);
+      adoptable.clear();
+      adoptableHolds.clear();
+    }
+    for (Map.Entry<TaskId, OrphanReaper.Adoptable> e : pending.entrySet()) {
+      OrphanReaper.Adoptable a = e.getValue();
+      Allocation allocation = holds.get(e.getKey());
+      if (known.contains(e.getKey())) {
+        LocalTask task = LocalTask.adopt(a.record(), allocation, a.sandbox(), a.groups(), this);
+        tasks.put(task.id(), task);
+        LOG.info("task {}: adopted, with its {} process group(s)", task.id(), a.groups().size());
+      } else {
+        workers.execute(() -> {
+          try {
+            for (OrphanReaper.Found found : OrphanReaper.end(Map.of(a.sandbox(), a.groups()),
+                config.killGracePeriod(), "left running by an earlier local backend, but unknown to the scheduler",
+                new ArrayList<>())) {
+              remember(found.status());
+              reporter.status(found.status());
+              retention.add(found.taskId(), found.dir(), found.endedAt());
+            }
+          } catch (IOException | RuntimeException ex) {
+            LOG.warn("task {}: cannot end what an earlier backend left running", e.getKey(), ex);
+          }
+          pool.release(allocation);
+        });
+      }
+    }
   }
 
   /** The sandbox of a running task or of an ended one that is still kept. */
@@ -209,9 +275,13 @@ public final class LocalCluster {
     pool.stop();
     List<ProcessGroup> groups = new ArrayList<>();
     List<LocalTask> running = List.copyOf(tasks.values());
-    running.forEach(task -> groups.addAll(task.closing()));
-    boolean forced = ProcessKiller.terminate(groups, config.killGracePeriod());
-    running.forEach(task -> task.finish(forced));
+    if (config.keepTasksOnClose()) {
+      running.forEach(LocalTask::leaveRunning); // their sandboxes record enough for the next backend to adopt them
+    } else {
+      running.forEach(task -> groups.addAll(task.closing()));
+      boolean forced = ProcessKiller.terminate(groups, config.killGracePeriod());
+      running.forEach(task -> task.finish(forced));
+    }
     timer.shutdownNow();
     workers.shutdown();
     unlockRoot();
@@ -223,7 +293,8 @@ public final class LocalCluster {
       }
     }
     if (was == State.STARTED) {
-      LOG.info("local backend closed; it stopped {} running task(s)", running.size());
+      LOG.info("local backend closed; it {} {} running task(s)",
+          config.keepTasksOnClose() ? "left running" : "stopped", running.size());
     }
   }
 

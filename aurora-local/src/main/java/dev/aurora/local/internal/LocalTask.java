@@ -33,7 +33,7 @@ final class LocalTask {
   private static final Logger LOG = LoggerFactory.getLogger(LocalTask.class);
 
   /** Why a task is being ended: its processes exited (or could not start), a kill, its memory, the backend. */
-  private enum Ending { EXITED, KILLED, OVER_MEMORY, BACKEND_CLOSED }
+  private enum Ending { EXITED, KILLED, OVER_MEMORY, BACKEND_CLOSED, LEFT_RUNNING }
 
   private final TaskLaunch launch;
   private final Allocation allocation;
@@ -87,8 +87,63 @@ final class LocalTask {
         end(Ending.EXITED, ScheduleStatus.FAILED, "the task has no process to run", Duration.ZERO);
         return;
       }
+      try {
+        sandbox.recordLaunch(LaunchRecord.of(launch, allocation));
+      } catch (IOException e) {
+        LOG.warn("task {}: cannot write its launch record; a later backend could not adopt it", id(), e);
+      }
     }
     run(0);
+  }
+
+  /**
+   * A task an earlier backend on this sandbox root started and left running: its processes are
+   * {@code groups}, process {@code current} of its launch runs. It is RUNNING at once, its health
+   * checks resume, and its end is noticed when the process leading the last group exits.
+   */
+  static LocalTask adopt(LaunchRecord record, Allocation allocation, Sandbox sandbox, List<ProcessGroup> groups,
+      LocalCluster cluster) {
+    LocalTask task = new LocalTask(record.launch(), allocation, cluster);
+    int current = Math.max(0, Math.min(groups.size(), task.processes.size()) - 1);
+    synchronized (task) {
+      task.sandbox = sandbox;
+      task.groups.addAll(groups);
+      task.running = true;
+      task.launch.config().healthCheck().ifPresent(task::watchHealth);
+    }
+    ProcessGroup leader = groups.get(groups.size() - 1);
+    ProcessHandle.of(leader.pgid()).map(ProcessHandle::onExit)
+        .orElse(java.util.concurrent.CompletableFuture.completedFuture(null))
+        .thenRunAsync(() -> task.adoptedExited(current), cluster.workers());
+    return task;
+  }
+
+  /**
+   * An adopted task's process exited. Its exit code is not known here (only a process's parent
+   * learns it), so the task ends FAILED unless it is being ended anyway.
+   */
+  private void adoptedExited(int index) {
+    end(Ending.EXITED, ScheduleStatus.FAILED, "process '" + processes.get(index).name()
+        + "' exited after a restarted local backend adopted it; its exit code is known only to the backend"
+        + " that started it", cluster.killGracePeriod());
+  }
+
+  /**
+   * Leaves the task's processes running as the backend closes: its health checks stop, nothing is
+   * reported or recorded, and the next backend on the sandbox root may adopt it.
+   */
+  synchronized void leaveRunning() {
+    if (ending == null) {
+      ending = Ending.LEFT_RUNNING;
+      if (health != null) {
+        health.stop();
+      }
+    }
+  }
+
+  /** Whether the task was left running by {@link #leaveRunning()}. */
+  synchronized boolean leftRunning() {
+    return ending == Ending.LEFT_RUNNING;
   }
 
   /** Ends the task on request: SIGTERM, the grace period, SIGKILL; it ends KILLED. */

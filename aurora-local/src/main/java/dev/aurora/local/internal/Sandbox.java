@@ -106,6 +106,16 @@ final class Sandbox {
     return groups;
   }
 
+  /** Records what a later backend needs to adopt the task. */
+  void recordLaunch(LaunchRecord record) throws IOException {
+    record.write(dir.resolve(META));
+  }
+
+  /** The launch record, if the backend that ran the task wrote one. */
+  Optional<LaunchRecord> launch() throws IOException {
+    return LaunchRecord.read(dir.resolve(META));
+  }
+
   /** Records the task's final status; from now on the sandbox is a finished task's. */
   void recordEnd(TaskStatus status) throws IOException {
     Files.writeString(endFile(), status.state() + "\n" + status.message().replace('\n', ' ') + "\n");

@@ -10,13 +10,22 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The production {@link StateLoop}: one daemon thread, timers in real time. */
+/**
+ * The production {@link StateLoop}: one daemon thread, timers in real time.
+ *
+ * <p>The loop thread is never interrupted: work on it writes to storage (a {@code FileChannel} closes
+ * itself when the thread writing to it is interrupted, which would end the storage). {@link #stop()}
+ * drops queued work and timers, lets the work that runs finish, and waits for it.
+ */
 public final class ThreadStateLoop implements StateLoop {
   private static final Logger LOG = LoggerFactory.getLogger(ThreadStateLoop.class);
   private final Clock clock;
   private final ScheduledThreadPoolExecutor executor;
+  /** How long {@link #stop()} waits for the work that runs to finish. */
+  private static final Duration STOP_WAIT = Duration.ofSeconds(30);
   private final AtomicInteger queued = new AtomicInteger();
   private volatile Thread thread;
+  private volatile boolean stopped;
 
   public ThreadStateLoop(Clock clock) {
     this.clock = clock;
@@ -59,7 +68,10 @@ public final class ThreadStateLoop implements StateLoop {
     }
   }
 
-  private static void run(Runnable work) {
+  private void run(Runnable work) {
+    if (stopped) {
+      return; // queued before stop(): dropped
+    }
     try {
       work.run();
     } catch (RuntimeException | Error e) {
@@ -79,10 +91,13 @@ public final class ThreadStateLoop implements StateLoop {
 
   @Override
   public void stop() {
-    executor.shutdownNow();
+    stopped = true;
+    executor.shutdown(); // cancels timers; queued work is skipped; nothing is interrupted
     if (!inLoop()) {
       try {
-        executor.awaitTermination(10, TimeUnit.SECONDS);
+        if (!executor.awaitTermination(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+          LOG.warn("the state loop's current work did not finish within {}; leaving it to finish alone", STOP_WAIT);
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
