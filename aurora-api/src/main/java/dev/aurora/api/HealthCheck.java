@@ -52,7 +52,11 @@ public abstract class HealthCheck {
     return Duration.ofSeconds(1);
   }
 
-  /** Time after the task starts running before the first check counts. */
+  /**
+   * A grace period for a task starting up, as Aurora's {@code initial_interval_secs}: checks run from
+   * the start and a task is healthy as soon as one passes, but until one has passed, failed checks
+   * within this time after the task started running do not count.
+   */
   @Value.Default
   public Duration initialDelay() {
     return Duration.ofSeconds(15);

@@ -126,13 +126,36 @@ class HealthCheckTest {
   }
 
   @Test
-  void healthIsCheckedOnlyAfterTheInitialDelay() throws IOException {
-    HealthCheck check = HealthCheck.command("true").withInterval(FAST).withInitialDelay(Duration.ofMillis(300));
-    long launched = System.nanoTime();
+  void aTaskIsHealthyAsSoonAsACheckPassesInsideTheInitialDelay() throws IOException {
+    // The initial delay is a grace period, not a wait: a task that is up is reported healthy at once.
+    HealthCheck check = HealthCheck.command("true").withInterval(FAST).withInitialDelay(Duration.ofMinutes(10));
 
     TaskId id = launch(freePort(), check, "sleep 30").taskId();
 
+    assertThat(listener.awaitHealth(id, true).healthy()).contains(true);
+  }
+
+  @Test
+  void failedChecksInsideTheInitialDelayDoNotCountBeforeTheTaskIsFirstHealthy() throws IOException {
+    // The task is "ready" only after a few failed checks; inside the grace period they are not reported.
+    HealthCheck check = HealthCheck.command("test -f ready").withInterval(FAST)
+        .withInitialDelay(Duration.ofMinutes(10));
+
+    TaskId id = launch(freePort(), check, "sleep 0.5; touch ready; sleep 30").taskId();
+
     listener.awaitHealth(id, true);
-    assertThat(Duration.ofNanos(System.nanoTime() - launched)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
+    assertThat(listener.statuses(id)).filteredOn(s -> s.healthy().isPresent())
+        .extracting(s -> s.healthy().get()).first().isEqualTo(true);
+  }
+
+  @Test
+  void afterTheInitialDelayFailedChecksCountBeforeTheTaskIsFirstHealthy() throws IOException {
+    HealthCheck check = HealthCheck.command("test -f ready").withInterval(FAST).withInitialDelay(Duration.ZERO);
+
+    TaskId id = launch(freePort(), check, "sleep 0.5; touch ready; sleep 30").taskId();
+
+    listener.awaitHealth(id, true);
+    assertThat(listener.statuses(id)).filteredOn(s -> s.healthy().isPresent())
+        .extracting(s -> s.healthy().get()).first().isEqualTo(false);
   }
 }

@@ -81,7 +81,7 @@ public final class QuickStart {
         .task(t -> t.process("server", java + " -Xmx24m -Xss256k -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp "
                 + classes + " dev.aurora.samples.HelloServer --port {{port.http}} --version {{version}} --instance {{instance}}")
             .cpus(0.25).ramMb(200).diskMb(16).port("http")
-            .healthCheck(HealthCheck.http("http", "/health").withInitialDelay(Duration.ofMillis(500))
+            .healthCheck(HealthCheck.http("http", "/health").withInitialDelay(Duration.ofSeconds(10))
                 .withInterval(Duration.ofSeconds(1)).withTimeout(Duration.ofSeconds(1))))
         .constraint(Constraint.limit("host", 1))
         .update(UpdateSettings.builder().batchSizes(2).watch(Duration.ofSeconds(3)).build())

@@ -12,9 +12,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * Runs one running task's {@link HealthCheck}: a first probe after the initial delay, then one every
- * interval. The task is healthy after a probe passes and unhealthy after more than {@code
- * maxConsecutiveFailures} fail in a row; each change (and the first verdict) is reported.
+ * Runs one running task's {@link HealthCheck}, as Aurora's executor does: probes from the start, one
+ * every interval (the first after the interval or the initial delay, whichever is shorter). The task is
+ * healthy as soon as a probe passes. The initial delay is a grace period for a task starting up: until
+ * a probe has passed, failures within it do not count; after it (or after the first pass), the task is
+ * unhealthy once more than {@code maxConsecutiveFailures} probes fail in a row. Each change of verdict
+ * (and the first verdict) is reported.
  */
 final class HealthMonitor {
 
@@ -37,6 +40,9 @@ final class HealthMonitor {
   private boolean stopped;
   private ScheduledFuture<?> next;
   private int failuresInARow;
+  private boolean passedOnce;
+  /** How long after the start the probe that runs next (or runs now) was due. */
+  private long sinceStartNanos;
   private Optional<Boolean> healthy = Optional.empty();
 
   HealthMonitor(TaskId taskId, HealthCheck check, Probe probe, ScheduledExecutorService timer,
@@ -50,7 +56,7 @@ final class HealthMonitor {
   }
 
   synchronized void start() {
-    schedule(check.initialDelay().toNanos());
+    schedule(Math.min(check.interval().toNanos(), check.initialDelay().toNanos()));
   }
 
   /** Stops probing; no report follows. */
@@ -67,6 +73,7 @@ final class HealthMonitor {
   }
 
   private void schedule(long delayNanos) {
+    sinceStartNanos += delayNanos; // the time the next probe runs at, counted without a clock
     if (!stopped) {
       try {
         next = timer.schedule(() -> workers.execute(this::probeOnce), delayNanos, TimeUnit.NANOSECONDS);
@@ -83,9 +90,13 @@ final class HealthMonitor {
         return;
       }
       Optional<Boolean> verdict = healthy;
+      boolean inGrace = !passedOnce && sinceStartNanos < check.initialDelay().toNanos();
       if (result.passed()) {
+        passedOnce = true;
         failuresInARow = 0;
         verdict = Optional.of(true);
+      } else if (inGrace) {
+        // still starting up: a failure inside the initial delay does not count
       } else if (++failuresInARow > check.maxConsecutiveFailures()) {
         verdict = Optional.of(false);
       }
