@@ -10,8 +10,6 @@ import dev.aurora.api.JobConfig;
 import dev.aurora.api.ResourceQuota;
 import dev.aurora.api.Resources;
 import dev.aurora.api.Tier;
-import dev.aurora.core.internal.SchedulerImpl;
-import dev.aurora.core.internal.quota.QuotaController;
 import dev.aurora.testkit.AuroraExtension;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -102,33 +100,48 @@ class QuotaTest {
 
   @Test
   void anUpdateCountsThePeakOfOldAndNewConfigs() {
-    aurora.scheduler().setQuota("www-data", ResourceQuota.of(10, 10_240, 100_000, 0), TEST_PRINCIPAL);
-    JobConfig other = job("www-data/prod/other", 1, 2, 2048, Tier.PREFERRED);
-    JobConfig web = job("www-data/prod/web", 4, 1, 2048, Tier.PREFERRED);
-    aurora.scheduler().createJob(other, TEST_PRINCIPAL);
-    aurora.scheduler().createJob(web, TEST_PRINCIPAL);
-    QuotaController quota = ((SchedulerImpl) aurora.scheduler()).tenancy().quota();
+    // each case in a role of its own: 10 cpus, 10240 MiB; another job of 2 cpus, 2048 MiB; web at
+    // 4 x (1 cpu, 2048 MiB)
+    JobConfig web = job("a/prod/web", 4, 1, 2048, Tier.PREFERRED);
 
-    // more cpu, less ram: the peak takes the new cpus and the old ram of each instance
-    JobConfig moreCpu = job("www-data/prod/web", 4, 2, 1024, Tier.PREFERRED);
-    assertThat(QuotaController.peak(web, moreCpu)).isEqualTo(Resources.of(8, 8192, 400));
-    // others 2 cpus + peak 8 = 10: fits exactly
-    check(quota, web, moreCpu);
+    // more cpu, less ram: the peak takes the new cpus and the old ram of each instance (8 cpus, 8192 MiB);
+    // others 2 cpus + peak 8 = 10: fits exactly, and the running update claims that peak
+    JobConfig moreCpu = job("a/prod/web", 4, 2, 1024, Tier.PREFERRED);
+    startUpdateInRoleWithOtherJob(web, moreCpu);
+    assertThat(aurora.scheduler().quotaConsumption("a")).isEqualTo(Resources.of(2 + 8, 2048 + 8192, 100 + 400));
 
     // 2048 MiB more in any instance would need 8192 + 2048 + 2048 (others) > 10240 MiB
-    JobConfig moreRam = job("www-data/prod/web", 4, 1, 2560, Tier.PREFERRED);
-    QuotaExceededException e = catchThrowableOfType(QuotaExceededException.class, () -> check(quota, web, moreRam));
+    JobConfig moreRam = job("b/prod/web", 4, 1, 2560, Tier.PREFERRED);
+    QuotaExceededException e = catchThrowableOfType(QuotaExceededException.class,
+        () -> startUpdateInRoleWithOtherJob(job("b/prod/web", 4, 1, 2048, Tier.PREFERRED), moreRam));
     assertThat(e.used()).isEqualTo(Resources.of(6, 10_240, 500));
     assertThat(e.asked()).isEqualTo(Resources.of(0, 2048, 0));
 
-    // growing to 5 instances of the new config: 4 instances at the peak and one new one
-    JobConfig wider = job("www-data/prod/web", 5, 2, 1024, Tier.PREFERRED);
-    assertThat(QuotaController.peak(web, wider)).isEqualTo(Resources.of(10, 9216, 500));
-    assertThatThrownBy(() -> check(quota, web, wider)).isInstanceOf(QuotaExceededException.class);
+    // growing to 5 instances of the new config: 4 instances at the peak and one new one (10 cpus,
+    // 9216 MiB, 500 MiB disk), which asks for 6 cpus, 1024 MiB and 100 MiB disk more than web holds
+    JobConfig wider = job("c/prod/web", 5, 2, 1024, Tier.PREFERRED);
+    e = catchThrowableOfType(QuotaExceededException.class,
+        () -> startUpdateInRoleWithOtherJob(job("c/prod/web", 4, 1, 2048, Tier.PREFERRED), wider));
+    assertThat(e.asked()).isEqualTo(Resources.of(10 - 4, 9216 - 8192, 500 - 400));
 
     // shrinking is never refused, even over quota
-    aurora.scheduler().setQuota("www-data", ResourceQuota.of(1, 1024, 100, 0), TEST_PRINCIPAL);
-    check(quota, web, job("www-data/prod/web", 2, 1, 2048, Tier.PREFERRED));
+    JobConfig d = job("d/prod/web", 4, 1, 2048, Tier.PREFERRED);
+    aurora.scheduler().setQuota("d", ResourceQuota.of(10, 10_240, 100_000, 0), TEST_PRINCIPAL);
+    aurora.scheduler().createJob(d, TEST_PRINCIPAL);
+    aurora.scheduler().setQuota("d", ResourceQuota.of(1, 1024, 100, 0), TEST_PRINCIPAL);
+    aurora.scheduler().startUpdate(d.key(), job("d/prod/web", 2, 1, 2048, Tier.PREFERRED), TEST_PRINCIPAL, "shrink");
+  }
+
+  /**
+   * In {@code current}'s role, with a quota of 10 cpus and 10240 MiB: creates another job of 2 cpus and
+   * 2048 MiB, then {@code current}, then starts an update of it to {@code proposed}.
+   */
+  private void startUpdateInRoleWithOtherJob(JobConfig current, JobConfig proposed) {
+    String role = current.key().role();
+    aurora.scheduler().setQuota(role, ResourceQuota.of(10, 10_240, 100_000, 0), TEST_PRINCIPAL);
+    aurora.scheduler().createJob(job(role + "/prod/other", 1, 2, 2048, Tier.PREFERRED), TEST_PRINCIPAL);
+    aurora.scheduler().createJob(current, TEST_PRINCIPAL);
+    aurora.scheduler().startUpdate(current.key(), proposed, TEST_PRINCIPAL, "update");
   }
 
   @Test
@@ -161,13 +174,6 @@ class QuotaTest {
     aurora.advance(Duration.ofMinutes(30));
     assertThat(aurora.scheduler().update(id).orElseThrow().status()).isEqualTo(UpdateStatus.ROLLED_FORWARD);
     assertThat(aurora.scheduler().quotaConsumption("www-data")).isEqualTo(Resources.of(8, 4096, 400));
-  }
-
-  private void check(QuotaController quota, JobConfig current, JobConfig proposed) {
-    ((SchedulerImpl) aurora.scheduler()).execute(() -> {
-      quota.checkUpdate(current, proposed);
-      return null;
-    });
   }
 
   @Test

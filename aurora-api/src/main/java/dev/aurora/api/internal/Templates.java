@@ -13,8 +13,8 @@ import java.util.regex.Pattern;
  *
  * <p>Two kinds of variable exist. Bindings ({@code {{version}}}, {@code {{profile.version}}}) are
  * resolved when a template is built. Task variables ({@code {{port.NAME}}}, {@code {{instance}}},
- * {@code {{task_id}}}) stay in the built config and are resolved per task at launch by {@link
- * #resolveTaskVariables}.
+ * {@code {{task_id}}}) stay in the built config and are resolved per task at launch by the public
+ * {@link dev.aurora.api.TaskVariables}.
  */
 public final class Templates {
   /** A variable reference: two braces, a name of {@code [A-Za-z0-9_.-]}, two braces. */
@@ -89,84 +89,5 @@ public final class Templates {
     }
     m.appendTail(out);
     return out.toString();
-  }
-
-  /**
-   * Resolves the task variables of a built config for one task: {@code {{instance}}}, {@code
-   * {{task_id}}} and {@code {{port.NAME}}} ({@code ports} maps a port name to its number, or returns
-   * -1 if there is none). Anything else is left as it is.
-   */
-  public static String resolveTaskVariables(
-      String text, int instance, String taskId, PortLookup ports) {
-    if (text == null) {
-      return null;
-    }
-    int open = text.indexOf("{{");
-    if (open < 0) {
-      return text;
-    }
-    // a scan rather than VARIABLE's matcher: this runs for every launch
-    StringBuilder out = null;
-    int copied = 0;
-    while (open >= 0) {
-      int close = text.indexOf("}}", open + 2);
-      if (close < 0) {
-        break;
-      }
-      int from = open + 2;
-      int to = close;
-      while (from < to && Character.isWhitespace(text.charAt(from))) {
-        from++;
-      }
-      while (to > from && Character.isWhitespace(text.charAt(to - 1))) {
-        to--;
-      }
-      String replacement = isName(text, from, to) ? taskVariable(text.substring(from, to), instance, taskId, ports) : null;
-      if (replacement == null) {
-        open = text.indexOf("{{", open + 1); // not a task variable: left as it is
-        continue;
-      }
-      if (out == null) {
-        out = new StringBuilder(text.length() + 16);
-      }
-      out.append(text, copied, open).append(replacement);
-      copied = close + 2;
-      open = text.indexOf("{{", copied);
-    }
-    return out == null ? text : out.append(text, copied, text.length()).toString();
-  }
-
-  private static boolean isName(String text, int from, int to) {
-    if (from >= to) {
-      return false;
-    }
-    for (int i = from; i < to; i++) {
-      char c = text.charAt(i);
-      if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.'
-          || c == '-')) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /** The value of task variable {@code name}, or null if it is none (or names a port the task lacks). */
-  private static String taskVariable(String name, int instance, String taskId, PortLookup ports) {
-    if (name.equals("instance")) {
-      return Integer.toString(instance);
-    } else if (name.equals("task_id")) {
-      return taskId;
-    } else if (name.startsWith(PORT_PREFIX)) {
-      int port = ports.portFor(name.substring(PORT_PREFIX.length()));
-      return port >= 0 ? Integer.toString(port) : null;
-    }
-    return null;
-  }
-
-  /** Looks up a task's port number by port name; -1 when the task has no such port. */
-  @FunctionalInterface
-  public interface PortLookup {
-    /** The port number for {@code name}, or -1. */
-    int portFor(String name);
   }
 }

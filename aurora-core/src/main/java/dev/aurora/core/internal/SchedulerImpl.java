@@ -11,7 +11,6 @@ import dev.aurora.api.ResourceQuota;
 import dev.aurora.api.Resources;
 import dev.aurora.api.TaskConfig;
 import dev.aurora.api.TaskId;
-import dev.aurora.api.internal.Templates;
 import dev.aurora.core.AuditEntry;
 import dev.aurora.core.BackendListener;
 import dev.aurora.core.ClusterBackend;

@@ -3,7 +3,7 @@ package dev.aurora.local.internal;
 import dev.aurora.api.HealthCheck;
 import dev.aurora.api.ProcessConfig;
 import dev.aurora.api.TaskId;
-import dev.aurora.api.internal.Templates;
+import dev.aurora.api.TaskVariables;
 import dev.aurora.core.ScheduleStatus;
 import dev.aurora.core.TaskLaunch;
 import dev.aurora.core.TaskStatus;
@@ -338,7 +338,7 @@ final class LocalTask {
   }
 
   private String resolve(String text) {
-    return Templates.resolveTaskVariables(text, launch.instance().instance(), id().value(),
+    return TaskVariables.resolve(text, launch.instance().instance(), id().value(),
         name -> allocation.ports().getOrDefault(name, -1));
   }
 

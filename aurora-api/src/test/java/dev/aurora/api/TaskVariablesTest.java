@@ -1,4 +1,4 @@
-package dev.aurora.api.internal;
+package dev.aurora.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -9,7 +9,7 @@ class TaskVariablesTest {
   private static final Map<String, Integer> PORTS = Map.of("http", 31005, "admin", 31006);
 
   private static String resolve(String text) {
-    return Templates.resolveTaskVariables(text, 3, "www/prod/hello-3-abc", n -> PORTS.getOrDefault(n, -1));
+    return TaskVariables.resolve(text, 3, "www/prod/hello-3-abc", n -> PORTS.getOrDefault(n, -1));
   }
 
   @Test
