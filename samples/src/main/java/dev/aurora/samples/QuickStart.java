@@ -131,8 +131,9 @@ public final class QuickStart {
     // 4. Roll forward to a new version, scaled to the 4 instances the hosts can hold.
     step("4. Roll forward to version 2.0, 2 instances at a time, each watched 3 s");
     UpdateId update = user.startUpdate(key, hello.toBuilder().instances(4).bind("version", "2.0").build(), "ship 2.0");
-    // completes once ROLLED_FORWARD; had it rolled back or been aborted, get() would throw (UpdateFailedException)
-    UpdateDetails done = scheduler.whenRolledForward(update).get(90, SECONDS);
+    // the update's end, whatever it is (a deploy pipeline would use whenRolledForward, which throws
+    // UpdateFailedException unless the update rolled forward)
+    UpdateDetails done = scheduler.whenUpdateEnds(update).get(90, SECONDS);
     say("update " + done.id() + " ended " + done.status() + " (" + done.events().get(done.events().size() - 1).message() + ")");
     table(scheduler);
     callEach(scheduler, key);
