@@ -167,6 +167,27 @@ class WaitingTest {
   }
 
   @Test
+  void awaitingWorksOnTheProductionStateLoop() throws Exception {
+    StateLoop loop = StateLoop.singleThread(java.time.Clock.systemUTC());
+    dev.aurora.testkit.SimulatedCluster cluster = dev.aurora.testkit.SimulatedCluster.builder(loop).agents(4)
+        .delays(Duration.ZERO, Duration.ZERO).build();
+    try (Scheduler scheduler = Scheduler.builder().loop(loop).backend(cluster).build()) {
+      scheduler.start();
+      JobConfig batch = Job.adhoc("www-data/prod/batch").instances(2)
+          .task(t -> t.process("work", "./work").cpus(0.1).ramMb(16)).build();
+      cluster.behave(t -> t.config().equals(batch.task()), TaskBehavior.finishAfter(Duration.ofMillis(200)));
+      JobConfig v1 = Job.service("www-data/prod/web").instances(3)
+          .task(t -> t.process("server", "./server").cpus(0.1).ramMb(16)).build();
+      scheduler.createJob(v1, TEST_PRINCIPAL);
+      scheduler.createJob(batch, TEST_PRINCIPAL);
+      CompletableFuture<SchedulerEvent.JobFinished> finished = scheduler.whenFinished(batch.key());
+
+      assertThat(scheduler.whenHealthy(v1.key()).get(30, java.util.concurrent.TimeUnit.SECONDS)).hasSize(3);
+      assertThat(finished.get(30, java.util.concurrent.TimeUnit.SECONDS).finished()).containsExactly(0, 1);
+    }
+  }
+
+  @Test
   void awaitingANegativeNumberOfInstancesIsRefused() {
     JobConfig v1 = runningV1();
     assertThatThrownBy(() -> aurora.scheduler().whenHealthy(v1.key(), -1))
