@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * An embedded cluster scheduler: it keeps "N of these running, somewhere, forever" on the cluster
@@ -28,6 +29,15 @@ import java.util.Set;
  * <p>Every mutating operation is validated whole before anything changes and returns only once its
  * change is durable in {@link Storage}; it either applies entirely or throws and changes nothing.
  * Reads return immutable snapshots and may be called from any thread.
+ *
+ * <p><b>Waiting.</b> The {@code when...} methods ({@link #whenRolledForward}, {@link #whenHealthy},
+ * {@link #whenFinished}, ...) return a future of something happening, instead of a polling loop. A
+ * future is completed on the state loop (or at once, if the thing has happened already), so a stage
+ * added with {@code thenApply}/{@code thenAccept} runs there and must be quick: use the {@code Async}
+ * forms for anything slow. Bound each wait ({@code get(timeout, unit)} or {@code orTimeout}); cancelling
+ * a future or its timing out ends its subscription. If the scheduler stops (closed, or after a storage
+ * failure) before the thing happens, the future completes exceptionally with an {@link
+ * IllegalStateException}. docs/reading-and-watching.md has the table of waits.
  */
 public interface Scheduler extends AutoCloseable {
 
@@ -129,13 +139,7 @@ public interface Scheduler extends AutoCloseable {
   /** The scheduler's events. */
   EventStream events();
 
-  // --- waiting: futures over events() and the reads ---
-  //
-  // Each future is completed on the state loop (or at once in the caller, if the thing has happened
-  // already). Wait with a bound, e.g. future.get(30, SECONDS) or future.orTimeout(...); a stage added
-  // with thenApply/thenAccept runs on the loop and must be quick, use the ...Async forms otherwise.
-  // Cancelling a future, or its timing out, ends its subscription. If the scheduler stops (closed, or
-  // after a storage failure) the future completes exceptionally with an IllegalStateException.
+  // --- waiting (see "Waiting" above) ---
 
   /**
    * A future of the update's end, whatever way it ends (ROLLED_FORWARD, ROLLED_BACK, ABORTED, FAILED
@@ -145,7 +149,7 @@ public interface Scheduler extends AutoCloseable {
    * <p>The future completes exceptionally with {@link NoSuchUpdateException} if no update has this
    * id.
    */
-  default java.util.concurrent.CompletableFuture<UpdateDetails> whenUpdateEnds(UpdateId update) {
+  default CompletableFuture<UpdateDetails> whenUpdateEnds(UpdateId update) {
     return dev.aurora.core.internal.events.Waits.updateEnds(this, update, false);
   }
 
@@ -162,7 +166,7 @@ public interface Scheduler extends AutoCloseable {
    * <p>The future completes exceptionally with {@link NoSuchUpdateException} if no update has this
    * id.
    */
-  default java.util.concurrent.CompletableFuture<UpdateDetails> whenRolledForward(UpdateId update) {
+  default CompletableFuture<UpdateDetails> whenRolledForward(UpdateId update) {
     return dev.aurora.core.internal.events.Waits.updateEnds(this, update, true);
   }
 
@@ -174,7 +178,7 @@ public interface Scheduler extends AutoCloseable {
    *
    * @throws IllegalArgumentException if {@code instances} is negative
    */
-  default java.util.concurrent.CompletableFuture<List<ScheduledTask>> whenHealthy(JobKey job, int instances) {
+  default CompletableFuture<List<ScheduledTask>> whenHealthy(JobKey job, int instances) {
     if (instances < 0) {
       throw new IllegalArgumentException("instance count must be >= 0, was " + instances);
     }
@@ -185,7 +189,7 @@ public interface Scheduler extends AutoCloseable {
    * A future of every instance of the job (as many as its config has at that time) being RUNNING
    * and healthy at once; otherwise as {@link #whenHealthy(JobKey, int)}.
    */
-  default java.util.concurrent.CompletableFuture<List<ScheduledTask>> whenHealthy(JobKey job) {
+  default CompletableFuture<List<ScheduledTask>> whenHealthy(JobKey job) {
     return dev.aurora.core.internal.events.Waits.healthy(this, job, -1);
   }
 
@@ -198,7 +202,7 @@ public interface Scheduler extends AutoCloseable {
    * the job is killed before it finishes. It completes exceptionally with {@link
    * IllegalArgumentException} for a service or cron job, which never finish.
    */
-  default java.util.concurrent.CompletableFuture<SchedulerEvent.JobFinished> whenFinished(JobKey job) {
+  default CompletableFuture<SchedulerEvent.JobFinished> whenFinished(JobKey job) {
     return dev.aurora.core.internal.events.Waits.finished(this, job);
   }
 
@@ -207,7 +211,7 @@ public interface Scheduler extends AutoCloseable {
    * ended, e.g. to go on once a kill took effect. Completes exceptionally with {@link
    * java.util.NoSuchElementException} if no task has this id (never created, or pruned from history).
    */
-  default java.util.concurrent.CompletableFuture<ScheduledTask> whenTaskEnds(TaskId task) {
+  default CompletableFuture<ScheduledTask> whenTaskEnds(TaskId task) {
     return dev.aurora.core.internal.events.Waits.taskEnds(this, task);
   }
 
