@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A mutable, fluent job definition whose strings may hold {@code {{template}} variables}. Freeze it
@@ -17,12 +18,12 @@ public final class JobBuilder {
   private String environment;
   private String name;
   /** The key as given, when it was not of the form role/environment/name; reported at build. */
-  private String malformedKey;
-  private String owner;
+  private @Nullable String malformedKey;
+  private @Nullable String owner;
   private int instances = 1;
   private final TaskBuilder task;
-  private CronSchedule cron;
-  private UpdateSettings update;
+  private @Nullable CronSchedule cron;
+  private @Nullable UpdateSettings update;
   private final Map<String, String> bindings;
 
   JobBuilder(String key, boolean service) {

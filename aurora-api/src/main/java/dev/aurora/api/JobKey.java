@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.immutables.value.Value;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Names a job: {@code role/environment/name}, for example {@code www-data/prod/hello}. Each part is
@@ -44,7 +45,7 @@ public abstract class JobKey implements Comparable<JobKey> {
    * @throws InvalidConfigException if the text does not have three valid parts
    */
   @JsonCreator
-  public static JobKey parse(String path) {
+  public static JobKey parse(@Nullable String path) {
     String[] parts = path == null ? new String[0] : path.split("/", -1);
     if (parts.length != 3) {
       throw new InvalidConfigException(
@@ -81,7 +82,7 @@ public abstract class JobKey implements Comparable<JobKey> {
   }
 
   /** Adds a problem to {@code problems} if {@code value} is not a valid key part. */
-  static void checkPart(String field, String value, List<String> problems) {
+  static void checkPart(String field, @Nullable String value, List<String> problems) {
     if (value == null || value.isEmpty()) {
       problems.add(field + ": must not be empty");
     } else if (value.length() > MAX_PART_LENGTH) {

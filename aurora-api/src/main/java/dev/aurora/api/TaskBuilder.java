@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The task part of a {@link JobBuilder}: processes, resources and the rest of {@link TaskConfig}.
@@ -24,10 +25,10 @@ public final class TaskBuilder {
   private boolean production;
   private int maxTaskFailures = 1;
   private boolean service;
-  private HealthCheck healthCheck;
-  private Announce announce;
+  private @Nullable HealthCheck healthCheck;
+  private @Nullable Announce announce;
   private final Map<String, String> metadata;
-  private String container;
+  private @Nullable String container;
 
   TaskBuilder(boolean service) {
     this.service = service;

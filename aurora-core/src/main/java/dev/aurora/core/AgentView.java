@@ -1,5 +1,7 @@
 package dev.aurora.core;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * What a placement filter or scorer sees of an agent: who it is and what is free on it now for the
  * task being placed (its revocable resources for a revocable-tier task, its regular ones otherwise),
@@ -14,9 +16,10 @@ public interface AgentView {
 
   /**
    * The value of an attribute ({@code host} is the hostname), or {@code otherwise} when the agent
-   * lacks it. (No Optional here: this is called in placement's hottest loop.)
+   * lacks it: null only if {@code otherwise} is null. (No Optional here: this is called in placement's
+   * hottest loop, where an allocation per call shows.)
    */
-  String attribute(String name, String otherwise);
+  @Nullable String attribute(String name, @Nullable String otherwise);
 
   /** Free cpus. */
   double freeCpus();

@@ -14,6 +14,15 @@ public class NoSuchJobException extends AuroraException {
     this.job = job;
   }
 
+  /**
+   * Creates the exception for {@code job} with a message that says more, e.g. that it was killed
+   * while something awaited it.
+   */
+  public NoSuchJobException(JobKey job, String message) {
+    super(message);
+    this.job = job;
+  }
+
   /** The job that does not exist. */
   public JobKey job() {
     return job;

@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An immutable snapshot of one task: which instance of which job it runs, with what config, where,
@@ -32,8 +33,8 @@ public final class ScheduledTask {
   private final int instance;
   private final TaskConfig config;
   private final ScheduleStatus status;
-  private final String agentId;
-  private final String host;
+  private final @Nullable String agentId;
+  private final @Nullable String host;
   private final int[] ports; // aligned with config.resources().ports(), in order
   private final TaskEvent[] events;
   private final int failureCount;
@@ -64,7 +65,7 @@ public final class ScheduledTask {
       }
 
       @Override
-      public String agentIdOrNull(ScheduledTask t) {
+      public @Nullable String agentIdOrNull(ScheduledTask t) {
         return t.agentId;
       }
 
@@ -86,7 +87,8 @@ public final class ScheduledTask {
   }
 
   private ScheduledTask(TaskId id, JobKey job, int instance, TaskConfig config, ScheduleStatus status,
-      String agentId, String host, int[] ports, TaskEvent[] events, int failureCount, int flapCount, byte health) {
+      @Nullable String agentId, @Nullable String host, int[] ports, TaskEvent[] events, int failureCount,
+      int flapCount, byte health) {
     this.id = id;
     this.job = job;
     this.instance = instance;
@@ -109,13 +111,13 @@ public final class ScheduledTask {
       @JsonProperty("instance") int instance,
       @JsonProperty("config") TaskConfig config,
       @JsonProperty("status") ScheduleStatus status,
-      @JsonProperty("agentId") String agentId,
-      @JsonProperty("host") String host,
-      @JsonProperty("ports") Map<String, Integer> ports,
-      @JsonProperty("events") List<TaskEvent> events,
+      @JsonProperty("agentId") @Nullable String agentId,
+      @JsonProperty("host") @Nullable String host,
+      @JsonProperty("ports") @Nullable Map<String, Integer> ports,
+      @JsonProperty("events") @Nullable List<TaskEvent> events,
       @JsonProperty("failureCount") int failureCount,
       @JsonProperty("flapCount") int flapCount,
-      @JsonProperty("healthy") Boolean healthy) {
+      @JsonProperty("healthy") @Nullable Boolean healthy) {
     int[] p = NO_PORTS;
     if (ports != null && !ports.isEmpty()) {
       p = new int[config.resources().ports().size()];
@@ -201,7 +203,7 @@ public final class ScheduledTask {
   }
 
   @JsonProperty("agentId")
-  String agentIdOrNull() {
+  @Nullable String agentIdOrNull() {
     return agentId;
   }
 
@@ -212,7 +214,7 @@ public final class ScheduledTask {
   }
 
   @JsonProperty("host")
-  String hostOrNull() {
+  @Nullable String hostOrNull() {
     return host;
   }
 
@@ -258,7 +260,7 @@ public final class ScheduledTask {
   }
 
   @JsonProperty("healthy")
-  Boolean healthyOrNull() {
+  @Nullable Boolean healthyOrNull() {
     return health == 0 ? null : health == 1;
   }
 

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * An embedded cluster scheduler: it keeps "N of these running, somewhere, forever" on the cluster
@@ -28,6 +29,15 @@ import java.util.Set;
  * <p>Every mutating operation is validated whole before anything changes and returns only once its
  * change is durable in {@link Storage}; it either applies entirely or throws and changes nothing.
  * Reads return immutable snapshots and may be called from any thread.
+ *
+ * <p><b>Waiting.</b> The {@code when...} methods ({@link #whenRolledForward}, {@link #whenHealthy},
+ * {@link #whenFinished}, ...) return a future of something happening, instead of a polling loop. A
+ * future is completed on the state loop (or at once, if the thing has happened already), so a stage
+ * added with {@code thenApply}/{@code thenAccept} runs there and must be quick: use the {@code Async}
+ * forms for anything slow. Bound each wait ({@code get(timeout, unit)} or {@code orTimeout}); cancelling
+ * a future or its timing out ends its subscription. If the scheduler stops (closed, or after a storage
+ * failure) before the thing happens, the future completes exceptionally with an {@link
+ * IllegalStateException}. docs/reading-and-watching.md has the table of waits.
  */
 public interface Scheduler extends AutoCloseable {
 
@@ -129,6 +139,102 @@ public interface Scheduler extends AutoCloseable {
   /** The scheduler's events. */
   EventStream events();
 
+  // --- waiting (see "Waiting" above) ---
+
+  /**
+   * A future of the update's end, whatever way it ends (ROLLED_FORWARD, ROLLED_BACK, ABORTED, FAILED
+   * or ERROR): it completes with the update as it ended. To go on only after a successful update,
+   * use {@link #whenRolledForward}.
+   *
+   * <p>The future completes exceptionally with {@link NoSuchUpdateException} if no update has this
+   * id.
+   */
+  default CompletableFuture<UpdateDetails> whenUpdateEnds(UpdateId update) {
+    return dev.aurora.core.internal.events.Waits.updateEnds(this, update, false);
+  }
+
+  /**
+   * A future of the update's rolling forward: it completes with the update once it is ROLLED_FORWARD,
+   * and exceptionally with {@link UpdateFailedException} (holding the update) if it ends any other
+   * way: rolled back, aborted, failed or stopped by an error.
+   *
+   * <pre>{@code
+   * UpdateId id = scheduler.startUpdate(key, v2, principal, "ship v2");
+   * scheduler.whenRolledForward(id).get(10, TimeUnit.MINUTES);  // throws if it rolled back
+   * }</pre>
+   *
+   * <p>The future completes exceptionally with {@link NoSuchUpdateException} if no update has this
+   * id.
+   */
+  default CompletableFuture<UpdateDetails> whenRolledForward(UpdateId update) {
+    return dev.aurora.core.internal.events.Waits.updateEnds(this, update, true);
+  }
+
+  /**
+   * A future of {@code instances} of the job's instances being RUNNING and healthy at once (any
+   * config: during an update old and new count alike): it completes with one such task per instance.
+   * 0 completes at once. Completes exceptionally with {@link NoSuchJobException} if the job does not
+   * exist or is killed before.
+   *
+   * @throws IllegalArgumentException if {@code instances} is negative
+   */
+  default CompletableFuture<List<ScheduledTask>> whenHealthy(JobKey job, int instances) {
+    if (instances < 0) {
+      throw new IllegalArgumentException("instance count must be >= 0, was " + instances);
+    }
+    return dev.aurora.core.internal.events.Waits.healthy(this, job, instances);
+  }
+
+  /**
+   * A future of every instance of the job (as many as its config has at that time) being RUNNING
+   * and healthy at once; otherwise as {@link #whenHealthy(JobKey, int)}.
+   */
+  default CompletableFuture<List<ScheduledTask>> whenHealthy(JobKey job) {
+    return dev.aurora.core.internal.events.Waits.healthy(this, job, -1);
+  }
+
+  /**
+   * A future of a one-off job's end: it completes with the {@link SchedulerEvent.JobFinished} event
+   * (which instances exited 0 and which failed for good) once every instance has ended.
+   *
+   * <p>Await it before the job ends (e.g. right after {@link #createJob}): a finished one-off job is
+   * gone, so the future then completes exceptionally with {@link NoSuchJobException}, as it does if
+   * the job is killed before it finishes. It completes exceptionally with {@link
+   * IllegalArgumentException} for a service or cron job, which never finish.
+   */
+  default CompletableFuture<SchedulerEvent.JobFinished> whenFinished(JobKey job) {
+    return dev.aurora.core.internal.events.Waits.finished(this, job);
+  }
+
+  /**
+   * A future of a task's end (FINISHED, FAILED, KILLED or LOST): it completes with the task as it
+   * ended, e.g. to go on once a kill took effect. Completes exceptionally with {@link
+   * java.util.NoSuchElementException} if no task has this id (never created, or pruned from history).
+   */
+  default CompletableFuture<ScheduledTask> whenTaskEnds(TaskId task) {
+    return dev.aurora.core.internal.events.Waits.taskEnds(this, task);
+  }
+
+  // --- acting as one principal ---
+
+  /**
+   * A view of this scheduler whose operations act as {@code principal}, so it is given once:
+   *
+   * <pre>{@code
+   * ActingScheduler alice = scheduler.as(Principal.of("alice"));
+   * alice.createJob(job);
+   * alice.pauseUpdate(id);
+   * }</pre>
+   *
+   * <p>Each operation is exactly the explicit one with {@code principal} as {@code by}: authorized and
+   * audited as that principal.
+   *
+   * @throws NullPointerException if {@code principal} is null
+   */
+  default ActingScheduler as(Principal principal) {
+    return new ActingScheduler(this, principal);
+  }
+
   // --- rolling updates ---
 
   /**
@@ -150,17 +256,63 @@ public interface Scheduler extends AutoCloseable {
    */
   UpdateId startUpdate(JobKey job, JobConfig to, dev.aurora.api.UpdateSettings settings, Principal by, String message);
 
-  /** Pauses the job's active update; in-flight instances finish, no new ones start. */
+  /**
+   * Pauses the job's active update; in-flight instances finish, no new ones start. Prefer {@link
+   * #pauseUpdate(UpdateId, Principal)}, which cannot reach an update started after you looked.
+   */
   void pauseUpdate(JobKey job, Principal by);
 
-  /** Resumes the job's paused update. @throws JobConflictException if it is not paused */
+  /**
+   * Resumes the job's paused update. Prefer {@link #resumeUpdate(UpdateId, Principal)}.
+   *
+   * @throws JobConflictException if it is not paused
+   */
   void resumeUpdate(JobKey job, Principal by);
 
-  /** Stops the job's active update where it is (ABORTED); the job's config returns to the old one. */
+  /**
+   * Stops the job's active update where it is (ABORTED); the job's config returns to the old one.
+   * Prefer {@link #abortUpdate(UpdateId, Principal)}.
+   */
   void abortUpdate(JobKey job, Principal by);
 
-  /** Rolls the job's active update back: every changed instance returns to the old config. */
+  /**
+   * Rolls the job's active update back: every changed instance returns to the old config. Prefer
+   * {@link #rollbackUpdate(UpdateId, Principal)}.
+   */
   void rollbackUpdate(JobKey job, Principal by);
+
+  /**
+   * Pauses this update; in-flight instances finish, no new ones start. Naming the update, not the job,
+   * means the call acts on exactly the update you meant, never on a newer one of the same job.
+   *
+   * @throws NoSuchUpdateException if no update has this id
+   * @throws JobConflictException if the update has ended, or cannot be paused in its state
+   */
+  void pauseUpdate(UpdateId update, Principal by);
+
+  /**
+   * Resumes this paused update.
+   *
+   * @throws NoSuchUpdateException if no update has this id
+   * @throws JobConflictException if the update has ended or is not paused
+   */
+  void resumeUpdate(UpdateId update, Principal by);
+
+  /**
+   * Stops this update where it is (ABORTED); the job's config returns to the old one.
+   *
+   * @throws NoSuchUpdateException if no update has this id
+   * @throws JobConflictException if the update has ended
+   */
+  void abortUpdate(UpdateId update, Principal by);
+
+  /**
+   * Rolls this update back: every changed instance returns to the old config.
+   *
+   * @throws NoSuchUpdateException if no update has this id
+   * @throws JobConflictException if the update has ended or is rolling back already
+   */
+  void rollbackUpdate(UpdateId update, Principal by);
 
   /**
    * Pulses an update that has a pulse interval, letting it go on for another interval.

@@ -10,17 +10,18 @@ import java.util.Objects;
 import java.util.Random;
 import java.security.SecureRandom;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /** Builds a {@link Scheduler}. Only {@link #backend} is required. */
 public final class SchedulerBuilder {
-  private ClusterBackend backend;
-  private Storage storage;
+  private @Nullable ClusterBackend backend;
+  private @Nullable Storage storage;
   private Clock clock = Clock.systemUTC();
-  private StateLoop loop;
-  private MeterRegistry registry;
+  private @Nullable StateLoop loop;
+  private @Nullable MeterRegistry registry;
   private final Placement placement = new Placement();
   private final Settings.Builder settings = Settings.builder();
-  private Random random;
+  private @Nullable Random random;
 
   SchedulerBuilder() {}
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Instant;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /** One entry of a task's history: the state it entered, when, and why. */
 public final class TaskEvent {
@@ -16,11 +17,11 @@ public final class TaskEvent {
   public TaskEvent(
       @JsonProperty("time") Instant time,
       @JsonProperty("status") ScheduleStatus status,
-      @JsonProperty("message") String message) {
+      @JsonProperty("message") @Nullable String message) {
     this(time.toEpochMilli(), status, message);
   }
 
-  TaskEvent(long timeMillis, ScheduleStatus status, String message) {
+  TaskEvent(long timeMillis, ScheduleStatus status, @Nullable String message) {
     this.timeMillis = timeMillis;
     this.status = Objects.requireNonNull(status, "status");
     this.message = message == null || message.isEmpty() ? "" : message;

@@ -6,6 +6,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Which tasks to list: by job, state, host, instances, and any predicate. Each method returns a new
@@ -19,14 +20,14 @@ import java.util.function.Predicate;
 public final class TaskQuery {
   private static final TaskQuery ALL = new TaskQuery(null, null, null, null, null);
 
-  private final JobKey job;
-  private final EnumSet<ScheduleStatus> states;
-  private final String host;
-  private final Set<Integer> instances;
-  private final Predicate<? super ScheduledTask> filter;
+  private final @Nullable JobKey job;
+  private final @Nullable EnumSet<ScheduleStatus> states;
+  private final @Nullable String host;
+  private final @Nullable Set<Integer> instances;
+  private final @Nullable Predicate<? super ScheduledTask> filter;
 
-  private TaskQuery(JobKey job, EnumSet<ScheduleStatus> states, String host, Set<Integer> instances,
-      Predicate<? super ScheduledTask> filter) {
+  private TaskQuery(@Nullable JobKey job, @Nullable EnumSet<ScheduleStatus> states, @Nullable String host,
+      @Nullable Set<Integer> instances, @Nullable Predicate<? super ScheduledTask> filter) {
     this.job = job;
     this.states = states;
     this.host = host;

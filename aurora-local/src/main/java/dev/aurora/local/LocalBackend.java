@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link ClusterBackend} that runs tasks as real processes on this machine, split into virtual
@@ -164,9 +165,9 @@ public final class LocalBackend implements ClusterBackend {
     private static final Duration LONGEST = Duration.ofDays(36500);
 
     private int agents = 4;
-    private Double cpusPerAgent;
-    private Long ramMbPerAgent;
-    private Long diskMbPerAgent;
+    private @Nullable Double cpusPerAgent;
+    private @Nullable Long ramMbPerAgent;
+    private @Nullable Long diskMbPerAgent;
     private int racks = 2;
     private int zones = 1;
     private final Map<Integer, Map<String, String>> attributes = new HashMap<>();

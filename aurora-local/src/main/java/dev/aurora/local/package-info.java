@@ -6,5 +6,10 @@
  * <p>It implements aurora-core's {@code ClusterBackend} SPI and depends on aurora-core and SLF4J only:
  * never on the scheduler's internals, another backend, or a logging binding. {@code
  * dev.aurora.local.internal} is its engine, which users must not import.
+ *
+ * <p>Nothing here is null unless marked {@code @Nullable} (JSpecify).
  */
+@NullMarked
 package dev.aurora.local;
+
+import org.jspecify.annotations.NullMarked;

@@ -17,6 +17,7 @@ import java.util.function.IntFunction;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Gives each test a scheduler wired to a {@link SimulatedCluster}, on a {@link FakeClock} and a {@link
@@ -53,7 +54,7 @@ public final class AuroraExtension implements BeforeEachCallback, AfterEachCallb
   private Scheduler scheduler;
   private SimpleMeterRegistry registry;
   private long seed = 42;
-  private Storage storageOverride;
+  private @Nullable Storage storageOverride;
 
   private AuroraExtension(int agents) {
     this.agents = agents;

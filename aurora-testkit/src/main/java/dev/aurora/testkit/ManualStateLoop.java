@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.PriorityQueue;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link StateLoop} driven by the test: queued work runs in {@link #runUntilIdle()}, timers run as
@@ -110,7 +111,7 @@ public final class ManualStateLoop implements StateLoop {
     }
   }
 
-  private synchronized Runnable poll() {
+  private synchronized @Nullable Runnable poll() {
     Runnable r = queue.poll();
     if (r != null) {
       return r;

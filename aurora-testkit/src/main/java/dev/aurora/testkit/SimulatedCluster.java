@@ -23,6 +23,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.IntFunction;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A cluster in memory: agents with attributes and resources that offer them, run tasks through
@@ -79,7 +80,7 @@ public final class SimulatedCluster implements ClusterBackend {
     long freeDiskMb;
     int freeGpus;
     final BitSet usedPorts = new BitSet();
-    String outstandingOffer;
+    @Nullable String outstandingOffer;
     /** What the outstanding offer holds: a decline refuses exactly that much. */
     long offeredCpuMillis;
     long offeredRamMb;
@@ -145,7 +146,7 @@ public final class SimulatedCluster implements ClusterBackend {
     final TaskLaunch launch;
     final Agent agent;
     ScheduleStatus state = ScheduleStatus.STARTING;
-    StateLoop.Timer endTimer;
+    StateLoop.@Nullable Timer endTimer;
 
     Running(TaskLaunch launch, Agent agent) {
       this.launch = launch;
@@ -161,7 +162,7 @@ public final class SimulatedCluster implements ClusterBackend {
   private final List<Map.Entry<Predicate<TaskLaunch>, TaskBehavior>> behaviors = new ArrayList<>();
   private final Duration startDelay;
   private final Duration runDelay;
-  private BackendListener listener;
+  private @Nullable BackendListener listener;
   private long offerSeq;
   private boolean offerFlushQueued;
   private final List<Agent> dirty = new ArrayList<>();

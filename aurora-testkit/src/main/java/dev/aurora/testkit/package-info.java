@@ -4,5 +4,10 @@
  * hand, the {@link dev.aurora.testkit.AuroraExtension} for JUnit 5, and contract suites ({@link
  * dev.aurora.testkit.ClusterBackendContract}, {@link dev.aurora.testkit.StorageContract}, {@link
  * dev.aurora.testkit.AuthorizerContract}) every implementation of an SPI extends. Depends on aurora-core and JUnit's API; never on a real backend.
+ *
+ * <p>Nothing here is null unless marked {@code @Nullable} (JSpecify).
  */
+@NullMarked
 package dev.aurora.testkit;
+
+import org.jspecify.annotations.NullMarked;

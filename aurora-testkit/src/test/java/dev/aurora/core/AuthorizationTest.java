@@ -72,6 +72,30 @@ class AuthorizationTest {
   }
 
   @Test
+  void aSchedulerViewActingAsAPrincipalIsAuthorizedAndAuditedAsThatPrincipal() {
+    ActingScheduler alice = aurora.scheduler().as(ALICE);
+    ActingScheduler bob = aurora.scheduler().as(BOB);
+    NotAuthorizedException denied = catchThrowableOfType(NotAuthorizedException.class, () -> bob.createJob(web()));
+    assertThat(denied.principal()).isEqualTo(BOB);
+    assertThat(aurora.scheduler().jobs()).isEmpty();
+
+    alice.createJob(web());
+    JobConfig v2 = Job.service("www-data/prod/web").instances(2)
+        .task(t -> t.process("p", "./run --v2").cpus(1).ramMb(256)).build();
+    UpdateId id = alice.startUpdate(v2.key(), v2, "v2");
+    assertThatThrownBy(() -> bob.pauseUpdate(id)).isInstanceOf(NotAuthorizedException.class)
+        .hasMessage("bob may not pauseUpdate on role www-data");
+    alice.pauseUpdate(id);
+    assertThat(aurora.scheduler().update(id).orElseThrow().status()).isEqualTo(UpdateStatus.ROLL_FORWARD_PAUSED);
+    assertThat(aurora.scheduler().audit()).extracting(AuditEntry::principal, AuditEntry::action, AuditEntry::result)
+        .endsWith(
+            org.assertj.core.groups.Tuple.tuple(ALICE, "createJob", AuditEntry.Result.DONE),
+            org.assertj.core.groups.Tuple.tuple(ALICE, "startUpdate", AuditEntry.Result.DONE),
+            org.assertj.core.groups.Tuple.tuple(BOB, "pauseUpdate", AuditEntry.Result.DENIED),
+            org.assertj.core.groups.Tuple.tuple(ALICE, "pauseUpdate", AuditEntry.Result.DONE));
+  }
+
+  @Test
   void clusterActionsNeedAnAdmin() {
     assertThatThrownBy(() -> aurora.scheduler().setQuota("www-data", ResourceQuota.of(1, 1, 1, 0), ALICE))
         .isInstanceOf(NotAuthorizedException.class).hasMessage("alice may not setQuota on the cluster");

@@ -8,6 +8,7 @@ import dev.aurora.api.Job;
 import dev.aurora.api.JobConfig;
 import dev.aurora.api.Principal;
 import dev.aurora.api.ResourceQuota;
+import dev.aurora.core.ActingScheduler;
 import dev.aurora.core.Authorizer;
 import dev.aurora.core.MaintenanceMode;
 import dev.aurora.core.Scheduler;
@@ -48,6 +49,9 @@ class AuthorizerContractActionsTest {
   void theActionsAreTheSchedulersMethodsThatTakeAPrincipal() {
     Set<String> methods = new TreeSet<>();
     for (Method m : Scheduler.class.getMethods()) {
+      if (m.getReturnType() == ActingScheduler.class) {
+        continue; // scheduler.as(principal) makes a view and asks nothing; its operations are the actions
+      }
       if (Arrays.asList(m.getParameterTypes()).contains(Principal.class)) {
         methods.add(m.getName());
       }
@@ -76,6 +80,10 @@ class AuthorizerContractActionsTest {
         () -> s.pulseUpdate(update, TEST_PRINCIPAL),
         () -> s.rollbackUpdate(web.key(), TEST_PRINCIPAL),
         () -> s.abortUpdate(web.key(), TEST_PRINCIPAL),
+        () -> s.pauseUpdate(update, TEST_PRINCIPAL), // the forms by UpdateId ask the same questions
+        () -> s.resumeUpdate(update, TEST_PRINCIPAL),
+        () -> s.rollbackUpdate(update, TEST_PRINCIPAL),
+        () -> s.abortUpdate(update, TEST_PRINCIPAL),
         () -> s.addInstances(web.key(), 1, TEST_PRINCIPAL),
         () -> s.restartInstances(web.key(), Set.of(0), TEST_PRINCIPAL),
         () -> s.killInstances(web.key(), Set.of(2), TEST_PRINCIPAL),

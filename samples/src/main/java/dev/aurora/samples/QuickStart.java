@@ -1,5 +1,7 @@
 package dev.aurora.samples;
 
+import static java.util.concurrent.TimeUnit.SECONDS;
+
 import dev.aurora.api.Constraint;
 import dev.aurora.api.HealthCheck;
 import dev.aurora.api.Job;
@@ -8,6 +10,7 @@ import dev.aurora.api.JobKey;
 import dev.aurora.api.JobTemplate;
 import dev.aurora.api.Principal;
 import dev.aurora.api.UpdateSettings;
+import dev.aurora.core.ActingScheduler;
 import dev.aurora.core.Op;
 import dev.aurora.core.ScheduleStatus;
 import dev.aurora.core.ScheduledTask;
@@ -30,8 +33,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.BooleanSupplier;
 
 /**
  * The quick start: an embedded scheduler on the local backend (4 virtual agents on this machine), with
@@ -72,6 +75,7 @@ public final class QuickStart {
     say("Starting a scheduler on 4 local agents; state in " + state + ", task sandboxes under " + sandboxes);
     scheduler.start();
     scheduler.events().subscribe(QuickStart::show);
+    ActingScheduler user = scheduler.as(USER); // every change below is authorized and audited as USER
 
     // 1. A service: one template, bound to a version.
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -90,45 +94,46 @@ public final class QuickStart {
     JobKey key = v1.key();
 
     step("1. Create " + key + ": 5 instances of a small HTTP server, at most one per host (host:1)");
-    scheduler.createJob(v1, USER);
-    await("4 instances running and healthy", () -> healthy(scheduler, key) == 4, Duration.ofSeconds(40));
+    user.createJob(v1);
+    scheduler.whenHealthy(key, 4).get(40, SECONDS); // 4 instances RUNNING and healthy, or a TimeoutException
     table(scheduler);
     say("Only 4 hosts exist, so instance 4 waits. whyPending says: " + scheduler.whyPending(key));
     callEach(scheduler, key);
     say("Scale to what fits: kill instance 4.");
-    scheduler.killInstances(key, Set.of(4), USER);
+    user.killInstances(key, Set.of(4));
 
     // 2. A cron job and a one-off job.
     step("2. A cron job (every minute; started once now) and a one-off job of 2 instances");
     JobConfig tick = Job.cron("www-data/prod/tick", "* * * * *")
         .task(t -> t.process("tick", "date -u '+tick at %H:%M:%S'").cpus(0.1).ramMb(32)).build();
-    scheduler.createJob(tick, USER);
-    scheduler.startCronJob(tick.key(), USER);
+    user.createJob(tick);
+    user.startCronJob(tick.key());
     say("next cron firings: " + scheduler.nextCronRuns(tick.key(), 2));
     JobConfig report = Job.adhoc("www-data/prod/report").instances(2)
         .task(t -> t.process("report", "echo computing part {{instance}}; sleep 1; echo done").cpus(0.1).ramMb(32))
         .build();
-    scheduler.createJob(report, USER);
-    await("the one-off job to finish", () -> scheduler.job(report.key()).isEmpty(), Duration.ofSeconds(30));
+    user.createJob(report);
+    scheduler.whenFinished(report.key()).get(30, SECONDS); // its JobFinished event: which instances exited 0
 
     // 3. Kill an instance's process from outside: the scheduler replaces it.
     step("3. Kill instance 2's process from outside the scheduler (as a crash would)");
     ScheduledTask victim = scheduler.tasks(TaskQuery.job(key).states(ScheduleStatus.RUNNING)).stream()
         .filter(t -> t.instance() == 2).findFirst().orElseThrow();
+    CompletableFuture<ScheduledTask> victimEnded = scheduler.whenTaskEnds(victim.id()); // awaited before it can end
     ProcessHandle.current().descendants()
         .filter(p -> p.info().commandLine().orElse("").contains("HelloServer --port " + victim.ports().get("http") + " "))
         .forEach(ProcessHandle::destroyForcibly);
     say("killed the server process of task " + victim.id());
-    await("instance 2 to be replaced and healthy", () -> scheduler.tasks(TaskQuery.job(key)).stream()
-        .anyMatch(t -> t.instance() == 2 && !t.id().equals(victim.id()) && t.isRunningAndHealthy()), Duration.ofSeconds(60));
+    say("the scheduler saw it end: " + victimEnded.get(30, SECONDS).status());
+    scheduler.whenHealthy(key, 4).get(60, SECONDS); // instance 2's replacement is RUNNING and healthy
     table(scheduler);
 
     // 4. Roll forward to a new version, scaled to the 4 instances the hosts can hold.
     step("4. Roll forward to version 2.0, 2 instances at a time, each watched 3 s");
-    UpdateId update = scheduler.startUpdate(key, hello.toBuilder().instances(4).bind("version", "2.0").build(), USER,
-        "ship 2.0");
-    await("the update to end", () -> scheduler.update(update).orElseThrow().status().isTerminal(), Duration.ofSeconds(90));
-    UpdateDetails done = scheduler.update(update).orElseThrow();
+    UpdateId update = user.startUpdate(key, hello.toBuilder().instances(4).bind("version", "2.0").build(), "ship 2.0");
+    // the update's end, whatever it is (a deploy pipeline would use whenRolledForward, which throws
+    // UpdateFailedException unless the update rolled forward)
+    UpdateDetails done = scheduler.whenUpdateEnds(update).get(90, SECONDS);
     say("update " + done.id() + " ended " + done.status() + " (" + done.events().get(done.events().size() - 1).message() + ")");
     table(scheduler);
     callEach(scheduler, key);
@@ -159,11 +164,6 @@ public final class QuickStart {
       }
     }
     return jobs;
-  }
-
-  private static int healthy(Scheduler scheduler, JobKey key) {
-    return (int) scheduler.tasks(TaskQuery.job(key).states(ScheduleStatus.RUNNING)).stream()
-        .filter(ScheduledTask::isRunningAndHealthy).count();
   }
 
   private static void callEach(Scheduler scheduler, JobKey key) throws Exception {
@@ -208,16 +208,6 @@ public final class QuickStart {
           f.failed());
     } else if (e instanceof SchedulerEvent.CronFired f) {
       System.out.printf("  [%5s] cron %s fired (%s)%n", seconds(), f.job(), f.message());
-    }
-  }
-
-  private static void await(String what, BooleanSupplier condition, Duration bound) throws InterruptedException {
-    long deadline = System.nanoTime() + bound.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("gave up waiting for " + what + " after " + bound);
-      }
-      Thread.sleep(100);
     }
   }
 

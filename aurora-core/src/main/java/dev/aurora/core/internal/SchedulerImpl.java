@@ -330,6 +330,7 @@ public final class SchedulerImpl implements Scheduler {
       LOG.warn("backend close failed", e);
     }
     loop.stop();
+    events.close();
     try {
       storage.close();
     } catch (RuntimeException e) {
@@ -498,6 +499,7 @@ public final class SchedulerImpl implements Scheduler {
     }
     queue.clear();
     loop.stop();
+    events.close();
   }
 
   private void snapshot() {
@@ -912,6 +914,35 @@ public final class SchedulerImpl implements Scheduler {
     admitVoidLookingUpRole(by, "pulseUpdate", () -> updates.get(update).map(d -> d.job().role()).orElse(null), update.value(), () -> {
       updates.pulse(update, by);
     });
+  }
+
+  @Override
+  public void pauseUpdate(UpdateId update, Principal by) {
+    onUpdate("pauseUpdate", update, by, updates::pause);
+  }
+
+  @Override
+  public void resumeUpdate(UpdateId update, Principal by) {
+    onUpdate("resumeUpdate", update, by, updates::resume);
+  }
+
+  @Override
+  public void abortUpdate(UpdateId update, Principal by) {
+    onUpdate("abortUpdate", update, by, updates::abort);
+  }
+
+  @Override
+  public void rollbackUpdate(UpdateId update, Principal by) {
+    onUpdate("rollbackUpdate", update, by, updates::rollback);
+  }
+
+  /** An operation on the update {@code id}, which must be its job's active one: as {@link #onActiveUpdate}. */
+  private void onUpdate(String action, UpdateId id, Principal by,
+      java.util.function.BiConsumer<JobKey, Principal> operation) {
+    java.util.Objects.requireNonNull(id, "update");
+    java.util.Objects.requireNonNull(by, "principal");
+    admitVoidLookingUpRole(by, action, () -> updates.get(id).map(d -> d.job().role()).orElse(null), id.value(),
+        () -> operation.accept(updates.activeJob(id), by));
   }
 
   @Override

@@ -20,6 +20,8 @@ import org.slf4j.LoggerFactory;
 public final class EventBus implements EventStream {
   private static final Logger LOG = LoggerFactory.getLogger(EventBus.class);
   private final List<Sub> subs = new CopyOnWriteArrayList<>();
+  private final List<Runnable> onClose = new CopyOnWriteArrayList<>();
+  private volatile boolean closed;
 
   private static final class Sub {
     final Consumer<? super SchedulerEvent> listener;
@@ -52,6 +54,37 @@ public final class EventBus implements EventStream {
       s.closed = true;
       subs.remove(s);
     };
+  }
+
+  /**
+   * Runs {@code action} once when the scheduler stops ({@link #close}), at once if it has; the
+   * returned handle drops the action. For futures that could otherwise wait forever.
+   */
+  public Subscription whenClosed(Runnable action) {
+    Objects.requireNonNull(action, "action");
+    onClose.add(action);
+    if (closed) {
+      runOnClose(action);
+    }
+    return () -> onClose.remove(action);
+  }
+
+  /** The scheduler stopped: no event comes any more; runs every {@link #whenClosed} action once. */
+  public void close() {
+    closed = true;
+    for (Runnable action : onClose) {
+      runOnClose(action);
+    }
+  }
+
+  private void runOnClose(Runnable action) {
+    if (onClose.remove(action)) {
+      try {
+        action.run();
+      } catch (RuntimeException ex) {
+        LOG.warn("an action on scheduler close failed", ex);
+      }
+    }
   }
 
   public boolean hasSubscribers() {

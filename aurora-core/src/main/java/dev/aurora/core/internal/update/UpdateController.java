@@ -216,7 +216,17 @@ public final class UpdateController implements CoreListener {
     startRollback(u, "rolled back by " + by);
   }
 
-  public void pulse(UpdateId id, Principal by) {
+  /**
+   * The job of the update {@code id} while it is active, for an operation that names the update.
+   *
+   * @throws NoSuchUpdateException if no update has this id
+   * @throws JobConflictException if it has ended
+   */
+  public JobKey activeJob(UpdateId id) {
+    return requireActive(id).job;
+  }
+
+  private Update requireActive(UpdateId id) {
     UpdateDetails d = all.get(id);
     if (d == null) {
       throw new NoSuchUpdateException(id);
@@ -225,6 +235,12 @@ public final class UpdateController implements CoreListener {
     if (u == null || !u.id.equals(id)) {
       throw new JobConflictException(d.job(), "update " + id + " has ended (" + d.status() + ")");
     }
+    return u;
+  }
+
+  public void pulse(UpdateId id, Principal by) {
+    Update u = requireActive(id);
+    UpdateDetails d = all.get(id);
     if (u.settings.pulseInterval().isEmpty()) {
       throw new JobConflictException(d.job(), "update " + id + " has no pulse interval");
     }
