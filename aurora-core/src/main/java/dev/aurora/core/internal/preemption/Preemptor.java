@@ -103,6 +103,7 @@ public final class Preemptor implements CoreListener {
     } else if (wasPending && !isPending) {
       pendingSince.remove(after.id());
       reservations.release(after.id());
+      reservations.usedBy(after.job(), after.config(), ACCESS.agentIdOrNull(after));
     }
   }
 

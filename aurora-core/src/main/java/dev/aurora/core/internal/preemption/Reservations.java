@@ -15,7 +15,8 @@ import java.util.function.LongSupplier;
 /**
  * Room made by preemption, held for its preemptor: a placement filter that refuses a reserved agent
  * to every task but the preemptor's (its job and config: identical pending tasks are placed as one
- * group), until the preemptor is placed or leaves PENDING, or the reservation expires.
+ * group), until a task of that group is placed on the agent, the preemptor is placed elsewhere or
+ * leaves PENDING, or the reservation expires.
  */
 public final class Reservations implements PlacementFilter, TransientFilter {
   private static final Veto RESERVED = Veto.of("reserved for a preempting task", 90);
@@ -75,6 +76,23 @@ public final class Reservations implements PlacementFilter, TransientFilter {
     String agent = agentByTask.remove(task);
     if (agent != null) {
       byAgent.remove(agent);
+    }
+  }
+
+  /**
+   * Drops the reservation of {@code agentId} (null: none) if it is held for {@code job}'s tasks of
+   * {@code config}: a task of the preemptor's group was placed there and took the room, which the
+   * preemptor, if it is still pending, may no longer fit in. Holding the agent on would keep out every
+   * other task until the reservation expired, for nothing.
+   */
+  void usedBy(JobKey job, TaskConfig config, String agentId) {
+    if (agentId == null || byAgent.isEmpty()) {
+      return;
+    }
+    Reservation r = byAgent.get(agentId);
+    if (r != null && r.job.equals(job) && (r.config == config || r.config.equals(config))) {
+      byAgent.remove(agentId);
+      agentByTask.remove(r.task);
     }
   }
 
