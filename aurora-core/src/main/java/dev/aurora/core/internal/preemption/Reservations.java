@@ -8,7 +8,9 @@ import dev.aurora.core.PlacementFilter;
 import dev.aurora.core.PlacementTask;
 import dev.aurora.core.Veto;
 import dev.aurora.core.internal.placement.TransientFilter;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
 
@@ -94,6 +96,21 @@ public final class Reservations implements PlacementFilter, TransientFilter {
       byAgent.remove(agentId);
       agentByTask.remove(r.task);
     }
+  }
+
+  /** The agents held now for tasks of {@code job}, whatever their config; usually none. */
+  List<String> agentsHeldFor(JobKey job) {
+    if (byAgent.isEmpty()) {
+      return List.of();
+    }
+    long t = now.getAsLong();
+    List<String> out = new ArrayList<>(0);
+    byAgent.forEach((agent, r) -> {
+      if (r.untilMillis > t && r.job.equals(job)) {
+        out.add(agent);
+      }
+    });
+    return out;
   }
 
   /** Drops expired reservations. */
