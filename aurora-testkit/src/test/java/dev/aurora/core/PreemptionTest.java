@@ -11,6 +11,7 @@ import dev.aurora.testkit.AuroraExtension;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class PreemptionTest {
   @RegisterExtension
   AuroraExtension aurora = AuroraExtension.withAgents(2).agentResources(4, 16_384, 100_000)
+      .attributes(i -> Map.of("rack", "r0")) // one rack
       .scheduler(b -> b.preemption(Duration.ofSeconds(10), Duration.ofMinutes(2)));
 
   final List<SchedulerEvent.TasksPreempted> preemptions = new ArrayList<>();
@@ -169,5 +171,23 @@ class PreemptionTest {
     aurora.advance(Duration.ofMinutes(2));
     assertThat(preemptions).isEmpty();
     assertThat(aurora.pending(huge.key())).hasSize(1);
+  }
+
+  @Test
+  void nothingIsPreemptedForATaskThatRoomAlreadyReservedForItsJobWouldPushOverALimit() {
+    JobConfig batch = job("analytics/prod/crunch", 8, 1, Tier.PREEMPTIBLE, 0);
+    aurora.scheduler().createJob(batch, TEST_PRINCIPAL);
+    aurora.advance(Duration.ofSeconds(5));
+    assertThat(aurora.running(batch.key())).hasSize(8);
+
+    // one task per rack, and both hosts are in one rack: only one instance can ever run
+    JobConfig web = job("www-data/prod/web", 2, 2, Tier.PREFERRED, 0, Constraint.limit("rack", 1));
+    aurora.scheduler().createJob(web, TEST_PRINCIPAL);
+    aurora.advance(Duration.ofMinutes(1));
+
+    assertThat(preemptions).singleElement().satisfies(p -> assertThat(p.victims()).hasSize(2));
+    assertThat(aurora.running(web.key())).hasSize(1);
+    assertThat(aurora.pending(web.key())).hasSize(1);
+    assertThat(aurora.running(batch.key())).hasSize(6);
   }
 }

@@ -1,5 +1,6 @@
 package dev.aurora.core.internal.preemption;
 
+import dev.aurora.api.Constraint;
 import dev.aurora.api.JobKey;
 import dev.aurora.api.TaskConfig;
 import dev.aurora.api.TaskId;
@@ -14,6 +15,7 @@ import dev.aurora.core.internal.Core;
 import dev.aurora.core.internal.CoreListener;
 import dev.aurora.core.internal.Settings;
 import dev.aurora.core.internal.placement.AgentState;
+import dev.aurora.core.internal.placement.LimitCounts;
 import dev.aurora.core.internal.placement.TaskGroup;
 import dev.aurora.core.internal.state.JobState;
 import dev.aurora.core.internal.state.TaskAccess;
@@ -103,6 +105,7 @@ public final class Preemptor implements CoreListener {
     } else if (wasPending && !isPending) {
       pendingSince.remove(after.id());
       reservations.release(after.id());
+      reservations.usedBy(after.job(), after.config(), ACCESS.agentIdOrNull(after));
     }
   }
 
@@ -254,7 +257,8 @@ public final class Preemptor implements CoreListener {
     if (job == null) {
       return null;
     }
-    TaskGroup probe = new TaskGroup(c.job(), c.config(), job, 0); // a probe, never placed or ordered
+    // a probe, never placed or ordered
+    TaskGroup probe = new TaskGroup(c.job(), c.config(), countsWithReservations(c, job, agents), 0);
     boolean revocable = c.config().tier() == Tier.REVOCABLE;
     Choice best = null;
     for (AgentState agent : agents) {
@@ -297,6 +301,37 @@ public final class Preemptor implements CoreListener {
       }
     }
     return best;
+  }
+
+  /**
+   * The job's counts for its limit constraints, counting each agent held for a task of the job as if
+   * that task ran there already: it will, and room preempted for {@code c} that the limit would then
+   * keep it out of is victims killed for nothing (and an agent closed to others meanwhile).
+   */
+  private LimitCounts countsWithReservations(ScheduledTask c, JobState job, List<AgentState> agents) {
+    boolean limited = false;
+    for (Constraint k : c.config().constraints()) {
+      limited |= k.isLimit();
+    }
+    List<String> held = limited ? reservations.agentsHeldFor(c.job()) : List.of();
+    if (held.isEmpty()) {
+      return job;
+    }
+    List<AgentState> heldAgents = new ArrayList<>(held.size());
+    for (AgentState a : agents) {
+      if (held.contains(a.id())) {
+        heldAgents.add(a);
+      }
+    }
+    return (attribute, value) -> {
+      int n = job.countOn(attribute, value);
+      for (AgentState a : heldAgents) {
+        if (value.equals(a.attribute(attribute, null))) {
+          n++;
+        }
+      }
+      return n;
+    };
   }
 
   private boolean judge(TaskGroup probe, AgentView agent) {

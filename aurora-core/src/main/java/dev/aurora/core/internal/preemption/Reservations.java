@@ -8,14 +8,17 @@ import dev.aurora.core.PlacementFilter;
 import dev.aurora.core.PlacementTask;
 import dev.aurora.core.Veto;
 import dev.aurora.core.internal.placement.TransientFilter;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
 
 /**
  * Room made by preemption, held for its preemptor: a placement filter that refuses a reserved agent
  * to every task but the preemptor's (its job and config: identical pending tasks are placed as one
- * group), until the preemptor is placed or leaves PENDING, or the reservation expires.
+ * group), until a task of that group is placed on the agent, the preemptor is placed elsewhere or
+ * leaves PENDING, or the reservation expires.
  */
 public final class Reservations implements PlacementFilter, TransientFilter {
   private static final Veto RESERVED = Veto.of("reserved for a preempting task", 90);
@@ -76,6 +79,38 @@ public final class Reservations implements PlacementFilter, TransientFilter {
     if (agent != null) {
       byAgent.remove(agent);
     }
+  }
+
+  /**
+   * Drops the reservation of {@code agentId} (null: none) if it is held for {@code job}'s tasks of
+   * {@code config}: a task of the preemptor's group was placed there and took the room, which the
+   * preemptor, if it is still pending, may no longer fit in. Holding the agent on would keep out every
+   * other task until the reservation expired, for nothing.
+   */
+  void usedBy(JobKey job, TaskConfig config, String agentId) {
+    if (agentId == null || byAgent.isEmpty()) {
+      return;
+    }
+    Reservation r = byAgent.get(agentId);
+    if (r != null && r.job.equals(job) && (r.config == config || r.config.equals(config))) {
+      byAgent.remove(agentId);
+      agentByTask.remove(r.task);
+    }
+  }
+
+  /** The agents held now for tasks of {@code job}, whatever their config; usually none. */
+  List<String> agentsHeldFor(JobKey job) {
+    if (byAgent.isEmpty()) {
+      return List.of();
+    }
+    long t = now.getAsLong();
+    List<String> out = new ArrayList<>(0);
+    byAgent.forEach((agent, r) -> {
+      if (r.untilMillis > t && r.job.equals(job)) {
+        out.add(agent);
+      }
+    });
+    return out;
   }
 
   /** Drops expired reservations. */
