@@ -38,13 +38,15 @@ import org.openjdk.jmh.runner.IterationType;
  * (the scheduler's {@code aurora.placement.pass} timer) and the wall time of the 200 restarts. A pass
  * that trusts its record of stuck groups skips them; one that does not judges every agent for each.
  *
- * <p>{@code filter}: {@code lambda} is a plain lambda (no declaration).
+ * <p>{@code filter}: {@code lambda} is a plain lambda, undeclared, so {@link PlacementFilter.Kind#EXTERNAL}:
+ * every pass judges the stuck groups again; {@code static} is the same lambda declared with {@link
+ * PlacementFilter#ofStatic}, which lets passes skip them.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 public class W5StuckGroups {
-  @Param({"lambda"})
+  @Param({"lambda", "static"})
   public String filter;
 
   @Param({"10000"})
@@ -89,9 +91,10 @@ public class W5StuckGroups {
     aurora.loop.advance(Duration.ofMinutes(6)); // past the flapping threshold: ends are not flaps
   }
 
-  /** The user filter: never vetoes; declared per {@code kind} where the API allows it. */
+  /** The user filter: never vetoes; declared static for {@code static}, undeclared for {@code lambda}. */
   static PlacementFilter neverVetoes(String kind) {
-    return (task, agent) -> Veto.none();
+    PlacementFilter f = (task, agent) -> Veto.none();
+    return kind.equals("static") ? PlacementFilter.ofStatic(f) : f;
   }
 
   @Setup(Level.Iteration)
