@@ -41,26 +41,54 @@ class DeclaredFilterKindTest {
     return Job.service("web/prod/" + name).instances(1).task(t -> t.process("p", "./run").cpus(1).ramMb(256)).build();
   }
 
-  private static double constraintVetoes(AuroraExtension aurora) {
+  private static double vetoes(AuroraExtension aurora, String reasonPrefix) {
     return aurora.registry().find("aurora.placement.vetoes").counters().stream()
-        .filter(c -> c.getId().getTag("reason").startsWith("constraint"))
+        .filter(c -> c.getId().getTag("reason").startsWith(reasonPrefix))
         .mapToDouble(Counter::count).sum();
   }
 
-  /** Stucks {@link #STUCK}, then runs three more passes for other jobs; the constraint vetoes counted since. */
-  private static double vetoesOfLaterPasses(AuroraExtension aurora) {
-    aurora.scheduler().createJob(STUCK, TEST_PRINCIPAL);
+  /**
+   * Stucks {@code stuck}, then runs three more passes for other jobs; the vetoes starting with {@code
+   * reasonPrefix} counted since.
+   */
+  private static double vetoesOfLaterPasses(AuroraExtension aurora, JobConfig stuck, String reasonPrefix) {
+    aurora.scheduler().createJob(stuck, TEST_PRINCIPAL);
     aurora.advance(Duration.ofSeconds(5));
-    assertThat(aurora.pending(STUCK.key())).hasSize(2);
-    double before = constraintVetoes(aurora);
+    assertThat(aurora.pending(stuck.key())).hasSize(stuck.instances());
+    double before = vetoes(aurora, reasonPrefix);
     assertThat(before).isPositive();
     for (String name : new String[] {"a", "b", "c"}) {
       aurora.scheduler().createJob(small(name), TEST_PRINCIPAL);
       aurora.advance(Duration.ofSeconds(5));
       assertThat(aurora.running(small(name).key())).hasSize(1);
     }
-    assertThat(aurora.pending(STUCK.key())).hasSize(2);
-    return constraintVetoes(aurora) - before;
+    assertThat(aurora.pending(stuck.key())).hasSize(stuck.instances());
+    return vetoes(aurora, reasonPrefix) - before;
+  }
+
+  private static double vetoesOfLaterPasses(AuroraExtension aurora) {
+    return vetoesOfLaterPasses(aurora, STUCK, "constraint");
+  }
+
+  @Test
+  void aGroupDedicatedToNoAgentIsNotJudgedAgainBehindAUserFilterDeclaredStatic() {
+    JobConfig dedicated = Job.service("web/prod/db").instances(1)
+        .task(t -> t.process("p", "./run").cpus(1).ramMb(256))
+        .constraint(Constraint.dedicated("web/db")).build();
+    assertThat(vetoesOfLaterPasses(declaredStatic, dedicated, "not dedicated")).isZero();
+  }
+
+  /** Refuses the job {@code refused} everywhere: static, it reads the job only. */
+  static final Veto REFUSED = Veto.of("refused by policy");
+
+  @RegisterExtension
+  AuroraExtension refusing = AuroraExtension.withAgents(4)
+      .scheduler(b -> b.placement(p -> p.addFilter(PlacementFilter.ofStatic(
+          (task, agent) -> task.job().name().equals("refused") ? REFUSED : Veto.none()))));
+
+  @Test
+  void aGroupAStaticUserFilterRefusesIsNotJudgedAgain() {
+    assertThat(vetoesOfLaterPasses(refusing, small("refused"), "refused by policy")).isZero();
   }
 
   @Test
