@@ -21,7 +21,7 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * java -jar aurora-benchmarks/target/benchmarks.jar --full   # full settings: more iterations, longer Fenzo budgets
  * </pre>
  *
- * <p>{@code --only=W1,W3} runs some workloads; {@code --no-fenzo} skips Fenzo; {@code --quiet} hides JMH's
+ * <p>{@code --only=W1,W3} runs some workloads (W5: stuck groups behind a user filter); {@code --no-fenzo} skips Fenzo; {@code --quiet} hides JMH's
  * own output.
  *
  * <p>Each benchmark runs in a forked JVM with {@link #JVM_FLAGS}; the forks append their figures to a
@@ -63,6 +63,9 @@ public final class BenchmarkMain {
     }
     if (only.isEmpty() || only.contains("W4")) {
       m.w4();
+    }
+    if (only.isEmpty() || only.contains("W5")) {
+      m.w5();
     }
     String table = m.table(Results.read(results), (System.nanoTime() - t0) / 1e9);
     System.out.println();
@@ -117,6 +120,10 @@ public final class BenchmarkMain {
 
   private void w4() throws Exception {
     new Runner(options(W4StatusUpdates.class, JVM_FLAGS, full ? 40 : 30, full ? 30 : 15).build()).run();
+  }
+
+  private void w5() throws Exception {
+    new Runner(options(W5StuckGroups.class, JVM_FLAGS, full ? 3 : 2, full ? 5 : 3).build()).run();
   }
 
   // ---------------------------------------------------------------- the table
@@ -205,6 +212,15 @@ public final class BenchmarkMain {
     double w4 = sum("W4|aurora|statusUpdates") / (sum("W4|aurora|nanos") / 1e9); // sustained, GC included
     row("W4 status updates", "status updates/s (with replacement and placement)", n(w4), "n/a", "", ">= 200,000",
         met(w4 >= 200_000));
+    for (String f : List.of("lambda", "static")) {
+      double pass = median("W5|" + f + "|passMicros");
+      if (Double.isNaN(pass)) {
+        continue;
+      }
+      String w = "W5 stuck groups, user filter (" + f + ")";
+      row(w, "placement pass, mean (us)", n(pass), "n/a", "", "", "");
+      row(w, "200 task restarts (ms)", ms(median("W5|" + f + "|restartsMillis")), "n/a", "", "", "");
+    }
     return render(seconds);
   }
 

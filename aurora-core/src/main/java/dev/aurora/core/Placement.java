@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The placement pipeline a scheduler uses: the built-in filters plus any added, and the scorers with
- * their weights.
+ * The placement pipeline a scheduler uses: the built-in filters ({@link PlacementFilter#builtIns()}),
+ * registered here like any added after them, and the scorers with their weights.
  *
  * <p>The scorers start as {@link PlacementScorer#binPack()} at weight 1. {@link #addScorer} adds a
  * scorer <em>beside</em> it: an agent's score is the weighted sum of every scorer's, so bin-pack still
@@ -26,13 +26,27 @@ public final class Placement {
   private final List<Double> weights = new ArrayList<>();
 
   Placement() {
+    for (PlacementFilter builtIn : PlacementFilter.builtIns()) {
+      addFilter(builtIn);
+    }
     scorers.add(PlacementScorer.binPack());
     weights.add(1.0);
   }
 
-  /** Adds a filter; it runs after the built-in ones. */
+  /**
+   * Adds a filter; it runs after the built-in ones ({@link PlacementFilter#builtIns()}, which every
+   * placement starts with) and those added before it. Declare its {@link PlacementFilter#kind() kind}
+   * when its verdict rests only on the task and the agent: an undeclared filter ({@link
+   * PlacementFilter.Kind#EXTERNAL}) makes every placement pass judge again the tasks no agent could take.
+   *
+   * @throws IllegalArgumentException if the filter declares no kind ({@code kind()} returns null)
+   */
   public Placement addFilter(PlacementFilter filter) {
-    filters.add(Objects.requireNonNull(filter, "filter"));
+    Objects.requireNonNull(filter, "filter");
+    if (filter.kind() == null) {
+      throw new IllegalArgumentException("placement filter " + filter + " declares no kind: kind() returned null");
+    }
+    filters.add(filter);
     return this;
   }
 
@@ -65,7 +79,7 @@ public final class Placement {
     return this;
   }
 
-  /** The filters added by the user, in order. */
+  /** The filters in the order they run: the built-in ones, then those added. */
   public List<PlacementFilter> filters() {
     return List.copyOf(filters);
   }

@@ -56,9 +56,10 @@ public final class SchedulerBuilder {
   }
 
   /**
-   * Adds filters and scorers to the placement pipeline. The built-in filters always run; the built-in
-   * bin-pack scorer (weight 1) stays beside any scorer added unless {@link Placement#clearScorers()}
-   * is called first.
+   * Adds filters and scorers to the placement pipeline. The built-in filters ({@link
+   * PlacementFilter#builtIns()}) always run, before the ones added; declare each added filter's {@link
+   * PlacementFilter#kind() kind} where you can. The built-in bin-pack scorer (weight 1) stays beside any
+   * scorer added unless {@link Placement#clearScorers()} is called first.
    */
   public SchedulerBuilder placement(Consumer<Placement> spec) {
     spec.accept(placement);

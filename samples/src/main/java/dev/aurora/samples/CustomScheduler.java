@@ -36,6 +36,12 @@ public final class CustomScheduler {
       boolean gpu = "true".equals(task.config().metadata().get("gpu"));
       return gpu && agent.attribute("spot", "false").equals("true") ? SPOT : Veto.none();
     }
+
+    /** The verdict reads only the task's config and the agent's attributes: passes may reuse it. */
+    @Override
+    public Kind kind() {
+      return Kind.STATIC;
+    }
   }
 
   /** Prefers hosts that have the job's image cached ({@code warm=true}). */

@@ -42,7 +42,6 @@ import dev.aurora.core.internal.update.UpdateController;
 import dev.aurora.core.internal.metrics.SchedulerMetrics;
 import dev.aurora.core.internal.placement.AgentPool;
 import dev.aurora.core.internal.placement.AgentState;
-import dev.aurora.core.internal.placement.BuiltInFilters;
 import dev.aurora.core.internal.placement.PlacementEngine;
 import dev.aurora.core.internal.placement.TaskGroup;
 import dev.aurora.core.internal.state.JobState;
@@ -146,15 +145,14 @@ public final class SchedulerImpl implements Scheduler {
   }
 
   public SchedulerImpl(ClusterBackend backend, Storage storage, StateLoop loop, MeterRegistry registry,
-      List<PlacementFilter> userFilters, List<PlacementScorer> scorers, List<Double> weights, Settings settings,
+      List<PlacementFilter> placementFilters, List<PlacementScorer> scorers, List<Double> weights, Settings settings,
       Random random) {
     this.backend = backend;
     this.storage = storage;
     this.loop = loop;
     this.settings = settings;
     this.random = random;
-    List<PlacementFilter> filters = new ArrayList<>(BuiltInFilters.all());
-    filters.addAll(userFilters);
+    List<PlacementFilter> filters = new ArrayList<>(placementFilters); // the built-ins first, as Placement registers them
     this.tenancy = new Tenancy(core, settings, registry, filters);
     filters.add(tenancy.reservations());
     listeners.addAll(tenancy.listeners());

@@ -14,17 +14,18 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The built-in placement rules, each a plain {@link PlacementFilter} registered like a user's: tier,
- * maintenance, resources, dedicated agents, value constraints and limit constraints, in that order
- * (cheapest and most decisive first).
+ * The built-in placement rules, each a plain {@link PlacementFilter} registered like a user's (a
+ * {@link dev.aurora.core.Placement} starts with them) and declaring its {@link PlacementFilter.Kind}:
+ * value constraints, limit constraints, tier, maintenance, resources and dedicated agents, in that order
+ * (the constraints first: they are the most decisive, and cheap, as each is one attribute lookup).
  */
 public final class BuiltInFilters {
   private BuiltInFilters() {}
 
   /** The built-in filters in the order they run. */
   public static List<PlacementFilter> all() {
-    return List.of(new TierFilter(), new MaintenanceFilter(), new ResourceFilter(), new DedicatedFilter(),
-        new ValueConstraintFilter(), new LimitConstraintFilter());
+    return List.of(new ValueConstraintFilter(), new LimitConstraintFilter(), new TierFilter(),
+        new MaintenanceFilter(), new ResourceFilter(), new DedicatedFilter());
   }
 
   /** Revocable-tier tasks go only where revocable resources are offered. */
@@ -38,6 +39,16 @@ public final class BuiltInFilters {
       }
       return Veto.none();
     }
+
+    @Override
+    public Kind kind() {
+      return Kind.DYNAMIC;
+    }
+
+    @Override
+    public String toString() {
+      return "tier";
+    }
   }
 
   /** Hosts in maintenance (scheduled, draining, drained) take no new tasks. */
@@ -47,6 +58,16 @@ public final class BuiltInFilters {
     @Override
     public Veto filter(PlacementTask task, AgentView agent) {
       return agent.maintenance() == MaintenanceMode.NONE ? Veto.none() : MAINTENANCE;
+    }
+
+    @Override
+    public Kind kind() {
+      return Kind.DYNAMIC;
+    }
+
+    @Override
+    public String toString() {
+      return "maintenance";
     }
   }
 
@@ -77,6 +98,16 @@ public final class BuiltInFilters {
         return PORTS;
       }
       return Veto.none();
+    }
+
+    @Override
+    public Kind kind() {
+      return Kind.DYNAMIC;
+    }
+
+    @Override
+    public String toString() {
+      return "resources";
     }
   }
 
@@ -110,48 +141,71 @@ public final class BuiltInFilters {
       }
       return null;
     }
-  }
-
-  /** Value constraints: the attribute's value must be (or, negated, must not be) one of the values. */
-  static final class ValueConstraintFilter implements PlacementFilter {
-    private final Map<Constraint, Veto> vetoes = new IdentityHashMap<>();
 
     @Override
+    public Kind kind() {
+      return Kind.STATIC;
+    }
+
+    @Override
+    public String toString() {
+      return "dedicated agents";
+    }
+  }
+
+  /**
+   * Value constraints: the attribute's value must be (or, negated, must not be) one of the values. Static:
+   * it reads the task's config and the agent's attributes only.
+   */
+  static final class ValueConstraintFilter implements PlacementFilter {
+    @Override
     public Veto filter(PlacementTask task, AgentView agent) {
-      List<Constraint> cs = task.config().constraints();
-      for (int i = 0; i < cs.size(); i++) {
-        Constraint c = cs.get(i);
-        if (c.isLimit() || c.isDedicated()) {
-          continue;
-        }
-        String value = agent.attribute(c.attribute(), null);
-        boolean listed = value != null && c.values().contains(value);
-        if (listed == c.negated()) {
-          return vetoes.computeIfAbsent(c, k -> Veto.of("constraint " + k));
+      GroupRules g = GroupRules.of(task);
+      for (int i = 0; i < g.valueRules; i++) {
+        ConstraintRule r = g.rules[i];
+        if (!r.accepts(task, agent.attribute(r.attribute, null))) {
+          return r.veto();
         }
       }
       return Veto.none();
     }
-  }
-
-  /** Limit constraints: at most N active tasks of the job per attribute value. */
-  static final class LimitConstraintFilter implements PlacementFilter {
-    private final Map<Constraint, Veto> vetoes = new IdentityHashMap<>();
 
     @Override
+    public Kind kind() {
+      return Kind.STATIC;
+    }
+
+    @Override
+    public String toString() {
+      return "value constraints";
+    }
+  }
+
+  /**
+   * Limit constraints: at most N active tasks of the job per attribute value. Dynamic: the counts grow
+   * as tasks are placed, and a veto lifts when a task of the job ends.
+   */
+  static final class LimitConstraintFilter implements PlacementFilter {
+    @Override
     public Veto filter(PlacementTask task, AgentView agent) {
-      List<Constraint> cs = task.config().constraints();
-      for (int i = 0; i < cs.size(); i++) {
-        Constraint c = cs.get(i);
-        if (!c.isLimit()) {
-          continue;
-        }
-        String value = agent.attribute(c.attribute(), null);
-        if (value == null || task.countOn(c.attribute(), value) >= c.limit().getAsInt()) {
-          return vetoes.computeIfAbsent(c, k -> Veto.of("limit " + k));
+      GroupRules g = GroupRules.of(task);
+      for (int i = g.valueRules; i < g.rules.length; i++) {
+        ConstraintRule r = g.rules[i];
+        if (!r.accepts(task, agent.attribute(r.attribute, null))) {
+          return r.veto();
         }
       }
       return Veto.none();
+    }
+
+    @Override
+    public Kind kind() {
+      return Kind.DYNAMIC;
+    }
+
+    @Override
+    public String toString() {
+      return "limit constraints";
     }
   }
 }

@@ -1,66 +1,46 @@
 package dev.aurora.core.internal.placement;
 
 import dev.aurora.api.Constraint;
-import dev.aurora.core.Veto;
+import dev.aurora.core.PlacementTask;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * A group's value and limit constraints in arrays, for a quick check the engine runs before the filter
- * pipeline: an agent that breaks one of them is vetoed with the same reason the built-in {@code
- * ValueConstraintFilter} or {@code LimitConstraintFilter} would give, without calling the other filters.
- * Agents that pass still go through every filter.
+ * A task config's value and limit constraints as {@link ConstraintRule}s, value constraints first: what
+ * the built-in constraint filters judge an agent with, and what the engine narrows a group's candidate
+ * agents with ({@link #narrow}). Built once per group.
  */
 final class GroupRules {
-  private final String[] valueAttributes;
-  private final Set<?>[] values;
-  private final boolean[] negated;
-  private final Veto[] valueVetoes;
-  private final String[] limitAttributes;
-  private final int[] limits;
-  private final Veto[] limitVetoes;
+  /** Value constraints, then limit constraints, each in the config's order. */
+  final ConstraintRule[] rules;
+  /** How many of {@link #rules} are value constraints. */
+  final int valueRules;
 
-  private GroupRules(List<Constraint> valueConstraints, List<Constraint> limitConstraints) {
-    int n = valueConstraints.size();
-    valueAttributes = new String[n];
-    values = new Set<?>[n];
-    negated = new boolean[n];
-    valueVetoes = new Veto[n];
-    for (int i = 0; i < n; i++) {
-      Constraint c = valueConstraints.get(i);
-      valueAttributes[i] = c.attribute();
-      values[i] = c.values();
-      negated[i] = c.negated();
-      valueVetoes[i] = Veto.of("constraint " + c);
+  private GroupRules(List<Constraint> constraints) {
+    List<ConstraintRule> value = new ArrayList<>();
+    List<ConstraintRule> limit = new ArrayList<>();
+    for (Constraint c : constraints) {
+      if (ConstraintRule.applies(c)) {
+        (c.isLimit() ? limit : value).add(new ConstraintRule(c));
+      }
     }
-    int m = limitConstraints.size();
-    limitAttributes = new String[m];
-    limits = new int[m];
-    limitVetoes = new Veto[m];
-    for (int i = 0; i < m; i++) {
-      Constraint c = limitConstraints.get(i);
-      limitAttributes[i] = c.attribute();
-      limits[i] = c.limit().getAsInt();
-      limitVetoes[i] = Veto.of("limit " + c);
-    }
+    valueRules = value.size();
+    value.addAll(limit);
+    rules = value.toArray(new ConstraintRule[0]);
   }
 
   static GroupRules of(TaskGroup g) {
     if (g.rules == null) {
-      List<Constraint> value = new ArrayList<>();
-      List<Constraint> limit = new ArrayList<>();
-      for (Constraint c : g.config.constraints()) {
-        if (c.isLimit()) {
-          limit.add(c);
-        } else if (!c.isDedicated()) {
-          value.add(c);
-        }
-      }
-      g.rules = new GroupRules(value, limit);
+      g.rules = new GroupRules(g.config.constraints());
     }
     return g.rules;
+  }
+
+  /** The rules of any task: a group's own, built once; for another task (a test's), built afresh. */
+  static GroupRules of(PlacementTask task) {
+    return task instanceof TaskGroup g ? of(g) : new GroupRules(task.config().constraints());
   }
 
   /** Limit attributes with more values than this (such as {@code host}) are not used to narrow. */
@@ -68,44 +48,26 @@ final class GroupRules {
 
   /**
    * The agents that one of the group's constraints leaves open, if some constraint leaves at most
-   * {@code max}: for a value constraint the agents with a listed value, for a limit constraint the
-   * agents whose value is below its limit. Every other agent that constraint vetoes, so judging these
-   * alone is exact. Fills {@code out} and returns true, or returns false (no constraint narrows enough).
+   * {@code max}: the agents whose value of its attribute it {@linkplain ConstraintRule#accepts accepts}
+   * (among its listed values for a value constraint, among every value for a limit constraint). Every
+   * other agent that constraint vetoes, so judging these alone is exact. Fills {@code out} and returns
+   * true, or returns false (no constraint narrows enough).
    */
   boolean narrow(TaskGroup g, AgentPool pool, int max, List<AgentState> out) {
-    int bestKind = 0;
-    int bestIndex = -1;
+    int best = -1;
     long bestSize = Long.MAX_VALUE;
-    for (int i = 0; i < valueAttributes.length; i++) {
-      if (negated[i]) {
+    for (int i = 0; i < rules.length; i++) {
+      ConstraintRule r = rules[i];
+      if (!r.needsAttribute()) {
+        continue; // agents lacking the attribute pass it: the per-value lists do not hold them all
+      }
+      Map<String, List<AgentState>> byValue = pool.byValue(r.attribute);
+      if (r.listedValues() == null && byValue.size() > MAX_VALUES_TO_NARROW) {
         continue;
       }
-      Map<String, List<AgentState>> byValue = pool.byValue(valueAttributes[i]);
-      long size = 0;
-      for (Object v : values[i]) {
-        List<AgentState> agents = byValue.get(v);
-        size += agents == null ? 0 : agents.size();
-      }
+      long size = open(g, r, byValue, null);
       if (size < bestSize) {
-        bestKind = 1;
-        bestIndex = i;
-        bestSize = size;
-      }
-    }
-    for (int i = 0; i < limitAttributes.length; i++) {
-      Map<String, List<AgentState>> byValue = pool.byValue(limitAttributes[i]);
-      if (byValue.size() > MAX_VALUES_TO_NARROW) {
-        continue;
-      }
-      long size = 0;
-      for (Map.Entry<String, List<AgentState>> e : byValue.entrySet()) {
-        if (g.countOn(limitAttributes[i], e.getKey()) < limits[i]) {
-          size += e.getValue().size();
-        }
-      }
-      if (size < bestSize) {
-        bestKind = 2;
-        bestIndex = i;
+        best = i;
         bestSize = size;
       }
     }
@@ -113,39 +75,35 @@ final class GroupRules {
       return false;
     }
     out.clear();
-    if (bestKind == 1) {
-      Map<String, List<AgentState>> byValue = pool.byValue(valueAttributes[bestIndex]);
-      for (Object v : values[bestIndex]) {
-        List<AgentState> agents = byValue.get(v);
-        if (agents != null) {
-          out.addAll(agents);
-        }
-      }
-    } else if (bestKind == 2) {
-      for (Map.Entry<String, List<AgentState>> e : pool.byValue(limitAttributes[bestIndex]).entrySet()) {
-        if (g.countOn(limitAttributes[bestIndex], e.getKey()) < limits[bestIndex]) {
-          out.addAll(e.getValue());
-        }
-      }
-    }
+    open(g, rules[best], pool.byValue(rules[best].attribute), out);
     return true;
   }
 
-  /** The veto of the first value or limit constraint the agent breaks, or null. */
-  Veto check(TaskGroup g, AgentState a) {
-    for (int i = 0; i < valueAttributes.length; i++) {
-      String v = a.attribute(valueAttributes[i], null);
-      boolean listed = v != null && values[i].contains(v);
-      if (listed == negated[i]) {
-        return valueVetoes[i];
+  /** How many agents {@code r} leaves open to the group; adds them to {@code out} if not null. */
+  private static long open(TaskGroup g, ConstraintRule r, Map<String, List<AgentState>> byValue,
+      List<AgentState> out) {
+    long size = 0;
+    Set<String> listed = r.listedValues();
+    if (listed != null) {
+      for (String v : listed) {
+        List<AgentState> agents = byValue.get(v);
+        if (agents != null && r.accepts(g, v)) {
+          size += agents.size();
+          if (out != null) {
+            out.addAll(agents);
+          }
+        }
+      }
+    } else {
+      for (Map.Entry<String, List<AgentState>> e : byValue.entrySet()) {
+        if (r.accepts(g, e.getKey())) {
+          size += e.getValue().size();
+          if (out != null) {
+            out.addAll(e.getValue());
+          }
+        }
       }
     }
-    for (int i = 0; i < limitAttributes.length; i++) {
-      String v = a.attribute(limitAttributes[i], null);
-      if (v == null || g.countOn(limitAttributes[i], v) >= limits[i]) {
-        return limitVetoes[i];
-      }
-    }
-    return null;
+    return size;
   }
 }

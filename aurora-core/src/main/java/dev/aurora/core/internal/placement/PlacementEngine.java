@@ -29,18 +29,18 @@ import java.util.Map;
  * <p>A group with tasks left after a pass is remembered as stuck; later passes skip it until something
  * that could let it place changes: an agent on the pool's change log (a new offer, a task gone) now
  * fits it and passes its filters, a task of its job left an agent (limit counts fell), or the pool
- * started a new epoch (maintenance changed). With user filters, whose answers may depend on anything,
- * stuck groups are tried again on every pass; so are groups found stuck while a {@link TransientFilter}
- * (preemption's reservations) vetoed something.
+ * started a new epoch (maintenance changed). That is sound because every filter declares what its
+ * verdict rests on ({@link PlacementFilter.Kind}): with a filter declared EXTERNAL (a user's lambda,
+ * unless declared), whose answers may depend on anything, stuck groups are tried again on every pass; so
+ * are groups found stuck while a {@link TransientFilter} (preemption's reservations) vetoed something.
  *
  * <p>When one of a group's constraints leaves few agents open (a zone list, a rack limit with few racks
  * left: see {@link GroupRules#narrow}), or when a stuck group is tried again, the group judges just
  * those agents, from the pool's per-attribute lists, instead of walking the index.
  *
- * <p>Before the filter pipeline, an agent goes through the group's {@link GroupRules}: one that breaks a
- * value or limit constraint is vetoed with that constraint's reason at the cost of an attribute lookup
- * (a veto an earlier filter would have given for another reason is then counted under the constraint).
- * Nothing is allocated per agent judged.
+ * <p>The narrowing and the built-in constraint filters (which run first in the pipeline) ask the same
+ * {@link ConstraintRule}s, once per attribute value and once per agent. Nothing is allocated per agent
+ * judged.
  */
 public final class PlacementEngine {
   /** Places one task of a group on an agent; the callee updates task state and limit counts. */
@@ -62,8 +62,10 @@ public final class PlacementEngine {
   /** The bin-pack weight when bin-pack is the only scorer, else NaN (no early stop). */
   private final double binPackOnlyWeight;
   /**
-   * Whether every filter is a built-in one (answers depend only on the task, the agent and limit
-   * counts) or a {@link TransientFilter}; with any other, stuck groups are tried on every pass.
+   * Whether every filter declares its verdict {@link PlacementFilter.Kind#STATIC STATIC} or {@link
+   * PlacementFilter.Kind#DYNAMIC DYNAMIC} (it rests on the task, the agent and what the scheduler tracks)
+   * or is a {@link TransientFilter}; with any {@link PlacementFilter.Kind#EXTERNAL EXTERNAL} filter,
+   * stuck groups are tried on every pass.
    */
   private final boolean pureFilters;
   private final TransientFilter[] transientFilters;
@@ -93,7 +95,8 @@ public final class PlacementEngine {
       if (f instanceof TransientFilter t) {
         transients.add(t);
       } else {
-        pure &= f.getClass().getEnclosingClass() == BuiltInFilters.class;
+        PlacementFilter.Kind kind = f.kind();
+        pure &= kind == PlacementFilter.Kind.STATIC || kind == PlacementFilter.Kind.DYNAMIC;
       }
     }
     this.pureFilters = pure;
@@ -183,11 +186,9 @@ public final class PlacementEngine {
       return true;
     }
     long ram = g.config.resources().ramMb();
-    GroupRules rules = GroupRules.of(g);
     for (int i = g.stuckLogPosition; i < changed.size(); i++) {
       AgentState a = changed.get(i);
-      if (a.indexed && a.indexCpu >= g.cpuMillis && a.indexRam >= ram && rules.check(g, a) == null
-          && judge(g, a.regularView).isNone()) {
+      if (a.indexed && a.indexCpu >= g.cpuMillis && a.indexRam >= ram && judge(g, a.regularView).isNone()) {
         return false;
       }
     }
@@ -310,12 +311,7 @@ public final class PlacementEngine {
     if (v.bucket().isEmpty()) {
       return;
     }
-    Veto veto = GroupRules.of(g).check(g, a);
-    if (veto != null) {
-      count(veto);
-      return;
-    }
-    veto = judge(g, v);
+    Veto veto = judge(g, v);
     if (!veto.isNone()) {
       count(veto);
       return;

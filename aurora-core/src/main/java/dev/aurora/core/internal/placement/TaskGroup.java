@@ -22,7 +22,7 @@ public final class TaskGroup implements PlacementTask {
   final long seq;
   final LinkedHashSet<TaskId> tasks = new LinkedHashSet<>();
   long pendingSinceMillis;
-  /** The group's value and limit constraints, compiled for the engine's quick check; built on first use. */
+  /** The group's value and limit constraints as rules, for the constraint filters and narrowing; built on first use. */
   GroupRules rules;
   // --- set by the engine when a pass left tasks of this group unplaced: see PlacementEngine#stillStuck ---
   boolean stuck;
