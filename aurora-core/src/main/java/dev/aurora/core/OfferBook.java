@@ -1,0 +1,716 @@
+package dev.aurora.core;
+
+import dev.aurora.api.Resources;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * The offer bookkeeping of a {@link ClusterBackend}, written once for every backend: per agent, what its
+ * tasks hold, what each outstanding offer reserves, and what declines hold back, made the way Mesos
+ * makes offers. A backend author keeps one book, asks it for offers, and tells it of declines, launches,
+ * ended tasks and lost agents; how and when offers reach the scheduler stays the backend's business.
+ *
+ * <ul>
+ *   <li><b>Offers.</b> {@link #offer(String)} offers everything on an agent that is neither held by a
+ *       task nor reserved by an outstanding offer (its <em>unoffered</em> resources), as one new offer.
+ *       An offer carries some cpu or some memory, or it is not made (Mesos' minimum allocatable
+ *       resources). An outstanding offer stays valid until a launch uses it, it is declined or it is
+ *       withdrawn; it is never changed because more became free. By default an agent may have several
+ *       outstanding offers; {@link Builder#oneOfferPerAgent()} makes an agent with an outstanding offer
+ *       offer nothing more until that one is gone.
+ *   <li><b>Declines.</b> {@link #decline} holds back the declined resources for the refusal, as Mesos'
+ *       refusal filter does: the agent makes no offer of them alone until the refusal ends, but as soon
+ *       as anything more is unoffered it offers that and them together, which ends the refusal. A
+ *       decline during a refusal adds its resources to what is held back, and the refusal ends at the
+ *       later of the two ends. When a refusal ends the book tells the backend ({@link
+ *       Builder#onRefusalEnd}), which offers the agent again.
+ *   <li><b>Launches.</b> {@link #use} ends the offers a launch names; {@link Launch#take} gives each
+ *       task its resources and ports out of them. What the tasks leave is unoffered again.
+ *   <li><b>Tasks and agents.</b> {@link #hold} holds what a task that runs already holds (adopted after
+ *       a restart); {@link #release} gives back what a task held when it ends; {@link #lose} forgets
+ *       an agent's tasks and offers, and {@link #restore} brings it back empty.
+ * </ul>
+ *
+ * <p>Cpus are counted in thousandths, so shares add up exactly. Not thread-safe: guard every call, and
+ * the work the {@link Timer} runs, with one lock or one thread.
+ *
+ * <pre>{@code
+ * OfferBook book = OfferBook.builder(timer).agent(spec).onRefusalEnd(agentId -> offerAgain(agentId)).build();
+ * book.offerAll();                                  // offers to send at start
+ * book.decline(offerId, refuseFor).ifPresent(this::offerAgain);
+ * OfferBook.Launch launch = book.use(offerIds);     // then launch.take(task) for each task
+ * }</pre>
+ */
+public final class OfferBook {
+
+  /** What one agent is and has in all: id, hostname, attributes, resources and its port range. */
+  public record AgentSpec(String id, String hostname, Map<String, String> attributes, double cpus, long ramMb,
+      long diskMb, int gpus, Optional<PortRange> ports) {
+    /** Copies the attributes so the spec stays immutable. */
+    public AgentSpec {
+      Objects.requireNonNull(id, "id");
+      Objects.requireNonNull(hostname, "hostname");
+      attributes = Map.copyOf(attributes);
+      Objects.requireNonNull(ports, "ports");
+    }
+  }
+
+  /** What one task holds on its agent: thousandths of cpus, memory, disk, gpus and named ports. */
+  public record Allocation(String agentId, long milliCpus, long ramMb, long diskMb, int gpus,
+      Map<String, Integer> ports) {
+    /** Copies the ports so the allocation stays immutable. */
+    public Allocation {
+      Objects.requireNonNull(agentId, "agentId");
+      ports = Map.copyOf(ports);
+    }
+  }
+
+  /** How the book ends refusals: the backend's clock and timer (a state loop, an executor, ...). */
+  public interface Timer {
+    /** Now, in nanoseconds of this timer's clock (only differences between two readings matter). */
+    long nanoTime();
+
+    /** Runs {@code work} once {@code delay} has passed, under the lock that guards the book. */
+    StateLoop.Timer schedule(Duration delay, Runnable work);
+
+    /** Timers on the loop's clock, run on the loop: for a book used only on that loop. */
+    static Timer on(StateLoop loop) {
+      Objects.requireNonNull(loop, "loop");
+      return new Timer() {
+        @Override
+        public long nanoTime() {
+          return loop.clock().millis() * 1_000_000L;
+        }
+
+        @Override
+        public StateLoop.Timer schedule(Duration delay, Runnable work) {
+          return loop.schedule(delay, work);
+        }
+      };
+    }
+  }
+
+  /** A task does not fit in what its launch's offers hold; the message says what is missing. */
+  public static final class Shortfall extends Exception {
+    private final boolean ports;
+
+    Shortfall(String message, boolean ports) {
+      super(message, null, false, false);
+      this.ports = ports;
+    }
+
+    /** Whether a port is the problem (the resources fit, a port cannot be had). */
+    public boolean ports() {
+      return ports;
+    }
+  }
+
+  /** A longer refusal is cut to this, which is forever enough and fits a timer's nanoseconds. */
+  private static final Duration LONGEST_REFUSAL = Duration.ofDays(365);
+  /** Default offer ids are unique in the JVM, so two books never hand out the same one. */
+  private static final AtomicLong OFFERS = new AtomicLong();
+
+  private final Map<String, Agent> agents = new LinkedHashMap<>();
+  /** Every outstanding offer's agent, by offer id. */
+  private final Map<String, Agent> offers = new LinkedHashMap<>();
+  private final Timer timer;
+  private final Consumer<String> onRefusalEnd;
+  private final Function<String, String> offerIds;
+  private final boolean oneOfferPerAgent;
+
+  private OfferBook(Builder b) {
+    b.specs.forEach(spec -> agents.put(spec.id(), new Agent(spec)));
+    this.timer = b.timer;
+    this.onRefusalEnd = b.onRefusalEnd;
+    this.offerIds = b.offerIds;
+    this.oneOfferPerAgent = b.oneOfferPerAgent;
+  }
+
+  /** A builder of a book whose refusals end by {@code timer}. */
+  public static Builder builder(Timer timer) {
+    return new Builder(timer);
+  }
+
+  /** Builds an {@link OfferBook}. */
+  public static final class Builder {
+    private final Timer timer;
+    private final List<AgentSpec> specs = new ArrayList<>();
+    private Consumer<String> onRefusalEnd = agentId -> {};
+    private Function<String, String> offerIds = agentId -> agentId + "-o" + OFFERS.incrementAndGet();
+    private boolean oneOfferPerAgent;
+
+    Builder(Timer timer) {
+      this.timer = Objects.requireNonNull(timer, "timer");
+    }
+
+    /** Adds an agent; agents are offered in the order they are added. */
+    public Builder agent(AgentSpec spec) {
+      specs.add(spec);
+      return this;
+    }
+
+    /** Adds agents. */
+    public Builder agents(List<AgentSpec> all) {
+      specs.addAll(all);
+      return this;
+    }
+
+    /** Told the agent's id when a refusal ends (default: nothing); offer the agent again then. */
+    public Builder onRefusalEnd(Consumer<String> onRefusalEnd) {
+      this.onRefusalEnd = Objects.requireNonNull(onRefusalEnd, "onRefusalEnd");
+      return this;
+    }
+
+    /** Names a new offer of the agent (default: {@code <agentId>-o<n>}, unique in the JVM). */
+    public Builder offerIds(Function<String, String> offerIds) {
+      this.offerIds = Objects.requireNonNull(offerIds, "offerIds");
+      return this;
+    }
+
+    /** An agent with an outstanding offer offers nothing more until it is used, declined or withdrawn. */
+    public Builder oneOfferPerAgent() {
+      this.oneOfferPerAgent = true;
+      return this;
+    }
+
+    /** Builds the book. */
+    public OfferBook build() {
+      Set<String> ids = new LinkedHashSet<>();
+      for (AgentSpec spec : specs) {
+        if (!ids.add(spec.id())) {
+          throw new IllegalArgumentException("agent " + spec.id() + " is given twice");
+        }
+      }
+      return new OfferBook(this);
+    }
+  }
+
+  // ---------------------------------------------------------------- offers
+
+  /**
+   * A new offer of everything unoffered on the agent; empty if it is lost, offers only a little (no cpu
+   * and no memory), would offer only what a decline holds back, or (one offer per agent) has an
+   * outstanding offer. An offer made during a refusal carries what was held back and ends the refusal.
+   */
+  public Optional<Offer> offer(String agentId) {
+    Agent agent = agent(agentId);
+    Share unoffered = agent.unoffered();
+    if (agent.lost || (oneOfferPerAgent && !agent.offers.isEmpty())
+        || (unoffered.milliCpus <= 0 && unoffered.ramMb <= 0) || agent.heldBack(unoffered)) {
+      return Optional.empty();
+    }
+    String id = offerIds.apply(agentId);
+    agent.offers.put(id, unoffered);
+    agent.offered.add(unoffered);
+    offers.put(id, agent);
+    agent.endRefusal();
+    check(agent);
+    return Optional.of(agent.describe(id, unoffered));
+  }
+
+  /** A new offer of each agent that {@link #offer(String)} would offer, in the order agents were added. */
+  public List<Offer> offerAll() {
+    List<Offer> made = new ArrayList<>();
+    for (String id : agents.keySet()) {
+      offer(id).ifPresent(made::add);
+    }
+    return made;
+  }
+
+  /** The agent of an outstanding offer, if it is outstanding. */
+  public Optional<String> agentOf(String offerId) {
+    return Optional.ofNullable(offers.get(offerId)).map(a -> a.spec.id());
+  }
+
+  /** How many offers are outstanding. */
+  public int outstanding() {
+    return offers.size();
+  }
+
+  /** The ids of the agent's outstanding offers, oldest first. */
+  public List<String> offersOf(String agentId) {
+    return List.copyOf(agent(agentId).offers.keySet());
+  }
+
+  /**
+   * Ends an outstanding offer and holds back its resources for {@code refuseFor} (cut to a year); a
+   * zero or negative refusal holds nothing back. Returns the offer's agent, which the backend offers
+   * again at once ({@link #offer(String)} makes an offer only if more than what is held back is
+   * unoffered); empty, and nothing changes, if the offer is not outstanding.
+   */
+  public Optional<String> decline(String offerId, Duration refuseFor) {
+    Agent agent = offers.remove(offerId);
+    if (agent == null) {
+      return Optional.empty();
+    }
+    Share declined = agent.withdraw(offerId);
+    long nanos = refuseFor.isNegative() ? 0
+        : refuseFor.compareTo(LONGEST_REFUSAL) > 0 ? LONGEST_REFUSAL.toNanos() : refuseFor.toNanos();
+    if (nanos == 0 && agent.refusal == null) {
+      return Optional.of(agent.spec.id());
+    }
+    agent.refused.add(declined);
+    long ends = timer.nanoTime() + nanos;
+    if (agent.refusal == null || ends - agent.refusalEnds > 0) {
+      if (agent.refusal != null) {
+        agent.refusal.cancel();
+      }
+      agent.refusalEnds = ends;
+      agent.refusal = timer.schedule(Duration.ofNanos(nanos), () -> refusalEnded(agent, ends));
+    }
+    check(agent);
+    return Optional.of(agent.spec.id());
+  }
+
+  private void refusalEnded(Agent agent, long ends) {
+    if (agent.refusal == null || agent.refusalEnds != ends) {
+      return; // a later decline moved this refusal's end, or an offer or a withdrawal ended it
+    }
+    agent.endRefusal();
+    onRefusalEnd.accept(agent.spec.id());
+  }
+
+  /**
+   * Ends every outstanding offer of the agent without a refusal (the backend rescinds them); returns
+   * their ids, oldest first.
+   */
+  public List<String> withdraw(String agentId) {
+    Agent agent = agent(agentId);
+    List<String> ids = List.copyOf(agent.offers.keySet());
+    for (String id : ids) {
+      offers.remove(id);
+      agent.withdraw(id);
+    }
+    return ids;
+  }
+
+  /** Ends every outstanding offer and every refusal, as when a backend stops or its framework restarts. */
+  public void withdrawAll() {
+    for (Agent agent : agents.values()) {
+      withdraw(agent.spec.id());
+      agent.endRefusal();
+    }
+  }
+
+  // ---------------------------------------------------------------- launches and tasks
+
+  /**
+   * Ends the offers a launch names: all of one agent, each outstanding, or the launch has a {@link
+   * Launch#problem()} and its tasks may not be placed. The offers it names that are outstanding end
+   * either way (the scheduler gave them up when it launched); offer their agents again after the
+   * launch ({@link Launch#agents()}).
+   */
+  public Launch use(List<String> offerIds) {
+    Set<String> ids = new LinkedHashSet<>(offerIds);
+    Agent agent = null;
+    String problem = ids.isEmpty() ? "the launch names no offer" : null;
+    for (String id : ids) {
+      Agent owner = offers.get(id);
+      if (owner == null) {
+        problem = "offer " + id + " is not valid: unknown, already used, declined or rescinded";
+        break;
+      }
+      if (agent != null && owner != agent) {
+        problem = "offers " + offerIds + " are of more than one agent";
+        break;
+      }
+      agent = owner;
+    }
+    Set<String> owners = new LinkedHashSet<>();
+    Share launchable = new Share();
+    for (String id : ids) {
+      Agent owner = offers.remove(id);
+      if (owner != null) {
+        launchable.add(owner.withdraw(id));
+        owners.add(owner.spec.id());
+      }
+    }
+    return problem != null
+        ? new Launch(null, new Share(), problem, List.copyOf(owners))
+        : new Launch(agent, launchable, null, List.copyOf(owners));
+  }
+
+  /** The offers of one launch, used: each task takes its share out of them. */
+  public final class Launch {
+    private final Agent agent;
+    private final Share left;
+    private final String problem;
+    private final List<String> touched;
+
+    private Launch(Agent agent, Share left, String problem, List<String> touched) {
+      this.agent = agent;
+      this.left = left;
+      this.problem = problem;
+      this.touched = touched;
+    }
+
+    /** Why the launch's tasks may not be placed (an offer not outstanding, offers of two agents, ...). */
+    public Optional<String> problem() {
+      return Optional.ofNullable(problem);
+    }
+
+    /** The agent of the offers, unless there is a problem. */
+    public Optional<String> agentId() {
+      return Optional.ofNullable(agent).map(a -> a.spec.id());
+    }
+
+    /** The agents whose offers the launch ended: offer them again once the tasks are placed. */
+    public List<String> agents() {
+      return touched;
+    }
+
+    /**
+     * Gives the task its resources and ports out of what the offers still hold: the ports the launch
+     * gives, and the lowest such port for each named port it leaves out.
+     *
+     * @throws Shortfall saying what does not fit or which port cannot be had and why
+     * @throws IllegalStateException if the launch has a problem
+     */
+    public Allocation take(TaskLaunch task) throws Shortfall {
+      if (agent == null) {
+        throw new IllegalStateException(problem);
+      }
+      Resources asked = task.config().resources();
+      agent.checkFits(asked, left);
+      Map<String, Integer> ports = agent.choosePorts(task, left);
+      Allocation allocation = new Allocation(agent.spec.id(), toMilli(asked.cpus()), asked.ramMb(),
+          asked.diskMb(), asked.gpus(), ports);
+      Share share = agent.share(allocation);
+      left.subtract(share);
+      agent.used.add(share);
+      check(agent);
+      return allocation;
+    }
+  }
+
+  /**
+   * Holds what a task that runs on the agent already holds (adopted after a restart of the backend), if
+   * it is unoffered and its ports are the agent's; empty otherwise, or if the agent is unknown.
+   */
+  public Optional<Allocation> hold(Allocation allocation) {
+    Agent agent = agents.get(allocation.agentId());
+    if (agent == null) {
+      return Optional.empty();
+    }
+    for (int port : allocation.ports().values()) {
+      if (!agent.inRange(port)) {
+        return Optional.empty();
+      }
+    }
+    Share share = agent.share(allocation);
+    if (!share.within(agent.unoffered())) {
+      return Optional.empty();
+    }
+    agent.used.add(share);
+    check(agent);
+    return Optional.of(allocation);
+  }
+
+  /**
+   * Gives back what a task held: it is unoffered now, and the backend offers the agent again. Not for
+   * the tasks of an agent lost since: losing it released what they held.
+   */
+  public void release(Allocation allocation) {
+    Agent agent = agent(allocation.agentId());
+    agent.used.subtract(agent.share(allocation));
+    check(agent);
+  }
+
+  /**
+   * Loses the agent: it offers nothing until {@link #restore}d, its tasks hold nothing any more, and
+   * its outstanding offers end; returns their ids (the backend rescinds them).
+   */
+  public List<String> lose(String agentId) {
+    Agent agent = agent(agentId);
+    List<String> withdrawn = withdraw(agentId);
+    agent.lost = true;
+    agent.used.clear();
+    return withdrawn;
+  }
+
+  /** Brings a lost agent back, empty; the backend offers it again. */
+  public void restore(String agentId) {
+    Agent agent = agent(agentId);
+    agent.lost = false;
+  }
+
+  /** Whether the agent is lost. */
+  public boolean isLost(String agentId) {
+    return agent(agentId).lost;
+  }
+
+  /** What the agent's tasks do not hold (offered or not), without ports. */
+  public Resources free(String agentId) {
+    Agent agent = agent(agentId);
+    Share free = agent.capacity.copy();
+    free.subtract(agent.used);
+    return Resources.builder().cpus(free.milliCpus / 1000.0).ramMb(free.ramMb).diskMb(free.diskMb)
+        .gpus(free.gpus).build();
+  }
+
+  /** What the agent's outstanding offers reserve together, without ports. */
+  public Resources offered(String agentId) {
+    Share offered = agent(agentId).offered;
+    return Resources.builder().cpus(offered.milliCpus / 1000.0).ramMb(offered.ramMb).diskMb(offered.diskMb)
+        .gpus(offered.gpus).build();
+  }
+
+  /** Whether a refusal holds back resources of the agent now. */
+  public boolean refusing(String agentId) {
+    return agent(agentId).refusal != null;
+  }
+
+  private Agent agent(String agentId) {
+    Agent agent = agents.get(agentId);
+    if (agent == null) {
+      throw new IllegalArgumentException("no agent " + agentId);
+    }
+    return agent;
+  }
+
+  private static void check(Agent agent) {
+    assert agent.consistent() : agent.spec.id() + " holds or offers more than it has, or a port twice";
+  }
+
+  private static long toMilli(double cpus) {
+    return Math.round(cpus * 1000);
+  }
+
+  // ---------------------------------------------------------------- one agent's books
+
+  /** One agent's books: what tasks hold, what each outstanding offer reserves, what declines hold back. */
+  private static final class Agent {
+    final AgentSpec spec;
+    final Share capacity;
+    final Share used = new Share();
+    /** What the outstanding offers reserve, summed; their ports never overlap. */
+    final Share offered = new Share();
+    /** The outstanding offers by id, oldest first, and what each reserves. */
+    final Map<String, Share> offers = new LinkedHashMap<>();
+    /** What declines hold back, all of it unoffered; empty when no refusal is set. */
+    final Share refused = new Share();
+    StateLoop.Timer refusal;
+    long refusalEnds;
+    boolean lost;
+
+    Agent(AgentSpec spec) {
+      this.spec = spec;
+      BitSet ports = new BitSet();
+      spec.ports().ifPresent(r -> ports.set(0, r.size()));
+      this.capacity = new Share(toMilli(spec.cpus()), spec.ramMb(), spec.diskMb(), spec.gpus(), ports);
+    }
+
+    Share unoffered() {
+      Share free = capacity.copy();
+      free.subtract(used);
+      free.subtract(offered);
+      return free;
+    }
+
+    /** Whether a refusal holds back all of {@code unoffered}. */
+    boolean heldBack(Share unoffered) {
+      return refusal != null && unoffered.within(refused);
+    }
+
+    void endRefusal() {
+      if (refusal != null) {
+        refusal.cancel();
+        refusal = null;
+      }
+      refused.clear();
+    }
+
+    Share withdraw(String id) {
+      Share share = offers.remove(id);
+      offered.subtract(share);
+      return share;
+    }
+
+    boolean inRange(int port) {
+      return spec.ports().isPresent() && port >= range().begin() && port <= range().end();
+    }
+
+    void checkFits(Resources asked, Share from) throws Shortfall {
+      List<String> missing = new ArrayList<>();
+      if (toMilli(asked.cpus()) > from.milliCpus) {
+        missing.add("cpus " + asked.cpus() + " > " + from.milliCpus / 1000.0);
+      }
+      if (asked.ramMb() > from.ramMb) {
+        missing.add("ramMb " + asked.ramMb() + " > " + from.ramMb);
+      }
+      if (asked.diskMb() > from.diskMb) {
+        missing.add("diskMb " + asked.diskMb() + " > " + from.diskMb);
+      }
+      if (asked.gpus() > from.gpus) {
+        missing.add("gpus " + asked.gpus() + " > " + from.gpus);
+      }
+      if (!missing.isEmpty()) {
+        throw new Shortfall("insufficient resources on " + spec.id() + ": " + String.join(", ", missing), false);
+      }
+    }
+
+    Map<String, Integer> choosePorts(TaskLaunch launch, Share from) throws Shortfall {
+      TreeSet<String> names = new TreeSet<>(launch.config().resources().ports());
+      names.addAll(launch.ports().keySet());
+      Map<String, Integer> chosen = new TreeMap<>();
+      BitSet taken = new BitSet();
+      for (Map.Entry<String, Integer> given : launch.ports().entrySet()) {
+        int port = given.getValue();
+        if (!inRange(port)) {
+          throw new Shortfall("port " + port + " for '" + given.getKey() + "' is outside " + spec.id()
+              + "'s port range " + spec.ports().map(PortRange::toString).orElse("(none)"), true);
+        }
+        int bit = port - range().begin();
+        if (used.ports.get(bit) || taken.get(bit)) {
+          throw new Shortfall("port " + port + " for '" + given.getKey() + "' is already in use on " + spec.id(),
+              true);
+        }
+        if (!from.ports.get(bit)) {
+          throw new Shortfall("port " + port + " for '" + given.getKey()
+              + "' is not in the offers the task was launched with (" + describePorts(from.ports) + ")", true);
+        }
+        taken.set(bit);
+        chosen.put(given.getKey(), port);
+      }
+      for (String name : names) {
+        if (!chosen.containsKey(name)) {
+          BitSet free = (BitSet) from.ports.clone();
+          free.andNot(taken);
+          int bit = free.nextSetBit(0);
+          if (bit < 0) {
+            throw new Shortfall("port range exhausted: " + spec.id() + " has no free port for '" + name
+                + "' in the offers the task was launched with (" + describePorts(from.ports) + ")", true);
+          }
+          taken.set(bit);
+          chosen.put(name, range().begin() + bit);
+        }
+      }
+      return chosen;
+    }
+
+    Share share(Allocation allocation) {
+      BitSet ports = new BitSet();
+      allocation.ports().values().forEach(p -> ports.set(p - range().begin()));
+      return new Share(allocation.milliCpus(), allocation.ramMb(), allocation.diskMb(), allocation.gpus(), ports);
+    }
+
+    /**
+     * Whether the books add up: tasks and offers together hold no more than the agent has, no port is
+     * held or reserved twice, and what declines hold back is unoffered.
+     */
+    boolean consistent() {
+      Share sum = new Share();
+      for (Share share : offers.values()) {
+        if (share.ports.intersects(sum.ports)) {
+          return false;
+        }
+        sum.add(share);
+      }
+      Share all = used.copy();
+      all.add(offered);
+      return sum.milliCpus == offered.milliCpus && sum.ramMb == offered.ramMb && sum.diskMb == offered.diskMb
+          && sum.gpus == offered.gpus && sum.ports.equals(offered.ports) && !used.ports.intersects(offered.ports)
+          && used.within(capacity) && offered.within(capacity) && all.within(capacity)
+          && refused.within(unoffered());
+    }
+
+    Offer describe(String id, Share share) {
+      return Offer.builder().id(id).agentId(spec.id()).hostname(spec.hostname()).attributes(spec.attributes())
+          .cpus(share.milliCpus / 1000.0).ramMb(share.ramMb).diskMb(share.diskMb).gpus(share.gpus)
+          .ports(ranges(share.ports)).build();
+    }
+
+    private PortRange range() {
+      return spec.ports().orElseThrow();
+    }
+
+    private List<PortRange> ranges(BitSet bits) {
+      List<PortRange> ranges = new ArrayList<>();
+      for (int i = bits.nextSetBit(0); i >= 0; i = bits.nextSetBit(i)) {
+        int end = bits.nextClearBit(i);
+        ranges.add(PortRange.of(range().begin() + i, range().begin() + end - 1));
+        i = end;
+      }
+      return ranges;
+    }
+
+    private String describePorts(BitSet bits) {
+      List<PortRange> ranges = ranges(bits);
+      return ranges.isEmpty() ? "they hold no ports"
+          : String.join(", ", ranges.stream().map(PortRange::toString).toList());
+    }
+  }
+
+  /**
+   * An amount of one agent's resources: thousandths of cpus, memory and disk in MiB, gpus, and a set of
+   * its ports (bit i: the i-th port of the agent's range). Mutable.
+   */
+  private static final class Share {
+    long milliCpus;
+    long ramMb;
+    long diskMb;
+    int gpus;
+    final BitSet ports;
+
+    Share() {
+      this(0, 0, 0, 0, new BitSet());
+    }
+
+    Share(long milliCpus, long ramMb, long diskMb, int gpus, BitSet ports) {
+      this.milliCpus = milliCpus;
+      this.ramMb = ramMb;
+      this.diskMb = diskMb;
+      this.gpus = gpus;
+      this.ports = ports;
+    }
+
+    Share copy() {
+      return new Share(milliCpus, ramMb, diskMb, gpus, (BitSet) ports.clone());
+    }
+
+    void add(Share other) {
+      milliCpus += other.milliCpus;
+      ramMb += other.ramMb;
+      diskMb += other.diskMb;
+      gpus += other.gpus;
+      ports.or(other.ports);
+    }
+
+    void subtract(Share other) {
+      milliCpus -= other.milliCpus;
+      ramMb -= other.ramMb;
+      diskMb -= other.diskMb;
+      gpus -= other.gpus;
+      ports.andNot(other.ports);
+    }
+
+    void clear() {
+      milliCpus = 0;
+      ramMb = 0;
+      diskMb = 0;
+      gpus = 0;
+      ports.clear();
+    }
+
+    /** Whether every amount is at least zero and at most {@code whole}'s, and every port one of its. */
+    boolean within(Share whole) {
+      BitSet outside = (BitSet) ports.clone();
+      outside.andNot(whole.ports);
+      return milliCpus >= 0 && ramMb >= 0 && diskMb >= 0 && gpus >= 0 && milliCpus <= whole.milliCpus
+          && ramMb <= whole.ramMb && diskMb <= whole.diskMb && gpus <= whole.gpus && outside.isEmpty();
+    }
+  }
+}
