@@ -16,6 +16,7 @@ import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * The offer bookkeeping of a {@link ClusterBackend}, written once for every backend: per agent, what its
@@ -26,8 +27,7 @@ import java.util.function.Function;
  * <ul>
  *   <li><b>Offers.</b> {@link #offer(String)} offers everything on an agent that is neither held by a
  *       task nor reserved by an outstanding offer (its <em>unoffered</em> resources), as one new offer.
- *       An offer carries some cpu or some memory, or it is not made (Mesos' minimum allocatable
- *       resources). An outstanding offer stays valid until a launch uses it, it is declined or it is
+ *       An offer carries something, and what {@link Builder#offerOnlyIf} asks. An outstanding offer stays valid until a launch uses it, it is declined or it is
  *       withdrawn; it is never changed because more became free. By default an agent may have several
  *       outstanding offers; {@link Builder#oneOfferPerAgent()} makes an agent with an outstanding offer
  *       offer nothing more until that one is gone.
@@ -130,6 +130,7 @@ public final class OfferBook {
   private final Consumer<String> onRefusalEnd;
   private final Function<String, String> offerIds;
   private final boolean oneOfferPerAgent;
+  private final Predicate<Resources> worthOffering;
 
   private OfferBook(Builder b) {
     b.specs.forEach(spec -> agents.put(spec.id(), new Agent(spec)));
@@ -137,6 +138,7 @@ public final class OfferBook {
     this.onRefusalEnd = b.onRefusalEnd;
     this.offerIds = b.offerIds;
     this.oneOfferPerAgent = b.oneOfferPerAgent;
+    this.worthOffering = b.worthOffering;
   }
 
   /** A builder of a book whose refusals end by {@code timer}. */
@@ -151,6 +153,7 @@ public final class OfferBook {
     private Consumer<String> onRefusalEnd = agentId -> {};
     private Function<String, String> offerIds = agentId -> agentId + "-o" + OFFERS.incrementAndGet();
     private boolean oneOfferPerAgent;
+    private Predicate<Resources> worthOffering;
 
     Builder(Timer timer) {
       this.timer = Objects.requireNonNull(timer, "timer");
@@ -186,6 +189,16 @@ public final class OfferBook {
       return this;
     }
 
+    /**
+     * Makes an offer only of unoffered resources (cpus, memory, disk and gpus; ports not named) that
+     * {@code worthOffering} accepts, e.g. {@code r -> r.cpus() > 0 || r.ramMb() > 0} as Mesos' minimum
+     * allocatable resources; by default anything at all, ports alone included, is offered.
+     */
+    public Builder offerOnlyIf(Predicate<Resources> worthOffering) {
+      this.worthOffering = Objects.requireNonNull(worthOffering, "worthOffering");
+      return this;
+    }
+
     /** Builds the book. */
     public OfferBook build() {
       Set<String> ids = new LinkedHashSet<>();
@@ -201,15 +214,16 @@ public final class OfferBook {
   // ---------------------------------------------------------------- offers
 
   /**
-   * A new offer of everything unoffered on the agent; empty if it is lost, offers only a little (no cpu
-   * and no memory), would offer only what a decline holds back, or (one offer per agent) has an
-   * outstanding offer. An offer made during a refusal carries what was held back and ends the refusal.
+   * A new offer of everything unoffered on the agent; empty if it is lost, nothing is unoffered, {@link
+   * Builder#offerOnlyIf} refuses it, it would offer only what a decline holds back, or (one offer per
+   * agent) the agent has an outstanding offer. An offer made during a refusal carries what was held back and ends the refusal.
    */
   public Optional<Offer> offer(String agentId) {
     Agent agent = agent(agentId);
     Share unoffered = agent.unoffered();
     if (agent.lost || (oneOfferPerAgent && !agent.offers.isEmpty())
-        || (unoffered.milliCpus <= 0 && unoffered.ramMb <= 0) || agent.heldBack(unoffered)) {
+        || unoffered.isEmpty()
+        || (worthOffering != null && !worthOffering.test(unoffered.resources())) || agent.heldBack(unoffered)) {
       return Optional.empty();
     }
     String id = offerIds.apply(agentId);
@@ -457,15 +471,12 @@ public final class OfferBook {
     Agent agent = agent(agentId);
     Share free = agent.capacity.copy();
     free.subtract(agent.used);
-    return Resources.builder().cpus(free.milliCpus / 1000.0).ramMb(free.ramMb).diskMb(free.diskMb)
-        .gpus(free.gpus).build();
+    return free.resources();
   }
 
   /** What the agent's outstanding offers reserve together, without ports. */
   public Resources offered(String agentId) {
-    Share offered = agent(agentId).offered;
-    return Resources.builder().cpus(offered.milliCpus / 1000.0).ramMb(offered.ramMb).diskMb(offered.diskMb)
-        .gpus(offered.gpus).build();
+    return agent(agentId).offered.resources();
   }
 
   /** Whether a refusal holds back resources of the agent now. */
@@ -695,6 +706,14 @@ public final class OfferBook {
       diskMb -= other.diskMb;
       gpus -= other.gpus;
       ports.andNot(other.ports);
+    }
+
+    boolean isEmpty() {
+      return milliCpus <= 0 && ramMb <= 0 && diskMb <= 0 && gpus <= 0 && ports.isEmpty();
+    }
+
+    Resources resources() {
+      return Resources.builder().cpus(milliCpus / 1000.0).ramMb(ramMb).diskMb(diskMb).gpus(gpus).build();
     }
 
     void clear() {

@@ -320,6 +320,20 @@ class OfferBookTest {
   }
 
   @Test
+  void whatIsLeftIsOfferedEvenIfOnlyPortsUnlessTheBackendAsksForMore() throws OfferBook.Shortfall {
+    start();
+    launch(task("a1", resources(1.5, 1000, 100), Map.of()), offers.get(1).id());
+    assertOffer(last(), 0, 0, 0, PortRange.of(31000, 31009));
+
+    OfferBook picky = OfferBook.builder(OfferBook.Timer.on(loop))
+        .agent(new OfferBook.AgentSpec("a", "h", Map.of(), 1, 100, 10, 0, Optional.of(PortRange.of(1, 2))))
+        .offerOnlyIf(r -> r.cpus() > 0 || r.ramMb() > 0).build();
+    OfferBook.Launch launch = picky.use(List.of(picky.offer("a").orElseThrow().id()));
+    launch.take(task("a", resources(1, 100, 0), Map.of()));
+    assertThat(picky.offer("a")).isEmpty();
+  }
+
+  @Test
   void anAgentGivenTwiceIsRefused() {
     OfferBook.AgentSpec spec = new OfferBook.AgentSpec("a", "h", Map.of(), 1, 1, 1, 0, Optional.empty());
     assertThatThrownBy(() -> OfferBook.builder(OfferBook.Timer.on(loop)).agent(spec).agent(spec).build())
