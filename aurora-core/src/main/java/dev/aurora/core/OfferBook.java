@@ -123,9 +123,9 @@ public final class OfferBook {
   /** Default offer ids are unique in the JVM, so two books never hand out the same one. */
   private static final AtomicLong OFFERS = new AtomicLong();
 
-  private final Map<String, Agent> agents = new LinkedHashMap<>();
+  private final Map<String, OfferAgent> agents = new LinkedHashMap<>();
   /** Every outstanding offer's agent, by offer id. */
-  private final Map<String, Agent> offers = new LinkedHashMap<>();
+  private final Map<String, OfferAgent> offers = new LinkedHashMap<>();
   private final Timer timer;
   private final Consumer<String> onRefusalEnd;
   private final Function<String, String> offerIds;
@@ -133,7 +133,7 @@ public final class OfferBook {
   private final Predicate<Resources> worthOffering;
 
   private OfferBook(Builder b) {
-    b.specs.forEach(spec -> agents.put(spec.id(), new Agent(spec)));
+    b.specs.forEach(spec -> agents.put(spec.id(), new OfferAgent(spec)));
     this.timer = b.timer;
     this.onRefusalEnd = b.onRefusalEnd;
     this.offerIds = b.offerIds;
@@ -219,8 +219,8 @@ public final class OfferBook {
    * agent) the agent has an outstanding offer. An offer made during a refusal carries what was held back and ends the refusal.
    */
   public Optional<Offer> offer(String agentId) {
-    Agent agent = agent(agentId);
-    Share unoffered = agent.unoffered();
+    OfferAgent agent = agent(agentId);
+    OfferShare unoffered = agent.unoffered();
     if (agent.lost || (oneOfferPerAgent && !agent.offers.isEmpty())
         || unoffered.isEmpty()
         || (worthOffering != null && !worthOffering.test(unoffered.resources())) || agent.heldBack(unoffered)) {
@@ -266,11 +266,11 @@ public final class OfferBook {
    * unoffered); empty, and nothing changes, if the offer is not outstanding.
    */
   public Optional<String> decline(String offerId, Duration refuseFor) {
-    Agent agent = offers.remove(offerId);
+    OfferAgent agent = offers.remove(offerId);
     if (agent == null) {
       return Optional.empty();
     }
-    Share declined = agent.withdraw(offerId);
+    OfferShare declined = agent.withdraw(offerId);
     long nanos = refuseFor.isNegative() ? 0
         : refuseFor.compareTo(LONGEST_REFUSAL) > 0 ? LONGEST_REFUSAL.toNanos() : refuseFor.toNanos();
     if (nanos == 0 && agent.refusal == null) {
@@ -289,7 +289,7 @@ public final class OfferBook {
     return Optional.of(agent.spec.id());
   }
 
-  private void refusalEnded(Agent agent, long ends) {
+  private void refusalEnded(OfferAgent agent, long ends) {
     if (agent.refusal == null || agent.refusalEnds != ends) {
       return; // a later decline moved this refusal's end, or an offer or a withdrawal ended it
     }
@@ -302,7 +302,7 @@ public final class OfferBook {
    * their ids, oldest first.
    */
   public List<String> withdraw(String agentId) {
-    Agent agent = agent(agentId);
+    OfferAgent agent = agent(agentId);
     List<String> ids = List.copyOf(agent.offers.keySet());
     for (String id : ids) {
       offers.remove(id);
@@ -313,7 +313,7 @@ public final class OfferBook {
 
   /** Ends every outstanding offer and every refusal, as when a backend stops or its framework restarts. */
   public void withdrawAll() {
-    for (Agent agent : agents.values()) {
+    for (OfferAgent agent : agents.values()) {
       withdraw(agent.spec.id());
       agent.endRefusal();
     }
@@ -329,10 +329,10 @@ public final class OfferBook {
    */
   public Launch use(List<String> offerIds) {
     Set<String> ids = new LinkedHashSet<>(offerIds);
-    Agent agent = null;
+    OfferAgent agent = null;
     String problem = ids.isEmpty() ? "the launch names no offer" : null;
     for (String id : ids) {
-      Agent owner = offers.get(id);
+      OfferAgent owner = offers.get(id);
       if (owner == null) {
         problem = "offer " + id + " is not valid: unknown, already used, declined or rescinded";
         break;
@@ -344,27 +344,27 @@ public final class OfferBook {
       agent = owner;
     }
     Set<String> owners = new LinkedHashSet<>();
-    Share launchable = new Share();
+    OfferShare launchable = new OfferShare();
     for (String id : ids) {
-      Agent owner = offers.remove(id);
+      OfferAgent owner = offers.remove(id);
       if (owner != null) {
         launchable.add(owner.withdraw(id));
         owners.add(owner.spec.id());
       }
     }
     return problem != null
-        ? new Launch(null, new Share(), problem, List.copyOf(owners))
+        ? new Launch(null, new OfferShare(), problem, List.copyOf(owners))
         : new Launch(agent, launchable, null, List.copyOf(owners));
   }
 
   /** The offers of one launch, used: each task takes its share out of them. */
   public final class Launch {
-    private final Agent agent;
-    private final Share left;
+    private final OfferAgent agent;
+    private final OfferShare left;
     private final String problem;
     private final List<String> touched;
 
-    private Launch(Agent agent, Share left, String problem, List<String> touched) {
+    private Launch(OfferAgent agent, OfferShare left, String problem, List<String> touched) {
       this.agent = agent;
       this.left = left;
       this.problem = problem;
@@ -402,7 +402,7 @@ public final class OfferBook {
       Map<String, Integer> ports = agent.choosePorts(task, left);
       Allocation allocation = new Allocation(agent.spec.id(), toMilli(asked.cpus()), asked.ramMb(),
           asked.diskMb(), asked.gpus(), ports);
-      Share share = agent.share(allocation);
+      OfferShare share = agent.share(allocation);
       left.subtract(share);
       agent.used.add(share);
       check(agent);
@@ -415,7 +415,7 @@ public final class OfferBook {
    * it is unoffered and its ports are the agent's; empty otherwise, or if the agent is unknown.
    */
   public Optional<Allocation> hold(Allocation allocation) {
-    Agent agent = agents.get(allocation.agentId());
+    OfferAgent agent = agents.get(allocation.agentId());
     if (agent == null) {
       return Optional.empty();
     }
@@ -424,7 +424,7 @@ public final class OfferBook {
         return Optional.empty();
       }
     }
-    Share share = agent.share(allocation);
+    OfferShare share = agent.share(allocation);
     if (!share.within(agent.unoffered())) {
       return Optional.empty();
     }
@@ -438,7 +438,7 @@ public final class OfferBook {
    * the tasks of an agent lost since: losing it released what they held.
    */
   public void release(Allocation allocation) {
-    Agent agent = agent(allocation.agentId());
+    OfferAgent agent = agent(allocation.agentId());
     agent.used.subtract(agent.share(allocation));
     check(agent);
   }
@@ -448,7 +448,7 @@ public final class OfferBook {
    * its outstanding offers end; returns their ids (the backend rescinds them).
    */
   public List<String> lose(String agentId) {
-    Agent agent = agent(agentId);
+    OfferAgent agent = agent(agentId);
     List<String> withdrawn = withdraw(agentId);
     agent.lost = true;
     agent.used.clear();
@@ -457,7 +457,7 @@ public final class OfferBook {
 
   /** Brings a lost agent back, empty; the backend offers it again. */
   public void restore(String agentId) {
-    Agent agent = agent(agentId);
+    OfferAgent agent = agent(agentId);
     agent.lost = false;
   }
 
@@ -468,8 +468,8 @@ public final class OfferBook {
 
   /** What the agent's tasks do not hold (offered or not), without ports. */
   public Resources free(String agentId) {
-    Agent agent = agent(agentId);
-    Share free = agent.capacity.copy();
+    OfferAgent agent = agent(agentId);
+    OfferShare free = agent.capacity.copy();
     free.subtract(agent.used);
     return free.resources();
   }
@@ -484,252 +484,19 @@ public final class OfferBook {
     return agent(agentId).refusal != null;
   }
 
-  private Agent agent(String agentId) {
-    Agent agent = agents.get(agentId);
+  private OfferAgent agent(String agentId) {
+    OfferAgent agent = agents.get(agentId);
     if (agent == null) {
       throw new IllegalArgumentException("no agent " + agentId);
     }
     return agent;
   }
 
-  private static void check(Agent agent) {
+  private static void check(OfferAgent agent) {
     assert agent.consistent() : agent.spec.id() + " holds or offers more than it has, or a port twice";
   }
 
-  private static long toMilli(double cpus) {
+  static long toMilli(double cpus) {
     return Math.round(cpus * 1000);
-  }
-
-  // ---------------------------------------------------------------- one agent's books
-
-  /** One agent's books: what tasks hold, what each outstanding offer reserves, what declines hold back. */
-  private static final class Agent {
-    final AgentSpec spec;
-    final Share capacity;
-    final Share used = new Share();
-    /** What the outstanding offers reserve, summed; their ports never overlap. */
-    final Share offered = new Share();
-    /** The outstanding offers by id, oldest first, and what each reserves. */
-    final Map<String, Share> offers = new LinkedHashMap<>();
-    /** What declines hold back, all of it unoffered; empty when no refusal is set. */
-    final Share refused = new Share();
-    StateLoop.Timer refusal;
-    long refusalEnds;
-    boolean lost;
-
-    Agent(AgentSpec spec) {
-      this.spec = spec;
-      BitSet ports = new BitSet();
-      spec.ports().ifPresent(r -> ports.set(0, r.size()));
-      this.capacity = new Share(toMilli(spec.cpus()), spec.ramMb(), spec.diskMb(), spec.gpus(), ports);
-    }
-
-    Share unoffered() {
-      Share free = capacity.copy();
-      free.subtract(used);
-      free.subtract(offered);
-      return free;
-    }
-
-    /** Whether a refusal holds back all of {@code unoffered}. */
-    boolean heldBack(Share unoffered) {
-      return refusal != null && unoffered.within(refused);
-    }
-
-    void endRefusal() {
-      if (refusal != null) {
-        refusal.cancel();
-        refusal = null;
-      }
-      refused.clear();
-    }
-
-    Share withdraw(String id) {
-      Share share = offers.remove(id);
-      offered.subtract(share);
-      return share;
-    }
-
-    boolean inRange(int port) {
-      return spec.ports().isPresent() && port >= range().begin() && port <= range().end();
-    }
-
-    void checkFits(Resources asked, Share from) throws Shortfall {
-      List<String> missing = new ArrayList<>();
-      if (toMilli(asked.cpus()) > from.milliCpus) {
-        missing.add("cpus " + asked.cpus() + " > " + from.milliCpus / 1000.0);
-      }
-      if (asked.ramMb() > from.ramMb) {
-        missing.add("ramMb " + asked.ramMb() + " > " + from.ramMb);
-      }
-      if (asked.diskMb() > from.diskMb) {
-        missing.add("diskMb " + asked.diskMb() + " > " + from.diskMb);
-      }
-      if (asked.gpus() > from.gpus) {
-        missing.add("gpus " + asked.gpus() + " > " + from.gpus);
-      }
-      if (!missing.isEmpty()) {
-        throw new Shortfall("insufficient resources on " + spec.id() + ": " + String.join(", ", missing), false);
-      }
-    }
-
-    Map<String, Integer> choosePorts(TaskLaunch launch, Share from) throws Shortfall {
-      TreeSet<String> names = new TreeSet<>(launch.config().resources().ports());
-      names.addAll(launch.ports().keySet());
-      Map<String, Integer> chosen = new TreeMap<>();
-      BitSet taken = new BitSet();
-      for (Map.Entry<String, Integer> given : launch.ports().entrySet()) {
-        int port = given.getValue();
-        if (!inRange(port)) {
-          throw new Shortfall("port " + port + " for '" + given.getKey() + "' is outside " + spec.id()
-              + "'s port range " + spec.ports().map(PortRange::toString).orElse("(none)"), true);
-        }
-        int bit = port - range().begin();
-        if (used.ports.get(bit) || taken.get(bit)) {
-          throw new Shortfall("port " + port + " for '" + given.getKey() + "' is already in use on " + spec.id(),
-              true);
-        }
-        if (!from.ports.get(bit)) {
-          throw new Shortfall("port " + port + " for '" + given.getKey()
-              + "' is not in the offers the task was launched with (" + describePorts(from.ports) + ")", true);
-        }
-        taken.set(bit);
-        chosen.put(given.getKey(), port);
-      }
-      for (String name : names) {
-        if (!chosen.containsKey(name)) {
-          BitSet free = (BitSet) from.ports.clone();
-          free.andNot(taken);
-          int bit = free.nextSetBit(0);
-          if (bit < 0) {
-            throw new Shortfall("port range exhausted: " + spec.id() + " has no free port for '" + name
-                + "' in the offers the task was launched with (" + describePorts(from.ports) + ")", true);
-          }
-          taken.set(bit);
-          chosen.put(name, range().begin() + bit);
-        }
-      }
-      return chosen;
-    }
-
-    Share share(Allocation allocation) {
-      BitSet ports = new BitSet();
-      allocation.ports().values().forEach(p -> ports.set(p - range().begin()));
-      return new Share(allocation.milliCpus(), allocation.ramMb(), allocation.diskMb(), allocation.gpus(), ports);
-    }
-
-    /**
-     * Whether the books add up: tasks and offers together hold no more than the agent has, no port is
-     * held or reserved twice, and what declines hold back is unoffered.
-     */
-    boolean consistent() {
-      Share sum = new Share();
-      for (Share share : offers.values()) {
-        if (share.ports.intersects(sum.ports)) {
-          return false;
-        }
-        sum.add(share);
-      }
-      Share all = used.copy();
-      all.add(offered);
-      return sum.milliCpus == offered.milliCpus && sum.ramMb == offered.ramMb && sum.diskMb == offered.diskMb
-          && sum.gpus == offered.gpus && sum.ports.equals(offered.ports) && !used.ports.intersects(offered.ports)
-          && used.within(capacity) && offered.within(capacity) && all.within(capacity)
-          && refused.within(unoffered());
-    }
-
-    Offer describe(String id, Share share) {
-      return Offer.builder().id(id).agentId(spec.id()).hostname(spec.hostname()).attributes(spec.attributes())
-          .cpus(share.milliCpus / 1000.0).ramMb(share.ramMb).diskMb(share.diskMb).gpus(share.gpus)
-          .ports(ranges(share.ports)).build();
-    }
-
-    private PortRange range() {
-      return spec.ports().orElseThrow();
-    }
-
-    private List<PortRange> ranges(BitSet bits) {
-      List<PortRange> ranges = new ArrayList<>();
-      for (int i = bits.nextSetBit(0); i >= 0; i = bits.nextSetBit(i)) {
-        int end = bits.nextClearBit(i);
-        ranges.add(PortRange.of(range().begin() + i, range().begin() + end - 1));
-        i = end;
-      }
-      return ranges;
-    }
-
-    private String describePorts(BitSet bits) {
-      List<PortRange> ranges = ranges(bits);
-      return ranges.isEmpty() ? "they hold no ports"
-          : String.join(", ", ranges.stream().map(PortRange::toString).toList());
-    }
-  }
-
-  /**
-   * An amount of one agent's resources: thousandths of cpus, memory and disk in MiB, gpus, and a set of
-   * its ports (bit i: the i-th port of the agent's range). Mutable.
-   */
-  private static final class Share {
-    long milliCpus;
-    long ramMb;
-    long diskMb;
-    int gpus;
-    final BitSet ports;
-
-    Share() {
-      this(0, 0, 0, 0, new BitSet());
-    }
-
-    Share(long milliCpus, long ramMb, long diskMb, int gpus, BitSet ports) {
-      this.milliCpus = milliCpus;
-      this.ramMb = ramMb;
-      this.diskMb = diskMb;
-      this.gpus = gpus;
-      this.ports = ports;
-    }
-
-    Share copy() {
-      return new Share(milliCpus, ramMb, diskMb, gpus, (BitSet) ports.clone());
-    }
-
-    void add(Share other) {
-      milliCpus += other.milliCpus;
-      ramMb += other.ramMb;
-      diskMb += other.diskMb;
-      gpus += other.gpus;
-      ports.or(other.ports);
-    }
-
-    void subtract(Share other) {
-      milliCpus -= other.milliCpus;
-      ramMb -= other.ramMb;
-      diskMb -= other.diskMb;
-      gpus -= other.gpus;
-      ports.andNot(other.ports);
-    }
-
-    boolean isEmpty() {
-      return milliCpus <= 0 && ramMb <= 0 && diskMb <= 0 && gpus <= 0 && ports.isEmpty();
-    }
-
-    Resources resources() {
-      return Resources.builder().cpus(milliCpus / 1000.0).ramMb(ramMb).diskMb(diskMb).gpus(gpus).build();
-    }
-
-    void clear() {
-      milliCpus = 0;
-      ramMb = 0;
-      diskMb = 0;
-      gpus = 0;
-      ports.clear();
-    }
-
-    /** Whether every amount is at least zero and at most {@code whole}'s, and every port one of its. */
-    boolean within(Share whole) {
-      BitSet outside = (BitSet) ports.clone();
-      outside.andNot(whole.ports);
-      return milliCpus >= 0 && ramMb >= 0 && diskMb >= 0 && gpus >= 0 && milliCpus <= whole.milliCpus
-          && ramMb <= whole.ramMb && diskMb <= whole.diskMb && gpus <= whole.gpus && outside.isEmpty();
-    }
   }
 }
