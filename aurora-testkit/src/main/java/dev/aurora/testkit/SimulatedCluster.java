@@ -6,6 +6,7 @@ import dev.aurora.api.TaskId;
 import dev.aurora.core.BackendListener;
 import dev.aurora.core.ClusterBackend;
 import dev.aurora.core.Offer;
+import dev.aurora.core.OfferBook;
 import dev.aurora.core.PortRange;
 import dev.aurora.core.ScheduleStatus;
 import dev.aurora.core.StateLoop;
@@ -13,7 +14,6 @@ import dev.aurora.core.TaskLaunch;
 import dev.aurora.core.TaskStatus;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -64,51 +64,19 @@ public final class SimulatedCluster implements ClusterBackend {
     }
   }
 
-  /** One simulated agent. */
+  /** One simulated agent; its resources and offers are kept in the cluster's {@link OfferBook}. */
   public static final class Agent {
     final String id;
     final String hostname;
     final Map<String, String> attributes;
-    final long cpuMillis;
-    final long ramMb;
-    final long diskMb;
-    final int gpus;
-    final int portBase;
-    final int portCount;
-    long freeCpuMillis;
-    long freeRamMb;
-    long freeDiskMb;
-    int freeGpus;
-    final BitSet usedPorts = new BitSet();
-    @Nullable String outstandingOffer;
-    /** What the outstanding offer holds: a decline refuses exactly that much. */
-    long offeredCpuMillis;
-    long offeredRamMb;
-    long offeredDiskMb;
-    int offeredGpus;
-    long refusedUntilMillis;
-    long refusedCpuMillis;
-    long refusedRamMb;
-    long refusedDiskMb;
-    int refusedGpus;
-    boolean lost;
     final Map<TaskId, Running> tasks = new LinkedHashMap<>();
+    private final OfferBook book;
 
-    Agent(String id, String hostname, Map<String, String> attributes, long cpuMillis, long ramMb, long diskMb,
-        int gpus, int portBase, int portCount) {
+    Agent(String id, String hostname, Map<String, String> attributes, OfferBook book) {
       this.id = id;
       this.hostname = hostname;
       this.attributes = attributes;
-      this.cpuMillis = cpuMillis;
-      this.ramMb = ramMb;
-      this.diskMb = diskMb;
-      this.gpus = gpus;
-      this.portBase = portBase;
-      this.portCount = portCount;
-      this.freeCpuMillis = cpuMillis;
-      this.freeRamMb = ramMb;
-      this.freeDiskMb = diskMb;
-      this.freeGpus = gpus;
+      this.book = book;
     }
 
     /** The agent's id. */
@@ -128,12 +96,12 @@ public final class SimulatedCluster implements ClusterBackend {
 
     /** Free cpus now. */
     public double freeCpus() {
-      return freeCpuMillis / 1000.0;
+      return book.free(id).cpus();
     }
 
     /** Free ram now. */
     public long freeRamMb() {
-      return freeRamMb;
+      return book.free(id).ramMb();
     }
 
     /** Tasks on the agent now. */
@@ -145,19 +113,25 @@ public final class SimulatedCluster implements ClusterBackend {
   private static final class Running {
     final TaskLaunch launch;
     final Agent agent;
+    final OfferBook.Allocation allocation;
     ScheduleStatus state = ScheduleStatus.STARTING;
     StateLoop.@Nullable Timer endTimer;
 
-    Running(TaskLaunch launch, Agent agent) {
+    Running(TaskLaunch launch, Agent agent, OfferBook.Allocation allocation) {
       this.launch = launch;
       this.agent = agent;
+      this.allocation = allocation;
     }
   }
 
   private final StateLoop loop;
   private final List<Agent> agents = new ArrayList<>();
   private final Map<String, Agent> byId = new HashMap<>();
-  private final Map<String, Agent> byOffer = new HashMap<>();
+  /**
+   * Every agent's resources and offers, as Mesos keeps them, with one outstanding offer per agent at a
+   * time and offers only of some cpu or memory.
+   */
+  private final OfferBook book;
   private final Map<TaskId, Running> running = new HashMap<>();
   private final List<Map.Entry<Predicate<TaskLaunch>, TaskBehavior>> behaviors = new ArrayList<>();
   private final Duration startDelay;
@@ -173,12 +147,20 @@ public final class SimulatedCluster implements ClusterBackend {
     this.loop = b.loop;
     this.startDelay = b.startDelay;
     this.runDelay = b.runDelay;
+    OfferBook.Builder books = OfferBook.builder(OfferBook.Timer.on(loop)).oneOfferPerAgent()
+        .offerOnlyIf(r -> r.cpus() > 0 || r.ramMb() > 0).offerIds(agentId -> "offer-" + (++offerSeq))
+        .onRefusalEnd(agentId -> markDirty(byId.get(agentId)));
+    List<OfferBook.AgentSpec> specs = new ArrayList<>();
     for (int i = 0; i < b.agents; i++) {
       Map<String, String> attrs = new LinkedHashMap<>(b.attributes.apply(i));
       String host = attrs.getOrDefault("host", "host-" + i);
       attrs.remove("host");
-      addAgent(new Agent("agent-" + i, host, Map.copyOf(attrs), Math.round(b.cpus * 1000), b.ramMb, b.diskMb,
-          b.gpus, b.portBase, b.portCount));
+      specs.add(new OfferBook.AgentSpec("agent-" + i, host, Map.copyOf(attrs), b.cpus, b.ramMb, b.diskMb, b.gpus,
+          b.portCount > 0 ? Optional.of(PortRange.of(b.portBase, b.portBase + b.portCount - 1)) : Optional.empty()));
+    }
+    this.book = books.agents(specs).build();
+    for (OfferBook.AgentSpec spec : specs) {
+      addAgent(new Agent(spec.id(), spec.hostname(), spec.attributes(), book));
     }
   }
 
@@ -258,67 +240,34 @@ public final class SimulatedCluster implements ClusterBackend {
     // A (re)started framework gets fresh offers: whatever a previous one held is void, as on Mesos.
     this.listener = listener;
     this.closed = false;
-    byOffer.clear();
+    book.withdrawAll();
     for (Agent a : agents) {
-      a.outstandingOffer = null;
-      a.refusedUntilMillis = 0;
       markDirty(a);
     }
   }
 
   @Override
   public void launch(List<String> offerIds, List<TaskLaunch> tasks) {
-    Agent agent = null;
-    boolean valid = !offerIds.isEmpty();
-    for (String id : offerIds) {
-      Agent a = byOffer.remove(id);
-      if (a == null || (agent != null && a != agent)) {
-        valid = false;
-      } else {
-        agent = a;
-        a.outstandingOffer = null;
-      }
-    }
-    if (!valid || agent == null || agent.lost) {
-      for (TaskLaunch t : tasks) {
-        report(t.taskId(), ScheduleStatus.LOST, "offer no longer valid");
-      }
-      if (agent != null) {
-        markDirty(agent);
-      }
-      return;
-    }
+    OfferBook.Launch launch = book.use(offerIds);
     for (TaskLaunch t : tasks) {
-      start(agent, t);
+      if (launch.problem().isPresent()) {
+        report(t.taskId(), ScheduleStatus.LOST, "offer no longer valid");
+      } else {
+        start(byId.get(launch.agentId().orElseThrow()), launch, t);
+      }
     }
-    markDirty(agent);
+    launch.agents().forEach(id -> markDirty(byId.get(id)));
   }
 
-  private void start(Agent agent, TaskLaunch t) {
-    long cpu = Math.round(t.config().resources().cpus() * 1000);
-    long ram = t.config().resources().ramMb();
-    long disk = t.config().resources().diskMb();
-    int g = t.config().resources().gpus();
-    boolean portsFree = true;
-    for (int port : t.ports().values()) {
-      int idx = port - agent.portBase;
-      if (idx < 0 || idx >= agent.portCount || agent.usedPorts.get(idx)) {
-        portsFree = false;
-      }
-    }
-    if (cpu > agent.freeCpuMillis || ram > agent.freeRamMb || disk > agent.freeDiskMb || g > agent.freeGpus
-        || !portsFree) {
+  private void start(Agent agent, OfferBook.Launch launch, TaskLaunch t) {
+    OfferBook.Allocation allocation;
+    try {
+      allocation = launch.take(t);
+    } catch (OfferBook.Shortfall e) {
       report(t.taskId(), ScheduleStatus.FAILED, "over-committed: the agent does not have the resources");
       return;
     }
-    agent.freeCpuMillis -= cpu;
-    agent.freeRamMb -= ram;
-    agent.freeDiskMb -= disk;
-    agent.freeGpus -= g;
-    for (int port : t.ports().values()) {
-      agent.usedPorts.set(port - agent.portBase);
-    }
-    Running r = new Running(t, agent);
+    Running r = new Running(t, agent, allocation);
     running.put(t.taskId(), r);
     agent.tasks.put(t.taskId(), r);
     launched++;
@@ -346,20 +295,9 @@ public final class SimulatedCluster implements ClusterBackend {
 
   @Override
   public void decline(String offerId, Duration refuseFor) {
-    Agent a = byOffer.remove(offerId);
-    if (a == null) {
-      return;
-    }
     // As Mesos' refusal filter: no offer the declined resources cover until the refusal ends; an agent
     // with more free than that (a task ended there since) is offered again at once.
-    a.outstandingOffer = null;
-    a.refusedUntilMillis = loop.clock().millis() + refuseFor.toMillis();
-    a.refusedCpuMillis = a.offeredCpuMillis;
-    a.refusedRamMb = a.offeredRamMb;
-    a.refusedDiskMb = a.offeredDiskMb;
-    a.refusedGpus = a.offeredGpus;
-    markDirty(a);
-    loop.schedule(refuseFor, () -> markDirty(a));
+    book.decline(offerId, refuseFor).ifPresent(id -> markDirty(byId.get(id)));
   }
 
   @Override
@@ -429,11 +367,7 @@ public final class SimulatedCluster implements ClusterBackend {
   /** Loses an agent with every task on it; the scheduler is told. */
   public void loseAgent(String agentId) {
     Agent a = requireAgent(agentId);
-    a.lost = true;
-    if (a.outstandingOffer != null) {
-      byOffer.remove(a.outstandingOffer);
-      String offer = a.outstandingOffer;
-      a.outstandingOffer = null;
+    for (String offer : book.lose(agentId)) {
       if (listener != null) {
         listener.offerRescinded(offer);
       }
@@ -445,11 +379,6 @@ public final class SimulatedCluster implements ClusterBackend {
       }
     }
     a.tasks.clear();
-    a.freeCpuMillis = a.cpuMillis;
-    a.freeRamMb = a.ramMb;
-    a.freeDiskMb = a.diskMb;
-    a.freeGpus = a.gpus;
-    a.usedPorts.clear();
     if (listener != null) {
       listener.agentLost(agentId);
     }
@@ -458,18 +387,18 @@ public final class SimulatedCluster implements ClusterBackend {
   /** Brings a lost agent back, empty; it offers its resources again. */
   public void restoreAgent(String agentId) {
     Agent a = requireAgent(agentId);
-    a.lost = false;
+    book.restore(agentId);
     markDirty(a);
   }
 
   /** Rescinds an agent's outstanding offer, if it has one. */
   public void rescindOffer(String agentId) {
     Agent a = requireAgent(agentId);
-    if (a.outstandingOffer != null) {
-      byOffer.remove(a.outstandingOffer);
-      String offer = a.outstandingOffer;
-      a.outstandingOffer = null;
+    List<String> offers = book.withdraw(agentId);
+    for (String offer : offers) {
       listener.offerRescinded(offer);
+    }
+    if (!offers.isEmpty()) {
       loop.schedule(Duration.ofSeconds(1), () -> markDirty(a));
     }
   }
@@ -512,7 +441,7 @@ public final class SimulatedCluster implements ClusterBackend {
 
   /** Offers outstanding now. */
   public int outstandingOffers() {
-    return byOffer.size();
+    return book.outstanding();
   }
 
   // ---------------------------------------------------------------- internals
@@ -566,13 +495,7 @@ public final class SimulatedCluster implements ClusterBackend {
     }
     Agent a = r.agent;
     a.tasks.remove(id);
-    a.freeCpuMillis += Math.round(r.launch.config().resources().cpus() * 1000);
-    a.freeRamMb += r.launch.config().resources().ramMb();
-    a.freeDiskMb += r.launch.config().resources().diskMb();
-    a.freeGpus += r.launch.config().resources().gpus();
-    for (int port : r.launch.ports().values()) {
-      a.usedPorts.clear(port - a.portBase);
-    }
+    book.release(r.allocation);
     report(id, as, message);
     markDirty(a);
   }
@@ -603,46 +526,13 @@ public final class SimulatedCluster implements ClusterBackend {
       return;
     }
     List<Offer> offers = new ArrayList<>();
-    long now = loop.clock().millis();
     for (Agent a : dirty) {
-      if (a.lost || a.outstandingOffer != null || (a.refusedUntilMillis > now && coveredByRefusal(a))) {
-        continue;
-      }
-      if (a.freeCpuMillis <= 0 && a.freeRamMb <= 0) {
-        continue;
-      }
-      String id = "offer-" + (++offerSeq);
-      a.outstandingOffer = id;
-      a.refusedUntilMillis = 0;
-      a.offeredCpuMillis = a.freeCpuMillis;
-      a.offeredRamMb = a.freeRamMb;
-      a.offeredDiskMb = a.freeDiskMb;
-      a.offeredGpus = a.freeGpus;
-      byOffer.put(id, a);
-      offers.add(Offer.builder().id(id).agentId(a.id).hostname(a.hostname).attributes(a.attributes)
-          .cpus(a.freeCpuMillis / 1000.0).ramMb(a.freeRamMb).diskMb(a.freeDiskMb).gpus(a.freeGpus)
-          .ports(freeRanges(a)).build());
+      book.offer(a.id).ifPresent(offers::add);
     }
     dirty.clear();
     if (!offers.isEmpty()) {
       listener.offers(offers);
     }
-  }
-
-  private static boolean coveredByRefusal(Agent a) {
-    return a.freeCpuMillis <= a.refusedCpuMillis && a.freeRamMb <= a.refusedRamMb
-        && a.freeDiskMb <= a.refusedDiskMb && a.freeGpus <= a.refusedGpus;
-  }
-
-  private static List<PortRange> freeRanges(Agent a) {
-    List<PortRange> ranges = new ArrayList<>();
-    int i = a.usedPorts.nextClearBit(0);
-    while (i < a.portCount) {
-      int end = Math.min(a.usedPorts.nextSetBit(i) < 0 ? a.portCount : a.usedPorts.nextSetBit(i), a.portCount);
-      ranges.add(PortRange.of(a.portBase + i, a.portBase + end - 1));
-      i = a.usedPorts.nextClearBit(end);
-    }
-    return ranges;
   }
 
 }

@@ -1,47 +1,36 @@
 package dev.aurora.local.internal;
 
+import dev.aurora.core.OfferBook;
+import dev.aurora.core.OfferBook.Allocation;
 import dev.aurora.core.Offer;
 import dev.aurora.core.ScheduleStatus;
+import dev.aurora.core.StateLoop;
 import dev.aurora.core.TaskLaunch;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The virtual agents and their offers, made the way Mesos makes them: an agent may have several
- * outstanding offers, each reserving exactly the resources it carries. Resources that come back (a
- * task ends, a launch leaves some of its offers' resources over, a declined offer's refusal ends) are
- * offered as a new offer of what is unoffered; an outstanding offer stays valid until a launch uses
- * it or it is declined, and is never rescinded because more became free. A decline holds back the
- * declined resources, as Mesos' refusal filter does: the agent makes no offer of them alone until the
- * refusal ends, but as soon as anything more becomes unoffered it offers that and them together.
+ * The virtual agents and their offers, kept in the core's {@link OfferBook} (offers made the way Mesos
+ * makes them: an agent may have several outstanding offers, each reserving exactly what it carries; a
+ * decline holds back the declined resources until its refusal ends or more becomes unoffered). The pool
+ * adds what is the local backend's own: one lock around the book, refusals timed on a {@link
+ * ScheduledExecutorService}, each new offer reported at once, and launches turned into {@link
+ * Placement}s.
  */
 final class AgentPool {
   private static final Logger LOG = LoggerFactory.getLogger(AgentPool.class);
-  /** Offer ids are unique in the JVM, so two backends never hand out the same one. */
-  private static final AtomicLong OFFERS = new AtomicLong();
-  /** A longer refusal is cut to this, which is forever enough and fits the timer's nanoseconds. */
-  private static final Duration LONGEST_REFUSAL = Duration.ofDays(365);
 
-  private final Map<String, Agent> agents = new LinkedHashMap<>();
-  /** Every outstanding offer's agent, by offer id. */
-  private final Map<String, Agent> offers = new HashMap<>();
+  private final OfferBook book;
   private final Reporter reporter;
-  private final ScheduledExecutorService timer;
-  /** Now, in nanoseconds, on the timer's clock. */
-  private final LongSupplier nanoTime;
   private boolean active;
 
   AgentPool(List<AgentSpec> specs, Reporter reporter, ScheduledExecutorService timer) {
@@ -50,28 +39,40 @@ final class AgentPool {
 
   /** A pool whose refusals end by {@code timer}, which keeps the time {@code nanoTime} tells. */
   AgentPool(List<AgentSpec> specs, Reporter reporter, ScheduledExecutorService timer, LongSupplier nanoTime) {
-    specs.forEach(spec -> agents.put(spec.id(), new Agent(spec)));
     this.reporter = reporter;
-    this.timer = timer;
-    this.nanoTime = nanoTime;
+    OfferBook.Builder b = OfferBook.builder(new OfferBook.Timer() {
+      @Override
+      public long nanoTime() {
+        return nanoTime.getAsLong();
+      }
+
+      @Override
+      public StateLoop.Timer schedule(Duration delay, Runnable work) {
+        ScheduledFuture<?> f = timer.schedule(() -> {
+          synchronized (AgentPool.this) {
+            work.run();
+          }
+        }, delay.toNanos(), TimeUnit.NANOSECONDS);
+        return () -> f.cancel(false);
+      }
+    }).onRefusalEnd(this::offerAgain);
+    for (AgentSpec spec : specs) {
+      b.agent(new OfferBook.AgentSpec(spec.id(), spec.hostname(), spec.attributes(), spec.cpus(), spec.ramMb(),
+          spec.diskMb(), 0, spec.ports()));
+    }
+    this.book = b.build();
   }
 
   /** Offers every agent's free resources. */
   synchronized void start() {
     active = true;
-    List<Offer> made = new ArrayList<>();
-    agents.values().forEach(agent -> newOffer(agent).ifPresent(made::add));
-    reporter.offers(made);
+    reporter.offers(book.offerAll());
   }
 
   /** Makes no more offers; the outstanding ones are no longer valid. */
   synchronized void stop() {
     active = false;
-    offers.clear();
-    for (Agent agent : agents.values()) {
-      agent.offerIds().forEach(agent::withdraw);
-      agent.endRefusal();
-    }
+    book.withdrawAll();
   }
 
   /**
@@ -83,63 +84,27 @@ final class AgentPool {
    * when it launched), and their resources offered again.
    */
   synchronized List<Placement> place(List<String> offerIds, List<TaskLaunch> launches) {
-    Set<String> ids = new LinkedHashSet<>(offerIds);
-    Agent agent = null;
-    String problem = ids.isEmpty() ? "the launch names no offer" : null;
-    for (String id : ids) {
-      Agent owner = offers.get(id);
-      if (owner == null) {
-        problem = "offer " + id + " is not valid: unknown, already used, declined or rescinded";
-        break;
-      }
-      if (agent != null && owner != agent) {
-        problem = "offers " + offerIds + " are of more than one agent";
-        break;
-      }
-      agent = owner;
-    }
+    OfferBook.Launch launch = book.use(offerIds);
     List<Placement> placements = new ArrayList<>();
-    if (problem != null) {
-      Set<Agent> owners = new LinkedHashSet<>();
-      for (String id : ids) {
-        Agent owner = offers.remove(id);
-        if (owner != null) {
-          owner.withdraw(id);
-          owners.add(owner);
-        }
-      }
-      owners.forEach(this::offerAgain);
-      for (TaskLaunch launch : launches) {
-        placements.add(Placement.rejected(launch, ScheduleStatus.LOST, problem));
-      }
-      return placements;
+    for (TaskLaunch task : launches) {
+      placements.add(launch.problem().isPresent()
+          ? Placement.rejected(task, ScheduleStatus.LOST, launch.problem().get())
+          : place(launch, task));
     }
-    Share launchable = new Share();
-    for (String id : ids) {
-      offers.remove(id);
-      launchable.add(agent.withdraw(id));
-    }
-    for (TaskLaunch launch : launches) {
-      placements.add(place(agent, launch, launchable));
-    }
-    offerAgain(agent);
+    launch.agents().forEach(this::offerAgain);
     return placements;
   }
 
-  private static Placement place(Agent agent, TaskLaunch launch, Share launchable) {
-    if (!launch.agentId().equals(agent.spec.id())) {
-      return Placement.rejected(launch, ScheduleStatus.LOST,
-          "launched for agent " + launch.agentId() + " with an offer of agent " + agent.spec.id());
-    }
-    Optional<String> shortfall = agent.shortfall(launch.config().resources(), launchable);
-    if (shortfall.isPresent()) {
-      return Placement.rejected(launch, ScheduleStatus.LOST, shortfall.get());
+  private static Placement place(OfferBook.Launch launch, TaskLaunch task) {
+    String agentId = launch.agentId().orElseThrow();
+    if (!task.agentId().equals(agentId)) {
+      return Placement.rejected(task, ScheduleStatus.LOST,
+          "launched for agent " + task.agentId() + " with an offer of agent " + agentId);
     }
     try {
-      Map<String, Integer> ports = agent.choosePorts(launch, launchable);
-      return Placement.placed(launch, agent.take(launch.config().resources(), ports, launchable));
-    } catch (Agent.PortProblem e) {
-      return Placement.rejected(launch, ScheduleStatus.FAILED, e.getMessage());
+      return Placement.placed(task, launch.take(task));
+    } catch (OfferBook.Shortfall e) {
+      return Placement.rejected(task, e.ports() ? ScheduleStatus.FAILED : ScheduleStatus.LOST, e.getMessage());
     }
   }
 
@@ -149,15 +114,13 @@ final class AgentPool {
    */
   synchronized Optional<Allocation> hold(String agentId, long milliCpus, long ramMb, long diskMb,
       Map<String, Integer> ports) {
-    Agent agent = agents.get(agentId);
-    return agent == null ? Optional.empty() : agent.hold(milliCpus, ramMb, diskMb, ports);
+    return book.hold(new Allocation(agentId, milliCpus, ramMb, diskMb, 0, ports));
   }
 
   /** Gives back what a task held and offers it anew; the agent's outstanding offers stay valid. */
   synchronized void release(Allocation allocation) {
-    Agent agent = allocation.agent();
-    agent.release(allocation);
-    offerAgain(agent);
+    book.release(allocation);
+    offerAgain(allocation.agentId());
   }
 
   /**
@@ -169,60 +132,14 @@ final class AgentPool {
    * ignored.
    */
   synchronized void decline(String offerId, Duration refuseFor) {
-    Agent agent = offers.remove(offerId);
-    if (agent == null) {
-      LOG.debug("ignoring decline of offer {}: it is not outstanding", offerId);
-      return;
-    }
-    Share declined = agent.withdraw(offerId);
-    long nanos = refuseFor.isNegative() ? 0
-        : refuseFor.compareTo(LONGEST_REFUSAL) > 0 ? LONGEST_REFUSAL.toNanos() : refuseFor.toNanos();
-    if (nanos == 0 && agent.refusal == null) {
-      offerAgain(agent);
-      return;
-    }
-    agent.refuse(declined);
-    long ends = nanoTime.getAsLong() + nanos;
-    if (agent.refusal == null || ends - agent.refusalEnds > 0) {
-      if (agent.refusal != null) {
-        agent.refusal.cancel(false);
-      }
-      agent.refusalEnds = ends;
-      agent.refusal = timer.schedule(() -> refusalEnded(agent, ends), nanos, TimeUnit.NANOSECONDS);
-    }
-    offerAgain(agent); // if something beyond the declined resources is unoffered
-  }
-
-  private synchronized void refusalEnded(Agent agent, long ends) {
-    if (agent.refusal == null || agent.refusalEnds != ends) {
-      return; // a later decline moved this refusal's end, an offer ended it, or the pool stopped
-    }
-    agent.endRefusal();
-    offerAgain(agent);
+    book.decline(offerId, refuseFor).ifPresentOrElse(this::offerAgain,
+        () -> LOG.debug("ignoring decline of offer {}: it is not outstanding", offerId));
   }
 
   /** Offers what is unoffered on the agent, if anything, unless a decline holds it all back. */
-  private void offerAgain(Agent agent) {
-    newOffer(agent).ifPresent(offer -> reporter.offers(List.of(offer)));
-    check(agent);
-  }
-
-  /**
-   * A new offer of all the agent's unoffered resources, unless nothing is unoffered or it is only
-   * what a decline holds back. An offer made during a refusal carries what it held back, which ends
-   * the refusal.
-   */
-  private Optional<Offer> newOffer(Agent agent) {
-    if (!active || !agent.hasUnoffered() || agent.heldBack()) {
-      return Optional.empty();
+  private void offerAgain(String agentId) {
+    if (active) {
+      book.offer(agentId).ifPresent(offer -> reporter.offers(List.of(offer)));
     }
-    Offer offer = agent.offerUnoffered(agent.spec.id() + "-o" + OFFERS.incrementAndGet());
-    offers.put(offer.id(), agent);
-    agent.endRefusal();
-    return Optional.of(offer);
-  }
-
-  private static void check(Agent agent) {
-    assert agent.consistent() : agent.spec.id() + " holds or offers more than it has, or a port twice";
   }
 }

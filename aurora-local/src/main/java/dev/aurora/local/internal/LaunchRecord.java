@@ -8,6 +8,7 @@ import dev.aurora.api.InstanceKey;
 import dev.aurora.api.ProcessConfig;
 import dev.aurora.api.TaskConfig;
 import dev.aurora.api.TaskId;
+import dev.aurora.core.OfferBook.Allocation;
 import dev.aurora.core.TaskLaunch;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -2,6 +2,7 @@ package dev.aurora.local.internal;
 
 import dev.aurora.api.TaskId;
 import dev.aurora.core.BackendListener;
+import dev.aurora.core.OfferBook.Allocation;
 import dev.aurora.core.ScheduleStatus;
 import dev.aurora.core.TaskLaunch;
 import dev.aurora.core.TaskStatus;

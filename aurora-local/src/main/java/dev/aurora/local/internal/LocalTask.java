@@ -4,6 +4,7 @@ import dev.aurora.api.HealthCheck;
 import dev.aurora.api.ProcessConfig;
 import dev.aurora.api.TaskId;
 import dev.aurora.api.TaskVariables;
+import dev.aurora.core.OfferBook.Allocation;
 import dev.aurora.core.ScheduleStatus;
 import dev.aurora.core.TaskLaunch;
 import dev.aurora.core.TaskStatus;
@@ -190,7 +191,7 @@ final class LocalTask {
       return outcome;
     }
     if (!running) {
-      return TaskStatus.of(id(), ScheduleStatus.STARTING, "starting on " + allocation.agent().spec.id());
+      return TaskStatus.of(id(), ScheduleStatus.STARTING, "starting on " + allocation.agentId());
     }
     Optional<Boolean> healthy = health == null ? Optional.empty() : health.healthy();
     return healthy.isPresent()
@@ -244,7 +245,7 @@ final class LocalTask {
       if (!running) {
         running = true;
         cluster.reporter().status(TaskStatus.of(id(), ScheduleStatus.RUNNING,
-            "process '" + process.name() + "' started on " + allocation.agent().spec.id() + " as pid " + pid));
+            "process '" + process.name() + "' started on " + allocation.agentId() + " as pid " + pid));
         launch.config().healthCheck().ifPresent(this::watchHealth);
       }
     }

@@ -1,5 +1,6 @@
 package dev.aurora.local.internal;
 
+import dev.aurora.core.OfferBook.Allocation;
 import dev.aurora.core.ScheduleStatus;
 import dev.aurora.core.TaskLaunch;
 import dev.aurora.core.TaskStatus;

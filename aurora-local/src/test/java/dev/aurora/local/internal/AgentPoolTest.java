@@ -9,6 +9,7 @@ import dev.aurora.api.TaskConfig;
 import dev.aurora.api.TaskId;
 import dev.aurora.core.BackendListener;
 import dev.aurora.core.Offer;
+import dev.aurora.core.OfferBook.Allocation;
 import dev.aurora.core.PortRange;
 import dev.aurora.core.ScheduleStatus;
 import dev.aurora.core.TaskLaunch;

@@ -1,0 +1,173 @@
+package dev.aurora.core;
+
+import dev.aurora.api.Resources;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/** One agent's books: what tasks hold, what each outstanding offer reserves, what declines hold back. */
+final class OfferAgent {
+  final OfferBook.AgentSpec spec;
+  final OfferShare capacity;
+  final OfferShare used = new OfferShare();
+  /** What the outstanding offers reserve, summed; their ports never overlap. */
+  final OfferShare offered = new OfferShare();
+  /** The outstanding offers by id, oldest first, and what each reserves. */
+  final Map<String, OfferShare> offers = new LinkedHashMap<>();
+  /** What declines hold back, all of it unoffered; empty when no refusal is set. */
+  final OfferShare refused = new OfferShare();
+  StateLoop.Timer refusal;
+  long refusalEnds;
+  boolean lost;
+
+  OfferAgent(OfferBook.AgentSpec spec) {
+    this.spec = spec;
+    BitSet ports = new BitSet();
+    spec.ports().ifPresent(r -> ports.set(0, r.size()));
+    this.capacity = new OfferShare(OfferBook.toMilli(spec.cpus()), spec.ramMb(), spec.diskMb(), spec.gpus(), ports);
+  }
+
+  OfferShare unoffered() {
+    OfferShare free = capacity.copy();
+    free.subtract(used);
+    free.subtract(offered);
+    return free;
+  }
+
+  /** Whether a refusal holds back all of {@code unoffered}. */
+  boolean heldBack(OfferShare unoffered) {
+    return refusal != null && unoffered.within(refused);
+  }
+
+  void endRefusal() {
+    if (refusal != null) {
+      refusal.cancel();
+      refusal = null;
+    }
+    refused.clear();
+  }
+
+  OfferShare withdraw(String id) {
+    OfferShare share = offers.remove(id);
+    offered.subtract(share);
+    return share;
+  }
+
+  boolean inRange(int port) {
+    return spec.ports().isPresent() && port >= range().begin() && port <= range().end();
+  }
+
+  void checkFits(Resources asked, OfferShare from) throws OfferBook.Shortfall {
+    List<String> missing = new ArrayList<>();
+    if (OfferBook.toMilli(asked.cpus()) > from.milliCpus) {
+      missing.add("cpus " + asked.cpus() + " > " + from.milliCpus / 1000.0);
+    }
+    if (asked.ramMb() > from.ramMb) {
+      missing.add("ramMb " + asked.ramMb() + " > " + from.ramMb);
+    }
+    if (asked.diskMb() > from.diskMb) {
+      missing.add("diskMb " + asked.diskMb() + " > " + from.diskMb);
+    }
+    if (asked.gpus() > from.gpus) {
+      missing.add("gpus " + asked.gpus() + " > " + from.gpus);
+    }
+    if (!missing.isEmpty()) {
+      throw new OfferBook.Shortfall("insufficient resources on " + spec.id() + ": " + String.join(", ", missing), false);
+    }
+  }
+
+  Map<String, Integer> choosePorts(TaskLaunch launch, OfferShare from) throws OfferBook.Shortfall {
+    TreeSet<String> names = new TreeSet<>(launch.config().resources().ports());
+    names.addAll(launch.ports().keySet());
+    Map<String, Integer> chosen = new TreeMap<>();
+    BitSet taken = new BitSet();
+    for (Map.Entry<String, Integer> given : launch.ports().entrySet()) {
+      int port = given.getValue();
+      if (!inRange(port)) {
+        throw new OfferBook.Shortfall("port " + port + " for '" + given.getKey() + "' is outside " + spec.id()
+            + "'s port range " + spec.ports().map(PortRange::toString).orElse("(none)"), true);
+      }
+      int bit = port - range().begin();
+      if (used.ports.get(bit) || taken.get(bit)) {
+        throw new OfferBook.Shortfall("port " + port + " for '" + given.getKey() + "' is already in use on " + spec.id(),
+            true);
+      }
+      if (!from.ports.get(bit)) {
+        throw new OfferBook.Shortfall("port " + port + " for '" + given.getKey()
+            + "' is not in the offers the task was launched with (" + describePorts(from.ports) + ")", true);
+      }
+      taken.set(bit);
+      chosen.put(given.getKey(), port);
+    }
+    for (String name : names) {
+      if (!chosen.containsKey(name)) {
+        BitSet free = (BitSet) from.ports.clone();
+        free.andNot(taken);
+        int bit = free.nextSetBit(0);
+        if (bit < 0) {
+          throw new OfferBook.Shortfall("port range exhausted: " + spec.id() + " has no free port for '" + name
+              + "' in the offers the task was launched with (" + describePorts(from.ports) + ")", true);
+        }
+        taken.set(bit);
+        chosen.put(name, range().begin() + bit);
+      }
+    }
+    return chosen;
+  }
+
+  OfferShare share(OfferBook.Allocation allocation) {
+    BitSet ports = new BitSet();
+    allocation.ports().values().forEach(p -> ports.set(p - range().begin()));
+    return new OfferShare(allocation.milliCpus(), allocation.ramMb(), allocation.diskMb(), allocation.gpus(), ports);
+  }
+
+  /**
+   * Whether the books add up: tasks and offers together hold no more than the agent has, no port is
+   * held or reserved twice, and what declines hold back is unoffered.
+   */
+  boolean consistent() {
+    OfferShare sum = new OfferShare();
+    for (OfferShare share : offers.values()) {
+      if (share.ports.intersects(sum.ports)) {
+        return false;
+      }
+      sum.add(share);
+    }
+    OfferShare all = used.copy();
+    all.add(offered);
+    return sum.milliCpus == offered.milliCpus && sum.ramMb == offered.ramMb && sum.diskMb == offered.diskMb
+        && sum.gpus == offered.gpus && sum.ports.equals(offered.ports) && !used.ports.intersects(offered.ports)
+        && used.within(capacity) && offered.within(capacity) && all.within(capacity)
+        && refused.within(unoffered());
+  }
+
+  Offer describe(String id, OfferShare share) {
+    return Offer.builder().id(id).agentId(spec.id()).hostname(spec.hostname()).attributes(spec.attributes())
+        .cpus(share.milliCpus / 1000.0).ramMb(share.ramMb).diskMb(share.diskMb).gpus(share.gpus)
+        .ports(ranges(share.ports)).build();
+  }
+
+  private PortRange range() {
+    return spec.ports().orElseThrow();
+  }
+
+  private List<PortRange> ranges(BitSet bits) {
+    List<PortRange> ranges = new ArrayList<>();
+    for (int i = bits.nextSetBit(0); i >= 0; i = bits.nextSetBit(i)) {
+      int end = bits.nextClearBit(i);
+      ranges.add(PortRange.of(range().begin() + i, range().begin() + end - 1));
+      i = end;
+    }
+    return ranges;
+  }
+
+  private String describePorts(BitSet bits) {
+    List<PortRange> ranges = ranges(bits);
+    return ranges.isEmpty() ? "they hold no ports"
+        : String.join(", ", ranges.stream().map(PortRange::toString).toList());
+  }
+}
