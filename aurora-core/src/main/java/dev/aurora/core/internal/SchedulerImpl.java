@@ -10,10 +10,7 @@ import dev.aurora.api.TaskId;
 import dev.aurora.core.AuditEntry;
 import dev.aurora.core.ClusterBackend;
 import dev.aurora.core.EventStream;
-import dev.aurora.core.JobConflictException;
 import dev.aurora.core.MaintenanceMode;
-import dev.aurora.core.NoSuchInstanceException;
-import dev.aurora.core.NoSuchJobException;
 import dev.aurora.core.Op;
 import dev.aurora.core.PendingReason;
 import dev.aurora.core.PlacementFilter;
@@ -30,6 +27,7 @@ import dev.aurora.core.UpdateId;
 import dev.aurora.core.internal.backend.BackendAdapter;
 import dev.aurora.core.internal.cron.CronController;
 import dev.aurora.core.internal.events.EventBus;
+import dev.aurora.core.internal.jobs.Jobs;
 import dev.aurora.core.internal.lifecycle.TaskLifecycle;
 import dev.aurora.core.internal.metrics.SchedulerMetrics;
 import dev.aurora.core.internal.pass.PlacementCoordinator;
@@ -44,7 +42,6 @@ import dev.aurora.core.internal.update.UpdateController;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -70,6 +67,7 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link TaskLifecycle}: where a task's life is decided (transitions and what follows them);
  *   <li>{@link PlacementCoordinator}: pending groups, placement passes, launches;
  *   <li>{@link BackendAdapter}: offers, status updates and lost agents from the backend;
+ *   <li>{@link Jobs}: the job operations and the reads that need more than a lookup;
  *   <li>the feature controllers (updates, cron, and {@link Tenancy}'s quotas, preemption,
  *       maintenance, authorization and audit), which see the state through {@link Core}.
  * </ul>
@@ -93,6 +91,7 @@ public final class SchedulerImpl implements Scheduler {
   private final Tenancy tenancy;
   private final UpdateController updates;
   private final CronController cron;
+  private final Jobs jobOps;
 
   public SchedulerImpl(ClusterBackend backend, Storage storage, StateLoop loop, MeterRegistry registry,
       List<PlacementFilter> userFilters, List<PlacementScorer> scorers, List<Double> weights, Settings settings,
@@ -118,6 +117,7 @@ public final class SchedulerImpl implements Scheduler {
     this.backendAdapter = new BackendAdapter(backend, state, tx, metrics, settings, lifecycle, placement);
     this.updates = new UpdateController(core);
     this.cron = new CronController(core);
+    this.jobOps = new Jobs(state, tx, lifecycle, placement, updates::active);
     state.listeners().add(updates);
     state.listeners().add(cron);
     // an update must fit its role's quota at its peak, and counts at its peak while it runs
@@ -213,9 +213,7 @@ public final class SchedulerImpl implements Scheduler {
 
     @Override
     public void saveJob(JobConfig config) {
-      JobState job = jobs.get(config.key());
-      job.setConfig(config);
-      tx.store(new Op.SaveJob(config));
+      jobOps.saveConfig(jobs.get(config.key()), config);
       state.listeners().forEach(l -> l.jobSaved(config, false));
     }
 
@@ -300,93 +298,34 @@ public final class SchedulerImpl implements Scheduler {
   }
 
   // =====================================================================================
-  // Operations
+  // Jobs and tasks
   // =====================================================================================
 
   @Override
   public void createJob(JobConfig job, Principal by) {
     Objects.requireNonNull(job, "job");
     Objects.requireNonNull(by, "principal");
-    admitVoid(by, "createJob", job.key().role(), job.key() + " x" + job.instances(), () -> {
-      if (jobs.containsKey(job.key())) {
-        throw new JobConflictException(job.key(), "a job with this key exists already");
-      }
-      if (job.instances() == 0 && !job.isService()) {
-        throw new dev.aurora.api.InvalidConfigException("instances: a " + (job.isCron() ? "cron" : "one-off")
-            + " job needs at least 1 instance, was 0 (only a service may have 0)");
-      }
-      state.listeners().forEach(l -> l.admitJobChange(null, job));
-      JobState created = new JobState(job, state.pool(), state.tasks()::get);
-      jobs.put(job.key(), created);
-      tx.store(new Op.SaveJob(job));
-      tx.emit(new SchedulerEvent.JobCreated(tx.instant(), job.key(), by));
-      if (!job.isCron()) {
-        for (int i = 0; i < job.instances(); i++) {
-          lifecycle.createTask(created, i, job.task());
-        }
-      }
-      state.listeners().forEach(l -> l.jobSaved(job, true));
-    });
+    admitVoid(by, "createJob", job.key().role(), job.key() + " x" + job.instances(), () -> jobOps.create(job, by));
   }
 
   @Override
   public void killJob(JobKey key, Principal by) {
     Objects.requireNonNull(by, "principal");
-    admitVoid(by, "killJob", key.role(), key.toString(), () -> {
-      JobState job = requireJob(key);
-      for (TaskId id : new ArrayList<>(job.active())) {
-        lifecycle.killTask(state.task(id), ScheduleStatus.KILLING, "killed by " + by);
-      }
-      jobs.remove(key);
-      tx.store(new Op.RemoveJob(key));
-      tx.emit(new SchedulerEvent.JobKilled(tx.instant(), key, by));
-      state.listeners().forEach(l -> l.jobRemoved(key));
-    });
+    admitVoid(by, "killJob", key.role(), key.toString(), () -> jobOps.kill(key, by));
   }
 
   @Override
   public void killInstances(JobKey key, Set<Integer> instances, Principal by) {
     Objects.requireNonNull(by, "principal");
-    admitVoid(by, "killInstances", key.role(), key + " " + new TreeSet<>(instances), () -> {
-      JobState job = requireJob(key);
-      refuseDuringUpdate(key);
-      List<Integer> missing = instances.stream().filter(i -> !job.activeByInstance().containsKey(i)).sorted().toList();
-      if (!missing.isEmpty()) {
-        throw new NoSuchInstanceException(key, missing);
-      }
-      for (int i : new TreeSet<>(instances)) {
-        lifecycle.killTask(state.task(job.activeByInstance().get(i)), ScheduleStatus.KILLING, "killed by " + by);
-      }
-      // A cron job's template stays as it is: the next run launches every instance again. Any other job
-      // keeps its config with the instances left (a service may scale to 0; killJob removes a job).
-      if (!job.config().isCron()) {
-        JobConfig updated = job.config().withInstances(liveInstances(job));
-        job.setConfig(updated);
-        tx.store(new Op.SaveJob(updated));
-      }
-      tx.emit(new SchedulerEvent.JobChanged(tx.instant(), key, by, "killed instances " + new TreeSet<>(instances)));
-      if (!job.config().isService() && !job.config().isCron() && job.active().isEmpty()) {
-        lifecycle.finishJob(job); // a one-off job with nothing left to run ends, as when its instances end on their own
-      }
-    });
+    admitVoid(by, "killInstances", key.role(), key + " " + new TreeSet<>(instances),
+        () -> jobOps.killInstances(key, instances, by));
   }
 
   @Override
   public void restartInstances(JobKey key, Set<Integer> instances, Principal by) {
     Objects.requireNonNull(by, "principal");
-    admitVoid(by, "restartInstances", key.role(), key + " " + new TreeSet<>(instances), () -> {
-      JobState job = requireJob(key);
-      List<Integer> missing = instances.stream().filter(i -> !job.activeByInstance().containsKey(i)).sorted().toList();
-      if (!missing.isEmpty()) {
-        throw new NoSuchInstanceException(key, missing);
-      }
-      for (int i : new TreeSet<>(instances)) {
-        ScheduledTask t = state.task(job.activeByInstance().get(i));
-        if (t.status().isOnAgent() && !TaskLifecycle.isKillInFlight(t.status())) {
-          lifecycle.killTask(t, ScheduleStatus.RESTARTING, "restarted by " + by);
-        }
-      }
-    });
+    admitVoid(by, "restartInstances", key.role(), key + " " + new TreeSet<>(instances),
+        () -> jobOps.restartInstances(key, instances, by));
   }
 
   @Override
@@ -395,24 +334,7 @@ public final class SchedulerImpl implements Scheduler {
     if (count < 1) {
       throw new IllegalArgumentException("instance count to add must be >= 1, was " + count);
     }
-    admitVoid(by, "addInstances", key.role(), key + " +" + count, () -> {
-      JobState job = requireJob(key);
-      refuseDuringUpdate(key);
-      if (job.config().isCron()) {
-        throw new JobConflictException(key, "add instances to a cron job by replacing its config");
-      }
-      int next = job.activeByInstance().entrySet().stream()
-          .filter(e -> state.task(e.getValue()).status() != ScheduleStatus.KILLING)
-          .mapToInt(Map.Entry::getKey).max().orElse(-1) + 1;
-      JobConfig updated = job.config().withInstances(liveInstances(job) + count);
-      state.listeners().forEach(l -> l.admitJobChange(job.config(), updated));
-      job.setConfig(updated);
-      tx.store(new Op.SaveJob(updated));
-      for (int i = next; i < next + count; i++) {
-        lifecycle.createTask(job, i, updated.task());
-      }
-      tx.emit(new SchedulerEvent.JobChanged(tx.instant(), key, by, "added " + count + " instances"));
-    });
+    admitVoid(by, "addInstances", key.role(), key + " +" + count, () -> jobOps.addInstances(key, count, by));
   }
 
   @Override
@@ -443,44 +365,7 @@ public final class SchedulerImpl implements Scheduler {
 
   @Override
   public List<ScheduledTask> tasks(TaskQuery query) {
-    return call(() -> {
-      List<ScheduledTask> out = new ArrayList<>();
-      Optional<JobKey> key = query.jobKey();
-      if (key.isPresent()) {
-        JobState job = jobs.get(key.get());
-        if (job != null) {
-          for (TaskId id : job.active()) {
-            ScheduledTask t = state.task(id);
-            if (query.test(t)) {
-              out.add(t);
-            }
-          }
-        }
-        for (TaskId id : state.history().getOrDefault(key.get(), new ArrayDeque<>())) {
-          ScheduledTask t = state.task(id);
-          if (t != null && query.test(t)) {
-            out.add(t);
-          }
-        }
-        // Active tasks of a killed job are no longer in a JobState.
-        if (job == null) {
-          for (ScheduledTask t : state.tasks().values()) {
-            if (!t.status().isTerminal() && query.test(t)) {
-              out.add(t);
-            }
-          }
-        }
-      } else {
-        for (ScheduledTask t : state.tasks().values()) {
-          if (query.test(t)) {
-            out.add(t);
-          }
-        }
-      }
-      out.sort(Comparator.comparing(ScheduledTask::job).thenComparingInt(ScheduledTask::instance)
-          .thenComparing(ScheduledTask::id));
-      return out;
-    });
+    return call(() -> jobOps.tasks(query));
   }
 
   @Override
@@ -490,39 +375,12 @@ public final class SchedulerImpl implements Scheduler {
 
   @Override
   public PendingReason whyPending(JobKey key) {
-    return call(() -> {
-      JobState job = requireJob(key);
-      Optional<PendingReason> pending = placement.diagnoseJob(key);
-      if (pending.isPresent()) {
-        return pending.get();
-      }
-      int throttled = 0;
-      for (TaskId id : job.active()) {
-        if (state.task(id).status() == ScheduleStatus.THROTTLED) {
-          throttled++;
-        }
-      }
-      return new PendingReason(throttled, Map.of(), throttled > 0
-          ? throttled + " tasks throttled after flapping; they become pending after their penalty"
-          : "no pending tasks");
-    });
+    return call(() -> jobOps.whyPending(key));
   }
 
   @Override
   public PendingReason whyPending(TaskId id) {
-    return call(() -> {
-      ScheduledTask t = state.task(id);
-      if (t == null) {
-        return new PendingReason(0, Map.of(), "no such task: " + id);
-      }
-      if (t.status() == ScheduleStatus.THROTTLED) {
-        return new PendingReason(1, Map.of(), "throttled after flapping; pending again after its penalty");
-      }
-      if (t.status() != ScheduleStatus.PENDING) {
-        return new PendingReason(0, Map.of(), "task is " + t.status() + ", not pending");
-      }
-      return placement.diagnose(t);
-    });
+    return call(() -> jobOps.whyPending(id));
   }
 
   @Override
@@ -626,33 +484,6 @@ public final class SchedulerImpl implements Scheduler {
       throw new IllegalArgumentException("count must be >= 0, was " + count);
     }
     return call(() -> cron.next(job, count));
-  }
-
-  private JobState requireJob(JobKey key) {
-    JobState job = jobs.get(Objects.requireNonNull(key, "job key"));
-    if (job == null) {
-      throw new NoSuchJobException(key);
-    }
-    return job;
-  }
-
-  /** Refuses a change of a job's instances while an update moves them: the update would undo it. */
-  private void refuseDuringUpdate(JobKey key) {
-    Optional<UpdateId> active = updates.active(key);
-    if (active.isPresent()) {
-      throw new dev.aurora.core.UpdateInProgressException(key, active.get());
-    }
-  }
-
-  /** Instances with an active task that is not being killed for good. */
-  private int liveInstances(JobState job) {
-    int live = 0;
-    for (TaskId id : job.activeByInstance().values()) {
-      if (state.task(id).status() != ScheduleStatus.KILLING) {
-        live++;
-      }
-    }
-    return live;
   }
 
   // =====================================================================================

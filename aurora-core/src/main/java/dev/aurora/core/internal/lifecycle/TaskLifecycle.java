@@ -21,6 +21,7 @@ import dev.aurora.core.internal.state.JobState;
 import dev.aurora.core.internal.state.SchedulerState;
 import dev.aurora.core.internal.state.TaskAccess;
 import dev.aurora.core.internal.state.TaskStateMachine;
+import dev.aurora.core.internal.state.TaskStateMachine.SideEffect;
 import dev.aurora.core.internal.tx.Transactions;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -86,8 +87,7 @@ public final class TaskLifecycle {
 
   /** Whether a task in {@code s} is being killed on its agent. */
   public static boolean isKillInFlight(ScheduleStatus s) {
-    return s == ScheduleStatus.KILLING || s == ScheduleStatus.RESTARTING || s == ScheduleStatus.DRAINING
-        || s == ScheduleStatus.PREEMPTING;
+    return TaskStateMachine.isKillInFlight(s);
   }
 
   private TaskId newTaskId(JobKey job, int instance) {
@@ -153,7 +153,8 @@ public final class TaskLifecycle {
 
   /**
    * Moves a task to {@code to} if the table allows, with every consequence: storage, indexes,
-   * events, and the kill, release or replacement that follows. Returns the new snapshot, or the old
+   * events, and the side effects the table returns for the move (group, kill, release, what follows
+   * the end), carried out here; {@code cause} says what the end of a task killed before launch means. Returns the new snapshot, or the old
    * one if the move is illegal (counted, not applied).
    */
   public ScheduledTask transition(ScheduledTask t, ScheduleStatus to, String message, Cause cause) {
@@ -169,24 +170,27 @@ public final class TaskLifecycle {
     metrics.moved(from, to);
     tx.emit(new SchedulerEvent.TaskStateChanged(tx.instant(), next, from));
 
-    if (from == ScheduleStatus.PENDING) {
+    Set<SideEffect> effects = TaskStateMachine.sideEffects(from, to);
+    if (effects.contains(SideEffect.LEAVE_GROUP)) {
       placement.removeFromGroup(t);
     }
-    if (to == ScheduleStatus.PENDING) {
+    if (effects.contains(SideEffect.JOIN_GROUP)) {
       placement.addToGroup(next);
       placement.requestPass();
     }
-    if (isKillInFlight(to) && from.isOnAgent() && !isKillInFlight(from)) {
+    if (effects.contains(SideEffect.KILL)) {
       sendKill(next.id());
     }
-    if (to.isTerminal()) {
+    if (effects.contains(SideEffect.CANCEL_THROTTLE)) {
       StateLoop.Timer timer = throttleTimers.remove(next.id());
       if (timer != null) {
         timer.cancel();
       }
-      if (from.isOnAgent()) {
-        release(next);
-      }
+    }
+    if (effects.contains(SideEffect.RELEASE)) {
+      release(next);
+    }
+    if (effects.contains(SideEffect.END)) {
       ended(next, from, cause);
     }
     // listeners see the state after the move and all it caused (release, replacement)
