@@ -116,4 +116,9 @@ public final class SchedulerMetrics {
   public void oldestPending(long millis) {
     oldestPendingMillis = millis;
   }
+
+  /** No task group is pending. */
+  public void noPending() {
+    oldestPendingMillis = -1;
+  }
 }

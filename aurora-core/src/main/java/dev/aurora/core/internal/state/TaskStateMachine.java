@@ -16,6 +16,7 @@ import static dev.aurora.core.ScheduleStatus.STARTING;
 import static dev.aurora.core.ScheduleStatus.THROTTLED;
 
 import dev.aurora.core.ScheduleStatus;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.Map;
@@ -52,7 +53,73 @@ public final class TaskStateMachine {
     row(LOST, EnumSet.noneOf(ScheduleStatus.class));
   }
 
+  /**
+   * What a legal transition requires besides the new state, as Aurora's state machine returns its
+   * side effects: the task lifecycle carries them out in this order, and nothing passes through a field.
+   */
+  public enum SideEffect {
+    /** The task leaves its pending group (it was PENDING). */
+    LEAVE_GROUP,
+    /** The task joins its pending group, and a placement pass is asked for (it is PENDING). */
+    JOIN_GROUP,
+    /** The backend is asked to kill the task (a kill starts for a task on an agent). */
+    KILL,
+    /** The task's flapping penalty timer, if any, is cancelled (it ended). */
+    CANCEL_THROTTLE,
+    /** The task's resources on its agent are released (it ended on an agent). */
+    RELEASE,
+    /** What follows the end is decided: a replacement, or the end of the instance or job. */
+    END
+  }
+
+  private static final int STATES = ScheduleStatus.values().length;
+  /** Side effects by from and to ordinal: unmodifiable sets built once, so a transition allocates none. */
+  @SuppressWarnings("unchecked")
+  private static final Set<SideEffect>[] EFFECTS = new Set[STATES * STATES];
+
+  static {
+    for (ScheduleStatus from : ScheduleStatus.values()) {
+      for (ScheduleStatus to : ScheduleStatus.values()) {
+        EFFECTS[from.ordinal() * STATES + to.ordinal()] = Collections.unmodifiableSet(effectsOf(from, to));
+      }
+    }
+  }
+
+  private static EnumSet<SideEffect> effectsOf(ScheduleStatus from, ScheduleStatus to) {
+    EnumSet<SideEffect> effects = EnumSet.noneOf(SideEffect.class);
+    if (!isLegal(from, to)) {
+      return effects;
+    }
+    if (from == PENDING) {
+      effects.add(SideEffect.LEAVE_GROUP);
+    }
+    if (to == PENDING) {
+      effects.add(SideEffect.JOIN_GROUP);
+    }
+    if (isKillInFlight(to) && from.isOnAgent() && !isKillInFlight(from)) {
+      effects.add(SideEffect.KILL);
+    }
+    if (to.isTerminal()) {
+      effects.add(SideEffect.CANCEL_THROTTLE);
+      if (from.isOnAgent()) {
+        effects.add(SideEffect.RELEASE);
+      }
+      effects.add(SideEffect.END);
+    }
+    return effects;
+  }
+
   private TaskStateMachine() {}
+
+  /** The side effects a move from {@code from} to {@code to} requires; none for an illegal move. */
+  public static Set<SideEffect> sideEffects(ScheduleStatus from, ScheduleStatus to) {
+    return EFFECTS[from.ordinal() * STATES + to.ordinal()];
+  }
+
+  /** Whether a task in {@code s} is being killed on its agent (a kill in flight). */
+  public static boolean isKillInFlight(ScheduleStatus s) {
+    return s == KILLING || s == RESTARTING || s == DRAINING || s == PREEMPTING;
+  }
 
   private static void row(ScheduleStatus from, Set<ScheduleStatus> to) {
     EnumSet<ScheduleStatus> row = EnumSet.noneOf(ScheduleStatus.class);
@@ -90,7 +157,7 @@ public final class TaskStateMachine {
     if (current.isTerminal()) {
       return true;
     }
-    boolean killInFlight = current == KILLING || current == RESTARTING || current == DRAINING || current == PREEMPTING;
+    boolean killInFlight = isKillInFlight(current);
     return (reported == STARTING || reported == RUNNING) && (current == RUNNING || killInFlight);
   }
 }

@@ -68,4 +68,37 @@ class TaskStateMachineTest {
     assertThat(TaskStateMachine.isStale(RUNNING, FAILED)).isFalse();
     assertThat(TaskStateMachine.isStale(KILLING, KILLED)).isFalse();
   }
+
+  @Test
+  void aTaskPlacedLeavesItsGroupAndNothingElse() {
+    assertThat(TaskStateMachine.sideEffects(PENDING, ASSIGNED)).containsExactly(TaskStateMachine.SideEffect.LEAVE_GROUP);
+  }
+
+  @Test
+  void aTaskPendingAgainJoinsItsGroup() {
+    assertThat(TaskStateMachine.sideEffects(THROTTLED, PENDING)).containsExactly(TaskStateMachine.SideEffect.JOIN_GROUP);
+    assertThat(TaskStateMachine.sideEffects(INIT, PENDING)).containsExactly(TaskStateMachine.SideEffect.JOIN_GROUP);
+  }
+
+  @Test
+  void aKillOfATaskOnAnAgentIsSentOnceWhenItStarts() {
+    for (ScheduleStatus kill : KILLS) {
+      assertThat(TaskStateMachine.sideEffects(RUNNING, kill)).containsExactly(TaskStateMachine.SideEffect.KILL);
+    }
+    assertThat(TaskStateMachine.sideEffects(RESTARTING, KILLING)).isEmpty();
+  }
+
+  @Test
+  void aTaskEndingOnAnAgentReleasesItsResourcesAndEnds() {
+    assertThat(TaskStateMachine.sideEffects(RUNNING, FAILED)).containsExactly(TaskStateMachine.SideEffect.CANCEL_THROTTLE,
+        TaskStateMachine.SideEffect.RELEASE, TaskStateMachine.SideEffect.END);
+    assertThat(TaskStateMachine.sideEffects(PENDING, KILLED)).containsExactly(TaskStateMachine.SideEffect.LEAVE_GROUP,
+        TaskStateMachine.SideEffect.CANCEL_THROTTLE, TaskStateMachine.SideEffect.END);
+  }
+
+  @Test
+  void anIllegalMoveHasNoSideEffects() {
+    assertThat(TaskStateMachine.sideEffects(FINISHED, RUNNING)).isEmpty();
+    assertThat(TaskStateMachine.sideEffects(PENDING, RUNNING)).isEmpty();
+  }
 }

@@ -1,0 +1,174 @@
+package dev.aurora.core.internal.backend;
+
+import dev.aurora.api.TaskId;
+import dev.aurora.core.BackendListener;
+import dev.aurora.core.ClusterBackend;
+import dev.aurora.core.Offer;
+import dev.aurora.core.Op;
+import dev.aurora.core.ScheduleStatus;
+import dev.aurora.core.ScheduledTask;
+import dev.aurora.core.SchedulerEvent;
+import dev.aurora.core.TaskStatus;
+import dev.aurora.core.internal.Settings;
+import dev.aurora.core.internal.lifecycle.TaskLifecycle;
+import dev.aurora.core.internal.metrics.SchedulerMetrics;
+import dev.aurora.core.internal.pass.PlacementCoordinator;
+import dev.aurora.core.internal.placement.AgentPool;
+import dev.aurora.core.internal.placement.AgentState;
+import dev.aurora.core.internal.state.SchedulerState;
+import dev.aurora.core.internal.state.TaskAccess;
+import dev.aurora.core.internal.state.TaskStateMachine;
+import dev.aurora.core.internal.tx.Transactions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The backend's side of the scheduler: what the backend reports (offers, rescinded offers, task
+ * status, lost agents) becomes work on the state loop, turned into offers held in the pool (declined
+ * when held too long), task transitions and health, and kills of tasks the scheduler does not know.
+ */
+public final class BackendAdapter implements BackendListener {
+  private static final Logger LOG = LoggerFactory.getLogger(BackendAdapter.class);
+  private static final TaskAccess ACCESS = TaskAccess.get();
+
+  private final ClusterBackend backend;
+  private final SchedulerState state;
+  private final AgentPool pool;
+  private final Transactions tx;
+  private final SchedulerMetrics metrics;
+  private final Settings settings;
+  private final TaskLifecycle lifecycle;
+  private final PlacementCoordinator placement;
+  /** Tasks recovered on an agent that the backend has not reported on since this start. */
+  private final Set<TaskId> unreconciled = new HashSet<>();
+
+  public BackendAdapter(ClusterBackend backend, SchedulerState state, Transactions tx, SchedulerMetrics metrics,
+      Settings settings, TaskLifecycle lifecycle, PlacementCoordinator placement) {
+    this.backend = backend;
+    this.state = state;
+    this.pool = state.pool();
+    this.tx = tx;
+    this.metrics = metrics;
+    this.settings = settings;
+    this.lifecycle = lifecycle;
+    this.placement = placement;
+  }
+
+  /**
+   * Connects to the backend after recovery (call it after the recovery is stored): starts it with this
+   * listener, asks it to reconcile {@code onAgent} (the tasks recovered on an agent), and sends again
+   * the kills in flight before the restart.
+   */
+  public void connect(Set<TaskId> onAgent) {
+    unreconciled.addAll(onAgent);
+    tx.afterCommit(() -> {
+      backend.start(this);
+      backend.reconcile(onAgent);
+      tx.submit(lifecycle::resendKills);
+    });
+  }
+
+  @Override
+  public void offers(List<Offer> offers) {
+    tx.submit(() -> onOffers(offers));
+  }
+
+  @Override
+  public void offerRescinded(String offerId) {
+    tx.submit(() -> {
+      if (pool.removeOffer(offerId)) {
+        metrics.offerRescinded();
+      }
+    });
+  }
+
+  @Override
+  public void statusUpdate(TaskStatus status) {
+    tx.submit(() -> onStatus(status));
+  }
+
+  @Override
+  public void agentLost(String agentId) {
+    tx.submit(() -> onAgentLost(agentId));
+  }
+
+  private void onOffers(List<Offer> offers) {
+    metrics.offersReceived(offers.size());
+    for (Offer o : offers) {
+      if (pool.addOffer(o)) {
+        tx.store(new Op.SaveAgent(o.agentId(), o.hostname(), o.attributes()));
+      }
+      String id = o.id();
+      tx.schedule(settings.offerHold(), () -> {
+        if (pool.removeOffer(id)) {
+          metrics.offerDeclined();
+          Duration backoff = settings.declineBackoff();
+          tx.afterCommit(() -> backend.decline(id, backoff));
+        }
+      });
+    }
+    placement.requestPass();
+  }
+
+  private void onStatus(TaskStatus status) {
+    metrics.statusUpdate();
+    ScheduledTask t = state.task(status.taskId());
+    if (t == null) {
+      if (!status.state().isTerminal()) {
+        LOG.info("backend runs unknown task {}; killing it", status.taskId());
+        lifecycle.sendKill(status.taskId());
+      }
+      return;
+    }
+    boolean firstSinceStart = unreconciled.remove(t.id());
+    if (status.healthy().isPresent() && t.status() == ScheduleStatus.RUNNING) {
+      boolean healthy = status.healthy().get();
+      if (!t.healthy().equals(Optional.of(healthy))) {
+        lifecycle.recordHealth(t, healthy);
+      }
+      return;
+    }
+    ScheduleStatus reported = status.state();
+    if (firstSinceStart && reported == ScheduleStatus.KILLED && !TaskLifecycle.isKillInFlight(t.status())) {
+      // Killed while no scheduler ran: most likely the backend stopping its tasks when this scheduler
+      // closed (the local backend does). A stop, not a crash: replaced at once, never as flapping.
+      lifecycle.transition(t, reported, status.message(), TaskLifecycle.Cause.STOPPED_WHILE_DOWN);
+      return;
+    }
+    if (TaskStateMachine.isStale(t.status(), reported)) {
+      if (TaskLifecycle.isKillInFlight(t.status()) && !reported.isTerminal()) {
+        lifecycle.sendKill(t.id());
+      }
+      return;
+    }
+    ScheduledTask next = lifecycle.transition(t, reported, status.message());
+    if (next != t && status.healthy().isPresent() && reported == ScheduleStatus.RUNNING) {
+      lifecycle.recordHealth(next, status.healthy().get());
+    }
+  }
+
+  private void onAgentLost(String agentId) {
+    AgentState agent = pool.agent(agentId);
+    List<ScheduledTask> lost = new ArrayList<>();
+    for (ScheduledTask t : state.tasks().values()) {
+      if (t.status().isOnAgent() && agentId.equals(ACCESS.agentIdOrNull(t))) {
+        lost.add(t);
+      }
+    }
+    // in a stated order: the replacements (and their ids, drawn from the seeded random) follow it
+    lost.sort(Comparator.comparing(ScheduledTask::job).thenComparingInt(ScheduledTask::instance)
+        .thenComparing(ScheduledTask::id));
+    for (ScheduledTask t : lost) {
+      lifecycle.transition(t, ScheduleStatus.LOST, "agent " + (agent != null ? agent.hostname() : agentId) + " lost");
+    }
+    pool.removeAgent(agentId);
+    tx.emit(new SchedulerEvent.AgentLost(tx.instant(), agentId, lost.size()));
+  }
+}

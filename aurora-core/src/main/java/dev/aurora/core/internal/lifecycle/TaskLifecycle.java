@@ -1,0 +1,439 @@
+package dev.aurora.core.internal.lifecycle;
+
+import dev.aurora.api.JobConfig;
+import dev.aurora.api.JobKey;
+import dev.aurora.api.Resources;
+import dev.aurora.api.TaskConfig;
+import dev.aurora.api.TaskId;
+import dev.aurora.core.ClusterBackend;
+import dev.aurora.core.Op;
+import dev.aurora.core.ScheduleStatus;
+import dev.aurora.core.ScheduledTask;
+import dev.aurora.core.SchedulerEvent;
+import dev.aurora.core.StateLoop;
+import dev.aurora.core.internal.CoreListener;
+import dev.aurora.core.internal.Settings;
+import dev.aurora.core.internal.metrics.SchedulerMetrics;
+import dev.aurora.core.internal.pass.PlacementCoordinator;
+import dev.aurora.core.internal.placement.AgentPool;
+import dev.aurora.core.internal.placement.PlacementEngine;
+import dev.aurora.core.internal.state.JobState;
+import dev.aurora.core.internal.state.SchedulerState;
+import dev.aurora.core.internal.state.TaskAccess;
+import dev.aurora.core.internal.state.TaskStateMachine;
+import dev.aurora.core.internal.state.TaskStateMachine.SideEffect;
+import dev.aurora.core.internal.tx.Transactions;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Where a task's life is decided: its creation, every move through the transition table and all that
+ * follows (storage, indexes, events, the kill sent to the backend, the release of its agent's
+ * resources, its replacement or the end of its job), flapping penalties, and the pruning of ended tasks.
+ */
+public final class TaskLifecycle {
+  private static final Logger LOG = LoggerFactory.getLogger(TaskLifecycle.class);
+  private static final TaskAccess ACCESS = TaskAccess.get();
+
+  /** Why a task moves, where it changes what follows its end. */
+  public enum Cause {
+    /** A backend report, a timer or a kill of a task on an agent: the state it leaves decides. */
+    ORDINARY,
+    /** A kill for good of a task not yet on an agent: it ends at once and is not replaced. */
+    KILLED_BEFORE_LAUNCH,
+    /** A restart, drain or preemption of a task not yet on an agent: replaced at once, with no penalty. */
+    REPLACED_BEFORE_LAUNCH,
+    /**
+     * The first KILLED a backend reports for a task after a start, the task not being killed: it was
+     * stopped while no scheduler ran (a stop, not a crash), so it is replaced at once, never as flapping.
+     */
+    STOPPED_WHILE_DOWN
+  }
+
+  private final SchedulerState state;
+  private final AgentPool pool;
+  private final Transactions tx;
+  private final SchedulerMetrics metrics;
+  private final Settings settings;
+  private final Random random;
+  private final ClusterBackend backend;
+  private final PlacementEngine engine;
+  private final PlacementCoordinator placement;
+  private final Map<TaskId, StateLoop.Timer> throttleTimers = new HashMap<>();
+
+  public TaskLifecycle(SchedulerState state, Transactions tx, SchedulerMetrics metrics, Settings settings,
+      Random random, ClusterBackend backend, PlacementEngine engine, PlacementCoordinator placement) {
+    this.state = state;
+    this.pool = state.pool();
+    this.tx = tx;
+    this.metrics = metrics;
+    this.settings = settings;
+    this.random = random;
+    this.backend = backend;
+    this.engine = engine;
+    this.placement = placement;
+  }
+
+  /** Whether a task in {@code s} is being killed on its agent. */
+  public static boolean isKillInFlight(ScheduleStatus s) {
+    return TaskStateMachine.isKillInFlight(s);
+  }
+
+  private TaskId newTaskId(JobKey job, int instance) {
+    return TaskId.of(job.role() + "-" + job.environment() + "-" + job.name() + "-" + instance + "-"
+        + Long.toHexString(random.nextLong() & Long.MAX_VALUE));
+  }
+
+  /** Creates a new PENDING task for an instance of {@code job} running {@code config}. */
+  public ScheduledTask createTask(JobState job, int instance, TaskConfig config) {
+    return createTask(job, instance, config, 0, 0, 0);
+  }
+
+  /** Creates a task for an instance: PENDING, or THROTTLED for {@code penaltyMillis}. */
+  private ScheduledTask createTask(JobState job, int instance, TaskConfig config, int failures, int flaps,
+      long penaltyMillis) {
+    ScheduledTask t = ACCESS.create(newTaskId(job.config().key(), instance), job.config().key(), instance,
+        config, tx.now(), failures, flaps);
+    state.tasks().put(t.id(), t);
+    metrics.moved(null, ScheduleStatus.INIT);
+    job.addActive(t);
+    if (penaltyMillis > 0) {
+      t = transition(t, ScheduleStatus.THROTTLED, "flapping: held back " + Duration.ofMillis(penaltyMillis).toSeconds() + "s");
+      scheduleThrottle(t.id(), penaltyMillis);
+    } else {
+      t = transition(t, ScheduleStatus.PENDING, "");
+    }
+    return t;
+  }
+
+  /** For a THROTTLED task found at recovery: PENDING again once what is left of its penalty has passed. */
+  public void resumeThrottle(ScheduledTask t) {
+    long due = ACCESS.statusTimeMillis(t) + penaltyMillis(t.flapCount());
+    scheduleThrottle(t.id(), Math.max(0, due - tx.now()));
+  }
+
+  private void scheduleThrottle(TaskId id, long delayMillis) {
+    throttleTimers.put(id, tx.schedule(Duration.ofMillis(delayMillis), () -> {
+      throttleTimers.remove(id);
+      ScheduledTask t = state.task(id);
+      if (t != null && t.status() == ScheduleStatus.THROTTLED) {
+        transition(t, ScheduleStatus.PENDING, "flapping penalty served");
+      }
+    }));
+  }
+
+  private long penaltyMillis(int flaps) {
+    if (flaps <= 0) {
+      return 0;
+    }
+    long initial = settings.flappingInitialPenalty().toMillis();
+    long max = settings.flappingMaxPenalty().toMillis();
+    long p = initial;
+    for (int i = 1; i < flaps && p < max; i++) {
+      p *= 2;
+    }
+    return Math.min(p, max);
+  }
+
+  /** {@link #transition(ScheduledTask, ScheduleStatus, String, Cause)} for an ordinary move. */
+  public ScheduledTask transition(ScheduledTask t, ScheduleStatus to, String message) {
+    return transition(t, to, message, Cause.ORDINARY);
+  }
+
+  /**
+   * Moves a task to {@code to} if the table allows, with every consequence: storage, indexes,
+   * events, and the side effects the table returns for the move (group, kill, release, what follows
+   * the end), carried out here; {@code cause} says what the end of a task killed before launch means. Returns the new snapshot, or the old
+   * one if the move is illegal (counted, not applied).
+   */
+  public ScheduledTask transition(ScheduledTask t, ScheduleStatus to, String message, Cause cause) {
+    ScheduleStatus from = t.status();
+    if (!TaskStateMachine.isLegal(from, to)) {
+      metrics.illegalTransition(from, to);
+      LOG.debug("illegal transition {} {} -> {} ignored", t.id(), from, to);
+      return t;
+    }
+    ScheduledTask next = ACCESS.withStatus(t, to, tx.now(), message);
+    state.tasks().put(next.id(), next);
+    tx.store(new Op.SaveTask(next));
+    metrics.moved(from, to);
+    tx.emit(new SchedulerEvent.TaskStateChanged(tx.instant(), next, from));
+
+    Set<SideEffect> effects = TaskStateMachine.sideEffects(from, to);
+    if (effects.contains(SideEffect.LEAVE_GROUP)) {
+      placement.removeFromGroup(t);
+    }
+    if (effects.contains(SideEffect.JOIN_GROUP)) {
+      placement.addToGroup(next);
+      placement.requestPass();
+    }
+    if (effects.contains(SideEffect.KILL)) {
+      sendKill(next.id());
+    }
+    if (effects.contains(SideEffect.CANCEL_THROTTLE)) {
+      StateLoop.Timer timer = throttleTimers.remove(next.id());
+      if (timer != null) {
+        timer.cancel();
+      }
+    }
+    if (effects.contains(SideEffect.RELEASE)) {
+      release(next);
+    }
+    if (effects.contains(SideEffect.END)) {
+      ended(next, from, cause);
+    }
+    // listeners see the state after the move and all it caused (release, replacement)
+    state.notifyTransition(t, next);
+    return next;
+  }
+
+  /** Asks the backend to kill a task once the transaction is stored. */
+  public void sendKill(TaskId id) {
+    tx.afterCommit(() -> backend.kill(id));
+  }
+
+  /** Sends again the kills in flight before a restart: the backend may not have got them. */
+  public void resendKills() {
+    for (ScheduledTask t : state.tasks().values()) {
+      if (isKillInFlight(t.status())) {
+        sendKill(t.id());
+      }
+    }
+  }
+
+  /**
+   * Kills a task: not yet on an agent it ends at once (and, unless {@code how} is KILLING, is replaced
+   * at once, with no flapping penalty); on an agent it goes to {@code how}.
+   */
+  public void killTask(ScheduledTask t, ScheduleStatus how, String message) {
+    if (t.status().isTerminal()) {
+      return;
+    }
+    if (!t.status().isOnAgent()) {
+      transition(t, ScheduleStatus.KILLED, message,
+          how == ScheduleStatus.KILLING ? Cause.KILLED_BEFORE_LAUNCH : Cause.REPLACED_BEFORE_LAUNCH);
+    } else if (t.status() != how && (how == ScheduleStatus.KILLING || !isKillInFlight(t.status()))) {
+      transition(t, how, message);
+    }
+  }
+
+  /** Records a health check result of a RUNNING task (stored, published, seen by the controllers). */
+  public ScheduledTask recordHealth(ScheduledTask t, boolean healthy) {
+    ScheduledTask checked = ACCESS.withHealth(t, healthy);
+    state.tasks().put(checked.id(), checked);
+    tx.store(new Op.SaveTask(checked));
+    tx.emit(new SchedulerEvent.TaskHealthChanged(tx.instant(), checked, healthy));
+    state.notifyTransition(t, checked);
+    return checked;
+  }
+
+  /** Takes a task's resources off the agent it ran on. */
+  private void release(ScheduledTask t) {
+    String agentId = ACCESS.agentIdOrNull(t);
+    Resources r = t.config().resources();
+    pool.release(agentId, Math.round(r.cpus() * 1000), r.ramMb());
+    engine.released(t.job());
+    JobState job = state.job(t.job());
+    if (job != null) {
+      job.offAgent(pool.agent(agentId));
+    }
+  }
+
+  /** What follows the end of a task: replacement, or the end of its instance or job. */
+  private void ended(ScheduledTask t, ScheduleStatus from, Cause cause) {
+    state.addToHistory(t.job(), t.id());
+    JobState job = state.job(t.job());
+    if (job == null) {
+      return;
+    }
+    job.removeActive(t);
+    Replacement replacement = replacementOf(t, from, cause);
+    if (replacement != null && !job.activeByInstance().containsKey(t.instance())) {
+      createTask(job, t.instance(), configFor(job, t), replacement.failures(), replacement.flaps(),
+          replacement.penaltyMillis());
+      return;
+    }
+    // (a task ended at once by a kill while its job is removed does not finish the job: killJob ends it)
+    JobConfig config = job.config();
+    boolean killedBeforeLaunch = cause == Cause.KILLED_BEFORE_LAUNCH || cause == Cause.REPLACED_BEFORE_LAUNCH;
+    if (job.active().isEmpty() && !config.isService() && !config.isCron() && !killedBeforeLaunch) {
+      finishJob(job);
+    }
+  }
+
+  /** The replacement of an ended task: its failure and flap counts and its penalty. */
+  private record Replacement(int failures, int flaps, long penaltyMillis) {}
+
+  /** Whether an ended task is replaced, and how; null if it is not. */
+  private Replacement replacementOf(ScheduledTask t, ScheduleStatus from, Cause cause) {
+    ScheduleStatus end = t.status();
+    int failures = t.failureCount();
+    if (cause == Cause.KILLED_BEFORE_LAUNCH || cause == Cause.REPLACED_BEFORE_LAUNCH) {
+      return cause == Cause.REPLACED_BEFORE_LAUNCH ? new Replacement(failures, 0, 0) : null;
+    }
+    if (from == ScheduleStatus.KILLING) {
+      return null;
+    }
+    if (from == ScheduleStatus.RESTARTING || from == ScheduleStatus.DRAINING || from == ScheduleStatus.PREEMPTING
+        || end == ScheduleStatus.LOST) {
+      return new Replacement(failures, 0, 0);
+    }
+    if (t.config().service()) {
+      int flaps = flapped(t) && cause != Cause.STOPPED_WHILE_DOWN ? t.flapCount() + 1 : 0;
+      return new Replacement(end == ScheduleStatus.FAILED ? failures + 1 : failures, flaps, penaltyMillis(flaps));
+    }
+    if (end != ScheduleStatus.FAILED) {
+      return null; // FINISHED, or KILLED from outside, of a one-off task
+    }
+    failures++;
+    int max = t.config().maxTaskFailures();
+    if (max != -1 && failures >= max) {
+      return null;
+    }
+    int flaps = flapped(t) ? t.flapCount() + 1 : 0;
+    return new Replacement(failures, flaps, penaltyMillis(flaps));
+  }
+
+  /** Whether an ended task ran (was RUNNING) for less than the flapping threshold, or never ran. */
+  private boolean flapped(ScheduledTask t) {
+    long ranSince = ACCESS.timeOfMillis(t, ScheduleStatus.RUNNING);
+    long ran = ranSince < 0 ? 0 : tx.now() - ranSince;
+    return ran < settings.flappingThreshold().toMillis();
+  }
+
+  /**
+   * The config a replacement of {@code ended} runs: a controller's choice (an update moving the
+   * instance), else the config the ended task ran: an instance keeps its config, as Aurora keeps
+   * per-instance configs, so one left on another config than the job's by an aborted or failed update
+   * does not drift.
+   */
+  private TaskConfig configFor(JobState job, ScheduledTask ended) {
+    for (CoreListener l : state.listeners()) {
+      TaskConfig c = l.replacementConfig(job, ended.instance());
+      if (c != null) {
+        return c;
+      }
+    }
+    return ended.config();
+  }
+
+  /** A one-off job whose every instance ended for good: report which finished and which failed. */
+  public void finishJob(JobState job) {
+    JobKey key = job.config().key();
+    Map<Integer, ScheduledTask> last = new TreeMap<>();
+    for (TaskId id : state.history().getOrDefault(key, new ArrayDeque<>())) {
+      ScheduledTask t = state.task(id);
+      if (t != null) {
+        keepLatest(last, t);
+      }
+    }
+    List<Integer> finished = new ArrayList<>();
+    List<Integer> failed = new ArrayList<>();
+    last.forEach((i, t) -> (t.status() == ScheduleStatus.FINISHED ? finished : failed).add(i));
+    state.jobs().remove(key);
+    tx.store(new Op.RemoveJob(key));
+    tx.emit(new SchedulerEvent.JobFinished(tx.instant(), key, finished, failed));
+    state.listeners().forEach(l -> l.jobRemoved(key));
+  }
+
+  /** Keeps in {@code last} the task of each instance whose status changed last. */
+  private static void keepLatest(Map<Integer, ScheduledTask> last, ScheduledTask t) {
+    last.merge(t.instance(), t, (a, b) -> ACCESS.statusTimeMillis(b) >= ACCESS.statusTimeMillis(a) ? b : a);
+  }
+
+  // --- pruning of ended tasks ---
+
+  /** Prunes ended tasks now and then, every {@code pruneInterval}. */
+  public void schedulePruning() {
+    tx.schedule(settings.pruneInterval(), () -> {
+      prune();
+      schedulePruning();
+    });
+  }
+
+  private void prune() {
+    long cutoff = tx.now() - settings.historyMaxAge().toMillis();
+    int perJob = settings.historyPerJob();
+    List<TaskId> removed = new ArrayList<>();
+    for (var it = state.history().entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<JobKey, ArrayDeque<TaskId>> entry = it.next();
+      ArrayDeque<TaskId> deque = entry.getValue();
+      pruneJob(entry.getKey(), deque, perJob, cutoff, removed);
+      if (deque.isEmpty()) {
+        it.remove();
+      }
+    }
+    if (!removed.isEmpty()) {
+      tx.store(new Op.RemoveTasks(removed));
+    }
+  }
+
+  /** Prunes one job's ended tasks beyond {@code perJob} or older than {@code cutoff}, oldest first. */
+  private void pruneJob(JobKey key, ArrayDeque<TaskId> deque, int perJob, long cutoff, List<TaskId> removed) {
+    Set<TaskId> outcomes = null; // computed only if this job's history is pruned at all
+    ArrayDeque<TaskId> kept = new ArrayDeque<>();
+    while (!deque.isEmpty()) {
+      ScheduledTask oldest = state.task(deque.peekFirst());
+      if (oldest == null) {
+        deque.pollFirst();
+        continue;
+      }
+      if (deque.size() + kept.size() <= perJob && ACCESS.statusTimeMillis(oldest) >= cutoff) {
+        break;
+      }
+      deque.pollFirst();
+      if (outcomes == null) {
+        outcomes = outcomesOfRunningOneOffJob(key, deque, oldest);
+      }
+      if (outcomes.contains(oldest.id())) {
+        kept.add(oldest.id());
+        continue;
+      }
+      state.tasks().remove(oldest.id());
+      metrics.moved(oldest.status(), null);
+      removed.add(oldest.id());
+    }
+    while (!kept.isEmpty()) {
+      deque.addFirst(kept.pollLast());
+    }
+  }
+
+  /**
+   * For a one-off job that still runs: the last ended task of each instance that has no active task,
+   * which its {@code JobFinished} reports, so pruning keeps them whatever their number or age. Empty
+   * for any other job. {@code first} was taken off the head of {@code rest}.
+   */
+  private Set<TaskId> outcomesOfRunningOneOffJob(JobKey key, ArrayDeque<TaskId> rest, ScheduledTask first) {
+    JobState job = state.job(key);
+    if (job == null || job.config().isService() || job.config().isCron()) {
+      return Set.of();
+    }
+    Map<Integer, ScheduledTask> last = new HashMap<>();
+    Consumer<ScheduledTask> consider = t -> {
+      if (!job.activeByInstance().containsKey(t.instance())) {
+        keepLatest(last, t);
+      }
+    };
+    consider.accept(first);
+    for (TaskId id : rest) {
+      ScheduledTask t = state.task(id);
+      if (t != null) {
+        consider.accept(t);
+      }
+    }
+    Set<TaskId> out = new HashSet<>();
+    last.values().forEach(t -> out.add(t.id()));
+    return out;
+  }
+}

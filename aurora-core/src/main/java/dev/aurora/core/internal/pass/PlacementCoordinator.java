@@ -1,0 +1,215 @@
+package dev.aurora.core.internal.pass;
+
+import dev.aurora.api.JobKey;
+import dev.aurora.api.Resources;
+import dev.aurora.api.TaskConfig;
+import dev.aurora.api.TaskId;
+import dev.aurora.core.ClusterBackend;
+import dev.aurora.core.Op;
+import dev.aurora.core.PendingReason;
+import dev.aurora.core.ScheduleStatus;
+import dev.aurora.core.ScheduledTask;
+import dev.aurora.core.SchedulerEvent;
+import dev.aurora.core.TaskLaunch;
+import dev.aurora.core.internal.launch.LaunchFactory;
+import dev.aurora.core.internal.metrics.SchedulerMetrics;
+import dev.aurora.core.internal.placement.AgentPool;
+import dev.aurora.core.internal.placement.AgentState;
+import dev.aurora.core.internal.placement.PlacementEngine;
+import dev.aurora.core.internal.placement.TaskGroup;
+import dev.aurora.core.internal.state.JobState;
+import dev.aurora.core.internal.state.SchedulerState;
+import dev.aurora.core.internal.state.TaskAccess;
+import dev.aurora.core.internal.tx.Transactions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Where placement passes run. Keeps the PENDING tasks in groups (one per job and task config) in
+ * placement order, runs a pass of the {@link PlacementEngine} over them when one is requested (at most
+ * one queued at a time), moves each task the engine places to ASSIGNED, and hands the launches of a
+ * transaction to the backend, per agent with the offers used, once the transaction is stored.
+ */
+public final class PlacementCoordinator {
+  private static final TaskAccess ACCESS = TaskAccess.get();
+
+  private final SchedulerState state;
+  private final AgentPool pool;
+  private final PlacementEngine engine;
+  private final Transactions tx;
+  private final SchedulerMetrics metrics;
+  private final ClusterBackend backend;
+  private final PlacementEngine.Assigner assigner = this::assign;
+
+  // --- owned by the loop ---
+  private final Map<GroupKey, TaskGroup> groups = new LinkedHashMap<>();
+  /** The next group's creation sequence (the placement order's last tie-break). */
+  private long groupSeq;
+  private boolean passRequested;
+  /** The groups in placement order (a group's order is fixed while it lives); null until sorted. */
+  private List<TaskGroup> orderedGroups;
+  /** The oldest group's pending-since time ({@link Long#MAX_VALUE} with none), unless {@link #oldestStale}. */
+  private long oldestPendingMillis = Long.MAX_VALUE;
+  /** Whether {@link #oldestPendingMillis} must be recomputed at the next pass (a group went). */
+  private boolean oldestStale;
+  /** Launches per agent collected by the passes of the current transaction. */
+  private final Map<AgentState, List<TaskLaunch>> launches = new LinkedHashMap<>();
+
+  private record GroupKey(JobKey job, TaskConfig config) {}
+
+  public PlacementCoordinator(SchedulerState state, PlacementEngine engine, Transactions tx,
+      SchedulerMetrics metrics, ClusterBackend backend) {
+    this.state = state;
+    this.pool = state.pool();
+    this.engine = engine;
+    this.tx = tx;
+    this.metrics = metrics;
+    this.backend = backend;
+  }
+
+  /** Adds a PENDING task to its group (made if it is the group's first). */
+  public void addToGroup(ScheduledTask t) {
+    GroupKey k = new GroupKey(t.job(), t.config());
+    TaskGroup g = groups.get(k);
+    if (g == null) {
+      JobState job = state.job(t.job());
+      if (job == null) {
+        return;
+      }
+      g = new TaskGroup(t.job(), t.config(), job, groupSeq++);
+      groups.put(k, g);
+      g.add(t.id(), tx.now());
+      if (orderedGroups != null) {
+        int at = Collections.binarySearch(orderedGroups, g, PlacementEngine.ORDER);
+        orderedGroups.add(at < 0 ? -at - 1 : at + 1, g);
+        if (!oldestStale) {
+          oldestPendingMillis = Math.min(oldestPendingMillis, g.pendingSinceMillis());
+        }
+      }
+      return;
+    }
+    g.add(t.id(), tx.now());
+  }
+
+  /** Removes a task that leaves PENDING from its group (and the group, if it empties). */
+  public void removeFromGroup(ScheduledTask t) {
+    GroupKey k = new GroupKey(t.job(), t.config());
+    TaskGroup g = groups.get(k);
+    if (g != null) {
+      g.remove(t.id());
+      if (g.isEmpty()) {
+        groups.remove(k);
+        if (orderedGroups != null) {
+          orderedGroups.remove(g);
+          oldestStale = true;
+        }
+      }
+    }
+  }
+
+  /** Asks for a placement pass in a coming turn of the loop (one at a time). */
+  public void requestPass() {
+    if (!passRequested) {
+      passRequested = true;
+      tx.submit(this::pass);
+    }
+  }
+
+  private void pass() {
+    passRequested = false;
+    if (groups.isEmpty()) {
+      metrics.noPending();
+      return;
+    }
+    // A group's order (priority, pending since) is fixed while it lives: sort only when groups come or go.
+    if (orderedGroups == null) {
+      orderedGroups = new ArrayList<>(groups.values());
+      orderedGroups.sort(PlacementEngine.ORDER);
+      oldestStale = true;
+    }
+    if (oldestStale) {
+      oldestPendingMillis = Long.MAX_VALUE;
+      for (TaskGroup g : orderedGroups) {
+        oldestPendingMillis = Math.min(oldestPendingMillis, g.pendingSinceMillis());
+      }
+      oldestStale = false;
+    }
+    List<TaskGroup> ordered = orderedGroups;
+    if (oldestPendingMillis == Long.MAX_VALUE) {
+      metrics.noPending();
+    } else {
+      metrics.oldestPending(oldestPendingMillis);
+    }
+    if (pool.offered().isEmpty()) {
+      return;
+    }
+    long start = System.nanoTime();
+    Map<String, Long> vetoes = new HashMap<>();
+    int placed = engine.pass(ordered, assigner, vetoes);
+    if (engine.emptiedGroups() && groups.values().removeIf(TaskGroup::isEmpty)) {
+      orderedGroups.removeIf(TaskGroup::isEmpty);
+      oldestStale = true;
+    }
+    metrics.pass(Duration.ofNanos(System.nanoTime() - start), placed, vetoes);
+  }
+
+  private boolean assign(TaskGroup g, TaskId id, AgentState agent, int[] ports) {
+    ScheduledTask t = state.task(id);
+    if (t == null || t.status() != ScheduleStatus.PENDING) {
+      return false;
+    }
+    ScheduledTask next = ACCESS.assigned(t, agent.id(), agent.hostname(), ports, tx.now());
+    state.tasks().put(id, next);
+    tx.store(new Op.SaveTask(next));
+    metrics.moved(ScheduleStatus.PENDING, ScheduleStatus.ASSIGNED);
+    tx.emit(new SchedulerEvent.TaskStateChanged(tx.instant(), next, ScheduleStatus.PENDING));
+    state.notifyTransition(t, next);
+    Resources r = t.config().resources();
+    pool.hold(agent, Math.round(r.cpus() * 1000), r.ramMb());
+    state.job(t.job()).onAgent(agent);
+    launches.computeIfAbsent(agent, a -> new ArrayList<>()).add(LaunchFactory.launchOf(next, agent));
+    return true;
+  }
+
+  /** Hands this transaction's launches to the backend once it is stored, with the offers they use. */
+  public void flushLaunches() {
+    if (launches.isEmpty()) {
+      return;
+    }
+    int used = 0;
+    for (Map.Entry<AgentState, List<TaskLaunch>> e : launches.entrySet()) {
+      List<String> offerIds = pool.consumeTouchedOffers(e.getKey());
+      used += offerIds.size();
+      List<TaskLaunch> agentLaunches = e.getValue();
+      tx.afterCommit(() -> backend.launch(offerIds, agentLaunches));
+    }
+    metrics.offersUsed(used);
+    launches.clear();
+  }
+
+  /** Why the job's first pending group (in placement order) is not placed; empty with none pending. */
+  public Optional<PendingReason> diagnoseJob(JobKey key) {
+    List<TaskGroup> pending = new ArrayList<>();
+    for (TaskGroup g : groups.values()) {
+      if (g.job().equals(key) && !g.isEmpty()) {
+        pending.add(g);
+      }
+    }
+    if (pending.isEmpty()) {
+      return Optional.empty();
+    }
+    pending.sort(PlacementEngine.ORDER);
+    return Optional.of(engine.diagnose(pending.get(0)));
+  }
+
+  /** Why a PENDING task is not placed. */
+  public PendingReason diagnose(ScheduledTask pending) {
+    return engine.diagnose(groups.get(new GroupKey(pending.job(), pending.config())));
+  }
+}

@@ -1,0 +1,144 @@
+package dev.aurora.core.internal.recovery;
+
+import dev.aurora.api.JobConfig;
+import dev.aurora.api.JobKey;
+import dev.aurora.api.Resources;
+import dev.aurora.api.TaskId;
+import dev.aurora.core.Op;
+import dev.aurora.core.ScheduleStatus;
+import dev.aurora.core.ScheduledTask;
+import dev.aurora.core.Storage;
+import dev.aurora.core.internal.CoreListener;
+import dev.aurora.core.internal.lifecycle.TaskLifecycle;
+import dev.aurora.core.internal.metrics.SchedulerMetrics;
+import dev.aurora.core.internal.pass.PlacementCoordinator;
+import dev.aurora.core.internal.placement.AgentPool;
+import dev.aurora.core.internal.placement.AgentState;
+import dev.aurora.core.internal.state.JobState;
+import dev.aurora.core.internal.state.SchedulerState;
+import dev.aurora.core.internal.state.TaskAccess;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Rebuilds the scheduler's state at start from what storage holds: replays the last snapshot and the
+ * log after it (ops the core does not interpret go to the feature controllers), then derives what is
+ * not stored: active sets, history, pending groups, agent usage, throttle timers and metrics. Storage
+ * itself only appends and reads back; replay lives here.
+ */
+public final class Recovery {
+  private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
+  private static final TaskAccess ACCESS = TaskAccess.get();
+
+  private final Storage storage;
+  private final SchedulerState state;
+  private final AgentPool pool;
+  private final SchedulerMetrics metrics;
+  private final TaskLifecycle lifecycle;
+  private final PlacementCoordinator placement;
+
+  public Recovery(Storage storage, SchedulerState state, SchedulerMetrics metrics, TaskLifecycle lifecycle,
+      PlacementCoordinator placement) {
+    this.storage = storage;
+    this.state = state;
+    this.pool = state.pool();
+    this.metrics = metrics;
+    this.lifecycle = lifecycle;
+    this.placement = placement;
+  }
+
+  /** Recovers the stored state; returns the tasks it found on an agent, for the backend to reconcile. */
+  public Set<TaskId> recover() {
+    Storage.Stored stored = storage.recover();
+    // most recovered ops save a task: a map of the right size at once spares a million tasks its rehashes
+    state.presizeTasks(stored.snapshot().size() + stored.log().size());
+    Map<JobKey, JobConfig> configs = new TreeMap<>();
+    for (List<Op> ops : List.of(stored.snapshot(), stored.log())) {
+      for (Op op : ops) {
+        replay(op, configs);
+      }
+    }
+    configs.values().forEach(c -> state.jobs().put(c.key(), new JobState(c, pool, state.tasks()::get)));
+    derive();
+    state.listeners().forEach(CoreListener::recovered);
+    Set<TaskId> onAgent = new HashSet<>();
+    for (ScheduledTask t : state.tasks().values()) {
+      if (t.status().isOnAgent()) {
+        onAgent.add(t.id());
+      }
+    }
+    return onAgent;
+  }
+
+  private void replay(Op op, Map<JobKey, JobConfig> configs) {
+    Map<TaskId, ScheduledTask> tasks = state.tasks();
+    if (op instanceof Op.SaveJob s) {
+      configs.put(s.job().key(), s.job());
+    } else if (op instanceof Op.RemoveJob r) {
+      configs.remove(r.key());
+    } else if (op instanceof Op.SaveTask s) {
+      tasks.put(s.task().id(), s.task());
+    } else if (op instanceof Op.RemoveTasks r) {
+      r.ids().forEach(tasks::remove);
+    } else if (op instanceof Op.SaveHostMaintenance m) {
+      pool.setMaintenance(m.host(), m.mode());
+    } else if (op instanceof Op.SaveAgent a) {
+      pool.restoreAgent(a.agentId(), a.hostname(), a.attributes());
+    } else {
+      boolean taken = false;
+      for (CoreListener l : state.listeners()) {
+        taken |= l.replay(op);
+      }
+      if (!taken) {
+        LOG.warn("no one recovers op {}", op.getClass().getSimpleName());
+      }
+    }
+  }
+
+  /** Derived state: active sets, history, groups, agent usage, throttle timers, metrics. */
+  private void derive() {
+    metrics.resetStates();
+    // ties keep the task map's order: a function of the task ids alone (String hashes), so the same in
+    // every JVM; a second key here would cost recovery of a million tasks dearly
+    List<ScheduledTask> ordered = new ArrayList<>(state.tasks().values());
+    ordered.sort(Comparator.comparingLong(t -> ACCESS.statusTimeMillis(t)));
+    JobKey lastKey = null;
+    JobState lastJob = null;
+    for (ScheduledTask t : ordered) {
+      metrics.moved(null, t.status());
+      // tasks of a job tend to follow one another in time, and share their key: look the job up once
+      JobState job = t.job() == lastKey ? lastJob : state.job(t.job());
+      lastKey = t.job();
+      lastJob = job;
+      if (t.status().isTerminal()) {
+        state.addToHistory(t.job(), t.id());
+        continue;
+      }
+      if (job == null) {
+        // An active task of a job that is gone: it was being killed.
+        continue;
+      }
+      job.addActive(t);
+      if (t.status().isOnAgent()) {
+        AgentState a = pool.agent(ACCESS.agentIdOrNull(t));
+        if (a != null) {
+          Resources r = t.config().resources();
+          pool.hold(a, Math.round(r.cpus() * 1000), r.ramMb());
+        }
+      } else if (t.status() == ScheduleStatus.PENDING) {
+        placement.addToGroup(t);
+      } else if (t.status() == ScheduleStatus.THROTTLED) {
+        lifecycle.resumeThrottle(t);
+      } else if (t.status() == ScheduleStatus.INIT) {
+        lifecycle.transition(t, ScheduleStatus.PENDING, "recovered");
+      }
+    }
+  }
+}

@@ -1,0 +1,111 @@
+package dev.aurora.core.internal.state;
+
+import dev.aurora.api.JobKey;
+import dev.aurora.api.TaskId;
+import dev.aurora.core.Op;
+import dev.aurora.core.ScheduledTask;
+import dev.aurora.core.internal.CoreListener;
+import dev.aurora.core.internal.placement.AgentPool;
+import dev.aurora.core.internal.placement.AgentState;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The state the state loop owns: jobs, tasks (active and ended), each job's ended tasks in the order
+ * they ended, the agents, and the feature controllers that hook into changes. Only the loop reads or
+ * changes it.
+ *
+ * <p>A seeded run must act in the same order in every JVM, and some hash codes differ from JVM to JVM
+ * (those of enum constants, so of every TaskConfig). Maps iterated for what the scheduler does keep
+ * insertion order; {@code tasks} (a million entries: no LinkedHashMap) is keyed by TaskId, whose hash
+ * is that of its text, and where the order of its tasks matters they are sorted.
+ */
+public final class SchedulerState {
+  private final Map<JobKey, JobState> jobs = new LinkedHashMap<>();
+  /** Replaced once, by a presized map, when recovery finds it empty. */
+  private Map<TaskId, ScheduledTask> tasks = new HashMap<>();
+  private final Map<JobKey, ArrayDeque<TaskId>> history = new LinkedHashMap<>();
+  private final AgentPool pool;
+  private final List<CoreListener> listeners = new ArrayList<>();
+
+  public SchedulerState(AgentPool pool) {
+    this.pool = pool;
+  }
+
+  /** Jobs by key, in creation (or recovery) order. */
+  public Map<JobKey, JobState> jobs() {
+    return jobs;
+  }
+
+  /** The job, or null. */
+  public JobState job(JobKey key) {
+    return jobs.get(key);
+  }
+
+  /** Every task held, active or ended, by id. */
+  public Map<TaskId, ScheduledTask> tasks() {
+    return tasks;
+  }
+
+  /** The task, or null. */
+  public ScheduledTask task(TaskId id) {
+    return tasks.get(id);
+  }
+
+  /** Presizes the (empty) task map for {@code expected} tasks, sparing recovery its rehashes. */
+  public void presizeTasks(int expected) {
+    if (tasks.isEmpty()) {
+      tasks = new HashMap<>((int) (expected / 0.75f) + 1);
+    }
+  }
+
+  /** Each job's ended tasks, oldest first. */
+  public Map<JobKey, ArrayDeque<TaskId>> history() {
+    return history;
+  }
+
+  /** Records that {@code task} of {@code job} ended. */
+  public void addToHistory(JobKey job, TaskId task) {
+    history.computeIfAbsent(job, k -> new ArrayDeque<>()).add(task);
+  }
+
+  /** The agents and their offers. */
+  public AgentPool pool() {
+    return pool;
+  }
+
+  /** The feature controllers, in the order they were added. */
+  public List<CoreListener> listeners() {
+    return listeners;
+  }
+
+  /** Tells every listener that a task moved from {@code before} to {@code after}. */
+  public void notifyTransition(ScheduledTask before, ScheduledTask after) {
+    for (CoreListener l : listeners) {
+      l.onTransition(before, after);
+    }
+  }
+
+  /** The ops that rebuild this state: agents, maintenance, jobs, tasks, and each listener's own. */
+  public List<Op> snapshot() {
+    List<Op> snap = new ArrayList<>(tasks.size() + jobs.size() + 16);
+    for (AgentState a : pool.agents()) {
+      if (a.hostname() != null) {
+        snap.add(new Op.SaveAgent(a.id(), a.hostname(), a.attributes()));
+      }
+    }
+    pool.maintenance().forEach((host, mode) -> snap.add(new Op.SaveHostMaintenance(host, mode)));
+    for (JobState j : jobs.values()) {
+      snap.add(new Op.SaveJob(j.config()));
+    }
+    for (ScheduledTask t : tasks.values()) {
+      snap.add(new Op.SaveTask(t));
+    }
+    listeners.forEach(l -> l.snapshot(snap));
+    return snap;
+  }
+}

@@ -1,0 +1,274 @@
+package dev.aurora.core.internal.tx;
+
+import dev.aurora.core.Op;
+import dev.aurora.core.SchedulerEvent;
+import dev.aurora.core.StateLoop;
+import dev.aurora.core.Storage;
+import dev.aurora.core.StorageException;
+import dev.aurora.core.internal.Settings;
+import dev.aurora.core.internal.events.EventBus;
+import dev.aurora.core.internal.metrics.SchedulerMetrics;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The transaction loop: user calls, backend reports and timers become work queued for the state loop;
+ * each turn of the loop runs its queued work as one transaction whose ops are appended to storage
+ * together (group commit) before any side effect (launch, kill, event, reply) happens. A storage
+ * failure stops the scheduler: nothing after it is applied, and waiting callers get the error.
+ */
+public final class Transactions {
+  private static final Logger LOG = LoggerFactory.getLogger(Transactions.class);
+  private static final int MAX_WORK_PER_TURN = 10_000;
+
+  private final StateLoop loop;
+  private final Storage storage;
+  private final Settings settings;
+  private final SchedulerMetrics metrics;
+  private final EventBus events;
+  private final Supplier<List<Op>> snapshot;
+  /** Runs at the end of each transaction, before its ops are stored (a pass's launches join it). */
+  private Runnable beforeCommit = () -> {};
+
+  // --- owned by the loop ---
+  private Transaction tx;
+  private long opsSinceSnapshot;
+
+  // --- coordination ---
+  private final ConcurrentLinkedQueue<Runnable> queue = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean drainScheduled = new AtomicBoolean();
+  private volatile boolean started;
+  private volatile boolean closed;
+  private volatile StorageException failure;
+
+  /** Ops and side effects of one turn of the loop; side effects run only after the ops are stored. */
+  private static final class Transaction {
+    final List<Op> ops = new ArrayList<>();
+    final List<Runnable> afterCommit = new ArrayList<>();
+    final List<CompletableFuture<?>> replies = new ArrayList<>();
+  }
+
+  /**
+   * @param snapshot the ops that rebuild the whole state, written when enough ops were stored since
+   *     the last snapshot
+   */
+  public Transactions(StateLoop loop, Storage storage, Settings settings, SchedulerMetrics metrics,
+      EventBus events, Supplier<List<Op>> snapshot) {
+    this.loop = loop;
+    this.storage = storage;
+    this.settings = settings;
+    this.metrics = metrics;
+    this.events = events;
+    this.snapshot = snapshot;
+  }
+
+  /** Sets what runs at the end of each transaction, before its ops are stored. */
+  public void beforeCommit(Runnable hook) {
+    this.beforeCommit = hook;
+  }
+
+  /** Marks the scheduler started; fails if it is closed or started already. */
+  public synchronized void open() {
+    if (closed) {
+      throw new IllegalStateException("scheduler is closed");
+    }
+    if (started) {
+      throw new IllegalStateException("scheduler is started already");
+    }
+    started = true;
+  }
+
+  /** Marks the scheduler closed: queued and later work is dropped. Returns false if it was closed already. */
+  public synchronized boolean close() {
+    if (closed) {
+      return false;
+    }
+    closed = true;
+    return true;
+  }
+
+  /** Work queued for the loop and not yet run. */
+  public int queued() {
+    return queue.size();
+  }
+
+  /** Runs {@code op} on the loop as (part of) a transaction and returns its result once durable. */
+  public <T> T call(Supplier<T> op) {
+    checkUsable();
+    if (loop.inLoop()) {
+      if (tx != null) {
+        return op.get();
+      }
+      begin();
+      T result;
+      try {
+        result = op.get();
+      } catch (RuntimeException e) {
+        commit();
+        throw e;
+      }
+      commit();
+      checkUsable();
+      return result;
+    }
+    CompletableFuture<T> reply = new CompletableFuture<>();
+    submit(() -> {
+      try {
+        T result = op.get();
+        tx.replies.add(reply);
+        tx.afterCommit.add(() -> reply.complete(result));
+      } catch (RuntimeException e) {
+        reply.completeExceptionally(e);
+      }
+    });
+    try {
+      return reply.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for the scheduler", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IllegalStateException(e.getCause());
+    }
+  }
+
+  private void checkUsable() {
+    if (failure != null) {
+      throw new StorageException("scheduler stopped after a storage failure; restart it to recover", failure);
+    }
+    if (!started) {
+      throw new IllegalStateException("scheduler is not started: call start()");
+    }
+    if (closed) {
+      throw new IllegalStateException("scheduler is closed");
+    }
+  }
+
+  /** Queues work for the loop; queued work of one turn is committed together. */
+  public void submit(Runnable work) {
+    if (closed || failure != null) {
+      return;
+    }
+    queue.add(work);
+    if (drainScheduled.compareAndSet(false, true)) {
+      loop.execute(this::drain);
+    }
+  }
+
+  private void drain() {
+    drainScheduled.set(false);
+    if (closed || failure != null) {
+      queue.clear();
+      return;
+    }
+    begin();
+    Runnable work;
+    int n = 0;
+    while (n++ < MAX_WORK_PER_TURN && (work = queue.poll()) != null) {
+      try {
+        work.run();
+      } catch (RuntimeException e) {
+        LOG.error("scheduler work failed", e);
+      }
+    }
+    commit();
+    if (!queue.isEmpty() && drainScheduled.compareAndSet(false, true)) {
+      loop.execute(this::drain);
+    }
+  }
+
+  private void begin() {
+    tx = new Transaction();
+  }
+
+  private void commit() {
+    beforeCommit.run();
+    Transaction t = tx;
+    tx = null;
+    if (!t.ops.isEmpty()) {
+      try {
+        storage.append(t.ops);
+        metrics.stored(t.ops.size());
+      } catch (RuntimeException e) {
+        fail(t, e);
+        return;
+      }
+      opsSinceSnapshot += t.ops.size();
+    }
+    for (Runnable r : t.afterCommit) {
+      try {
+        r.run();
+      } catch (RuntimeException e) {
+        LOG.error("side effect after commit failed", e);
+      }
+    }
+    if (opsSinceSnapshot >= settings.snapshotEveryOps()) {
+      snapshot();
+    }
+  }
+
+  private void fail(Transaction t, RuntimeException e) {
+    StorageException se = e instanceof StorageException s ? s : new StorageException("storage append failed", e);
+    failure = se;
+    LOG.error("storage failed; the scheduler stops. Restart it to recover the last stored state.", e);
+    for (CompletableFuture<?> reply : t.replies) {
+      reply.completeExceptionally(se);
+    }
+    queue.clear();
+    loop.stop();
+    events.close(); // whatever was awaited fails: the scheduler stopped
+  }
+
+  private void snapshot() {
+    List<Op> snap = snapshot.get();
+    try {
+      storage.snapshot(snap);
+      opsSinceSnapshot = 0;
+    } catch (RuntimeException e) {
+      LOG.warn("snapshot failed; the log keeps growing until one succeeds", e);
+    }
+  }
+
+  /** Runs {@code work} in a transaction of its own once {@code delay} has passed. */
+  public StateLoop.Timer schedule(Duration delay, Runnable work) {
+    return loop.schedule(delay, () -> submit(work));
+  }
+
+  /** Now, in epoch millis, on the scheduler's clock. */
+  public long now() {
+    return loop.clock().millis();
+  }
+
+  /** Now, on the scheduler's clock. */
+  public Instant instant() {
+    return loop.clock().instant();
+  }
+
+  /** Adds an op to the current transaction. */
+  public void store(Op op) {
+    tx.ops.add(op);
+  }
+
+  /** Runs {@code action} after the current transaction is stored. */
+  public void afterCommit(Runnable action) {
+    tx.afterCommit.add(action);
+  }
+
+  /** Publishes an event after the current transaction is stored (if anyone listens). */
+  public void emit(SchedulerEvent e) {
+    if (events.hasSubscribers()) {
+      tx.afterCommit.add(() -> events.publish(e));
+    }
+  }
+}
