@@ -4,7 +4,6 @@ import dev.aurora.api.JobConfig;
 import dev.aurora.api.JobKey;
 import dev.aurora.api.Principal;
 import dev.aurora.api.TaskConfig;
-import dev.aurora.api.TaskId;
 import dev.aurora.api.UpdateSettings;
 import dev.aurora.core.JobConflictException;
 import dev.aurora.core.NoSuchJobException;
@@ -26,16 +25,12 @@ import dev.aurora.core.internal.CoreListener;
 import dev.aurora.core.internal.state.JobState;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.function.BiConsumer;
 
 /**
@@ -46,15 +41,13 @@ import java.util.function.BiConsumer;
  * so a restarted scheduler resumes it.
  */
 public final class UpdateController implements CoreListener {
-  private static final int ENDED_KEPT_PER_JOB = 20;
   private static final java.time.format.DateTimeFormatter ID_TIME =
       java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss").withZone(java.time.ZoneOffset.UTC);
 
   private final Core core;
-  // insertion order: recovery resumes active updates, and snapshots list updates, in a stated order
+  // insertion order: recovery resumes active updates in a stated order
   private final Map<JobKey, Update> active = new LinkedHashMap<>();
-  private final Map<UpdateId, UpdateDetails> all = new LinkedHashMap<>();
-  private final Map<JobKey, ArrayDeque<UpdateId>> byJob = new LinkedHashMap<>();
+  private final UpdateHistory history = new UpdateHistory();
   private BiConsumer<JobConfig, JobConfig> admission = (from, to) -> { };
   private long seq;
 
@@ -65,62 +58,6 @@ public final class UpdateController implements CoreListener {
   /** Sets a check every new update must pass before it starts (e.g. quota on the peak of old and new). */
   public void admission(BiConsumer<JobConfig, JobConfig> check) {
     this.admission = check;
-  }
-
-  /** One update in progress, with its transient timers. */
-  private final class Update {
-    final UpdateId id;
-    final JobKey job;
-    final JobConfig from;
-    final JobConfig to;
-    final UpdateSettings settings;
-    final Principal by;
-    final String message;
-    UpdateStatus status;
-    final TreeMap<Integer, InstanceProgress> instances;
-    final List<UpdateDetails.Event> events;
-    final List<UpdateDetails.InstanceEvent> instanceEvents;
-    Instant lastPulse;
-    int batchIndex;
-    int startedInBatch;
-    final Map<Integer, Long> watchStart = new HashMap<>();
-    final Map<Integer, StateLoop.Timer> watchTimers = new HashMap<>();
-    StateLoop.Timer pulseTimer;
-    boolean evaluating;
-    boolean dirty;
-
-    Update(UpdateDetails d) {
-      this.id = d.id();
-      this.job = d.job();
-      this.from = d.from();
-      this.to = d.to();
-      this.settings = d.settings();
-      this.by = d.by();
-      this.message = d.message();
-      this.status = d.status();
-      this.instances = new TreeMap<>(d.instances());
-      this.events = new ArrayList<>(d.events());
-      this.instanceEvents = new ArrayList<>(d.instanceEvents());
-      this.lastPulse = d.lastPulse();
-    }
-
-    UpdateDetails details() {
-      return new UpdateDetails(id, job, status, from, to, settings, by, message, instances, events, instanceEvents,
-          lastPulse);
-    }
-
-    boolean backward() {
-      return status.isBackward();
-    }
-
-    /** The config instance i should run in the current direction, or null if it should not exist. */
-    TaskConfig target(int i) {
-      InstanceProgress p = instances.get(i);
-      if (backward()) {
-        return p.existedBefore() ? from.task() : null;
-      }
-      return p.existsAfter() ? to.task() : null;
-    }
   }
 
   // ------------------------------------------------------------------------------ operations
@@ -143,25 +80,7 @@ public final class UpdateController implements CoreListener {
     JobConfig from = job.config();
     admission.accept(from, to);
 
-    TreeMap<Integer, InstanceProgress> plan = new TreeMap<>();
-    TreeSet<Integer> before = new TreeSet<>();
-    for (Map.Entry<Integer, TaskId> e : job.activeByInstance().entrySet()) {
-      if (core.task(e.getValue()).status() != ScheduleStatus.KILLING) {
-        before.add(e.getKey());
-      }
-    }
-    TreeSet<Integer> union = new TreeSet<>(before);
-    for (int i = 0; i < to.instances(); i++) {
-      union.add(i);
-    }
-    for (int i : union) {
-      boolean existed = before.contains(i);
-      boolean exists = i < to.instances();
-      if (existed && exists && configOf(job, i).equals(to.task())) {
-        continue; // unchanged: left alone
-      }
-      plan.put(i, new InstanceProgress(InstanceState.WAITING, 0, false, existed, exists));
-    }
+    TreeMap<Integer, InstanceProgress> plan = JobInstances.plan(core, job, to);
 
     UpdateId id = new UpdateId(key.role() + "-" + key.environment() + "-" + key.name() + "-"
         + ID_TIME.format(core.instant()) + "-" + (++seq));
@@ -172,7 +91,7 @@ public final class UpdateController implements CoreListener {
         List.of(new UpdateDetails.Event(core.instant(), initial, "started by " + by + (message == null || message.isEmpty() ? "" : ": " + message))),
         List.of(), Instant.EPOCH));
     active.put(key, u);
-    remember(u.details());
+    history.remember(u.details());
     save(u);
     core.emit(new SchedulerEvent.UpdateStateChanged(core.instant(), u.details()));
     if (plan.isEmpty()) {
@@ -227,7 +146,7 @@ public final class UpdateController implements CoreListener {
   }
 
   private Update requireActive(UpdateId id) {
-    UpdateDetails d = all.get(id);
+    UpdateDetails d = history.details(id);
     if (d == null) {
       throw new NoSuchUpdateException(id);
     }
@@ -240,7 +159,7 @@ public final class UpdateController implements CoreListener {
 
   public void pulse(UpdateId id, Principal by) {
     Update u = requireActive(id);
-    UpdateDetails d = all.get(id);
+    UpdateDetails d = history.details(id);
     if (u.settings.pulseInterval().isEmpty()) {
       throw new JobConflictException(d.job(), "update " + id + " has no pulse interval");
     }
@@ -262,16 +181,11 @@ public final class UpdateController implements CoreListener {
   }
 
   public Optional<UpdateDetails> get(UpdateId id) {
-    return Optional.ofNullable(all.get(id));
+    return history.get(id);
   }
 
   public List<UpdateDetails> list(JobKey job) {
-    List<UpdateDetails> out = new ArrayList<>();
-    for (UpdateId id : byJob.getOrDefault(job, new ArrayDeque<>())) {
-      out.add(all.get(id));
-    }
-    out.sort(Comparator.comparing(UpdateDetails::started).thenComparing(d -> d.id().value()).reversed());
-    return out;
+    return history.list(job);
   }
 
   private Update requireActive(JobKey key) {
@@ -345,7 +259,7 @@ public final class UpdateController implements CoreListener {
   /** Judges an in-flight instance; returns whether its progress changed. */
   private boolean judge(Update u, JobState job, int i) {
     TaskConfig target = u.target(i);
-    ScheduledTask task = activeTask(job, i);
+    ScheduledTask task = JobInstances.activeTask(core, job, i);
     if (target == null) {
       if (task == null) {
         succeed(u, i, "removed");
@@ -424,7 +338,7 @@ public final class UpdateController implements CoreListener {
     u.instanceEvents.add(new UpdateDetails.InstanceEvent(core.instant(), i,
         u.backward() ? InstanceAction.ROLLING_BACK : InstanceAction.UPDATING, ""));
     TaskConfig target = u.target(i);
-    ScheduledTask task = activeTask(job, i);
+    ScheduledTask task = JobInstances.activeTask(core, job, i);
     String why = (u.backward() ? "rolling back " : "updating ") + u.id;
     if (target == null) {
       if (task != null) {
@@ -441,7 +355,7 @@ public final class UpdateController implements CoreListener {
     InstanceProgress p = u.instances.get(i);
     u.instances.put(i, new InstanceProgress(InstanceState.SUCCEEDED, p.failures(), true, p.existedBefore(), p.existsAfter()));
     u.watchStart.remove(i);
-    cancelWatch(u, i);
+    u.cancelWatch(i);
     u.instanceEvents.add(new UpdateDetails.InstanceEvent(core.instant(), i,
         u.backward() ? InstanceAction.ROLLED_BACK : InstanceAction.UPDATED, message));
   }
@@ -450,7 +364,7 @@ public final class UpdateController implements CoreListener {
     InstanceProgress p = u.instances.get(i);
     int failures = p.failures() + 1;
     u.watchStart.remove(i);
-    cancelWatch(u, i);
+    u.cancelWatch(i);
     if (failures > u.settings.maxPerInstanceFailures()) {
       u.instances.put(i, new InstanceProgress(InstanceState.FAILED, failures, true, p.existedBefore(), p.existsAfter()));
       u.instanceEvents.add(new UpdateDetails.InstanceEvent(core.instant(), i,
@@ -478,7 +392,7 @@ public final class UpdateController implements CoreListener {
   private void startRollback(Update u, String reason) {
     for (Map.Entry<Integer, InstanceProgress> e : new ArrayList<>(u.instances.entrySet())) {
       InstanceProgress p = e.getValue();
-      cancelWatch(u, e.getKey());
+      u.cancelWatch(e.getKey());
       u.instances.put(e.getKey(), p.touched()
           ? new InstanceProgress(InstanceState.WAITING, 0, true, p.existedBefore(), p.existsAfter())
           : new InstanceProgress(InstanceState.SUCCEEDED, 0, false, p.existedBefore(), p.existsAfter()));
@@ -491,12 +405,7 @@ public final class UpdateController implements CoreListener {
   }
 
   private void finish(Update u, UpdateStatus end, String message) {
-    for (int i : new ArrayList<>(u.watchTimers.keySet())) {
-      cancelWatch(u, i);
-    }
-    if (u.pulseTimer != null) {
-      u.pulseTimer.cancel();
-    }
+    u.cancelTimers();
     active.remove(u.job);
     JobState job = core.job(u.job);
     if (job != null) {
@@ -506,7 +415,7 @@ public final class UpdateController implements CoreListener {
       JobConfig config = switch (end) {
         case ROLLED_FORWARD -> u.to;
         case ROLLED_BACK -> u.from;
-        default -> u.from.withInstances(liveInstances(job));
+        default -> u.from.withInstances(JobInstances.liveInstances(core, job));
       };
       if (!job.config().equals(config)) {
         core.saveJob(config);
@@ -524,32 +433,8 @@ public final class UpdateController implements CoreListener {
 
   private void save(Update u) {
     UpdateDetails d = u.details();
-    remember(d);
+    history.remember(d);
     core.store(new Op.SaveUpdate(d));
-  }
-
-  private void remember(UpdateDetails d) {
-    boolean isNew = all.put(d.id(), d) == null;
-    if (isNew) {
-      ArrayDeque<UpdateId> ids = byJob.computeIfAbsent(d.job(), k -> new ArrayDeque<>());
-      ids.add(d.id());
-      while (ids.size() > ENDED_KEPT_PER_JOB) {
-        UpdateId oldest = ids.peekFirst();
-        if (all.get(oldest).status().isTerminal()) {
-          ids.pollFirst();
-          all.remove(oldest);
-        } else {
-          break;
-        }
-      }
-    }
-  }
-
-  private void cancelWatch(Update u, int i) {
-    StateLoop.Timer t = u.watchTimers.remove(i);
-    if (t != null) {
-      t.cancel();
-    }
   }
 
   private void schedulePulseCheck(Update u) {
@@ -571,28 +456,6 @@ public final class UpdateController implements CoreListener {
     });
   }
 
-  private ScheduledTask activeTask(JobState job, int i) {
-    TaskId id = job.activeByInstance().get(i);
-    ScheduledTask t = id == null ? null : core.task(id);
-    return t == null || t.status().isTerminal() ? null : t;
-  }
-
-  private int liveInstances(JobState job) {
-    int live = 0;
-    for (TaskId id : job.activeByInstance().values()) {
-      ScheduledTask t = core.task(id);
-      if (t != null && !t.status().isTerminal() && t.status() != ScheduleStatus.KILLING) {
-        live++;
-      }
-    }
-    return live;
-  }
-
-  private TaskConfig configOf(JobState job, int i) {
-    ScheduledTask t = activeTask(job, i);
-    return t == null ? job.config().task() : t.config();
-  }
-
   // ------------------------------------------------------------------------------ hooks
 
   @Override
@@ -605,18 +468,11 @@ public final class UpdateController implements CoreListener {
     if (p != null && p.state() == InstanceState.IN_FLIGHT) {
       TaskConfig target = u.target(after.instance());
       if (target != null && after.config().equals(target)) {
-        ScheduleStatus was = before.status();
-        boolean killedOnPurpose = was == ScheduleStatus.KILLING || was == ScheduleStatus.RESTARTING
-            || was == ScheduleStatus.DRAINING || was == ScheduleStatus.PREEMPTING || !was.isOnAgent();
-        // LOST (agent gone, offer no longer valid) is the infrastructure's doing, not the new config's
-        boolean ended = after.status().isTerminal() && !was.isTerminal() && !killedOnPurpose
-            && after.status() != ScheduleStatus.LOST;
-        boolean turnedUnhealthy = after.status() == ScheduleStatus.RUNNING
-            && after.healthy().equals(Optional.of(false)) && !before.healthy().equals(Optional.of(false));
-        if (ended) {
+        TransitionVerdict verdict = TransitionVerdict.of(before, after);
+        if (verdict == TransitionVerdict.ENDED) {
           fail(u, after.instance(), "task " + after.id() + " ended " + after.status()
               + (after.lastMessage().isEmpty() ? "" : ": " + after.lastMessage()));
-        } else if (turnedUnhealthy) {
+        } else if (verdict == TransitionVerdict.TURNED_UNHEALTHY) {
           fail(u, after.instance(), "task " + after.id() + " failed its health check");
           // failing may have started a rollback that is replacing the task already: kill what it is now
           ScheduledTask now = core.task(after.id());
@@ -652,8 +508,8 @@ public final class UpdateController implements CoreListener {
   public boolean replay(Op op) {
     if (op instanceof Op.SaveUpdate s) {
       UpdateDetails d = s.update();
-      remember(d);
-      all.put(d.id(), d);
+      history.remember(d);
+      history.put(d);
       if (d.status().isTerminal()) {
         Update u = active.get(d.job());
         if (u != null && u.id.equals(d.id())) {
@@ -679,11 +535,7 @@ public final class UpdateController implements CoreListener {
 
   @Override
   public void snapshot(List<Op> out) {
-    for (ArrayDeque<UpdateId> ids : byJob.values()) {
-      for (UpdateId id : ids) {
-        out.add(new Op.SaveUpdate(all.get(id)));
-      }
-    }
+    history.snapshot(out);
   }
 
   @Override
