@@ -12,7 +12,6 @@ import dev.aurora.core.Op;
 import dev.aurora.core.ScheduleStatus;
 import dev.aurora.core.ScheduledTask;
 import dev.aurora.core.SchedulerEvent;
-import dev.aurora.core.StateLoop;
 import dev.aurora.core.UpdateDetails;
 import dev.aurora.core.UpdateDetails.InstanceAction;
 import dev.aurora.core.UpdateDetails.InstanceProgress;
