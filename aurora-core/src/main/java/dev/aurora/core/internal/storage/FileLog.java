@@ -11,7 +11,7 @@ import static java.nio.file.StandardOpenOption.WRITE;
 import dev.aurora.core.FileLogStorage;
 import dev.aurora.core.Op;
 import dev.aurora.core.StorageException;
-import dev.aurora.core.internal.storage.LogFormat.BadFormat;
+import dev.aurora.core.internal.storage.RecoveryReader.Tail;
 import dev.aurora.core.internal.storage.LogFormat.Header;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -92,8 +92,8 @@ public final class FileLog implements FileLogStorage {
   private final Path lockFile;
   private final Path markFile;
   private final Path markTemp;
-  private final boolean repair;
   private final RecordBuffer buffer = new RecordBuffer();
+  private final RecoveryReader recovery;
 
   // all guarded by this; log == null while closed
   private Path lockKey;
@@ -124,7 +124,7 @@ public final class FileLog implements FileLogStorage {
     this.lockFile = this.directory.resolve("lock");
     this.markFile = this.directory.resolve("log.mark");
     this.markTemp = this.directory.resolve("log.mark.tmp");
-    this.repair = repair;
+    this.recovery = new RecoveryReader(this.directory, snapshotFile, logFile, markFile, repair);
   }
 
   @Override
@@ -168,79 +168,24 @@ public final class FileLog implements FileLogStorage {
   }
 
   private Stored readAndRepair() {
-    deleteTemporary(snapshotTemp, "a snapshot that was being written when the scheduler stopped");
-    deleteTemporary(logTemp, "a log that was being started when the scheduler stopped");
-    deleteTemporary(markTemp, "a log marker that was being written when the scheduler stopped");
+    recovery.deleteTemporary(snapshotTemp, "a snapshot that was being written when the scheduler stopped");
+    recovery.deleteTemporary(logTemp, "a log that was being started when the scheduler stopped");
+    recovery.deleteTemporary(markTemp, "a log marker that was being written when the scheduler stopped");
     lastTruncation = null;
     List<Op> snapshot = new ArrayList<>();
     boolean hasSnapshot = Files.exists(snapshotFile);
-    long snapshotGeneration = hasSnapshot ? readSnapshot(snapshot) : 0;
-    Header mark = Files.exists(markFile) ? readMark() : null;
-    if (mark != null && mark.generation() > snapshotGeneration) {
-      throw new StorageException("storage " + directory + ": " + markFile + " says a log of generation "
-          + mark.generation() + " was started, but " + (hasSnapshot ? "the snapshot " + snapshotFile.getFileName()
-          + " is of generation " + snapshotGeneration : "there is no snapshot " + snapshotFile.getFileName())
-          + ": the snapshot file was removed or replaced. Restore the directory from a backup");
-    }
+    long snapshotGeneration = hasSnapshot ? recovery.readSnapshot(snapshot) : 0;
+    Header mark = Files.exists(markFile) ? recovery.readMark() : null;
+    recovery.checkMark(mark, hasSnapshot, snapshotGeneration);
     // the log of the snapshot's generation held acknowledged records
     boolean hadRecords = mark != null && mark.generation() == snapshotGeneration && mark.opCount() > 0;
     List<Op> ops = new ArrayList<>();
     try {
       if (!Files.exists(logFile)) {
-        if (hasSnapshot) {
-          throw new StorageException("storage " + directory + " has the snapshot " + snapshotFile.getFileName()
-              + " but no log file " + logFile + ": the log was removed, and the ops after the snapshot with it."
-              + " Restore the directory from a backup, or move the snapshot away to start empty");
-        }
-        if (hadRecords) {
-          throw new StorageException("storage " + directory + " has no log file " + logFile + ", but " + markFile
-              + " says the log held acknowledged records: the log was removed, and those records with it. Restore"
-              + " the directory from a backup, or delete " + markFile.getFileName() + " to start empty");
-        }
-        if (mark == null && openedBefore) {
-          throw new StorageException("storage " + directory + " has no log file " + logFile + " (nor snapshot nor"
-              + " log.mark), but its lock file " + lockFile + " shows a scheduler opened it before: the log was"
-              + " removed, and whatever it held with it. Restore the directory from a backup, or delete "
-              + lockFile.getFileName() + " to start empty");
-        }
+        recovery.checkMissingLog(hasSnapshot, hadRecords, mark, openedBefore, lockFile);
         startLog(0);
       } else {
-        log = FileChannel.open(logFile, READ, WRITE);
-        RecordReader reader = new RecordReader(log);
-        long logGeneration = header(reader, LogFormat.LOG_MAGIC, "a log", logFile).generation();
-        if (logGeneration < snapshotGeneration) {
-          if (hadRecords) {
-            throw new StorageException("storage " + directory + ": the log " + logFile + " is of generation "
-                + logGeneration + ", older than the snapshot's (" + snapshotGeneration + "), but " + markFile
-                + " says the log of generation " + snapshotGeneration + " held acknowledged records: the log was"
-                + " replaced by an older copy. Restore the directory from a backup");
-          }
-          LOG.info("storage {}: the log (generation {}) predates the snapshot (generation {}): the scheduler stopped"
-              + " after the snapshot was taken and before the log was restarted. Starting an empty log.",
-              directory, logGeneration, snapshotGeneration);
-          startLog(snapshotGeneration);
-        } else if (logGeneration > snapshotGeneration) {
-          throw new StorageException("storage " + directory + ": the log " + logFile + " (generation " + logGeneration
-              + ") follows a newer snapshot than " + snapshotFile.getFileName() + " (generation " + snapshotGeneration
-              + "): the snapshot file was removed or replaced. Restore the directory from a backup");
-        } else {
-          Tail tail = readLog(reader, ops);
-          if (ops.isEmpty() && hadRecords && tail != null && repair) {
-            tail = new Tail(tail.offset(), tail.problem(), true, tail.intactRecords()); // an acknowledged record
-          }
-          if (ops.isEmpty() && hadRecords && (tail == null || !tail.repair())) {
-            throw new StorageException("log " + logFile + " has no records " + (tail == null
-                ? "(it ends at its header)"
-                : "(its only record, at offset " + tail.offset() + ", is bad: " + tail.problem() + ")")
-                + ", but " + markFile + " says this log (generation " + snapshotGeneration + ") held acknowledged"
-                + " records: it was cut short or replaced. Restore the directory from a backup, or "
-                + (tail == null ? "delete " + markFile.getFileName() + " to accept the loss"
-                    : "repair it (" + REPAIR_HINT + ")"));
-          }
-          if (tail != null) {
-            truncate(tail, reader.size());
-          }
-        }
+        openLog(snapshotGeneration, hadRecords, ops);
       }
       generation = snapshotGeneration;
       markedGeneration = mark == null ? -1 : mark.generation();
@@ -255,64 +200,25 @@ public final class FileLog implements FileLogStorage {
     return new Stored(snapshot, ops);
   }
 
-  private static final String REPAIR_HINT = "FileLogStorage.repair(directory), or a start with"
-      + " FileLogStorage.builder(directory).repairDamagedTail(true)";
-
   /**
-   * Bad bytes from {@code offset} to the end of the log: {@code problem} is what is wrong there; {@code
-   * repair} whether dropping them is a repair (else they are a torn last record); {@code intactRecords}
-   * how many valid records are among them.
+   * Opens the existing log for appends after reading its records into {@code ops}: a log older than the
+   * snapshot is replaced by an empty one, bad bytes at its end are cut off (or the log is refused).
    */
-  private record Tail(long offset, String problem, boolean repair, int intactRecords) {}
-
-  /**
-   * Reads the log's records into {@code into} and returns the bad bytes at its end, if any, changing
-   * nothing: {@code null} if every record is good; a torn last record; or (only if this storage repairs)
-   * any other damage, which without repair is refused here.
-   */
-  private Tail readLog(RecordReader reader, List<Op> into) throws IOException {
-    long position = HEADER_BYTES;
-    while (position < reader.size()) {
-      String problem = reader.check(position);
-      if (problem != null) {
-        return badTail(reader, position, problem);
-      }
-      into.addAll(decode(reader, logFile, position));
-      position = reader.end();
+  private void openLog(long snapshotGeneration, boolean hadRecords, List<Op> ops) throws IOException {
+    log = FileChannel.open(logFile, READ, WRITE);
+    RecordReader reader = new RecordReader(log);
+    long logGeneration = recovery.logGeneration(reader);
+    recovery.checkLogGeneration(logGeneration, snapshotGeneration, hadRecords);
+    if (logGeneration < snapshotGeneration) {
+      startLog(snapshotGeneration);
+      return;
     }
-    logEnd = position;
-    return null;
-  }
-
-  private Tail badTail(RecordReader reader, long position, String problem) throws IOException {
-    long size = reader.size();
-    long valid = reader.nextValidRecord(position);
-    if (valid >= 0) {
-      if (repair) {
-        return new Tail(position, problem, true, reader.countValidRecords(valid));
-      }
-      throw new StorageException("log " + logFile + " is damaged in the middle: the record at offset " + position
-          + " is bad (" + problem + ") but a valid record follows at offset " + valid + ". Refusing to drop"
-          + " acknowledged writes: restore the directory from a backup, or truncate the log at offset " + position
-          + " and lose everything after it with " + REPAIR_HINT);
+    Tail tail = recovery.readRecords(reader, ops, hadRecords, snapshotGeneration);
+    if (tail != null) {
+      truncate(tail, reader.size());
+    } else {
+      logEnd = recovery.intactEnd();
     }
-    long declaredEnd = reader.declaredEnd(position);
-    boolean lastRecord = size - position < LogFormat.RECORD_HEADER_BYTES || declaredEnd >= size;
-    if (lastRecord) {
-      return new Tail(position, problem, false, 0);
-    }
-    if (repair) {
-      return new Tail(position, problem, true, 0);
-    }
-    String why = declaredEnd < 0
-        ? "its length cannot be read, so these bytes cannot be shown to be a single record"
-        : "by its length the record ends at offset " + declaredEnd + ", yet the file goes on for "
-            + (size - declaredEnd) + " bytes after it";
-    throw new StorageException("log " + logFile + " is damaged at offset " + position + " (" + problem + "), "
-        + (size - position) + " bytes before its end, and the damage is more than a torn last record: " + why
-        + ". Each append is forced to disk before the next is written, so a crash tears only the last record;"
-        + " these bytes may hold acknowledged writes. Refusing to drop them: restore the directory from a"
-        + " backup, or truncate the log at offset " + position + " and lose them with " + REPAIR_HINT);
   }
 
   /** Cuts the log at {@code tail}, says so, and remembers it for {@link #lastTruncation()}. */
@@ -334,42 +240,6 @@ public final class FileLog implements FileLogStorage {
     lastTruncation = cut;
   }
 
-  /** Reads the snapshot into {@code into} and returns its generation. */
-  private long readSnapshot(List<Op> into) {
-    long position = HEADER_BYTES;
-    try (FileChannel channel = FileChannel.open(snapshotFile, READ)) {
-      RecordReader reader = new RecordReader(channel);
-      Header header = header(reader, LogFormat.SNAPSHOT_MAGIC, "a snapshot", snapshotFile);
-      while (into.size() < header.opCount()) {
-        String problem = reader.check(position);
-        if (problem != null) {
-          throw new StorageException("snapshot " + snapshotFile + " is damaged at offset " + position + " (" + problem
-              + ") after " + into.size() + " of its " + header.opCount() + " ops. A snapshot is complete before it is"
-              + " renamed into place, so this is damage to the disk or the file: restore the directory from a backup");
-        }
-        into.addAll(decode(reader, snapshotFile, position));
-        position = reader.end();
-      }
-      if (into.size() != header.opCount() || position != reader.size()) {
-        throw new StorageException("snapshot " + snapshotFile + " is damaged: its header promises " + header.opCount()
-            + " ops, its records hold " + into.size() + " ending at offset " + position + " of " + reader.size()
-            + " bytes. Restore the directory from a backup");
-      }
-      return header.generation();
-    } catch (IOException e) {
-      throw new StorageException("cannot read the snapshot " + snapshotFile + " at offset " + position + ": " + e, e);
-    }
-  }
-
-  /** Reads {@code log.mark}; any damage is an error (it is written whole before it is renamed into place). */
-  private Header readMark() {
-    try (FileChannel channel = FileChannel.open(markFile, READ)) {
-      return header(new RecordReader(channel), LogFormat.MARK_MAGIC, "a log marker", markFile);
-    } catch (IOException e) {
-      throw new StorageException("cannot read " + markFile + ": " + e, e);
-    }
-  }
-
   /**
    * Makes {@code log.mark} say that the newest log is of {@code logGeneration} and whether it held
    * acknowledged records: written to a temporary file, forced, renamed into place and the directory forced.
@@ -383,34 +253,6 @@ public final class FileLog implements FileLogStorage {
     syncDirectory();
     markedGeneration = logGeneration;
     markedRecords = records;
-  }
-
-  private static Header header(RecordReader reader, byte[] magic, String what, Path file) throws IOException {
-    try {
-      return reader.header(magic, what);
-    } catch (BadFormat e) {
-      throw new StorageException(file + " is not readable as " + what + " of a file log storage: " + e.getMessage()
-          + ". It is written whole before it is renamed into place, so this is damage or another program's file", e);
-    }
-  }
-
-  private static List<Op> decode(RecordReader reader, Path file, long position) {
-    try {
-      return reader.ops();
-    } catch (IOException e) {
-      throw new StorageException("the record at offset " + position + " of " + file + " passed its checksum but"
-          + " does not hold ops this version can read (written by another version?): " + e.getMessage(), e);
-    }
-  }
-
-  private void deleteTemporary(Path file, String what) {
-    try {
-      if (Files.deleteIfExists(file)) {
-        LOG.info("storage {}: deleted {} ({})", directory, file.getFileName(), what);
-      }
-    } catch (IOException e) {
-      throw new StorageException("cannot delete the leftover temporary file " + file + ": " + e, e);
-    }
   }
 
   // =====================================================================================
