@@ -74,12 +74,6 @@ public final class PlacementEngine {
   private AgentState[] heapAgents = new AgentState[16];
   private double[] heapScores = new double[16];
   private int heapSize;
-  // the walk of the group being placed: where it is (index key and sequence, or position among the
-  // agents holding offers) and whether it has ended
-  private double walkKey;
-  private int walkSeq;
-  private int walkPos;
-  private boolean walkDone;
   private final IdentityHashMap<Veto, long[]> vetoCounts = new IdentityHashMap<>();
   private final ArrayList<AgentState> narrowed = new ArrayList<>();
   private Veto runVeto;
@@ -233,124 +227,81 @@ public final class PlacementEngine {
     long ram = r.ramMb();
     int ports = r.ports().size();
     boolean indexed = !g.revocable;
-    double bonus = binPackBonus(cpu, ram, indexed);
-    walkKey = Double.NEGATIVE_INFINITY;
-    walkSeq = 0;
-    walkPos = 0;
-    walkDone = considerNarrowed(g, cpu, ram, indexed);
+    AgentIndex index = pool.index();
+    List<AgentState> offered = pool.offered();
+    // what a task of this group can add at most to an agent's bin-pack score, over all capacities
+    double bonus = Double.isNaN(binPackOnlyWeight) || !indexed || minCapacityCpu <= 0 || minCapacityRam <= 0
+        ? Double.NaN : (double) cpu / minCapacityCpu + (double) ram / minCapacityRam;
+    double walkKey = Double.NEGATIVE_INFINITY;
+    int walkSeq = 0;
+    int walkPos = 0;
+    boolean walkDone = false;
+    // A constraint that leaves few agents open (a value list, a limit with few values left) beats the
+    // walk: judge those agents only. A stuck group tried again may walk everything: narrow it whenever
+    // that judges clearly fewer agents than the walk could visit (every narrowed agent is judged and
+    // scored; the walk stops early once the group is placed, and its vetoes are cheap).
+    int narrowBelow = g.stuck ? Math.max(NARROW_BELOW, index.size() / 2) : NARROW_BELOW;
+    if (GroupRules.of(g).narrow(g, pool, narrowBelow, narrowed)) {
+      for (int i = 0, n = narrowed.size(); i < n; i++) {
+        AgentState a = narrowed.get(i);
+        if (a.view(g.revocable).bucket().isEmpty() || (indexed && (a.regular.cpuMillis < cpu
+            || a.regular.ramMb < ram))) {
+          continue;
+        }
+        consider(g, a);
+      }
+      narrowed.clear();
+      walkDone = true;
+    }
     int placed = 0;
     while (!g.isEmpty()) {
-      if (!walkDone) {
-        walk(g, cpu, ram, bonus, indexed);
+      while (!walkDone) {
+        AgentState a;
+        if (indexed) {
+          a = index.next(walkKey, walkSeq, cpu, ram);
+        } else {
+          a = walkPos < offered.size() ? offered.get(walkPos) : null;
+        }
+        if (a == null) {
+          walkDone = true;
+          break;
+        }
+        if (heapSize > 0 && !Double.isNaN(bonus)
+            && binPackOnlyWeight * (1 - (a.indexKey - bonus) / 2) <= heapScores[0] + TIE) {
+          break; // every agent further on is emptier: none can outscore the best kept
+        }
+        walkKey = a.indexKey;
+        walkSeq = a.indexSeq;
+        walkPos++;
+        consider(g, a);
       }
       if (heapSize == 0) {
         break;
       }
-      placed += placeOnBest(g, assigner, r, cpu, ram, ports, indexed);
-    }
-    return placed;
-  }
-
-  /**
-   * What a task of this group can add at most to an agent's bin-pack score, over all capacities; NaN
-   * when the walk cannot stop early (other scorers, the revocable tier, no capacities known).
-   */
-  private double binPackBonus(long cpu, long ram, boolean indexed) {
-    return Double.isNaN(binPackOnlyWeight) || !indexed || minCapacityCpu <= 0 || minCapacityRam <= 0
-        ? Double.NaN : (double) cpu / minCapacityCpu + (double) ram / minCapacityRam;
-  }
-
-  /**
-   * A constraint that leaves few agents open (a value list, a limit with few values left) beats the
-   * walk: judge those agents only. A stuck group tried again may walk everything: narrow it whenever
-   * that judges clearly fewer agents than the walk could visit (every narrowed agent is judged and
-   * scored; the walk stops early once the group is placed, and its vetoes are cheap). Returns whether
-   * the group was narrowed (then there is nothing to walk).
-   */
-  private boolean considerNarrowed(TaskGroup g, long cpu, long ram, boolean indexed) {
-    int narrowBelow = g.stuck ? Math.max(NARROW_BELOW, pool.index().size() / 2) : NARROW_BELOW;
-    if (!GroupRules.of(g).narrow(g, pool, narrowBelow, narrowed)) {
-      return false;
-    }
-    for (int i = 0, n = narrowed.size(); i < n; i++) {
-      AgentState a = narrowed.get(i);
-      if (a.view(g.revocable).bucket().isEmpty() || (indexed && (a.regular.cpuMillis < cpu
-          || a.regular.ramMb < ram))) {
+      AgentState a = heapAgents[0];
+      double oldScore = heapScores[0];
+      popTop();
+      AgentState.View v = a.view(g.revocable);
+      if (v.bucket().isEmpty() || !judge(g, v).isNone()) {
         continue;
       }
-      consider(g, a);
-    }
-    narrowed.clear();
-    return true;
-  }
-
-  /**
-   * Advances the group's walk, judging each agent it yields into the heap, until it ends or (with a
-   * {@code bonus}, bin-pack alone) no agent further on could outscore the heap's best. The walk's
-   * position lives in fields between calls, held in locals while it runs.
-   */
-  private void walk(TaskGroup g, long cpu, long ram, double bonus, boolean indexed) {
-    AgentIndex index = pool.index();
-    List<AgentState> offered = pool.offered();
-    double key = walkKey;
-    int seq = walkSeq;
-    int pos = walkPos;
-    while (true) {
-      AgentState a;
+      double s = score(g, v);
+      if (s < oldScore - 1e-12 && heapSize > 0 && s < heapScores[0]) {
+        push(a, s); // another scorer (spread) lowered it since it was kept
+        continue;
+      }
+      TaskId task = g.tasks.iterator().next();
+      int[] assigned = v.bucket().take(cpu, ram, r.diskMb(), r.gpus(), ports);
       if (indexed) {
-        a = index.next(key, seq, cpu, ram);
-      } else {
-        a = pos < offered.size() ? offered.get(pos) : null;
+        pool.took(a);
       }
-      if (a == null) {
-        walkDone = true;
-        break;
+      if (assigner.assign(g, task, a, assigned)) {
+        placed++;
       }
-      if (heapSize > 0 && !Double.isNaN(bonus)
-          && binPackOnlyWeight * (1 - (a.indexKey - bonus) / 2) <= heapScores[0] + TIE) {
-        break; // every agent further on is emptier: none can outscore the best kept
+      g.tasks.remove(task);
+      if (!g.isEmpty() && !v.bucket().isEmpty() && judge(g, v).isNone()) {
+        push(a, score(g, v));
       }
-      key = a.indexKey;
-      seq = a.indexSeq;
-      pos++;
-      consider(g, a);
-    }
-    walkKey = key;
-    walkSeq = seq;
-    walkPos = pos;
-  }
-
-  /**
-   * Takes the heap's best agent and, if it still passes the filters and still scores best, places one
-   * task of the group on it and keeps it for the next task if it can take one. Returns 1 if a task was
-   * assigned, else 0.
-   */
-  private int placeOnBest(TaskGroup g, Assigner assigner, Resources r, long cpu, long ram, int ports,
-      boolean indexed) {
-    AgentState a = heapAgents[0];
-    double oldScore = heapScores[0];
-    popTop();
-    AgentState.View v = a.view(g.revocable);
-    if (v.bucket().isEmpty() || !judge(g, v).isNone()) {
-      return 0;
-    }
-    double s = score(g, v);
-    if (s < oldScore - 1e-12 && heapSize > 0 && s < heapScores[0]) {
-      push(a, s); // another scorer (spread) lowered it since it was kept
-      return 0;
-    }
-    int placed = 0;
-    TaskId task = g.tasks.iterator().next();
-    int[] assigned = v.bucket().take(cpu, ram, r.diskMb(), r.gpus(), ports);
-    if (indexed) {
-      pool.took(a);
-    }
-    if (assigner.assign(g, task, a, assigned)) {
-      placed = 1;
-    }
-    g.tasks.remove(task);
-    if (!g.isEmpty() && !v.bucket().isEmpty() && judge(g, v).isNone()) {
-      push(a, score(g, v));
     }
     return placed;
   }
