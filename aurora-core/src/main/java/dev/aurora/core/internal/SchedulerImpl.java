@@ -54,6 +54,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -440,9 +441,7 @@ public final class SchedulerImpl implements Scheduler {
   public void pulseUpdate(UpdateId update, Principal by) {
     Objects.requireNonNull(update, "update");
     Objects.requireNonNull(by, "principal");
-    admitVoidLookingUpRole(by, "pulseUpdate", () -> updates.get(update).map(d -> d.job().role()).orElse(null), update.value(), () -> {
-      updates.pulse(update, by);
-    });
+    admitVoidLookingUpRole(by, "pulseUpdate", () -> roleOf(update), update.value(), () -> updates.pulse(update, by));
   }
 
   @Override
@@ -466,12 +465,15 @@ public final class SchedulerImpl implements Scheduler {
   }
 
   /** An operation on the update {@code id}, which must be its job's active one: as {@link #onActiveUpdate}. */
-  private void onUpdate(String action, UpdateId id, Principal by,
-      java.util.function.BiConsumer<JobKey, Principal> operation) {
-    java.util.Objects.requireNonNull(id, "update");
-    java.util.Objects.requireNonNull(by, "principal");
-    admitVoidLookingUpRole(by, action, () -> updates.get(id).map(d -> d.job().role()).orElse(null), id.value(),
-        () -> operation.accept(updates.activeJob(id), by));
+  private void onUpdate(String action, UpdateId id, Principal by, BiConsumer<JobKey, Principal> operation) {
+    Objects.requireNonNull(id, "update");
+    Objects.requireNonNull(by, "principal");
+    admitVoidLookingUpRole(by, action, () -> roleOf(id), id.value(), () -> operation.accept(updates.activeJob(id), by));
+  }
+
+  /** The role of the update's job, or null for an unknown update (authorized as a cluster action). */
+  private @Nullable String roleOf(UpdateId id) {
+    return updates.get(id).map(d -> d.job().role()).orElse(null);
   }
 
   @Override
