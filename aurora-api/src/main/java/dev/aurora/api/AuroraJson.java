@@ -127,9 +127,16 @@ public final class AuroraJson {
         .build();
   }
 
-  /** Writes any model value as indented JSON. */
+  /**
+   * Writes any model value as indented JSON. A {@link JobTemplate} is written in its template form:
+   * a job whose strings keep their unbound {@code {{variables}}}, with its bindings so far under
+   * {@code "bindings"} (see {@link #readTemplate}).
+   */
   public static String toJson(Object value) {
     try {
+      if (value instanceof JobTemplate template) {
+        return MAPPER.writeValueAsString(template.jsonForm());
+      }
       return MAPPER.writeValueAsString(value);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot write " + value.getClass().getSimpleName() + " as JSON", e);
@@ -188,14 +195,55 @@ public final class AuroraJson {
     }
   }
 
+  /**
+   * Reads a job template: a job config in the same strict JSON whose strings may still hold unbound
+   * {@code {{variables}}}, and an optional {@code "bindings"} object of default bindings (strings,
+   * numbers, booleans, or objects that bind dotted names). Nothing is resolved or validated here
+   * beyond the JSON itself; {@link JobTemplate#bind} then {@link JobTemplate#build} resolve the
+   * variables and validate the whole job, as for a template made with {@link Job}.
+   *
+   * <pre>{@code
+   * JobConfig job = AuroraJson.readTemplate(json).bind("version", "1.4.2").build();
+   * }</pre>
+   *
+   * @throws InvalidConfigException for malformed JSON, an unknown field or a value of the wrong type
+   */
+  public static JobTemplate readTemplate(String json) {
+    return fromJson(json, JobTemplateJson.class).toTemplate();
+  }
+
+  /** Loads a job template from a JSON file (see {@link #readTemplate}); problems name the file. */
+  public static JobTemplate loadTemplate(Path file) {
+    String json;
+    try {
+      json = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new InvalidConfigException(file + ": cannot read: " + e.getMessage());
+    }
+    try {
+      return readTemplate(json);
+    } catch (InvalidConfigException e) {
+      throw new InvalidConfigException(e.problems().stream().map(p -> file + ": " + p).toList());
+    }
+  }
+
+  /** Saves a job template in its JSON form (variables kept), replacing the file. */
+  public static void saveTemplate(JobTemplate template, Path file) {
+    write(toJson(template), file);
+  }
+
   /** Saves a job config as a JSON file, replacing the file. */
   public static void saveJob(JobConfig job, Path file) {
+    write(toJson(job), file);
+  }
+
+  private static void write(String json, Path file) {
     try {
       Path parent = file.toAbsolutePath().getParent();
       if (parent != null) {
         Files.createDirectories(parent);
       }
-      Files.writeString(file, toJson(job) + "\n", StandardCharsets.UTF_8);
+      Files.writeString(file, json + "\n", StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file, e);
     }

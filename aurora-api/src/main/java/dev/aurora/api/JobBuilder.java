@@ -27,6 +27,10 @@ public final class JobBuilder {
   private final Map<String, String> bindings;
 
   JobBuilder(String key, boolean service) {
+    this(key, new TaskBuilder(service));
+  }
+
+  private JobBuilder(String key, TaskBuilder task) {
     String[] parts = key.split("/", -1);
     if (parts.length == 3) {
       this.role = parts[0];
@@ -39,7 +43,7 @@ public final class JobBuilder {
       this.environment = "";
       this.name = "";
     }
-    this.task = new TaskBuilder(service);
+    this.task = task;
     this.bindings = new LinkedHashMap<>();
   }
 
@@ -206,5 +210,45 @@ public final class JobBuilder {
 
   Map<String, String> bindings() {
     return bindings;
+  }
+
+  /** A draft from the JSON form of a template (see {@link JobTemplateJson}); nothing is resolved. */
+  static JobBuilder fromTemplateJson(String key, @Nullable String owner, @Nullable Integer instances,
+      TaskConfig task, @Nullable CronSchedule cron, @Nullable UpdateSettings update, Map<String, ?> bindings) {
+    JobBuilder b = new JobBuilder(key, new TaskBuilder(task));
+    b.owner = owner;
+    if (instances != null) {
+      b.instances = instances;
+    }
+    b.cron = cron;
+    b.update = update;
+    b.bind(bindings);
+    return b;
+  }
+
+  /** The key as written: {@code role/environment/name}, variables kept. */
+  String keyText() {
+    return malformedKey != null ? malformedKey : role + "/" + environment + "/" + name;
+  }
+
+  @Nullable String ownerOrNull() {
+    return owner;
+  }
+
+  int instancesValue() {
+    return instances;
+  }
+
+  @Nullable CronSchedule cronOrNull() {
+    return cron;
+  }
+
+  @Nullable UpdateSettings updateOrNull() {
+    return update;
+  }
+
+  /** The task with its variables kept, not validated. */
+  TaskConfig unresolvedTask() {
+    return task.build((text, path) -> text);
   }
 }

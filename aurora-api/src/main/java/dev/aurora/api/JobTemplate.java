@@ -11,6 +11,9 @@ import java.util.Map;
  * JobConfig staging = web.toBuilder().environment("staging").bind("version", "1.5.0-rc1").build();
  * }</pre>
  *
+ * <p>A template can also be kept as JSON: {@link AuroraJson#readTemplate} reads one (unbound
+ * variables kept, validated when built) and {@link AuroraJson#toJson} writes one.
+ *
  * <p>Bindings may refer to other bindings; {@code {{port.NAME}}}, {@code {{instance}}} and {@code
  * {{task_id}}} are left for each task's launch.
  */
@@ -39,6 +42,11 @@ public final class JobTemplate {
   /** The bindings made so far. */
   public Map<String, String> bindings() {
     return Map.copyOf(draft.bindings());
+  }
+
+  /** The JSON form (see {@link AuroraJson#readTemplate}): variables kept, bindings under "bindings". */
+  Map<String, Object> jsonForm() {
+    return JobTemplateJson.form(draft);
   }
 
   /**

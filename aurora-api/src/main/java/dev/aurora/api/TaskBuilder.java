@@ -59,6 +59,26 @@ public final class TaskBuilder {
     this.container = o.container;
   }
 
+  /** A builder holding {@code c} as it is (from a template's JSON form). */
+  TaskBuilder(TaskConfig c) {
+    this(c.service());
+    processes.addAll(c.processes());
+    cpus = c.resources().cpus();
+    ramMb = c.resources().ramMb();
+    diskMb = c.resources().diskMb();
+    gpus = c.resources().gpus();
+    ports.addAll(c.resources().ports());
+    constraints.addAll(c.constraints());
+    priority = c.priority();
+    tier = c.tier();
+    production = c.production();
+    maxTaskFailures = c.maxTaskFailures();
+    healthCheck = c.healthCheck().orElse(null);
+    announce = c.announce().orElse(null);
+    metadata.putAll(c.metadata());
+    container = c.container().orElse(null);
+  }
+
   /** Adds a process that runs {@code command} with {@code sh -c}, after the ones added before. */
   public TaskBuilder process(String name, String command) {
     processes.add(ProcessConfig.of(name, command));
