@@ -1,0 +1,2 @@
+/** The command line's implementation: commands, the HTTP client, output. Not API. */
+package dev.aurora.cli.internal;
