@@ -36,7 +36,7 @@ public final class Api {
     String b = base.toString();
     this.base = URI.create(b.endsWith("/") ? b.substring(0, b.length() - 1) : b);
     this.authorization = authorization;
-    this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
+    this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10))
         .followRedirects(HttpClient.Redirect.NORMAL).build();
   }
 

@@ -16,7 +16,6 @@ public final class Launcher {
     CommandLine cl = new CommandLine(root);
     cl.setOut(new PrintWriter(new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8), true));
     cl.setErr(new PrintWriter(new java.io.OutputStreamWriter(err, StandardCharsets.UTF_8), true));
-    cl.setExitCodeExceptionMapper(e -> ExitCodes.SERVER_ERROR);
     cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
       if (e instanceof CliException c) {
         err.println("error: " + c.getMessage());
