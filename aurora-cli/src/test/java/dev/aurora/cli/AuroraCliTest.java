@@ -125,13 +125,14 @@ class AuroraCliTest {
 
   @Test
   void theServersFieldProblemsArePrintedWithExit1() {
-    fake.on("POST", "/api/v1/jobs", 400, Shapes.invalidConfig("task.resources.ramMb: exceeds the role's quota"));
+    fake.on("POST", "/api/v1/jobs", 400,
+        Shapes.invalidConfig("task.resources.ramMb: exceeds the role's quota", "a problem of no one field"));
 
     int code = aurora("job", "create", config.toString(), "--bind", "version=1");
 
     assertThat(code).isEqualTo(AuroraCli.SERVER_ERROR);
-    assertThat(err).contains("Invalid job config: the job config has 1 problems")
-        .contains("  - task.resources.ramMb: exceeds the role's quota");
+    assertThat(err).contains("error: invalid request: task.resources.ramMb: exceeds the role's quota")
+        .contains("\n  - task.resources.ramMb: exceeds the role's quota\n  - a problem of no one field\n");
   }
 
   @Test
@@ -213,7 +214,7 @@ class AuroraCliTest {
   void jobDiffPostsTheConfigAndShowsTheChanges() {
     fake.on("POST", "/api/v1/jobs/www-data/prod/hello/diff", 200,
         "{\"changes\":[{\"field\":\"task.processes[0].command\",\"from\":\"./hello --version 1\",\"to\":\"./hello --version 2\"}],"
-            + "\"instancesAdded\":[],\"instancesRemoved\":[]}");
+            + "\"instancesAdded\":0,\"instancesRemoved\":0}");
 
     assertThat(aurora("job", "diff", KEY, config.toString(), "--bind", "version=2")).isEqualTo(AuroraCli.OK);
 
@@ -358,7 +359,7 @@ class AuroraCliTest {
     fake.on("POST", "/api/v1/cron/www-data/prod/report/start", 204, null);
     fake.on("DELETE", "/api/v1/cron/www-data/prod/report", 204, null);
     fake.on("GET", "/api/v1/cron/www-data/prod/report", 200,
-        "{\"schedule\":\"0 3 * * *\",\"policy\":\"KILL_EXISTING\",\"next\":[\"2026-12-02T03:00:00Z\",\"2026-12-03T03:00:00Z\"]}");
+        "{\"schedule\":\"0 3 * * *\",\"timezone\":\"UTC\",\"policy\":\"KILL_EXISTING\",\"next\":[\"2026-12-02T03:00:00Z\",\"2026-12-03T03:00:00Z\"]}");
 
     assertThat(aurora("cron", "start", "www-data/prod/report")).isEqualTo(AuroraCli.OK);
     assertThat(fake.last().method()).isEqualTo("POST");
@@ -367,7 +368,7 @@ class AuroraCliTest {
     assertThat(aurora("cron", "show", "www-data/prod/report", "--count", "2")).isEqualTo(AuroraCli.OK);
     assertThat(fake.last().query()).isEqualTo("count=2");
     assertThat(out.lines().toList()).containsExactly(
-        "Cron job www-data/prod/report: 0 3 * * * (KILL_EXISTING)",
+        "Cron job www-data/prod/report: 0 3 * * * in UTC (KILL_EXISTING)",
         "Next runs:",
         "  2026-12-02T03:00:00Z",
         "  2026-12-03T03:00:00Z");
@@ -397,19 +398,20 @@ class AuroraCliTest {
 
   @Test
   void hostVerbsPostTheHosts() throws Exception {
-    fake.on("POST", "/api/v1/hosts/drain", 200, "[{\"host\":\"h1\",\"mode\":\"DRAINING\"},{\"host\":\"h2\",\"mode\":\"DRAINING\"}]");
-    fake.on("POST", "/api/v1/hosts/end", 200, "[{\"host\":\"h1\",\"mode\":\"NONE\"}]");
-    fake.on("GET", "/api/v1/hosts", 200, "[{\"host\":\"h2\",\"mode\":\"DRAINED\"}]");
+    fake.on("POST", "/api/v1/hosts/drain", 200,
+        "[{\"host\":\"h1\",\"mode\":\"DRAINING\",\"activeTasks\":2},{\"host\":\"h2\",\"mode\":\"DRAINING\",\"activeTasks\":0}]");
+    fake.on("POST", "/api/v1/hosts/end", 200, "[{\"host\":\"h1\",\"mode\":\"NONE\",\"activeTasks\":0}]");
+    fake.on("GET", "/api/v1/hosts", 200, "[{\"host\":\"h2\",\"mode\":\"DRAINED\",\"activeTasks\":0}]");
 
     assertThat(aurora("host", "drain", "h1", "h2")).isEqualTo(AuroraCli.OK);
     assertThat(json(fake.last().body())).isEqualTo(json("{\"hosts\":[\"h1\",\"h2\"]}"));
-    assertThat(out.lines().toList()).containsExactly("HOST  MODE", "h1    DRAINING", "h2    DRAINING");
+    assertThat(out.lines().toList()).containsExactly("HOST  MODE      ACTIVE TASKS", "h1    DRAINING  2", "h2    DRAINING  0");
 
     assertThat(aurora("host", "end", "h1")).isEqualTo(AuroraCli.OK);
     assertThat(fake.last().path()).isEqualTo("/api/v1/hosts/end");
 
     assertThat(aurora("host", "status")).isEqualTo(AuroraCli.OK);
-    assertThat(out.lines().toList()).containsExactly("HOST  MODE", "h2    DRAINED");
+    assertThat(out.lines().toList()).containsExactly("HOST  MODE     ACTIVE TASKS", "h2    DRAINED  0");
   }
 
   // ------------------------------------------------------------------ task output, why-pending, backup
@@ -426,7 +428,8 @@ class AuroraCliTest {
 
   @Test
   void taskOutputOfAnInstanceFindsItsTask() {
-    fake.on("GET", "/api/v1/tasks", 200, Shapes.list(List.of(Shapes.task("t-9", KEY, 2, "RUNNING", "h"))));
+    fake.on("GET", "/api/v1/tasks", 200, Shapes.list(List.of(
+        Shapes.task("t-8", KEY, 2, "KILLED", "h"), Shapes.task("t-9", KEY, 2, "RUNNING", "h"), Shapes.task("t-10", KEY, 2, "LOST", "h"))));
     fake.onText("GET", "/api/v1/tasks/t-9/output", "hi\n");
 
     assertThat(aurora("task", "output", KEY + "/2")).isEqualTo(AuroraCli.OK);

@@ -17,11 +17,12 @@ final class Shapes {
 
   static String invalidConfig(String... fieldMessages) {
     String errors = java.util.Arrays.stream(fieldMessages).map(fm -> {
-      String[] p = fm.split(": ", 2);
+      String[] split = fm.split(": ", 2);
+      String[] p = split.length == 2 ? split : new String[] {"", fm};
       return "{\"field\":\"" + p[0] + "\",\"message\":\"" + p[1] + "\"}";
     }).collect(Collectors.joining(","));
-    return "{\"type\":\"about:blank\",\"title\":\"Invalid job config\",\"status\":400,"
-        + "\"detail\":\"the job config has " + fieldMessages.length + " problems\",\"errors\":[" + errors + "]}";
+    return "{\"type\":\"about:blank\",\"title\":\"invalid request\",\"status\":400,"
+        + "\"detail\":\"" + String.join("; ", fieldMessages) + "\",\"errors\":[" + errors + "]}";
   }
 
   /** JobSummary{key, type, instances, active counts by state}. */
@@ -31,16 +32,24 @@ final class Shapes {
             .collect(Collectors.joining(",", "{", "}")) + "}";
   }
 
-  /** A task (ScheduledTask's fields). */
+  private static final String TASK_CONFIG = "{\"processes\":[{\"name\":\"server\",\"command\":\"./hello\","
+      + "\"environment\":{}}],\"resources\":{\"cpus\":0.5,\"ramMb\":256,\"diskMb\":0,\"gpus\":0,\"ports\":[]},"
+      + "\"constraints\":[],\"priority\":0,\"tier\":\"preferred\",\"production\":false,\"maxTaskFailures\":1,"
+      + "\"service\":true,\"metadata\":{}}";
+
+  /** A task, as ScheduledTask serializes: id, job, instance, config, status, agentId, host, ports, events, ... */
   static String task(String id, String job, int instance, String status, String host) {
-    return "{\"id\":\"" + id + "\",\"job\":\"" + job + "\",\"instance\":" + instance + ",\"status\":\"" + status + "\""
-        + (host == null ? "" : ",\"host\":\"" + host + "\"") + ",\"ports\":{},\"failureCount\":0,"
-        + "\"events\":[{\"time\":\"2026-12-01T20:00:00Z\",\"status\":\"PENDING\",\"message\":\"\"}]}";
+    return "{\"id\":\"" + id + "\",\"job\":\"" + job + "\",\"instance\":" + instance + ",\"config\":" + TASK_CONFIG
+        + ",\"status\":\"" + status + "\""
+        + (host == null ? "" : ",\"agentId\":\"agent-" + host + "\",\"host\":\"" + host + "\"")
+        + ",\"ports\":{},\"events\":[{\"time\":\"2026-12-01T20:00:00Z\",\"status\":\"PENDING\",\"message\":\"\"}],"
+        + "\"failureCount\":0,\"flapCount\":0}";
   }
 
-  /** GET /jobs/{key}: {config, tasks}. */
+  /** GET /jobs/{key}: {config, summary, tasks}. */
   static String jobWithTasks(String configJson, String... tasks) {
-    return "{\"config\":" + configJson + ",\"tasks\":[" + String.join(",", tasks) + "]}";
+    return "{\"config\":" + configJson + ",\"summary\":" + jobSummary("www-data/prod/hello", "service", 3, Map.of())
+        + ",\"tasks\":[" + String.join(",", tasks) + "]}";
   }
 
   /** UpdateDetails with per-instance progress ({instance: InstanceProgress}). */

@@ -143,7 +143,7 @@ public final class Api {
         }
         for (JsonNode error : problem.path("errors")) {
           message.append("\n  - ");
-          if (error.hasNonNull("field")) {
+          if (!error.path("field").asText("").isEmpty()) {
             message.append(error.get("field").asText()).append(": ");
           }
           message.append(error.path("message").asText(error.toString()));

@@ -33,6 +33,9 @@ final class Commands {
   /** Update states after which nothing more happens. */
   static final Set<String> TERMINAL = Set.of("ROLLED_FORWARD", "ROLLED_BACK", "ABORTED", "ERROR", "FAILED");
 
+  /** Task states after which a task does not run again. */
+  static final Set<String> ENDED = Set.of("FINISHED", "FAILED", "KILLED", "LOST");
+
   /** What every verb shares: the root's options and output. */
   abstract static class Verb implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -374,7 +377,7 @@ final class Commands {
       JsonNode updates = api().get("/updates", Map.of("job", key.toString()));
       JsonNode active = null;
       for (JsonNode u : updates) {
-        if (!TERMINAL.contains(Render.text(u, "status", "state"))) {
+        if (active == null && !TERMINAL.contains(Render.text(u, "status", "state"))) {
           active = u;
         }
       }
@@ -586,7 +589,9 @@ final class Commands {
       if (json()) {
         return done(cron, "");
       }
-      say("Cron job " + key + ": " + Render.text(cron, "schedule") + " (" + Render.text(cron, "policy") + ")");
+      String zone = Render.text(cron, "timezone");
+      say("Cron job " + key + ": " + Render.text(cron, "schedule") + (zone.isEmpty() ? "" : " in " + zone)
+          + " (" + Render.text(cron, "policy") + ")");
       say("Next runs:");
       cron.path("next").forEach(n -> say("  " + n.asText()));
       return ExitCodes.OK;
@@ -685,7 +690,10 @@ final class Commands {
             ? ((ObjectNode) e.getValue().deepCopy()).put("host", e.getKey())
             : NODES.objectNode().put("host", e.getKey()).put("mode", e.getValue().asText())));
       }
-      Render.table(root().out, rows, List.of("HOST", "MODE"), List.of(r -> Render.text(r, "host"), r -> Render.text(r, "mode")));
+      boolean counts = rows.size() > 0 && rows.get(0).has("activeTasks");
+      Render.table(root().out, rows, counts ? List.of("HOST", "MODE", "ACTIVE TASKS") : List.of("HOST", "MODE"), counts
+          ? List.of(r -> Render.text(r, "host"), r -> Render.text(r, "mode"), r -> Render.text(r, "activeTasks"))
+          : List.of(r -> Render.text(r, "host"), r -> Render.text(r, "mode")));
       return ExitCodes.OK;
     }
 
@@ -751,7 +759,10 @@ final class Commands {
     JsonNode tasks = verb.api().get("/tasks", query);
     String id = null;
     for (JsonNode t : tasks) {
-      id = Render.text(t, "id", "taskId");
+      // the instance's active task, else its latest one
+      if (id == null || !ENDED.contains(Render.text(t, "status", "state"))) {
+        id = Render.text(t, "id", "taskId");
+      }
     }
     if (id == null) {
       throw new CliException(ExitCodes.NOT_FOUND, "no task of instance " + text);
