@@ -536,6 +536,20 @@ class AuroraCliTest {
   }
 
   @Test
+  void theEmbeddableEntryPointRunsACommandWithoutExiting() {
+    fake.on("GET", "/api/v1/hosts", 200, "[]");
+    ByteArrayOutputStream o = new ByteArrayOutputStream();
+    ByteArrayOutputStream e = new ByteArrayOutputStream();
+
+    int code = AuroraCli.run(new PrintStream(o, true, StandardCharsets.UTF_8), new PrintStream(e, true, StandardCharsets.UTF_8),
+        Map.of("AURORA_URL", fake.url().toString()), home, "host", "status");
+
+    assertThat(code).isEqualTo(AuroraCli.OK);
+    assertThat(o.toString(StandardCharsets.UTF_8)).startsWith("HOST  MODE");
+    assertThat(fake.last().path()).isEqualTo("/api/v1/hosts");
+  }
+
+  @Test
   void helpListsTheExitCodes() {
     assertThat(aurora("--help")).isEqualTo(AuroraCli.OK);
 
