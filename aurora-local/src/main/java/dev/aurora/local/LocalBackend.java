@@ -133,6 +133,17 @@ public final class LocalBackend implements ClusterBackend {
   }
 
   /**
+   * The latest state of each of a task's processes, as the task runner reported it (state, run, pid,
+   * exit code, start and end times), in the order the task lists them; a process not started yet is
+   * left out. Known while the task runs and for a while after it ended (as its end status is); empty
+   * for a task it does not know. Every change is also appended to the sandbox's {@code
+   * .aurora/processes}.
+   */
+  public java.util.List<dev.aurora.runner.ProcessReport> processes(TaskId taskId) {
+    return cluster.processes(taskId);
+  }
+
+  /**
    * The pid of the process a task runs now: the user's program itself when its command is one
    * program with its arguments (the {@code sh -c} wrapper {@code exec}s it), or else the {@code sh}
    * that runs the command line (a list, a pipe, a redirection...), whose children are the command's

@@ -169,6 +169,16 @@ final class LocalTask {
     public void processChanged(ProcessReport report) {
       synchronized (LocalTask.this) {
         processReports.add(report);
+        try {
+          sandbox.recordProcess(java.time.Instant.now() + " " + report.process() + " run " + report.run() + " "
+              + report.state() + report.pid().stream().mapToObj(p -> " pid " + p).findFirst().orElse("")
+              + report.exitCode().stream().mapToObj(c -> " exit " + c).findFirst().orElse("")
+              + report.startedAt().map(t -> " started " + t).orElse("")
+              + report.endedAt().map(t -> " ended " + t).orElse("")
+              + (report.message().isEmpty() ? "" : ": " + report.message()));
+        } catch (IOException e) {
+          LOG.debug("task {}: cannot record a process's state in its sandbox", id(), e);
+        }
         if (report.state() == ProcessState.RUNNING) {
           pid = report.pid().orElse(-1);
           if (!running && ending == null) {
