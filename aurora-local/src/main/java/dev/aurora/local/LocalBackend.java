@@ -125,6 +125,15 @@ public final class LocalBackend implements ClusterBackend {
   }
 
   /**
+   * Refuses a task with a {@link dev.aurora.api.TaskConfig#container() container} unless the backend
+   * was built with a {@link Builder#containerRuntime container runtime}.
+   */
+  @Override
+  public Optional<String> cannotRun(dev.aurora.api.TaskConfig config) {
+    return cluster.cannotRun(config);
+  }
+
+  /**
    * Where a task's sandbox is: while it runs, and after it ended until the sandbox retention deletes
    * it. Empty for a task it does not know, or one whose sandbox is not made yet.
    */
@@ -187,6 +196,7 @@ public final class LocalBackend implements ClusterBackend {
     private Path sandboxRoot =
         Path.of(System.getProperty("java.io.tmpdir"), "aurora-local-" + System.getProperty("user.name"));
     private Duration killGracePeriod = Duration.ofSeconds(5);
+    private String containerRuntime;
     private Duration sandboxMaxAge = Duration.ofDays(1);
     private int sandboxMaxCount = 100;
     private Duration memoryCheckInterval = Duration.ofSeconds(3);
@@ -332,6 +342,19 @@ public final class LocalBackend implements ClusterBackend {
     }
 
     /**
+     * The container runtime command ({@code "podman"}, {@code "docker"}, or a path to either) that runs
+     * tasks with a {@link dev.aurora.api.TaskConfig#container() container}: each process runs as
+     * {@code <runtime> run --rm --network host -v <sandbox>:<sandbox> -w <dir> -e ... <image> sh -c
+     * <command>}. Without one (the default) such tasks are refused: they stay pending with the reason
+     * in {@code whyPending}, never run without their container.
+     */
+    public Builder containerRuntime(String command) {
+      check(command != null && !command.isBlank(), "containerRuntime must name a command, was '%s'", command);
+      this.containerRuntime = command;
+      return this;
+    }
+
+    /**
      * The backend, with the defaults filled in from this machine.
      *
      * @throws IllegalArgumentException if the agents' port ranges would go past 65535
@@ -357,7 +380,7 @@ public final class LocalBackend implements ClusterBackend {
         specs.add(new AgentSpec("local-" + i, "local-" + i, attrs, cpus, ramMb, diskMb, ports));
       }
       return new LocalBackend(new BackendConfig(specs, sandboxRoot.toAbsolutePath(), killGracePeriod,
-          sandboxMaxAge, sandboxMaxCount, memoryCheckInterval, keepTasksOnClose));
+          sandboxMaxAge, sandboxMaxCount, memoryCheckInterval, keepTasksOnClose, Optional.ofNullable(containerRuntime)));
     }
 
     private static long machineMemoryMb() {

@@ -219,6 +219,20 @@ public final class LocalCluster {
     }
   }
 
+  /** Why this backend cannot run tasks of {@code config}: a container without a container runtime. */
+  public Optional<String> cannotRun(dev.aurora.api.TaskConfig config) {
+    if (config.container().isPresent() && config().containerRuntime().isEmpty()) {
+      return Optional.of("the local backend has no container runtime for task.container "
+          + config.container().get() + ": build it with LocalBackend.builder().containerRuntime(\"podman\")"
+          + " (or \"docker\")");
+    }
+    return Optional.empty();
+  }
+
+  BackendConfig config() {
+    return config;
+  }
+
   /** The pid of the process a running task runs now. */
   public OptionalLong pid(TaskId taskId) {
     LocalTask task = tasks.get(taskId);

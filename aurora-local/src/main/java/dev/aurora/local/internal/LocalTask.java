@@ -98,6 +98,11 @@ final class LocalTask {
         end(Ending.EXITED, ScheduleStatus.FAILED, "the task has no process to run", Duration.ZERO);
         return;
       }
+      Optional<String> refused = cluster.cannotRun(launch.config());
+      if (refused.isPresent()) { // never run a task without what it asked for (the scheduler does not place it)
+        end(Ending.EXITED, ScheduleStatus.FAILED, refused.get(), Duration.ZERO);
+        return;
+      }
       try {
         sandbox.recordLaunch(LaunchRecord.of(launch, allocation));
       } catch (IOException e) {
@@ -131,7 +136,7 @@ final class LocalTask {
         if (ending != null && ending != Ending.KILLED) {
           throw new IOException("the task is ending");
         }
-        started = cluster.launcher().start(l.process().command(), l.directory(), l.environment(),
+        started = cluster.launcher().start(command(l), l.directory(), l.environment(),
             ProcessBuilder.Redirect.appendTo(l.stdout().toFile()), ProcessBuilder.Redirect.appendTo(l.stderr().toFile()));
         groups.add(started.group());
         pid = started.process().pid();
@@ -161,6 +166,32 @@ final class LocalTask {
         }
       };
     }
+  }
+
+  /**
+   * The command line of a run: the process's own, or, for a task with a container, the container
+   * runtime running it in the image with the sandbox mounted at the same path, the host's network and
+   * the process's environment.
+   */
+  private String command(ProcessStarter.Launch l) {
+    Optional<String> image = launch.config().container();
+    Optional<String> runtime = cluster.config().containerRuntime();
+    if (image.isEmpty() || runtime.isEmpty()) {
+      return l.process().command();
+    }
+    StringBuilder b = new StringBuilder("exec ").append(quote(runtime.get()))
+        .append(" run --rm -i --network host --name ")
+        .append(quote(("aurora-" + id().value() + "-" + l.process().name() + "-" + l.run()).replaceAll("[^A-Za-z0-9_.-]", "_")))
+        .append(" -v ").append(quote(sandbox.dir() + ":" + sandbox.dir()))
+        .append(" -w ").append(quote(l.directory().toString()));
+    for (String name : l.environment().keySet()) {
+      b.append(" -e ").append(quote(name));
+    }
+    return b.append(' ').append(quote(image.get())).append(" sh -c ").append(quote(l.process().command())).toString();
+  }
+
+  private static String quote(String s) {
+    return "'" + s.replace("'", "'\\''") + "'";
   }
 
   /** What the runner reports: the first start makes the task RUNNING; its end ends the task. */
