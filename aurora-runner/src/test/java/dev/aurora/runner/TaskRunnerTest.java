@@ -266,6 +266,19 @@ class TaskRunnerTest {
     }
   }
 
+  @Test
+  void aKillAfterTheTaskEndedChangesNothing() throws Exception {
+    TaskRun run = TaskRunner.start(spec(List.of(p("quick", "true")), List.of(), true), ProcessStarter.shell(),
+        recorder);
+    TaskOutcome outcome = run.outcome().get(30, TimeUnit.SECONDS);
+    run.kill();
+    run.detach();
+
+    assertThat(outcome.state()).isEqualTo(TaskOutcome.State.SUCCEEDED);
+    assertThat(recorder.outcomes).containsExactly(outcome);
+    assertThat(run.processes()).singleElement().satisfies(r -> assertThat(r.state()).isEqualTo(ProcessState.SUCCESS));
+  }
+
   /** Bounded wait for a file a process creates. */
   private void awaitFile(String name) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);

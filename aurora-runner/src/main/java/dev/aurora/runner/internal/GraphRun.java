@@ -161,9 +161,18 @@ public final class GraphRun implements TaskRun {
     return run;
   }
 
+  /** Runs {@code work} on the loop; nothing when the run is over (its own loop is shut down then). */
+  private void onLoop(Runnable work) {
+    try {
+      loop.execute(work);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      LOG.debug("the run is over: ignoring a late call");
+    }
+  }
+
   @Override
   public void kill() {
-    loop.execute(() -> {
+    onLoop(() -> {
       if (phase == Phase.ACTIVE) {
         beginStop(TaskOutcome.State.KILLED, "killed on request", true);
       }
@@ -172,7 +181,7 @@ public final class GraphRun implements TaskRun {
 
   @Override
   public void detach() {
-    loop.execute(() -> {
+    onLoop(() -> {
       if (phase != Phase.DONE) {
         detached = true;
         phase = Phase.DONE;
@@ -393,15 +402,21 @@ public final class GraphRun implements TaskRun {
       if (port == null) {
         LOG.warn("the HTTP lifecycle's port '{}' is not a port of the task: skipping it", http.get().port());
       } else {
-        post(port, http.get().gracefulShutdownEndpoint());
+        CompletableFuture<Void> quit = post(port, http.get().gracefulShutdownEndpoint());
         timers.add(loop.schedule(() -> {
           if (phase == Phase.STOPPING && running() > 0) {
-            post(port, http.get().shutdownEndpoint());
-            timers.add(loop.schedule(() -> {
-              if (phase == Phase.STOPPING) {
-                stopRunning();
+            // the abort goes only after the quit request is done, so the task sees them in order
+            quit.whenCompleteAsync((v, e) -> {
+              if (phase != Phase.STOPPING || running() == 0) {
+                return;
               }
-            }, http.get().shutdownWait().toNanos(), TimeUnit.NANOSECONDS));
+              post(port, http.get().shutdownEndpoint());
+              timers.add(loop.schedule(() -> {
+                if (phase == Phase.STOPPING) {
+                  stopRunning();
+                }
+              }, http.get().shutdownWait().toNanos(), TimeUnit.NANOSECONDS));
+            }, loop);
           }
         }, http.get().gracefulShutdownWait().toNanos(), TimeUnit.NANOSECONDS));
         return;
@@ -487,16 +502,18 @@ public final class GraphRun implements TaskRun {
     }
   }
 
-  private void post(int port, String path) {
+  /** Sends a POST; completes (never exceptionally) when it is answered or has failed. */
+  private CompletableFuture<Void> post(int port, String path) {
     URI uri = URI.create("http://127.0.0.1:" + port + path);
     HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5))
         .POST(HttpRequest.BodyPublishers.noBody()).build();
-    HTTP.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((r, e) -> {
+    return HTTP.sendAsync(request, HttpResponse.BodyHandlers.discarding()).handle((r, e) -> {
       if (e != null) {
         LOG.info("POST {} failed: {}", uri, e.toString());
       } else if (r.statusCode() / 100 != 2) {
         LOG.info("POST {} answered {}", uri, r.statusCode());
       }
+      return null;
     });
   }
 
