@@ -216,7 +216,7 @@ public final class TaskBuilder {
     return this;
   }
 
-  /** A container image to run in, where the backend supports one. */
+  /** A container image to run in; a backend that cannot run it leaves the task pending, saying why. */
   public TaskBuilder container(String image) {
     this.container = image;
     return this;

@@ -128,7 +128,11 @@ public abstract class TaskConfig {
   /** Free-form key/value pairs for people and tools; the scheduler ignores them. */
   public abstract Map<String, String> metadata();
 
-  /** A container image to run the processes in, where the backend supports one. */
+  /**
+   * A container image to run the processes in. A backend that cannot run it refuses the task ({@code
+   * ClusterBackend.cannotRun} in aurora-core): it stays pending, with the reason in {@code whyPending},
+   * and never runs without its container.
+   */
   public abstract Optional<String> container();
 
   /** A builder. */
