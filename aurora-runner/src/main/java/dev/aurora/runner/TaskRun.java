@@ -25,6 +25,9 @@ public interface TaskRun {
   /** Completes with the outcome once the task's graph has ended (never after {@link #detach()}). */
   CompletableFuture<TaskOutcome> outcome();
 
-  /** The latest report of every process, in the order the task lists them. */
+  /**
+   * The latest report of every process, in the order the task lists them. Waits for the run's thread:
+   * do not call it from a {@link RunnerListener} callback (keep the reports it is given instead).
+   */
   List<ProcessReport> processes();
 }
