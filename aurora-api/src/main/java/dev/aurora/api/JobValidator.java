@@ -137,12 +137,115 @@ final class JobValidator {
     for (Map.Entry<String, String> e : task.metadata().entrySet()) {
       checkVariables("task.metadata." + e.getKey(), e.getValue(), ports, problems);
     }
+    checkProcessGraph(task, problems);
+    task.killGracePeriod().ifPresent(g -> {
+      if (g.isNegative()) {
+        problems.add("task.killGracePeriod: must be >= 0, was " + g);
+      }
+    });
+    if (task.finalizationWait().isNegative()) {
+      problems.add("task.finalizationWait: must be >= 0, was " + task.finalizationWait());
+    }
+    task.httpLifecycle().ifPresent(h -> {
+      if (!ports.contains(h.port())) {
+        problems.add("task.httpLifecycle.port: \"" + h.port() + "\" is not a declared port " + declared(ports));
+      }
+      if (!h.gracefulShutdownEndpoint().startsWith("/")) {
+        problems.add("task.httpLifecycle.gracefulShutdownEndpoint: must start with '/', was \""
+            + h.gracefulShutdownEndpoint() + "\"");
+      }
+      if (!h.shutdownEndpoint().startsWith("/")) {
+        problems.add("task.httpLifecycle.shutdownEndpoint: must start with '/', was \"" + h.shutdownEndpoint() + "\"");
+      }
+      if (h.gracefulShutdownWait().isNegative()) {
+        problems.add("task.httpLifecycle.gracefulShutdownWait: must be >= 0, was " + h.gracefulShutdownWait());
+      }
+      if (h.shutdownWait().isNegative()) {
+        problems.add("task.httpLifecycle.shutdownWait: must be >= 0, was " + h.shutdownWait());
+      }
+    });
     task.container().ifPresent(image -> {
       if (image.isBlank()) {
         problems.add("task.container: must not be blank when set");
       }
       checkVariables("task.container", image, Set.of(), problems);
     });
+  }
+
+  /** The process flags and ordering constraints: known names, finalizers apart, no daemon before another, no cycle. */
+  private static void checkProcessGraph(TaskConfig task, List<String> problems) {
+    Map<String, ProcessConfig> byName = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < task.processes().size(); i++) {
+      ProcessConfig p = task.processes().get(i);
+      byName.putIfAbsent(p.name(), p);
+      String path = "task.processes[" + i + "]";
+      if (p.maxFailures() < 0) {
+        problems.add(path + ".maxFailures: must be >= 0 (0: no limit), was " + p.maxFailures());
+      }
+      if (p.minDuration().isNegative()) {
+        problems.add(path + ".minDuration: must be >= 0, was " + p.minDuration());
+      }
+      if (p.finalizer() && (p.daemon() || p.ephemeral())) {
+        problems.add(path + ": a finalizer cannot be a daemon or ephemeral");
+      }
+    }
+    if (!task.processes().isEmpty() && task.processes().stream().allMatch(ProcessConfig::finalizer)) {
+      problems.add("task.processes: at least one process must not be a finalizer");
+    }
+    Map<String, Set<String>> after = new java.util.HashMap<>();
+    for (int i = 0; i < task.processOrders().size(); i++) {
+      List<String> order = task.processOrders().get(i);
+      String path = "task.processOrders[" + i + "]";
+      if (order.size() < 2) {
+        problems.add(path + ": an order needs at least two processes, was " + order);
+        continue;
+      }
+      if (new HashSet<>(order).size() != order.size()) {
+        problems.add(path + ": names a process twice: " + order);
+      }
+      boolean known = true;
+      for (String name : order) {
+        if (!byName.containsKey(name)) {
+          problems.add(path + ": \"" + name + "\" is not a process of the task " + byName.keySet());
+          known = false;
+        }
+      }
+      if (!known) {
+        continue;
+      }
+      long finalizers = order.stream().filter(n -> byName.get(n).finalizer()).count();
+      if (finalizers != 0 && finalizers != order.size()) {
+        problems.add(path + ": finalizers can be ordered only among themselves: " + order);
+      }
+      for (int j = 0; j + 1 < order.size(); j++) {
+        if (byName.get(order.get(j)).daemon()) {
+          problems.add(path + ": \"" + order.get(j) + "\" is a daemon, which never succeeds, so \""
+              + order.get(j + 1) + "\" would never start");
+        }
+        after.computeIfAbsent(order.get(j + 1), k -> new HashSet<>()).add(order.get(j));
+      }
+    }
+    // a cycle: some process would wait for itself
+    Set<String> done = new HashSet<>();
+    for (String start : byName.keySet()) {
+      if (waitsForItself(start, start, after, new HashSet<>(), done)) {
+        problems.add("task.processOrders: \"" + start + "\" would wait for itself (the orders form a cycle)");
+        break;
+      }
+    }
+  }
+
+  private static boolean waitsForItself(String target, String at, Map<String, Set<String>> after, Set<String> seen,
+      Set<String> done) {
+    for (String before : after.getOrDefault(at, Set.of())) {
+      if (before.equals(target)) {
+        return true;
+      }
+      if (seen.add(before) && waitsForItself(target, before, after, seen, done)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static void checkHealth(HealthCheck h, Set<String> ports, List<String> problems) {

@@ -1,5 +1,6 @@
 package dev.aurora.api;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,6 +30,11 @@ public final class TaskBuilder {
   private @Nullable Announce announce;
   private final Map<String, String> metadata;
   private @Nullable String container;
+  private final List<List<String>> processOrders;
+  private @Nullable Boolean sequential;
+  private @Nullable Duration finalizationWait;
+  private @Nullable Duration killGracePeriod;
+  private @Nullable HttpLifecycle httpLifecycle;
 
   TaskBuilder(boolean service) {
     this.service = service;
@@ -37,6 +43,7 @@ public final class TaskBuilder {
     this.ports = new TreeSet<>();
     this.constraints = new ArrayList<>();
     this.metadata = new LinkedHashMap<>();
+    this.processOrders = new ArrayList<>();
   }
 
   TaskBuilder(TaskBuilder o) {
@@ -57,6 +64,11 @@ public final class TaskBuilder {
     this.announce = o.announce;
     this.metadata = new LinkedHashMap<>(o.metadata);
     this.container = o.container;
+    this.processOrders = new ArrayList<>(o.processOrders);
+    this.sequential = o.sequential;
+    this.finalizationWait = o.finalizationWait;
+    this.killGracePeriod = o.killGracePeriod;
+    this.httpLifecycle = o.httpLifecycle;
   }
 
   /** A builder holding {@code c} as it is (from a template's JSON form). */
@@ -88,6 +100,49 @@ public final class TaskBuilder {
   /** Adds a fully specified process, after the ones added before. */
   public TaskBuilder process(ProcessConfig process) {
     processes.add(process);
+    return this;
+  }
+
+  /** Adds a {@link ProcessConfig#finalizer() finalizer}: runs when the task ends or is killed. */
+  public TaskBuilder finalizer(String name, String command) {
+    processes.add(ProcessConfig.finalizer(name, command));
+    return this;
+  }
+
+  /**
+   * Adds an ordering constraint (Thermos's {@code order(...)}): each named process starts only once
+   * the one before it has succeeded. Once a task has an order, processes no order binds run in
+   * parallel; see {@link TaskConfig#processOrders()}.
+   */
+  public TaskBuilder order(String... processNames) {
+    processOrders.add(List.of(processNames));
+    return this;
+  }
+
+  /**
+   * Runs the processes no {@link #order} binds in parallel, even when the task declares no order
+   * (without any order, processes otherwise run one after another as listed).
+   */
+  public TaskBuilder parallel() {
+    this.sequential = false;
+    return this;
+  }
+
+  /** The time the task's finalizers have, all together (Thermos's {@code finalization_wait}). */
+  public TaskBuilder finalizationWait(Duration finalizationWait) {
+    this.finalizationWait = finalizationWait;
+    return this;
+  }
+
+  /** How long a kill waits after SIGTERM before SIGKILL, for this task. */
+  public TaskBuilder killGracePeriod(Duration killGracePeriod) {
+    this.killGracePeriod = killGracePeriod;
+    return this;
+  }
+
+  /** Aurora's HTTP lifecycle: {@code POST /quitquitquit}, then {@code /abortabortabort}, before a signal. */
+  public TaskBuilder httpLifecycle(HttpLifecycle httpLifecycle) {
+    this.httpLifecycle = httpLifecycle;
     return this;
   }
 
@@ -181,7 +236,7 @@ public final class TaskBuilder {
     return this;
   }
 
-  /** A container image to run in, where the backend supports one. */
+  /** A container image to run in; a backend that cannot run it leaves the task pending, saying why. */
   public TaskBuilder container(String image) {
     this.container = image;
     return this;
@@ -194,6 +249,8 @@ public final class TaskBuilder {
       ProcessConfig p = processes.get(i);
       String path = "task.processes[" + i + "]";
       ImmutableProcessConfig.Builder pb = ProcessConfig.builder()
+          .maxFailures(p.maxFailures()).minDuration(p.minDuration()).daemon(p.daemon())
+          .ephemeral(p.ephemeral()).finalizer(p.finalizer())
           .name(r.resolve(p.name(), path + ".name"))
           .command(r.resolve(p.command(), path + ".command"));
       Map<String, String> env = new LinkedHashMap<>(environment);
@@ -232,6 +289,19 @@ public final class TaskBuilder {
     }
     if (container != null) {
       b.container(r.resolve(container, "task.container"));
+    }
+    b.processOrders(processOrders);
+    if (sequential != null) {
+      b.sequential(sequential);
+    }
+    if (finalizationWait != null) {
+      b.finalizationWait(finalizationWait);
+    }
+    if (killGracePeriod != null) {
+      b.killGracePeriod(killGracePeriod);
+    }
+    if (httpLifecycle != null) {
+      b.httpLifecycle(httpLifecycle);
     }
     return b.build();
   }

@@ -2,6 +2,7 @@ package dev.aurora.api;
 
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -18,8 +19,60 @@ import org.immutables.value.Value;
 @JsonDeserialize(as = ImmutableTaskConfig.class)
 public abstract class TaskConfig {
 
-  /** The processes, run in order; the task finishes when the last one exits 0. */
+  /**
+   * The processes: a graph run by the task runner as Thermos runs it (see {@link ProcessConfig}).
+   * Without {@link #processOrders()} they run one after another in this order, unless the task is
+   * not {@link #sequential()}.
+   */
   public abstract List<ProcessConfig> processes();
+
+  /**
+   * Ordering constraints between processes, as Thermos's {@code Constraint(order=[...])}: in each list
+   * a process starts only once the one before it has succeeded. Processes no order binds run in
+   * parallel. Finalizers may be ordered only among themselves.
+   */
+  @Value.Default
+  public List<List<String>> processOrders() {
+    return List.of();
+  }
+
+  /**
+   * Whether processes run one after another in the order listed: true (the default) when the task
+   * declares no {@link #processOrders()}. Then each regular process waits for the regular process
+   * listed before it, and each finalizer for the finalizer listed before it; daemon and ephemeral
+   * processes start with the task. False: only {@link #processOrders()} order processes.
+   */
+  @Value.Default
+  public boolean sequential() {
+    return processOrders().isEmpty();
+  }
+
+  /**
+   * The time the task's finalizers have, all together, once the task ends or is killed (Thermos's
+   * {@code finalization_wait}); 30 seconds by default. Finalizers still running then are killed.
+   */
+  @Value.Default
+  public Duration finalizationWait() {
+    return Duration.ofSeconds(30);
+  }
+
+  /**
+   * How long a kill waits after SIGTERM before it sends SIGKILL to what is left of the task; the
+   * backend's own grace period when empty.
+   */
+  @Value.Default
+  public Optional<Duration> killGracePeriod() {
+    return Optional.empty();
+  }
+
+  /**
+   * Aurora's HTTP lifecycle: on a kill, {@code POST /quitquitquit} and then {@code POST
+   * /abortabortabort} to a named port before any signal; none when empty.
+   */
+  @Value.Default
+  public Optional<HttpLifecycle> httpLifecycle() {
+    return Optional.empty();
+  }
 
   /** What one task needs. */
   @Value.Default
@@ -75,7 +128,11 @@ public abstract class TaskConfig {
   /** Free-form key/value pairs for people and tools; the scheduler ignores them. */
   public abstract Map<String, String> metadata();
 
-  /** A container image to run the processes in, where the backend supports one. */
+  /**
+   * A container image to run the processes in. A backend that cannot run it refuses the task ({@code
+   * ClusterBackend.cannotRun} in aurora-core): it stays pending, with the reason in {@code whyPending},
+   * and never runs without its container.
+   */
   public abstract Optional<String> container();
 
   /** A builder. */

@@ -1,8 +1,10 @@
 package dev.aurora.core;
 
+import dev.aurora.api.TaskConfig;
 import dev.aurora.api.TaskId;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -38,6 +40,17 @@ public interface ClusterBackend extends AutoCloseable {
    * scheduler or not) and {@link ScheduleStatus#LOST} for each of {@code known} that it does not run.
    */
   void reconcile(Set<TaskId> known);
+
+  /**
+   * Why this backend cannot run tasks of {@code config} at all, or empty if it can (the default). A
+   * backend that cannot honour part of a config (a {@link TaskConfig#container() container} without a
+   * container runtime, say) says so here instead of ignoring it: the scheduler then never places such
+   * a task, which stays PENDING with this reason in {@link Scheduler#whyPending}. Called on the
+   * scheduler's state loop, often: keep it fast and the answer the same for the same config.
+   */
+  default Optional<String> cannotRun(TaskConfig config) {
+    return Optional.empty();
+  }
 
   /**
    * Stops reporting and releases what the backend holds. Whether launched tasks go on is the

@@ -125,11 +125,31 @@ public final class LocalBackend implements ClusterBackend {
   }
 
   /**
+   * Refuses a task with a {@link dev.aurora.api.TaskConfig#container() container} unless the backend
+   * was built with a {@link Builder#containerRuntime container runtime}.
+   */
+  @Override
+  public Optional<String> cannotRun(dev.aurora.api.TaskConfig config) {
+    return cluster.cannotRun(config);
+  }
+
+  /**
    * Where a task's sandbox is: while it runs, and after it ended until the sandbox retention deletes
    * it. Empty for a task it does not know, or one whose sandbox is not made yet.
    */
   public Optional<Path> sandbox(TaskId taskId) {
     return cluster.sandbox(taskId);
+  }
+
+  /**
+   * The latest state of each of a task's processes, as the task runner reported it (state, run, pid,
+   * exit code, start and end times), in the order the task lists them; a process not started yet is
+   * left out. Known while the task runs and for a while after it ended (as its end status is); empty
+   * for a task it does not know. Every change is also appended to the sandbox's {@code
+   * .aurora/processes}.
+   */
+  public java.util.List<dev.aurora.runner.ProcessReport> processes(TaskId taskId) {
+    return cluster.processes(taskId);
   }
 
   /**
@@ -176,6 +196,7 @@ public final class LocalBackend implements ClusterBackend {
     private Path sandboxRoot =
         Path.of(System.getProperty("java.io.tmpdir"), "aurora-local-" + System.getProperty("user.name"));
     private Duration killGracePeriod = Duration.ofSeconds(5);
+    private String containerRuntime;
     private Duration sandboxMaxAge = Duration.ofDays(1);
     private int sandboxMaxCount = 100;
     private Duration memoryCheckInterval = Duration.ofSeconds(3);
@@ -321,6 +342,19 @@ public final class LocalBackend implements ClusterBackend {
     }
 
     /**
+     * The container runtime command ({@code "podman"}, {@code "docker"}, or a path to either) that runs
+     * tasks with a {@link dev.aurora.api.TaskConfig#container() container}: each process runs as
+     * {@code <runtime> run --rm --network host -v <sandbox>:<sandbox> -w <dir> -e ... <image> sh -c
+     * <command>}. Without one (the default) such tasks are refused: they stay pending with the reason
+     * in {@code whyPending}, never run without their container.
+     */
+    public Builder containerRuntime(String command) {
+      check(command != null && !command.isBlank(), "containerRuntime must name a command, was '%s'", command);
+      this.containerRuntime = command;
+      return this;
+    }
+
+    /**
      * The backend, with the defaults filled in from this machine.
      *
      * @throws IllegalArgumentException if the agents' port ranges would go past 65535
@@ -346,7 +380,7 @@ public final class LocalBackend implements ClusterBackend {
         specs.add(new AgentSpec("local-" + i, "local-" + i, attrs, cpus, ramMb, diskMb, ports));
       }
       return new LocalBackend(new BackendConfig(specs, sandboxRoot.toAbsolutePath(), killGracePeriod,
-          sandboxMaxAge, sandboxMaxCount, memoryCheckInterval, keepTasksOnClose));
+          sandboxMaxAge, sandboxMaxCount, memoryCheckInterval, keepTasksOnClose, Optional.ofNullable(containerRuntime)));
     }
 
     private static long machineMemoryMb() {

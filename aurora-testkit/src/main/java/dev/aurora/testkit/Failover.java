@@ -55,6 +55,11 @@ public final class Failover {
     }
 
     @Override
+    public java.util.Optional<String> cannotRun(dev.aurora.api.TaskConfig config) {
+      return backend.cannotRun(config);
+    }
+
+    @Override
     public void close() {}
   }
 

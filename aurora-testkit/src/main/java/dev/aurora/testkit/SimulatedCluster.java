@@ -136,6 +136,7 @@ public final class SimulatedCluster implements ClusterBackend {
   private final List<Map.Entry<Predicate<TaskLaunch>, TaskBehavior>> behaviors = new ArrayList<>();
   private final Duration startDelay;
   private final Duration runDelay;
+  private final boolean containers;
   private @Nullable BackendListener listener;
   private long offerSeq;
   private boolean offerFlushQueued;
@@ -147,6 +148,7 @@ public final class SimulatedCluster implements ClusterBackend {
     this.loop = b.loop;
     this.startDelay = b.startDelay;
     this.runDelay = b.runDelay;
+    this.containers = b.containers;
     OfferBook.Builder books = OfferBook.builder(OfferBook.Timer.on(loop)).oneOfferPerAgent()
         .offerOnlyIf(r -> r.cpus() > 0 || r.ramMb() > 0).offerIds(agentId -> "offer-" + (++offerSeq))
         .onRefusalEnd(agentId -> markDirty(byId.get(agentId)));
@@ -187,6 +189,7 @@ public final class SimulatedCluster implements ClusterBackend {
     private IntFunction<Map<String, String>> attributes = i -> Map.of();
     private Duration startDelay = Duration.ofSeconds(1);
     private Duration runDelay = Duration.ofSeconds(1);
+    private boolean containers = true;
 
     Builder(StateLoop loop) {
       this.loop = Objects.requireNonNull(loop, "loop");
@@ -227,6 +230,15 @@ public final class SimulatedCluster implements ClusterBackend {
       return this;
     }
 
+    /**
+     * Whether the cluster runs tasks with a {@code container} (default true); without, it refuses them
+     * ({@link ClusterBackend#cannotRun}), as a backend with no container runtime does.
+     */
+    public Builder containers(boolean containers) {
+      this.containers = containers;
+      return this;
+    }
+
     /** Builds the cluster. */
     public SimulatedCluster build() {
       return new SimulatedCluster(this);
@@ -234,6 +246,15 @@ public final class SimulatedCluster implements ClusterBackend {
   }
 
   // ---------------------------------------------------------------- ClusterBackend
+
+  @Override
+  public java.util.Optional<String> cannotRun(dev.aurora.api.TaskConfig config) {
+    if (!containers && config.container().isPresent()) {
+      return java.util.Optional.of("the backend cannot run task.container " + config.container().get()
+          + ": the simulated cluster is built without containers");
+    }
+    return java.util.Optional.empty();
+  }
 
   @Override
   public void start(BackendListener listener) {

@@ -105,6 +105,7 @@ public final class SchedulerImpl implements Scheduler {
     List<PlacementFilter> filters = new ArrayList<>(placementFilters); // the built-ins first, as Placement registers them
     this.tenancy = new Tenancy(core, settings, registry, filters);
     filters.add(tenancy.reservations());
+    filters.add(new dev.aurora.core.internal.placement.BackendSupportFilter(backend));
     state.listeners().addAll(tenancy.listeners());
     PlacementEngine engine = new PlacementEngine(filters, scorers, weights, pool);
     SchedulerMetrics metrics = new SchedulerMetrics(registry, () -> loop.clock().millis(),

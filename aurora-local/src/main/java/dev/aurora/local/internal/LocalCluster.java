@@ -63,6 +63,13 @@ public final class LocalCluster {
       return size() > ENDED_REMEMBERED;
     }
   };
+  // guarded by ended
+  private final Map<TaskId, List<dev.aurora.runner.ProcessReport>> endedProcesses = new LinkedHashMap<>() {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<TaskId, List<dev.aurora.runner.ProcessReport>> eldest) {
+      return size() > ENDED_REMEMBERED;
+    }
+  };
   /** Tasks an earlier backend left running, held until reconciliation says whether to adopt them. */
   private final Map<TaskId, OrphanReaper.Adoptable> adoptable = new LinkedHashMap<>();
   private final Map<TaskId, Allocation> adoptableHolds = new LinkedHashMap<>();
@@ -199,6 +206,31 @@ public final class LocalCluster {
         reporter.status(endedOrLost(id));
       }
     }
+  }
+
+  /** The latest state of each process of a task that runs, or ended recently; empty if unknown. */
+  public List<dev.aurora.runner.ProcessReport> processes(TaskId taskId) {
+    LocalTask task = tasks.get(taskId);
+    if (task != null) {
+      return task.processReports();
+    }
+    synchronized (ended) {
+      return endedProcesses.getOrDefault(taskId, List.of());
+    }
+  }
+
+  /** Why this backend cannot run tasks of {@code config}: a container without a container runtime. */
+  public Optional<String> cannotRun(dev.aurora.api.TaskConfig config) {
+    if (config.container().isPresent() && config().containerRuntime().isEmpty()) {
+      return Optional.of("the local backend has no container runtime for task.container "
+          + config.container().get() + ": build it with LocalBackend.builder().containerRuntime(\"podman\")"
+          + " (or \"docker\")");
+    }
+    return Optional.empty();
+  }
+
+  BackendConfig config() {
+    return config;
   }
 
   /** The pid of the process a running task runs now. */
@@ -348,6 +380,9 @@ public final class LocalCluster {
 
   /** A task has ended with {@code status}: report it, give back its resources, keep its sandbox. */
   void ended(LocalTask task, TaskStatus status, Optional<Path> sandbox) {
+    synchronized (ended) {
+      endedProcesses.put(task.id(), task.processReports());
+    }
     tasks.remove(task.id(), task);
     remember(status);
     reporter.status(status);

@@ -8,9 +8,15 @@ import dev.aurora.core.OfferBook.Allocation;
 import dev.aurora.core.ScheduleStatus;
 import dev.aurora.core.TaskLaunch;
 import dev.aurora.core.TaskStatus;
+import dev.aurora.runner.ProcessReport;
+import dev.aurora.runner.ProcessStarter;
+import dev.aurora.runner.ProcessState;
+import dev.aurora.runner.RunSpec;
+import dev.aurora.runner.RunnerListener;
+import dev.aurora.runner.TaskOutcome;
+import dev.aurora.runner.TaskRun;
+import dev.aurora.runner.TaskRunner;
 import java.io.IOException;
-import java.io.RandomAccessFile;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,13 +27,15 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One task on this machine, from launch to its end: makes its sandbox, runs its processes one after
- * another, watches its health and memory, and ends it. Whoever first decides the end (the last
- * process, a failure, a kill, the memory limit, the backend closing) sets the outcome; the task's
+ * One task on this machine, from launch to its end: makes its sandbox, runs its process graph with
+ * the task runner ({@code aurora-runner}: order, parallel, daemons, finalizers, graceful shutdown),
+ * watches its health and memory, and ends it. Whoever first decides the end (the runner: the graph
+ * succeeded, failed or was killed; the memory limit; the backend closing) sets the outcome; the task's
  * process groups are then ended and the outcome reported once.
  */
 final class LocalTask {
@@ -51,6 +59,8 @@ final class LocalTask {
   private Ending ending;
   private TaskStatus outcome;
   private boolean ended;
+  private TaskRun run; // null before start, for an adopted task, and when the task ended before a run
+  private final List<ProcessReport> processReports = new ArrayList<>();
 
   LocalTask(TaskLaunch launch, Allocation allocation, LocalCluster cluster) {
     this.launch = launch;
@@ -88,13 +98,159 @@ final class LocalTask {
         end(Ending.EXITED, ScheduleStatus.FAILED, "the task has no process to run", Duration.ZERO);
         return;
       }
+      Optional<String> refused = cluster.cannotRun(launch.config());
+      if (refused.isPresent()) { // never run a task without what it asked for (the scheduler does not place it)
+        end(Ending.EXITED, ScheduleStatus.FAILED, refused.get(), Duration.ZERO);
+        return;
+      }
       try {
         sandbox.recordLaunch(LaunchRecord.of(launch, allocation));
       } catch (IOException e) {
         LOG.warn("task {}: cannot write its launch record; a later backend could not adopt it", id(), e);
       }
+      RunSpec spec = RunSpec.of(launch.config(), processes, sandbox.dir(), environment, allocation.ports(),
+          cluster.killGracePeriod());
+      run = TaskRunner.start(spec, new Starter(), new Listener());
     }
-    run(0);
+  }
+
+  /** The kill grace period of this task: its own, or the backend's. */
+  Duration grace() {
+    return launch.config().killGracePeriod().orElse(cluster.killGracePeriod());
+  }
+
+  /** The latest state of each of the task's processes, as the runner reported it. */
+  synchronized List<ProcessReport> processReports() {
+    java.util.Map<String, ProcessReport> latest = new LinkedHashMap<>();
+    processes.forEach(p -> latest.put(p.name(), null));
+    processReports.forEach(r -> latest.put(r.process(), r));
+    return latest.values().stream().filter(java.util.Objects::nonNull).toList();
+  }
+
+  /** Starts each run of a process through the backend's launcher: its own process group, recorded. */
+  private final class Starter implements ProcessStarter {
+    @Override
+    public RunningProcess start(Launch l) throws IOException {
+      ProcessLauncher.Started started;
+      synchronized (LocalTask.this) {
+        if (ending != null && ending != Ending.KILLED) {
+          throw new IOException("the task is ending");
+        }
+        started = cluster.launcher().start(command(l), l.directory(), l.environment(),
+            ProcessBuilder.Redirect.appendTo(l.stdout().toFile()), ProcessBuilder.Redirect.appendTo(l.stderr().toFile()));
+        groups.add(started.group());
+        pid = started.process().pid();
+        try {
+          sandbox.recordGroup(started.group());
+        } catch (IOException e) {
+          LOG.warn("task {}: cannot write the pid file; a later backend could not reap its processes", id(), e);
+        }
+      }
+      Process process = started.process();
+      ProcessGroup group = started.group();
+      CompletableFuture<Integer> exit = process.onExit().thenApply(Process::exitValue);
+      return new RunningProcess() {
+        @Override
+        public long pid() {
+          return process.pid();
+        }
+
+        @Override
+        public CompletableFuture<Integer> onExit() {
+          return exit;
+        }
+
+        @Override
+        public CompletableFuture<Boolean> stop(Duration grace) {
+          return CompletableFuture.supplyAsync(() -> ProcessKiller.terminate(List.of(group), grace), cluster.workers());
+        }
+      };
+    }
+  }
+
+  /**
+   * The command line of a run: the process's own, or, for a task with a container, the container
+   * runtime running it in the image with the sandbox mounted at the same path, the host's network and
+   * the process's environment.
+   */
+  private String command(ProcessStarter.Launch l) {
+    Optional<String> image = launch.config().container();
+    Optional<String> runtime = cluster.config().containerRuntime();
+    if (image.isEmpty() || runtime.isEmpty()) {
+      return l.process().command();
+    }
+    StringBuilder b = new StringBuilder("exec ").append(quote(runtime.get()))
+        .append(" run --rm -i --network host --name ")
+        .append(quote(("aurora-" + id().value() + "-" + l.process().name() + "-" + l.run()).replaceAll("[^A-Za-z0-9_.-]", "_")))
+        .append(" -v ").append(quote(sandbox.dir() + ":" + sandbox.dir()))
+        .append(" -w ").append(quote(l.directory().toString()));
+    for (String name : l.environment().keySet()) {
+      b.append(" -e ").append(quote(name));
+    }
+    return b.append(' ').append(quote(image.get())).append(" sh -c ").append(quote(l.process().command())).toString();
+  }
+
+  private static String quote(String s) {
+    return "'" + s.replace("'", "'\\''") + "'";
+  }
+
+  /** What the runner reports: the first start makes the task RUNNING; its end ends the task. */
+  private final class Listener implements RunnerListener {
+    @Override
+    public void processChanged(ProcessReport report) {
+      synchronized (LocalTask.this) {
+        processReports.add(report);
+        try {
+          sandbox.recordProcess(java.time.Instant.now() + " " + report.process() + " run " + report.run() + " "
+              + report.state() + report.pid().stream().mapToObj(p -> " pid " + p).findFirst().orElse("")
+              + report.exitCode().stream().mapToObj(c -> " exit " + c).findFirst().orElse("")
+              + report.startedAt().map(t -> " started " + t).orElse("")
+              + report.endedAt().map(t -> " ended " + t).orElse("")
+              + (report.message().isEmpty() ? "" : ": " + report.message()));
+        } catch (IOException e) {
+          LOG.debug("task {}: cannot record a process's state in its sandbox", id(), e);
+        }
+        if (report.state() == ProcessState.RUNNING) {
+          pid = report.pid().orElse(-1);
+          if (!running && ending == null) {
+            running = true;
+            cluster.reporter().status(TaskStatus.of(id(), ScheduleStatus.RUNNING, "process '" + report.process()
+                + "' started on " + allocation.agentId() + " as pid " + pid));
+            launch.config().healthCheck().ifPresent(LocalTask.this::watchHealth);
+          }
+        } else if (report.pid().isPresent() && report.pid().getAsLong() == pid) {
+          pid = -1;
+        }
+      }
+    }
+
+    @Override
+    public void taskEnded(TaskOutcome outcome) {
+      runnerEnded(outcome);
+    }
+  }
+
+  /**
+   * The runner has ended the graph (its finalizers done): the task ends as the runner says, unless a
+   * kill decided it already; anything its processes left running is ended, then the end reported.
+   */
+  private void runnerEnded(TaskOutcome outcome) {
+    List<ProcessGroup> toEnd;
+    synchronized (this) {
+      if (ending == null) {
+        ScheduleStatus state = switch (outcome.state()) {
+          case SUCCEEDED -> ScheduleStatus.FINISHED;
+          case FAILED -> ScheduleStatus.FAILED;
+          case KILLED -> ScheduleStatus.KILLED;
+        };
+        decide(outcome.state() == TaskOutcome.State.KILLED ? Ending.KILLED : Ending.EXITED, state, outcome.message());
+      } else if (ending != Ending.KILLED) {
+        return; // ended by the memory limit or the backend, which end the processes themselves
+      }
+      toEnd = List.copyOf(groups);
+    }
+    Duration grace = grace();
+    cluster.workers().execute(() -> finish(ProcessKiller.terminate(toEnd, grace) || outcome.forced()));
   }
 
   /**
@@ -139,6 +295,9 @@ final class LocalTask {
       if (health != null) {
         health.stop();
       }
+      if (run != null) {
+        run.detach();
+      }
     }
   }
 
@@ -147,9 +306,28 @@ final class LocalTask {
     return ending == Ending.LEFT_RUNNING;
   }
 
-  /** Ends the task on request: SIGTERM, the grace period, SIGKILL; it ends KILLED. */
+  /**
+   * Ends the task on request: the runner asks its HTTP port to quit (with an HTTP lifecycle), then
+   * SIGTERM, the task's grace period, SIGKILL, then runs its finalizers; it ends KILLED.
+   */
   void kill() {
-    end(Ending.KILLED, ScheduleStatus.KILLED, "killed on request", cluster.killGracePeriod());
+    TaskRun r;
+    synchronized (this) {
+      if (ending != null) {
+        return;
+      }
+      if (run == null) {
+        r = null;
+      } else {
+        decide(Ending.KILLED, ScheduleStatus.KILLED, "killed on request");
+        r = run;
+      }
+    }
+    if (r == null) {
+      end(Ending.KILLED, ScheduleStatus.KILLED, "killed on request", grace());
+    } else {
+      r.kill();
+    }
   }
 
   /**
@@ -208,68 +386,6 @@ final class LocalTask {
     return Optional.ofNullable(sandbox).map(Sandbox::dir);
   }
 
-  /** Starts process {@code index}, unless the task is ending. */
-  private void run(int index) {
-    ProcessConfig process = processes.get(index);
-    ProcessLauncher.Started started;
-    synchronized (this) {
-      if (ending != null) {
-        return;
-      }
-      Path dir = process.workingDirectory().map(sandbox.dir()::resolve).orElse(sandbox.dir());
-      try {
-        Files.createDirectories(dir);
-      } catch (IOException e) {
-        end(Ending.EXITED, ScheduleStatus.FAILED, "process '" + process.name()
-            + "': cannot make its working directory " + dir + ": " + describe(e), Duration.ZERO);
-        return;
-      }
-      Map<String, String> env = new LinkedHashMap<>(environment);
-      env.putAll(process.environment());
-      try {
-        started = cluster.launcher().start(process.command(), dir, env,
-            ProcessBuilder.Redirect.to(sandbox.stdout(process.name()).toFile()),
-            ProcessBuilder.Redirect.to(sandbox.stderr(process.name()).toFile()));
-      } catch (IOException e) {
-        end(Ending.EXITED, ScheduleStatus.FAILED,
-            "process '" + process.name() + "' could not start: " + describe(e), Duration.ZERO);
-        return;
-      }
-      groups.add(started.group());
-      pid = started.process().pid();
-      try {
-        sandbox.recordGroup(started.group());
-      } catch (IOException e) {
-        LOG.warn("task {}: cannot write the pid file; a later backend could not reap its processes", id(), e);
-      }
-      if (!running) {
-        running = true;
-        cluster.reporter().status(TaskStatus.of(id(), ScheduleStatus.RUNNING,
-            "process '" + process.name() + "' started on " + allocation.agentId() + " as pid " + pid));
-        launch.config().healthCheck().ifPresent(this::watchHealth);
-      }
-    }
-    started.process().onExit().thenAcceptAsync(p -> exited(index, p.exitValue()), cluster.workers());
-  }
-
-  private void exited(int index, int code) {
-    ProcessConfig process = processes.get(index);
-    synchronized (this) {
-      pid = -1;
-      if (ending != null) {
-        return;
-      }
-    }
-    if (code != 0) {
-      end(Ending.EXITED, ScheduleStatus.FAILED, failure(process, code), cluster.killGracePeriod());
-    } else if (index == processes.size() - 1) {
-      end(Ending.EXITED, ScheduleStatus.FINISHED,
-          "process '" + process.name() + "' exited 0, the last of " + processes.size(), cluster.killGracePeriod());
-    } else {
-      run(index + 1);
-    }
-  }
-
   /**
    * Ends the task with {@code state} unless its end is decided already: stops its health checks,
    * ends its process groups on a worker ({@code grace} after SIGTERM; none: SIGKILL at once), then
@@ -293,6 +409,9 @@ final class LocalTask {
     if (health != null) {
       health.stop();
     }
+    if (run != null && why != Ending.KILLED && why != Ending.EXITED) {
+      run.detach(); // the memory limit, or the backend closing or leaving it: they end the processes
+    }
   }
 
   /** Records and reports the outcome, once, after the task's processes are gone. */
@@ -306,7 +425,7 @@ final class LocalTask {
       ended = true;
       if (forced && (ending == Ending.KILLED || ending == Ending.BACKEND_CLOSED)) {
         outcome = TaskStatus.of(id(), outcome.state(), outcome.message() + " (SIGKILL after the "
-            + cluster.killGracePeriod().toMillis() + " ms grace period)");
+            + grace().toMillis() + " ms grace period)");
       }
       status = outcome;
       done = sandbox;
@@ -355,41 +474,6 @@ final class LocalTask {
     ports.forEach((name, port) -> env.putIfAbsent(
         "AURORA_PORT_" + name.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9_]", "_"), Integer.toString(port)));
     return env;
-  }
-
-  private String failure(ProcessConfig process, int code) {
-    String what;
-    if (code == 127) {
-      what = "failed: command not found (exit 127)";
-    } else if (code == 126) {
-      what = "failed: command not executable (exit 126)";
-    } else if (code > 128 && code < 128 + 65) {
-      what = "was killed by signal " + (code - 128) + " (exit " + code + ")";
-    } else {
-      what = "exited with code " + code;
-    }
-    String last = lastLine(sandbox.stderr(process.name()));
-    return "process '" + process.name() + "' " + what + (last.isEmpty() ? "" : ": " + last);
-  }
-
-  /** The last non-blank line of a file, at most 300 characters; empty if none. */
-  private static String lastLine(Path file) {
-    try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
-      long from = Math.max(0, f.length() - 4096);
-      byte[] tail = new byte[(int) (f.length() - from)];
-      f.seek(from);
-      f.readFully(tail);
-      String[] lines = new String(tail, StandardCharsets.UTF_8).split("\n");
-      for (int i = lines.length - 1; i >= 0; i--) {
-        String line = lines[i].strip();
-        if (!line.isEmpty()) {
-          return line.length() > 300 ? line.substring(0, 300) + "..." : line;
-        }
-      }
-    } catch (IOException e) {
-      LOG.debug("cannot read {}", file, e);
-    }
-    return "";
   }
 
   private static String describe(IOException e) {

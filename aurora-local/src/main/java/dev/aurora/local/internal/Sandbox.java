@@ -93,6 +93,12 @@ final class Sandbox {
         StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.SYNC);
   }
 
+  /** Appends one change of a process's state to {@code .aurora/processes}, the task's process history. */
+  void recordProcess(String line) throws IOException {
+    Files.writeString(dir.resolve(META).resolve("processes"), line + "\n", StandardCharsets.UTF_8,
+        StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+  }
+
   /** The process groups the pid file lists. */
   List<ProcessGroup> groups() throws IOException {
     List<ProcessGroup> groups = new ArrayList<>();

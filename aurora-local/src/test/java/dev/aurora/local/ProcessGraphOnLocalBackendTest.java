@@ -1,0 +1,144 @@
+package dev.aurora.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.aurora.api.HttpLifecycle;
+import dev.aurora.api.Job;
+import dev.aurora.api.TaskConfig;
+import dev.aurora.api.TaskId;
+import dev.aurora.core.Offer;
+import dev.aurora.core.ScheduleStatus;
+import dev.aurora.core.TaskStatus;
+import dev.aurora.runner.ProcessReport;
+import dev.aurora.runner.ProcessState;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A task's process graph on the local backend: the task runner with real processes. */
+class ProcessGraphOnLocalBackendTest {
+  @TempDir Path root;
+  private final RecordingListener listener = new RecordingListener();
+  private LocalBackend backend;
+  private HttpServer server;
+
+  @AfterEach
+  void close() {
+    if (backend != null) {
+      backend.close();
+    }
+    if (server != null) {
+      server.stop(0);
+    }
+  }
+
+  private LocalBackend start(int portBase) {
+    backend = LocalBackend.builder().sandboxRoot(root).agents(1).cpusPerAgent(2).ramMbPerAgent(1024)
+        .diskMbPerAgent(1024).portBase(portBase).portsPerAgent(1).killGracePeriod(Duration.ofSeconds(5)).build();
+    backend.start(listener);
+    return backend;
+  }
+
+  private TaskId launch(Consumer<dev.aurora.api.TaskBuilder> task) {
+    TaskConfig config = Job.adhoc("www-data/test/graph").task(t -> {
+      t.cpus(0.1).ramMb(16).diskMb(1);
+      task.accept(t);
+    }).build().task();
+    Offer offer = listener.awaitOffer("local-0");
+    var launch = Tasks.launch(offer, config, List.of()).build();
+    backend.launch(List.of(offer.id()), List.of(launch));
+    return launch.taskId();
+  }
+
+  @Test
+  void anOrderedGraphWithAFinalizerRunsInOrderAndReportsEachProcess() throws IOException {
+    start(31000);
+    TaskId id = launch(t -> t
+        .process("serve", "echo serve >> log")
+        .process("build", "echo build >> log")
+        .process("fetch", "echo fetch >> log")
+        .finalizer("flush", "echo flush >> log")
+        .order("fetch", "build", "serve"));
+
+    TaskStatus end = listener.awaitEnd(id);
+
+    assertThat(end.state()).isEqualTo(ScheduleStatus.FINISHED);
+    assertThat(end.message()).isEqualTo("process 'serve' exited 0, the last of 3");
+    Path sandbox = Tasks.awaitSandbox(backend, id);
+    assertThat(Files.readString(sandbox.resolve("log"))).isEqualTo("fetch\nbuild\nserve\nflush\n");
+    assertThat(backend.processes(id)).extracting(ProcessReport::process, ProcessReport::state)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("serve", ProcessState.SUCCESS),
+            org.assertj.core.groups.Tuple.tuple("build", ProcessState.SUCCESS),
+            org.assertj.core.groups.Tuple.tuple("fetch", ProcessState.SUCCESS),
+            org.assertj.core.groups.Tuple.tuple("flush", ProcessState.SUCCESS));
+    assertThat(backend.processes(id)).allSatisfy(r -> {
+      assertThat(r.exitCode()).hasValue(0);
+      assertThat(r.startedAt()).isPresent();
+      assertThat(r.endedAt()).isPresent();
+    });
+    assertThat(Files.readAllLines(sandbox.resolve(".aurora/processes")))
+        .anySatisfy(l -> assertThat(l).contains("fetch run 1 SUCCESS").contains("exit 0"));
+  }
+
+  @Test
+  void aKillUsesTheTasksOwnGracePeriodThenRunsItsFinalizer() throws IOException {
+    start(31000);
+    TaskId id = launch(t -> t
+        .process("stubborn", "trap '' TERM; while true; do sleep 0.1; done")
+        .finalizer("flush", "echo flushed > flushed")
+        .killGracePeriod(Duration.ofMillis(300)));
+    listener.awaitStatus(id, ScheduleStatus.RUNNING);
+
+    backend.kill(id);
+    TaskStatus end = listener.awaitEnd(id);
+
+    assertThat(end.state()).isEqualTo(ScheduleStatus.KILLED);
+    assertThat(end.message()).isEqualTo("killed on request (SIGKILL after the 300 ms grace period)");
+    assertThat(Files.readString(Tasks.awaitSandbox(backend, id).resolve("flushed"))).isEqualTo("flushed\n");
+  }
+
+  @Test
+  void aKillAsksTheTasksHttpPortToQuitBeforeAnySignal() throws IOException {
+    List<String> requests = Collections.synchronizedList(new ArrayList<>());
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    int port = server.getAddress().getPort();
+    Path quit = root.resolve("quit-asked");
+    server.createContext("/", exchange -> {
+      requests.add(exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath());
+      if (exchange.getRequestURI().getPath().equals("/quitquitquit")) {
+        Files.writeString(quit, "");
+      }
+      exchange.sendResponseHeaders(200, -1);
+      exchange.close();
+    });
+    server.start();
+    start(port); // the task's port "http" is the in-test server's
+    TaskId id = launch(t -> t.port("http")
+        .process("server", "echo {{port.http}} > port; i=0; while [ ! -e " + quit + " ]; do i=$((i+1));"
+            + " [ $i -gt 400 ] && exit 1; sleep 0.05; done")
+        .httpLifecycle(HttpLifecycle.builder().port("http").gracefulShutdownWait(Duration.ofSeconds(20)).build()));
+    listener.awaitStatus(id, ScheduleStatus.RUNNING);
+
+    backend.kill(id);
+    TaskStatus end = listener.awaitEnd(id);
+
+    assertThat(Files.readString(Tasks.awaitSandbox(backend, id).resolve("port")).strip())
+        .isEqualTo(Integer.toString(port));
+    assertThat(end.state()).isEqualTo(ScheduleStatus.KILLED);
+    assertThat(end.message()).isEqualTo("killed on request");
+    assertThat(requests).containsExactly("POST /quitquitquit");
+    assertThat(backend.processes(id)).singleElement().satisfies(r -> assertThat(r.exitCode()).as(
+        "it exited by itself once asked to quit, before any signal").hasValue(0));
+  }
+}
