@@ -68,6 +68,8 @@ public final class OperatorHandler implements AutoCloseable {
       "js", "text/javascript; charset=utf-8", "css", "text/css; charset=utf-8", "png", "image/png",
       "svg", "image/svg+xml");
 
+  private static final long DRAIN_LIMIT = 64L << 20;
+
   private final Scheduler scheduler;
   private final Authenticator authenticator;
   private final LeaderStatus leader;
@@ -289,6 +291,12 @@ public final class OperatorHandler implements AutoCloseable {
     try (InputStream in = ex.body()) {
       byte[] b = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes + 1));
       if (b.length > maxBodyBytes) {
+        // read (and drop) a bounded rest, so the client, still sending, gets the answer
+        long skipped = 0;
+        byte[] sink = new byte[8192];
+        for (int n; skipped < DRAIN_LIMIT && (n = in.read(sink)) > 0; ) {
+          skipped += n;
+        }
         throw new ApiProblem(413, "body too large", "the request body is larger than " + maxBodyBytes + " bytes");
       }
       return b;

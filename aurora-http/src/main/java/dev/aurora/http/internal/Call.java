@@ -1,5 +1,6 @@
 package dev.aurora.http.internal;
 
+import dev.aurora.api.InvalidConfigException;
 import dev.aurora.api.JobKey;
 import dev.aurora.api.Principal;
 import java.net.URLDecoder;
@@ -95,8 +96,12 @@ public final class Call {
   public static JobKey jobKey(String field, String value) {
     try {
       return JobKey.parse(value);
+    } catch (InvalidConfigException e) {
+      ApiProblem p = Json.invalid(e);
+      boolean named = p.errors().stream().allMatch(x -> x.field().startsWith("key."));
+      throw named ? p : ApiProblem.badField(field, "expected a job key role/env/name, found '" + value + "'");
     } catch (RuntimeException e) {
-      throw ApiProblem.badField(field, e.getMessage() == null ? "not a job key role/env/name" : e.getMessage());
+      throw ApiProblem.badField(field, "expected a job key role/env/name, found '" + value + "'");
     }
   }
 
