@@ -29,6 +29,7 @@ import java.util.function.Consumer;
 final class Harness implements AutoCloseable {
   static final ObjectMapper JSON = new ObjectMapper();
   static final List<String> USERS = List.of("alice", "bob", "ops");
+  private static String passwordLines;
 
   final AuroraExtension aurora;
   final Object lock = new Object();
@@ -46,16 +47,17 @@ final class Harness implements AutoCloseable {
   }
 
   /** A password file with each user's password "pw-" + name. */
-  static Path passwords(Path dir) {
+  static synchronized Path passwords(Path dir) {
     try {
-      Path file = dir.resolve("users.passwd");
-      if (!Files.exists(file)) {
+      if (passwordLines == null) {
         StringBuilder s = new StringBuilder("# test users\n");
         for (String u : USERS) {
           s.append(Authenticator.hashPassword(u, ("pw-" + u).toCharArray())).append('\n');
         }
-        Files.writeString(file, s);
+        passwordLines = s.toString();
       }
+      Path file = dir.resolve("users.passwd");
+      Files.writeString(file, passwordLines);
       return file;
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -40,7 +40,7 @@ public final class Api {
   public record InstancesBody(List<Integer> instances) {}
 
   /** {count}. */
-  public record CountBody(int count) {}
+  public record CountBody(@Nullable Integer count) {}
 
   /** {hosts:[..]}. */
   public record HostsBody(List<String> hosts) {}
@@ -143,7 +143,11 @@ public final class Api {
     });
     post(JOB + "/instances", "Add instances", "{count:int}", c -> {
       JobKey key = c.job();
-      int count = c.json(CountBody.class).count();
+      CountBody countBody = c.json(CountBody.class);
+      if (countBody.count() == null) {
+        throw ApiProblem.badField("count", "is required");
+      }
+      int count = countBody.count();
       if (count < 1) {
         throw ApiProblem.badField("count", "must be at least 1, was " + count);
       }
@@ -176,6 +180,9 @@ public final class Api {
         });
     post("/updates", "Start a rolling update", "{job, config:JobConfig, settings?:UpdateSettings, message?}", c -> {
       UpdateBody body = c.json(UpdateBody.class);
+      if (body.config() == null) {
+        throw ApiProblem.badField("config", "is required: the job config to update to");
+      }
       JobKey key = body.job() == null ? body.config().key() : Call.jobKey("job", body.job());
       if (!key.equals(body.config().key())) {
         throw ApiProblem.badField("config.key", "is " + body.config().key() + " but the update is of " + key);
