@@ -32,6 +32,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -89,7 +90,7 @@ public final class OperatorHandler implements AutoCloseable {
     this.registry = b.registry != null ? b.registry : prometheus;
     this.maxBodyBytes = b.maxBodyBytes;
     this.events = new EventHub(b.eventRing, b.eventClientBuffer, b.maxEventClients, b.keepAlive);
-    this.routing = new Routing(new Api(scheduler, b.authorizer, tokens, events).routes());
+    this.routing = new Routing(new Api(scheduler, b.authorizer, tokens, events, b.clock).routes());
     events.start(scheduler);
   }
 
@@ -125,6 +126,7 @@ public final class OperatorHandler implements AutoCloseable {
     private int eventClientBuffer = 1_000;
     private int maxEventClients = 32;
     private Duration keepAlive = Duration.ofSeconds(15);
+    private Clock clock = Clock.systemUTC();
 
     Builder() {}
 
@@ -186,6 +188,12 @@ public final class OperatorHandler implements AutoCloseable {
       this.eventRing = recent;
       this.eventClientBuffer = perClientBuffer;
       this.maxEventClients = maxClients;
+      return this;
+    }
+
+    /** The scheduler's clock, for the ages (uptime) the UI shows; the system clock by default. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
       return this;
     }
 

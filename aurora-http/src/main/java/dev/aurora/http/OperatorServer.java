@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
@@ -142,6 +143,12 @@ public final class OperatorServer implements AutoCloseable {
     /** See {@link OperatorHandler.Builder#meterRegistry}. */
     public Builder meterRegistry(MeterRegistry registry) {
       handler.meterRegistry(registry);
+      return this;
+    }
+
+    /** See {@link OperatorHandler.Builder#clock}. */
+    public Builder clock(Clock clock) {
+      handler.clock(clock);
       return this;
     }
 

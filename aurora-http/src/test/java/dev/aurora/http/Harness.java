@@ -40,7 +40,7 @@ final class Harness implements AutoCloseable {
   Harness(AuroraExtension aurora, Path dir, Consumer<OperatorServer.Builder> customize) {
     this.aurora = aurora;
     this.scheduler = locked(aurora.scheduler(), lock);
-    OperatorServer.Builder b = OperatorServer.builder().scheduler(scheduler).port(0)
+    OperatorServer.Builder b = OperatorServer.builder().scheduler(scheduler).port(0).clock(aurora.clock())
         .authenticator(Authenticator.basic(passwords(dir)));
     customize.accept(b);
     this.server = b.start();

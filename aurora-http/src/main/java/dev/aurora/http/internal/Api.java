@@ -17,6 +17,7 @@ import dev.aurora.core.Scheduler;
 import dev.aurora.core.TaskQuery;
 import dev.aurora.core.UpdateDetails;
 import dev.aurora.core.UpdateId;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -49,13 +50,15 @@ public final class Api {
   public record UpdateBody(@Nullable String job, JobConfig config, @Nullable UpdateSettings settings,
       @Nullable String message) {}
 
+  private final Clock clock;
   private final Scheduler scheduler;
   private final Authorizer authorizer;
   private final Tokens tokens;
   private final EventHub events;
   private final List<Route> routes = new ArrayList<>();
 
-  public Api(Scheduler scheduler, Authorizer authorizer, Tokens tokens, EventHub events) {
+  public Api(Scheduler scheduler, Authorizer authorizer, Tokens tokens, EventHub events, Clock clock) {
+    this.clock = clock;
     this.scheduler = scheduler;
     this.authorizer = authorizer;
     this.tokens = tokens;
@@ -116,6 +119,7 @@ public final class Api {
       out.put("config", job);
       out.put("summary", summary(job));
       out.put("tasks", scheduler.tasks(TaskQuery.job(key)));
+      out.put("now", clock.instant());
       return ok(out);
     });
     delete(JOB, "Kill a job (every instance) and remove it", c -> {
