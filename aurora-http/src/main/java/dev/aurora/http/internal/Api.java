@@ -19,6 +19,7 @@ import dev.aurora.core.UpdateDetails;
 import dev.aurora.core.UpdateId;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -99,10 +100,16 @@ public final class Api {
   private void declare() {
     get("/jobs", "List jobs (optionally of one role) with task counts by state", List.of("role"), c -> {
       Optional<String> role = c.query("role");
+      // one read of the active tasks for every job: a read per job would queue a call per job on the loop
+      Map<JobKey, Map<String, Integer>> counts = new HashMap<>();
+      TaskQuery active = TaskQuery.all().active();
+      for (ScheduledTask t : scheduler.tasks(role.isEmpty() ? active : active.matching(x -> x.job().role().equals(role.get())))) {
+        counts.computeIfAbsent(t.job(), k -> new TreeMap<>()).merge(t.status().name(), 1, Integer::sum);
+      }
       List<Map<String, Object>> out = new ArrayList<>();
       for (JobConfig job : scheduler.jobs()) {
         if (role.isEmpty() || role.get().equals(job.key().role())) {
-          out.add(summary(job));
+          out.add(summary(job, counts.getOrDefault(job.key(), Map.of())));
         }
       }
       return ok(out);
@@ -441,15 +448,19 @@ public final class Api {
   }
 
   private Map<String, Object> summary(JobConfig job) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("key", job.key().toString());
-    m.put("type", job.isCron() ? "cron" : job.isService() ? "service" : "adhoc");
-    m.put("instances", job.instances());
     Map<String, Integer> states = new TreeMap<>();
     for (ScheduledTask t : scheduler.tasks(TaskQuery.job(job.key()).active())) {
       states.merge(t.status().name(), 1, Integer::sum);
     }
-    m.put("active", states);
+    return summary(job, states);
+  }
+
+  private static Map<String, Object> summary(JobConfig job, Map<String, Integer> states) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("key", job.key().toString());
+    m.put("type", job.isCron() ? "cron" : job.isService() ? "service" : "adhoc");
+    m.put("instances", job.instances());
+    m.put("active", new TreeMap<>(states));
     return m;
   }
 
