@@ -137,6 +137,19 @@ final class Harness implements AutoCloseable {
         .PUT(HttpRequest.BodyPublishers.ofString(body)).build());
   }
 
+  /** A GET without credentials to another server. */
+  static HttpResponse<String> sendTo(OperatorServer server, String path) {
+    try {
+      return HttpClient.newHttpClient().send(HttpRequest.newBuilder(server.url().resolve(path)).build(),
+          HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   static JsonNode json(HttpResponse<String> r) {
     try {
       return JSON.readTree(r.body());

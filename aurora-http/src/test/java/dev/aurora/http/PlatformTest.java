@@ -221,6 +221,24 @@ class PlatformTest {
   }
 
   @Test
+  void anUnexpectedFailureIsA500WithAnIdAndNoStackTrace() {
+    dev.aurora.core.Scheduler broken = (dev.aurora.core.Scheduler) java.lang.reflect.Proxy.newProxyInstance(
+        getClass().getClassLoader(), new Class<?>[] {dev.aurora.core.Scheduler.class}, (proxy, method, args) -> {
+          if (method.getName().equals("events")) {
+            return aurora.scheduler().events();
+          }
+          throw new NullPointerException("secret internals at dev.aurora.core.internal.Something");
+        });
+    try (OperatorServer server = OperatorServer.builder().scheduler(broken).port(0).start()) {
+      HttpResponse<String> r = Harness.sendTo(server, "/api/v1/jobs");
+      assertThat(r.statusCode()).isEqualTo(500);
+      assertThat(r.headers().firstValue("Content-Type")).contains("application/problem+json");
+      assertThat(json(r).get("detail").asText()).startsWith("an internal error happened; its id in the server's log is ");
+      assertThat(r.body()).doesNotContain("secret").doesNotContain("NullPointer").doesNotContain("dev.aurora");
+    }
+  }
+
+  @Test
   void theUiIsServedFromTheJar() {
     start();
     HttpResponse<String> root = h.get("alice", "/");
