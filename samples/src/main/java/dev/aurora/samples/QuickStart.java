@@ -20,7 +20,9 @@ import dev.aurora.core.Storage;
 import dev.aurora.core.TaskQuery;
 import dev.aurora.core.UpdateDetails;
 import dev.aurora.core.UpdateId;
+import dev.aurora.http.OperatorServer;
 import dev.aurora.local.LocalBackend;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -41,6 +43,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * its state in a durable file log, runs a real service of 5 instances, a cron job and a one-off job; an
  * instance's process is killed and replaced; the service is rolled forward to a new version; everything
  * stops cleanly, Ctrl-C included, and the state it leaves is what a restarted scheduler would recover.
+ * The operator web UI and API run alongside (on http://127.0.0.1:8081/, or a free port if that one is
+ * taken); with {@code --serve} the sample keeps the service running, UI included, until Ctrl-C.
  */
 public final class QuickStart {
   private static final Principal USER = Principal.of("quickstart");
@@ -64,9 +68,14 @@ public final class QuickStart {
         // a task that dies within 10 s of starting is "flapping": its replacement waits 1 s, 2 s, ... up to 10 s
         .flapping(Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofSeconds(10))
         .build();
+    boolean serve = List.of(args).contains("--serve");
     AtomicBoolean closed = new AtomicBoolean();
+    OperatorServer[] ui = new OperatorServer[1];
     Runnable shutdown = () -> {
       if (closed.compareAndSet(false, true)) {
+        if (ui[0] != null) {
+          ui[0].close();
+        }
         scheduler.close();
       }
     };
@@ -75,6 +84,8 @@ public final class QuickStart {
     say("Starting a scheduler on 4 local agents; state in " + state + ", task sandboxes under " + sandboxes);
     scheduler.start();
     scheduler.events().subscribe(QuickStart::show);
+    ui[0] = operatorServer(scheduler);
+    say("Operator UI and API: " + ui[0].url() + "  (no login: local use only; see docs/operator-api.md)");
     ActingScheduler user = scheduler.as(USER); // every change below is authorized and audited as USER
 
     // 1. A service: one template, bound to a version.
@@ -138,6 +149,11 @@ public final class QuickStart {
     table(scheduler);
     callEach(scheduler, key);
 
+    if (serve) {
+      step("The service keeps running: watch it at " + ui[0].url() + " (Ctrl-C stops everything)");
+      Thread.currentThread().join();
+    }
+
     // 5. Stop: every process the backend started goes with it.
     step("5. Stop the scheduler");
     shutdown.run();
@@ -146,6 +162,15 @@ public final class QuickStart {
     say("processes left running: " + left);
     say("jobs a scheduler started on " + state + " would recover: " + storedJobs(state));
     say("done in " + seconds() + " s");
+  }
+
+  /** The operator server on port 8081, or on any free port if 8081 is taken. */
+  private static OperatorServer operatorServer(Scheduler scheduler) {
+    try {
+      return OperatorServer.builder().scheduler(scheduler).port(8081).start();
+    } catch (UncheckedIOException e) {
+      return OperatorServer.builder().scheduler(scheduler).port(0).start();
+    }
   }
 
   /** Replays the stored ops far enough to list the jobs (the scheduler's recovery replays them all). */

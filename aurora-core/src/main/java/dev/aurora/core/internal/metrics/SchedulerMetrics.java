@@ -49,13 +49,13 @@ public final class SchedulerMetrics {
         .description("work queued on the state loop").register(registry);
     Gauge.builder("aurora.offers.held", offersHeld, s -> s.get()).description("offers held now").register(registry);
     passTimer = Timer.builder("aurora.placement.pass").description("placement pass latency").register(registry);
-    placed = Counter.builder("aurora.placement.tasks.placed").register(registry);
-    offersReceived = Counter.builder("aurora.offers.received").register(registry);
-    offersUsed = Counter.builder("aurora.offers.used").register(registry);
-    offersDeclined = Counter.builder("aurora.offers.declined").register(registry);
-    offersRescinded = Counter.builder("aurora.offers.rescinded").register(registry);
-    statusUpdates = Counter.builder("aurora.status.updates").register(registry);
-    storageOps = Counter.builder("aurora.storage.ops").register(registry);
+    placed = Counter.builder("aurora.placement.tasks.placed").description("tasks placed on an agent").register(registry);
+    offersReceived = Counter.builder("aurora.offers.received").description("resource offers received from the backend").register(registry);
+    offersUsed = Counter.builder("aurora.offers.used").description("offers used to launch tasks").register(registry);
+    offersDeclined = Counter.builder("aurora.offers.declined").description("offers declined").register(registry);
+    offersRescinded = Counter.builder("aurora.offers.rescinded").description("offers the backend took back").register(registry);
+    statusUpdates = Counter.builder("aurora.status.updates").description("task status updates from the backend").register(registry);
+    storageOps = Counter.builder("aurora.storage.ops").description("operations appended to storage").register(registry);
   }
 
   public void moved(ScheduleStatus from, ScheduleStatus to) {

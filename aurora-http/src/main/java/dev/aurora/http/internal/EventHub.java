@@ -1,0 +1,235 @@
+package dev.aurora.http.internal;
+
+import dev.aurora.core.EventStream;
+import dev.aurora.core.Scheduler;
+import dev.aurora.core.SchedulerEvent;
+import dev.aurora.core.ScheduledTask;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The scheduler's events as Server-Sent Events. One listener (on its own thread, off the state loop)
+ * numbers each event, keeps the most recent in a ring for clients resuming with Last-Event-ID, and
+ * offers it to each client's bounded buffer; a client whose buffer is full is dropped, so a slow
+ * client never holds up the scheduler or other clients.
+ */
+public final class EventHub implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(EventHub.class);
+
+  /** One numbered event. */
+  public record Entry(long id, String type, String data) {}
+
+  private static final Entry END = new Entry(-1, "", "");
+
+  private final int ringSize;
+  private final int clientBuffer;
+  private final int maxClients;
+  private final Duration keepAlive;
+  private final ArrayDeque<Entry> ring = new ArrayDeque<>();
+  private final Set<Client> clients = new CopyOnWriteArraySet<>();
+  private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "aurora-http-events");
+    t.setDaemon(true);
+    return t;
+  });
+  private EventStream.@Nullable Subscription subscription;
+  private long nextId = 1;
+  private volatile boolean closed;
+
+  public EventHub(int ringSize, int clientBuffer, int maxClients, Duration keepAlive) {
+    this.ringSize = ringSize;
+    this.clientBuffer = clientBuffer;
+    this.maxClients = maxClients;
+    this.keepAlive = keepAlive;
+  }
+
+  /** Subscribes to the scheduler's events. */
+  public void start(Scheduler scheduler) {
+    subscription = scheduler.events().subscribe(this::publish, thread);
+  }
+
+  private final class Client {
+    final BlockingQueue<Entry> queue = new ArrayBlockingQueue<>(clientBuffer);
+    volatile boolean dropped;
+  }
+
+  /** Numbers an event, keeps it in the ring and hands it to every client. */
+  void publish(SchedulerEvent event) {
+    Map<String, Object> data = data(event);
+    Entry entry;
+    synchronized (ring) {
+      entry = new Entry(nextId++, category(event), new String(Json.write(data), StandardCharsets.UTF_8));
+      ring.addLast(entry);
+      while (ring.size() > ringSize) {
+        ring.removeFirst();
+      }
+      for (Client c : clients) {
+        if (!c.dropped && !c.queue.offer(entry)) {
+          c.dropped = true;
+          c.queue.clear();
+          c.queue.offer(END);
+          LOG.info("dropped a slow event-stream client: its buffer of {} events was full", clientBuffer);
+        }
+      }
+    }
+  }
+
+  /** The number of clients connected now. */
+  public int clients() {
+    return clients.size();
+  }
+
+  /** A streamed reply of the events after {@code lastEventId} (or from now). */
+  public Reply stream(Optional<String> lastEventId) {
+    long after = -1;
+    if (lastEventId.isPresent() && !lastEventId.get().isBlank()) {
+      try {
+        after = Long.parseLong(lastEventId.get().strip());
+      } catch (NumberFormatException e) {
+        throw ApiProblem.badField("Last-Event-ID", "expected an event id (a whole number), found '" + lastEventId.get() + "'");
+      }
+    }
+    if (clients.size() >= maxClients) {
+      throw new ApiProblem(503, "too many event-stream clients", "at most " + maxClients + " clients may follow the events");
+    }
+    long resumeAfter = after;
+    return Reply.stream("text/event-stream; charset=utf-8", out -> serve(out, resumeAfter))
+        .header("Cache-Control", "no-cache").header("X-Accel-Buffering", "no");
+  }
+
+  private void serve(OutputStream out, long after) throws IOException {
+    Client client = new Client();
+    List<Entry> replay;
+    boolean gap;
+    synchronized (ring) {
+      long oldest = ring.isEmpty() ? nextId : ring.peekFirst().id();
+      gap = after >= 0 && after + 1 < oldest;
+      replay = after < 0 ? List.of() : ring.stream().filter(e -> e.id() > after).toList();
+      clients.add(client);
+    }
+    try {
+      write(out, "retry: 2000\n\n");
+      if (gap) {
+        write(out, "event: reset\ndata: {\"reason\":\"events after " + after + " are no longer kept; reload the state\"}\n\n");
+      }
+      for (Entry e : replay) {
+        write(out, format(e));
+      }
+      out.flush();
+      while (!closed) {
+        Entry e = client.queue.poll(keepAlive.toMillis(), TimeUnit.MILLISECONDS);
+        if (e == null) {
+          write(out, ": keep-alive\n\n");
+        } else if (e == END) {
+          if (client.dropped) {
+            write(out, "event: dropped\ndata: {\"reason\":\"the client fell behind; reconnect with Last-Event-ID\"}\n\n");
+          }
+          break;
+        } else {
+          write(out, format(e));
+          for (Entry more = client.queue.poll(); more != null; more = client.queue.poll()) {
+            if (more == END) {
+              client.queue.offer(END);
+              break;
+            }
+            write(out, format(more));
+          }
+        }
+        out.flush();
+      }
+      out.flush();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      clients.remove(client);
+    }
+  }
+
+  private static String format(Entry e) {
+    return "id: " + e.id() + "\nevent: " + e.type() + "\ndata: " + e.data() + "\n\n";
+  }
+
+  private static void write(OutputStream out, String s) throws IOException {
+    out.write(s.getBytes(StandardCharsets.UTF_8));
+  }
+
+  static String category(SchedulerEvent e) {
+    if (e instanceof SchedulerEvent.TaskStateChanged || e instanceof SchedulerEvent.TaskHealthChanged
+        || e instanceof SchedulerEvent.TasksPreempted) {
+      return "task";
+    }
+    if (e instanceof SchedulerEvent.UpdateStateChanged) {
+      return "update";
+    }
+    if (e instanceof SchedulerEvent.HostMaintenanceChanged || e instanceof SchedulerEvent.AgentLost) {
+      return "host";
+    }
+    if (e instanceof SchedulerEvent.QuotaChanged || e instanceof SchedulerEvent.QuotaRemoved) {
+      return "quota";
+    }
+    return "job";
+  }
+
+  static Map<String, Object> data(SchedulerEvent e) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("type", e.getClass().getSimpleName());
+    m.put("time", e.time());
+    if (e instanceof SchedulerEvent.TaskStateChanged t) {
+      task(m, t.task());
+      m.put("from", t.from());
+    } else if (e instanceof SchedulerEvent.TaskHealthChanged t) {
+      task(m, t.task());
+    } else if (e instanceof SchedulerEvent.UpdateStateChanged u) {
+      m.put("id", u.update().id().value());
+      m.put("job", u.update().job().toString());
+      m.put("status", u.update().status());
+      m.put("message", u.update().message());
+    } else {
+      Map<String, Object> fields = Json.mapper().convertValue(e, Json.mapper().getTypeFactory()
+          .constructMapType(LinkedHashMap.class, String.class, Object.class));
+      fields.forEach(m::putIfAbsent);
+    }
+    return m;
+  }
+
+  private static void task(Map<String, Object> m, ScheduledTask t) {
+    m.put("taskId", t.id().value());
+    m.put("job", t.job().toString());
+    m.put("instance", t.instance());
+    m.put("status", t.status());
+    t.host().ifPresent(h -> m.put("host", h));
+    m.put("ports", t.ports());
+    t.healthy().ifPresent(h -> m.put("healthy", h));
+    m.put("message", t.lastMessage());
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    if (subscription != null) {
+      subscription.close();
+    }
+    for (Client c : clients) {
+      c.queue.clear();
+      c.queue.offer(END);
+    }
+    thread.shutdownNow();
+  }
+}
