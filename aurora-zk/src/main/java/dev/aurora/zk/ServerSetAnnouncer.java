@@ -69,9 +69,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class ServerSetAnnouncer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ServerSetAnnouncer.class);
+  private static final int REMOVERS = 8;
 
   private final CuratorFramework zk;
   private final ExecutorService writer;
+  /** Deletes members: a deletion waits for ZooKeeper's answer, so several run at once. */
+  private final ExecutorService removers;
+  private final Set<CompletableFuture<?>> removing = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final EventStream.Subscription subscription;
   // touched only on the writer thread
   private final Map<TaskId, PersistentNode> members = new HashMap<>();
@@ -86,6 +90,12 @@ public final class ServerSetAnnouncer implements AutoCloseable {
     this.zk = zk;
     this.writer = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "aurora-serverset-announcer");
+      t.setDaemon(true);
+      return t;
+    });
+    java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+    this.removers = Executors.newFixedThreadPool(REMOVERS, r -> {
+      Thread t = new Thread(r, "aurora-serverset-remover-" + n.incrementAndGet());
       t.setDaemon(true);
       return t;
     });
@@ -156,7 +166,7 @@ public final class ServerSetAnnouncer implements AutoCloseable {
               }
             }
           }
-          done.complete(null);
+          CompletableFuture.allOf(removing.toArray(new CompletableFuture<?>[0])).whenComplete((v, e) -> done.complete(null));
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           done.completeExceptionally(e);
@@ -176,22 +186,27 @@ public final class ServerSetAnnouncer implements AutoCloseable {
     }
     closed = true;
     subscription.close();
-    writer.execute(() -> {
+    submit(() -> {
       for (PersistentNode n : members.values()) {
-        closeQuietly(n);
+        CompletableFuture<Void> f = CompletableFuture.runAsync(() -> closeQuietly(n), removers);
+        removing.add(f);
       }
       members.clear();
       announced = 0;
     });
     writer.shutdown();
     try {
-      if (!writer.awaitTermination(30, TimeUnit.SECONDS)) {
+      boolean done = writer.awaitTermination(30, TimeUnit.SECONDS)
+          && CompletableFuture.allOf(removing.toArray(new CompletableFuture<?>[0]))
+              .thenApply(v -> true).completeOnTimeout(false, 30, TimeUnit.SECONDS).join();
+      if (!done) {
         log.warn("ServerSet announcer: members not all removed after 30 s; they go when the ZooKeeper session ends");
-        writer.shutdownNow();
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } finally {
       writer.shutdownNow();
+      removers.shutdown();
     }
   }
 
@@ -252,7 +267,9 @@ public final class ServerSetAnnouncer implements AutoCloseable {
       if (existing != null) {
         members.remove(id);
         announced = members.size();
-        closeQuietly(existing);
+        CompletableFuture<Void> f = CompletableFuture.runAsync(() -> closeQuietly(existing), removers);
+        removing.add(f);
+        f.whenComplete((v, e) -> removing.remove(f));
         log.debug("task {}: member removed", id);
       }
     } else if (existing == null) {
