@@ -80,6 +80,7 @@ public final class ServerSetAnnouncer implements AutoCloseable {
   // touched only on the writer thread
   private final Map<TaskId, PersistentNode> members = new HashMap<>();
   private final Set<TaskId> seenInEvents = new HashSet<>();
+  private boolean initialSyncDone;
   private volatile int announced;
   private volatile boolean closed;
 
@@ -108,6 +109,7 @@ public final class ServerSetAnnouncer implements AutoCloseable {
     } catch (RuntimeException e) {
       subscription.close();
       writer.shutdownNow();
+      removers.shutdownNow();
       throw e;
     }
     for (ScheduledTask t : running) {
@@ -121,6 +123,10 @@ public final class ServerSetAnnouncer implements AutoCloseable {
         });
       }
     }
+    submit(() -> {
+      initialSyncDone = true; // events from here on are all newer than the read: no need to remember them
+      seenInEvents.clear();
+    });
   }
 
   /**
@@ -226,11 +232,10 @@ public final class ServerSetAnnouncer implements AutoCloseable {
     Desired d = desired(t);
     TaskId id = t.id();
     submit(() -> {
-      seenInEvents.add(id);
-      apply(id, d);
-      if (t.status().isTerminal()) {
-        seenInEvents.remove(id); // no later event or read will name it
+      if (!initialSyncDone) {
+        seenInEvents.add(id);
       }
+      apply(id, d);
     });
   }
 
