@@ -79,6 +79,9 @@ public final class ServerSetAnnouncer implements AutoCloseable {
   private final EventStream.Subscription subscription;
   // touched only on the writer thread
   private final Map<TaskId, PersistentNode> members = new HashMap<>();
+  /** How many of our members each ServerSet path has: its parents are created before its first member. */
+  private final Map<String, Integer> membersPerPath = new HashMap<>();
+  private final Map<TaskId, String> pathOf = new HashMap<>();
   private final Set<TaskId> seenInEvents = new HashSet<>();
   private boolean initialSyncDone;
   private volatile int announced;
@@ -198,6 +201,8 @@ public final class ServerSetAnnouncer implements AutoCloseable {
         removing.add(f);
       }
       members.clear();
+      pathOf.clear();
+      membersPerPath.clear();
       announced = 0;
     });
     writer.shutdown();
@@ -271,6 +276,7 @@ public final class ServerSetAnnouncer implements AutoCloseable {
     if (d == null) {
       if (existing != null) {
         members.remove(id);
+        membersPerPath.computeIfPresent(pathOf.remove(id), (p, n) -> n == 1 ? null : n - 1);
         announced = members.size();
         CompletableFuture<Void> f = CompletableFuture.runAsync(() -> closeQuietly(existing), removers);
         removing.add(f);
@@ -278,10 +284,21 @@ public final class ServerSetAnnouncer implements AutoCloseable {
         log.debug("task {}: member removed", id);
       }
     } else if (existing == null) {
+      if (!membersPerPath.containsKey(d.path())) {
+        // Once, before the first member: a create that has to make the parents itself does so one at a
+        // time on Curator's background thread, which would serialize the first members of a ServerSet.
+        try {
+          zk.createContainers(d.path());
+        } catch (Exception e) {
+          log.debug("ServerSet {}: parents not created yet ({}); the member's create makes them", d.path(), e.toString());
+        }
+      }
       PersistentNode node = new PersistentNode(zk, CreateMode.EPHEMERAL_SEQUENTIAL, false,
           ZKPaths.makePath(d.path(), "member_"), d.data());
       node.start();
       members.put(id, node);
+      pathOf.put(id, d.path());
+      membersPerPath.merge(d.path(), 1, Integer::sum);
       announced = members.size();
       log.debug("task {}: announcing under {}", id, d.path());
     }
