@@ -263,6 +263,15 @@ class ServerSetAnnouncerTest {
   }
 
   @Test
+  void announcingANotYetStartedSchedulerIsRefused() {
+    try (dev.aurora.core.Scheduler notStarted = dev.aurora.core.Scheduler.builder().backend(aurora.cluster())
+        .clock(aurora.clock()).build()) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> ServerSetAnnouncer.start(notStarted, schedulerZk))
+          .isInstanceOf(IllegalStateException.class).hasMessageContaining("not started");
+    }
+  }
+
+  @Test
   void closingTheAnnouncerRemovesItsMembers() throws Exception {
     ServerSetAnnouncer announcer = ServerSetAnnouncer.start(aurora.scheduler(), schedulerZk);
     ServerSetWatcher watcher = watch(WEB_PATH);

@@ -127,6 +127,19 @@ class ServerSetWatcherTest {
   }
 
   @Test
+  void aMembersStatusChangedInPlaceIsSeen() throws Exception {
+    String path = member(FINAGLE);
+    watcher = ServerSetWatcher.watch(zk, PATH);
+    watcher.awaitInitialized(BOUND);
+    assertThat(watcher.alive()).hasSize(1);
+
+    zk.setData().forPath(path, FINAGLE.replace("ALIVE", "STOPPING").getBytes(UTF_8)); // as Finagle does on shutdown
+
+    assertThat(watcher.await(m -> m.size() == 1 && !m.get(0).isAlive(), BOUND).get(0).status()).isEqualTo("STOPPING");
+    assertThat(watcher.alive()).isEmpty();
+  }
+
+  @Test
   void aChildThatIsNotAMemberIsLeftOut() throws Exception {
     member("not json at all");
     member("{\"serviceEndpoint\":{\"host\":\"h\"},\"status\":\"ALIVE\"}"); // no port
