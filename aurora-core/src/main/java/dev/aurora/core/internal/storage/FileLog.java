@@ -389,6 +389,53 @@ public final class FileLog implements FileLogStorage {
   }
 
   // =====================================================================================
+  // Backups
+  // =====================================================================================
+
+  /**
+   * A consistent cut of the open storage for a backup: the snapshot (null if none) and the log, opened
+   * apart from the storage's own handles so a later snapshot or append does not disturb them, with the
+   * log's acknowledged end and generation at this moment. The caller copies and closes them.
+   */
+  record BackupSource(FileChannel snapshot, FileChannel log, long logEnd, long generation) implements AutoCloseable {
+    @Override
+    public void close() throws IOException {
+      try (FileChannel l = log; FileChannel s = snapshot) {
+        // closes both
+      }
+    }
+  }
+
+  /** Opens the files of the open storage for a backup; appends wait only for the two opens. */
+  synchronized BackupSource openForBackup() throws IOException {
+    checkWritable();
+    FileChannel snap = Files.exists(snapshotFile) ? FileChannel.open(snapshotFile, READ) : null;
+    try {
+      return new BackupSource(snap, FileChannel.open(logFile, READ), logEnd, generation);
+    } catch (IOException | RuntimeException e) {
+      if (snap != null) {
+        snap.close();
+      }
+      throw e;
+    }
+  }
+
+  /** Takes the directory's lock without reading it (for a restore into it); {@link #close()} releases it. */
+  synchronized void lockForRestore() {
+    try {
+      Files.createDirectories(directory);
+    } catch (IOException e) {
+      throw new StorageException("cannot create the storage directory " + directory + ": " + e, e);
+    }
+    lock();
+  }
+
+  /** The snapshot file's name in the directory. */
+  String snapshotFileName() {
+    return snapshotFile.getFileName().toString();
+  }
+
+  // =====================================================================================
   // The lock and closing
   // =====================================================================================
 

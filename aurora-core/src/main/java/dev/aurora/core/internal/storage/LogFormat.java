@@ -64,6 +64,10 @@ final class LogFormat {
       byte[] magic = new byte[8];
       b.get(magic);
       if (!java.util.Arrays.equals(magic, expectedMagic)) {
+        int version = version(magic, expectedMagic);
+        if (version >= 0) {
+          throw new BadVersion(what, version, version(expectedMagic, expectedMagic));
+        }
         throw new BadFormat("not " + what + " (its first bytes are not "
             + new String(expectedMagic, StandardCharsets.US_ASCII) + ")");
       }
@@ -80,8 +84,42 @@ final class LogFormat {
     }
   }
 
+  /**
+   * The format version in a magic of the same kind as {@code expected} (its first 6 bytes, then 2 decimal
+   * digits: "AURLOG01" is version 1 of a log), or -1 when it is not one.
+   */
+  static int version(byte[] magic, byte[] expected) {
+    for (int i = 0; i < 6; i++) {
+      if (magic[i] != expected[i]) {
+        return -1;
+      }
+    }
+    if (!Character.isDigit(magic[6]) || !Character.isDigit(magic[7])) {
+      return -1;
+    }
+    return (magic[6] - '0') * 10 + (magic[7] - '0');
+  }
+
+  /**
+   * A file of the right kind in a format version this code does not read: newer (written by a later
+   * release) or older (from before the oldest version this one reads). Never read as if it were ours.
+   */
+  static final class BadVersion extends BadFormat {
+    private static final long serialVersionUID = 1L;
+
+    BadVersion(String what, int found, int supported) {
+      super(found > supported
+          ? "it is " + what + " in format version " + found + ", newer than the version " + supported
+              + " this release reads: it was written by a later release of aurora-core. Run that release (or a later"
+              + " one) on this directory, or restore a backup written by this release"
+          : "it is " + what + " in format version " + found + ", older than the version " + supported
+              + " this release reads, and this release cannot convert it. Open it with the release that wrote it"
+              + " and take a backup there, or restore a backup written by this release");
+    }
+  }
+
   /** The file's bytes do not follow the format; the message says how. */
-  static final class BadFormat extends Exception {
+  static class BadFormat extends Exception {
     private static final long serialVersionUID = 1L;
 
     BadFormat(String message) {

@@ -233,6 +233,8 @@ final class RecoveryReader {
   private static Header header(RecordReader reader, byte[] magic, String what, Path file) throws IOException {
     try {
       return reader.header(magic, what);
+    } catch (LogFormat.BadVersion e) {
+      throw new StorageException(file + " is not readable: " + e.getMessage() + "; nothing was changed", e);
     } catch (BadFormat e) {
       throw new StorageException(file + " is not readable as " + what + " of a file log storage: " + e.getMessage()
           + ". It is written whole before it is renamed into place, so this is damage or another program's file", e);

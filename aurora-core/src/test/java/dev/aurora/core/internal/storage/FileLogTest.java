@@ -460,6 +460,70 @@ class FileLogTest {
         .hasMessageContaining(log().toString()).hasMessageContaining("not readable as a log");
   }
 
+  /** A 28-byte file header made by hand: magic, generation, op count, CRC32C of the first 24 bytes. */
+  private static byte[] handMadeHeader(String magic, long generation, long opCount) {
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(28);
+    b.put(magic.getBytes(StandardCharsets.US_ASCII)).putLong(generation).putLong(opCount);
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(b.array(), 0, 24);
+    b.putInt((int) crc.getValue());
+    return b.array();
+  }
+
+  @Test
+  void aLogInANewerFormatVersionIsRefusedSayingSoAndChangingNothing() throws IOException {
+    Files.createDirectories(dir);
+    byte[] newer = concatBytes(handMadeHeader("AURLOG02", 0, 0), "{\"a future record\":1}".getBytes(StandardCharsets.UTF_8));
+    Files.write(log(), newer);
+
+    assertThatThrownBy(this::recover).isInstanceOf(StorageException.class)
+        .hasMessageContaining(log().toString())
+        .hasMessageContaining("a log in format version 2, newer than the version 1 this release reads")
+        .hasMessageContaining("written by a later release");
+    assertThat(Files.readAllBytes(log())).isEqualTo(newer);
+  }
+
+  @Test
+  void aSnapshotInAnOlderFormatVersionIsRefusedSayingSo() throws IOException {
+    Files.createDirectories(dir);
+    Files.write(dir.resolve("snapshot"), handMadeHeader("AURSNP00", 1, 0));
+    Files.write(log(), handMadeHeader("AURLOG01", 1, 0));
+
+    assertThatThrownBy(this::recover).isInstanceOf(StorageException.class)
+        .hasMessageContaining(dir.resolve("snapshot").toString())
+        .hasMessageContaining("a snapshot in format version 0, older than the version 1 this release reads");
+  }
+
+  @Test
+  void aLogMarkerInANewerFormatVersionIsRefused() throws IOException {
+    Files.createDirectories(dir);
+    Files.write(log(), handMadeHeader("AURLOG01", 0, 0));
+    Files.write(dir.resolve("log.mark"), handMadeHeader("AURMRK07", 0, 1));
+
+    assertThatThrownBy(this::recover).isInstanceOf(StorageException.class)
+        .hasMessageContaining("a log marker in format version 7, newer than the version 1");
+  }
+
+  @Test
+  void aHandMadeCurrentVersionLogIsRead() throws IOException {
+    Files.createDirectories(dir);
+    byte[] payload = LogFormat.WRITER.writeValueAsBytes(batch(1));
+    java.nio.ByteBuffer record = java.nio.ByteBuffer.allocate(8 + payload.length);
+    record.putInt(payload.length).putInt(0).put(payload);
+    record.putInt(4, LogFormat.recordCrc(record.array(), 0, payload.length));
+    Files.write(log(), concatBytes(handMadeHeader("AURLOG01", 0, 0), record.array()));
+
+    try (Storage s = FileLogStorage.at(dir)) {
+      assertThat(s.recover().log()).isEqualTo(batch(1));
+    }
+  }
+
+  private static byte[] concatBytes(byte[] a, byte[] b) {
+    byte[] all = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, all, a.length, b.length);
+    return all;
+  }
+
   @Test
   void writesBeforeRecoverOrAfterCloseAreRefused() {
     Storage s = FileLogStorage.at(dir);
