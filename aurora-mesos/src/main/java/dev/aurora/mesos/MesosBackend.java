@@ -69,6 +69,7 @@ public interface MesosBackend extends ClusterBackend {
     private Duration requestTimeout = Duration.ofSeconds(30);
     private Duration leftoverRefusal = Duration.ofSeconds(5);
     private int maxCallsInFlight = 64;
+    private Duration stuckTaskTimeout = Duration.ofMinutes(5);
 
     Builder() {}
 
@@ -177,6 +178,16 @@ public interface MesosBackend extends ClusterBackend {
       return this;
     }
 
+    /**
+     * How long a launched task may go without reaching RUNNING (or ending) before the backend reports it
+     * LOST and kills it, so the scheduler replaces it (default 5 minutes, as Aurora's transient task
+     * timeout).
+     */
+    public Builder stuckTaskTimeout(Duration timeout) {
+      this.stuckTaskTimeout = timeout;
+      return this;
+    }
+
     /** A backend with these settings; names every bad setting at once. */
     public MesosBackend build() {
       List<String> problems = new ArrayList<>();
@@ -204,6 +215,9 @@ public interface MesosBackend extends ClusterBackend {
       if (implicitReconciliation.isNegative() || implicitReconciliation.isZero()) {
         problems.add("implicitReconciliation: must be positive");
       }
+      if (stuckTaskTimeout.isNegative() || stuckTaskTimeout.isZero()) {
+        problems.add("stuckTaskTimeout: must be positive");
+      }
       if (maxCallsInFlight < 1) {
         problems.add("maxCallsInFlight: must be at least 1");
       }
@@ -213,7 +227,8 @@ public interface MesosBackend extends ClusterBackend {
       return new HttpMesosBackend(new MesosSettings(masters, frameworkName, user, List.copyOf(roles),
           Optional.ofNullable(principal), Optional.ofNullable(secret), failoverTimeout, checkpoint,
           Set.copyOf(capabilities), Optional.ofNullable(sslContext), frameworkIds, registry, missedHeartbeats,
-          minBackoff, maxBackoff, implicitReconciliation, requestTimeout, leftoverRefusal, maxCallsInFlight));
+          minBackoff, maxBackoff, implicitReconciliation, requestTimeout, leftoverRefusal, maxCallsInFlight,
+          stuckTaskTimeout));
     }
   }
 }

@@ -82,6 +82,8 @@ public final class HttpMesosBackend implements MesosBackend {
   private final Map<TaskId, String> agents = new ConcurrentHashMap<>();
   /** Tasks this backend launched or was asked about, not yet reported ended. */
   private final Set<TaskId> known = ConcurrentHashMap.newKeySet();
+  /** Tasks launched that have not been reported RUNNING or ended yet. */
+  private final Set<TaskId> launching = ConcurrentHashMap.newKeySet();
   /** Tasks reported ended (bounded, oldest dropped). */
   private final Map<TaskId, Boolean> ended = Collections.synchronizedMap(new LinkedHashMap<>() {
     private static final long serialVersionUID = 1L;
@@ -151,6 +153,13 @@ public final class HttpMesosBackend implements MesosBackend {
     for (TaskLaunch t : tasks) {
       known.add(t.taskId());
       agents.put(t.taskId(), t.agentId());
+      launching.add(t.taskId());
+      TaskId id = t.taskId();
+      try {
+        timer.schedule(() -> stuck(id), settings.stuckTaskTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // closing
+      }
     }
     List<Protos.Offer> used = new ArrayList<>();
     List<String> invalid = new ArrayList<>();
@@ -261,6 +270,20 @@ public final class HttpMesosBackend implements MesosBackend {
     }
     queue.clear();
     timer.shutdownNow();
+  }
+
+  /** A launched task that never reported RUNNING (nor ended): reported LOST and killed, so it is replaced. */
+  private void stuck(TaskId id) {
+    if (!launching.remove(id) || closed) {
+      return;
+    }
+    registry.counter("aurora.mesos.tasks.stuck").increment();
+    LOG.warn("task {} sent no RUNNING within {}; reporting it lost and killing it", id, settings.stuckTaskTimeout());
+    known.remove(id);
+    ended.put(id, Boolean.TRUE);
+    TaskStatus s = TaskStatus.of(id, ScheduleStatus.LOST, "no RUNNING within " + settings.stuckTaskTimeout());
+    report(l -> l.statusUpdate(s));
+    kill(id);
   }
 
   // ------------------------------------------------------------------ MesosBackend
@@ -554,6 +577,9 @@ public final class HttpMesosBackend implements MesosBackend {
       return;
     }
     ScheduleStatus st = state.get();
+    if (st == ScheduleStatus.RUNNING || st.isTerminal()) {
+      launching.remove(id);
+    }
     if (!st.isTerminal() && ended.containsKey(id)) {
       // reported ended (lost or unreachable) and replaced since: it must not run twice
       LOG.warn("task {} reported {} after it was reported ended; killing it", id, s.getState());
@@ -722,6 +748,7 @@ public final class HttpMesosBackend implements MesosBackend {
 
   private void lose(List<TaskLaunch> tasks, String why) {
     for (TaskLaunch t : tasks) {
+      launching.remove(t.taskId());
       known.remove(t.taskId());
       ended.put(t.taskId(), Boolean.TRUE);
       TaskStatus s = TaskStatus.of(t.taskId(), ScheduleStatus.LOST, why);

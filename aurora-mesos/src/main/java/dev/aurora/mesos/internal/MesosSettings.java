@@ -15,4 +15,5 @@ public record MesosSettings(MasterDetector masters, String frameworkName, String
     Optional<String> principal, Optional<String> secret, Duration failoverTimeout, boolean checkpoint,
     Set<Capability> capabilities, Optional<SSLContext> sslContext, FrameworkIdStore frameworkIds,
     MeterRegistry registry, int missedHeartbeats, Duration minBackoff, Duration maxBackoff,
-    Duration implicitReconciliation, Duration requestTimeout, Duration leftoverRefusal, int maxCallsInFlight) {}
+    Duration implicitReconciliation, Duration requestTimeout, Duration leftoverRefusal, int maxCallsInFlight,
+    Duration stuckTaskTimeout) {}

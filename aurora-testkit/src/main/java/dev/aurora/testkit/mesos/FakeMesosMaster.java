@@ -502,6 +502,14 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     }
   }
 
+  /** Sends an ERROR event (the master says the framework did something it must not). */
+  public void sendError(String message) {
+    synchronized (lock) {
+      emit(Event.newBuilder().setType(Event.Type.ERROR).setError(Event.Error.newBuilder().setMessage(message))
+          .build());
+    }
+  }
+
   /** Sends a RecordIO record that is no Event. */
   public void sendUnparsableEvent() {
     synchronized (lock) {
