@@ -306,12 +306,12 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     }
   }
 
-  /** The ids of tasks that are staging, starting or running. */
+  /** The ids of tasks that are staging, starting or running on an agent that is not lost. */
   public Set<String> activeTasks() {
     synchronized (lock) {
       Set<String> out = new HashSet<>();
       tasks.forEach((id, t) -> {
-        if (!terminal(t.state)) {
+        if (!terminal(t.state) && !t.agent.lost) {
           out.add(id);
         }
       });
@@ -333,12 +333,15 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     }
   }
 
-  /** The active tasks by TaskInfo name (the scheduler's instance key): more than one is an instance run twice. */
+  /**
+   * The active tasks (as {@link #activeTasks()}) by TaskInfo name (the scheduler's instance key): more
+   * than one is an instance run twice.
+   */
   public Map<String, Integer> activeByName() {
     synchronized (lock) {
       Map<String, Integer> out = new HashMap<>();
       tasks.values().forEach(t -> {
-        if (!terminal(t.state)) {
+        if (!terminal(t.state) && !t.agent.lost) {
           out.merge(t.info.getName(), 1, Integer::sum);
         }
       });
