@@ -65,6 +65,8 @@ public final class HttpMesosBackend implements MesosBackend {
   private volatile boolean closed = true;
   private final AtomicInteger generation = new AtomicInteger();
   private volatile String streamId;
+  /** Whether SUBSCRIBED arrived on the live stream: calls go out only then. */
+  private volatile boolean live;
   private volatile URI endpoint;
   private volatile URI redirect;
   private int masterIndex;
@@ -94,7 +96,10 @@ public final class HttpMesosBackend implements MesosBackend {
     }
   });
 
+  /** Calls waiting to go out: launches, declines, kills and the rest before acknowledgements. */
   private final ConcurrentLinkedQueue<Outgoing> queue = new ConcurrentLinkedQueue<>();
+  /** Acknowledgements waiting to go out; they only ever wait behind the other calls. */
+  private final ConcurrentLinkedQueue<Outgoing> acks = new ConcurrentLinkedQueue<>();
   private final AtomicInteger inFlight = new AtomicInteger();
 
   private final Counter reconnects;
@@ -269,6 +274,7 @@ public final class HttpMesosBackend implements MesosBackend {
       s.cancel();
     }
     queue.clear();
+    acks.clear();
     timer.shutdownNow();
   }
 
@@ -295,7 +301,7 @@ public final class HttpMesosBackend implements MesosBackend {
 
   @Override
   public boolean subscribed() {
-    return streamId != null && !closed;
+    return live && !closed;
   }
 
   @Override
@@ -384,6 +390,7 @@ public final class HttpMesosBackend implements MesosBackend {
         return;
       }
       generation.incrementAndGet();
+      live = false;
       streamId = null;
       RecordIoSubscriber s = stream;
       stream = null;
@@ -470,6 +477,7 @@ public final class HttpMesosBackend implements MesosBackend {
       heartbeatSeconds = s.getHeartbeatIntervalSeconds();
     }
     backoff.reset();
+    live = true;
     LOG.info("subscribed as framework {} at {} (heartbeat every {}s)", id, endpoint, heartbeatSeconds);
     long tick = Math.max(10, (long) (heartbeatSeconds * 1000 / 4));
     cancel(watchdog);
@@ -674,20 +682,23 @@ public final class HttpMesosBackend implements MesosBackend {
     if (closed) {
       return;
     }
-    queue.add(new Outgoing(call, gen, onFailure));
+    (call.getType() == Call.Type.ACKNOWLEDGE ? acks : queue).add(new Outgoing(call, gen, onFailure));
     drain();
   }
 
   private void drain() {
-    while (streamId != null && !closed) {
+    while (live && !closed) {
       if (inFlight.incrementAndGet() > settings.maxCallsInFlight()) {
         inFlight.decrementAndGet();
         return;
       }
       Outgoing o = queue.poll();
       if (o == null) {
+        o = acks.poll();
+      }
+      if (o == null) {
         inFlight.decrementAndGet();
-        if (queue.isEmpty()) {
+        if (queue.isEmpty() && acks.isEmpty()) {
           return;
         }
         continue;
@@ -707,7 +718,7 @@ public final class HttpMesosBackend implements MesosBackend {
     URI to = endpoint;
     if (sid == null || to == null) {
       inFlight.decrementAndGet();
-      queue.add(o);
+      (o.call().getType() == Call.Type.ACKNOWLEDGE ? acks : queue).add(o);
       return;
     }
     Call call = o.call().toBuilder().setFrameworkId(Protos.FrameworkID.newBuilder().setValue(frameworkId)).build();
