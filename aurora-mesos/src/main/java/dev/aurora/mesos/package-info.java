@@ -1,5 +1,6 @@
 /**
- * A {@code ClusterBackend} that speaks the Mesos v1 HTTP scheduler API. Not built yet: this module
- * holds only its place in the build. It depends on aurora-core only, never on another backend.
+ * A {@code ClusterBackend} that speaks the Mesos v1 HTTP scheduler API ({@link dev.aurora.mesos.MesosBackend}),
+ * and one for the classic native driver ({@link dev.aurora.mesos.ClassicDriverBackend}). Implementation
+ * details are in {@code dev.aurora.mesos.internal}, which users must not import. See docs/mesos.md.
  */
 package dev.aurora.mesos;

@@ -94,6 +94,15 @@ public final class BackendAdapter implements BackendListener {
     tx.submit(() -> onStatus(status));
   }
 
+  /** As {@link #statusUpdate(TaskStatus)}; {@code stored} runs after the transaction that took it is stored. */
+  @Override
+  public void statusUpdate(TaskStatus status, Runnable stored) {
+    tx.submit(() -> {
+      onStatus(status);
+      tx.afterCommit(stored);
+    });
+  }
+
   @Override
   public void agentLost(String agentId) {
     tx.submit(() -> onAgentLost(agentId));

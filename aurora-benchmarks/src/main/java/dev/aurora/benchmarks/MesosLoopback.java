@@ -1,0 +1,122 @@
+package dev.aurora.benchmarks;
+
+import dev.aurora.api.Job;
+import dev.aurora.api.JobConfig;
+import dev.aurora.api.Principal;
+import dev.aurora.core.ScheduleStatus;
+import dev.aurora.core.Scheduler;
+import dev.aurora.core.StateLoop;
+import dev.aurora.core.Storage;
+import dev.aurora.core.TaskQuery;
+import dev.aurora.mesos.Capability;
+import dev.aurora.mesos.FrameworkIdStore;
+import dev.aurora.mesos.MesosBackend;
+import dev.aurora.testkit.mesos.FakeMesosMaster;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The Mesos backend end to end over HTTP on loopback: a scheduler with the v1 backend against the
+ * testkit's FakeMesosMaster with many agents, asked to run many tasks. Reports the time from
+ * SUBSCRIBED to every task RUNNING (as the master sees it and as the scheduler stored it) and the
+ * tasks launched per second. Not a JMH benchmark: one run, end to end, as a user would see it.
+ *
+ * <pre>
+ * mvn -o -B -q -pl aurora-benchmarks -am package -DskipTests
+ * java -Xms8g -Xmx8g -XX:+UseParallelGC -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+ *     -cp aurora-benchmarks/target/benchmarks.jar dev.aurora.benchmarks.MesosLoopback --agents=10000 --tasks=100000
+ * </pre>
+ *
+ * <p>Tasks are spread over {@code --jobs} services (default 100) of 0.1 cpu and 64 MiB each; each agent
+ * has 16 cpus and 64 GiB, so every task fits.
+ */
+public final class MesosLoopback {
+  private static final boolean TRACE = Boolean.getBoolean("trace");
+
+  private MesosLoopback() {}
+
+  public static void main(String[] args) throws Exception {
+    int agents = arg(args, "agents", 10_000);
+    int tasks = arg(args, "tasks", 100_000);
+    int jobs = arg(args, "jobs", 100);
+    FakeMesosMaster master = FakeMesosMaster.builder().agents(agents).resources(16, 65_536, 1_000_000)
+        .ports(31000, 31999).recordCalls(false).heartbeatInterval(Duration.ofSeconds(15))
+        .allocationInterval(Duration.ofMillis(200)).startDelay(Duration.ZERO).updateRetry(Duration.ofSeconds(10))
+        .build();
+    MesosBackend backend = MesosBackend.builder().masters(master::uris).frameworkIds(FrameworkIdStore.inMemory())
+        .capabilities(Set.of(Capability.MULTI_ROLE, Capability.PARTITION_AWARE)).leftoverRefusal(Duration.ZERO)
+        .maxCallsInFlight(64).build();
+    try (Scheduler scheduler = Scheduler.builder().loop(StateLoop.singleThread(Clock.systemUTC())).backend(backend)
+        .storage(Storage.inMemory()).offerHold(Duration.ofSeconds(30)).build()) {
+      scheduler.start();
+      long t0 = System.nanoTime();
+      while (!backend.subscribed()) {
+        Thread.onSpinWait();
+        if (System.nanoTime() - t0 > 60e9) {
+          throw new IllegalStateException("not subscribed within a minute");
+        }
+      }
+      long subscribed = System.nanoTime();
+      int perJob = tasks / jobs;
+      for (int j = 0; j < jobs; j++) {
+        JobConfig job = Job.service("bench/prod/svc" + j).instances(perJob + (j < tasks % jobs ? 1 : 0))
+            .task(t -> t.process("server", "./server").cpus(0.1).ramMb(64).diskMb(1)).build();
+        scheduler.createJob(job, Principal.of("bench"));
+      }
+      long deadline = subscribed + Duration.ofMinutes(30).toNanos();
+      long firstLaunch = 0;
+      long lastTrace = -1;
+      long allLaunched = 0;
+      while (master.runningCount() < tasks) {
+        if (firstLaunch == 0 && master.launchedCount() > 0) {
+          firstLaunch = System.nanoTime();
+        }
+        if (allLaunched == 0 && master.launchedCount() >= tasks) {
+          allLaunched = System.nanoTime();
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("only " + master.runningCount() + " of " + tasks + " running after 30 min");
+        }
+        Thread.sleep(5);
+        if (TRACE && (System.nanoTime() - subscribed) / 500_000_000 != lastTrace) {
+          lastTrace = (System.nanoTime() - subscribed) / 500_000_000;
+          System.out.printf(Locale.ROOT, "%5.1f s: launched %d, running %d, accepts %d, offers out %d%n",
+              (System.nanoTime() - subscribed) / 1e9, master.launchedCount(), master.runningCount(),
+              master.callCount(org.apache.mesos.v1.scheduler.Protos.Call.Type.ACCEPT), master.outstandingOffers());
+        }
+      }
+      long masterRunning = System.nanoTime();
+      if (allLaunched == 0) {
+        allLaunched = masterRunning;
+      }
+      while (scheduler.tasks(TaskQuery.all()).stream().filter(t -> t.status() == ScheduleStatus.RUNNING).count()
+          < tasks) {
+        Thread.sleep(20);
+      }
+      long schedulerRunning = System.nanoTime();
+      System.out.printf(Locale.ROOT, "agents %d, tasks %d, jobs %d%n", agents, tasks, jobs);
+      System.out.printf(Locale.ROOT, "SUBSCRIBED -> all RUNNING at the master:     %.2f s%n",
+          (masterRunning - subscribed) / 1e9);
+      System.out.printf(Locale.ROOT, "SUBSCRIBED -> all RUNNING in the scheduler:  %.2f s%n",
+          (schedulerRunning - subscribed) / 1e9);
+      System.out.printf(Locale.ROOT, "tasks launched per second (first to last launch): %.0f%n",
+          tasks / Math.max(1e-9, (allLaunched - firstLaunch) / 1e9));
+      System.out.printf(Locale.ROOT, "ACCEPT calls: %d, unacknowledged updates left: %d%n",
+          master.callCount(org.apache.mesos.v1.scheduler.Protos.Call.Type.ACCEPT), master.unacknowledged());
+    } finally {
+      master.close();
+    }
+  }
+
+  private static int arg(String[] args, String name, int fallback) {
+    for (String a : List.of(args)) {
+      if (a.startsWith("--" + name + "=")) {
+        return Integer.parseInt(a.substring(name.length() + 3));
+      }
+    }
+    return fallback;
+  }
+}

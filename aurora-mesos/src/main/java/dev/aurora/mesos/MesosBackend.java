@@ -1,0 +1,234 @@
+package dev.aurora.mesos;
+
+import dev.aurora.core.ClusterBackend;
+import dev.aurora.mesos.internal.HttpMesosBackend;
+import dev.aurora.mesos.internal.MesosSettings;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import javax.net.ssl.SSLContext;
+
+/**
+ * A {@link ClusterBackend} on an Apache Mesos cluster, over the v1 HTTP scheduler API: it subscribes
+ * as a framework, turns offers into the core's offers, launches with ACCEPT, acknowledges a status
+ * only after the scheduler stored it, reconciles after every (re)subscription and on a period, and
+ * reconnects with a bounded, jittered back-off when the stream breaks or heartbeats stop. On {@link
+ * #close()} the tasks keep running for the next scheduler, which subscribes as the same framework.
+ *
+ * <pre>{@code
+ * Scheduler.builder().backend(MesosBackend.builder()
+ *     .masters(MasterDetector.parse("mesos1:5050,mesos2:5050"))
+ *     .frameworkName("aurora").roles("web").principal("aurora", secret)
+ *     .frameworkIds(FrameworkIdStore.file(Path.of("state/framework-id")))
+ *     .build());
+ * }</pre>
+ */
+public interface MesosBackend extends ClusterBackend {
+
+  /** The framework id the master assigned, once subscribed. */
+  Optional<String> frameworkId();
+
+  /** Whether the backend holds a subscription (SUBSCRIBED received on a live stream). */
+  boolean subscribed();
+
+  /** Asks the master to stop sending offers (SUPPRESS) until {@link #reviveOffers()}. */
+  void suppressOffers();
+
+  /** Asks the master to send offers again, clearing earlier refusals (REVIVE). */
+  void reviveOffers();
+
+  /** A builder. */
+  static Builder builder() {
+    return new Builder();
+  }
+
+  /** Settings of a {@link MesosBackend}; every one has a default but {@link #masters}. */
+  final class Builder {
+    private MasterDetector masters;
+    private String frameworkName = "aurora";
+    private String user = System.getProperty("user.name", "root");
+    private final List<String> roles = new ArrayList<>();
+    private String principal;
+    private String secret;
+    private Duration failoverTimeout = Duration.ofDays(7);
+    private boolean checkpoint = true;
+    private Set<Capability> capabilities = EnumSet.of(Capability.MULTI_ROLE, Capability.PARTITION_AWARE);
+    private SSLContext sslContext;
+    private FrameworkIdStore frameworkIds = FrameworkIdStore.file(Path.of("aurora-framework-id"));
+    private MeterRegistry registry = new SimpleMeterRegistry();
+    private int missedHeartbeats = 3;
+    private Duration minBackoff = Duration.ofMillis(250);
+    private Duration maxBackoff = Duration.ofSeconds(30);
+    private Duration implicitReconciliation = Duration.ofMinutes(15);
+    private Duration requestTimeout = Duration.ofSeconds(30);
+    private Duration leftoverRefusal = Duration.ofSeconds(5);
+    private int maxCallsInFlight = 64;
+    private Duration stuckTaskTimeout = Duration.ofMinutes(5);
+
+    Builder() {}
+
+    /** Where the masters are (required). */
+    public Builder masters(MasterDetector detector) {
+      this.masters = detector;
+      return this;
+    }
+
+    /** The framework's name (default {@code aurora}). */
+    public Builder frameworkName(String name) {
+      this.frameworkName = name;
+      return this;
+    }
+
+    /** The user tasks run as on the agents (default: this JVM's user). */
+    public Builder user(String user) {
+      this.user = user;
+      return this;
+    }
+
+    /** The roles the framework subscribes with (default: none, i.e. Mesos's {@code *}). */
+    public Builder roles(String... roles) {
+      this.roles.clear();
+      this.roles.addAll(List.of(roles));
+      return this;
+    }
+
+    /** The principal and secret for HTTP basic authentication (and FrameworkInfo.principal). */
+    public Builder principal(String principal, String secret) {
+      this.principal = principal;
+      this.secret = secret;
+      return this;
+    }
+
+    /** How long the master keeps the framework's tasks after the scheduler goes away (default 7 days). */
+    public Builder failoverTimeout(Duration timeout) {
+      this.failoverTimeout = timeout;
+      return this;
+    }
+
+    /** Whether agents checkpoint the framework's tasks so they survive an agent restart (default true). */
+    public Builder checkpoint(boolean checkpoint) {
+      this.checkpoint = checkpoint;
+      return this;
+    }
+
+    /** The capabilities announced (default MULTI_ROLE and PARTITION_AWARE). */
+    public Builder capabilities(Set<Capability> capabilities) {
+      this.capabilities = capabilities.isEmpty() ? EnumSet.noneOf(Capability.class) : EnumSet.copyOf(capabilities);
+      return this;
+    }
+
+    /** The TLS context for {@code https} masters (default: the JVM's). */
+    public Builder sslContext(SSLContext context) {
+      this.sslContext = context;
+      return this;
+    }
+
+    /** Where the framework id is kept (default: the file {@code aurora-framework-id} in the working directory). */
+    public Builder frameworkIds(FrameworkIdStore store) {
+      this.frameworkIds = store;
+      return this;
+    }
+
+    /** Where the backend's metrics go ({@code aurora.mesos.*}). */
+    public Builder meterRegistry(MeterRegistry registry) {
+      this.registry = registry;
+      return this;
+    }
+
+    /** How many heartbeat intervals may pass without an event before the backend reconnects (default 3). */
+    public Builder missedHeartbeats(int missed) {
+      this.missedHeartbeats = missed;
+      return this;
+    }
+
+    /** The bounds of the jittered exponential back-off between subscription attempts (default 250 ms to 30 s). */
+    public Builder backoff(Duration min, Duration max) {
+      this.minBackoff = min;
+      this.maxBackoff = max;
+      return this;
+    }
+
+    /** How often to ask the master for every task's state (implicit reconciliation; default 15 min). */
+    public Builder implicitReconciliation(Duration every) {
+      this.implicitReconciliation = every;
+      return this;
+    }
+
+    /** How long a call (or the subscription's response headers) may take (default 30 s). */
+    public Builder requestTimeout(Duration timeout) {
+      this.requestTimeout = timeout;
+      return this;
+    }
+
+    /** How long the master holds back what a launch left of its offers (default 5 s). */
+    public Builder leftoverRefusal(Duration refusal) {
+      this.leftoverRefusal = refusal;
+      return this;
+    }
+
+    /** How many calls may be on the wire at once; more wait in order (default 64). */
+    public Builder maxCallsInFlight(int calls) {
+      this.maxCallsInFlight = calls;
+      return this;
+    }
+
+    /**
+     * How long a launched task may go without reaching RUNNING (or ending) before the backend reports it
+     * LOST and kills it, so the scheduler replaces it (default 5 minutes, as Aurora's transient task
+     * timeout).
+     */
+    public Builder stuckTaskTimeout(Duration timeout) {
+      this.stuckTaskTimeout = timeout;
+      return this;
+    }
+
+    /** A backend with these settings; names every bad setting at once. */
+    public MesosBackend build() {
+      List<String> problems = new ArrayList<>();
+      if (masters == null) {
+        problems.add("masters: required");
+      }
+      if (frameworkName == null || frameworkName.isBlank()) {
+        problems.add("frameworkName: must not be blank");
+      }
+      if (user == null) {
+        problems.add("user: required");
+      }
+      if ((principal == null) != (secret == null)) {
+        problems.add("principal: principal and secret go together");
+      }
+      if (failoverTimeout.isNegative()) {
+        problems.add("failoverTimeout: must not be negative");
+      }
+      if (missedHeartbeats < 1) {
+        problems.add("missedHeartbeats: must be at least 1");
+      }
+      if (minBackoff.isNegative() || minBackoff.isZero() || maxBackoff.compareTo(minBackoff) < 0) {
+        problems.add("backoff: need 0 < min <= max");
+      }
+      if (implicitReconciliation.isNegative() || implicitReconciliation.isZero()) {
+        problems.add("implicitReconciliation: must be positive");
+      }
+      if (stuckTaskTimeout.isNegative() || stuckTaskTimeout.isZero()) {
+        problems.add("stuckTaskTimeout: must be positive");
+      }
+      if (maxCallsInFlight < 1) {
+        problems.add("maxCallsInFlight: must be at least 1");
+      }
+      if (!problems.isEmpty()) {
+        throw new IllegalArgumentException("bad Mesos backend settings: " + String.join("; ", problems));
+      }
+      return new HttpMesosBackend(new MesosSettings(masters, frameworkName, user, List.copyOf(roles),
+          Optional.ofNullable(principal), Optional.ofNullable(secret), failoverTimeout, checkpoint,
+          Set.copyOf(capabilities), Optional.ofNullable(sslContext), frameworkIds, registry, missedHeartbeats,
+          minBackoff, maxBackoff, implicitReconciliation, requestTimeout, leftoverRefusal, maxCallsInFlight,
+          stuckTaskTimeout));
+    }
+  }
+}

@@ -1,0 +1,798 @@
+package dev.aurora.mesos.internal;
+
+import dev.aurora.api.TaskId;
+import dev.aurora.core.BackendListener;
+import dev.aurora.core.ImmutableTaskStatus;
+import dev.aurora.core.Offer;
+import dev.aurora.core.ScheduleStatus;
+import dev.aurora.core.TaskLaunch;
+import dev.aurora.core.TaskStatus;
+import dev.aurora.mesos.Capability;
+import dev.aurora.mesos.MesosBackend;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodySubscribers;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.apache.mesos.v1.Protos;
+import org.apache.mesos.v1.scheduler.Protos.Call;
+import org.apache.mesos.v1.scheduler.Protos.Event;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The v1 HTTP scheduler client behind {@link MesosBackend}. One subscription at a time, numbered by a
+ * generation: events and completions of an older one are ignored. The event stream is read as it
+ * arrives on the HTTP client's threads (no thread blocks on it) and each event is handled there at once:
+ * the core's listener only queues work. Calls are sent asynchronously, at most {@code maxCallsInFlight}
+ * at a time, the rest queued in order; calls made while no subscription is live wait for the next.
+ */
+public final class HttpMesosBackend implements MesosBackend {
+  private static final Logger LOG = LoggerFactory.getLogger(HttpMesosBackend.class);
+  private static final String PROTOBUF = "application/x-protobuf";
+  /** How many tasks' terminal reports are remembered, to kill a task that comes back after it. */
+  private static final int REMEMBERED_ENDS = 100_000;
+
+  private final MesosSettings settings;
+  private final HttpClient client;
+  private final ScheduledExecutorService timer;
+  private final Backoff backoff;
+  private final MeterRegistry registry;
+  private final Optional<String> authorization;
+
+  private volatile BackendListener listener;
+  private volatile boolean closed = true;
+  private final AtomicInteger generation = new AtomicInteger();
+  private volatile String streamId;
+  /** Whether SUBSCRIBED arrived on the live stream: calls go out only then. */
+  private volatile boolean live;
+  private volatile URI endpoint;
+  private volatile URI redirect;
+  private int masterIndex;
+  private volatile String frameworkId;
+  private volatile RecordIoSubscriber stream;
+  private volatile long lastEventNanos;
+  private volatile double heartbeatSeconds = 15;
+  private volatile ScheduledFuture<?> watchdog;
+  private volatile ScheduledFuture<?> implicit;
+  private volatile String lastError;
+
+  /** Offers held, by Mesos offer id. */
+  private final Map<String, Held> offers = new ConcurrentHashMap<>();
+  /** The agent each known task runs on, where known. */
+  private final Map<TaskId, String> agents = new ConcurrentHashMap<>();
+  /** Tasks this backend launched or was asked about, not yet reported ended. */
+  private final Set<TaskId> known = ConcurrentHashMap.newKeySet();
+  /** Tasks launched that have not been reported RUNNING or ended yet. */
+  private final Set<TaskId> launching = ConcurrentHashMap.newKeySet();
+  /** Tasks reported ended (bounded, oldest dropped). */
+  private final Map<TaskId, Boolean> ended = Collections.synchronizedMap(new LinkedHashMap<>() {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<TaskId, Boolean> eldest) {
+      return size() > REMEMBERED_ENDS;
+    }
+  });
+
+  /** Calls waiting to go out: launches, declines, kills and the rest before acknowledgements. */
+  private final ConcurrentLinkedQueue<Outgoing> queue = new ConcurrentLinkedQueue<>();
+  /** Acknowledgements waiting to go out; they only ever wait behind the other calls. */
+  private final ConcurrentLinkedQueue<Outgoing> acks = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger inFlight = new AtomicInteger();
+
+  private final Counter reconnects;
+  private final Counter missedHeartbeats;
+  private final Counter errorEvents;
+  private final Set<String> warnedResources = ConcurrentHashMap.newKeySet();
+
+  /** A held Mesos offer and the parts (core offers) of it the core has not used or declined. */
+  private static final class Held {
+    final Protos.Offer offer;
+    final Set<String> parts;
+    final int generation;
+
+    Held(Protos.Offer offer, Set<String> parts, int generation) {
+      this.offer = offer;
+      this.parts = parts;
+      this.generation = generation;
+    }
+  }
+
+  /** A call waiting to go out; {@code onFailure} hears of an error status or a lost connection. */
+  private record Outgoing(Call call, int generation, Consumer<String> onFailure) {}
+
+  public HttpMesosBackend(MesosSettings settings) {
+    this.settings = settings;
+    HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(settings.requestTimeout());
+    settings.sslContext().ifPresent(b::sslContext);
+    this.client = b.build();
+    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "aurora-mesos-timer");
+      t.setDaemon(true);
+      return t;
+    });
+    this.backoff = new Backoff(settings.minBackoff(), settings.maxBackoff());
+    this.registry = settings.registry();
+    this.authorization = settings.principal().map(p -> "Basic " + Base64.getEncoder()
+        .encodeToString((p + ":" + settings.secret().orElse("")).getBytes(StandardCharsets.UTF_8)));
+    this.reconnects = registry.counter("aurora.mesos.reconnects");
+    this.missedHeartbeats = registry.counter("aurora.mesos.heartbeats.missed");
+    this.errorEvents = registry.counter("aurora.mesos.errors");
+    this.frameworkId = settings.frameworkIds().load().orElse(null);
+  }
+
+  // ------------------------------------------------------------------ ClusterBackend
+
+  @Override
+  public synchronized void start(BackendListener l) {
+    this.listener = l;
+    this.closed = false;
+    timer.execute(this::subscribe);
+  }
+
+  @Override
+  public void launch(List<String> offerIds, List<TaskLaunch> tasks) {
+    for (TaskLaunch t : tasks) {
+      known.add(t.taskId());
+      agents.put(t.taskId(), t.agentId());
+      launching.add(t.taskId());
+      TaskId id = t.taskId();
+      try {
+        timer.schedule(() -> stuck(id), settings.stuckTaskTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // closing
+      }
+    }
+    List<Protos.Offer> used = new ArrayList<>();
+    List<String> invalid = new ArrayList<>();
+    Set<String> mesosIds = new java.util.LinkedHashSet<>();
+    for (String id : offerIds) {
+      mesosIds.add(OfferTranslation.mesosId(id));
+    }
+    int gen = generation.get();
+    for (String mid : mesosIds) {
+      Held h = offers.remove(mid);
+      if (h == null || h.generation != gen) {
+        invalid.add(mid);
+        continue;
+      }
+      used.add(h.offer);
+      // the whole Mesos offer is used: the part the core did not name is gone too
+      synchronized (h.parts) {
+        for (String part : h.parts) {
+          if (!offerIds.contains(part)) {
+            report(l -> l.offerRescinded(part));
+          }
+        }
+      }
+    }
+    if (!invalid.isEmpty()) {
+      lose(tasks, "offer " + String.join(", ", invalid) + " is no longer valid (used, declined or rescinded)");
+      declineAll(used, Duration.ZERO);
+      return;
+    }
+    LaunchTranslation carve = new LaunchTranslation(used);
+    List<Protos.TaskInfo> infos = new ArrayList<>(tasks.size());
+    List<TaskLaunch> fitting = new ArrayList<>(tasks.size());
+    for (TaskLaunch t : tasks) {
+      try {
+        infos.add(carve.taskInfo(t));
+        fitting.add(t);
+      } catch (LaunchTranslation.Shortfall e) {
+        LOG.warn("launch beyond the offers {}: {}", mesosIds, e.getMessage());
+        badInput("launch_beyond_offer");
+        lose(List.of(t), "launch beyond offer: " + e.getMessage());
+      }
+    }
+    if (infos.isEmpty()) {
+      declineAll(used, Duration.ZERO);
+      return;
+    }
+    Call.Accept.Builder accept = Call.Accept.newBuilder()
+        .setFilters(Protos.Filters.newBuilder().setRefuseSeconds(seconds(settings.leftoverRefusal())))
+        .addOperations(Protos.Offer.Operation.newBuilder().setType(Protos.Offer.Operation.Type.LAUNCH)
+            .setLaunch(Protos.Offer.Operation.Launch.newBuilder().addAllTaskInfos(infos)));
+    for (Protos.Offer o : used) {
+      accept.addOfferIds(o.getId());
+    }
+    send(Call.newBuilder().setType(Call.Type.ACCEPT).setAccept(accept).build(), gen,
+        why -> lose(fitting, "launch refused: " + why));
+  }
+
+  @Override
+  public void decline(String offerId, Duration refuseFor) {
+    String mid = OfferTranslation.mesosId(offerId);
+    Held h = offers.get(mid);
+    if (h == null) {
+      return;
+    }
+    boolean last;
+    synchronized (h.parts) {
+      h.parts.remove(offerId);
+      last = h.parts.isEmpty();
+    }
+    if (last && offers.remove(mid, h)) {
+      declineAll(List.of(h.offer), refuseFor);
+    }
+  }
+
+  @Override
+  public void kill(TaskId taskId) {
+    Call.Kill.Builder k = Call.Kill.newBuilder().setTaskId(Protos.TaskID.newBuilder().setValue(taskId.value()));
+    String agent = agents.get(taskId);
+    if (agent != null) {
+      k.setAgentId(Protos.AgentID.newBuilder().setValue(agent));
+    }
+    known.add(taskId);
+    // a kill the master refused is followed by a reconciliation: the core kills again what still runs
+    send(Call.newBuilder().setType(Call.Type.KILL).setKill(k).build(), -1, why -> reconcile(Set.of(taskId)));
+  }
+
+  @Override
+  public void reconcile(Set<TaskId> tasks) {
+    known.addAll(tasks);
+    if (tasks.isEmpty()) {
+      return;
+    }
+    send(explicitReconcile(tasks), -1, why -> { });
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed && listener == null) {
+      timer.shutdownNow();
+      return;
+    }
+    closed = true;
+    listener = null;
+    generation.incrementAndGet();
+    RecordIoSubscriber s = stream;
+    if (s != null) {
+      s.cancel();
+    }
+    queue.clear();
+    acks.clear();
+    timer.shutdownNow();
+  }
+
+  /** A launched task that never reported RUNNING (nor ended): reported LOST and killed, so it is replaced. */
+  private void stuck(TaskId id) {
+    if (!launching.remove(id) || closed) {
+      return;
+    }
+    registry.counter("aurora.mesos.tasks.stuck").increment();
+    LOG.warn("task {} sent no RUNNING within {}; reporting it lost and killing it", id, settings.stuckTaskTimeout());
+    known.remove(id);
+    ended.put(id, Boolean.TRUE);
+    TaskStatus s = TaskStatus.of(id, ScheduleStatus.LOST, "no RUNNING within " + settings.stuckTaskTimeout());
+    report(l -> l.statusUpdate(s));
+    kill(id);
+  }
+
+  // ------------------------------------------------------------------ MesosBackend
+
+  @Override
+  public Optional<String> frameworkId() {
+    return Optional.ofNullable(frameworkId);
+  }
+
+  @Override
+  public boolean subscribed() {
+    return live && !closed;
+  }
+
+  @Override
+  public void suppressOffers() {
+    Call.Suppress.Builder s = Call.Suppress.newBuilder().addAllRoles(settings.roles());
+    send(Call.newBuilder().setType(Call.Type.SUPPRESS).setSuppress(s).build(), -1, why -> { });
+  }
+
+  @Override
+  public void reviveOffers() {
+    Call.Revive.Builder r = Call.Revive.newBuilder().addAllRoles(settings.roles());
+    send(Call.newBuilder().setType(Call.Type.REVIVE).setRevive(r).build(), -1, why -> { });
+  }
+
+  /** The last ERROR event's message, if any. */
+  public Optional<String> lastError() {
+    return Optional.ofNullable(lastError);
+  }
+
+  // ------------------------------------------------------------------ subscription
+
+  private void subscribe() {
+    if (closed) {
+      return;
+    }
+    int gen = generation.incrementAndGet();
+    URI target = redirect;
+    redirect = null;
+    if (target == null) {
+      List<URI> masters = settings.masters().masters();
+      URI base = masters.get(Math.floorMod(masterIndex, masters.size()));
+      target = base.resolve("/api/v1/scheduler");
+    }
+    URI to = target;
+    HttpRequest request = request(to, subscribeCall(), null).timeout(settings.requestTimeout())
+        .header("Accept", "application/x-protobuf").build();
+    LOG.info("subscribing to {} as {}", to, frameworkId == null ? "a new framework" : "framework " + frameworkId);
+    client.sendAsync(request, info -> {
+      if (info.statusCode() == 200) {
+        String sid = info.headers().firstValue("Mesos-Stream-Id").orElse(null);
+        RecordIoSubscriber s = new RecordIoSubscriber(record -> onRecord(gen, record));
+        synchronized (this) {
+          if (gen != generation.get() || closed) {
+            s.cancel();
+          } else {
+            endpoint = to;
+            streamId = sid;
+            stream = s;
+            lastEventNanos = System.nanoTime();
+          }
+        }
+        return BodySubscribers.mapping(s, v -> "");
+      }
+      if (info.statusCode() == 307) {
+        Optional<String> location = info.headers().firstValue("Location");
+        location.ifPresent(l -> redirect = to.resolve(l));
+        LOG.info("master {} is not the leader; redirected to {}", to, location.orElse("(no location)"));
+      }
+      int code = info.statusCode();
+      return BodySubscribers.mapping(BodySubscribers.ofString(StandardCharsets.UTF_8), body -> {
+        if (code != 307) {
+          badInput("error_status");
+          LOG.warn("SUBSCRIBE to {} answered {}: {}", to, code, body);
+        }
+        return "status " + code;
+      });
+    }).whenComplete((response, error) -> {
+      if (gen != generation.get() || closed) {
+        return;
+      }
+      if (error != null) {
+        LOG.warn("the subscription to {} ended: {}", to, rootMessage(error));
+        if (rootMessage(error).startsWith("RecordIO")) {
+          badInput("unparsable");
+        }
+      } else {
+        LOG.warn("the subscription to {} ended ({})", to, response.body().isEmpty() ? "stream closed" : response.body());
+      }
+      disconnected(gen, redirect != null);
+    });
+  }
+
+  private void disconnected(int gen, boolean redirected) {
+    synchronized (this) {
+      if (gen != generation.get() || closed) {
+        return;
+      }
+      generation.incrementAndGet();
+      live = false;
+      streamId = null;
+      RecordIoSubscriber s = stream;
+      stream = null;
+      if (s != null) {
+        s.cancel();
+      }
+      if (!redirected) {
+        masterIndex++;
+      }
+    }
+    reconnects.increment();
+    cancel(watchdog);
+    cancel(implicit);
+    // offers of a broken subscription are void
+    for (String mid : new ArrayList<>(offers.keySet())) {
+      Held h = offers.remove(mid);
+      if (h != null) {
+        synchronized (h.parts) {
+          h.parts.forEach(p -> report(l -> l.offerRescinded(p)));
+        }
+      }
+    }
+    // launches waiting for a subscription would use void offers
+    for (Outgoing o : queue) {
+      if (o.call().getType() == Call.Type.ACCEPT && queue.remove(o)) {
+        o.onFailure().accept("the connection to the master was lost before the launch went out");
+      }
+    }
+    long delay = redirected ? 0 : backoff.nextMillis();
+    if (!closed) {
+      try {
+        timer.schedule(this::subscribe, delay, TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // closing
+      }
+    }
+  }
+
+  private void onRecord(int gen, byte[] record) {
+    if (gen != generation.get() || closed) {
+      return;
+    }
+    lastEventNanos = System.nanoTime();
+    Event event;
+    try {
+      event = Event.parseFrom(record);
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      badInput("unparsable");
+      LOG.warn("an event of {} bytes does not parse ({}); skipped", record.length, e.getMessage());
+      return;
+    }
+    try {
+      handle(gen, event);
+    } catch (RuntimeException e) {
+      badInput("unhandled_event");
+      LOG.warn("an event could not be handled and was skipped: {}", event.getType(), e);
+    }
+  }
+
+  private void handle(int gen, Event event) {
+    switch (event.getType()) {
+      case SUBSCRIBED -> onSubscribed(gen, event.getSubscribed());
+      case OFFERS -> onOffers(gen, event.getOffers().getOffersList());
+      case RESCIND -> onRescind(event.getRescind().getOfferId().getValue());
+      case UPDATE -> onUpdate(event.getUpdate().getStatus());
+      case FAILURE -> onFailure(event.getFailure());
+      case ERROR -> {
+        errorEvents.increment();
+        lastError = event.getError().getMessage();
+        LOG.error("the master sent ERROR: {}", lastError);
+      }
+      case HEARTBEAT -> { }
+      default -> LOG.debug("event {} ignored", event.getType());
+    }
+  }
+
+  private void onSubscribed(int gen, Event.Subscribed s) {
+    String id = s.getFrameworkId().getValue();
+    if (!id.equals(frameworkId)) {
+      frameworkId = id;
+      settings.frameworkIds().save(id);
+    }
+    if (s.hasHeartbeatIntervalSeconds() && s.getHeartbeatIntervalSeconds() > 0) {
+      heartbeatSeconds = s.getHeartbeatIntervalSeconds();
+    }
+    backoff.reset();
+    live = true;
+    LOG.info("subscribed as framework {} at {} (heartbeat every {}s)", id, endpoint, heartbeatSeconds);
+    long tick = Math.max(10, (long) (heartbeatSeconds * 1000 / 4));
+    cancel(watchdog);
+    watchdog = timer.scheduleWithFixedDelay(() -> checkHeartbeat(gen), tick, tick, TimeUnit.MILLISECONDS);
+    cancel(implicit);
+    long every = settings.implicitReconciliation().toMillis();
+    implicit = timer.scheduleWithFixedDelay(() -> send(Call.newBuilder().setType(Call.Type.RECONCILE)
+        .setReconcile(Call.Reconcile.newBuilder()).build(), -1, why -> { }), every, every, TimeUnit.MILLISECONDS);
+    // explicit reconciliation of every task the backend knows, then whatever waited for a subscription
+    Set<TaskId> all = new HashSet<>(known);
+    if (!all.isEmpty()) {
+      queue.add(new Outgoing(explicitReconcile(all), -1, why -> { }));
+    }
+    drain();
+  }
+
+  private void checkHeartbeat(int gen) {
+    if (gen != generation.get() || closed) {
+      return;
+    }
+    long silentNanos = System.nanoTime() - lastEventNanos;
+    if (silentNanos > (long) (heartbeatSeconds * 1e9 * settings.missedHeartbeats())) {
+      missedHeartbeats.increment();
+      LOG.warn("no event from {} for {} ms ({} heartbeats missed); reconnecting", endpoint, silentNanos / 1_000_000,
+          settings.missedHeartbeats());
+      disconnected(gen, false);
+    }
+  }
+
+  private void onOffers(int gen, List<Protos.Offer> mesosOffers) {
+    List<Offer> core = new ArrayList<>(mesosOffers.size() * 2);
+    for (Protos.Offer o : mesosOffers) {
+      List<Offer> parts = OfferTranslation.toCore(o, (name, detail) -> {
+        badInput("unknown_resource");
+        if (warnedResources.add(name)) {
+          LOG.warn("offer {} holds resource '{}' ({}) the scheduler does not use; ignored (warned once per name)",
+              o.getId().getValue(), name, detail);
+        }
+      });
+      boolean usable = parts.stream().anyMatch(p -> p.cpus() > 0 && p.ramMb() > 0);
+      if (!usable) {
+        LOG.info("offer {} from {} has no cpus and memory the scheduler can use; declined", o.getId().getValue(),
+            o.getHostname());
+        declineAll(List.of(o), Duration.ofMinutes(5));
+        continue;
+      }
+      Set<String> ids = ConcurrentHashMap.newKeySet();
+      parts.forEach(p -> ids.add(p.id()));
+      offers.put(o.getId().getValue(), new Held(o, ids, gen));
+      core.addAll(parts);
+    }
+    if (!core.isEmpty()) {
+      report(l -> l.offers(core));
+    }
+  }
+
+  private void onRescind(String mid) {
+    Held h = offers.remove(mid);
+    if (h != null) {
+      synchronized (h.parts) {
+        h.parts.forEach(p -> report(l -> l.offerRescinded(p)));
+      }
+    }
+  }
+
+  private void onFailure(Event.Failure f) {
+    if (f.hasAgentId() && !f.hasExecutorId()) {
+      String agent = f.getAgentId().getValue();
+      LOG.warn("agent {} failed; its tasks are lost", agent);
+      for (String mid : new ArrayList<>(offers.keySet())) {
+        Held h = offers.get(mid);
+        if (h != null && h.offer.getAgentId().getValue().equals(agent)) {
+          onRescind(mid);
+        }
+      }
+      report(l -> l.agentLost(agent));
+    }
+  }
+
+  private void onUpdate(Protos.TaskStatus s) {
+    Runnable ack = s.hasUuid() && s.hasAgentId() ? () -> send(Call.newBuilder().setType(Call.Type.ACKNOWLEDGE)
+        .setAcknowledge(Call.Acknowledge.newBuilder().setAgentId(s.getAgentId()).setTaskId(s.getTaskId())
+            .setUuid(s.getUuid())).build(), -1, why -> { }) : () -> { };
+    TaskId id;
+    try {
+      id = TaskId.of(s.getTaskId().getValue());
+    } catch (RuntimeException e) {
+      badInput("unknown_task");
+      LOG.warn("a status for task id '{}' that is no task id of this scheduler: {}", s.getTaskId().getValue(),
+          e.getMessage());
+      ack.run();
+      return;
+    }
+    Optional<ScheduleStatus> state = StatusMapping.toCore(s.getState());
+    if (s.hasAgentId()) {
+      agents.put(id, s.getAgentId().getValue());
+    }
+    if (!known.contains(id) && !ended.containsKey(id)) {
+      badInput("unknown_task");
+      LOG.warn("status {} for task {} on agent {} that this backend never launched nor was asked about: {}",
+          s.getState(), id, s.getAgentId().getValue(), s.getMessage());
+    }
+    if (state.isEmpty()) {
+      ack.run();
+      return;
+    }
+    ScheduleStatus st = state.get();
+    if (st == ScheduleStatus.RUNNING || st.isTerminal()) {
+      launching.remove(id);
+    }
+    if (!st.isTerminal() && ended.containsKey(id)) {
+      // reported ended (lost or unreachable) and replaced since: it must not run twice
+      LOG.warn("task {} reported {} after it was reported ended; killing it", id, s.getState());
+      ack.run();
+      kill(id);
+      return;
+    }
+    if (st.isTerminal()) {
+      known.remove(id);
+      ended.put(id, Boolean.TRUE);
+    } else {
+      known.add(id);
+    }
+    ImmutableTaskStatus.Builder b = ImmutableTaskStatus.builder().taskId(id).state(st).message(message(s));
+    if (s.hasHealthy() && st == ScheduleStatus.RUNNING) {
+      b.healthy(s.getHealthy());
+    }
+    TaskStatus status = b.build();
+    report(l -> l.statusUpdate(status, ack));
+  }
+
+  private static String message(Protos.TaskStatus s) {
+    StringBuilder m = new StringBuilder(s.getState().name());
+    if (s.hasReason()) {
+      m.append(" (").append(s.getReason().name()).append(')');
+    }
+    if (s.hasMessage() && !s.getMessage().isEmpty()) {
+      m.append(": ").append(s.getMessage());
+    }
+    return m.toString();
+  }
+
+  // ------------------------------------------------------------------ calls
+
+  private Call subscribeCall() {
+    Protos.FrameworkInfo.Builder fw = Protos.FrameworkInfo.newBuilder().setUser(settings.user())
+        .setName(settings.frameworkName()).setFailoverTimeout(settings.failoverTimeout().toMillis() / 1000.0)
+        .setCheckpoint(settings.checkpoint());
+    settings.principal().ifPresent(fw::setPrincipal);
+    if (settings.capabilities().contains(Capability.MULTI_ROLE)) {
+      fw.addAllRoles(settings.roles());
+    } else if (!settings.roles().isEmpty()) {
+      setLegacyRole(fw, settings.roles().get(0));
+    }
+    for (Capability c : settings.capabilities()) {
+      fw.addCapabilities(Protos.FrameworkInfo.Capability.newBuilder()
+          .setType(Protos.FrameworkInfo.Capability.Type.valueOf(c.name())));
+    }
+    Call.Builder call = Call.newBuilder().setType(Call.Type.SUBSCRIBE);
+    String id = frameworkId;
+    if (id != null) {
+      fw.setId(Protos.FrameworkID.newBuilder().setValue(id));
+      call.setFrameworkId(Protos.FrameworkID.newBuilder().setValue(id));
+    }
+    return call.setSubscribe(Call.Subscribe.newBuilder().setFrameworkInfo(fw)).build();
+  }
+
+  @SuppressWarnings("deprecation")
+  private static void setLegacyRole(Protos.FrameworkInfo.Builder fw, String role) {
+    fw.setRole(role);
+  }
+
+  private Call explicitReconcile(Set<TaskId> tasks) {
+    Call.Reconcile.Builder r = Call.Reconcile.newBuilder();
+    for (TaskId t : tasks) {
+      Call.Reconcile.Task.Builder task = Call.Reconcile.Task.newBuilder()
+          .setTaskId(Protos.TaskID.newBuilder().setValue(t.value()));
+      String agent = agents.get(t);
+      if (agent != null) {
+        task.setAgentId(Protos.AgentID.newBuilder().setValue(agent));
+      }
+      r.addTasks(task);
+    }
+    return Call.newBuilder().setType(Call.Type.RECONCILE).setReconcile(r).build();
+  }
+
+  private void declineAll(List<Protos.Offer> declined, Duration refuse) {
+    if (declined.isEmpty()) {
+      return;
+    }
+    Call.Decline.Builder d = Call.Decline.newBuilder()
+        .setFilters(Protos.Filters.newBuilder().setRefuseSeconds(seconds(refuse)));
+    declined.forEach(o -> d.addOfferIds(o.getId()));
+    send(Call.newBuilder().setType(Call.Type.DECLINE).setDecline(d).build(), generation.get(), why -> { });
+  }
+
+  /**
+   * Sends {@code call} (its framework id filled in) when a subscription is live; {@code gen} other than
+   * -1 ties it to one subscription: if that one is gone by then, the call fails without going out.
+   */
+  private void send(Call call, int gen, Consumer<String> onFailure) {
+    if (closed) {
+      return;
+    }
+    (call.getType() == Call.Type.ACKNOWLEDGE ? acks : queue).add(new Outgoing(call, gen, onFailure));
+    drain();
+  }
+
+  private void drain() {
+    while (live && !closed) {
+      if (inFlight.incrementAndGet() > settings.maxCallsInFlight()) {
+        inFlight.decrementAndGet();
+        return;
+      }
+      Outgoing o = queue.poll();
+      if (o == null) {
+        o = acks.poll();
+      }
+      if (o == null) {
+        inFlight.decrementAndGet();
+        if (queue.isEmpty() && acks.isEmpty()) {
+          return;
+        }
+        continue;
+      }
+      int gen = generation.get();
+      if (o.generation() != -1 && o.generation() != gen) {
+        inFlight.decrementAndGet();
+        o.onFailure().accept("the subscription the call belonged to is gone");
+        continue;
+      }
+      transmit(o, gen);
+    }
+  }
+
+  private void transmit(Outgoing o, int gen) {
+    String sid = streamId;
+    URI to = endpoint;
+    if (sid == null || to == null) {
+      inFlight.decrementAndGet();
+      (o.call().getType() == Call.Type.ACKNOWLEDGE ? acks : queue).add(o);
+      return;
+    }
+    Call call = o.call().toBuilder().setFrameworkId(Protos.FrameworkID.newBuilder().setValue(frameworkId)).build();
+    HttpRequest req = request(to, call, sid).timeout(settings.requestTimeout()).build();
+    client.sendAsync(req, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)).whenComplete((r, error) -> {
+      inFlight.decrementAndGet();
+      try {
+        if (error != null) {
+          LOG.warn("{} to {} failed: {}", call.getType(), to, rootMessage(error));
+          o.onFailure().accept(rootMessage(error));
+        } else if (r.statusCode() == 307) {
+          LOG.warn("{} to {} answered 307: the leader moved; resubscribing", call.getType(), to);
+          r.headers().firstValue("Location").ifPresent(l -> redirect = to.resolve(l));
+          o.onFailure().accept("the master is no longer the leader");
+          disconnected(gen, redirect != null);
+        } else if (r.statusCode() / 100 != 2) {
+          badInput("error_status");
+          LOG.warn("{} to {} answered {}: {}", call.getType(), to, r.statusCode(), r.body());
+          o.onFailure().accept("status " + r.statusCode() + ": " + r.body());
+        }
+      } finally {
+        drain();
+      }
+    });
+  }
+
+  private HttpRequest.Builder request(URI to, Call call, String sid) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(to).header("Content-Type", PROTOBUF)
+        .POST(HttpRequest.BodyPublishers.ofByteArray(call.toByteArray()));
+    if (sid != null) {
+      b.header("Mesos-Stream-Id", sid);
+    }
+    authorization.ifPresent(a -> b.header("Authorization", a));
+    return b;
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private void lose(List<TaskLaunch> tasks, String why) {
+    for (TaskLaunch t : tasks) {
+      launching.remove(t.taskId());
+      known.remove(t.taskId());
+      ended.put(t.taskId(), Boolean.TRUE);
+      TaskStatus s = TaskStatus.of(t.taskId(), ScheduleStatus.LOST, why);
+      report(l -> l.statusUpdate(s));
+    }
+  }
+
+  private void report(Consumer<BackendListener> r) {
+    BackendListener l = listener;
+    if (l != null && !closed) {
+      r.accept(l);
+    }
+  }
+
+  private void badInput(String kind) {
+    registry.counter("aurora.mesos.bad.input", "kind", kind).increment();
+  }
+
+  private static double seconds(Duration d) {
+    return d.toMillis() / 1000.0;
+  }
+
+  private static void cancel(ScheduledFuture<?> f) {
+    if (f != null) {
+      f.cancel(false);
+    }
+  }
+
+  private static String rootMessage(Throwable t) {
+    Throwable c = t;
+    while (c.getCause() != null && c.getCause() != c) {
+      c = c.getCause();
+    }
+    return c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
+  }
+}

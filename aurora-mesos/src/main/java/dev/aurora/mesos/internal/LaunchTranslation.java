@@ -1,0 +1,182 @@
+package dev.aurora.mesos.internal;
+
+import dev.aurora.api.ProcessConfig;
+import dev.aurora.api.Resources;
+import dev.aurora.api.Tier;
+import dev.aurora.core.TaskLaunch;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.mesos.v1.Protos;
+
+/**
+ * The core's launches as Mesos {@code TaskInfo}s, each with resources carved from the offers the
+ * launch uses (keeping each resource's role, reservations and allocation): the processes as one shell
+ * command run in order, the environment, the URIs to fetch (metadata {@value #URIS}, comma-separated),
+ * the named ports as discovery info, and a Docker image through the Mesos containerizer when the task
+ * asks for a container.
+ */
+public final class LaunchTranslation {
+  /** The task metadata key listing URIs the agent fetches into the sandbox, comma-separated. */
+  public static final String URIS = "mesos.uris";
+
+  /** A launch that the offers cannot hold. */
+  public static final class Shortfall extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    Shortfall(String message) {
+      super(message);
+    }
+  }
+
+  private final List<Protos.Resource.Builder> pool = new ArrayList<>();
+
+  /** Carves from the resources of {@code offers}. */
+  public LaunchTranslation(List<Protos.Offer> offers) {
+    for (Protos.Offer o : offers) {
+      for (Protos.Resource r : o.getResourcesList()) {
+        pool.add(r.toBuilder());
+      }
+    }
+  }
+
+  /** The TaskInfo for {@code launch}, its resources taken from the pool; a shortfall takes nothing. */
+  public Protos.TaskInfo taskInfo(TaskLaunch launch) throws Shortfall {
+    Resources res = launch.config().resources();
+    boolean revocable = launch.config().tier() == Tier.REVOCABLE;
+    List<Protos.Resource.Builder> before = snapshot();
+    List<Protos.Resource> taken = new ArrayList<>();
+    try {
+      take("cpus", res.cpus(), revocable, taken);
+      take("mem", res.ramMb(), revocable, taken);
+      take("disk", res.diskMb(), revocable, taken);
+      take("gpus", res.gpus(), revocable, taken);
+      for (Map.Entry<String, Integer> port : launch.ports().entrySet()) {
+        takePort(port.getKey(), port.getValue(), revocable, taken);
+      }
+    } catch (Shortfall e) {
+      pool.clear();
+      pool.addAll(before);
+      throw new Shortfall("task " + launch.taskId() + ": " + e.getMessage());
+    }
+    Protos.TaskInfo.Builder t = Protos.TaskInfo.newBuilder()
+        .setName(launch.instance().toString())
+        .setTaskId(Protos.TaskID.newBuilder().setValue(launch.taskId().value()))
+        .setAgentId(Protos.AgentID.newBuilder().setValue(launch.agentId()))
+        .addAllResources(taken)
+        .setCommand(command(launch));
+    if (!launch.ports().isEmpty()) {
+      Protos.Ports.Builder ports = Protos.Ports.newBuilder();
+      launch.ports().forEach((name, number) ->
+          ports.addPorts(Protos.Port.newBuilder().setName(name).setNumber(number).setProtocol("tcp")));
+      t.setDiscovery(Protos.DiscoveryInfo.newBuilder().setVisibility(Protos.DiscoveryInfo.Visibility.FRAMEWORK)
+          .setName(launch.instance().job().toString()).setPorts(ports));
+    }
+    launch.config().container().ifPresent(image -> t.setContainer(Protos.ContainerInfo.newBuilder()
+        .setType(Protos.ContainerInfo.Type.MESOS)
+        .setMesos(Protos.ContainerInfo.MesosInfo.newBuilder().setImage(Protos.Image.newBuilder()
+            .setType(Protos.Image.Type.DOCKER).setDocker(Protos.Image.Docker.newBuilder().setName(image))))));
+    return t.build();
+  }
+
+  private List<Protos.Resource.Builder> snapshot() {
+    List<Protos.Resource.Builder> copy = new ArrayList<>(pool.size());
+    for (Protos.Resource.Builder b : pool) {
+      copy.add(b.clone());
+    }
+    return copy;
+  }
+
+  private void take(String name, double amount, boolean revocable, List<Protos.Resource> taken) throws Shortfall {
+    double left = amount;
+    for (Protos.Resource.Builder r : pool) {
+      if (left <= 1e-9) {
+        break;
+      }
+      if (!r.getName().equals(name) || r.getType() != Protos.Value.Type.SCALAR || r.hasRevocable() != revocable) {
+        continue;
+      }
+      double have = r.getScalar().getValue();
+      double use = Math.min(have, left);
+      if (use <= 1e-9) {
+        continue;
+      }
+      r.setScalar(Protos.Value.Scalar.newBuilder().setValue(have - use));
+      taken.add(r.clone().setScalar(Protos.Value.Scalar.newBuilder().setValue(use)).build());
+      left -= use;
+    }
+    if (left > 1e-9) {
+      throw new Shortfall("needs " + amount + " " + name + ", the offers hold " + (amount - left));
+    }
+  }
+
+  private void takePort(String name, int port, boolean revocable, List<Protos.Resource> taken) throws Shortfall {
+    for (Protos.Resource.Builder r : pool) {
+      if (!r.getName().equals("ports") || r.getType() != Protos.Value.Type.RANGES || r.hasRevocable() != revocable) {
+        continue;
+      }
+      List<Protos.Value.Range> ranges = r.getRanges().getRangeList();
+      for (int i = 0; i < ranges.size(); i++) {
+        Protos.Value.Range range = ranges.get(i);
+        if (port >= range.getBegin() && port <= range.getEnd()) {
+          Protos.Value.Ranges.Builder rest = Protos.Value.Ranges.newBuilder();
+          for (int j = 0; j < ranges.size(); j++) {
+            Protos.Value.Range x = ranges.get(j);
+            if (j != i) {
+              rest.addRange(x);
+              continue;
+            }
+            if (x.getBegin() < port) {
+              rest.addRange(Protos.Value.Range.newBuilder().setBegin(x.getBegin()).setEnd(port - 1));
+            }
+            if (port < x.getEnd()) {
+              rest.addRange(Protos.Value.Range.newBuilder().setBegin(port + 1).setEnd(x.getEnd()));
+            }
+          }
+          r.setRanges(rest);
+          taken.add(r.clone().setRanges(Protos.Value.Ranges.newBuilder()
+              .addRange(Protos.Value.Range.newBuilder().setBegin(port).setEnd(port))).build());
+          return;
+        }
+      }
+    }
+    throw new Shortfall("port " + port + " ('" + name + "') is not in the offers");
+  }
+
+  static Protos.CommandInfo command(TaskLaunch launch) {
+    Protos.Environment.Builder env = Protos.Environment.newBuilder();
+    launch.environment().forEach((k, v) -> env.addVariables(Protos.Environment.Variable.newBuilder()
+        .setName(k).setType(Protos.Environment.Variable.Type.VALUE).setValue(v)));
+    Protos.CommandInfo.Builder c = Protos.CommandInfo.newBuilder().setShell(true).setValue(script(launch.processes()))
+        .setEnvironment(env);
+    String uris = launch.config().metadata().get(URIS);
+    if (uris != null) {
+      for (String u : uris.split(",")) {
+        if (!u.isBlank()) {
+          c.addUris(Protos.CommandInfo.URI.newBuilder().setValue(u.trim()).setExtract(true));
+        }
+      }
+    }
+    return c.build();
+  }
+
+  /** The processes run in order in one shell; the first to fail ends the task with its exit code. */
+  static String script(List<ProcessConfig> processes) {
+    if (processes.size() == 1 && processes.get(0).environment().isEmpty()
+        && processes.get(0).workingDirectory().isEmpty()) {
+      return processes.get(0).command();
+    }
+    StringBuilder s = new StringBuilder();
+    for (ProcessConfig p : processes) {
+      s.append("( ");
+      p.workingDirectory().ifPresent(d -> s.append("cd ").append(quote(d)).append(" && "));
+      p.environment().forEach((k, v) -> s.append("export ").append(k).append('=').append(quote(v)).append("; "));
+      s.append(p.command()).append(" ) || exit $?\n");
+    }
+    return s.toString();
+  }
+
+  static String quote(String v) {
+    return "'" + v.replace("'", "'\\''") + "'";
+  }
+}

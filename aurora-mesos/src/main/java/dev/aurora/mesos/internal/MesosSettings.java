@@ -1,0 +1,19 @@
+package dev.aurora.mesos.internal;
+
+import dev.aurora.mesos.Capability;
+import dev.aurora.mesos.FrameworkIdStore;
+import dev.aurora.mesos.MasterDetector;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import javax.net.ssl.SSLContext;
+
+/** The settings of a Mesos backend, checked by {@code MesosBackend.Builder}. */
+public record MesosSettings(MasterDetector masters, String frameworkName, String user, List<String> roles,
+    Optional<String> principal, Optional<String> secret, Duration failoverTimeout, boolean checkpoint,
+    Set<Capability> capabilities, Optional<SSLContext> sslContext, FrameworkIdStore frameworkIds,
+    MeterRegistry registry, int missedHeartbeats, Duration minBackoff, Duration maxBackoff,
+    Duration implicitReconciliation, Duration requestTimeout, Duration leftoverRefusal, int maxCallsInFlight,
+    Duration stuckTaskTimeout) {}

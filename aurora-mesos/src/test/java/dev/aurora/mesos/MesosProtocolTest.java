@@ -1,0 +1,234 @@
+package dev.aurora.mesos;
+
+import static dev.aurora.mesos.Harness.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.aurora.api.ProcessConfig;
+import dev.aurora.api.Resources;
+import dev.aurora.api.TaskConfig;
+import dev.aurora.api.TaskId;
+import dev.aurora.core.Offer;
+import dev.aurora.core.PortRange;
+import dev.aurora.core.ScheduleStatus;
+import dev.aurora.core.TaskLaunch;
+import dev.aurora.testkit.mesos.FakeMesosMaster;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.mesos.v1.Protos;
+import org.apache.mesos.v1.scheduler.Protos.Call;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Each step of the v1 scheduler protocol, against the fake master (which fails the test on a violation). */
+class MesosProtocolTest {
+  Harness h;
+
+  @AfterEach
+  void close() {
+    if (h != null) {
+      h.close();
+    }
+  }
+
+  @Test
+  void subscribeAnnouncesTheFrameworkAsConfiguredAndKeepsTheAssignedId() {
+    h = new Harness(FakeMesosMaster.builder().requireAuthentication("aurora", "s3cret"),
+        b -> b.frameworkName("platform").roles("web", "batch").principal("aurora", "s3cret")
+            .failoverTimeout(Duration.ofHours(2)).checkpoint(true)
+            .capabilities(Set.of(Capability.MULTI_ROLE, Capability.PARTITION_AWARE, Capability.GPU_RESOURCES)));
+    await("subscribed", () -> h.backend.subscribed());
+
+    Protos.FrameworkInfo info = h.master.subscriptions().get(0);
+    assertThat(info.getName()).isEqualTo("platform");
+    assertThat(info.getRolesList()).containsExactly("web", "batch");
+    assertThat(info.getPrincipal()).isEqualTo("aurora");
+    assertThat(info.getFailoverTimeout()).isEqualTo(7200.0);
+    assertThat(info.getCheckpoint()).isTrue();
+    assertThat(info.getCapabilitiesList()).extracting(Protos.FrameworkInfo.Capability::getType)
+        .containsExactlyInAnyOrder(Protos.FrameworkInfo.Capability.Type.MULTI_ROLE,
+            Protos.FrameworkInfo.Capability.Type.PARTITION_AWARE, Protos.FrameworkInfo.Capability.Type.GPU_RESOURCES);
+    assertThat(h.ids.load()).isEqualTo(h.master.frameworkId()).isPresent();
+    assertThat(h.backend.frameworkId()).isEqualTo(h.master.frameworkId());
+  }
+
+  @Test
+  void aWrongSecretIsRefusedAndCountedAndTheBackendKeepsTrying() {
+    h = new Harness(FakeMesosMaster.builder().requireAuthentication("aurora", "s3cret"),
+        b -> b.principal("aurora", "wrong"));
+    await("refused twice", () -> h.counter("error_status") >= 2);
+    assertThat(h.backend.subscribed()).isFalse();
+  }
+
+  @Test
+  void offersBecomeCoreOffersWithPortsAttributesAndTheRolesReservations() {
+    h = new Harness(FakeMesosMaster.builder().agents(1).reservedTo("web")
+        .attributes(i -> Map.of("rack", "r1", "zone", "z1")), b -> b.roles("web"));
+    Offer o = h.freshOffer();
+
+    assertThat(o.cpus()).isEqualTo(4.0); // 3.5 unreserved + 0.5 reserved to "web"
+    assertThat(o.ramMb()).isEqualTo(4096);
+    assertThat(o.diskMb()).isEqualTo(10_000);
+    assertThat(o.ports()).containsExactly(PortRange.of(31000, 31099));
+    assertThat(o.attributes()).containsEntry("rack", "r1").containsEntry("zone", "z1");
+    assertThat(o.hostname()).isEqualTo("host-0");
+    assertThat(o.agentId()).isEqualTo("agent-0");
+  }
+
+  @Test
+  void aLaunchUsesTheReservedResourcesWithTheirReservationAndAllocation() {
+    h = new Harness(FakeMesosMaster.builder().agents(1).reservedTo("web"), b -> b.roles("web"));
+    Offer o = h.freshOffer();
+    TaskConfig all = TaskConfig.builder().addProcesses(ProcessConfig.of("main", "sleep 600"))
+        .resources(Resources.builder().cpus(4).ramMb(64).build()).build();
+    TaskId id = h.launch(o, all);
+    await("running", () -> h.recorder.saw(id, ScheduleStatus.RUNNING));
+
+    List<Protos.Resource> cpus = h.master.taskInfo(id.value()).orElseThrow().getResourcesList().stream()
+        .filter(r -> r.getName().equals("cpus")).toList();
+    assertThat(cpus).anySatisfy(r -> assertThat(r.getReservationsList()).extracting(Protos.Resource.ReservationInfo::getRole)
+        .containsExactly("web"));
+    assertThat(cpus).allSatisfy(r -> assertThat(r.getAllocationInfo().getRole()).isEqualTo("web"));
+  }
+
+  @Test
+  void severalTasksOnOneAgentGoOutInOneAcceptWithCommandEnvironmentUrisPortsAndImage() {
+    h = new Harness(FakeMesosMaster.builder().agents(1), b -> { });
+    Offer o = h.freshOffer();
+    TaskConfig plain = Harness.task("sleep 600");
+    TaskConfig boxed = TaskConfig.builder().from(plain).container("docker.io/library/busybox:1.36")
+        .putMetadata("mesos.uris", "https://example.invalid/app.tgz, https://example.invalid/conf.tgz")
+        .processes(List.of(ProcessConfig.of("fetch", "./prepare"), ProcessConfig.of("serve", "./serve"))).build();
+    TaskLaunch first = Harness.launchOf(o, plain, 31000);
+    TaskLaunch second = Harness.launchOf(o, boxed, 31001);
+    h.backend.launch(List.of(o.id()), List.of(first, second));
+    await("both running", () -> h.recorder.saw(first.taskId(), ScheduleStatus.RUNNING)
+        && h.recorder.saw(second.taskId(), ScheduleStatus.RUNNING));
+
+    List<Call> accepts = h.master.calls(Call.Type.ACCEPT);
+    assertThat(accepts).hasSize(1);
+    assertThat(accepts.get(0).getAccept().getOperations(0).getLaunch().getTaskInfosCount()).isEqualTo(2);
+    Protos.TaskInfo info = h.master.taskInfo(second.taskId().value()).orElseThrow();
+    assertThat(info.getCommand().getValue()).contains("./prepare").contains("./serve");
+    assertThat(info.getCommand().getEnvironment().getVariablesList())
+        .anySatisfy(v -> assertThat(v.getName() + "=" + v.getValue()).isEqualTo("AURORA_TASK_ID=" + second.taskId()));
+    assertThat(info.getCommand().getUrisList()).extracting(Protos.CommandInfo.URI::getValue)
+        .containsExactly("https://example.invalid/app.tgz", "https://example.invalid/conf.tgz");
+    assertThat(info.getDiscovery().getPorts().getPortsList()).singleElement()
+        .satisfies(p -> assertThat(p.getName() + ":" + p.getNumber()).isEqualTo("http:31001"));
+    assertThat(info.getContainer().getType()).isEqualTo(Protos.ContainerInfo.Type.MESOS);
+    assertThat(info.getContainer().getMesos().getImage().getDocker().getName())
+        .isEqualTo("docker.io/library/busybox:1.36");
+    assertThat(h.master.taskInfo(first.taskId().value()).orElseThrow().hasContainer()).isFalse();
+  }
+
+  @Test
+  void aDeclineCarriesItsRefusal() {
+    h = new Harness(FakeMesosMaster.builder().agents(1), b -> { });
+    Offer o = h.freshOffer();
+    h.backend.decline(o.id(), Duration.ofSeconds(7));
+    await("declined", () -> h.master.callCount(Call.Type.DECLINE) == 1);
+    Call.Decline d = h.master.calls(Call.Type.DECLINE).get(0).getDecline();
+    assertThat(d.getOfferIds(0).getValue()).isEqualTo(o.id());
+    assertThat(d.getFilters().getRefuseSeconds()).isEqualTo(7.0);
+  }
+
+  @Test
+  void suppressStopsOffersAndReviveBringsThemBack() {
+    h = new Harness(FakeMesosMaster.builder().agents(2), b -> b.roles("web"));
+    h.freshOffer();
+    h.backend.suppressOffers();
+    await("suppressed", () -> h.master.callCount(Call.Type.SUPPRESS) == 1);
+    h.backend.reviveOffers();
+    await("revived", () -> h.master.callCount(Call.Type.REVIVE) == 1);
+    assertThat(h.master.calls(Call.Type.REVIVE).get(0).getRevive().getRolesList()).containsExactly("web");
+  }
+
+  @Test
+  void aStatusIsAcknowledgedOnlyAfterTheSchedulerStoredIt() {
+    h = new Harness(FakeMesosMaster.builder().agents(1), b -> { });
+    h.recorder.holdAcks = true;
+    TaskId id = h.launch(h.freshOffer(), Harness.task("sleep 600"));
+    await("running", () -> h.recorder.saw(id, ScheduleStatus.RUNNING));
+    assertThat(h.master.callCount(Call.Type.ACKNOWLEDGE)).isZero();
+    assertThat(h.master.unacknowledged()).isEqualTo(2); // STARTING and RUNNING
+
+    h.recorder.runHeldAcks();
+
+    await("acknowledged", () -> h.master.unacknowledged() == 0);
+  }
+
+  @Test
+  void everyKnownTaskIsReconciledExplicitlyAfterAResubscription() {
+    h = new Harness(FakeMesosMaster.builder().agents(1), b -> { });
+    TaskId id = h.launch(h.freshOffer(), Harness.task("sleep 600"));
+    await("running", () -> h.recorder.saw(id, ScheduleStatus.RUNNING));
+
+    h.master.dropConnection();
+
+    await("reconciled", () -> h.master.calls(Call.Type.RECONCILE).stream()
+        .anyMatch(c -> c.getReconcile().getTasksList().stream().anyMatch(t -> t.getTaskId().getValue().equals(id.value())
+            && t.getAgentId().getValue().equals("agent-0"))));
+    await("RUNNING again", () -> h.recorder.count(id, ScheduleStatus.RUNNING) >= 2);
+  }
+
+  @Test
+  void implicitReconciliationRunsOnItsPeriod() {
+    h = new Harness(FakeMesosMaster.builder().agents(1), b -> b.implicitReconciliation(Duration.ofMillis(100)));
+    TaskId id = h.launch(h.freshOffer(), Harness.task("sleep 600"));
+    await("implicit reconciliation", () -> h.master.calls(Call.Type.RECONCILE).stream()
+        .anyMatch(c -> c.getReconcile().getTasksCount() == 0));
+    await("its answer", () -> h.recorder.count(id, ScheduleStatus.RUNNING) >= 2);
+  }
+
+  @Test
+  void aKillIsSentWithTheTasksAgent() {
+    h = new Harness(FakeMesosMaster.builder().agents(1), b -> { });
+    TaskId id = h.launch(h.freshOffer(), Harness.task("sleep 600"));
+    await("running", () -> h.recorder.saw(id, ScheduleStatus.RUNNING));
+    h.backend.kill(id);
+    await("killed", () -> h.recorder.saw(id, ScheduleStatus.KILLED));
+    assertThat(h.master.calls(Call.Type.KILL).get(0).getKill().getAgentId().getValue()).isEqualTo("agent-0");
+  }
+
+  @Test
+  void aRescindedOfferIsWithdrawnAtOnce() {
+    h = new Harness(FakeMesosMaster.builder().agents(1), b -> { });
+    Offer o = h.freshOffer();
+    h.master.rescindOffers();
+    await("rescinded", () -> {
+      synchronized (h.recorder) {
+        return h.recorder.rescinded.contains(o.id());
+      }
+    });
+    TaskId late = h.launch(o, Harness.task("sleep 600"));
+    await("a launch on it is lost", () -> h.recorder.saw(late, ScheduleStatus.LOST));
+  }
+
+  @Test
+  void aFailedAgentIsReportedLostWithItsTasks() {
+    h = new Harness(FakeMesosMaster.builder().agents(2), b -> { });
+    Offer o = h.freshOffer();
+    TaskId id = h.launch(o, Harness.task("sleep 600"));
+    await("running", () -> h.recorder.saw(id, ScheduleStatus.RUNNING));
+    h.master.loseAgent(o.agentId());
+    await("agent lost", () -> {
+      synchronized (h.recorder) {
+        return h.recorder.lostAgents.contains(o.agentId());
+      }
+    });
+    await("task lost", () -> h.recorder.saw(id, ScheduleStatus.LOST));
+    assertThat(h.recorder.last(id).orElseThrow().message()).contains("TASK_UNREACHABLE");
+  }
+
+  @Test
+  void anErrorEventIsLoggedCountedAndKept() {
+    h = new Harness(FakeMesosMaster.builder().agents(1), b -> { });
+    await("subscribed", () -> h.backend.subscribed());
+    h.master.sendError("Framework has been removed");
+    await("counted", () -> h.registry.counter("aurora.mesos.errors").count() == 1);
+    assertThat(((dev.aurora.mesos.internal.HttpMesosBackend) h.backend).lastError())
+        .contains("Framework has been removed");
+  }
+}

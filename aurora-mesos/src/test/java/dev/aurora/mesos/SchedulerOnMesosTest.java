@@ -1,0 +1,141 @@
+package dev.aurora.mesos;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.aurora.api.Job;
+import dev.aurora.api.JobConfig;
+import dev.aurora.api.Principal;
+import dev.aurora.core.ScheduleStatus;
+import dev.aurora.core.Scheduler;
+import dev.aurora.core.StateLoop;
+import dev.aurora.core.Storage;
+import dev.aurora.core.TaskQuery;
+import dev.aurora.testkit.Failover;
+import dev.aurora.testkit.mesos.FakeMesosMaster;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.apache.mesos.v1.Protos.TaskState;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * A {@code Scheduler} on the Mesos backend survives each fault of the fake master: every service is
+ * back at its instance count and no instance runs twice.
+ */
+class SchedulerOnMesosTest {
+  static final JobConfig SERVICE = Job.service("www/prod/hello").instances(4)
+      .task(t -> t.process("server", "./server --port {{port.http}}").cpus(0.5).ramMb(64).diskMb(10).port("http"))
+      .build();
+
+  enum Fault {
+    DROPPED_CONNECTION(t -> t.master.dropConnection()),
+    MISSED_HEARTBEATS(t -> {
+      t.master.stopHeartbeats();
+      Await.until("a missed heartbeat", () -> t.registry.counter("aurora.mesos.heartbeats.missed").count() >= 1);
+      t.master.resumeHeartbeats();
+    }),
+    FAILOVER(t -> t.master.failover()),
+    DUPLICATE_UPDATES(t -> {
+      t.master.duplicateUpdates(true);
+      t.killOneOnTheAgent();
+    }),
+    REORDERED_UPDATES(t -> {
+      t.master.reorderUpdates(true);
+      t.killOneOnTheAgent();
+    }),
+    LOST_UPDATES(t -> {
+      t.master.loseUpdates(3);
+      t.killOneOnTheAgent();
+    }),
+    RESCINDED_OFFERS(t -> {
+      t.master.rescindOffers();
+      t.killOneOnTheAgent();
+    }),
+    AGENT_LOSS(t -> t.master.loseAgent(t.master.agentOf(t.master.activeTasks().iterator().next()).orElseThrow())),
+    A_TASK_THAT_NEVER_REPORTS(t -> {
+      t.master.behave(info -> true, FakeMesosMaster.Script.NEVER_REPORT);
+      t.killOneOnTheAgent();
+      Await.until("its replacement launched", () -> t.master.launchedCount() >= 6);
+      t.master.behave(info -> true, FakeMesosMaster.Script.RUN_FOREVER);
+    }),
+    SCHEDULER_RESTART_WITH_THE_OLD_FRAMEWORK_ID(t -> {
+      t.scheduler.close();
+      t.startScheduler();
+    });
+
+    final Consumer<SchedulerOnMesosTest> apply;
+
+    Fault(Consumer<SchedulerOnMesosTest> apply) {
+      this.apply = apply;
+    }
+  }
+
+  FakeMesosMaster master;
+  final io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+      new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+  final FrameworkIdStore ids = FrameworkIdStore.inMemory();
+  final Storage storage = Storage.inMemory();
+  Scheduler scheduler;
+
+  @BeforeEach
+  void start() {
+    master = FakeMesosMaster.builder().masters(2).agents(4).updateRetry(Duration.ofMillis(200)).build();
+    startScheduler();
+  }
+
+  void startScheduler() {
+    MesosBackend backend = MesosBackend.builder().masters(master::uris).frameworkIds(ids).meterRegistry(registry)
+        .backoff(Duration.ofMillis(20), Duration.ofMillis(200)).stuckTaskTimeout(Duration.ofMillis(500))
+        .leftoverRefusal(Duration.ofMillis(50)).build();
+    StateLoop loop = StateLoop.singleThread(Clock.systemUTC());
+    scheduler = Scheduler.builder().loop(loop).backend(backend).storage(Failover.keepOpen(storage))
+        .offerHold(Duration.ofSeconds(1)).declineBackoff(Duration.ofMillis(100))
+        .flapping(Duration.ofMillis(1), Duration.ofMillis(10), Duration.ofMillis(50)).build();
+    scheduler.start();
+  }
+
+  @AfterEach
+  void stop() {
+    if (scheduler != null) {
+      scheduler.close();
+    }
+    storage.close();
+    master.close();
+  }
+
+  /** A running task ends on its agent (so the scheduler has to place a replacement through the fault). */
+  void killOneOnTheAgent() {
+    master.failTask(master.activeTasks().iterator().next(), "crashed");
+  }
+
+  long running() {
+    return scheduler.tasks(TaskQuery.job(SERVICE.key())).stream().filter(t -> t.status() == ScheduleStatus.RUNNING)
+        .count();
+  }
+
+  void awaitServiceWhole() {
+    Await.value("4 instances running, each once", () -> {
+      Map<String, Integer> byInstance = master.activeByName();
+      boolean whole = running() == 4 && byInstance.size() == 4
+          && byInstance.values().stream().allMatch(n -> n == 1)
+          && master.activeTasks().stream().allMatch(id -> master.state(id).orElseThrow() == TaskState.TASK_RUNNING);
+      return whole ? java.util.Optional.of(true) : java.util.Optional.empty();
+    }, Duration.ofSeconds(20));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Fault.class)
+  void theServiceIsBackAtItsInstanceCountWithNoInstanceRunTwice(Fault fault) {
+    scheduler.createJob(SERVICE, Principal.of("test"));
+    awaitServiceWhole();
+
+    fault.apply.accept(this);
+
+    awaitServiceWhole();
+    assertThat(master.violations()).isEmpty();
+  }
+}

@@ -1,0 +1,1332 @@
+package dev.aurora.testkit.mesos;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.BitSet;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
+import java.util.function.Predicate;
+import org.apache.mesos.v1.Protos;
+import org.apache.mesos.v1.Protos.TaskState;
+import org.apache.mesos.v1.scheduler.Protos.Call;
+import org.apache.mesos.v1.scheduler.Protos.Event;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * A Mesos master for tests, as OkHttp's MockWebServer is an HTTP server: a real HTTP server on loopback
+ * that speaks the v1 scheduler API (protobuf, RecordIO events) with simulated agents that run launched
+ * tasks to RUNNING and on as scripted. It checks every call against the protocol (the body parses, the
+ * {@code Mesos-Stream-Id} and framework id are the subscription's, offer ids were issued, a launch
+ * stays within its offers and names their agent, acknowledgements name updates that were sent) and
+ * records each violation; {@link #close()} (or, registered as an extension, the end of the test) fails
+ * with the list. Faults are scripted: a dropped connection, silent heartbeats, a failover to another
+ * master that the old one redirects to, duplicate, reordered and lost updates, rescinded offers, a lost
+ * agent, a task that never reports, error answers, unparsable events, statuses of unknown tasks.
+ *
+ * <p>The server is the JDK's {@code com.sun.net.httpserver}: it streams a chunked response from a
+ * handler thread, which is all the event stream needs, and adds no dependency to the testkit. Agents'
+ * tasks do not run anything: each task's command chooses its script ({@code true} finishes, {@code
+ * exit N} fails, anything else runs until killed) unless {@link #behave} says otherwise.
+ *
+ * <pre>{@code
+ * @RegisterExtension FakeMesosMaster master = FakeMesosMaster.builder().agents(3).build();
+ * MesosBackend backend = MesosBackend.builder().masters(master.detector()...)...
+ * }</pre>
+ */
+public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
+
+  /** What a launched task does. */
+  public enum Script {
+    /** STARTING, RUNNING, and runs until killed. */
+    RUN_FOREVER,
+    /** STARTING, RUNNING, FINISHED. */
+    FINISH,
+    /** STARTING, RUNNING, FAILED with exit code 3. */
+    FAIL,
+    /** Sends no status at all (it stays STAGING). */
+    NEVER_REPORT
+  }
+
+  /** A simulated agent. */
+  public static final class Agent {
+    final String id;
+    final String hostname;
+    final Map<String, String> attributes;
+    final double cpus;
+    final double mem;
+    final double disk;
+    final int portBegin;
+    final int portEnd;
+    double usedCpus;
+    double usedMem;
+    double usedDisk;
+    final BitSet usedPorts = new BitSet();
+    String offer;
+    long refusedUntilNanos;
+    boolean lost;
+
+    Agent(String id, String hostname, Map<String, String> attributes, double cpus, double mem, double disk,
+        int portBegin, int portEnd) {
+      this.id = id;
+      this.hostname = hostname;
+      this.attributes = attributes;
+      this.cpus = cpus;
+      this.mem = mem;
+      this.disk = disk;
+      this.portBegin = portBegin;
+      this.portEnd = portEnd;
+    }
+
+    /** The agent's id. */
+    public String id() {
+      return id;
+    }
+
+    /** The agent's hostname. */
+    public String hostname() {
+      return hostname;
+    }
+  }
+
+  private static final class FakeTask {
+    final Protos.TaskInfo info;
+    final Agent agent;
+    TaskState state = TaskState.TASK_STAGING;
+    final Script script;
+
+    FakeTask(Protos.TaskInfo info, Agent agent, Script script) {
+      this.info = info;
+      this.agent = agent;
+      this.script = script;
+    }
+  }
+
+  /** One subscription's event stream. */
+  private static final class Stream {
+    static final byte[] END = new byte[0];
+    final String id = UUID.randomUUID().toString();
+    final BlockingQueue<byte[]> out = new LinkedBlockingQueue<>();
+    volatile boolean open = true;
+
+    void close() {
+      open = false;
+      out.add(END);
+    }
+  }
+
+  private static final class Pending {
+    final Protos.TaskStatus status;
+    long sentNanos = System.nanoTime();
+
+    Pending(Protos.TaskStatus status) {
+      this.status = status;
+    }
+
+    Protos.TaskStatus status() {
+      return status;
+    }
+  }
+
+  private record ErrorAnswer(Call.Type type, int status, String body) {}
+
+  private final Object lock = new Object();
+  private final List<HttpServer> servers = new ArrayList<>();
+  private final ExecutorService handlers = Executors.newCachedThreadPool(daemon("fake-mesos-http"));
+  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(daemon("fake-mesos"));
+  private final Builder settings;
+  private final Map<String, Agent> agents = new LinkedHashMap<>();
+  private final Map<String, Agent> offers = new HashMap<>();
+  private final Map<String, Protos.Offer> offered = new HashMap<>();
+  private final Set<String> issuedOffers = new HashSet<>();
+  private final Map<String, FakeTask> tasks = new LinkedHashMap<>();
+  private final Map<String, Pending> pending = new LinkedHashMap<>();
+  private final Set<String> issuedUuids = new HashSet<>();
+  private final Set<String> pastStreams = new HashSet<>();
+  private final List<String> violations = new ArrayList<>();
+  private final List<Call> calls = new ArrayList<>();
+  private final Map<Call.Type, AtomicInteger> callCounts = new EnumMap<>(Call.Type.class);
+  private final List<Protos.FrameworkInfo> subscriptions = new ArrayList<>();
+  private final List<Map.Entry<Predicate<Protos.TaskInfo>, Script>> behaviours = new ArrayList<>();
+  private final List<ErrorAnswer> errorAnswers = new ArrayList<>();
+  private final Map<String, Integer> launchesByName = new HashMap<>();
+  private final AtomicInteger seq = new AtomicInteger();
+  private int leader;
+  private Stream stream;
+  private String frameworkId;
+  private Protos.FrameworkInfo framework;
+  private boolean suppressed;
+  private boolean heartbeats = true;
+  private boolean duplicateUpdates;
+  private boolean reorderUpdates;
+  private int dropUpdates;
+  private long tasksRunning;
+  private volatile boolean closed;
+
+  private FakeMesosMaster(Builder b) {
+    this.settings = b;
+    for (int i = 0; i < b.agents; i++) {
+      String id = "agent-" + i;
+      agents.put(id, new Agent(id, "host-" + i, b.attributes.apply(i), b.cpus, b.mem, b.disk, b.portBegin,
+          b.portEnd));
+    }
+    try {
+      for (int i = 0; i < b.masters; i++) {
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1000);
+        int index = i;
+        server.createContext("/api/v1/scheduler", exchange -> handle(index, exchange));
+        server.setExecutor(handlers);
+        server.start();
+        servers.add(server);
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("cannot start the fake master", e);
+    }
+    long alloc = b.allocationInterval.toNanos();
+    timer.scheduleWithFixedDelay(this::allocate, alloc, alloc, TimeUnit.NANOSECONDS);
+    long hb = b.heartbeatInterval.toNanos();
+    timer.scheduleWithFixedDelay(this::heartbeat, hb, hb, TimeUnit.NANOSECONDS);
+    long retry = b.updateRetry.toNanos();
+    timer.scheduleWithFixedDelay(this::retryUpdates, retry, retry, TimeUnit.NANOSECONDS);
+  }
+
+  /** A builder. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  // ------------------------------------------------------------------ views
+
+  /** Each master's base URI ({@code http://127.0.0.1:port}); the first leads until {@link #failover()}. */
+  public List<URI> uris() {
+    List<URI> out = new ArrayList<>();
+    for (HttpServer s : servers) {
+      out.add(URI.create("http://127.0.0.1:" + s.getAddress().getPort()));
+    }
+    return out;
+  }
+
+  /** The leading master's base URI. */
+  public URI leader() {
+    synchronized (lock) {
+      return uris().get(leader);
+    }
+  }
+
+  /** The simulated agents. */
+  public List<Agent> agents() {
+    synchronized (lock) {
+      return List.copyOf(agents.values());
+    }
+  }
+
+  /** The framework id assigned, once a framework subscribed. */
+  public Optional<String> frameworkId() {
+    synchronized (lock) {
+      return Optional.ofNullable(frameworkId);
+    }
+  }
+
+  /** The FrameworkInfo of every SUBSCRIBE, in order. */
+  public List<Protos.FrameworkInfo> subscriptions() {
+    synchronized (lock) {
+      return List.copyOf(subscriptions);
+    }
+  }
+
+  /** Whether a subscription's stream is open. */
+  public boolean connected() {
+    synchronized (lock) {
+      return stream != null && stream.open;
+    }
+  }
+
+  /** Every call received (if the builder records them), in order. */
+  public List<Call> calls() {
+    synchronized (lock) {
+      return List.copyOf(calls);
+    }
+  }
+
+  /** The calls of one type received (if recorded). */
+  public List<Call> calls(Call.Type type) {
+    synchronized (lock) {
+      return calls.stream().filter(c -> c.getType() == type).toList();
+    }
+  }
+
+  /** How many calls of {@code type} were received. */
+  public int callCount(Call.Type type) {
+    synchronized (lock) {
+      AtomicInteger n = callCounts.get(type);
+      return n == null ? 0 : n.get();
+    }
+  }
+
+  /** The protocol violations seen so far. */
+  public List<String> violations() {
+    synchronized (lock) {
+      return List.copyOf(violations);
+    }
+  }
+
+  /** The state of a task the master knows. */
+  public Optional<TaskState> state(String taskId) {
+    synchronized (lock) {
+      FakeTask t = tasks.get(taskId);
+      return t == null ? Optional.empty() : Optional.of(t.state);
+    }
+  }
+
+  /** The ids of tasks that are staging, starting or running on an agent that is not lost. */
+  public Set<String> activeTasks() {
+    synchronized (lock) {
+      Set<String> out = new HashSet<>();
+      tasks.forEach((id, t) -> {
+        if (!terminal(t.state) && !t.agent.lost) {
+          out.add(id);
+        }
+      });
+      return out;
+    }
+  }
+
+  /** How many tasks are RUNNING. */
+  public long runningCount() {
+    synchronized (lock) {
+      return tasksRunning;
+    }
+  }
+
+  /** How many tasks were launched. */
+  public int launchedCount() {
+    synchronized (lock) {
+      return tasks.size();
+    }
+  }
+
+  /**
+   * The active tasks (as {@link #activeTasks()}) by TaskInfo name (the scheduler's instance key): more
+   * than one is an instance run twice.
+   */
+  public Map<String, Integer> activeByName() {
+    synchronized (lock) {
+      Map<String, Integer> out = new HashMap<>();
+      tasks.values().forEach(t -> {
+        if (!terminal(t.state) && !t.agent.lost) {
+          out.merge(t.info.getName(), 1, Integer::sum);
+        }
+      });
+      return out;
+    }
+  }
+
+  /** The agent a task was launched on. */
+  public Optional<String> agentOf(String taskId) {
+    synchronized (lock) {
+      FakeTask t = tasks.get(taskId);
+      return t == null ? Optional.empty() : Optional.of(t.agent.id);
+    }
+  }
+
+  /** The task as launched. */
+  public Optional<Protos.TaskInfo> taskInfo(String taskId) {
+    synchronized (lock) {
+      FakeTask t = tasks.get(taskId);
+      return t == null ? Optional.empty() : Optional.of(t.info);
+    }
+  }
+
+  /** How many status updates were sent and not acknowledged yet. */
+  public int unacknowledged() {
+    synchronized (lock) {
+      return pending.size();
+    }
+  }
+
+  /** How many offers are outstanding. */
+  public int outstandingOffers() {
+    synchronized (lock) {
+      return offers.size();
+    }
+  }
+
+  // ------------------------------------------------------------------ scripting
+
+  /** Tasks matching {@code which}, launched from now on, follow {@code script}. */
+  public FakeMesosMaster behave(Predicate<Protos.TaskInfo> which, Script script) {
+    synchronized (lock) {
+      behaviours.add(0, Map.entry(which, script));
+    }
+    return this;
+  }
+
+  /** A running task ends FINISHED. */
+  public void finishTask(String taskId) {
+    end(taskId, TaskState.TASK_FINISHED, "exit 0", null);
+  }
+
+  /** A running task ends FAILED. */
+  public void failTask(String taskId, String message) {
+    end(taskId, TaskState.TASK_FAILED, message, Protos.TaskStatus.Reason.REASON_COMMAND_EXECUTOR_FAILED);
+  }
+
+  // ------------------------------------------------------------------ faults
+
+  /** Drops the subscription's connection (the scheduler should subscribe again). */
+  public void dropConnection() {
+    synchronized (lock) {
+      if (stream != null) {
+        stream.close();
+        stream = null;
+      }
+    }
+  }
+
+  /** Stops sending heartbeats (and offers) on an open stream, as a hung master or network would. */
+  public void stopHeartbeats() {
+    synchronized (lock) {
+      heartbeats = false;
+    }
+  }
+
+  /** Sends heartbeats again. */
+  public void resumeHeartbeats() {
+    synchronized (lock) {
+      heartbeats = true;
+    }
+  }
+
+  /**
+   * The next master leads: the subscription is dropped, outstanding offers are gone, and the old leader
+   * answers 307 to the new one. Tasks and their states survive, as agents re-register with a new master.
+   */
+  public void failover() {
+    synchronized (lock) {
+      leader = (leader + 1) % servers.size();
+      dropConnection();
+      offers.values().forEach(a -> a.offer = null);
+      offers.clear();
+    }
+  }
+
+  /** Each status update is sent twice (same uuid) while on. */
+  public void duplicateUpdates(boolean on) {
+    synchronized (lock) {
+      duplicateUpdates = on;
+    }
+  }
+
+  /** A task's STARTING is sent after its RUNNING while on. */
+  public void reorderUpdates(boolean on) {
+    synchronized (lock) {
+      reorderUpdates = on;
+    }
+  }
+
+  /** The next {@code n} status updates are lost on the way (they are retried until acknowledged). */
+  public void loseUpdates(int n) {
+    synchronized (lock) {
+      dropUpdates += n;
+    }
+  }
+
+  /** Rescinds every outstanding offer. */
+  public void rescindOffers() {
+    synchronized (lock) {
+      for (String id : new ArrayList<>(offers.keySet())) {
+        Agent a = offers.remove(id);
+        a.offer = null;
+        emit(Event.newBuilder().setType(Event.Type.RESCIND).setRescind(Event.Rescind.newBuilder()
+            .setOfferId(Protos.OfferID.newBuilder().setValue(id))).build());
+      }
+    }
+  }
+
+  /**
+   * The agent is gone: its offers are rescinded, a FAILURE names it, and each of its tasks is reported
+   * TASK_LOST (TASK_UNREACHABLE to a partition-aware framework). It never offers again.
+   */
+  public void loseAgent(String agentId) {
+    synchronized (lock) {
+      Agent a = agents.get(agentId);
+      a.lost = true;
+      if (a.offer != null) {
+        offers.remove(a.offer);
+        emit(Event.newBuilder().setType(Event.Type.RESCIND).setRescind(Event.Rescind.newBuilder()
+            .setOfferId(Protos.OfferID.newBuilder().setValue(a.offer))).build());
+        a.offer = null;
+      }
+      emit(Event.newBuilder().setType(Event.Type.FAILURE).setFailure(Event.Failure.newBuilder()
+          .setAgentId(Protos.AgentID.newBuilder().setValue(agentId))).build());
+      TaskState state = partitionAware() ? TaskState.TASK_UNREACHABLE : TaskState.TASK_LOST;
+      for (FakeTask t : tasks.values()) {
+        if (t.agent == a && !terminal(t.state)) {
+          update(t, state, "agent " + agentId + " lost", Protos.TaskStatus.Reason.REASON_AGENT_REMOVED);
+        }
+      }
+    }
+  }
+
+  /** The next {@code times} calls of {@code type} are answered {@code status} with {@code body}, unprocessed. */
+  public void answer(Call.Type type, int status, String body, int times) {
+    synchronized (lock) {
+      for (int i = 0; i < times; i++) {
+        errorAnswers.add(new ErrorAnswer(type, status, body));
+      }
+    }
+  }
+
+  /** Sends an ERROR event (the master says the framework did something it must not). */
+  public void sendError(String message) {
+    synchronized (lock) {
+      emit(Event.newBuilder().setType(Event.Type.ERROR).setError(Event.Error.newBuilder().setMessage(message))
+          .build());
+    }
+  }
+
+  /** Sends a RecordIO record that is no Event. */
+  public void sendUnparsableEvent() {
+    synchronized (lock) {
+      if (stream != null) {
+        stream.out.add(frame(new byte[] {0x0a, 0x05, 0x01}));
+      }
+    }
+  }
+
+  /** Sends a status update (with a uuid to acknowledge) for a task that was never launched. */
+  public void sendStatusOfUnknownTask(String taskId, TaskState state) {
+    synchronized (lock) {
+      Agent a = agents.values().iterator().next();
+      Protos.TaskStatus s = status(taskId, a.id, state, "a task the scheduler never launched", null, true);
+      pending.put(s.getUuid().toStringUtf8(), new Pending(s));
+      sendUpdate(s);
+    }
+  }
+
+  // ------------------------------------------------------------------ close
+
+  /** Stops the servers; fails with every protocol violation seen. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    synchronized (lock) {
+      if (stream != null) {
+        stream.close();
+      }
+    }
+    timer.shutdownNow();
+    servers.forEach(s -> s.stop(0));
+    handlers.shutdownNow();
+    List<String> v = violations();
+    if (!v.isEmpty()) {
+      throw new AssertionError("the scheduler broke the Mesos protocol " + v.size() + " time(s):\n  "
+          + String.join("\n  ", v));
+    }
+  }
+
+  @Override
+  public void afterEach(ExtensionContext context) {
+    close();
+  }
+
+  // ------------------------------------------------------------------ HTTP
+
+  private void handle(int server, HttpExchange exchange) throws IOException {
+    try (exchange) {
+      if (!"POST".equals(exchange.getRequestMethod())) {
+        respond(exchange, 405, "POST only");
+        return;
+      }
+      synchronized (lock) {
+        if (server != leader) {
+          URI to = uris().get(leader);
+          exchange.getResponseHeaders().add("Location", "//" + to.getHost() + ":" + to.getPort() + "/api/v1/scheduler");
+          exchange.sendResponseHeaders(307, -1);
+          return;
+        }
+      }
+      if (settings.principal != null) {
+        String expected = "Basic " + Base64.getEncoder().encodeToString(
+            (settings.principal + ":" + settings.secret).getBytes(StandardCharsets.UTF_8));
+        if (!expected.equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+          respond(exchange, 401, "authentication required");
+          return;
+        }
+      }
+      byte[] body;
+      try (InputStream in = exchange.getRequestBody()) {
+        body = in.readAllBytes();
+      }
+      Call call;
+      try {
+        call = Call.parseFrom(body);
+      } catch (InvalidProtocolBufferException e) {
+        violation("a call body that does not parse: " + e.getMessage());
+        respond(exchange, 400, "Failed to parse body into Call protobuf");
+        return;
+      }
+      String type = exchange.getRequestHeaders().getFirst("Content-Type");
+      if (!"application/x-protobuf".equals(type)) {
+        violation(call.getType() + " with Content-Type " + type);
+      }
+      ErrorAnswer error = null;
+      synchronized (lock) {
+        if (settings.recordCalls) {
+          calls.add(call);
+        }
+        callCounts.computeIfAbsent(call.getType(), t -> new AtomicInteger()).incrementAndGet();
+        for (int i = 0; i < errorAnswers.size(); i++) {
+          if (errorAnswers.get(i).type() == call.getType()) {
+            error = errorAnswers.remove(i);
+            break;
+          }
+        }
+      }
+      if (error != null) {
+        respond(exchange, error.status(), error.body());
+        return;
+      }
+      if (call.getType() == Call.Type.SUBSCRIBE) {
+        subscribe(call, exchange);
+        return;
+      }
+      String problem;
+      synchronized (lock) {
+        problem = checkStream(call, exchange.getRequestHeaders().getFirst("Mesos-Stream-Id"));
+        if (problem == null) {
+          problem = process(call);
+        }
+      }
+      if (problem != null) {
+        respond(exchange, 400, problem);
+      } else {
+        exchange.sendResponseHeaders(202, -1);
+      }
+    }
+  }
+
+  private String checkStream(Call call, String streamId) {
+    if (streamId != null && pastStreams.contains(streamId) && (stream == null || !streamId.equals(stream.id))) {
+      // the stream broke (or was replaced) while the call was on its way: a race, not a violation
+      return "Framework is not subscribed";
+    }
+    if (stream == null || !stream.open) {
+      violation(call.getType() + " while no subscription is open");
+      return "Framework is not subscribed";
+    }
+    if (streamId == null) {
+      violation(call.getType() + " without a Mesos-Stream-Id header");
+      return "All non-subscribe calls should include the 'Mesos-Stream-Id' header";
+    }
+    if (!streamId.equals(stream.id)) {
+      violation(call.getType() + " with Mesos-Stream-Id " + streamId + ", not the subscription's " + stream.id);
+      return "The stream ID '" + streamId + "' included in this request didn't match the stream ID currently "
+          + "associated with framework ID " + frameworkId;
+    }
+    if (!call.hasFrameworkId() || !call.getFrameworkId().getValue().equals(frameworkId)) {
+      violation(call.getType() + " with framework id '" + call.getFrameworkId().getValue() + "', not " + frameworkId);
+      return "Framework ID mismatch";
+    }
+    return null;
+  }
+
+  private void subscribe(Call call, HttpExchange exchange) throws IOException {
+    Stream s;
+    synchronized (lock) {
+      if (!call.hasSubscribe()) {
+        violation("SUBSCRIBE without subscribe");
+        respond(exchange, 400, "Expecting 'subscribe' to be present");
+        return;
+      }
+      Protos.FrameworkInfo info = call.getSubscribe().getFrameworkInfo();
+      if (call.hasFrameworkId() != info.hasId()
+          || call.hasFrameworkId() && !call.getFrameworkId().equals(info.getId())) {
+        violation("SUBSCRIBE with framework id " + call.getFrameworkId().getValue() + " but FrameworkInfo.id "
+            + info.getId().getValue());
+        respond(exchange, 400, "'framework_id' differs from 'subscribe.framework_info.id'");
+        return;
+      }
+      if (info.hasId()) {
+        frameworkId = info.getId().getValue();
+      } else if (frameworkId == null || !settings.keepFrameworkForNewSubscriptions) {
+        frameworkId = "fw-" + UUID.randomUUID();
+      }
+      subscriptions.add(info);
+      framework = info;
+      if (stream != null) {
+        stream.close();
+      }
+      // a (re)subscribed framework gets fresh offers
+      offers.values().forEach(a -> a.offer = null);
+      offers.clear();
+      suppressed = false;
+      s = new Stream();
+      stream = s;
+      pastStreams.add(s.id);
+      emit(Event.newBuilder().setType(Event.Type.SUBSCRIBED).setSubscribed(Event.Subscribed.newBuilder()
+          .setFrameworkId(Protos.FrameworkID.newBuilder().setValue(frameworkId))
+          .setHeartbeatIntervalSeconds(settings.heartbeatInterval.toMillis() / 1000.0)).build());
+      // updates not acknowledged yet are sent again to the new subscription
+      pending.values().forEach(p -> s.out.add(frame(updateEvent(p.status()).toByteArray())));
+    }
+    exchange.getResponseHeaders().add("Content-Type", "application/x-protobuf");
+    exchange.getResponseHeaders().add("Mesos-Stream-Id", s.id);
+    exchange.sendResponseHeaders(200, 0);
+    try (OutputStream out = exchange.getResponseBody()) {
+      while (s.open && !closed) {
+        byte[] record = s.out.take();
+        if (record == Stream.END) {
+          break;
+        }
+        out.write(record);
+        while (s.out.peek() != null && s.out.peek() != Stream.END) {
+          out.write(s.out.poll());
+        }
+        out.flush();
+      }
+    } catch (IOException | InterruptedException e) {
+      // the scheduler went away (or the test ended)
+    } finally {
+      synchronized (lock) {
+        s.open = false;
+        if (stream == s) {
+          stream = null;
+        }
+      }
+    }
+  }
+
+  private String process(Call call) {
+    switch (call.getType()) {
+      case ACCEPT -> accept(call.getAccept());
+      case DECLINE -> {
+        double refuse = call.getDecline().hasFilters() ? call.getDecline().getFilters().getRefuseSeconds() : 5;
+        for (Protos.OfferID id : call.getDecline().getOfferIdsList()) {
+          if (!issuedOffers.contains(id.getValue())) {
+            violation("DECLINE of offer " + id.getValue() + " that was never offered");
+            continue;
+          }
+          Agent a = offers.remove(id.getValue());
+          if (a != null) {
+            a.offer = null;
+            a.refusedUntilNanos = System.nanoTime() + (long) (refuse * 1e9);
+          }
+        }
+      }
+      case KILL -> kill(call.getKill());
+      case ACKNOWLEDGE -> acknowledge(call.getAcknowledge());
+      case RECONCILE -> reconcile(call.getReconcile());
+      case SUPPRESS -> suppressed = true;
+      case REVIVE -> {
+        suppressed = false;
+        agents.values().forEach(a -> a.refusedUntilNanos = 0);
+      }
+      case TEARDOWN -> {
+        for (FakeTask t : tasks.values()) {
+          if (!terminal(t.state)) {
+            update(t, TaskState.TASK_KILLED, "framework torn down", null);
+          }
+        }
+      }
+      default -> { }
+    }
+    return null;
+  }
+
+  private void accept(Call.Accept accept) {
+    List<Agent> from = new ArrayList<>();
+    List<Protos.Offer> used = new ArrayList<>();
+    boolean valid = true;
+    for (Protos.OfferID id : accept.getOfferIdsList()) {
+      if (!issuedOffers.contains(id.getValue())) {
+        violation("ACCEPT of offer " + id.getValue() + " that was never offered");
+        return;
+      }
+      Agent a = offers.remove(id.getValue());
+      if (a == null) {
+        valid = false; // used, declined or rescinded already: a race Mesos answers with TASK_DROPPED / LOST
+        continue;
+      }
+      a.offer = null;
+      from.add(a);
+      used.add(offered.remove(id.getValue()));
+    }
+    if (from.stream().distinct().count() > 1) {
+      violation("ACCEPT of offers of several agents " + from.stream().map(a -> a.id).distinct().toList());
+      return;
+    }
+    double refuse = accept.hasFilters() ? accept.getFilters().getRefuseSeconds() : 5;
+    List<Protos.TaskInfo> launches = new ArrayList<>();
+    for (Protos.Offer.Operation op : accept.getOperationsList()) {
+      if (op.getType() == Protos.Offer.Operation.Type.LAUNCH) {
+        launches.addAll(op.getLaunch().getTaskInfosList());
+      } else {
+        violation("ACCEPT with operation " + op.getType() + ", which the fake master does not know");
+      }
+    }
+    if (!valid || from.isEmpty()) {
+      TaskState dropped = partitionAware() ? TaskState.TASK_DROPPED : TaskState.TASK_LOST;
+      for (Protos.TaskInfo t : launches) {
+        Protos.TaskStatus s = status(t.getTaskId().getValue(), t.getAgentId().getValue(), dropped,
+            "Task launched with invalid offers", Protos.TaskStatus.Reason.REASON_INVALID_OFFERS, false);
+        sendUpdate(s);
+      }
+      from.forEach(a -> a.refusedUntilNanos = 0);
+      return;
+    }
+    Agent agent = from.get(0);
+    // no launch beyond the offers
+    Map<String, Double> offeredScalars = new HashMap<>();
+    BitSet offeredPorts = new BitSet();
+    for (Protos.Offer o : used) {
+      for (Protos.Resource r : o.getResourcesList()) {
+        if (r.getType() == Protos.Value.Type.SCALAR) {
+          offeredScalars.merge(r.getName(), r.getScalar().getValue(), Double::sum);
+        } else if (r.getName().equals("ports")) {
+          r.getRanges().getRangeList().forEach(x -> offeredPorts.set((int) x.getBegin(), (int) x.getEnd() + 1));
+        }
+      }
+    }
+    Map<String, Double> asked = new HashMap<>();
+    BitSet askedPorts = new BitSet();
+    for (Protos.TaskInfo t : launches) {
+      if (!t.getAgentId().getValue().equals(agent.id)) {
+        violation("task " + t.getTaskId().getValue() + " names agent " + t.getAgentId().getValue()
+            + " but its offers are of " + agent.id);
+      }
+      if (tasks.containsKey(t.getTaskId().getValue())) {
+        violation("task id " + t.getTaskId().getValue() + " launched twice");
+      }
+      for (Protos.Resource r : t.getResourcesList()) {
+        if (multiRole() && !r.hasAllocationInfo()) {
+          violation("task " + t.getTaskId().getValue() + " resource " + r.getName()
+              + " has no allocation_info (a MULTI_ROLE framework must copy it from the offer)");
+        }
+        if (r.getType() == Protos.Value.Type.SCALAR) {
+          asked.merge(r.getName(), r.getScalar().getValue(), Double::sum);
+        } else if (r.getName().equals("ports")) {
+          for (Protos.Value.Range x : r.getRanges().getRangeList()) {
+            for (long p = x.getBegin(); p <= x.getEnd(); p++) {
+              if (askedPorts.get((int) p)) {
+                violation("port " + p + " given to two tasks in one ACCEPT");
+              }
+              askedPorts.set((int) p);
+            }
+          }
+        }
+      }
+    }
+    asked.forEach((name, amount) -> {
+      if (amount > offeredScalars.getOrDefault(name, 0.0) + 1e-6) {
+        violation("launch beyond the offers on " + agent.id + ": " + amount + " " + name + " asked, "
+            + offeredScalars.getOrDefault(name, 0.0) + " offered");
+      }
+    });
+    BitSet beyond = (BitSet) askedPorts.clone();
+    beyond.andNot(offeredPorts);
+    if (!beyond.isEmpty()) {
+      violation("launch beyond the offers on " + agent.id + ": ports " + beyond + " were not offered");
+    }
+    for (Protos.TaskInfo t : launches) {
+      FakeTask task = new FakeTask(t, agent, scriptFor(t));
+      tasks.put(t.getTaskId().getValue(), task);
+      launchesByName.merge(t.getName(), 1, Integer::sum);
+      agent.usedCpus += scalar(t, "cpus");
+      agent.usedMem += scalar(t, "mem");
+      agent.usedDisk += scalar(t, "disk");
+      ports(t).forEach(p -> agent.usedPorts.set(p - agent.portBegin));
+      if (task.script != Script.NEVER_REPORT) {
+        timer.schedule(() -> progress(task), settings.startDelay.toNanos(), TimeUnit.NANOSECONDS);
+      }
+    }
+    agent.refusedUntilNanos = System.nanoTime() + (long) (refuse * 1e9);
+  }
+
+  private void progress(FakeTask t) {
+    synchronized (lock) {
+      if (t.state != TaskState.TASK_STAGING || t.agent.lost) {
+        return;
+      }
+      if (reorderUpdates) {
+        update(t, TaskState.TASK_RUNNING, "", null);
+        Protos.TaskStatus s = status(t.info.getTaskId().getValue(), t.agent.id, TaskState.TASK_STARTING, "", null,
+            true);
+        pending.put(s.getUuid().toStringUtf8(), new Pending(s));
+        sendUpdate(s);
+      } else {
+        update(t, TaskState.TASK_STARTING, "", null);
+        update(t, TaskState.TASK_RUNNING, "", null);
+      }
+      switch (t.script) {
+        case FINISH -> update(t, TaskState.TASK_FINISHED, "exit 0", null);
+        case FAIL -> update(t, TaskState.TASK_FAILED, "Command exited with status 3",
+            Protos.TaskStatus.Reason.REASON_COMMAND_EXECUTOR_FAILED);
+        default -> { }
+      }
+    }
+  }
+
+  private void kill(Call.Kill kill) {
+    FakeTask t = tasks.get(kill.getTaskId().getValue());
+    if (t == null || t.agent.lost) {
+      TaskState state = partitionAware() ? TaskState.TASK_UNKNOWN : TaskState.TASK_LOST;
+      String agent = kill.hasAgentId() ? kill.getAgentId().getValue() : null;
+      sendUpdate(status(kill.getTaskId().getValue(), agent, state, "Attempted to kill an unknown task",
+          Protos.TaskStatus.Reason.REASON_RECONCILIATION, false));
+      return;
+    }
+    if (!terminal(t.state)) {
+      update(t, TaskState.TASK_KILLED, "killed by the scheduler", null);
+    }
+  }
+
+  private void acknowledge(Call.Acknowledge ack) {
+    String uuid = ack.getUuid().toStringUtf8();
+    if (!issuedUuids.contains(uuid)) {
+      violation("ACKNOWLEDGE of uuid " + uuid + " for task " + ack.getTaskId().getValue()
+          + " that no update carried");
+      return;
+    }
+    Pending p = pending.remove(uuid);
+    if (p != null && (!p.status().getTaskId().equals(ack.getTaskId())
+        || !p.status().getAgentId().equals(ack.getAgentId()))) {
+      violation("ACKNOWLEDGE of uuid " + uuid + " names task " + ack.getTaskId().getValue() + " on "
+          + ack.getAgentId().getValue() + ", the update was for " + p.status().getTaskId().getValue());
+    }
+  }
+
+  private void reconcile(Call.Reconcile r) {
+    if (r.getTasksCount() == 0) {
+      for (FakeTask t : tasks.values()) {
+        if (!terminal(t.state)) {
+          sendUpdate(status(t.info.getTaskId().getValue(), t.agent.id, t.state, "reconciliation",
+              Protos.TaskStatus.Reason.REASON_RECONCILIATION, false));
+        }
+      }
+      return;
+    }
+    for (Call.Reconcile.Task rt : r.getTasksList()) {
+      FakeTask t = tasks.get(rt.getTaskId().getValue());
+      if (t != null && !t.agent.lost) {
+        sendUpdate(status(t.info.getTaskId().getValue(), t.agent.id, t.state, "reconciliation",
+            Protos.TaskStatus.Reason.REASON_RECONCILIATION, false));
+      } else {
+        TaskState state = partitionAware() ? (t != null ? TaskState.TASK_UNREACHABLE : TaskState.TASK_UNKNOWN)
+            : TaskState.TASK_LOST;
+        sendUpdate(status(rt.getTaskId().getValue(), rt.hasAgentId() ? rt.getAgentId().getValue() : null, state,
+            "reconciliation: unknown task", Protos.TaskStatus.Reason.REASON_RECONCILIATION, false));
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ timers
+
+  private void allocate() {
+    synchronized (lock) {
+      if (stream == null || !stream.open || suppressed || !heartbeats) {
+        return;
+      }
+      long now = System.nanoTime();
+      String role = framework.getRolesCount() > 0 ? framework.getRoles(0) : "*";
+      Event.Offers.Builder batch = Event.Offers.newBuilder();
+      for (Agent a : agents.values()) {
+        if (a.lost || a.offer != null || a.refusedUntilNanos > now) {
+          continue;
+        }
+        double cpus = a.cpus - a.usedCpus;
+        double mem = a.mem - a.usedMem;
+        if (cpus < 0.01 || mem < 1) {
+          continue;
+        }
+        String id = "offer-" + seq.incrementAndGet();
+        Protos.Offer.Builder o = Protos.Offer.newBuilder().setId(Protos.OfferID.newBuilder().setValue(id))
+            .setFrameworkId(Protos.FrameworkID.newBuilder().setValue(frameworkId))
+            .setAgentId(Protos.AgentID.newBuilder().setValue(a.id)).setHostname(a.hostname);
+        Protos.Resource.AllocationInfo alloc = Protos.Resource.AllocationInfo.newBuilder().setRole(role).build();
+        if (multiRole()) {
+          o.setAllocationInfo(alloc);
+        }
+        double reserved = settings.reservedRole != null && multiRole() ? Math.min(0.5, cpus) : 0;
+        o.addResources(scalarResource("cpus", cpus - reserved, alloc));
+        o.addResources(scalarResource("mem", mem, alloc));
+        o.addResources(scalarResource("disk", a.disk - a.usedDisk, alloc));
+        if (reserved > 0) {
+          // part of the agent's cpus reserved to the framework's role, offered with its reservation
+          o.addResources(scalarResource("cpus", reserved, alloc).toBuilder()
+              .addReservations(Protos.Resource.ReservationInfo.newBuilder()
+                  .setType(Protos.Resource.ReservationInfo.Type.STATIC).setRole(settings.reservedRole)));
+        }
+        Protos.Value.Ranges.Builder ranges = Protos.Value.Ranges.newBuilder();
+        int size = a.portEnd - a.portBegin + 1;
+        for (int i = a.usedPorts.nextClearBit(0); i < size; ) {
+          int end = Math.min(a.usedPorts.nextSetBit(i) < 0 ? size : a.usedPorts.nextSetBit(i), size);
+          ranges.addRange(Protos.Value.Range.newBuilder().setBegin(a.portBegin + i).setEnd(a.portBegin + end - 1));
+          i = a.usedPorts.nextClearBit(end);
+        }
+        if (ranges.getRangeCount() > 0) {
+          Protos.Resource.Builder ports = Protos.Resource.newBuilder().setName("ports")
+              .setType(Protos.Value.Type.RANGES).setRanges(ranges);
+          if (multiRole()) {
+            ports.setAllocationInfo(alloc);
+          }
+          o.addResources(ports);
+        }
+        settings.extraResources.forEach((name, value) -> o.addResources(scalarResource(name, value, alloc)));
+        a.attributes.forEach((k, v) -> o.addAttributes(Protos.Attribute.newBuilder().setName(k)
+            .setType(Protos.Value.Type.TEXT).setText(Protos.Value.Text.newBuilder().setValue(v))));
+        Protos.Offer offer = o.build();
+        a.offer = id;
+        offers.put(id, a);
+        offered.put(id, offer);
+        issuedOffers.add(id);
+        batch.addOffers(offer);
+      }
+      if (batch.getOffersCount() > 0) {
+        emit(Event.newBuilder().setType(Event.Type.OFFERS).setOffers(batch).build());
+      }
+    }
+  }
+
+  private Protos.Resource scalarResource(String name, double value, Protos.Resource.AllocationInfo alloc) {
+    Protos.Resource.Builder r = Protos.Resource.newBuilder().setName(name).setType(Protos.Value.Type.SCALAR)
+        .setScalar(Protos.Value.Scalar.newBuilder().setValue(value));
+    if (multiRole()) {
+      r.setAllocationInfo(alloc);
+    }
+    return r.build();
+  }
+
+  private void heartbeat() {
+    synchronized (lock) {
+      if (heartbeats) {
+        emit(Event.newBuilder().setType(Event.Type.HEARTBEAT).build());
+      }
+    }
+  }
+
+  private void retryUpdates() {
+    synchronized (lock) {
+      long cutoff = System.nanoTime() - settings.updateRetry.toNanos();
+      for (Pending p : pending.values()) {
+        if (p.sentNanos < cutoff) {
+          p.sentNanos = System.nanoTime();
+          sendUpdate(p.status());
+        }
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ updates
+
+  private void end(String taskId, TaskState state, String message, Protos.TaskStatus.Reason reason) {
+    synchronized (lock) {
+      FakeTask t = tasks.get(taskId);
+      if (t != null && !terminal(t.state)) {
+        update(t, state, message, reason);
+      }
+    }
+  }
+
+  private void update(FakeTask t, TaskState state, String message, Protos.TaskStatus.Reason reason) {
+    boolean wasRunning = t.state == TaskState.TASK_RUNNING;
+    t.state = state;
+    if (wasRunning != (state == TaskState.TASK_RUNNING)) {
+      tasksRunning += wasRunning ? -1 : 1;
+    }
+    if (terminal(state) || state == TaskState.TASK_UNREACHABLE) {
+      Agent a = t.agent;
+      if (terminal(state)) {
+        a.usedCpus -= scalar(t.info, "cpus");
+        a.usedMem -= scalar(t.info, "mem");
+        a.usedDisk -= scalar(t.info, "disk");
+        ports(t.info).forEach(p -> a.usedPorts.clear(p - a.portBegin));
+        a.refusedUntilNanos = 0;
+      }
+    }
+    Protos.TaskStatus s = status(t.info.getTaskId().getValue(), t.agent.id, state, message, reason, true);
+    pending.put(s.getUuid().toStringUtf8(), new Pending(s));
+    sendUpdate(s);
+  }
+
+  private Protos.TaskStatus status(String taskId, String agentId, TaskState state, String message,
+      Protos.TaskStatus.Reason reason, boolean withUuid) {
+    Protos.TaskStatus.Builder s = Protos.TaskStatus.newBuilder()
+        .setTaskId(Protos.TaskID.newBuilder().setValue(taskId)).setState(state)
+        .setTimestamp(System.currentTimeMillis() / 1000.0)
+        .setSource(Protos.TaskStatus.Source.SOURCE_MASTER);
+    if (agentId != null) {
+      s.setAgentId(Protos.AgentID.newBuilder().setValue(agentId));
+    }
+    if (!message.isEmpty()) {
+      s.setMessage(message);
+    }
+    if (reason != null) {
+      s.setReason(reason);
+    }
+    if (withUuid) {
+      String uuid = UUID.randomUUID().toString();
+      issuedUuids.add(uuid);
+      s.setUuid(ByteString.copyFromUtf8(uuid));
+    }
+    return s.build();
+  }
+
+  private void sendUpdate(Protos.TaskStatus s) {
+    if (dropUpdates > 0) {
+      dropUpdates--;
+      return;
+    }
+    Event e = updateEvent(s);
+    emit(e);
+    if (duplicateUpdates) {
+      emit(e);
+    }
+  }
+
+  private static Event updateEvent(Protos.TaskStatus s) {
+    return Event.newBuilder().setType(Event.Type.UPDATE).setUpdate(Event.Update.newBuilder().setStatus(s)).build();
+  }
+
+  private void emit(Event e) {
+    if (stream != null && stream.open) {
+      stream.out.add(frame(e.toByteArray()));
+    }
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private Script scriptFor(Protos.TaskInfo t) {
+    for (Map.Entry<Predicate<Protos.TaskInfo>, Script> b : behaviours) {
+      if (b.getKey().test(t)) {
+        return b.getValue();
+      }
+    }
+    String command = t.getCommand().getValue().trim();
+    if (command.equals("true")) {
+      return Script.FINISH;
+    }
+    if (command.startsWith("exit ") && !command.equals("exit 0")) {
+      return Script.FAIL;
+    }
+    return Script.RUN_FOREVER;
+  }
+
+  private boolean partitionAware() {
+    return framework != null && framework.getCapabilitiesList().stream()
+        .anyMatch(c -> c.getType() == Protos.FrameworkInfo.Capability.Type.PARTITION_AWARE);
+  }
+
+  private boolean multiRole() {
+    return framework != null && framework.getCapabilitiesList().stream()
+        .anyMatch(c -> c.getType() == Protos.FrameworkInfo.Capability.Type.MULTI_ROLE);
+  }
+
+  private static double scalar(Protos.TaskInfo t, String name) {
+    double sum = 0;
+    for (Protos.Resource r : t.getResourcesList()) {
+      if (r.getName().equals(name) && r.getType() == Protos.Value.Type.SCALAR) {
+        sum += r.getScalar().getValue();
+      }
+    }
+    return sum;
+  }
+
+  private static Collection<Integer> ports(Protos.TaskInfo t) {
+    List<Integer> out = new ArrayList<>();
+    for (Protos.Resource r : t.getResourcesList()) {
+      if (r.getName().equals("ports")) {
+        r.getRanges().getRangeList().forEach(x -> {
+          for (long p = x.getBegin(); p <= x.getEnd(); p++) {
+            out.add((int) p);
+          }
+        });
+      }
+    }
+    return out;
+  }
+
+  private static boolean terminal(TaskState s) {
+    return switch (s) {
+      case TASK_FINISHED, TASK_FAILED, TASK_KILLED, TASK_ERROR, TASK_LOST, TASK_DROPPED, TASK_GONE,
+          TASK_GONE_BY_OPERATOR, TASK_UNKNOWN -> true;
+      default -> false;
+    };
+  }
+
+  private void violation(String what) {
+    if (closed) {
+      return;
+    }
+    synchronized (lock) {
+      violations.add(what);
+    }
+  }
+
+  private static void respond(HttpExchange exchange, int status, String body) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
+    if (bytes.length > 0) {
+      exchange.getResponseBody().write(bytes);
+    }
+  }
+
+  static byte[] frame(byte[] message) {
+    byte[] len = (message.length + "\n").getBytes(StandardCharsets.US_ASCII);
+    byte[] out = new byte[len.length + message.length];
+    System.arraycopy(len, 0, out, 0, len.length);
+    System.arraycopy(message, 0, out, len.length, message.length);
+    return out;
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /** Settings of a {@link FakeMesosMaster}. */
+  public static final class Builder {
+    int agents = 3;
+    double cpus = 4;
+    double mem = 4096;
+    double disk = 10_000;
+    int portBegin = 31000;
+    int portEnd = 31099;
+    IntFunction<Map<String, String>> attributes = i -> Map.of("rack", "r" + (i % 2));
+    int masters = 1;
+    Duration heartbeatInterval = Duration.ofMillis(200);
+    Duration allocationInterval = Duration.ofMillis(20);
+    Duration updateRetry = Duration.ofSeconds(1);
+    Duration startDelay = Duration.ofMillis(5);
+    String principal;
+    String secret;
+    boolean recordCalls = true;
+    boolean keepFrameworkForNewSubscriptions;
+    String reservedRole;
+    final Map<String, Double> extraResources = new LinkedHashMap<>();
+
+    Builder() {}
+
+    /** How many agents (default 3). */
+    public Builder agents(int n) {
+      this.agents = n;
+      return this;
+    }
+
+    /** Each agent's resources (default 4 cpus, 4096 MiB, 10,000 MiB disk). */
+    public Builder resources(double cpus, double memMb, double diskMb) {
+      this.cpus = cpus;
+      this.mem = memMb;
+      this.disk = diskMb;
+      return this;
+    }
+
+    /** Each agent's port range (default 31000-31099). */
+    public Builder ports(int begin, int end) {
+      this.portBegin = begin;
+      this.portEnd = end;
+      return this;
+    }
+
+    /** Each agent's text attributes by index (default {@code rack=r0|r1}). */
+    public Builder attributes(IntFunction<Map<String, String>> attributes) {
+      this.attributes = attributes;
+      return this;
+    }
+
+    /** How many masters (default 1); the first leads, the others redirect to the leader. */
+    public Builder masters(int n) {
+      this.masters = n;
+      return this;
+    }
+
+    /** The heartbeat interval announced and kept (default 200 ms). */
+    public Builder heartbeatInterval(Duration d) {
+      this.heartbeatInterval = d;
+      return this;
+    }
+
+    /** How often offers are made (default 20 ms). */
+    public Builder allocationInterval(Duration d) {
+      this.allocationInterval = d;
+      return this;
+    }
+
+    /** How often an unacknowledged update is sent again (default 1 s). */
+    public Builder updateRetry(Duration d) {
+      this.updateRetry = d;
+      return this;
+    }
+
+    /** How long after its launch a task reports (default 5 ms). */
+    public Builder startDelay(Duration d) {
+      this.startDelay = d;
+      return this;
+    }
+
+    /** Requires HTTP basic authentication with this principal and secret. */
+    public Builder requireAuthentication(String principal, String secret) {
+      this.principal = principal;
+      this.secret = secret;
+      return this;
+    }
+
+    /** Whether every call is kept for {@link #calls()} (default true; off for benchmarks). */
+    public Builder recordCalls(boolean record) {
+      this.recordCalls = record;
+      return this;
+    }
+
+    /** A scalar resource each agent also offers (one the scheduler may not know). */
+    public Builder extraResource(String name, double value) {
+      this.extraResources.put(name, value);
+      return this;
+    }
+
+    /** Each agent also offers 0.5 cpus statically reserved to {@code role} (to a MULTI_ROLE framework). */
+    public Builder reservedTo(String role) {
+      this.reservedRole = role;
+      return this;
+    }
+
+    /** Starts the master. */
+    public FakeMesosMaster build() {
+      return new FakeMesosMaster(this);
+    }
+  }
+}

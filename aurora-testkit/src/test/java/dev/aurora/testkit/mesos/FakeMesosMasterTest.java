@@ -1,0 +1,143 @@
+package dev.aurora.testkit.mesos;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import org.apache.mesos.v1.Protos;
+import org.apache.mesos.v1.scheduler.Protos.Call;
+import org.apache.mesos.v1.scheduler.Protos.Event;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The fake master catches a scheduler that breaks the protocol, and fails the test naming each break. */
+class FakeMesosMasterTest {
+  final FakeMesosMaster master = FakeMesosMaster.builder().agents(1).build();
+  final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  InputStream events;
+  String streamId;
+  String frameworkId;
+
+  @AfterEach
+  void closeStream() throws IOException {
+    if (events != null) {
+      events.close();
+    }
+  }
+
+  private URI endpoint() {
+    return master.leader().resolve("/api/v1/scheduler");
+  }
+
+  private Event next() throws IOException {
+    StringBuilder len = new StringBuilder();
+    for (int c = events.read(); c != '\n'; c = events.read()) {
+      len.append((char) c);
+    }
+    byte[] record = new byte[Integer.parseInt(len.toString())];
+    new DataInputStream(events).readFully(record);
+    return Event.parseFrom(record);
+  }
+
+  private Event nextOf(Event.Type type) throws IOException {
+    Event e = next();
+    while (e.getType() != type) {
+      e = next();
+    }
+    return e;
+  }
+
+  private void subscribe() throws Exception {
+    Call call = Call.newBuilder().setType(Call.Type.SUBSCRIBE).setSubscribe(Call.Subscribe.newBuilder()
+        .setFrameworkInfo(Protos.FrameworkInfo.newBuilder().setUser("u").setName("raw"))).build();
+    HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(endpoint())
+        .header("Content-Type", "application/x-protobuf")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(call.toByteArray())).build(), HttpResponse.BodyHandlers.ofInputStream());
+    assertThat(r.statusCode()).isEqualTo(200);
+    streamId = r.headers().firstValue("Mesos-Stream-Id").orElseThrow();
+    events = r.body();
+    frameworkId = nextOf(Event.Type.SUBSCRIBED).getSubscribed().getFrameworkId().getValue();
+  }
+
+  private int send(Call.Builder call, boolean withStreamId) throws Exception {
+    call.setFrameworkId(Protos.FrameworkID.newBuilder().setValue(frameworkId));
+    HttpRequest.Builder b = HttpRequest.newBuilder(endpoint()).header("Content-Type", "application/x-protobuf")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(call.build().toByteArray()));
+    if (withStreamId) {
+      b.header("Mesos-Stream-Id", streamId);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+  }
+
+  private static Protos.Resource cpus(double v) {
+    return Protos.Resource.newBuilder().setName("cpus").setType(Protos.Value.Type.SCALAR)
+        .setScalar(Protos.Value.Scalar.newBuilder().setValue(v)).build();
+  }
+
+  @Test
+  void aCallWithoutTheStreamIdIsAViolation() throws Exception {
+    subscribe();
+    int status = send(Call.newBuilder().setType(Call.Type.REVIVE), false);
+
+    assertThat(status).isEqualTo(400);
+    assertThatThrownBy(master::close).isInstanceOf(AssertionError.class).hasMessageContaining("without a Mesos-Stream-Id");
+  }
+
+  @Test
+  void aLaunchBeyondItsOfferAndAnOfferNeverMadeAreViolations() throws Exception {
+    subscribe();
+    Protos.Offer offer = nextOf(Event.Type.OFFERS).getOffers().getOffers(0);
+    Protos.TaskInfo greedy = Protos.TaskInfo.newBuilder().setName("greedy")
+        .setTaskId(Protos.TaskID.newBuilder().setValue("t1")).setAgentId(offer.getAgentId())
+        .addResources(cpus(64)).setCommand(Protos.CommandInfo.newBuilder().setValue("sleep 1")).build();
+    send(Call.newBuilder().setType(Call.Type.ACCEPT).setAccept(Call.Accept.newBuilder().addOfferIds(offer.getId())
+        .addOperations(Protos.Offer.Operation.newBuilder().setType(Protos.Offer.Operation.Type.LAUNCH)
+            .setLaunch(Protos.Offer.Operation.Launch.newBuilder().addTaskInfos(greedy)))), true);
+    send(Call.newBuilder().setType(Call.Type.DECLINE).setDecline(Call.Decline.newBuilder()
+        .addOfferIds(Protos.OfferID.newBuilder().setValue("made-up"))), true);
+
+    assertThat(master.violations()).hasSize(2);
+    assertThatThrownBy(master::close).isInstanceOf(AssertionError.class)
+        .hasMessageContaining("launch beyond the offers").hasMessageContaining("made-up");
+  }
+
+  @Test
+  void anAcknowledgementOfAnUpdateNeverSentIsAViolation() throws Exception {
+    subscribe();
+    send(Call.newBuilder().setType(Call.Type.ACKNOWLEDGE).setAcknowledge(Call.Acknowledge.newBuilder()
+        .setAgentId(Protos.AgentID.newBuilder().setValue("agent-0")).setTaskId(Protos.TaskID.newBuilder().setValue("x"))
+        .setUuid(com.google.protobuf.ByteString.copyFromUtf8("never-sent"))), true);
+
+    assertThatThrownBy(master::close).isInstanceOf(AssertionError.class).hasMessageContaining("never-sent");
+  }
+
+  @Test
+  void aLaunchedTaskRunsAndItsUpdatesWaitForAcknowledgement() throws Exception {
+    subscribe();
+    Protos.Offer offer = nextOf(Event.Type.OFFERS).getOffers().getOffers(0);
+    Protos.TaskInfo task = Protos.TaskInfo.newBuilder().setName("ok").setTaskId(Protos.TaskID.newBuilder().setValue("t2"))
+        .setAgentId(offer.getAgentId()).addResources(cpus(1))
+        .setCommand(Protos.CommandInfo.newBuilder().setValue("sleep 600")).build();
+    send(Call.newBuilder().setType(Call.Type.ACCEPT).setAccept(Call.Accept.newBuilder().addOfferIds(offer.getId())
+        .addOperations(Protos.Offer.Operation.newBuilder().setType(Protos.Offer.Operation.Type.LAUNCH)
+            .setLaunch(Protos.Offer.Operation.Launch.newBuilder().addTaskInfos(task)))), true);
+
+    Protos.TaskStatus starting = nextOf(Event.Type.UPDATE).getUpdate().getStatus();
+    Protos.TaskStatus running = nextOf(Event.Type.UPDATE).getUpdate().getStatus();
+    assertThat(starting.getState()).isEqualTo(Protos.TaskState.TASK_STARTING);
+    assertThat(running.getState()).isEqualTo(Protos.TaskState.TASK_RUNNING);
+    assertThat(master.unacknowledged()).isEqualTo(2);
+    for (Protos.TaskStatus s : new Protos.TaskStatus[] {starting, running}) {
+      send(Call.newBuilder().setType(Call.Type.ACKNOWLEDGE).setAcknowledge(Call.Acknowledge.newBuilder()
+          .setAgentId(s.getAgentId()).setTaskId(s.getTaskId()).setUuid(s.getUuid())), true);
+    }
+    assertThat(master.unacknowledged()).isZero();
+    master.close();
+  }
+}
