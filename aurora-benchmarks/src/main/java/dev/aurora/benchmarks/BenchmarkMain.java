@@ -52,14 +52,16 @@ public final class BenchmarkMain {
   public static void main(String[] args) throws Exception {
     List<String> a = List.of(args);
     boolean full = a.contains("--full");
-    String only = a.stream().filter(s -> s.startsWith("--only=")).map(s -> s.substring(7)).findFirst().orElse("");
+    String onlyList = a.stream().filter(s -> s.startsWith("--only=")).map(s -> s.substring(7)).findFirst().orElse("");
+    java.util.Set<String> only = onlyList.isEmpty() ? java.util.Set.of() : java.util.Set.of(onlyList.split(","));
     Path results = Files.createTempFile("aurora-bench", ".txt");
     BenchmarkMain m = new BenchmarkMain(full, results, a.contains("--quiet") ? VerboseMode.SILENT : VerboseMode.NORMAL);
     m.withFenzo = !a.contains("--no-fenzo");
+    m.jfr = a.stream().filter(s -> s.startsWith("--jfr=")).map(s -> Path.of(s.substring(6))).findFirst().orElse(null);
     long t0 = System.nanoTime();
     if (a.contains("--compare")) {
       m.compare();
-      only = "-";
+      only = java.util.Set.of("-");
     }
     if (only.isEmpty() || only.contains("W1")) {
       m.w1();
@@ -75,6 +77,15 @@ public final class BenchmarkMain {
     }
     if (only.isEmpty() || only.contains("W5")) {
       m.w5();
+    }
+    if (only.contains("W1loop")) {
+      m.w1Loop("memory");
+    }
+    if (only.contains("W1durable")) {
+      m.w1Loop("file");
+    }
+    if (only.contains("W4durable")) {
+      m.w4Durable();
     }
     Map<String, List<Double>> recorded = Results.read(results);
     String table = m.table(recorded, (System.nanoTime() - t0) / 1e9);
@@ -106,8 +117,16 @@ public final class BenchmarkMain {
     return failed;
   }
 
+  private Path jfr;
+  private int forks;
+
   private ChainedOptionsBuilder options(Class<?> benchmark, String[] jvm, int warmups, int measurements) {
     List<String> flags = new ArrayList<>(List.of(jvm));
+    if (jfr != null) {
+      Path file = jfr.resolve(benchmark.getSimpleName() + "-" + (++forks) + ".jfr").toAbsolutePath();
+      flags.add("-XX:StartFlightRecording=filename=" + file + ",settings=profile");
+      System.out.println("JFR recording of " + benchmark.getSimpleName() + ": " + file);
+    }
     flags.add("-D" + Results.PROPERTY + "=" + results);
     flags.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
     return new OptionsBuilder().include(benchmark.getName() + "\\.").forks(1)
@@ -175,6 +194,23 @@ public final class BenchmarkMain {
 
   private void w4() throws Exception {
     new Runner(options(W4StatusUpdates.class, JVM_FLAGS, full ? 40 : 30, full ? 30 : 15).build()).run();
+  }
+
+  /**
+   * W1 on the production loop ({@link W1ProductionLoop}): one fresh JVM, its first iteration the cold
+   * figure, 6 more as warm-up, then 3 (full: 5) warm ones; {@code storage} {@code memory} or {@code
+   * file} (file log, fsync on).
+   */
+  private void w1Loop(String storage) throws Exception {
+    int warm = full ? 5 : 3;
+    new Runner(options(W1ProductionLoop.class, JVM_FLAGS, 0, 1 + 6 + warm).param("storage", storage)
+        .param("warmups", "6").build()).run();
+  }
+
+  /** W4 on the file log with fsync on: its figures under W4-file. */
+  private void w4Durable() throws Exception {
+    new Runner(options(W4StatusUpdates.class, JVM_FLAGS, full ? 40 : 30, full ? 30 : 15).param("storage", "file")
+        .build()).run();
   }
 
   private void w5() throws Exception {
@@ -251,6 +287,7 @@ public final class BenchmarkMain {
     row("W2 churn (80% full)", "replacements/s (one at a time)", n(a2), n(median("W2|fenzo|tasksPerSecond"))
         + " / " + n(median("W2|fenzo-full-search|tasksPerSecond")), x(a2 / median("W2|fenzo|tasksPerSecond")), "", "");
     compareRows();
+    loopRows();
     double heap = median("W3|aurora|retainedBytesPerTask");
     row("W3 scale (20k agents, 1M tasks)", "retained heap per task (bytes)", n(heap), "not run", "", "<= 1,024",
         met(heap <= 1024));
@@ -272,6 +309,33 @@ public final class BenchmarkMain {
       row(w, "200 task restarts (ms)", ms(median("W5|" + f + "|restartsMillis")), "n/a", "", "", "");
     }
     return render(seconds);
+  }
+
+  private void loopRows() {
+    for (String storage : List.of("memory", "file")) {
+      String k = "W1-loop|" + storage + "|";
+      double cold = median(k + "coldTasksPerSecond");
+      if (Double.isNaN(cold)) {
+        continue;
+      }
+      String w = "W1 production loop (" + (storage.equals("file") ? "file log, fsync" : "in-memory") + ")";
+      row(w, "create + place, cold: fresh JVM, first run (tasks/s)", n(cold), "", "", ">= 100,000",
+          met(cold >= 100_000));
+      row(w, "create + place, warm: median (tasks/s)", n(median(k + "tasksPerSecond")), "", "", ">= 300,000",
+          met(median(k + "tasksPerSecond") >= 300_000));
+      row(w, "createJob calls, cold / warm (s)", s(median(k + "coldCreateSeconds")) + " / "
+          + s(median(k + "createSeconds")), "", "", "", "");
+      row(w, "hosts used (manual loop: W1 hosts used)", n(median(k + "hostsUsed")), "", "", "", "");
+      row(w, "ops per storage append (group commit)", s(median(k + "opsPerAppend")), "", "", "", "");
+    }
+    double w4f = sum("W4-file|aurora|statusUpdates") / (sum("W4-file|aurora|nanos") / 1e9);
+    if (!Double.isNaN(w4f)) {
+      row("W4 status updates (file log, fsync)", "status updates/s (sustained)", n(w4f), "", "", ">= 100,000",
+          met(w4f >= 100_000));
+      row("W4 status updates (file log, fsync)", "ops per append / appends (fsyncs) per s",
+          s(median("W4-file|aurora|opsPerAppend")) + " / " + n(median("W4-file|aurora|appendsPerSecond")), "", "",
+          "", "");
+    }
   }
 
   private void compareRows() {
