@@ -92,8 +92,19 @@ public class W1PlaceAll {
     System.gc();
   }
 
+  private long allocated;
+
   @Benchmark
   public long place() {
+    long before = Alloc.current();
+    try {
+      return placeTimed();
+    } finally {
+      allocated = Alloc.current() - before;
+    }
+  }
+
+  private long placeTimed() {
     if (aurora != null) {
       placeNanos = aurora.runUntilPlaced();
     } else {
@@ -130,6 +141,8 @@ public class W1PlaceAll {
       Results.record(label, engine, "placeableLeftPending", audit.placeableLeftPending());
       Results.record(label, engine, "agents", agents);
       Results.record(label, engine, "hostsUsed", outcome.hostsUsed());
+      // the manual loop runs everything on this thread; Fenzo's calls too (it may use more threads)
+      Results.record(label, engine, "allocatedBytesPerTask", allocated / (double) Math.max(1, outcome.placed()));
       Results.record(label, engine, "placeable", workload.placeableTaskCount());
       for (String v : audit.violations().subList(0, Math.min(5, audit.violations().size()))) {
         System.err.println("PLACEMENT AUDIT VIOLATION (" + label + ", " + engine + "): " + v);

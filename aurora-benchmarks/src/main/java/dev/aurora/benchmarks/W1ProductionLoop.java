@@ -114,6 +114,12 @@ public class W1ProductionLoop {
         .offerHold(Duration.ofDays(1)).build();
     scheduler.start();
     idle(); // the first offers are in
+    CountDownLatch found = new CountDownLatch(1);
+    loop.execute(() -> {
+      loopThread = Thread.currentThread().getId();
+      found.countDown();
+    });
+    found.await();
     System.gc();
   }
 
@@ -128,8 +134,21 @@ public class W1ProductionLoop {
     }
   }
 
+  private long loopThread;
+  private long allocated;
+
   @Benchmark
   public long createAndPlace() throws InterruptedException {
+    long loopBefore = Alloc.bytes(loopThread);
+    long clientBefore = Alloc.current();
+    try {
+      return createAndPlaceTimed();
+    } finally {
+      allocated = Alloc.bytes(loopThread) - loopBefore + Alloc.current() - clientBefore;
+    }
+  }
+
+  private long createAndPlaceTimed() throws InterruptedException {
     long t0 = System.nanoTime();
     for (JobConfig j : workload.jobs) {
       scheduler.createJob(j, AuroraHarness.BENCH);
@@ -157,6 +176,10 @@ public class W1ProductionLoop {
       Results.record(label, storage, prefix + (cold ? "Seconds" : "seconds"), o.seconds());
     }
     Results.record(label, storage, "placed", o.placed());
+    if (cold || iteration > 1 + warmups) {
+      // the loop thread's and the creating thread's allocation, until the last launch and a little after
+      Results.record(label, storage, (cold ? "coldA" : "a") + "llocatedBytesPerTask", allocated / (double) o.placed());
+    }
     Results.record(label, storage, "placeable", placeable);
     Results.record(label, storage, "hostsUsed", o.hostsUsed());
     Results.record(label, storage, "violations", audit.violations().size());
