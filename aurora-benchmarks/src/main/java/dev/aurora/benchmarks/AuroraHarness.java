@@ -192,6 +192,11 @@ public final class AuroraHarness implements AutoCloseable {
 
   /** Where the scheduler put each task of the workload's jobs (placed = ASSIGNED, STARTING or RUNNING). */
   public Outcome outcome(long nanos) {
+    return outcomeOf(scheduler, workload, nanos);
+  }
+
+  /** Where {@code scheduler} put each task of the workload's jobs, as {@link #outcome(long)}. */
+  public static Outcome outcomeOf(Scheduler scheduler, Workload workload, long nanos) {
     Outcome o = new Outcome("aurora", workload);
     o.nanos = nanos;
     Map<String, Integer> jobIndex = new HashMap<>();

@@ -37,13 +37,17 @@ import org.apache.mesos.Protos;
  * BinPackingFitnessCalculators#cpuMemBinPacker}; with {@code goodEnough} the search for a host stops at
  * the first host whose fitness is above {@link #GOOD_ENOUGH}.
  *
- * <p>Like a Mesos framework, the harness calls {@code scheduleOnce} with the pending tasks in batches
- * and the new offers, tells Fenzo of each launch through {@code getTaskAssigner()}, and offers back what
+ * <p>Like a Mesos framework, and as Fenzo's documentation advises, the harness calls {@code scheduleOnce}
+ * with every pending task and the new offers ({@link #placeAllPending}: again with what is still pending
+ * until a call places nothing), tells Fenzo of each launch through {@code getTaskAssigner()}, and offers back what
  * was left of each used lease (as Mesos re-offers unused resources).
  */
 public final class FenzoHarness implements AutoCloseable {
-  /** The "good enough" fitness: Fenzo's own examples stop the search at 0.5 to 0.9; we take 0.8. */
-  public static final double GOOD_ENOUGH = 0.8;
+  /**
+   * The "good enough" fitness: the search for a host stops at the first whose fitness is above it. Fenzo's
+   * own examples use 0.5 to 0.9; we take 0.5, the cheapest of them (issue 14 asks for "> 0.5").
+   */
+  public static final double GOOD_ENOUGH = 0.5;
 
   public final Workload workload;
   public final boolean goodEnough;
@@ -134,13 +138,57 @@ public final class FenzoHarness implements AutoCloseable {
         .setText(Protos.Value.Text.newBuilder().setValue(value)).build();
   }
 
-  /** Every task, in scheduling calls of 1,000. */
+  /** Every task, as Fenzo's docs advise: {@link #placeAllPending}. */
   public Outcome placeAll(long budgetNanos) {
-    return placeAll(budgetNanos, 1_000);
+    return placeAllPending(budgetNanos);
   }
 
   /**
-   * Schedules every task in calls of {@code batch} tasks, stopping early once {@code budgetNanos} of
+   * Schedules as Fenzo's documentation advises: each {@code scheduleOnce} call gets every task still
+   * pending and the new leases (at first a lease per agent, then what was left of each used lease), and
+   * calls go on until one places nothing (what is left cannot be placed) or every task is placed. Stops
+   * early once {@code budgetNanos} of wall time are spent: the tasks still pending then count as not
+   * tried. The timed part is the scheduling calls, the task-assigner calls and building the re-offers.
+   */
+  public Outcome placeAllPending(long budgetNanos) {
+    Outcome o = new Outcome(engineName(), workload);
+    long start = System.nanoTime();
+    List<BenchTask> pending = new ArrayList<>(tasks);
+    while (!pending.isEmpty()) {
+      scheduleOnce(pending, o);
+      calls++;
+      List<BenchTask> left = new ArrayList<>();
+      for (BenchTask t : pending) {
+        if (o.agentOf[t.index] < 0) {
+          left.add(t);
+        }
+      }
+      boolean progress = left.size() < pending.size();
+      pending = left;
+      if (!progress) {
+        break;
+      }
+      if (System.nanoTime() - start > budgetNanos) {
+        for (BenchTask t : pending) {
+          o.tried[t.index] = false; // cut short: not known to be unplaceable
+        }
+        break;
+      }
+    }
+    o.nanos = System.nanoTime() - start;
+    return o;
+  }
+
+  private int calls;
+
+  /** How many {@code scheduleOnce} calls this harness made. */
+  public int calls() {
+    return calls;
+  }
+
+  /**
+   * Schedules every task in calls of {@code batch} tasks (not what Fenzo's docs advise: each call pays
+   * Fenzo's fixed cost of a pass over every VM; kept to compare with earlier figures), stopping early once {@code budgetNanos} of
    * wall time are spent (the outcome then says which tasks were not tried). The timed part is the
    * scheduling calls, the task-assigner calls and building the re-offers.
    */
@@ -173,7 +221,7 @@ public final class FenzoHarness implements AutoCloseable {
       double cpus = 0;
       double ram = 0;
       double disk = 0;
-      List<Integer> used = new ArrayList<>();
+      java.util.BitSet used = new java.util.BitSet();
       for (VirtualMachineLease l : r.getLeasesUsed()) {
         cpus += l.cpuCores();
         ram += l.memoryMB();
@@ -184,7 +232,9 @@ public final class FenzoHarness implements AutoCloseable {
         assigner.call(t, r.getHostname());
         o.agentOf[t.index] = agent;
         o.portOf[t.index] = a.getAssignedPorts().isEmpty() ? -1 : a.getAssignedPorts().get(0);
-        used.addAll(a.getAssignedPorts());
+        for (int p : a.getAssignedPorts()) {
+          used.set(p);
+        }
         cpus -= t.getCPUs();
         ram -= t.getMemory();
         disk -= t.getDisk();
@@ -194,7 +244,7 @@ public final class FenzoHarness implements AutoCloseable {
         for (VirtualMachineLease.Range range : l.portRanges()) {
           int begin = -1;
           for (int p = range.getBeg(); p <= range.getEnd() + 1; p++) {
-            boolean isFree = p <= range.getEnd() && !used.contains(p);
+            boolean isFree = p <= range.getEnd() && !used.get(p);
             if (isFree && begin < 0) {
               begin = p;
             } else if (!isFree && begin >= 0) {

@@ -71,6 +71,19 @@ public final class Outcome {
     return placed() / seconds();
   }
 
+  /** How many agents hold at least one placed task (fewer is tighter packing). */
+  public int hostsUsed() {
+    boolean[] used = new boolean[workload.agents];
+    int n = 0;
+    for (int a : agentOf) {
+      if (a >= 0 && !used[a]) {
+        used[a] = true;
+        n++;
+      }
+    }
+    return n;
+  }
+
   /** Share of the cluster's cpus the placed tasks hold. */
   public double cpuAllocation() {
     double sum = 0;

@@ -70,8 +70,14 @@ public final class PlacementAudit {
       }
     }
     for (int a = 0; a < w.agents; a++) {
-      if (cpuMillis[a] > Math.round(w.agentCpus * 1000) || ram[a] > w.agentRamMb || disk[a] > w.agentDiskMb) {
-        violations.add(w.hostname(a) + " over-committed: " + cpuMillis[a] / 1000.0 + " cpus, " + ram[a] + " MiB");
+      if (cpuMillis[a] > Math.round(w.agentCpus * 1000)) {
+        violations.add(w.hostname(a) + " over-committed on cpus: " + cpuMillis[a] / 1000.0 + " of " + w.agentCpus);
+      }
+      if (ram[a] > w.agentRamMb) {
+        violations.add(w.hostname(a) + " over-committed on ram: " + ram[a] + " of " + w.agentRamMb + " MiB");
+      }
+      if (disk[a] > w.agentDiskMb) {
+        violations.add(w.hostname(a) + " over-committed on disk: " + disk[a] + " of " + w.agentDiskMb + " MiB");
       }
     }
     for (int j = 0; j < w.jobs.size(); j++) {

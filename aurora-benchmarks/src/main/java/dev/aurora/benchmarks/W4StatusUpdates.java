@@ -39,6 +39,13 @@ public class W4StatusUpdates {
   @Param({"200"})
   public int jobs;
 
+  /** {@code memory}, or {@code file}: the file log with fsync on (its figures under W4-file). */
+  @Param({"memory"})
+  public String storage;
+
+  private java.nio.file.Path dir;
+  private Counting.Store store;
+
   private AuroraHarness aurora;
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private LeanCluster lean;
@@ -50,7 +57,20 @@ public class W4StatusUpdates {
   @Setup(Level.Trial)
   public void cluster() {
     Workload w = Workload.w1(agents, jobs, 100, 46);
-    aurora = new AuroraHarness(w, loop -> lean = new LeanCluster(w, loop), b -> b.meterRegistry(registry));
+    java.util.function.Consumer<dev.aurora.core.SchedulerBuilder> storageOf = b -> { };
+    if (storage.startsWith("file")) {
+      try {
+        dir = java.nio.file.Files.createTempDirectory("aurora-w4");
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      store = new Counting.Store(dev.aurora.core.FileLogStorage.builder(dir).fsync(storage.equals("file")).build());
+      Counting.Store s = store;
+      storageOf = b -> b.storage(s);
+    }
+    java.util.function.Consumer<dev.aurora.core.SchedulerBuilder> withStorage = storageOf;
+    aurora = new AuroraHarness(w, loop -> lean = new LeanCluster(w, loop),
+        b -> withStorage.accept(b.meterRegistry(registry)));
     aurora.createJobs();
     aurora.runUntilIdle();
   }
@@ -61,6 +81,10 @@ public class W4StatusUpdates {
     aurora.loop.advance(Duration.ofMinutes(6)); // the tasks ran long enough: ending is not flapping
     running = aurora.scheduler().tasks(TaskQuery.all().states(ScheduleStatus.RUNNING));
     updatesBefore = updates();
+    if (store != null) {
+      store.ops.set(0);
+      store.appends.set(0);
+    }
   }
 
   @Benchmark
@@ -77,17 +101,27 @@ public class W4StatusUpdates {
   @TearDown(Level.Iteration)
   public void record() {
     double n = updates() - updatesBefore;
+    String label = storage.equals("memory") ? "W4" : "W4-" + storage;
     if (measuring) {
-      Results.record("W4", "aurora", "statusUpdatesPerSecond", n / (nanos / 1e9));
-      Results.record("W4", "aurora", "statusUpdates", n);
-      Results.record("W4", "aurora", "nanos", nanos);
-      Results.record("W4", "aurora", "tasks", running.size());
+      Results.record(label, "aurora", "statusUpdatesPerSecond", n / (nanos / 1e9));
+      Results.record(label, "aurora", "statusUpdates", n);
+      Results.record(label, "aurora", "nanos", nanos);
+      Results.record(label, "aurora", "tasks", running.size());
+      if (store != null) {
+        Results.record(label, "aurora", "opsPerAppend", store.ops.get() / (double) Math.max(1, store.appends.get()));
+        Results.record(label, "aurora", "appendsPerSecond", store.appends.get() / (nanos / 1e9));
+      }
     }
   }
 
   @TearDown(Level.Trial)
-  public void close() {
+  public void close() throws java.io.IOException {
     aurora.close();
+    if (dir != null) {
+      try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(dir)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
   }
 
   private double updates() {

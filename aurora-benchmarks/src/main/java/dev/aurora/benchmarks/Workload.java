@@ -123,6 +123,58 @@ public final class Workload {
     return b.build();
   }
 
+  /**
+   * A workload of the given jobs on {@code agents} agents in racks of {@code hostsPerRack} over {@code
+   * zones} zones (for tests that build a case by hand; every job must have the same instance count).
+   */
+  public static Workload of(int agents, int hostsPerRack, int zones, List<JobConfig> jobs) {
+    return new Workload(agents, hostsPerRack, zones, jobs, 0, 0, 0);
+  }
+
+  /** How many racks the agents are in. */
+  public int racks() {
+    return (agents + hostsPerRack - 1) / hostsPerRack;
+  }
+
+  /**
+   * At most how many of the job's tasks can be placed by its constraints alone, on the empty cluster:
+   * {@code host:N} at most N per agent the job may use, a rack limit at most N per rack it may use, where
+   * a zone value constraint leaves only that zone's agents. (W1's jobs with a zone and a rack limit are
+   * the ones with fewer: their zone has a third of the racks.) Resources and ports are not counted: W1
+   * asks for under half the cluster, and the audit checks every task left unplaced anyway.
+   */
+  public int placeableByConstraints(JobConfig job) {
+    long hosts = 0;
+    long racks = 0;
+    for (int rack = 0; rack < racks(); rack++) {
+      String zone = "z" + (rack % zones);
+      boolean allowed = true;
+      for (Constraint c : job.task().constraints()) {
+        if (!c.isLimit() && c.attribute().equals("zone") && !c.values().contains(zone)) {
+          allowed = false;
+        }
+      }
+      if (allowed) {
+        racks++;
+        hosts += Math.min(hostsPerRack, agents - (long) rack * hostsPerRack);
+      }
+    }
+    long bound = job.instances();
+    for (Constraint c : job.task().constraints()) {
+      if (c.isLimit() && c.attribute().equals("host")) {
+        bound = Math.min(bound, hosts * c.limit().getAsInt());
+      } else if (c.isLimit() && c.attribute().equals("rack")) {
+        bound = Math.min(bound, racks * c.limit().getAsInt());
+      }
+    }
+    return (int) Math.min(bound, hosts == 0 ? 0 : bound);
+  }
+
+  /** How many of the workload's tasks its constraints let be placed ({@link #placeableByConstraints}). */
+  public int placeableTaskCount() {
+    return jobs.stream().mapToInt(this::placeableByConstraints).sum();
+  }
+
   /** How many tasks the jobs ask for. */
   public int taskCount() {
     return jobs.stream().mapToInt(JobConfig::instances).sum();

@@ -62,6 +62,10 @@ final class OfferAgent {
   }
 
   void checkFits(Resources asked, OfferShare from) throws OfferBook.Shortfall {
+    if (OfferBook.toMilli(asked.cpus()) <= from.milliCpus && asked.ramMb() <= from.ramMb
+        && asked.diskMb() <= from.diskMb && asked.gpus() <= from.gpus) {
+      return; // fits: nothing to say, nothing allocated
+    }
     List<String> missing = new ArrayList<>();
     if (OfferBook.toMilli(asked.cpus()) > from.milliCpus) {
       missing.add("cpus " + asked.cpus() + " > " + from.milliCpus / 1000.0);
@@ -81,7 +85,20 @@ final class OfferAgent {
   }
 
   Map<String, Integer> choosePorts(TaskLaunch launch, OfferShare from) throws OfferBook.Shortfall {
-    TreeSet<String> names = new TreeSet<>(launch.config().resources().ports());
+    java.util.SortedSet<String> asked = launch.config().resources().ports();
+    if (launch.ports().isEmpty() && asked.size() <= 1) {
+      // the common launch: no port given, at most one named: the lowest port the offers hold
+      if (asked.isEmpty()) {
+        return Map.of();
+      }
+      String name = asked.first();
+      int bit = from.ports.nextSetBit(0);
+      if (bit < 0) {
+        throw exhausted(name, from);
+      }
+      return Map.of(name, range().begin() + bit);
+    }
+    TreeSet<String> names = new TreeSet<>(asked);
     names.addAll(launch.ports().keySet());
     Map<String, Integer> chosen = new TreeMap<>();
     BitSet taken = new BitSet();
@@ -105,18 +122,46 @@ final class OfferAgent {
     }
     for (String name : names) {
       if (!chosen.containsKey(name)) {
-        BitSet free = (BitSet) from.ports.clone();
-        free.andNot(taken);
-        int bit = free.nextSetBit(0);
+        int bit = from.ports.nextSetBit(0);
+        while (bit >= 0 && taken.get(bit)) {
+          bit = from.ports.nextSetBit(bit + 1);
+        }
         if (bit < 0) {
-          throw new OfferBook.Shortfall("port range exhausted: " + spec.id() + " has no free port for '" + name
-              + "' in the offers the task was launched with (" + describePorts(from.ports) + ")", true);
+          throw exhausted(name, from);
         }
         taken.set(bit);
         chosen.put(name, range().begin() + bit);
       }
     }
     return chosen;
+  }
+
+  private OfferBook.Shortfall exhausted(String name, OfferShare from) {
+    return new OfferBook.Shortfall("port range exhausted: " + spec.id() + " has no free port for '" + name
+        + "' in the offers the task was launched with (" + describePorts(from.ports) + ")", true);
+  }
+
+  /**
+   * Moves what {@code allocation} holds out of {@code left} (what a launch's offers still hold) into
+   * what the agent's tasks hold: {@code left.subtract(share(allocation)); used.add(share(allocation))}
+   * without building the share.
+   */
+  void take(OfferBook.Allocation allocation, OfferShare left) {
+    left.milliCpus -= allocation.milliCpus();
+    left.ramMb -= allocation.ramMb();
+    left.diskMb -= allocation.diskMb();
+    left.gpus -= allocation.gpus();
+    used.milliCpus += allocation.milliCpus();
+    used.ramMb += allocation.ramMb();
+    used.diskMb += allocation.diskMb();
+    used.gpus += allocation.gpus();
+    if (!allocation.ports().isEmpty()) {
+      int begin = range().begin();
+      for (int port : allocation.ports().values()) {
+        left.ports.clear(port - begin);
+        used.ports.set(port - begin);
+      }
+    }
   }
 
   OfferShare share(OfferBook.Allocation allocation) {

@@ -328,6 +328,14 @@ public final class OfferBook {
    * launch ({@link Launch#agents()}).
    */
   public Launch use(List<String> offerIds) {
+    if (offerIds.size() == 1) { // the common launch, without the sets below
+      String id = offerIds.get(0);
+      OfferAgent owner = offers.remove(id);
+      return owner == null
+          ? new Launch(null, new OfferShare(), "offer " + id + " is not valid: unknown, already used, declined or rescinded",
+              List.of())
+          : new Launch(owner, owner.withdraw(id), null, List.of(owner.spec.id()));
+    }
     Set<String> ids = new LinkedHashSet<>(offerIds);
     OfferAgent agent = null;
     String problem = ids.isEmpty() ? "the launch names no offer" : null;
@@ -402,9 +410,7 @@ public final class OfferBook {
       Map<String, Integer> ports = agent.choosePorts(task, left);
       Allocation allocation = new Allocation(agent.spec.id(), toMilli(asked.cpus()), asked.ramMb(),
           asked.diskMb(), asked.gpus(), ports);
-      OfferShare share = agent.share(allocation);
-      left.subtract(share);
-      agent.used.add(share);
+      agent.take(allocation, left);
       check(agent);
       return allocation;
     }

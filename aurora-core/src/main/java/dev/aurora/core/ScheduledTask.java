@@ -27,6 +27,13 @@ import org.jspecify.annotations.Nullable;
 public final class ScheduledTask {
   private static final int[] NO_PORTS = new int[0];
   private static final TaskEvent[] NO_EVENTS = new TaskEvent[0];
+  /**
+   * The message of an ASSIGNED event, "placed on" and the task's host, kept as this one shared marker
+   * instead of a string per task (a task's host never changes once assigned) and spelled out where the
+   * events are read: about 64 bytes less per stored task. Compared by identity.
+   */
+  @SuppressWarnings("StringOperationCanBeSimplified")
+  private static final String PLACED_ON_HOST = new String("placed on <host>");
 
   private final TaskId id;
   private final JobKey job;
@@ -127,8 +134,16 @@ public final class ScheduledTask {
         p[i++] = n == null ? -1 : n;
       }
     }
-    return new ScheduledTask(id, job, instance, config, status, agentId, host, p,
-        events == null ? NO_EVENTS : events.toArray(NO_EVENTS), failureCount, flapCount,
+    TaskEvent[] e = events == null ? NO_EVENTS : events.toArray(NO_EVENTS);
+    if (host != null) {
+      String placed = "placed on " + host;
+      for (int i = 0; i < e.length; i++) {
+        if (e[i].status() == ScheduleStatus.ASSIGNED && e[i].message().equals(placed)) {
+          e[i] = new TaskEvent(e[i].timeMillis(), ScheduleStatus.ASSIGNED, PLACED_ON_HOST);
+        }
+      }
+    }
+    return new ScheduledTask(id, job, instance, config, status, agentId, host, p, e, failureCount, flapCount,
         healthy == null ? (byte) 0 : healthy ? (byte) 1 : (byte) 2);
   }
 
@@ -151,7 +166,7 @@ public final class ScheduledTask {
   ScheduledTask assigned(String agentId, String host, int[] ports, long nowMillis) {
     ScheduledTask t = new ScheduledTask(id, job, instance, config, status, agentId, host,
         ports.length == 0 ? NO_PORTS : ports, events, failureCount, flapCount, health);
-    return t.withStatus(ScheduleStatus.ASSIGNED, nowMillis, "placed on " + host);
+    return t.withStatus(ScheduleStatus.ASSIGNED, nowMillis, PLACED_ON_HOST);
   }
 
   /** A copy with a health result. For use by the scheduler. */
@@ -238,7 +253,21 @@ public final class ScheduledTask {
   /** The task's history, oldest first. */
   @JsonProperty("events")
   public List<TaskEvent> events() {
-    return Collections.unmodifiableList(Arrays.asList(events));
+    TaskEvent[] e = events;
+    for (int i = 0; i < e.length; i++) {
+      if (e[i].message() == PLACED_ON_HOST) {
+        if (e == events) {
+          e = e.clone();
+        }
+        e[i] = new TaskEvent(e[i].timeMillis(), e[i].status(), message(e[i]));
+      }
+    }
+    return Collections.unmodifiableList(Arrays.asList(e));
+  }
+
+  /** The event's message as users read it. */
+  private String message(TaskEvent e) {
+    return e.message() == PLACED_ON_HOST ? "placed on " + host : e.message();
   }
 
   /** How many earlier tasks of this instance failed (for {@code maxTaskFailures}). */
@@ -302,7 +331,7 @@ public final class ScheduledTask {
   /** The message of the latest event. */
   @JsonIgnore
   public String lastMessage() {
-    return events[events.length - 1].message();
+    return message(events[events.length - 1]);
   }
 
   /** Two snapshots are equal when every field is: the same task in the same state with the same history. */

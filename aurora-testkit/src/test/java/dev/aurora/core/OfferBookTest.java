@@ -254,6 +254,22 @@ class OfferBookTest {
   }
 
   @Test
+  void aTaskWithOneNamedPortTakesTheLowestPortLeftInItsOffersUntilNoneIsLeft() throws OfferBook.Shortfall {
+    start();
+    OfferBook.Launch launch = book.use(List.of(offers.get(1).id()));
+    Resources http = Resources.builder().addPorts("http").build();
+    launch.take(task("a1", Resources.NONE, Map.of("x", 31000)));
+    for (int port = 31001; port <= 31009; port++) {
+      assertThat(launch.take(task("a1", http, Map.of())).ports()).isEqualTo(Map.of("http", port));
+    }
+    assertThat(launch.take(task("a1", Resources.NONE, Map.of())).ports()).isEmpty();
+    assertThatThrownBy(() -> launch.take(task("a1", http, Map.of())))
+        .hasMessage("port range exhausted: a1 has no free port for 'http' in the offers the task was launched "
+            + "with (they hold no ports)")
+        .matches(e -> ((OfferBook.Shortfall) e).ports());
+  }
+
+  @Test
   void aPortMustBeInTheAgentsRangeFreeAndInTheLaunchedOffers() throws OfferBook.Shortfall {
     start();
     launch(task("a1", Resources.NONE, Map.of("x", 31003)), offers.get(1).id());

@@ -87,6 +87,22 @@ public final class LaunchFactory {
 
   /** {@code AURORA_PORT_<NAME>}: the port name upper-cased, anything but A-Z, 0-9 and _ as _. */
   static String portVariable(String name) {
+    String cached = PORT_VARIABLES.get(name);
+    if (cached != null) {
+      return cached;
+    }
+    String made = makePortVariable(name);
+    if (PORT_VARIABLES.size() < 1024) { // port names are few; a bound keeps odd inputs from growing it
+      PORT_VARIABLES.put(name, made);
+    }
+    return made;
+  }
+
+  /** The environment variable of each port name seen (every launch of a task with ports asks). */
+  private static final java.util.concurrent.ConcurrentHashMap<String, String> PORT_VARIABLES =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private static String makePortVariable(String name) {
     String upper = name.toUpperCase(Locale.ROOT);
     StringBuilder b = new StringBuilder(12 + upper.length()).append("AURORA_PORT_");
     for (int i = 0; i < upper.length(); i++) {

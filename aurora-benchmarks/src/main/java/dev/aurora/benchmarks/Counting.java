@@ -1,0 +1,140 @@
+package dev.aurora.benchmarks;
+
+import dev.aurora.api.TaskId;
+import dev.aurora.core.BackendListener;
+import dev.aurora.core.ClusterBackend;
+import dev.aurora.core.Op;
+import dev.aurora.core.Storage;
+import dev.aurora.core.TaskLaunch;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Counters around a backend and a storage, for benchmarks on the production loop: tasks launched (a
+ * client thread awaits a number of them), storage appends and the ops they carried (ops per append is
+ * the group commit: one append, one fsync on the file log, per loop transaction batch).
+ */
+final class Counting {
+  private Counting() {}
+
+  /** A backend that counts the tasks launched through it. */
+  static final class Backend implements ClusterBackend {
+    private final ClusterBackend delegate;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition reached = lock.newCondition();
+    private volatile long launched;
+    private volatile long lastLaunchAt;
+
+    Backend(ClusterBackend delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public void start(BackendListener listener) {
+      delegate.start(listener);
+    }
+
+    @Override
+    public void launch(List<String> offerIds, List<TaskLaunch> tasks) {
+      delegate.launch(offerIds, tasks);
+      lock.lock();
+      try {
+        launched += tasks.size();
+        lastLaunchAt = System.nanoTime();
+        reached.signalAll();
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    @Override
+    public void decline(String offerId, Duration refuseFor) {
+      delegate.decline(offerId, refuseFor);
+    }
+
+    @Override
+    public void kill(TaskId taskId) {
+      delegate.kill(taskId);
+    }
+
+    @Override
+    public void reconcile(Set<TaskId> known) {
+      delegate.reconcile(known);
+    }
+
+    @Override
+    public void close() {
+      delegate.close();
+    }
+
+    long launched() {
+      return launched;
+    }
+
+    /** The {@link System#nanoTime()} of the last launch. */
+    long lastLaunchAt() {
+      return lastLaunchAt;
+    }
+
+    /**
+     * Waits until {@code count} tasks were launched, or no launch came for {@code quiet} while {@code
+     * idle} says the loop has nothing queued, at most {@code timeout}; whether {@code count} were.
+     */
+    boolean await(long count, Duration quiet, java.util.function.BooleanSupplier idle, Duration timeout)
+        throws InterruptedException {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      lock.lock();
+      try {
+        while (launched < count) {
+          long now = System.nanoTime();
+          if (now - deadline >= 0
+              || (now - lastLaunchAt > quiet.toNanos() && idle.getAsBoolean() && launched > 0)) {
+            return false;
+          }
+          reached.await(Math.min(deadline - now, quiet.toNanos() / 4), TimeUnit.NANOSECONDS);
+        }
+        return true;
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
+  /** A storage that counts appends and the ops in them. */
+  static final class Store implements Storage {
+    private final Storage delegate;
+    final AtomicLong appends = new AtomicLong();
+    final AtomicLong ops = new AtomicLong();
+
+    Store(Storage delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public Stored recover() {
+      return delegate.recover();
+    }
+
+    @Override
+    public void append(List<Op> batch) {
+      delegate.append(batch);
+      appends.incrementAndGet();
+      ops.addAndGet(batch.size());
+    }
+
+    @Override
+    public void snapshot(List<Op> snapshot) {
+      delegate.snapshot(snapshot);
+    }
+
+    @Override
+    public void close() {
+      delegate.close();
+    }
+  }
+}

@@ -1,0 +1,203 @@
+package dev.aurora.benchmarks;
+
+import dev.aurora.api.JobConfig;
+import dev.aurora.core.ClusterBackend;
+import dev.aurora.core.FileLogStorage;
+import dev.aurora.core.Scheduler;
+import dev.aurora.core.StateLoop;
+import dev.aurora.core.Storage;
+import dev.aurora.testkit.SimulatedCluster;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * W1 on the production loop ({@link StateLoop#singleThread} on the system clock), as an application
+ * runs it: the benchmark thread creates the 1,000 jobs one after the other with {@code createJob}
+ * while the loop thread already places what was created. The clock runs from the first {@code
+ * createJob} call to the launch of the last placeable task (every task the workload's constraints let
+ * be placed: {@link Workload#placeableTaskCount}), so it includes job creation (validation, storage
+ * append, task creation), every placement pass and the launches into the backend; it does not include
+ * starting the scheduler or the cluster's STARTING and RUNNING reports (the simulated cluster reports
+ * them after a day, i.e. never during the measurement).
+ *
+ * <p>Every iteration is a new scheduler, loop and cluster in the same JVM. The iterations are all
+ * measured (JMH warm-up 0) and recorded by number: the first is the cold figure (a fresh JVM, first
+ * run: {@code coldTasksPerSecond}), those after {@link #warmups} the warm ones ({@code tasksPerSecond}).
+ * {@code storage}: {@code memory}, {@code file} (file log, fsync on) or {@code file-nofsync}.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.SingleShotTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+public class W1ProductionLoop {
+  @Param({"10000"})
+  public int agents;
+
+  @Param({"100"})
+  public int racks;
+
+  @Param({"1000"})
+  public int jobs;
+
+  /** {@code simulated} (the testkit's cluster, offers kept in the core's OfferBook) or {@code lean}. */
+  @Param({"simulated"})
+  public String backend;
+
+  @Param({"memory"})
+  public String storage;
+
+  /** Iterations after the first that count as warm-up (neither cold nor warm). */
+  @Param({"6"})
+  public int warmups;
+
+  /** How long to wait for the last placeable task's launch. */
+  @Param({"60"})
+  public int awaitSeconds;
+
+  @Param({"W1-loop"})
+  public String label;
+
+  private Workload workload;
+  private int placeable;
+  private int iteration;
+  private StateLoop loop;
+  private Counting.Backend counted;
+  private Counting.Store store;
+  private Scheduler scheduler;
+  private Path dir;
+  private long nanos;
+  private long createNanos;
+
+  @Setup(Level.Trial)
+  public void workload() {
+    workload = Workload.w1InRacks(agents, racks, jobs, 100, 42);
+    placeable = workload.placeableTaskCount();
+  }
+
+  @Setup(Level.Iteration)
+  public void cluster() throws Exception {
+    iteration++;
+    Clock clock = Clock.systemUTC();
+    loop = StateLoop.singleThread(clock);
+    Workload w = workload;
+    ClusterBackend b = backend.equals("lean") ? new LeanCluster(w, loop)
+        : SimulatedCluster.builder(loop).agents(w.agents)
+            .attributes(i -> Map.of("host", w.hostname(i), "rack", w.rack(i), "zone", w.zone(i)))
+            .resources(w.agentCpus, w.agentRamMb, w.agentDiskMb, 0).ports(w.portBase, w.portCount)
+            .delays(Duration.ofDays(1), Duration.ofDays(1)).build();
+    counted = new Counting.Backend(b);
+    Storage s = Storage.inMemory();
+    if (storage.startsWith("file")) {
+      dir = Files.createTempDirectory("aurora-w1-loop");
+      s = FileLogStorage.builder(dir).fsync(storage.equals("file")).build();
+    }
+    store = new Counting.Store(s);
+    scheduler = Scheduler.builder().backend(counted).storage(store).clock(clock).loop(loop).randomSeed(7)
+        .offerHold(Duration.ofDays(1)).build();
+    scheduler.start();
+    idle(); // the first offers are in
+    CountDownLatch found = new CountDownLatch(1);
+    loop.execute(() -> {
+      loopThread = Thread.currentThread().getId();
+      found.countDown();
+    });
+    found.await();
+    System.gc();
+  }
+
+  /** Waits until the loop has run everything queued so far (twice: work queued by that work too). */
+  private void idle() throws InterruptedException {
+    for (int i = 0; i < 3; i++) {
+      CountDownLatch done = new CountDownLatch(1);
+      loop.execute(done::countDown);
+      if (!done.await(5, TimeUnit.MINUTES)) {
+        throw new IllegalStateException("the state loop did not get to the end of its queue in 5 minutes");
+      }
+    }
+  }
+
+  private long loopThread;
+  private long allocated;
+
+  @Benchmark
+  public long createAndPlace() throws InterruptedException {
+    long loopBefore = Alloc.bytes(loopThread);
+    long clientBefore = Alloc.current();
+    try {
+      return createAndPlaceTimed();
+    } finally {
+      allocated = Alloc.bytes(loopThread) - loopBefore + Alloc.current() - clientBefore;
+    }
+  }
+
+  private long createAndPlaceTimed() throws InterruptedException {
+    long t0 = System.nanoTime();
+    for (JobConfig j : workload.jobs) {
+      scheduler.createJob(j, AuroraHarness.BENCH);
+    }
+    createNanos = System.nanoTime() - t0;
+    if (!counted.await(placeable, Duration.ofSeconds(1), () -> loop.queueDepth() == 0,
+        Duration.ofSeconds(awaitSeconds))) {
+      System.err.println("only " + counted.launched() + " of " + placeable + " placeable tasks launched in "
+          + awaitSeconds + " s or before the loop went quiet: the audit says whether the others could be");
+    }
+    nanos = counted.lastLaunchAt() - t0;
+    return nanos;
+  }
+
+  @TearDown(Level.Iteration)
+  public void record() throws InterruptedException {
+    idle();
+    Outcome o = AuroraHarness.outcomeOf(scheduler, workload, nanos);
+    PlacementAudit.Report audit = PlacementAudit.check(o);
+    boolean cold = iteration == 1;
+    if (cold || iteration > 1 + warmups) {
+      String prefix = cold ? "cold" : "";
+      Results.record(label, storage, prefix + (cold ? "TasksPerSecond" : "tasksPerSecond"), o.tasksPerSecond());
+      Results.record(label, storage, prefix + (cold ? "CreateSeconds" : "createSeconds"), createNanos / 1e9);
+      Results.record(label, storage, prefix + (cold ? "Seconds" : "seconds"), o.seconds());
+    }
+    Results.record(label, storage, "placed", o.placed());
+    if (cold || iteration > 1 + warmups) {
+      // the loop thread's and the creating thread's allocation, until the last launch and a little after
+      Results.record(label, storage, (cold ? "coldA" : "a") + "llocatedBytesPerTask", allocated / (double) o.placed());
+    }
+    Results.record(label, storage, "placeable", placeable);
+    Results.record(label, storage, "hostsUsed", o.hostsUsed());
+    Results.record(label, storage, "violations", audit.violations().size());
+    Results.record(label, storage, "placeableLeftPending", audit.placeableLeftPending());
+    Results.record(label, storage, "appends", store.appends.get());
+    Results.record(label, storage, "opsPerAppend", store.ops.get() / (double) Math.max(1, store.appends.get()));
+    for (String v : audit.violations().subList(0, Math.min(5, audit.violations().size()))) {
+      System.err.println("PLACEMENT AUDIT VIOLATION (" + label + "): " + v);
+    }
+    scheduler.close();
+    loop.stop();
+    if (dir != null) {
+      try (Stream<Path> files = Files.walk(dir)) {
+        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      dir = null;
+    }
+  }
+}
