@@ -29,6 +29,7 @@ public final class TaskBuilder {
   private @Nullable Announce announce;
   private final Map<String, String> metadata;
   private @Nullable String container;
+  private PartitionPolicy partitionPolicy = PartitionPolicy.DEFAULT;
 
   TaskBuilder(boolean service) {
     this.service = service;
@@ -57,6 +58,7 @@ public final class TaskBuilder {
     this.announce = o.announce;
     this.metadata = new LinkedHashMap<>(o.metadata);
     this.container = o.container;
+    this.partitionPolicy = o.partitionPolicy;
   }
 
   /** Adds a process that runs {@code command} with {@code sh -c}, after the ones added before. */
@@ -167,6 +169,12 @@ public final class TaskBuilder {
     return this;
   }
 
+  /** What happens when the task's agent cannot be reached; see {@link PartitionPolicy}. */
+  public TaskBuilder partitionPolicy(PartitionPolicy policy) {
+    this.partitionPolicy = policy;
+    return this;
+  }
+
   /** Builds the task config with every string passed through {@code resolve(text, path)}. */
   TaskConfig build(Resolver r) {
     ImmutableTaskConfig.Builder b = TaskConfig.builder();
@@ -193,7 +201,8 @@ public final class TaskBuilder {
       }
       b.addConstraints(ImmutableConstraint.copyOf(c).withValues(values));
     }
-    b.priority(priority).tier(tier).production(production).maxTaskFailures(maxTaskFailures).service(service);
+    b.priority(priority).tier(tier).production(production).maxTaskFailures(maxTaskFailures).service(service)
+        .partitionPolicy(partitionPolicy);
     if (healthCheck != null) {
       ImmutableHealthCheck h = ImmutableHealthCheck.copyOf(healthCheck);
       if (h.path().isPresent()) {

@@ -78,6 +78,15 @@ public abstract class TaskConfig {
   /** A container image to run the processes in, where the backend supports one. */
   public abstract Optional<String> container();
 
+  /**
+   * What happens when the task's agent cannot be reached: how long to wait before replacing the task,
+   * or whether to replace it at all; {@link PartitionPolicy#DEFAULT} (replace at once) unless set.
+   */
+  @Value.Default
+  public PartitionPolicy partitionPolicy() {
+    return PartitionPolicy.DEFAULT;
+  }
+
   /** A builder. */
   public static ImmutableTaskConfig.Builder builder() {
     return ImmutableTaskConfig.builder();

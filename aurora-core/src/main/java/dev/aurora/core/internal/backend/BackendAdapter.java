@@ -143,7 +143,11 @@ public final class BackendAdapter implements BackendListener {
       return;
     }
     if (TaskStateMachine.isStale(t.status(), reported)) {
-      if (TaskLifecycle.isKillInFlight(t.status()) && !reported.isTerminal()) {
+      if (TaskLifecycle.isKillInFlight(t.status()) && !reported.isTerminal() && reported != ScheduleStatus.PARTITIONED) {
+        lifecycle.sendKill(t.id());
+      } else if (t.status().isTerminal() && (reported == ScheduleStatus.STARTING || reported == ScheduleStatus.RUNNING)) {
+        // Back from the dead: a task given up (LOST after a partition, and replaced) runs after all.
+        LOG.info("task {} ended {} runs again; killing it", t.id(), t.status());
         lifecycle.sendKill(t.id());
       }
       return;

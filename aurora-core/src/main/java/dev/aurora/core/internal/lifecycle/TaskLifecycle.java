@@ -71,6 +71,8 @@ public final class TaskLifecycle {
   private final PlacementEngine engine;
   private final PlacementCoordinator placement;
   private final Map<TaskId, StateLoop.Timer> throttleTimers = new HashMap<>();
+  /** The partition policy's wait of each PARTITIONED task whose job replaces it. */
+  private final Map<TaskId, StateLoop.Timer> partitionTimers = new HashMap<>();
 
   public TaskLifecycle(SchedulerState state, Transactions tx, SchedulerMetrics metrics, Settings settings,
       Random random, ClusterBackend backend, PlacementEngine engine, PlacementCoordinator placement) {
@@ -133,6 +135,32 @@ public final class TaskLifecycle {
     }));
   }
 
+  /** For a PARTITIONED task found at recovery: its policy's wait goes on from when it was partitioned. */
+  public void resumePartitionWait(ScheduledTask t) {
+    startPartitionWait(t, Math.max(0, ACCESS.statusTimeMillis(t) + t.config().partitionPolicy().delay().toMillis()
+        - tx.now()));
+  }
+
+  /**
+   * Starts the wait of a partitioned task's policy: if its job replaces partitioned tasks, the task
+   * becomes LOST (and is replaced) once it has been PARTITIONED for {@code delayMillis}.
+   */
+  private void startPartitionWait(ScheduledTask t, long delayMillis) {
+    var policy = t.config().partitionPolicy();
+    if (!policy.reschedule()) {
+      return;
+    }
+    TaskId id = t.id();
+    partitionTimers.put(id, tx.schedule(Duration.ofMillis(delayMillis), () -> {
+      partitionTimers.remove(id);
+      ScheduledTask now = state.task(id);
+      if (now != null && now.status() == ScheduleStatus.PARTITIONED) {
+        transition(now, ScheduleStatus.LOST, "unreachable for longer than the partition policy's "
+            + policy.delay().toSeconds() + "s");
+      }
+    }));
+  }
+
   private long penaltyMillis(int flaps) {
     if (flaps <= 0) {
       return 0;
@@ -186,6 +214,15 @@ public final class TaskLifecycle {
       if (timer != null) {
         timer.cancel();
       }
+    }
+    if (effects.contains(SideEffect.END_PARTITION_WAIT)) {
+      StateLoop.Timer timer = partitionTimers.remove(next.id());
+      if (timer != null) {
+        timer.cancel();
+      }
+    }
+    if (effects.contains(SideEffect.START_PARTITION_WAIT)) {
+      startPartitionWait(next, next.config().partitionPolicy().delay().toMillis());
     }
     if (effects.contains(SideEffect.RELEASE)) {
       release(next);
