@@ -30,6 +30,7 @@ public final class TaskBuilder {
   private final Map<String, String> metadata;
   private @Nullable String container;
   private PartitionPolicy partitionPolicy = PartitionPolicy.DEFAULT;
+  private @Nullable SlaPolicy slaPolicy;
 
   TaskBuilder(boolean service) {
     this.service = service;
@@ -59,6 +60,7 @@ public final class TaskBuilder {
     this.metadata = new LinkedHashMap<>(o.metadata);
     this.container = o.container;
     this.partitionPolicy = o.partitionPolicy;
+    this.slaPolicy = o.slaPolicy;
   }
 
   /** Adds a process that runs {@code command} with {@code sh -c}, after the ones added before. */
@@ -175,6 +177,12 @@ public final class TaskBuilder {
     return this;
   }
 
+  /** How far a host drain may take the job down; see {@link SlaPolicy}. */
+  public TaskBuilder slaPolicy(SlaPolicy policy) {
+    this.slaPolicy = policy;
+    return this;
+  }
+
   /** Builds the task config with every string passed through {@code resolve(text, path)}. */
   TaskConfig build(Resolver r) {
     ImmutableTaskConfig.Builder b = TaskConfig.builder();
@@ -203,6 +211,9 @@ public final class TaskBuilder {
     }
     b.priority(priority).tier(tier).production(production).maxTaskFailures(maxTaskFailures).service(service)
         .partitionPolicy(partitionPolicy);
+    if (slaPolicy != null) {
+      b.slaPolicy(slaPolicy);
+    }
     if (healthCheck != null) {
       ImmutableHealthCheck h = ImmutableHealthCheck.copyOf(healthCheck);
       if (h.path().isPresent()) {

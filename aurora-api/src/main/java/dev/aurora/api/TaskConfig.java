@@ -87,6 +87,9 @@ public abstract class TaskConfig {
     return PartitionPolicy.DEFAULT;
   }
 
+  /** How far a host drain may take the job down; the scheduler-wide drain SLA unless set. */
+  public abstract Optional<SlaPolicy> slaPolicy();
+
   /** A builder. */
   public static ImmutableTaskConfig.Builder builder() {
     return ImmutableTaskConfig.builder();

@@ -184,6 +184,31 @@ public final class SchedulerBuilder {
     return this;
   }
 
+  /**
+   * Registers an SLA coordinator under {@code name}: jobs whose SLA policy is {@code
+   * SlaPolicy.coordinator(name)} ask it before a drain takes each of their instances down. A job
+   * naming a coordinator that is not registered is refused at {@code createJob}.
+   */
+  public SchedulerBuilder slaCoordinator(String name, SlaCoordinator coordinator) {
+    Objects.requireNonNull(name, "name");
+    if (name.isBlank()) {
+      throw new IllegalArgumentException("an SLA coordinator's name must not be blank");
+    }
+    settings.putSlaCoordinators(name, Objects.requireNonNull(coordinator, "coordinator"));
+    return this;
+  }
+
+  /**
+   * How long a host may drain before the drain is forced: once a host has been DRAINING this long,
+   * its remaining tasks are drained whatever their jobs' SLA (Aurora's force-drain timeout). Never
+   * unless set. The time counts from when the host started draining, or from the scheduler's start
+   * for a drain recovered after a restart.
+   */
+  public SchedulerBuilder drainTimeout(Duration timeout) {
+    settings.drainTimeout(positive(timeout, "drain timeout"));
+    return this;
+  }
+
   /** Builds the scheduler; call {@link Scheduler#start()} to run it. */
   public Scheduler build() {
     if (backend == null) {

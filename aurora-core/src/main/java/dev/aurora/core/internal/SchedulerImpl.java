@@ -177,6 +177,11 @@ public final class SchedulerImpl implements Scheduler {
     }
 
     @Override
+    public void submit(Runnable work) {
+      tx.submit(work);
+    }
+
+    @Override
     public StateLoop.Timer schedule(Duration delay, Runnable work) {
       return tx.schedule(delay, work);
     }

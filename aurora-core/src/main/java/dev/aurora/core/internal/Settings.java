@@ -108,6 +108,12 @@ public abstract class Settings {
     return 0.95;
   }
 
+  /** The SLA coordinators jobs may name in {@code SlaPolicy.coordinator(name)}, by name. */
+  public abstract java.util.Map<String, dev.aurora.core.SlaCoordinator> slaCoordinators();
+
+  /** How long a host may drain before its tasks are drained whatever their jobs' SLA; never unless set. */
+  public abstract java.util.Optional<Duration> drainTimeout();
+
   /** A builder with every default. */
   public static Builder builder() {
     return new Builder();
