@@ -88,7 +88,10 @@ public abstract class TaskConfig {
   }
 
   /** How far a host drain may take the job down; the scheduler-wide drain SLA unless set. */
-  public abstract Optional<SlaPolicy> slaPolicy();
+  @Value.Default
+  public Optional<SlaPolicy> slaPolicy() {
+    return Optional.empty();
+  }
 
   /** A builder. */
   public static ImmutableTaskConfig.Builder builder() {
