@@ -32,6 +32,7 @@ import dev.aurora.core.internal.lifecycle.TaskLifecycle;
 import dev.aurora.core.internal.metrics.SchedulerMetrics;
 import dev.aurora.core.internal.pass.PlacementCoordinator;
 import dev.aurora.core.internal.placement.AgentPool;
+import dev.aurora.core.internal.placement.DedicatedRoles;
 import dev.aurora.core.internal.placement.AgentState;
 import dev.aurora.core.internal.placement.PlacementEngine;
 import dev.aurora.core.internal.recovery.Recovery;
@@ -105,6 +106,7 @@ public final class SchedulerImpl implements Scheduler {
     List<PlacementFilter> filters = new ArrayList<>(placementFilters); // the built-ins first, as Placement registers them
     this.tenancy = new Tenancy(core, settings, registry, filters);
     filters.add(tenancy.reservations());
+    state.listeners().add(new DedicatedRoles());
     state.listeners().addAll(tenancy.listeners());
     PlacementEngine engine = new PlacementEngine(filters, scorers, weights, pool);
     SchedulerMetrics metrics = new SchedulerMetrics(registry, () -> loop.clock().millis(),
@@ -121,7 +123,11 @@ public final class SchedulerImpl implements Scheduler {
     state.listeners().add(updates);
     state.listeners().add(cron);
     // an update must fit its role's quota at its peak, and counts at its peak while it runs
-    updates.admission(tenancy.quota()::checkUpdate);
+    // and may not ask for another role's dedicated hosts
+    updates.admission((from, to) -> {
+      DedicatedRoles.check(to);
+      tenancy.quota().checkUpdate(from, to);
+    });
     tenancy.quota().claimsDuringUpdates(key -> updates.list(key).stream()
         .filter(d -> !d.status().isTerminal()).findFirst().map(UpdateDetails::to));
   }
