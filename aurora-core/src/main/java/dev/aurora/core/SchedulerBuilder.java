@@ -209,6 +209,29 @@ public final class SchedulerBuilder {
     return this;
   }
 
+  /**
+   * How often the scheduler reconciles with its backend after the reconciliation at start, as Aurora
+   * does, whatever the backend: every {@code explicit} it asks about every task it believes is on an
+   * agent (those the backend does not run become LOST and are replaced), and every {@code implicit}
+   * it asks the backend to report every task it runs (a report lost in transit is made good; a task
+   * the scheduler does not know is killed). Tasks just ASSIGNED, whose launch may still be on its
+   * way, are left out of the explicit one. Both 60 minutes unless set; {@link Duration#ZERO} turns
+   * one off.
+   */
+  public SchedulerBuilder reconciliation(Duration explicit, Duration implicit) {
+    settings.reconcileExplicitInterval(notNegative(explicit, "explicit reconciliation interval"))
+        .reconcileImplicitInterval(notNegative(implicit, "implicit reconciliation interval"));
+    return this;
+  }
+
+  private static Duration notNegative(Duration d, String what) {
+    Objects.requireNonNull(d, what);
+    if (d.isNegative()) {
+      throw new IllegalArgumentException(what + " must be >= 0 (0 for never), was " + d);
+    }
+    return d;
+  }
+
   /** Builds the scheduler; call {@link Scheduler#start()} to run it. */
   public Scheduler build() {
     if (backend == null) {

@@ -144,6 +144,7 @@ public final class SimulatedCluster implements ClusterBackend {
   private final Map<String, LinkedHashMap<TaskId, TaskStatus>> partitioned = new HashMap<>();
   private int launched;
   private boolean closed;
+  private boolean dropStatusUpdates;
 
   private SimulatedCluster(Builder b) {
     this.loop = b.loop;
@@ -459,6 +460,14 @@ public final class SimulatedCluster implements ClusterBackend {
     }
   }
 
+  /**
+   * While {@code drop} is set, every status update is lost in transit: tasks go on (start, run, end)
+   * but the scheduler hears nothing of it until it reconciles.
+   */
+  public void dropStatusUpdates(boolean drop) {
+    this.dropStatusUpdates = drop;
+  }
+
   /** Every agent. */
   public List<Agent> agents() {
     return List.copyOf(agents);
@@ -571,7 +580,7 @@ public final class SimulatedCluster implements ClusterBackend {
   }
 
   private void emit(TaskStatus s) {
-    if (listener != null && !closed) {
+    if (listener != null && !closed && !dropStatusUpdates) {
       listener.statusUpdate(s);
     }
   }

@@ -114,6 +114,18 @@ public abstract class Settings {
   /** How long a host may drain before its tasks are drained whatever their jobs' SLA; never unless set. */
   public abstract java.util.Optional<Duration> drainTimeout();
 
+  /** How often every task believed on an agent is reconciled with the backend; zero for never. */
+  @Value.Default
+  public Duration reconcileExplicitInterval() {
+    return Duration.ofMinutes(60);
+  }
+
+  /** How often the backend is asked for every task it runs (implicit reconciliation); zero for never. */
+  @Value.Default
+  public Duration reconcileImplicitInterval() {
+    return Duration.ofMinutes(60);
+  }
+
   /** A builder with every default. */
   public static Builder builder() {
     return new Builder();
