@@ -22,6 +22,7 @@ public final class TaskBuilder {
   private final List<Constraint> constraints;
   private int priority;
   private Tier tier = Tier.PREFERRED;
+  private @Nullable String tierName;
   private boolean production;
   private int maxTaskFailures = 1;
   private boolean service;
@@ -52,6 +53,7 @@ public final class TaskBuilder {
     this.constraints = new ArrayList<>(o.constraints);
     this.priority = o.priority;
     this.tier = o.tier;
+    this.tierName = o.tierName;
     this.production = o.production;
     this.maxTaskFailures = o.maxTaskFailures;
     this.service = o.service;
@@ -123,9 +125,24 @@ public final class TaskBuilder {
     return this;
   }
 
-  /** The tier: preferred (default), preemptible or revocable. */
+  /**
+   * The tier: preferred (default), preemptible or revocable.
+   *
+   * @deprecated tiers come from the scheduler's configuration: name one with {@link #tier(String)}
+   *     ({@code tier("preemptible")} is the same as {@code tier(Tier.PREEMPTIBLE)}). Still works.
+   */
+  @Deprecated
   public TaskBuilder tier(Tier tier) {
     this.tier = tier;
+    return this;
+  }
+
+  /**
+   * Names the tier from the scheduler's tier configuration (e.g. {@code "batch"}); the built-in names
+   * {@code preferred}, {@code preemptible} and {@code revocable} always exist.
+   */
+  public TaskBuilder tier(String name) {
+    this.tierName = name;
     return this;
   }
 
@@ -208,6 +225,9 @@ public final class TaskBuilder {
         values.add(r.resolve(v, "task.constraints[" + i + "].values"));
       }
       b.addConstraints(ImmutableConstraint.copyOf(c).withValues(values));
+    }
+    if (tierName != null) {
+      b.tierName(r.resolve(tierName, "task.tierName"));
     }
     b.priority(priority).tier(tier).production(production).maxTaskFailures(maxTaskFailures).service(service)
         .partitionPolicy(partitionPolicy);

@@ -45,6 +45,17 @@ public abstract class TaskConfig {
     return Tier.PREFERRED;
   }
 
+  /**
+   * The name of a tier the scheduler's tier configuration defines ({@code "batch"}, say), if the task
+   * names one; it then decides the task's tier, and the scheduler sets {@link #tier()} to the built-in
+   * tier whose rules it follows. A task that names none and leaves {@link #tier()} at {@code
+   * PREFERRED} gets the configuration's default tier ({@code preferred} unless configured).
+   */
+  @Value.Default
+  public Optional<String> tierName() {
+    return Optional.empty();
+  }
+
   /** Whether this is production work (production tasks must be in the preferred tier). */
   @Value.Default
   public boolean production() {

@@ -232,6 +232,17 @@ public final class SchedulerBuilder {
     return d;
   }
 
+  /**
+   * The tiers tasks may name ({@code TaskBuilder.tier("batch")}), with their preemptible and revocable
+   * flags, and the default tier of a task that names none; {@link TierConfig#AURORA} (preferred,
+   * preemptible, revocable; default preferred) unless set. A job naming a tier that is not configured
+   * is refused at {@code createJob}.
+   */
+  public SchedulerBuilder tiers(TierConfig tiers) {
+    settings.tiers(Objects.requireNonNull(tiers, "tiers"));
+    return this;
+  }
+
   /** Builds the scheduler; call {@link Scheduler#start()} to run it. */
   public Scheduler build() {
     if (backend == null) {

@@ -91,6 +91,7 @@ public final class SchedulerImpl implements Scheduler {
   private final BackendAdapter backendAdapter;
   private final Core core = new CoreImpl();
   private final Tenancy tenancy;
+  private final TierResolver tierResolver;
   private final UpdateController updates;
   private final CronController cron;
   private final Jobs jobOps;
@@ -104,6 +105,7 @@ public final class SchedulerImpl implements Scheduler {
     this.settings = settings;
     AgentPool pool = state.pool();
     List<PlacementFilter> filters = new ArrayList<>(placementFilters); // the built-ins first, as Placement registers them
+    this.tierResolver = new TierResolver(settings.tiers());
     this.tenancy = new Tenancy(core, settings, registry, filters);
     filters.add(tenancy.reservations());
     state.listeners().add(new DedicatedRoles());
@@ -317,7 +319,8 @@ public final class SchedulerImpl implements Scheduler {
   public void createJob(JobConfig job, Principal by) {
     Objects.requireNonNull(job, "job");
     Objects.requireNonNull(by, "principal");
-    admitVoid(by, "createJob", job.key().role(), job.key() + " x" + job.instances(), () -> jobOps.create(job, by));
+    admitVoid(by, "createJob", job.key().role(), job.key() + " x" + job.instances(),
+        () -> jobOps.create(tierResolver.resolve(job), by));
   }
 
   @Override
@@ -417,7 +420,8 @@ public final class SchedulerImpl implements Scheduler {
     Objects.requireNonNull(to, "new config");
     Objects.requireNonNull(settings, "settings");
     Objects.requireNonNull(by, "principal");
-    return admit(by, "startUpdate", job.role(), job.toString(), () -> updates.start(job, to, settings, by, message));
+    return admit(by, "startUpdate", job.role(), job.toString(), () -> updates.start(job, tierResolver.resolve(to), settings, by,
+        message));
   }
 
   @Override
@@ -507,10 +511,11 @@ public final class SchedulerImpl implements Scheduler {
   }
 
   @Override
-  public void replaceCronTemplate(JobConfig job, Principal by) {
-    Objects.requireNonNull(job, "job");
+  public void replaceCronTemplate(JobConfig given, Principal by) {
+    Objects.requireNonNull(given, "job");
     Objects.requireNonNull(by, "principal");
-    admitVoid(by, "replaceCronTemplate", job.key().role(), job.key().toString(), () -> {
+    admitVoid(by, "replaceCronTemplate", given.key().role(), given.key().toString(), () -> {
+      JobConfig job = tierResolver.resolve(given);
       JobState current = jobs.get(job.key());
       if (current != null && current.config().isCron() && job.isCron()) {
         state.listeners().forEach(l -> l.admitJobChange(current.config(), job));

@@ -126,6 +126,12 @@ public abstract class Settings {
     return Duration.ofMinutes(60);
   }
 
+  /** The tiers tasks may name, and the default. */
+  @Value.Default
+  public dev.aurora.core.TierConfig tiers() {
+    return dev.aurora.core.TierConfig.AURORA;
+  }
+
   /** A builder with every default. */
   public static Builder builder() {
     return new Builder();
