@@ -32,6 +32,7 @@ public final class TaskBuilder {
   private @Nullable String container;
   private PartitionPolicy partitionPolicy = PartitionPolicy.DEFAULT;
   private @Nullable SlaPolicy slaPolicy;
+  private @Nullable RestartPolicy restartPolicy;
 
   TaskBuilder(boolean service) {
     this.service = service;
@@ -63,6 +64,7 @@ public final class TaskBuilder {
     this.container = o.container;
     this.partitionPolicy = o.partitionPolicy;
     this.slaPolicy = o.slaPolicy;
+    this.restartPolicy = o.restartPolicy;
   }
 
   /** Adds a process that runs {@code command} with {@code sh -c}, after the ones added before. */
@@ -194,6 +196,12 @@ public final class TaskBuilder {
     return this;
   }
 
+  /** The job's own restart back-off and crash-loop limit; see {@link RestartPolicy}. */
+  public TaskBuilder restartPolicy(RestartPolicy policy) {
+    this.restartPolicy = policy;
+    return this;
+  }
+
   /** How far a host drain may take the job down; see {@link SlaPolicy}. */
   public TaskBuilder slaPolicy(SlaPolicy policy) {
     this.slaPolicy = policy;
@@ -233,6 +241,9 @@ public final class TaskBuilder {
         .partitionPolicy(partitionPolicy);
     if (slaPolicy != null) {
       b.slaPolicy(slaPolicy);
+    }
+    if (restartPolicy != null) {
+      b.restartPolicy(restartPolicy);
     }
     if (healthCheck != null) {
       ImmutableHealthCheck h = ImmutableHealthCheck.copyOf(healthCheck);

@@ -98,6 +98,15 @@ public abstract class TaskConfig {
     return PartitionPolicy.DEFAULT;
   }
 
+  /**
+   * The job's own restart back-off after flapping, and when an instance is in a crash loop; the
+   * scheduler-wide flapping penalty unless set.
+   */
+  @Value.Default
+  public Optional<RestartPolicy> restartPolicy() {
+    return Optional.empty();
+  }
+
   /** How far a host drain may take the job down; the scheduler-wide drain SLA unless set. */
   @Value.Default
   public Optional<SlaPolicy> slaPolicy() {

@@ -344,6 +344,13 @@ public final class SchedulerImpl implements Scheduler {
   }
 
   @Override
+  public void clearCrashLoop(JobKey key, Principal by) {
+    Objects.requireNonNull(key, "job");
+    Objects.requireNonNull(by, "principal");
+    admitVoid(by, "clearCrashLoop", key.role(), key.toString(), () -> jobOps.clearCrashLoop(key, by));
+  }
+
+  @Override
   public void addInstances(JobKey key, int count, Principal by) {
     Objects.requireNonNull(by, "principal");
     if (count < 1) {

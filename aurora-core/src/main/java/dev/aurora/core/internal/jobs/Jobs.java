@@ -121,6 +121,26 @@ public final class Jobs {
     }
   }
 
+  /**
+   * Clears the job's crash loops: each instance held THROTTLED in a crash loop is replaced at once by
+   * a PENDING task that starts its flap count anew. Returns how many were cleared.
+   */
+  public int clearCrashLoop(JobKey key, Principal by) {
+    JobState job = require(key);
+    List<ScheduledTask> looping = new ArrayList<>();
+    for (TaskId id : job.active()) {
+      ScheduledTask t = state.task(id);
+      if (t.status() == ScheduleStatus.THROTTLED && TaskLifecycle.isCrashLoop(t.config(), t.flapCount())) {
+        looping.add(t);
+      }
+    }
+    looping.sort(java.util.Comparator.comparingInt(ScheduledTask::instance));
+    for (ScheduledTask t : looping) {
+      lifecycle.killTask(t, ScheduleStatus.RESTARTING, "crash loop cleared by " + by);
+    }
+    return looping.size();
+  }
+
   /** Adds {@code count} instances after the job's highest live one. */
   public void addInstances(JobKey key, int count, Principal by) {
     JobState job = require(key);
@@ -228,10 +248,18 @@ public final class Jobs {
       return pending.get();
     }
     int throttled = 0;
+    int looping = 0;
     for (TaskId id : job.active()) {
-      if (state.task(id).status() == ScheduleStatus.THROTTLED) {
+      ScheduledTask t = state.task(id);
+      if (t.status() == ScheduleStatus.THROTTLED) {
         throttled++;
+        looping += TaskLifecycle.isCrashLoop(t.config(), t.flapCount()) ? 1 : 0;
       }
+    }
+    if (looping > 0) {
+      return new PendingReason(throttled, Map.of(), looping + " tasks in a crash loop, held until an operator"
+          + " clears it (clearCrashLoop)" + (throttled > looping ? "; " + (throttled - looping)
+          + " throttled after flapping" : ""));
     }
     return new PendingReason(throttled, Map.of(), throttled > 0
         ? throttled + " tasks throttled after flapping; they become pending after their penalty"
@@ -243,6 +271,9 @@ public final class Jobs {
     ScheduledTask t = state.task(id);
     if (t == null) {
       return new PendingReason(0, Map.of(), "no such task: " + id);
+    }
+    if (t.status() == ScheduleStatus.THROTTLED && TaskLifecycle.isCrashLoop(t.config(), t.flapCount())) {
+      return new PendingReason(1, Map.of(), "in a crash loop; held until an operator clears it (clearCrashLoop)");
     }
     if (t.status() == ScheduleStatus.THROTTLED) {
       return new PendingReason(1, Map.of(), "throttled after flapping; pending again after its penalty");
