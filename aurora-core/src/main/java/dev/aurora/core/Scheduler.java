@@ -141,6 +141,16 @@ public interface Scheduler extends AutoCloseable {
   /** One task, active or in history. */
   Optional<ScheduledTask> task(TaskId id);
 
+  /**
+   * The job's SLA figures, as {@code aurora sla} gives them: uptime percentiles, mean time to assign
+   * and to run, job and platform failures; see {@link JobSla}.
+   *
+   * @throws NoSuchJobException if the job does not exist
+   */
+  default JobSla jobSla(JobKey job) {
+    throw new UnsupportedOperationException("jobSla is not supported by " + getClass().getName());
+  }
+
   /** Why a job's pending tasks are not placed: vetoes by reason with how many agents gave each. */
   PendingReason whyPending(JobKey job);
 

@@ -401,6 +401,12 @@ public final class SchedulerImpl implements Scheduler {
   }
 
   @Override
+  public dev.aurora.core.JobSla jobSla(JobKey key) {
+    Objects.requireNonNull(key, "job");
+    return call(() -> jobOps.sla(key));
+  }
+
+  @Override
   public PendingReason whyPending(TaskId id) {
     return call(() -> jobOps.whyPending(id));
   }
