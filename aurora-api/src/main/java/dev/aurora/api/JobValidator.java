@@ -120,6 +120,11 @@ final class JobValidator {
     if (task.maxTaskFailures() == 0 || task.maxTaskFailures() < -1) {
       problems.add("task.maxTaskFailures: must be >= 1, or -1 for unlimited, was " + task.maxTaskFailures());
     }
+    task.tierName().ifPresent(n -> {
+      if (n.isBlank()) {
+        problems.add("task.tierName: must not be blank when set");
+      }
+    });
     if (task.production() && task.tier() != Tier.PREFERRED) {
       problems.add("task.production: a production task must be in tier preferred, was " + task.tier().configName());
     }

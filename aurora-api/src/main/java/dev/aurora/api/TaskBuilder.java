@@ -23,6 +23,7 @@ public final class TaskBuilder {
   private final List<Constraint> constraints;
   private int priority;
   private Tier tier = Tier.PREFERRED;
+  private @Nullable String tierName;
   private boolean production;
   private int maxTaskFailures = 1;
   private boolean service;
@@ -35,6 +36,9 @@ public final class TaskBuilder {
   private @Nullable Duration finalizationWait;
   private @Nullable Duration killGracePeriod;
   private @Nullable HttpLifecycle httpLifecycle;
+  private PartitionPolicy partitionPolicy = PartitionPolicy.DEFAULT;
+  private @Nullable SlaPolicy slaPolicy;
+  private @Nullable RestartPolicy restartPolicy;
 
   TaskBuilder(boolean service) {
     this.service = service;
@@ -57,6 +61,7 @@ public final class TaskBuilder {
     this.constraints = new ArrayList<>(o.constraints);
     this.priority = o.priority;
     this.tier = o.tier;
+    this.tierName = o.tierName;
     this.production = o.production;
     this.maxTaskFailures = o.maxTaskFailures;
     this.service = o.service;
@@ -69,6 +74,9 @@ public final class TaskBuilder {
     this.finalizationWait = o.finalizationWait;
     this.killGracePeriod = o.killGracePeriod;
     this.httpLifecycle = o.httpLifecycle;
+    this.partitionPolicy = o.partitionPolicy;
+    this.slaPolicy = o.slaPolicy;
+    this.restartPolicy = o.restartPolicy;
   }
 
   /** A builder holding {@code c} as it is (from a template's JSON form). */
@@ -89,6 +97,15 @@ public final class TaskBuilder {
     announce = c.announce().orElse(null);
     metadata.putAll(c.metadata());
     container = c.container().orElse(null);
+    processOrders.addAll(c.processOrders());
+    sequential = c.sequential();
+    finalizationWait = c.finalizationWait();
+    killGracePeriod = c.killGracePeriod().orElse(null);
+    httpLifecycle = c.httpLifecycle().orElse(null);
+    tierName = c.tierName().orElse(null);
+    partitionPolicy = c.partitionPolicy();
+    slaPolicy = c.slaPolicy().orElse(null);
+    restartPolicy = c.restartPolicy().orElse(null);
   }
 
   /** Adds a process that runs {@code command} with {@code sh -c}, after the ones added before. */
@@ -194,9 +211,24 @@ public final class TaskBuilder {
     return this;
   }
 
-  /** The tier: preferred (default), preemptible or revocable. */
+  /**
+   * The tier: preferred (default), preemptible or revocable.
+   *
+   * @deprecated tiers come from the scheduler's configuration: name one with {@link #tier(String)}
+   *     ({@code tier("preemptible")} is the same as {@code tier(Tier.PREEMPTIBLE)}). Still works.
+   */
+  @Deprecated
   public TaskBuilder tier(Tier tier) {
     this.tier = tier;
+    return this;
+  }
+
+  /**
+   * Names the tier from the scheduler's tier configuration (e.g. {@code "batch"}); the built-in names
+   * {@code preferred}, {@code preemptible} and {@code revocable} always exist.
+   */
+  public TaskBuilder tier(String name) {
+    this.tierName = name;
     return this;
   }
 
@@ -242,6 +274,24 @@ public final class TaskBuilder {
     return this;
   }
 
+  /** What happens when the task's agent cannot be reached; see {@link PartitionPolicy}. */
+  public TaskBuilder partitionPolicy(PartitionPolicy policy) {
+    this.partitionPolicy = policy;
+    return this;
+  }
+
+  /** The job's own restart back-off and crash-loop limit; see {@link RestartPolicy}. */
+  public TaskBuilder restartPolicy(RestartPolicy policy) {
+    this.restartPolicy = policy;
+    return this;
+  }
+
+  /** How far a host drain may take the job down; see {@link SlaPolicy}. */
+  public TaskBuilder slaPolicy(SlaPolicy policy) {
+    this.slaPolicy = policy;
+    return this;
+  }
+
   /** Builds the task config with every string passed through {@code resolve(text, path)}. */
   TaskConfig build(Resolver r) {
     ImmutableTaskConfig.Builder b = TaskConfig.builder();
@@ -270,7 +320,17 @@ public final class TaskBuilder {
       }
       b.addConstraints(ImmutableConstraint.copyOf(c).withValues(values));
     }
-    b.priority(priority).tier(tier).production(production).maxTaskFailures(maxTaskFailures).service(service);
+    if (tierName != null) {
+      b.tierName(r.resolve(tierName, "task.tierName"));
+    }
+    b.priority(priority).tier(tier).production(production).maxTaskFailures(maxTaskFailures).service(service)
+        .partitionPolicy(partitionPolicy);
+    if (slaPolicy != null) {
+      b.slaPolicy(slaPolicy);
+    }
+    if (restartPolicy != null) {
+      b.restartPolicy(restartPolicy);
+    }
     if (healthCheck != null) {
       ImmutableHealthCheck h = ImmutableHealthCheck.copyOf(healthCheck);
       if (h.path().isPresent()) {

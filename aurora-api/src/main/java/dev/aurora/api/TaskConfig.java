@@ -98,6 +98,17 @@ public abstract class TaskConfig {
     return Tier.PREFERRED;
   }
 
+  /**
+   * The name of a tier the scheduler's tier configuration defines ({@code "batch"}, say), if the task
+   * names one; it then decides the task's tier, and the scheduler sets {@link #tier()} to the built-in
+   * tier whose rules it follows. A task that names none and leaves {@link #tier()} at {@code
+   * PREFERRED} gets the configuration's default tier ({@code preferred} unless configured).
+   */
+  @Value.Default
+  public Optional<String> tierName() {
+    return Optional.empty();
+  }
+
   /** Whether this is production work (production tasks must be in the preferred tier). */
   @Value.Default
   public boolean production() {
@@ -134,6 +145,30 @@ public abstract class TaskConfig {
    * and never runs without its container.
    */
   public abstract Optional<String> container();
+
+  /**
+   * What happens when the task's agent cannot be reached: how long to wait before replacing the task,
+   * or whether to replace it at all; {@link PartitionPolicy#DEFAULT} (replace at once) unless set.
+   */
+  @Value.Default
+  public PartitionPolicy partitionPolicy() {
+    return PartitionPolicy.DEFAULT;
+  }
+
+  /**
+   * The job's own restart back-off after flapping, and when an instance is in a crash loop; the
+   * scheduler-wide flapping penalty unless set.
+   */
+  @Value.Default
+  public Optional<RestartPolicy> restartPolicy() {
+    return Optional.empty();
+  }
+
+  /** How far a host drain may take the job down; the scheduler-wide drain SLA unless set. */
+  @Value.Default
+  public Optional<SlaPolicy> slaPolicy() {
+    return Optional.empty();
+  }
 
   /** A builder. */
   public static ImmutableTaskConfig.Builder builder() {

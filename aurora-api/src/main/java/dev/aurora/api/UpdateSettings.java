@@ -66,6 +66,26 @@ public abstract class UpdateSettings {
   /** If set, the update blocks unless pulsed at least this often (so an outside system can hold it). */
   public abstract Optional<Duration> pulseInterval();
 
+  /**
+   * Whether the update pauses after each batch ({@code ROLL_FORWARD_PAUSED}) until an operator resumes
+   * it; a batch then finishes before the next starts, as with {@link #waitForBatchCompletion()}. No
+   * pause follows the last batch.
+   */
+  @Value.Default
+  public boolean autopauseAfterBatch() {
+    return false;
+  }
+
+  /**
+   * The only instances the update may change; empty (the default) for every instance. The others keep
+   * the config they run, also when they are replaced later. Every instance the update adds or
+   * removes must be listed.
+   */
+  @Value.Default
+  public List<Integer> updateOnlyTheseInstances() {
+    return List.of();
+  }
+
   /** The batch size for batch number {@code index} (0-based): the last size repeats. */
   public int batchSize(int index) {
     List<Integer> sizes = effectiveBatchSizes();
@@ -94,6 +114,16 @@ public abstract class UpdateSettings {
       batchSizes(list);
       return this;
     }
+
+    /** Sets the only instances the update may change. */
+    public Builder updateOnlyTheseInstances(int... instances) {
+      List<Integer> list = new ArrayList<>(instances.length);
+      for (int i : instances) {
+        list.add(i);
+      }
+      updateOnlyTheseInstances(list);
+      return this;
+    }
   }
 
   @Value.Check
@@ -112,6 +142,14 @@ public abstract class UpdateSettings {
     }
     if (maxFailedInstances() < 0) {
       problems.add("update.maxFailedInstances: must be >= 0, was " + maxFailedInstances());
+    }
+    for (int i = 0; i < updateOnlyTheseInstances().size(); i++) {
+      int instance = updateOnlyTheseInstances().get(i);
+      if (instance < 0) {
+        problems.add("update.updateOnlyTheseInstances[" + i + "]: must be >= 0, was " + instance);
+      } else if (updateOnlyTheseInstances().indexOf(instance) != i) {
+        problems.add("update.updateOnlyTheseInstances[" + i + "]: instance " + instance + " is listed twice");
+      }
     }
     pulseInterval().ifPresent(p -> {
       if (p.isZero() || p.isNegative()) {

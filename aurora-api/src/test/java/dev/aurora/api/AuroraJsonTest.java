@@ -27,7 +27,8 @@ class AuroraJsonTest {
                 .withMaxConsecutiveFailures(2))
             .announce(Announce.of("http", "/aurora"))
             .metadata("team", "web")
-            .container("debian:12"))
+            .container("debian:12")
+            .partitionPolicy(PartitionPolicy.of(true, Duration.ofMinutes(5))))
         .update(UpdateSettings.builder().batchSizes(1, 5).waitForBatchCompletion(true)
             .watch(Duration.ofSeconds(12)).maxPerInstanceFailures(1).maxFailedInstances(2)
             .rollbackOnFailure(false).pulseInterval(Duration.ofMinutes(5)).build())
@@ -56,6 +57,7 @@ class AuroraJsonTest {
         {Resources.builder().cpus(1).ramMb(2).addPorts("x").build(), Resources.class},
         {HealthCheck.command("true"), HealthCheck.class},
         {UpdateSettings.DEFAULT, UpdateSettings.class},
+        {PartitionPolicy.of(false, Duration.ofSeconds(90)), PartitionPolicy.class},
         {Constraint.dedicated("db"), Constraint.class},
         {CronSchedule.of("* * * * *"), CronSchedule.class},
         {Announce.of("http", "/a"), Announce.class},

@@ -90,6 +90,26 @@ class JobTemplateJsonTest {
   }
 
   @Test
+  void aTemplateKeepsItsProcessGraphShutdownTierAndPoliciesThroughJson() {
+    JobTemplate web = Job.service("www-data/prod/graph")
+        .instances(2)
+        .task(t -> t.process("fetch", "./fetch {{version}}").process("serve", "./serve")
+            .finalizer("flush", "./flush").order("fetch", "serve")
+            .killGracePeriod(java.time.Duration.ofSeconds(7))
+            .tier("preferred")
+            .partitionPolicy(PartitionPolicy.of(false, java.time.Duration.ofMinutes(2)))
+            .slaPolicy(SlaPolicy.count(1, java.time.Duration.ofSeconds(30)))
+            .restartPolicy(RestartPolicy.backoff(java.time.Duration.ofSeconds(1), 2.0,
+                java.time.Duration.ofMinutes(1)))
+            .cpus(0.5).ramMb(64))
+        .toTemplate();
+
+    JobTemplate read = AuroraJson.readTemplate(AuroraJson.toJson(web));
+
+    assertThat(read.bind("version", "3").build()).isEqualTo(web.bind("version", "3").build());
+  }
+
+  @Test
   void aJobFileIsATemplateWithoutVariablesThatBuildsTheSameJob() {
     JobConfig job = AuroraJsonTest.fullJob();
 

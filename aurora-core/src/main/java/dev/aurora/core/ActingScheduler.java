@@ -62,6 +62,11 @@ public final class ActingScheduler {
     scheduler.restartInstances(job, instances, principal);
   }
 
+  /** {@link Scheduler#clearCrashLoop} as {@link #principal()}. */
+  public void clearCrashLoop(JobKey job) {
+    scheduler.clearCrashLoop(job, principal);
+  }
+
   /** {@link Scheduler#addInstances} as {@link #principal()}. */
   public void addInstances(JobKey job, int count) {
     scheduler.addInstances(job, count, principal);

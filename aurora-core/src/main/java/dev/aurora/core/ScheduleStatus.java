@@ -4,7 +4,9 @@ package dev.aurora.core;
  * The states of a task, as Aurora's. A task starts in INIT, waits in PENDING (or THROTTLED after
  * flapping), is ASSIGNED to an agent, goes STARTING and RUNNING, and ends in one of the terminal
  * states. KILLING, RESTARTING, DRAINING and PREEMPTING are kills in flight that differ in what follows
- * them. The legal moves between them are one table, {@code TaskStateMachine}.
+ * them. PARTITIONED is a task on an agent the scheduler cannot reach: its job's partition policy says
+ * whether and when it is replaced. The legal moves between them are one table, {@code
+ * TaskStateMachine}.
  */
 public enum ScheduleStatus {
   /** Created, not yet pending. */
@@ -34,7 +36,12 @@ public enum ScheduleStatus {
   /** Ended by a kill. */
   KILLED,
   /** Ended because the scheduler lost track of it (agent lost, unknown to the backend). */
-  LOST;
+  LOST,
+  /**
+   * On an agent the scheduler cannot reach (a network partition); it may still run. It comes back
+   * RUNNING, or becomes LOST (and is replaced) once its job's partition policy stops waiting.
+   */
+  PARTITIONED;
 
   /** Whether the task has ended for good. */
   public boolean isTerminal() {
@@ -44,7 +51,7 @@ public enum ScheduleStatus {
   /** Whether the task holds (or is about to hold) resources on an agent. */
   public boolean isOnAgent() {
     return switch (this) {
-      case ASSIGNED, STARTING, RUNNING, KILLING, RESTARTING, DRAINING, PREEMPTING -> true;
+      case ASSIGNED, STARTING, RUNNING, KILLING, RESTARTING, DRAINING, PREEMPTING, PARTITIONED -> true;
       default -> false;
     };
   }

@@ -99,6 +99,17 @@ public interface Scheduler extends AutoCloseable {
   void restartInstances(JobKey job, Set<Integer> instances, Principal by);
 
   /**
+   * Clears the job's crash loops: each instance held THROTTLED because it flapped its {@code
+   * RestartPolicy.crashLoopAfter} times in a row is replaced at once by a PENDING task whose flap
+   * count starts anew. A job with none is left as it is.
+   *
+   * @throws NoSuchJobException if the job does not exist
+   */
+  default void clearCrashLoop(JobKey job, Principal by) {
+    throw new UnsupportedOperationException("clearCrashLoop is not supported by " + getClass().getName());
+  }
+
+  /**
    * Adds {@code count} instances with the job's current config, after the highest instance id.
    *
    * @throws UpdateInProgressException while the job has an active rolling update, which would undo
@@ -129,6 +140,16 @@ public interface Scheduler extends AutoCloseable {
 
   /** One task, active or in history. */
   Optional<ScheduledTask> task(TaskId id);
+
+  /**
+   * The job's SLA figures, as {@code aurora sla} gives them: uptime percentiles, mean time to assign
+   * and to run, job and platform failures; see {@link JobSla}.
+   *
+   * @throws NoSuchJobException if the job does not exist
+   */
+  default JobSla jobSla(JobKey job) {
+    throw new UnsupportedOperationException("jobSla is not supported by " + getClass().getName());
+  }
 
   /** Why a job's pending tasks are not placed: vetoes by reason with how many agents gave each. */
   PendingReason whyPending(JobKey job);

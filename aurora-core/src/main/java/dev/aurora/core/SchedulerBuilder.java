@@ -184,6 +184,65 @@ public final class SchedulerBuilder {
     return this;
   }
 
+  /**
+   * Registers an SLA coordinator under {@code name}: jobs whose SLA policy is {@code
+   * SlaPolicy.coordinator(name)} ask it before a drain takes each of their instances down. A job
+   * naming a coordinator that is not registered is refused at {@code createJob}.
+   */
+  public SchedulerBuilder slaCoordinator(String name, SlaCoordinator coordinator) {
+    Objects.requireNonNull(name, "name");
+    if (name.isBlank()) {
+      throw new IllegalArgumentException("an SLA coordinator's name must not be blank");
+    }
+    settings.putSlaCoordinators(name, Objects.requireNonNull(coordinator, "coordinator"));
+    return this;
+  }
+
+  /**
+   * How long a host may drain before the drain is forced: once a host has been DRAINING this long,
+   * its remaining tasks are drained whatever their jobs' SLA (Aurora's force-drain timeout). Never
+   * unless set. The time counts from when the host started draining, or from the scheduler's start
+   * for a drain recovered after a restart.
+   */
+  public SchedulerBuilder drainTimeout(Duration timeout) {
+    settings.drainTimeout(positive(timeout, "drain timeout"));
+    return this;
+  }
+
+  /**
+   * How often the scheduler reconciles with its backend after the reconciliation at start, as Aurora
+   * does, whatever the backend: every {@code explicit} it asks about every task it believes is on an
+   * agent (those the backend does not run become LOST and are replaced), and every {@code implicit}
+   * it asks the backend to report every task it runs (a report lost in transit is made good; a task
+   * the scheduler does not know is killed). Tasks just ASSIGNED, whose launch may still be on its
+   * way, are left out of the explicit one. Both 60 minutes unless set; {@link Duration#ZERO} turns
+   * one off.
+   */
+  public SchedulerBuilder reconciliation(Duration explicit, Duration implicit) {
+    settings.reconcileExplicitInterval(notNegative(explicit, "explicit reconciliation interval"))
+        .reconcileImplicitInterval(notNegative(implicit, "implicit reconciliation interval"));
+    return this;
+  }
+
+  private static Duration notNegative(Duration d, String what) {
+    Objects.requireNonNull(d, what);
+    if (d.isNegative()) {
+      throw new IllegalArgumentException(what + " must be >= 0 (0 for never), was " + d);
+    }
+    return d;
+  }
+
+  /**
+   * The tiers tasks may name ({@code TaskBuilder.tier("batch")}), with their preemptible and revocable
+   * flags, and the default tier of a task that names none; {@link TierConfig#AURORA} (preferred,
+   * preemptible, revocable; default preferred) unless set. A job naming a tier that is not configured
+   * is refused at {@code createJob}.
+   */
+  public SchedulerBuilder tiers(TierConfig tiers) {
+    settings.tiers(Objects.requireNonNull(tiers, "tiers"));
+    return this;
+  }
+
   /** Builds the scheduler; call {@link Scheduler#start()} to run it. */
   public Scheduler build() {
     if (backend == null) {

@@ -6,8 +6,9 @@ import org.immutables.value.Value;
 
 /**
  * A backend's report on one task: its state ({@link ScheduleStatus#STARTING}, {@code RUNNING}, {@code
- * FINISHED}, {@code FAILED}, {@code KILLED} or {@code LOST}), a message saying why, and, for a running
- * task with a health check, whether it is healthy. Duplicate and stale reports are harmless.
+ * FINISHED}, {@code FAILED}, {@code KILLED}, {@code LOST}, or {@code PARTITIONED} for a task whose
+ * agent cannot be reached: see {@link #unreachable}), a message saying why, and, for a running task
+ * with a health check, whether it is healthy. Duplicate and stale reports are harmless.
  */
 @Value.Immutable
 public abstract class TaskStatus {
@@ -39,12 +40,21 @@ public abstract class TaskStatus {
         .message(message).build();
   }
 
+  /**
+   * A task the backend cannot reach (its agent is partitioned away; Mesos' {@code TASK_UNREACHABLE}):
+   * it may still run. The task goes {@link ScheduleStatus#PARTITIONED} and its job's partition policy
+   * decides whether and when it is replaced; a later RUNNING report brings it back.
+   */
+  public static TaskStatus unreachable(TaskId taskId, String message) {
+    return of(taskId, ScheduleStatus.PARTITIONED, message);
+  }
+
   @Value.Check
   protected void check() {
     switch (state()) {
-      case STARTING, RUNNING, FINISHED, FAILED, KILLED, LOST -> { }
+      case STARTING, RUNNING, FINISHED, FAILED, KILLED, LOST, PARTITIONED -> { }
       default -> throw new IllegalArgumentException(
-          "a backend reports STARTING, RUNNING, FINISHED, FAILED, KILLED or LOST, not " + state());
+          "a backend reports STARTING, RUNNING, FINISHED, FAILED, KILLED, LOST or PARTITIONED, not " + state());
     }
   }
 }

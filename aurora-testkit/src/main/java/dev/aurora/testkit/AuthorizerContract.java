@@ -44,7 +44,7 @@ public abstract class AuthorizerContract {
   /** The actions the scheduler asks {@link Authorizer#mayActOnRole} about: its methods on jobs. */
   protected static final Set<String> ROLE_ACTIONS = Set.of("createJob", "killJob", "killInstances",
       "restartInstances", "addInstances", "startUpdate", "pauseUpdate", "resumeUpdate", "abortUpdate",
-      "rollbackUpdate", "pulseUpdate", "startCronJob", "replaceCronTemplate");
+      "rollbackUpdate", "pulseUpdate", "startCronJob", "replaceCronTemplate", "clearCrashLoop");
 
   /**
    * The actions the scheduler asks {@link Authorizer#mayActOnCluster} about: its cluster-wide methods

@@ -28,7 +28,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * A cluster in memory: agents with attributes and resources that offer them, run tasks through
  * STARTING and RUNNING on the state loop's clock, and finish, fail or stay up as scripted. Tests kill
- * tasks, lose and restore agents, and read what runs where.
+ * tasks, lose and restore agents, partition agents away and heal them, and read what runs where.
  *
  * <pre>{@code
  * SimulatedCluster cluster = SimulatedCluster.builder(loop).agents(120).attributes(SimulatedCluster.racks(10)).build();
@@ -141,8 +141,11 @@ public final class SimulatedCluster implements ClusterBackend {
   private long offerSeq;
   private boolean offerFlushQueued;
   private final List<Agent> dirty = new ArrayList<>();
+  /** Partitioned agents, with the reports of their tasks held back until the partition heals. */
+  private final Map<String, LinkedHashMap<TaskId, TaskStatus>> partitioned = new HashMap<>();
   private int launched;
   private boolean closed;
+  private boolean dropStatusUpdates;
 
   private SimulatedCluster(Builder b) {
     this.loop = b.loop;
@@ -294,7 +297,7 @@ public final class SimulatedCluster implements ClusterBackend {
     launched++;
     loop.schedule(startDelay, () -> {
       if (running.get(t.taskId()) == r && r.state == ScheduleStatus.STARTING) {
-        report(t.taskId(), ScheduleStatus.STARTING, "");
+        deliver(agent, TaskStatus.of(t.taskId(), ScheduleStatus.STARTING, ""));
         loop.schedule(runDelay, () -> toRunning(r));
       }
     });
@@ -310,7 +313,7 @@ public final class SimulatedCluster implements ClusterBackend {
         ? dev.aurora.core.ImmutableTaskStatus.builder().taskId(r.launch.taskId()).state(ScheduleStatus.RUNNING)
             .healthy(b.healthy()).message(b.healthy() ? "" : b.message()).build()
         : TaskStatus.of(r.launch.taskId(), ScheduleStatus.RUNNING, "");
-    emit(s);
+    deliver(r.agent, s);
     b.endsAfter().ifPresent(d -> r.endTimer = loop.schedule(d, () -> end(r.launch.taskId(), b.endsAs(), b.message())));
   }
 
@@ -328,13 +331,20 @@ public final class SimulatedCluster implements ClusterBackend {
       report(taskId, ScheduleStatus.LOST, "unknown to the cluster");
       return;
     }
+    if (partitioned.containsKey(r.agent.id)) {
+      return; // the kill does not reach the agent; the scheduler sends it again when the task reports
+    }
     end(taskId, ScheduleStatus.KILLED, "killed");
   }
 
   @Override
   public void reconcile(Set<TaskId> known) {
     for (Running r : running.values()) {
-      report(r.launch.taskId(), r.state, "reconciliation");
+      if (partitioned.containsKey(r.agent.id)) {
+        report(r.launch.taskId(), ScheduleStatus.PARTITIONED, "agent unreachable");
+      } else {
+        report(r.launch.taskId(), r.state, "reconciliation");
+      }
     }
     for (TaskId id : known) {
       if (!running.containsKey(id)) {
@@ -382,12 +392,59 @@ public final class SimulatedCluster implements ClusterBackend {
   /** Reports a running task's health. */
   public void setHealthy(TaskId id, boolean healthy) {
     requireRunning(id);
-    emit(TaskStatus.health(id, healthy, healthy ? "" : "health check failed"));
+    deliver(running.get(id).agent, TaskStatus.health(id, healthy, healthy ? "" : "health check failed"));
+  }
+
+  /**
+   * Partitions an agent away from the scheduler, as a network partition does: its tasks run on, but
+   * the scheduler is told each is unreachable ({@link TaskStatus#unreachable}), the agent offers
+   * nothing, kills sent to it are lost, and what its tasks report is held back until {@link
+   * #healAgent}.
+   */
+  public void partitionAgent(String agentId) {
+    Agent a = requireAgent(agentId);
+    if (partitioned.containsKey(agentId)) {
+      return;
+    }
+    for (String offer : book.withdraw(agentId)) {
+      if (listener != null) {
+        listener.offerRescinded(offer);
+      }
+    }
+    partitioned.put(agentId, new LinkedHashMap<>());
+    for (TaskId id : a.tasks.keySet()) {
+      emit(TaskStatus.unreachable(id, "agent " + a.hostname + " unreachable"));
+    }
+  }
+
+  /**
+   * Heals an agent's partition: what its tasks reported meanwhile is delivered, each task still on it
+   * reports its state again, and the agent offers again.
+   */
+  public void healAgent(String agentId) {
+    Agent a = requireAgent(agentId);
+    Map<TaskId, TaskStatus> held = partitioned.remove(agentId);
+    if (held == null) {
+      return;
+    }
+    held.values().forEach(this::emit);
+    for (Running r : a.tasks.values()) {
+      if (!held.containsKey(r.launch.taskId()) || held.get(r.launch.taskId()).state() != r.state) {
+        emit(TaskStatus.of(r.launch.taskId(), r.state, "agent " + a.hostname + " reachable again"));
+      }
+    }
+    markDirty(a);
+  }
+
+  /** Whether the agent is partitioned away now. */
+  public boolean isPartitioned(String agentId) {
+    return partitioned.containsKey(requireAgent(agentId).id);
   }
 
   /** Loses an agent with every task on it; the scheduler is told. */
   public void loseAgent(String agentId) {
     Agent a = requireAgent(agentId);
+    partitioned.remove(agentId);
     for (String offer : book.lose(agentId)) {
       if (listener != null) {
         listener.offerRescinded(offer);
@@ -422,6 +479,14 @@ public final class SimulatedCluster implements ClusterBackend {
     if (!offers.isEmpty()) {
       loop.schedule(Duration.ofSeconds(1), () -> markDirty(a));
     }
+  }
+
+  /**
+   * While {@code drop} is set, every status update is lost in transit: tasks go on (start, run, end)
+   * but the scheduler hears nothing of it until it reconciles.
+   */
+  public void dropStatusUpdates(boolean drop) {
+    this.dropStatusUpdates = drop;
   }
 
   /** Every agent. */
@@ -517,7 +582,7 @@ public final class SimulatedCluster implements ClusterBackend {
     Agent a = r.agent;
     a.tasks.remove(id);
     book.release(r.allocation);
-    report(id, as, message);
+    deliver(a, TaskStatus.of(id, as, message));
     markDirty(a);
   }
 
@@ -525,8 +590,18 @@ public final class SimulatedCluster implements ClusterBackend {
     emit(TaskStatus.of(id, state, message));
   }
 
+  /** Reports on a task of agent {@code a}: now, or when its partition heals. */
+  private void deliver(Agent a, TaskStatus s) {
+    Map<TaskId, TaskStatus> held = partitioned.get(a.id);
+    if (held != null) {
+      held.put(s.taskId(), s);
+    } else {
+      emit(s);
+    }
+  }
+
   private void emit(TaskStatus s) {
-    if (listener != null && !closed) {
+    if (listener != null && !closed && !dropStatusUpdates) {
       listener.statusUpdate(s);
     }
   }
@@ -548,7 +623,9 @@ public final class SimulatedCluster implements ClusterBackend {
     }
     List<Offer> offers = new ArrayList<>();
     for (Agent a : dirty) {
-      book.offer(a.id).ifPresent(offers::add);
+      if (!partitioned.containsKey(a.id)) {
+        book.offer(a.id).ifPresent(offers::add);
+      }
     }
     dirty.clear();
     if (!offers.isEmpty()) {

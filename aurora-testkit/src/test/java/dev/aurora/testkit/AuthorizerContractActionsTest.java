@@ -86,6 +86,7 @@ class AuthorizerContractActionsTest {
         () -> s.abortUpdate(update, TEST_PRINCIPAL),
         () -> s.addInstances(web.key(), 1, TEST_PRINCIPAL),
         () -> s.restartInstances(web.key(), Set.of(0), TEST_PRINCIPAL),
+        () -> s.clearCrashLoop(web.key(), TEST_PRINCIPAL),
         () -> s.killInstances(web.key(), Set.of(2), TEST_PRINCIPAL),
         () -> s.startCronJob(nightly.key(), TEST_PRINCIPAL),
         () -> s.replaceCronTemplate(nightly, TEST_PRINCIPAL),

@@ -39,6 +39,9 @@ public interface Core {
   /** Runs {@code action} after the current transaction commits (launches, kills, replies). */
   void afterCommit(Runnable action);
 
+  /** Queues {@code work} for the state loop, from any thread; it runs in a transaction of a later turn. */
+  void submit(Runnable work);
+
   /** Runs {@code work} in a transaction of its own once {@code delay} has passed. */
   StateLoop.Timer schedule(Duration delay, Runnable work);
 

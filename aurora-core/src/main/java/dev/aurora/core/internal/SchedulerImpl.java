@@ -32,6 +32,7 @@ import dev.aurora.core.internal.lifecycle.TaskLifecycle;
 import dev.aurora.core.internal.metrics.SchedulerMetrics;
 import dev.aurora.core.internal.pass.PlacementCoordinator;
 import dev.aurora.core.internal.placement.AgentPool;
+import dev.aurora.core.internal.placement.DedicatedRoles;
 import dev.aurora.core.internal.placement.AgentState;
 import dev.aurora.core.internal.placement.PlacementEngine;
 import dev.aurora.core.internal.recovery.Recovery;
@@ -90,6 +91,7 @@ public final class SchedulerImpl implements Scheduler {
   private final BackendAdapter backendAdapter;
   private final Core core = new CoreImpl();
   private final Tenancy tenancy;
+  private final TierResolver tierResolver;
   private final UpdateController updates;
   private final CronController cron;
   private final Jobs jobOps;
@@ -103,9 +105,11 @@ public final class SchedulerImpl implements Scheduler {
     this.settings = settings;
     AgentPool pool = state.pool();
     List<PlacementFilter> filters = new ArrayList<>(placementFilters); // the built-ins first, as Placement registers them
+    this.tierResolver = new TierResolver(settings.tiers());
     this.tenancy = new Tenancy(core, settings, registry, filters);
     filters.add(tenancy.reservations());
     filters.add(new dev.aurora.core.internal.placement.BackendSupportFilter(backend));
+    state.listeners().add(new DedicatedRoles());
     state.listeners().addAll(tenancy.listeners());
     PlacementEngine engine = new PlacementEngine(filters, scorers, weights, pool);
     SchedulerMetrics metrics = new SchedulerMetrics(registry, () -> loop.clock().millis(),
@@ -122,7 +126,11 @@ public final class SchedulerImpl implements Scheduler {
     state.listeners().add(updates);
     state.listeners().add(cron);
     // an update must fit its role's quota at its peak, and counts at its peak while it runs
-    updates.admission(tenancy.quota()::checkUpdate);
+    // and may not ask for another role's dedicated hosts
+    updates.admission((from, to) -> {
+      DedicatedRoles.check(to);
+      tenancy.quota().checkUpdate(from, to);
+    });
     tenancy.quota().claimsDuringUpdates(key -> updates.list(key).stream()
         .filter(d -> !d.status().isTerminal()).findFirst().map(UpdateDetails::to));
   }
@@ -175,6 +183,11 @@ public final class SchedulerImpl implements Scheduler {
     @Override
     public void afterCommit(Runnable action) {
       tx.afterCommit(action);
+    }
+
+    @Override
+    public void submit(Runnable work) {
+      tx.submit(work);
     }
 
     @Override
@@ -307,7 +320,8 @@ public final class SchedulerImpl implements Scheduler {
   public void createJob(JobConfig job, Principal by) {
     Objects.requireNonNull(job, "job");
     Objects.requireNonNull(by, "principal");
-    admitVoid(by, "createJob", job.key().role(), job.key() + " x" + job.instances(), () -> jobOps.create(job, by));
+    admitVoid(by, "createJob", job.key().role(), job.key() + " x" + job.instances(),
+        () -> jobOps.create(tierResolver.resolve(job), by));
   }
 
   @Override
@@ -328,6 +342,13 @@ public final class SchedulerImpl implements Scheduler {
     Objects.requireNonNull(by, "principal");
     admitVoid(by, "restartInstances", key.role(), key + " " + new TreeSet<>(instances),
         () -> jobOps.restartInstances(key, instances, by));
+  }
+
+  @Override
+  public void clearCrashLoop(JobKey key, Principal by) {
+    Objects.requireNonNull(key, "job");
+    Objects.requireNonNull(by, "principal");
+    admitVoid(by, "clearCrashLoop", key.role(), key.toString(), () -> jobOps.clearCrashLoop(key, by));
   }
 
   @Override
@@ -381,6 +402,12 @@ public final class SchedulerImpl implements Scheduler {
   }
 
   @Override
+  public dev.aurora.core.JobSla jobSla(JobKey key) {
+    Objects.requireNonNull(key, "job");
+    return call(() -> jobOps.sla(key));
+  }
+
+  @Override
   public PendingReason whyPending(TaskId id) {
     return call(() -> jobOps.whyPending(id));
   }
@@ -407,7 +434,8 @@ public final class SchedulerImpl implements Scheduler {
     Objects.requireNonNull(to, "new config");
     Objects.requireNonNull(settings, "settings");
     Objects.requireNonNull(by, "principal");
-    return admit(by, "startUpdate", job.role(), job.toString(), () -> updates.start(job, to, settings, by, message));
+    return admit(by, "startUpdate", job.role(), job.toString(), () -> updates.start(job, tierResolver.resolve(to), settings, by,
+        message));
   }
 
   @Override
@@ -497,10 +525,11 @@ public final class SchedulerImpl implements Scheduler {
   }
 
   @Override
-  public void replaceCronTemplate(JobConfig job, Principal by) {
-    Objects.requireNonNull(job, "job");
+  public void replaceCronTemplate(JobConfig given, Principal by) {
+    Objects.requireNonNull(given, "job");
     Objects.requireNonNull(by, "principal");
-    admitVoid(by, "replaceCronTemplate", job.key().role(), job.key().toString(), () -> {
+    admitVoid(by, "replaceCronTemplate", given.key().role(), given.key().toString(), () -> {
+      JobConfig job = tierResolver.resolve(given);
       JobState current = jobs.get(job.key());
       if (current != null && current.config().isCron() && job.isCron()) {
         state.listeners().forEach(l -> l.admitJobChange(current.config(), job));

@@ -108,6 +108,30 @@ public abstract class Settings {
     return 0.95;
   }
 
+  /** The SLA coordinators jobs may name in {@code SlaPolicy.coordinator(name)}, by name. */
+  public abstract java.util.Map<String, dev.aurora.core.SlaCoordinator> slaCoordinators();
+
+  /** How long a host may drain before its tasks are drained whatever their jobs' SLA; never unless set. */
+  public abstract java.util.Optional<Duration> drainTimeout();
+
+  /** How often every task believed on an agent is reconciled with the backend; zero for never. */
+  @Value.Default
+  public Duration reconcileExplicitInterval() {
+    return Duration.ofMinutes(60);
+  }
+
+  /** How often the backend is asked for every task it runs (implicit reconciliation); zero for never. */
+  @Value.Default
+  public Duration reconcileImplicitInterval() {
+    return Duration.ofMinutes(60);
+  }
+
+  /** The tiers tasks may name, and the default. */
+  @Value.Default
+  public dev.aurora.core.TierConfig tiers() {
+    return dev.aurora.core.TierConfig.AURORA;
+  }
+
   /** A builder with every default. */
   public static Builder builder() {
     return new Builder();

@@ -73,6 +73,33 @@ public final class BackendAdapter implements BackendListener {
       backend.reconcile(onAgent);
       tx.submit(lifecycle::resendKills);
     });
+    scheduleReconciliation(settings.reconcileExplicitInterval(), true);
+    scheduleReconciliation(settings.reconcileImplicitInterval(), false);
+  }
+
+  /**
+   * Reconciles every {@code interval} from now on (never if zero): explicitly, about every task
+   * believed on an agent but just ASSIGNED (its launch may be on its way), or implicitly, about
+   * whatever the backend runs.
+   */
+  private void scheduleReconciliation(Duration interval, boolean explicit) {
+    if (interval.isZero()) {
+      return;
+    }
+    tx.schedule(interval, () -> {
+      Set<TaskId> known = new HashSet<>();
+      if (explicit) {
+        for (ScheduledTask t : state.tasks().values()) {
+          if (t.status().isOnAgent() && t.status() != ScheduleStatus.ASSIGNED) {
+            known.add(t.id());
+          }
+        }
+      }
+      metrics.reconciliation(explicit ? "explicit" : "implicit");
+      Set<TaskId> asked = Set.copyOf(known);
+      tx.afterCommit(() -> backend.reconcile(asked));
+      scheduleReconciliation(interval, explicit);
+    });
   }
 
   @Override
@@ -152,7 +179,11 @@ public final class BackendAdapter implements BackendListener {
       return;
     }
     if (TaskStateMachine.isStale(t.status(), reported)) {
-      if (TaskLifecycle.isKillInFlight(t.status()) && !reported.isTerminal()) {
+      if (TaskLifecycle.isKillInFlight(t.status()) && !reported.isTerminal() && reported != ScheduleStatus.PARTITIONED) {
+        lifecycle.sendKill(t.id());
+      } else if (t.status().isTerminal() && (reported == ScheduleStatus.STARTING || reported == ScheduleStatus.RUNNING)) {
+        // Back from the dead: a task given up (LOST after a partition, and replaced) runs after all.
+        LOG.info("task {} ended {} runs again; killing it", t.id(), t.status());
         lifecycle.sendKill(t.id());
       }
       return;

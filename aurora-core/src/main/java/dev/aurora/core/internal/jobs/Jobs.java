@@ -6,6 +6,7 @@ import dev.aurora.api.JobKey;
 import dev.aurora.api.Principal;
 import dev.aurora.api.TaskId;
 import dev.aurora.core.JobConflictException;
+import dev.aurora.core.JobSla;
 import dev.aurora.core.NoSuchInstanceException;
 import dev.aurora.core.NoSuchJobException;
 import dev.aurora.core.Op;
@@ -21,6 +22,7 @@ import dev.aurora.core.internal.pass.PlacementCoordinator;
 import dev.aurora.core.internal.state.JobState;
 import dev.aurora.core.internal.state.SchedulerState;
 import dev.aurora.core.internal.tx.Transactions;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -119,6 +121,26 @@ public final class Jobs {
         lifecycle.killTask(t, ScheduleStatus.RESTARTING, "restarted by " + by);
       }
     }
+  }
+
+  /**
+   * Clears the job's crash loops: each instance held THROTTLED in a crash loop is replaced at once by
+   * a PENDING task that starts its flap count anew. Returns how many were cleared.
+   */
+  public int clearCrashLoop(JobKey key, Principal by) {
+    JobState job = require(key);
+    List<ScheduledTask> looping = new ArrayList<>();
+    for (TaskId id : job.active()) {
+      ScheduledTask t = state.task(id);
+      if (t.status() == ScheduleStatus.THROTTLED && TaskLifecycle.isCrashLoop(t.config(), t.flapCount())) {
+        looping.add(t);
+      }
+    }
+    looping.sort(java.util.Comparator.comparingInt(ScheduledTask::instance));
+    for (ScheduledTask t : looping) {
+      lifecycle.killTask(t, ScheduleStatus.RESTARTING, "crash loop cleared by " + by);
+    }
+    return looping.size();
   }
 
   /** Adds {@code count} instances after the job's highest live one. */
@@ -220,6 +242,85 @@ public final class Jobs {
     }
   }
 
+  /** The job's SLA figures from its active tasks and its history; see {@link JobSla}. */
+  public JobSla sla(JobKey key) {
+    JobState job = require(key);
+    long now = tx.now();
+    List<ScheduledTask> active = new ArrayList<>();
+    for (TaskId id : job.active()) {
+      ScheduledTask t = state.task(id);
+      if (t != null) {
+        active.add(t);
+      }
+    }
+    List<ScheduledTask> all = new ArrayList<>(active);
+    for (TaskId id : state.history().getOrDefault(key, new ArrayDeque<>())) {
+      ScheduledTask t = state.task(id);
+      if (t != null) {
+        all.add(t);
+      }
+    }
+    List<Long> ups = new ArrayList<>();
+    for (ScheduledTask t : active) {
+      if (t.status() == ScheduleStatus.RUNNING) {
+        ups.add(now - lastTimeOf(t, ScheduleStatus.RUNNING));
+      }
+    }
+    int running = ups.size();
+    while (ups.size() < job.config().instances()) {
+      ups.add(0L); // an instance not running has been up for no time
+    }
+    ups.sort(Comparator.reverseOrder());
+    Map<Integer, Duration> uptimes = new java.util.LinkedHashMap<>();
+    for (int p : JobSla.PERCENTILES) {
+      int index = Math.max(0, (int) Math.ceil(p / 100.0 * ups.size() - 1e-9) - 1);
+      uptimes.put(p, ups.isEmpty() ? Duration.ZERO : Duration.ofMillis(ups.get(index)));
+    }
+    long assignSum = 0;
+    int assigned = 0;
+    long runSum = 0;
+    int ran = 0;
+    int jobFailures = 0;
+    int platformFailures = 0;
+    for (ScheduledTask t : all) {
+      long pending = firstTimeOf(t, ScheduleStatus.PENDING);
+      long assignedAt = firstTimeOf(t, ScheduleStatus.ASSIGNED);
+      long runningAt = firstTimeOf(t, ScheduleStatus.RUNNING);
+      if (pending >= 0 && assignedAt >= pending) {
+        assignSum += assignedAt - pending;
+        assigned++;
+      }
+      if (pending >= 0 && runningAt >= pending) {
+        runSum += runningAt - pending;
+        ran++;
+      }
+      jobFailures += t.status() == ScheduleStatus.FAILED ? 1 : 0;
+      platformFailures += t.status() == ScheduleStatus.LOST ? 1 : 0;
+    }
+    return new JobSla(key, tx.instant(), job.config().instances(), running, java.util.Collections.unmodifiableMap(uptimes),
+        assigned == 0 ? Optional.empty() : Optional.of(Duration.ofMillis(assignSum / assigned)),
+        ran == 0 ? Optional.empty() : Optional.of(Duration.ofMillis(runSum / ran)), jobFailures, platformFailures);
+  }
+
+  private static long firstTimeOf(ScheduledTask t, ScheduleStatus s) {
+    for (var e : t.events()) {
+      if (e.status() == s) {
+        return e.time().toEpochMilli();
+      }
+    }
+    return -1;
+  }
+
+  private static long lastTimeOf(ScheduledTask t, ScheduleStatus s) {
+    long last = -1;
+    for (var e : t.events()) {
+      if (e.status() == s) {
+        last = e.time().toEpochMilli();
+      }
+    }
+    return last;
+  }
+
   /** Why the job's tasks are pending (its first pending group in placement order), or throttled. */
   public PendingReason whyPending(JobKey key) {
     JobState job = require(key);
@@ -228,10 +329,18 @@ public final class Jobs {
       return pending.get();
     }
     int throttled = 0;
+    int looping = 0;
     for (TaskId id : job.active()) {
-      if (state.task(id).status() == ScheduleStatus.THROTTLED) {
+      ScheduledTask t = state.task(id);
+      if (t.status() == ScheduleStatus.THROTTLED) {
         throttled++;
+        looping += TaskLifecycle.isCrashLoop(t.config(), t.flapCount()) ? 1 : 0;
       }
+    }
+    if (looping > 0) {
+      return new PendingReason(throttled, Map.of(), looping + " tasks in a crash loop, held until an operator"
+          + " clears it (clearCrashLoop)" + (throttled > looping ? "; " + (throttled - looping)
+          + " throttled after flapping" : ""));
     }
     return new PendingReason(throttled, Map.of(), throttled > 0
         ? throttled + " tasks throttled after flapping; they become pending after their penalty"
@@ -243,6 +352,9 @@ public final class Jobs {
     ScheduledTask t = state.task(id);
     if (t == null) {
       return new PendingReason(0, Map.of(), "no such task: " + id);
+    }
+    if (t.status() == ScheduleStatus.THROTTLED && TaskLifecycle.isCrashLoop(t.config(), t.flapCount())) {
+      return new PendingReason(1, Map.of(), "in a crash loop; held until an operator clears it (clearCrashLoop)");
     }
     if (t.status() == ScheduleStatus.THROTTLED) {
       return new PendingReason(1, Map.of(), "throttled after flapping; pending again after its penalty");

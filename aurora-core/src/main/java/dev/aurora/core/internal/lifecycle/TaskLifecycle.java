@@ -71,6 +71,8 @@ public final class TaskLifecycle {
   private final PlacementEngine engine;
   private final PlacementCoordinator placement;
   private final Map<TaskId, StateLoop.Timer> throttleTimers = new HashMap<>();
+  /** The partition policy's wait of each PARTITIONED task whose job replaces it. */
+  private final Map<TaskId, StateLoop.Timer> partitionTimers = new HashMap<>();
 
   public TaskLifecycle(SchedulerState state, Transactions tx, SchedulerMetrics metrics, Settings settings,
       Random random, ClusterBackend backend, PlacementEngine engine, PlacementCoordinator placement) {
@@ -108,7 +110,11 @@ public final class TaskLifecycle {
     state.tasks().put(t.id(), t);
     metrics.moved(null, ScheduleStatus.INIT);
     job.addActive(t);
-    if (penaltyMillis > 0) {
+    if (penaltyMillis > 0 && isCrashLoop(config, flaps)) {
+      transition(t, ScheduleStatus.THROTTLED, "crash loop: flapped " + flaps
+          + " times in a row; held until an operator clears it (clearCrashLoop)");
+      return state.task(t.id());
+    } else if (penaltyMillis > 0) {
       t = transition(t, ScheduleStatus.THROTTLED, "flapping: held back " + Duration.ofMillis(penaltyMillis).toSeconds() + "s");
       scheduleThrottle(t.id(), penaltyMillis);
     } else {
@@ -119,7 +125,10 @@ public final class TaskLifecycle {
 
   /** For a THROTTLED task found at recovery: PENDING again once what is left of its penalty has passed. */
   public void resumeThrottle(ScheduledTask t) {
-    long due = ACCESS.statusTimeMillis(t) + penaltyMillis(t.flapCount());
+    if (isCrashLoop(t.config(), t.flapCount())) {
+      return; // held until an operator clears it
+    }
+    long due = ACCESS.statusTimeMillis(t) + penaltyMillis(t.config(), t.flapCount());
     scheduleThrottle(t.id(), Math.max(0, due - tx.now()));
   }
 
@@ -133,9 +142,44 @@ public final class TaskLifecycle {
     }));
   }
 
-  private long penaltyMillis(int flaps) {
+  /** For a PARTITIONED task found at recovery: its policy's wait goes on from when it was partitioned. */
+  public void resumePartitionWait(ScheduledTask t) {
+    startPartitionWait(t, Math.max(0, ACCESS.statusTimeMillis(t) + t.config().partitionPolicy().delay().toMillis()
+        - tx.now()));
+  }
+
+  /**
+   * Starts the wait of a partitioned task's policy: if its job replaces partitioned tasks, the task
+   * becomes LOST (and is replaced) once it has been PARTITIONED for {@code delayMillis}.
+   */
+  private void startPartitionWait(ScheduledTask t, long delayMillis) {
+    var policy = t.config().partitionPolicy();
+    if (!policy.reschedule()) {
+      return;
+    }
+    TaskId id = t.id();
+    partitionTimers.put(id, tx.schedule(Duration.ofMillis(delayMillis), () -> {
+      partitionTimers.remove(id);
+      ScheduledTask now = state.task(id);
+      if (now != null && now.status() == ScheduleStatus.PARTITIONED) {
+        transition(now, ScheduleStatus.LOST, "unreachable for longer than the partition policy's "
+            + policy.delay().toSeconds() + "s");
+      }
+    }));
+  }
+
+  /** Whether a task of {@code config} that flapped {@code flaps} times in a row is in a crash loop. */
+  public static boolean isCrashLoop(TaskConfig config, int flaps) {
+    return config.restartPolicy().map(p -> p.isCrashLoop(flaps)).orElse(false);
+  }
+
+  /** The hold after {@code flaps} flaps in a row: the job's own back-off, else the scheduler's penalty. */
+  private long penaltyMillis(TaskConfig config, int flaps) {
     if (flaps <= 0) {
       return 0;
+    }
+    if (config.restartPolicy().isPresent()) {
+      return Math.max(1, config.restartPolicy().get().delayAfter(flaps).toMillis());
     }
     long initial = settings.flappingInitialPenalty().toMillis();
     long max = settings.flappingMaxPenalty().toMillis();
@@ -186,6 +230,15 @@ public final class TaskLifecycle {
       if (timer != null) {
         timer.cancel();
       }
+    }
+    if (effects.contains(SideEffect.END_PARTITION_WAIT)) {
+      StateLoop.Timer timer = partitionTimers.remove(next.id());
+      if (timer != null) {
+        timer.cancel();
+      }
+    }
+    if (effects.contains(SideEffect.START_PARTITION_WAIT)) {
+      startPartitionWait(next, next.config().partitionPolicy().delay().toMillis());
     }
     if (effects.contains(SideEffect.RELEASE)) {
       release(next);
@@ -291,7 +344,8 @@ public final class TaskLifecycle {
     }
     if (t.config().service()) {
       int flaps = flapped(t) && cause != Cause.STOPPED_WHILE_DOWN ? t.flapCount() + 1 : 0;
-      return new Replacement(end == ScheduleStatus.FAILED ? failures + 1 : failures, flaps, penaltyMillis(flaps));
+      return new Replacement(end == ScheduleStatus.FAILED ? failures + 1 : failures, flaps,
+          penaltyMillis(t.config(), flaps));
     }
     if (end != ScheduleStatus.FAILED) {
       return null; // FINISHED, or KILLED from outside, of a one-off task
@@ -302,7 +356,7 @@ public final class TaskLifecycle {
       return null;
     }
     int flaps = flapped(t) ? t.flapCount() + 1 : 0;
-    return new Replacement(failures, flaps, penaltyMillis(flaps));
+    return new Replacement(failures, flaps, penaltyMillis(t.config(), flaps));
   }
 
   /** Whether an ended task ran (was RUNNING) for less than the flapping threshold, or never ran. */

@@ -105,6 +105,11 @@ public final class SchedulerMetrics {
     offersRescinded.increment();
   }
 
+  /** A periodic reconciliation was asked of the backend: {@code kind} explicit or implicit. */
+  public void reconciliation(String kind) {
+    registry.counter("aurora.reconciliations", "kind", kind).increment();
+  }
+
   public void statusUpdate() {
     statusUpdates.increment();
   }

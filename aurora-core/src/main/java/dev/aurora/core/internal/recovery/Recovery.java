@@ -132,6 +132,9 @@ public final class Recovery {
           Resources r = t.config().resources();
           pool.hold(a, Math.round(r.cpus() * 1000), r.ramMb());
         }
+        if (t.status() == ScheduleStatus.PARTITIONED) {
+          lifecycle.resumePartitionWait(t);
+        }
       } else if (t.status() == ScheduleStatus.PENDING) {
         placement.addToGroup(t);
       } else if (t.status() == ScheduleStatus.THROTTLED) {

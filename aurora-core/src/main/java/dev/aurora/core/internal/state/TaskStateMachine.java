@@ -8,6 +8,7 @@ import static dev.aurora.core.ScheduleStatus.INIT;
 import static dev.aurora.core.ScheduleStatus.KILLED;
 import static dev.aurora.core.ScheduleStatus.KILLING;
 import static dev.aurora.core.ScheduleStatus.LOST;
+import static dev.aurora.core.ScheduleStatus.PARTITIONED;
 import static dev.aurora.core.ScheduleStatus.PENDING;
 import static dev.aurora.core.ScheduleStatus.PREEMPTING;
 import static dev.aurora.core.ScheduleStatus.RESTARTING;
@@ -29,6 +30,10 @@ import java.util.Set;
  * <p>Moves out of a kill-in-flight state (KILLING, RESTARTING, DRAINING, PREEMPTING) differ only in
  * what follows the end: KILLING ends the instance, the others replace it. A user kill may upgrade a
  * RESTARTING, DRAINING or PREEMPTING task to KILLING.
+ *
+ * <p>A task on an agent that is not being killed goes PARTITIONED when its agent cannot be reached; it
+ * comes back (STARTING or RUNNING), ends, or is killed. A task being killed stays in its kill state
+ * while partitioned (the kill is sent again when it reports).
  */
 public final class TaskStateMachine {
   private static final Map<ScheduleStatus, Set<ScheduleStatus>> TABLE = new EnumMap<>(ScheduleStatus.class);
@@ -40,9 +45,10 @@ public final class TaskStateMachine {
     row(INIT, EnumSet.of(PENDING, THROTTLED, KILLED));
     row(THROTTLED, EnumSet.of(PENDING, KILLED));
     row(PENDING, EnumSet.of(ASSIGNED, KILLED));
-    row(ASSIGNED, union(EnumSet.of(STARTING, RUNNING), ends, killsInFlight));
-    row(STARTING, union(EnumSet.of(RUNNING), ends, killsInFlight));
-    row(RUNNING, union(EnumSet.noneOf(ScheduleStatus.class), ends, killsInFlight));
+    row(ASSIGNED, union(EnumSet.of(STARTING, RUNNING, PARTITIONED), ends, killsInFlight));
+    row(STARTING, union(EnumSet.of(RUNNING, PARTITIONED), ends, killsInFlight));
+    row(RUNNING, union(EnumSet.of(PARTITIONED), ends, killsInFlight));
+    row(PARTITIONED, union(EnumSet.of(STARTING, RUNNING), ends, killsInFlight));
     row(KILLING, ends);
     row(RESTARTING, union(EnumSet.of(KILLING), ends));
     row(DRAINING, union(EnumSet.of(KILLING), ends));
@@ -69,7 +75,11 @@ public final class TaskStateMachine {
     /** The task's resources on its agent are released (it ended on an agent). */
     RELEASE,
     /** What follows the end is decided: a replacement, or the end of the instance or job. */
-    END
+    END,
+    /** The wait of the task's partition policy starts (it became PARTITIONED). */
+    START_PARTITION_WAIT,
+    /** The wait of the task's partition policy, if any, is cancelled (it left PARTITIONED). */
+    END_PARTITION_WAIT
   }
 
   private static final int STATES = ScheduleStatus.values().length;
@@ -95,6 +105,12 @@ public final class TaskStateMachine {
     }
     if (to == PENDING) {
       effects.add(SideEffect.JOIN_GROUP);
+    }
+    if (to == PARTITIONED) {
+      effects.add(SideEffect.START_PARTITION_WAIT);
+    }
+    if (from == PARTITIONED) {
+      effects.add(SideEffect.END_PARTITION_WAIT);
     }
     if (isKillInFlight(to) && from.isOnAgent() && !isKillInFlight(from)) {
       effects.add(SideEffect.KILL);
@@ -158,6 +174,9 @@ public final class TaskStateMachine {
       return true;
     }
     boolean killInFlight = isKillInFlight(current);
+    if (reported == PARTITIONED) {
+      return killInFlight;
+    }
     return (reported == STARTING || reported == RUNNING) && (current == RUNNING || killInFlight);
   }
 }

@@ -37,6 +37,8 @@ final class Update {
   Instant lastPulse;
   int batchIndex;
   int startedInBatch;
+  /** With autopause: the batch (by {@link #batchIndex}) after which the update paused last; -1 if none. */
+  int autopausedAt = -1;
   final Map<Integer, Long> watchStart = new HashMap<>();
   final Map<Integer, StateLoop.Timer> watchTimers = new HashMap<>();
   StateLoop.Timer pulseTimer;
@@ -56,6 +58,8 @@ final class Update {
     this.events = new ArrayList<>(d.events());
     this.instanceEvents = new ArrayList<>(d.instanceEvents());
     this.lastPulse = d.lastPulse();
+    // a recovered update starts its batches anew: a paused one counts as paused after the batch before
+    this.autopausedAt = d.status().isPaused() ? 0 : -1;
   }
 
   UpdateDetails details() {

@@ -1,5 +1,6 @@
 package dev.aurora.core.internal.update;
 
+import dev.aurora.api.InvalidConfigException;
 import dev.aurora.api.JobConfig;
 import dev.aurora.api.JobKey;
 import dev.aurora.api.Principal;
@@ -79,7 +80,8 @@ public final class UpdateController implements CoreListener {
     JobConfig from = job.config();
     admission.accept(from, to);
 
-    TreeMap<Integer, InstanceProgress> plan = JobInstances.plan(core, job, to);
+    TreeMap<Integer, InstanceProgress> plan = onlyListed(JobInstances.plan(core, job, to), settings,
+        Math.max(from.instances(), to.instances()));
 
     UpdateId id = new UpdateId(key.role() + "-" + key.environment() + "-" + key.name() + "-"
         + ID_TIME.format(core.instant()) + "-" + (++seq));
@@ -99,6 +101,37 @@ public final class UpdateController implements CoreListener {
       evaluate(u);
     }
     return id;
+  }
+
+  /**
+   * The plan kept to {@code settings.updateOnlyTheseInstances()} (all of it when that is empty); refuses
+   * an update that would add or remove an instance not listed.
+   */
+  private static TreeMap<Integer, InstanceProgress> onlyListed(TreeMap<Integer, InstanceProgress> plan,
+      UpdateSettings settings, int instances) {
+    List<Integer> only = settings.updateOnlyTheseInstances();
+    if (only.isEmpty()) {
+      return plan;
+    }
+    List<String> problems = new ArrayList<>();
+    TreeMap<Integer, InstanceProgress> kept = new TreeMap<>();
+    plan.forEach((i, p) -> {
+      if (only.contains(i)) {
+        kept.put(i, p);
+      } else if (p.existedBefore() != p.existsAfter()) {
+        problems.add("update.updateOnlyTheseInstances: instance " + i + " is " + (p.existsAfter() ? "added" : "removed")
+            + " by the update but not listed");
+      }
+    });
+    for (int i : new java.util.TreeSet<>(only)) {
+      if (i >= instances && !plan.containsKey(i)) {
+        problems.add("update.updateOnlyTheseInstances: instance " + i + " is not an instance of the job before or after the update");
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new InvalidConfigException(problems);
+    }
+    return kept;
   }
 
   public void pause(JobKey key, Principal by) {
@@ -242,6 +275,11 @@ public final class UpdateController implements CoreListener {
     if (active.get(u.job) != u) {
       return; // judging failed the update
     }
+    if (u.status == UpdateStatus.ROLLING_FORWARD && autopauses(u)) {
+      setStatus(u, UpdateStatus.ROLL_FORWARD_PAUSED, "paused after batch " + u.batchIndex
+          + " (autopauseAfterBatch): resume to go on");
+      return;
+    }
     if (u.status == UpdateStatus.ROLLING_FORWARD || u.status == UpdateStatus.ROLLING_BACK) {
       changed |= startMore(u, job);
     }
@@ -253,6 +291,27 @@ public final class UpdateController implements CoreListener {
     } else if (changed) {
       save(u);
     }
+  }
+
+  /**
+   * Whether a forward update with autopause has just finished a batch (nothing in flight, something
+   * waiting) after which it has not paused yet.
+   */
+  private static boolean autopauses(Update u) {
+    if (!u.settings.autopauseAfterBatch() || u.batchIndex == 0 || u.autopausedAt == u.batchIndex) {
+      return false;
+    }
+    boolean inFlight = false;
+    boolean waiting = false;
+    for (InstanceProgress p : u.instances.values()) {
+      inFlight |= p.state() == InstanceState.IN_FLIGHT;
+      waiting |= p.state() == InstanceState.WAITING;
+    }
+    if (inFlight || !waiting) {
+      return false;
+    }
+    u.autopausedAt = u.batchIndex;
+    return true;
   }
 
   /** Judges an in-flight instance; returns whether its progress changed. */
@@ -307,7 +366,7 @@ public final class UpdateController implements CoreListener {
       return false;
     }
     int toStart;
-    if (u.settings.waitForBatchCompletion()) {
+    if (u.settings.waitForBatchCompletion() || u.settings.autopauseAfterBatch()) {
       if (inFlight > 0) {
         return false;
       }
@@ -323,7 +382,7 @@ public final class UpdateController implements CoreListener {
       }
       startInstance(u, job, i);
       started++;
-      if (!u.settings.waitForBatchCompletion() && ++u.startedInBatch >= u.settings.batchSize(u.batchIndex)) {
+      if (!u.settings.waitForBatchCompletion() && !u.settings.autopauseAfterBatch() && ++u.startedInBatch >= u.settings.batchSize(u.batchIndex)) {
         u.startedInBatch = 0;
         u.batchIndex++;
       }

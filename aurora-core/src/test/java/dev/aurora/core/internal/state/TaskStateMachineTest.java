@@ -22,9 +22,10 @@ class TaskStateMachineTest {
         Arguments.of(INIT, EnumSet.of(PENDING, THROTTLED, KILLED)),
         Arguments.of(THROTTLED, EnumSet.of(PENDING, KILLED)),
         Arguments.of(PENDING, EnumSet.of(ASSIGNED, KILLED)),
-        Arguments.of(ASSIGNED, with(EnumSet.of(STARTING, RUNNING), ENDS, KILLS)),
-        Arguments.of(STARTING, with(EnumSet.of(RUNNING), ENDS, KILLS)),
-        Arguments.of(RUNNING, with(EnumSet.noneOf(ScheduleStatus.class), ENDS, KILLS)),
+        Arguments.of(ASSIGNED, with(EnumSet.of(STARTING, RUNNING, PARTITIONED), ENDS, KILLS)),
+        Arguments.of(STARTING, with(EnumSet.of(RUNNING, PARTITIONED), ENDS, KILLS)),
+        Arguments.of(RUNNING, with(EnumSet.of(PARTITIONED), ENDS, KILLS)),
+        Arguments.of(PARTITIONED, with(EnumSet.of(STARTING, RUNNING), ENDS, KILLS)),
         Arguments.of(KILLING, EnumSet.copyOf(ENDS)),
         Arguments.of(RESTARTING, with(EnumSet.of(KILLING), ENDS)),
         Arguments.of(DRAINING, with(EnumSet.of(KILLING), ENDS)),
@@ -67,6 +68,29 @@ class TaskStateMachineTest {
     assertThat(TaskStateMachine.isStale(STARTING, RUNNING)).isFalse();
     assertThat(TaskStateMachine.isStale(RUNNING, FAILED)).isFalse();
     assertThat(TaskStateMachine.isStale(KILLING, KILLED)).isFalse();
+  }
+
+  @Test
+  void anUnreachableReportIsStaleOnlyForATaskBeingKilledOrAlreadyPartitioned() {
+    assertThat(TaskStateMachine.isStale(RUNNING, PARTITIONED)).isFalse();
+    assertThat(TaskStateMachine.isStale(STARTING, PARTITIONED)).isFalse();
+    assertThat(TaskStateMachine.isStale(PARTITIONED, RUNNING)).isFalse();
+    assertThat(TaskStateMachine.isStale(PARTITIONED, PARTITIONED)).isTrue();
+    assertThat(TaskStateMachine.isStale(KILLING, PARTITIONED)).isTrue();
+    assertThat(TaskStateMachine.isStale(LOST, PARTITIONED)).isTrue();
+  }
+
+  @Test
+  void aPartitionStartsAndEndsThePolicysWait() {
+    assertThat(TaskStateMachine.sideEffects(RUNNING, PARTITIONED))
+        .containsExactly(TaskStateMachine.SideEffect.START_PARTITION_WAIT);
+    assertThat(TaskStateMachine.sideEffects(PARTITIONED, RUNNING))
+        .containsExactly(TaskStateMachine.SideEffect.END_PARTITION_WAIT);
+    assertThat(TaskStateMachine.sideEffects(PARTITIONED, LOST)).containsExactlyInAnyOrder(
+        TaskStateMachine.SideEffect.END_PARTITION_WAIT, TaskStateMachine.SideEffect.CANCEL_THROTTLE,
+        TaskStateMachine.SideEffect.RELEASE, TaskStateMachine.SideEffect.END);
+    assertThat(TaskStateMachine.sideEffects(PARTITIONED, KILLING))
+        .containsExactlyInAnyOrder(TaskStateMachine.SideEffect.KILL, TaskStateMachine.SideEffect.END_PARTITION_WAIT);
   }
 
   @Test
