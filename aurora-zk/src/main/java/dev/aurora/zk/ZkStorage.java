@@ -399,21 +399,23 @@ public final class ZkStorage implements Storage {
   /** Runs {@code ops} as one transaction, checking first that this writer still holds its fence. */
   private List<CuratorTransactionResult> commit(CuratorOp... ops) throws Exception {
     List<CuratorOp> all = new ArrayList<>(ops.length + 1);
+    String fencePath = null;
     if (fence != null) {
       Optional<String> f = fence.fence();
       if (f.isEmpty()) {
         throw new StorageException("ZooKeeper storage " + root + ": write refused, this scheduler is not the leader ("
             + fence + ")");
       }
-      all.add(client.transactionOp().check().forPath(f.get()));
+      fencePath = f.get();
+      all.add(client.transactionOp().check().forPath(fencePath));
     }
     all.addAll(List.of(ops));
     try {
       return client.transaction().forOperations(all);
     } catch (KeeperException.NoNodeException e) {
-      if (fence != null && client.checkExists().forPath(fence.fence().orElse("/")) == null) {
+      if (fencePath != null && client.checkExists().forPath(fencePath) == null) {
         throw new StorageException("ZooKeeper storage " + root + ": write refused, this scheduler was deposed (its "
-            + "leader latch znode is gone: session expired or leadership lost)", e);
+            + "leader latch znode " + fencePath + " is gone: session expired or leadership lost)", e);
       }
       throw e;
     }

@@ -89,6 +89,7 @@ public final class ZooKeeperConnection implements AutoCloseable {
     private @Nullable String namespace;
     private final List<AuthInfo> auth = new ArrayList<>();
     private @Nullable List<ACL> acl;
+    private boolean followEnsembleChanges = true;
 
     Builder(String connectString) {
       this.connectString = Objects.requireNonNull(connectString, "connect string");
@@ -152,6 +153,17 @@ public final class ZooKeeperConnection implements AutoCloseable {
     }
 
     /**
+     * Whether the client follows the ensemble's membership as ZooKeeper announces it (Curator's
+     * ensemble tracker), replacing the connect string with the servers' own addresses; true unless
+     * set. Turn it off when the client reaches the servers through addresses of its own (a proxy,
+     * NAT, or a load balancer).
+     */
+    public Builder followEnsembleChanges(boolean follow) {
+      this.followEnsembleChanges = follow;
+      return this;
+    }
+
+    /**
      * Connects, waiting at most the connect timeout.
      *
      * @throws ZooKeeperUnavailableException if the ensemble cannot be reached in time
@@ -164,6 +176,7 @@ public final class ZooKeeperConnection implements AutoCloseable {
           .sessionTimeoutMs((int) sessionTimeout.toMillis())
           .connectionTimeoutMs((int) Math.min(connectTimeout.toMillis(), sessionTimeout.toMillis()))
           .retryPolicy(new ExponentialBackoffRetry(100, 5, 2_000))
+          .ensembleTracker(followEnsembleChanges)
           .aclProvider(new ACLProvider() {
             @Override
             public List<ACL> getDefaultAcl() {

@@ -152,7 +152,11 @@ public final class ElectedScheduler implements Scheduler {
         change.run();
       }
     } else {
-      transitions.execute(change);
+      try {
+        transitions.execute(change);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        LOG.debug("closed: a change of leadership was ignored");
+      }
     }
   }
 
