@@ -466,89 +466,109 @@ public final class ElectedScheduler implements Scheduler {
     return election.leader();
   }
 
-  /** The current term's scheduler, or {@link NotLeaderException}. */
-  private Scheduler leading() {
+  /** The current term, or {@link NotLeaderException}. */
+  private Term leading() {
     RuntimeException f = failure;
     if (f != null) {
       throw new IllegalStateException("the scheduler stopped: it could not recover when elected: " + f.getMessage(), f);
     }
     Term t = term;
-    Scheduler s = t == null ? null : t.scheduler;
-    if (s == null || !t.active) {
+    if (t == null || t.scheduler == null || !t.active) {
       throw new NotLeaderException(election.leader());
     }
-    return s;
+    return t;
   }
 
-  private <T> T onLeader(Function<Scheduler, T> op) {
-    return op.apply(leading());
+  /**
+   * Runs {@code op} on the current term's scheduler. A call cut short because the term ended (deposed
+   * meanwhile: the scheduler it waited for closed) throws {@link NotLeaderException}: it did not run.
+   */
+  private <T> T call(Function<Scheduler, T> op) {
+    Term t = leading();
+    try {
+      return op.apply(t.scheduler);
+    } catch (IllegalStateException e) {
+      if (!t.active) {
+        NotLeaderException n = new NotLeaderException(election.leader());
+        n.initCause(e);
+        throw n;
+      }
+      throw e;
+    }
+  }
+
+  private void run(java.util.function.Consumer<Scheduler> op) {
+    call(s -> {
+      op.accept(s);
+      return null;
+    });
   }
 
   // ------------------------------------------------------------------ delegation
 
   @Override
   public void createJob(JobConfig job, Principal by) {
-    leading().createJob(job, by);
+    run(s -> s.createJob(job, by));
   }
 
   @Override
   public void killJob(JobKey job, Principal by) {
-    leading().killJob(job, by);
+    run(s -> s.killJob(job, by));
   }
 
   @Override
   public void killInstances(JobKey job, Set<Integer> instances, Principal by) {
-    leading().killInstances(job, instances, by);
+    run(s -> s.killInstances(job, instances, by));
   }
 
   @Override
   public void restartInstances(JobKey job, Set<Integer> instances, Principal by) {
-    leading().restartInstances(job, instances, by);
+    run(s -> s.restartInstances(job, instances, by));
   }
 
   @Override
   public void addInstances(JobKey job, int count, Principal by) {
-    leading().addInstances(job, count, by);
+    run(s -> s.addInstances(job, count, by));
   }
 
   @Override
   public void setMaintenance(Set<String> hosts, MaintenanceMode mode, Principal by) {
-    leading().setMaintenance(hosts, mode, by);
+    run(s -> s.setMaintenance(hosts, mode, by));
   }
 
   @Override
   public Map<String, MaintenanceMode> maintenance() {
-    return onLeader(Scheduler::maintenance);
+    return call(Scheduler::maintenance);
   }
 
   @Override
   public Optional<JobConfig> job(JobKey job) {
-    return leading().job(job);
+    return call(s -> s.job(job));
   }
 
   @Override
   public List<JobConfig> jobs() {
-    return onLeader(Scheduler::jobs);
+    return call(Scheduler::jobs);
   }
 
   @Override
   public List<ScheduledTask> tasks(TaskQuery query) {
-    return leading().tasks(query);
+    return call(s -> s.tasks(query));
   }
 
   @Override
   public Optional<ScheduledTask> task(TaskId id) {
-    return leading().task(id);
+    return call(s -> s.task(id));
   }
 
   @Override
   public PendingReason whyPending(JobKey job) {
-    return leading().whyPending(job);
+    return call(s -> s.whyPending(job));
   }
 
   @Override
   public PendingReason whyPending(TaskId task) {
-    return leading().whyPending(task);
+    return call(s -> s.whyPending(task));
   }
 
   @Override
@@ -558,111 +578,111 @@ public final class ElectedScheduler implements Scheduler {
 
   @Override
   public UpdateId startUpdate(JobKey job, JobConfig to, Principal by, String message) {
-    return leading().startUpdate(job, to, by, message);
+    return call(s -> s.startUpdate(job, to, by, message));
   }
 
   @Override
   public UpdateId startUpdate(JobKey job, JobConfig to, UpdateSettings settings, Principal by, String message) {
-    return leading().startUpdate(job, to, settings, by, message);
+    return call(s -> s.startUpdate(job, to, settings, by, message));
   }
 
   @Override
   public void pauseUpdate(JobKey job, Principal by) {
-    leading().pauseUpdate(job, by);
+    run(s -> s.pauseUpdate(job, by));
   }
 
   @Override
   public void resumeUpdate(JobKey job, Principal by) {
-    leading().resumeUpdate(job, by);
+    run(s -> s.resumeUpdate(job, by));
   }
 
   @Override
   public void abortUpdate(JobKey job, Principal by) {
-    leading().abortUpdate(job, by);
+    run(s -> s.abortUpdate(job, by));
   }
 
   @Override
   public void rollbackUpdate(JobKey job, Principal by) {
-    leading().rollbackUpdate(job, by);
+    run(s -> s.rollbackUpdate(job, by));
   }
 
   @Override
   public void pauseUpdate(UpdateId update, Principal by) {
-    leading().pauseUpdate(update, by);
+    run(s -> s.pauseUpdate(update, by));
   }
 
   @Override
   public void resumeUpdate(UpdateId update, Principal by) {
-    leading().resumeUpdate(update, by);
+    run(s -> s.resumeUpdate(update, by));
   }
 
   @Override
   public void abortUpdate(UpdateId update, Principal by) {
-    leading().abortUpdate(update, by);
+    run(s -> s.abortUpdate(update, by));
   }
 
   @Override
   public void rollbackUpdate(UpdateId update, Principal by) {
-    leading().rollbackUpdate(update, by);
+    run(s -> s.rollbackUpdate(update, by));
   }
 
   @Override
   public void pulseUpdate(UpdateId update, Principal by) {
-    leading().pulseUpdate(update, by);
+    run(s -> s.pulseUpdate(update, by));
   }
 
   @Override
   public Optional<UpdateDetails> update(UpdateId update) {
-    return leading().update(update);
+    return call(s -> s.update(update));
   }
 
   @Override
   public List<UpdateDetails> updates(JobKey job) {
-    return leading().updates(job);
+    return call(s -> s.updates(job));
   }
 
   @Override
   public void startCronJob(JobKey job, Principal by) {
-    leading().startCronJob(job, by);
+    run(s -> s.startCronJob(job, by));
   }
 
   @Override
   public void replaceCronTemplate(JobConfig job, Principal by) {
-    leading().replaceCronTemplate(job, by);
+    run(s -> s.replaceCronTemplate(job, by));
   }
 
   @Override
   public List<Instant> nextCronRuns(JobKey job, int count) {
-    return leading().nextCronRuns(job, count);
+    return call(s -> s.nextCronRuns(job, count));
   }
 
   @Override
   public void setQuota(String role, ResourceQuota quota, Principal by) {
-    leading().setQuota(role, quota, by);
+    run(s -> s.setQuota(role, quota, by));
   }
 
   @Override
   public void removeQuota(String role, Principal by) {
-    leading().removeQuota(role, by);
+    run(s -> s.removeQuota(role, by));
   }
 
   @Override
   public Optional<ResourceQuota> quota(String role) {
-    return leading().quota(role);
+    return call(s -> s.quota(role));
   }
 
   @Override
   public Map<String, ResourceQuota> quotas() {
-    return onLeader(Scheduler::quotas);
+    return call(Scheduler::quotas);
   }
 
   @Override
   public Resources quotaConsumption(String role) {
-    return leading().quotaConsumption(role);
+    return call(s -> s.quotaConsumption(role));
   }
 
   @Override
   public List<AuditEntry> audit() {
-    return onLeader(Scheduler::audit);
+    return call(Scheduler::audit);
   }
 }
