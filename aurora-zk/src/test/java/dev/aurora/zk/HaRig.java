@@ -190,10 +190,15 @@ final class HaRig implements AutoCloseable {
 
   /** Waits for {@code condition}, at most {@link #PATIENCE}, checking every 20 ms. */
   static void await(String what, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + PATIENCE.toNanos();
+    await(what, PATIENCE, condition);
+  }
+
+  /** Waits for {@code condition}, at most {@code patience}, checking every 20 ms. */
+  static void await(String what, Duration patience, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + patience.toNanos();
     Object lock = new Object();
     while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime()).as(what + " within " + PATIENCE).isLessThan(deadline);
+      assertThat(System.nanoTime()).as(what + " within " + patience).isLessThan(deadline);
       synchronized (lock) {
         try {
           lock.wait(20);
