@@ -196,6 +196,12 @@ public final class ElectedScheduler implements Scheduler {
       s.start();
       LOG.info("leading (term {}): scheduling", t.number);
     } catch (RuntimeException e) {
+      if (!t.active || !election.isLeader()) {
+        // deposed while recovering (the failure may be just that): the next election tries again
+        LOG.warn("term {} ended while starting: {}", t.number, e.toString());
+        endTerm(t);
+        return;
+      }
       // never half-recovered: the term ends, and this scheduler leaves the election
       LOG.error("term {} could not start; leaving the leader election. The scheduler stops: {}", t.number,
           e.toString(), e);
