@@ -11,10 +11,12 @@ import dev.aurora.core.Op;
 import dev.aurora.core.ScheduleStatus;
 import dev.aurora.core.ScheduledTask;
 import dev.aurora.core.Scheduler;
+import dev.aurora.core.TaskEvent;
 import dev.aurora.core.TaskLaunch;
 import dev.aurora.core.TaskQuery;
 import dev.aurora.core.TaskStatus;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +32,7 @@ import org.junit.jupiter.api.Test;
  */
 class LargeStateFailoverTest {
   private static final int TASKS = 100_000;
+  private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
   /** Generous: the test asserts that failover happens with this state, not how fast (a shared CI machine). */
   private static final Duration PATIENCE = Duration.ofMinutes(3);
 
@@ -45,7 +48,8 @@ class LargeStateFailoverTest {
       for (int i = 0; i < 1_000; i++) {
         int a = (j * 1_000 + i) % 1_000;
         ops.add(new Op.SaveTask(ScheduledTask.restore(TaskId.of("job" + j + "-" + i), job.key(), i, job.task(),
-            ScheduleStatus.RUNNING, "agent-" + a, "host-" + a, Map.of(), List.of(), 0, 0, null)));
+            ScheduleStatus.RUNNING, "agent-" + a, "host-" + a, Map.of(), List.of(new TaskEvent(T0, ScheduleStatus.PENDING, ""),
+            new TaskEvent(T0.plusSeconds(3), ScheduleStatus.RUNNING, "")), 0, 0, null)));
       }
     }
     return ops;
