@@ -54,6 +54,26 @@ class DebianZooKeeperFailoverTest {
     pb.environment().put("ZOOCFGDIR", dir.toString());
     pb.environment().put("ZOO_LOG_DIR", dir.toString());
     server = pb.start();
+    awaitListening(Duration.ofSeconds(60));
+  }
+
+  /** Waits until the server accepts connections; fails with its output if it exits or never listens. */
+  private void awaitListening(Duration bound) throws Exception {
+    long deadline = System.nanoTime() + bound.toNanos();
+    while (true) {
+      try (java.net.Socket s = new java.net.Socket()) {
+        s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 500);
+        return;
+      } catch (IOException e) {
+        if (!server.isAlive() || System.nanoTime() > deadline) {
+          String out = Files.exists(dir.resolve("server.out")) ? Files.readString(dir.resolve("server.out")) : "";
+          throw new AssertionError("Debian's ZooKeeper server (" + SERVER_SCRIPT + " start-foreground) "
+              + (server.isAlive() ? "did not listen on port " + port + " within " + bound : "exited with "
+              + server.exitValue()) + "; its output:\n" + out);
+        }
+        server.waitFor(100, java.util.concurrent.TimeUnit.MILLISECONDS); // a bounded wait for the server to come up
+      }
+    }
   }
 
   @AfterEach
