@@ -58,6 +58,23 @@ public interface Scheduler extends AutoCloseable {
   void close();
 
   /**
+   * Whether this scheduler leads, and so schedules (see {@link SchedulerBuilder#leaderElection}). A
+   * scheduler without a leader election always leads once started. While it does not lead, every
+   * operation and read throws {@link NotLeaderException}.
+   */
+  default boolean isLeader() {
+    return true;
+  }
+
+  /**
+   * The address of the scheduler that leads now, as it declared it to its {@link LeaderElection} (for
+   * example {@code "host:8081"}), if known: where a non-leader sends its callers.
+   */
+  default Optional<String> leader() {
+    return Optional.empty();
+  }
+
+  /**
    * Creates a job: a service or one-off job's instances become PENDING at once; a cron job waits for
    * its schedule. A service may be created with 0 instances (and scaled up with {@link #addInstances}).
    *

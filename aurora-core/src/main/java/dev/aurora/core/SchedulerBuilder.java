@@ -2,6 +2,7 @@ package dev.aurora.core;
 
 import dev.aurora.core.internal.SchedulerImpl;
 import dev.aurora.core.internal.Settings;
+import dev.aurora.core.internal.election.ElectedScheduler;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
@@ -22,6 +23,7 @@ public final class SchedulerBuilder {
   private final Placement placement = new Placement();
   private final Settings.Builder settings = Settings.builder();
   private @Nullable Random random;
+  private @Nullable LeaderElection election;
 
   SchedulerBuilder() {}
 
@@ -243,15 +245,44 @@ public final class SchedulerBuilder {
     return this;
   }
 
+  /**
+   * Several schedulers over one storage and one backend, of which only the elected leader schedules;
+   * {@link LeaderElection#singleNode()} (always the leader) unless set. On being elected the scheduler
+   * recovers the storage, reconciles with the backend and schedules; on losing leadership it stops
+   * scheduling at once (tasks keep running, the backend and storage stay open) and may be elected
+   * again later. With an election set, {@link Scheduler#start()} joins the election (and returns once
+   * scheduling runs, if elected at once); while the scheduler does not lead, its operations throw
+   * {@link NotLeaderException} naming the leader. The storage must allow {@link Storage#recover()}
+   * again at each election, and the backend {@link ClusterBackend#start} again (as after a restart).
+   *
+   * <pre>{@code
+   * Scheduler.builder().backend(backend).storage(zkStorage)
+   *     .leaderElection(ZkLeaderElection.builder(curator, "/aurora/leader").address("host-a:8081").build())
+   *     .build();
+   * }</pre>
+   */
+  public SchedulerBuilder leaderElection(LeaderElection election) {
+    this.election = Objects.requireNonNull(election, "election");
+    return this;
+  }
+
   /** Builds the scheduler; call {@link Scheduler#start()} to run it. */
   public Scheduler build() {
     if (backend == null) {
       throw new IllegalStateException("a scheduler needs a backend: call backend(...)");
     }
+    Storage st = storage != null ? storage : Storage.inMemory();
+    MeterRegistry reg = registry != null ? registry : new SimpleMeterRegistry();
+    Settings built = settings.build();
+    Random rnd = random != null ? random : new SecureRandom();
+    if (election != null) {
+      return new ElectedScheduler(election, backend, st, loop, clock, reg,
+          (b, s, l) -> new SchedulerImpl(b, s, l, reg, placement.filters(), placement.scorers(),
+              placement.weights(), built, rnd));
+    }
     StateLoop l = loop != null ? loop : StateLoop.singleThread(clock);
-    return new SchedulerImpl(backend, storage != null ? storage : Storage.inMemory(), l,
-        registry != null ? registry : new SimpleMeterRegistry(), placement.filters(), placement.scorers(),
-        placement.weights(), settings.build(), random != null ? random : new SecureRandom());
+    return new SchedulerImpl(backend, st, l, reg, placement.filters(), placement.scorers(),
+        placement.weights(), built, rnd);
   }
 
   private static Duration positive(Duration d, String what) {

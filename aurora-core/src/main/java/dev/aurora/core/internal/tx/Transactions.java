@@ -45,6 +45,8 @@ public final class Transactions {
 
   // --- coordination ---
   private final ConcurrentLinkedQueue<Runnable> queue = new ConcurrentLinkedQueue<>();
+  /** Replies of calls from other threads not yet answered: failed when the scheduler stops. */
+  private final java.util.Set<CompletableFuture<?>> waiting = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
   private volatile boolean started;
   private volatile boolean closed;
@@ -93,7 +95,15 @@ public final class Transactions {
       return false;
     }
     closed = true;
+    failWaiting(new IllegalStateException("scheduler is closed"));
     return true;
+  }
+
+  /** Fails every call still waiting for the loop: its work was (or will be) dropped. */
+  private void failWaiting(RuntimeException why) {
+    for (CompletableFuture<?> reply : waiting) {
+      reply.completeExceptionally(why);
+    }
   }
 
   /** Work queued for the loop and not yet run. */
@@ -121,6 +131,11 @@ public final class Transactions {
       return result;
     }
     CompletableFuture<T> reply = new CompletableFuture<>();
+    waiting.add(reply);
+    reply.whenComplete((r, x) -> waiting.remove(reply));
+    if (closed) {
+      reply.completeExceptionally(new IllegalStateException("scheduler is closed"));
+    }
     submit(() -> {
       try {
         T result = op.get();
@@ -226,6 +241,7 @@ public final class Transactions {
       reply.completeExceptionally(se);
     }
     queue.clear();
+    failWaiting(se);
     loop.stop();
     events.close(); // whatever was awaited fails: the scheduler stopped
   }
