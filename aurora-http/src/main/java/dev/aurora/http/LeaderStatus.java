@@ -1,11 +1,13 @@
 package dev.aurora.http;
 
+import dev.aurora.core.Scheduler;
 import java.util.Optional;
 
 /**
  * Whether this scheduler is the leader, for {@code /leaderhealth} and for sending mutating calls to
- * the leader. A lone scheduler is always the leader ({@link #alwaysLeader()}, the default); a
- * replicated one answers from its leader election.
+ * the leader. By default the server asks its scheduler ({@link #of(Scheduler)}): a lone scheduler
+ * always leads, and one with a leader election ({@code SchedulerBuilder.leaderElection}) answers from
+ * it.
  */
 public interface LeaderStatus {
 
@@ -29,6 +31,30 @@ public interface LeaderStatus {
       @Override
       public Optional<String> leaderAddress() {
         return Optional.empty();
+      }
+    };
+  }
+
+  /**
+   * Asks {@code scheduler}: it leads when {@link Scheduler#isLeader()} says so; otherwise the leader is
+   * the address its election declared ({@link Scheduler#leader()}), as a URL ({@code http://} is added
+   * to a bare {@code host:port}). The default of {@link OperatorServer} and {@link OperatorHandler}.
+   */
+  static LeaderStatus of(Scheduler scheduler) {
+    java.util.Objects.requireNonNull(scheduler, "scheduler");
+    return new LeaderStatus() {
+      @Override
+      public boolean isLeader() {
+        return scheduler.isLeader();
+      }
+
+      @Override
+      public Optional<String> leaderAddress() {
+        if (scheduler.isLeader()) {
+          return Optional.empty();
+        }
+        return scheduler.leader().filter(a -> !a.isBlank())
+            .map(a -> a.contains("://") ? a : "http://" + a);
       }
     };
   }

@@ -6,6 +6,7 @@ import dev.aurora.api.Principal;
 import dev.aurora.core.Authorizer;
 import dev.aurora.core.JobConflictException;
 import dev.aurora.core.NoSuchInstanceException;
+import dev.aurora.core.NotLeaderException;
 import dev.aurora.core.NoSuchJobException;
 import dev.aurora.core.NoSuchQuotaException;
 import dev.aurora.core.NoSuchUpdateException;
@@ -84,7 +85,7 @@ public final class OperatorHandler implements AutoCloseable {
   private OperatorHandler(Builder b) {
     this.scheduler = Objects.requireNonNull(b.scheduler, "scheduler");
     this.authenticator = b.authenticator;
-    this.leader = b.leader;
+    this.leader = b.leader != null ? b.leader : LeaderStatus.of(scheduler);
     PrometheusMeterRegistry found = findPrometheus(b.registry);
     this.prometheus = found != null ? found : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     this.registry = b.registry != null ? b.registry : prometheus;
@@ -119,7 +120,7 @@ public final class OperatorHandler implements AutoCloseable {
     private @Nullable Scheduler scheduler;
     private Authenticator authenticator = Authenticator.none();
     private Authorizer authorizer = Authorizer.allowAll();
-    private LeaderStatus leader = LeaderStatus.alwaysLeader();
+    private @Nullable LeaderStatus leader;
     private @Nullable MeterRegistry registry;
     private long maxBodyBytes = 1 << 20;
     private int eventRing = 1_000;
@@ -151,7 +152,7 @@ public final class OperatorHandler implements AutoCloseable {
       return this;
     }
 
-    /** Whether this scheduler leads; always by default. */
+    /** Whether this scheduler leads; by default the scheduler says ({@link LeaderStatus#of(Scheduler)}). */
     public Builder leaderStatus(LeaderStatus leader) {
       this.leader = Objects.requireNonNull(leader, "leader");
       return this;
@@ -366,6 +367,9 @@ public final class OperatorHandler implements AutoCloseable {
     }
     if (t instanceof NotAuthorizedException e) {
       return new ApiProblem(403, "forbidden", e.getMessage());
+    }
+    if (t instanceof NotLeaderException e) {
+      return new ApiProblem(503, "not the leader", e.getMessage());
     }
     if (t instanceof NoSuchJobException || t instanceof NoSuchUpdateException || t instanceof NoSuchQuotaException
         || t instanceof NoSuchInstanceException) {
