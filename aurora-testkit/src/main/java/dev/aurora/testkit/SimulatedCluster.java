@@ -115,6 +115,8 @@ public final class SimulatedCluster implements ClusterBackend {
     final Agent agent;
     final OfferBook.Allocation allocation;
     ScheduleStatus state = ScheduleStatus.STARTING;
+    /** The last health it reported (health-checked tasks that run), as a reconciled status carries it. */
+    Optional<Boolean> healthy = Optional.empty();
     StateLoop.@Nullable Timer endTimer;
 
     Running(TaskLaunch launch, Agent agent, OfferBook.Allocation allocation) {
@@ -285,6 +287,9 @@ public final class SimulatedCluster implements ClusterBackend {
     }
     r.state = ScheduleStatus.RUNNING;
     TaskBehavior b = behaviorOf(r.launch);
+    if (r.launch.config().healthCheck().isPresent()) {
+      r.healthy = Optional.of(b.healthy());
+    }
     TaskStatus s = r.launch.config().healthCheck().isPresent()
         ? dev.aurora.core.ImmutableTaskStatus.builder().taskId(r.launch.taskId()).state(ScheduleStatus.RUNNING)
             .healthy(b.healthy()).message(b.healthy() ? "" : b.message()).build()
@@ -313,7 +318,12 @@ public final class SimulatedCluster implements ClusterBackend {
   @Override
   public void reconcile(Set<TaskId> known) {
     for (Running r : running.values()) {
-      report(r.launch.taskId(), r.state, "reconciliation");
+      if (r.state == ScheduleStatus.RUNNING && r.healthy.isPresent()) {
+        emit(dev.aurora.core.ImmutableTaskStatus.builder().taskId(r.launch.taskId()).state(ScheduleStatus.RUNNING)
+            .healthy(r.healthy.get()).message("reconciliation").build());
+      } else {
+        report(r.launch.taskId(), r.state, "reconciliation");
+      }
     }
     for (TaskId id : known) {
       if (!running.containsKey(id)) {
@@ -361,6 +371,10 @@ public final class SimulatedCluster implements ClusterBackend {
   /** Reports a running task's health. */
   public void setHealthy(TaskId id, boolean healthy) {
     requireRunning(id);
+    Running r = running.get(id);
+    if (r.launch.config().healthCheck().isPresent()) {
+      r.healthy = Optional.of(healthy);
+    }
     emit(TaskStatus.health(id, healthy, healthy ? "" : "health check failed"));
   }
 
