@@ -15,6 +15,7 @@ import dev.aurora.core.SchedulerEvent;
 import dev.aurora.core.TaskQuery;
 import dev.aurora.core.UpdateDetails;
 import dev.aurora.core.UpdateId;
+import dev.aurora.testkit.SimulatedCluster;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -79,6 +80,7 @@ public final class Checker {
 
   private static final EnumSet<ScheduleStatus> KILL_IN_FLIGHT = EnumSet.of(KILLING, RESTARTING, DRAINING, PREEMPTING);
 
+  private final SimulatedCluster cluster;
   private final Clock clock;
   private final Duration duplicateWindow;
   private final double agentCpus;
@@ -99,7 +101,9 @@ public final class Checker {
   private final Map<String, Resources> lastConsumption = new TreeMap<>();
   private final Map<String, ResourceQuota> lastQuota = new TreeMap<>();
 
-  public Checker(Clock clock, Duration duplicateWindow, double agentCpus, long agentRamMb, Supplier<String> where) {
+  public Checker(SimulatedCluster cluster, Clock clock, Duration duplicateWindow, double agentCpus, long agentRamMb,
+      Supplier<String> where) {
+    this.cluster = cluster;
     this.clock = clock;
     this.duplicateWindow = duplicateWindow;
     this.agentCpus = agentCpus;
@@ -245,8 +249,6 @@ public final class Checker {
     List<ScheduledTask> active = s.tasks(TaskQuery.all().active());
     long now = clock.millis();
     Map<InstanceKey, Integer> upCount = new HashMap<>();
-    Map<String, double[]> perAgent = new TreeMap<>();
-    Map<String, Set<Integer>> portsPerHost = new TreeMap<>();
     Map<JobKey, Integer> pendingPerJob = new TreeMap<>();
     for (ScheduledTask t : active) {
       if (!KILL_IN_FLIGHT.contains(t.status())) {
@@ -255,22 +257,29 @@ public final class Checker {
       if (t.status() == PENDING) {
         pendingPerJob.merge(t.job(), 1, Integer::sum);
       }
-      if (t.status().isOnAgent() && t.agent().isPresent()) {
-        double[] used = perAgent.computeIfAbsent(t.agent().get(), a -> new double[2]);
-        used[0] += t.config().resources().cpus();
-        used[1] += t.config().resources().ramMb();
-        Set<Integer> ports = portsPerHost.computeIfAbsent(t.host().orElse("?"), h -> new java.util.HashSet<>());
-        for (int p : t.ports().values()) {
+    }
+    // Resources and ports are checked where they are held: on the cluster. The scheduler's own view
+    // may lag it (a task's end delayed or lost in transit), and offers come from the cluster's truth.
+    for (SimulatedCluster.Agent agent : cluster.agents()) {
+      double cpus = 0;
+      long ram = 0;
+      Set<Integer> ports = new java.util.HashSet<>();
+      for (dev.aurora.api.TaskId id : agent.tasks()) {
+        Optional<dev.aurora.core.TaskLaunch> launch = cluster.launchOf(id);
+        if (launch.isEmpty()) {
+          continue;
+        }
+        cpus += launch.get().config().resources().cpus();
+        ram += launch.get().config().resources().ramMb();
+        for (int p : launch.get().ports().values()) {
           if (!ports.add(p)) {
-            violation(NO_OVERCOMMIT, "port " + p + " given twice on " + t.host().orElse("?") + " (" + t.id() + ")");
+            violation(NO_OVERCOMMIT, "port " + p + " given twice on " + agent.hostname() + " (" + id + ")");
           }
         }
       }
-    }
-    for (Map.Entry<String, double[]> e : perAgent.entrySet()) {
-      if (e.getValue()[0] > agentCpus + 1e-6 || e.getValue()[1] > agentRamMb) {
-        violation(NO_OVERCOMMIT, e.getKey() + " holds " + e.getValue()[0] + " cpus, " + (long) e.getValue()[1]
-            + " MiB of " + agentCpus + ", " + agentRamMb);
+      if (cpus > agentCpus + 1e-6 || ram > agentRamMb) {
+        violation(NO_OVERCOMMIT, agent.id() + " runs tasks of " + cpus + " cpus, " + ram + " MiB; it has "
+            + agentCpus + ", " + agentRamMb);
       }
     }
     for (Map.Entry<InstanceKey, Integer> e : upCount.entrySet()) {
@@ -332,7 +341,11 @@ public final class Checker {
     for (JobConfig job : s.jobs()) {
       for (UpdateDetails u : s.updates(job.key())) {
         if (!u.status().isTerminal()) {
-          violation(UPDATES_END, u.id() + " of " + job.key() + " is still " + u.status());
+          violation(UPDATES_END, u.id() + " of " + job.key() + " is still " + u.status() + "; instances "
+              + u.instances() + "; tasks " + s.tasks(TaskQuery.job(job.key()).active()).stream()
+                  .map(t -> t.instance() + ":" + t.status() + (t.healthy().isPresent() ? "/healthy=" + t.healthy().get() : "")
+                      + ":" + t.config().processes().get(0).command().replaceAll(".*--version (\\S+).*", "$1"))
+                  .toList());
         }
       }
       if (!job.isService()) {

@@ -126,7 +126,7 @@ public final class SimRun {
     cluster.behave(t -> t.processes().get(0).command().startsWith("./batch"),
         TaskBehavior.finishAfter(Duration.ofSeconds(60)));
     this.backend = new FaultyBackend(cluster, loop, runtime, spec.rates(), faults, this::onRawStatus);
-    this.checker = new Checker(clock, spec.duplicateWindow(), spec.cpus(), spec.ramMb(),
+    this.checker = new Checker(cluster, clock, spec.duplicateWindow(), spec.cpus(), spec.ramMb(),
         () -> "step " + index + ", t=+" + Duration.between(start, clock.instant()).toSeconds() + "s");
   }
 
