@@ -43,13 +43,16 @@ class SimulationTest {
       r.faults().forEach((f, n) -> faults.merge(f.name(), n, Integer::sum));
       if (!r.passed()) {
         failed.add(r);
+        System.out.println("FAILED seed " + seed + ": " + r.violations());
+      }
+      if ((seed - first + 1) % 1000 == 0) {
+        System.out.printf("simulation: %d seeds run, %d failed, %.0f s%n", seed - first + 1, failed.size(),
+            (System.nanoTime() - started) / 1e9);
       }
     }
     System.out.printf("simulation: %d seeds from %d, %d steps, %d simulated hours, faults %s, %d failed, %.1f s%n",
         seeds, first, steps, simulatedSeconds / 3600, faults, failed.size(), (System.nanoTime() - started) / 1e9);
-    for (Simulation.Result r : failed) {
-      System.out.println("FAILED seed " + r.seed() + ": " + r.violations());
-    }
+    System.out.println("simulation: failing seeds " + failed.stream().map(Simulation.Result::seed).toList());
     if (!failed.isEmpty()) {
       failed.get(0).assertNoViolation();
     }
