@@ -299,7 +299,18 @@ public final class Checker {
       boolean grew = before == null || used.cpus() > before.cpus() + 1e-9 || used.ramMb() > before.ramMb()
           || used.diskMb() > before.diskMb();
       if (!q.getValue().covers(used) && grew && q.getValue().equals(lastQuota.get(q.getKey()))) {
-        violation(QUOTA, q.getKey() + " uses " + used + " over its quota " + q.getValue());
+        StringBuilder jobs = new StringBuilder();
+        for (JobConfig j : s.jobs()) {
+          if (j.key().role().equals(q.getKey())) {
+            jobs.append(' ').append(j.key().name()).append(" x").append(j.instances()).append(' ')
+                .append(j.task().tier());
+            s.updates(j.key()).stream().filter(u -> !u.status().isTerminal()).forEach(u -> jobs.append(" (")
+                .append(u.status()).append(' ').append(u.from().instances()).append("->").append(u.to().instances())
+                .append(')'));
+          }
+        }
+        violation(QUOTA, q.getKey() + " uses " + used + " over its quota " + q.getValue() + "; before "
+            + before + "; jobs" + jobs);
       }
       lastConsumption.put(q.getKey(), used);
       lastQuota.put(q.getKey(), q.getValue());
