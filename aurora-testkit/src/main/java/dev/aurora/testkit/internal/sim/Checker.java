@@ -293,7 +293,12 @@ public final class Checker {
     }
     twoActiveSince.keySet().removeIf(k -> upCount.getOrDefault(k, 0) < 2);
 
-    for (Map.Entry<String, ResourceQuota> q : new TreeMap<>(s.quotas()).entrySet()) {
+    Map<String, ResourceQuota> quotas = new TreeMap<>(s.quotas());
+    // a role whose quota was removed starts afresh when it gets one again: lowering (or setting) a
+    // quota below what is used stops growth, it kills nothing
+    lastQuota.keySet().retainAll(quotas.keySet());
+    lastConsumption.keySet().retainAll(quotas.keySet());
+    for (Map.Entry<String, ResourceQuota> q : quotas.entrySet()) {
       Resources used = s.quotaConsumption(q.getKey());
       Resources before = lastConsumption.get(q.getKey());
       boolean grew = before == null || used.cpus() > before.cpus() + 1e-9 || used.ramMb() > before.ramMb()
