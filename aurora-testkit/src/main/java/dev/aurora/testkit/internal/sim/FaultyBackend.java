@@ -4,7 +4,6 @@ import dev.aurora.api.TaskId;
 import dev.aurora.core.BackendListener;
 import dev.aurora.core.ClusterBackend;
 import dev.aurora.core.Offer;
-import dev.aurora.core.ScheduleStatus;
 import dev.aurora.core.StateLoop;
 import dev.aurora.core.TaskLaunch;
 import dev.aurora.core.TaskStatus;
@@ -137,9 +136,6 @@ public final class FaultyBackend implements ClusterBackend {
     public void statusUpdate(TaskStatus s) {
       onRaw.accept(s);
       latest.put(s.taskId(), s);
-      if (s.state().isTerminal()) {
-        // keep the map small: a terminal update is the task's last
-      }
       if (!faults || current == null) {
         deliver(s);
         return;
@@ -177,10 +173,5 @@ public final class FaultyBackend implements ClusterBackend {
         flushHeld();
       }
     }
-  }
-
-  /** Whether a status is of a task ending (for the run's bookkeeping). */
-  static boolean ends(TaskStatus s) {
-    return s.state().isTerminal() && s.state() != ScheduleStatus.RUNNING;
   }
 }
