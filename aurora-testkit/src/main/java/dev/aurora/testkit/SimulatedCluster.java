@@ -115,6 +115,8 @@ public final class SimulatedCluster implements ClusterBackend {
     final Agent agent;
     final OfferBook.Allocation allocation;
     ScheduleStatus state = ScheduleStatus.STARTING;
+    /** The last health it reported (health-checked tasks that run), as a reconciled status carries it. */
+    Optional<Boolean> healthy = Optional.empty();
     StateLoop.@Nullable Timer endTimer;
 
     Running(TaskLaunch launch, Agent agent, OfferBook.Allocation allocation) {
@@ -309,6 +311,9 @@ public final class SimulatedCluster implements ClusterBackend {
     }
     r.state = ScheduleStatus.RUNNING;
     TaskBehavior b = behaviorOf(r.launch);
+    if (r.launch.config().healthCheck().isPresent()) {
+      r.healthy = Optional.of(b.healthy());
+    }
     TaskStatus s = r.launch.config().healthCheck().isPresent()
         ? dev.aurora.core.ImmutableTaskStatus.builder().taskId(r.launch.taskId()).state(ScheduleStatus.RUNNING)
             .healthy(b.healthy()).message(b.healthy() ? "" : b.message()).build()
@@ -342,6 +347,9 @@ public final class SimulatedCluster implements ClusterBackend {
     for (Running r : running.values()) {
       if (partitioned.containsKey(r.agent.id)) {
         report(r.launch.taskId(), ScheduleStatus.PARTITIONED, "agent unreachable");
+      } else if (r.state == ScheduleStatus.RUNNING && r.healthy.isPresent()) {
+        emit(dev.aurora.core.ImmutableTaskStatus.builder().taskId(r.launch.taskId()).state(ScheduleStatus.RUNNING)
+            .healthy(r.healthy.get()).message("reconciliation").build());
       } else {
         report(r.launch.taskId(), r.state, "reconciliation");
       }
@@ -392,7 +400,11 @@ public final class SimulatedCluster implements ClusterBackend {
   /** Reports a running task's health. */
   public void setHealthy(TaskId id, boolean healthy) {
     requireRunning(id);
-    deliver(running.get(id).agent, TaskStatus.health(id, healthy, healthy ? "" : "health check failed"));
+    Running r = running.get(id);
+    if (r.launch.config().healthCheck().isPresent()) {
+      r.healthy = Optional.of(healthy);
+    }
+    deliver(r.agent, TaskStatus.health(id, healthy, healthy ? "" : "health check failed"));
   }
 
   /**

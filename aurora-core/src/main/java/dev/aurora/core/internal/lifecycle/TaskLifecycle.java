@@ -287,7 +287,7 @@ public final class TaskLifecycle {
     state.tasks().put(checked.id(), checked);
     tx.store(new Op.SaveTask(checked));
     tx.emit(new SchedulerEvent.TaskHealthChanged(tx.instant(), checked, healthy));
-    state.notifyTransition(t, checked);
+    state.notifyTransition(dev.aurora.core.internal.Mutations.on("health-change-unseen") ? checked : t, checked);
     return checked;
   }
 

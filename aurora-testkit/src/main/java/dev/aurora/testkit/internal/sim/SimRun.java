@@ -1,0 +1,499 @@
+package dev.aurora.testkit.internal.sim;
+
+import dev.aurora.api.AuroraException;
+import dev.aurora.api.HealthCheck;
+import dev.aurora.api.Job;
+import dev.aurora.api.JobConfig;
+import dev.aurora.api.JobKey;
+import dev.aurora.api.Principal;
+import dev.aurora.api.ResourceQuota;
+import dev.aurora.api.TaskId;
+import dev.aurora.api.Tier;
+import dev.aurora.api.UpdateSettings;
+import dev.aurora.core.MaintenanceMode;
+import dev.aurora.core.ScheduleStatus;
+import dev.aurora.core.ScheduledTask;
+import dev.aurora.core.Scheduler;
+import dev.aurora.core.SchedulerBuilder;
+import dev.aurora.core.Storage;
+import dev.aurora.core.StorageException;
+import dev.aurora.core.TaskQuery;
+import dev.aurora.core.TaskStatus;
+import dev.aurora.core.UpdateId;
+import dev.aurora.testkit.FakeClock;
+import dev.aurora.testkit.Failover;
+import dev.aurora.testkit.ManualStateLoop;
+import dev.aurora.testkit.Scenario.Action;
+import dev.aurora.testkit.Scenario.Fault;
+import dev.aurora.testkit.SimulatedCluster;
+import dev.aurora.testkit.SimulatedCluster.TaskBehavior;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import java.util.function.IntFunction;
+
+/**
+ * One run of a simulation: a plan drawn from the seed, executed step by step against one scheduler
+ * (restarted from its storage after each crash) on a simulated cluster, all on one thread and a fake
+ * clock, with the {@link Checker}'s invariants after every step.
+ *
+ * <p>Hooks for later work: a partition (agents unreachable but running) and leader failover (two
+ * schedulers, one storage) go in {@link #fault} beside {@link Fault#AGENT_LOSS} and {@link
+ * Fault#SCHEDULER_RESTART}, with their own {@link Fault} constants.
+ */
+public final class SimRun {
+  /** What the run is given: the scenario's settings, read by {@code Simulation}. */
+  public record Spec(int agents, IntFunction<Map<String, String>> attributes, double cpus, long ramMb, int steps,
+      int jobSlots, int maxStepGapSeconds, Map<Action, Integer> weights, Map<Fault, Double> rates,
+      Consumer<SchedulerBuilder> scheduler, Duration convergeWithin, Duration duplicateWindow) {}
+
+  /** What a run found. */
+  public record Outcome(List<String> trace, List<String> violations, int stepsRun, Map<Fault, Integer> faults,
+      Duration simulated, String digest) {}
+
+  private static final Principal USER = Principal.of("sim");
+  private static final Principal OPERATOR = Principal.of("operator");
+  private static final List<Fault> STEP_FAULTS = List.of(Fault.AGENT_LOSS, Fault.TASK_CRASH, Fault.OFFER_RESCINDED,
+      Fault.STORAGE_FAILS, Fault.STORAGE_TEARS, Fault.SCHEDULER_RESTART, Fault.CLOCK_JUMP);
+
+  // ------------------------------------------------------------------ the plan
+
+  /** The plan a seed gives: every random choice of the workload and the step faults, made up front. */
+  public static List<Step> plan(long seed, Spec spec) {
+    Random r = new Random(seed);
+    List<Step> plan = new ArrayList<>();
+    int total = spec.weights().values().stream().mapToInt(Integer::intValue).sum();
+    for (int i = 0; i < spec.steps(); i++) {
+      for (Fault f : STEP_FAULTS) {
+        if (r.nextDouble() < spec.rates().getOrDefault(f, 0.0)) {
+          plan.add(new Step(f.name(), r.nextInt(1_000), 1 + r.nextInt(5), r.nextInt(1_000)));
+        }
+      }
+      int pick = r.nextInt(total);
+      Action chosen = Action.IDLE;
+      for (Map.Entry<Action, Integer> w : spec.weights().entrySet()) {
+        if (pick < w.getValue()) {
+          chosen = w.getKey();
+          break;
+        }
+        pick -= w.getValue();
+      }
+      plan.add(new Step(chosen.name(), r.nextInt(spec.jobSlots()), r.nextInt(1_000), r.nextInt(1_000)));
+      plan.add(new Step("ADVANCE", 0, 1 + r.nextInt(spec.maxStepGapSeconds()), 0));
+    }
+    return plan;
+  }
+
+  // ------------------------------------------------------------------ the run
+
+  private final long seed;
+  private final Spec spec;
+  private final FakeClock clock = FakeClock.startingAtEpoch2026();
+  private final Instant start = clock.instant();
+  private final ManualStateLoop loop = new ManualStateLoop(clock);
+  private final SimulatedCluster cluster;
+  private final FaultyBackend backend;
+  private final FaultyStorage storage = new FaultyStorage(Storage.inMemory());
+  private final Random runtime;
+  private final Map<Fault, Integer> faults = new EnumMap<>(Fault.class);
+  private final List<String> trace = new ArrayList<>();
+  private final Checker checker;
+  private final Map<String, Integer> restoreAt = new LinkedHashMap<>();
+  private final Set<String> drained = new LinkedHashSet<>();
+  private final Set<TaskId> turnsUnhealthy = new LinkedHashSet<>();
+  private Scheduler scheduler;
+  private int restarts;
+  private int version;
+  private int index;
+
+  public SimRun(long seed, Spec spec) {
+    this.seed = seed;
+    this.spec = spec;
+    this.runtime = new Random(seed * 0x9E3779B97F4A7C15L + 1);
+    this.cluster = SimulatedCluster.builder(loop).agents(spec.agents()).attributes(spec.attributes())
+        .resources(spec.cpus(), spec.ramMb(), 100_000, 0).build();
+    cluster.behave(t -> t.processes().get(0).command().startsWith("./batch"),
+        TaskBehavior.finishAfter(Duration.ofSeconds(60)));
+    this.backend = new FaultyBackend(cluster, loop, runtime, spec.rates(), faults, this::onRawStatus);
+    this.checker = new Checker(cluster, clock, spec.duplicateWindow(), spec.cpus(), spec.ramMb(),
+        () -> "step " + index + ", t=+" + Duration.between(start, clock.instant()).toSeconds() + "s");
+  }
+
+  /** Runs the first {@code prefix} entries of {@code plan}, then stops the faults and lets the run converge. */
+  public Outcome run(List<Step> plan, int prefix) {
+    try {
+      scheduler = newScheduler();
+      scheduler.start();
+      loop.runUntilIdle();
+      for (index = 0; index < prefix; index++) {
+        Step step = plan.get(index);
+        execute(step);
+        loop.runUntilIdle();
+        if (storage.tripped() || schedulerStopped()) {
+          restart("storage failed");
+        }
+        checker.afterStep();
+      }
+      converge();
+    } catch (RuntimeException | AssertionError e) {
+      checker.violation(Checker.CLEAN_ERRORS, "the run threw " + e);
+    } finally {
+      if (scheduler != null) {
+        scheduler.close();
+      }
+      storage.closeForGood();
+    }
+    return new Outcome(trace, List.copyOf(checker.violations()), prefix, new EnumMap<>(faults),
+        Duration.between(start, clock.instant()), digest());
+  }
+
+  private String digest() {
+    StringBuilder sb = new StringBuilder();
+    try {
+      for (ScheduledTask t : scheduler.tasks(TaskQuery.all())) {
+        sb.append(t.id()).append('@').append(t.agent().orElse("-")).append(':').append(t.status()).append(';');
+      }
+    } catch (RuntimeException e) {
+      sb.append(e.getClass().getSimpleName());
+    }
+    return Integer.toHexString(sb.toString().hashCode()) + "/" + sb.length();
+  }
+
+  private ScopedLoop scoped;
+
+  private boolean schedulerStopped() {
+    return scoped != null && scoped.stopped();
+  }
+
+  private Scheduler newScheduler() {
+    scoped = new ScopedLoop(loop);
+    SchedulerBuilder b = Scheduler.builder().backend(backend).storage(Failover.keepOpen(storage)).clock(clock)
+        .loop(scoped).randomSeed(seed + restarts);
+    spec.scheduler().accept(b);
+    Scheduler s = b.build();
+    checker.attach(s);
+    return s;
+  }
+
+  private void restart(String why) {
+    restarts++;
+    log("restart #" + restarts + " (" + why + ")");
+    try {
+      scheduler.close();
+    } catch (RuntimeException e) {
+      // a scheduler that failed may refuse to close cleanly; its replacement matters
+    }
+    storage.reset();
+    scheduler = newScheduler();
+    scheduler.start();
+    loop.runUntilIdle();
+    if (storage.tripped()) {
+      // the recovery's own write failed: once more, with the fault spent
+      storage.reset();
+      restart("storage failed during recovery");
+      return;
+    }
+    checker.resync();
+  }
+
+  private void converge() {
+    index = Integer.MAX_VALUE;
+    backend.stopFaults();
+    storage.disarm();
+    for (String agent : new ArrayList<>(restoreAt.keySet())) {
+      cluster.restoreAgent(agent);
+    }
+    restoreAt.clear();
+    if (!drained.isEmpty()) {
+      op("end drains", null, () -> scheduler.setMaintenance(Set.copyOf(drained), MaintenanceMode.NONE, OPERATOR),
+          () -> drained.clear());
+    }
+    loop.runUntilIdle();
+    if (storage.tripped() || schedulerStopped()) {
+      restart("storage failed");
+    }
+    log("faults stop");
+    Duration waited = Duration.ZERO;
+    while (waited.compareTo(spec.convergeWithin()) < 0 && !checker.converged()) {
+      loop.advance(Duration.ofSeconds(10));
+      waited = waited.plusSeconds(10);
+      checker.afterStep();
+    }
+    log(checker.converged() ? "converged after " + waited.toSeconds() + " s" : "not converged");
+    checker.atEnd();
+  }
+
+  private String at() {
+    return index == Integer.MAX_VALUE ? "end " : "#" + index + " ";
+  }
+
+  private void log(String what) {
+    trace.add("t=+" + Duration.between(start, clock.instant()).toSeconds() + "s " + what);
+  }
+
+  // ------------------------------------------------------------------ steps
+
+  private void execute(Step step) {
+    if (step.kind().equals("ADVANCE")) {
+      loop.advance(Duration.ofSeconds(step.n()));
+      restoreDue();
+      return;
+    }
+    for (Fault f : Fault.values()) {
+      if (f.name().equals(step.kind())) {
+        fault(f, step);
+        return;
+      }
+    }
+    action(Action.valueOf(step.kind()), step);
+  }
+
+  private void restoreDue() {
+    for (Map.Entry<String, Integer> e : new ArrayList<>(restoreAt.entrySet())) {
+      if (e.getValue() <= index) {
+        restoreAt.remove(e.getKey());
+        cluster.restoreAgent(e.getKey());
+        log(at() + "agent " + e.getKey() + " returns");
+      }
+    }
+  }
+
+  private void fault(Fault f, Step step) {
+    switch (f) {
+      case AGENT_LOSS -> {
+        String agent = cluster.agents().get(step.slot() % spec.agents()).id();
+        if (restoreAt.containsKey(agent)) {
+          return;
+        }
+        faults.merge(f, 1, Integer::sum);
+        restoreAt.put(agent, index + 3 * step.n());
+        log(at() + "lose " + agent);
+        cluster.loseAgent(agent);
+      }
+      case TASK_CRASH -> {
+        List<TaskId> running = cluster.runningTasks().stream().sorted(Comparator.comparing(TaskId::toString)).toList();
+        if (running.isEmpty()) {
+          return;
+        }
+        TaskId id = running.get(step.slot() % running.size());
+        faults.merge(f, 1, Integer::sum);
+        log(at() + "crash " + id);
+        cluster.failTask(id, "simulated crash");
+      }
+      case OFFER_RESCINDED -> {
+        String agent = cluster.agents().get(step.slot() % spec.agents()).id();
+        if (restoreAt.containsKey(agent)) {
+          return;
+        }
+        faults.merge(f, 1, Integer::sum);
+        log(at() + "rescind offers of " + agent);
+        cluster.rescindOffer(agent);
+      }
+      case STORAGE_FAILS, STORAGE_TEARS -> {
+        faults.merge(f, 1, Integer::sum);
+        log(at() + "storage: append +" + step.n() + (f == Fault.STORAGE_TEARS ? " tears" : " fails"));
+        storage.arm(step.n(), f == Fault.STORAGE_TEARS);
+      }
+      case SCHEDULER_RESTART -> {
+        faults.merge(f, 1, Integer::sum);
+        restart("crash");
+      }
+      case CLOCK_JUMP -> {
+        faults.merge(f, 1, Integer::sum);
+        Duration jump = Duration.ofSeconds(60 + step.arg() % 540);
+        log(at() + "clock jumps " + jump.toSeconds() + " s");
+        clock.advance(jump);
+        loop.runUntilIdle();
+      }
+      default -> throw new IllegalStateException("not a step fault: " + f);
+    }
+  }
+
+  private static JobKey key(int slot) {
+    return JobKey.of("r" + (slot % 2), "prod", "j" + slot);
+  }
+
+  private static UpdateSettings settings(Step step) {
+    return UpdateSettings.builder().batchSizes(1 + step.arg() % 2).watch(Duration.ofSeconds(10))
+        .rollbackOnFailure(step.arg() % 3 != 0).build();
+  }
+
+  private static JobConfig service(JobKey key, int instances, String version, UpdateSettings settings) {
+    return Job.service(key.toString()).instances(instances)
+        .task(t -> t.process("server", "./server --version " + version + " --port {{port.http}}").cpus(0.5)
+            .ramMb(256).port("http").healthCheck(HealthCheck.http("http", "/health")).tier(Tier.PREFERRED))
+        .update(settings).build();
+  }
+
+  private Optional<JobConfig> existing(int slot) {
+    return scheduler.job(key(slot));
+  }
+
+  private Optional<JobConfig> existingService(int slot) {
+    return existing(slot).filter(JobConfig::isService);
+  }
+
+  private void action(Action a, Step step) {
+    JobKey key = key(step.slot());
+    switch (a) {
+      case CREATE_SERVICE -> {
+        JobConfig job = service(key, 1 + step.n() % 4, "v" + (++version), settings(step));
+        op("create " + key + " x" + job.instances(), key, () -> scheduler.createJob(job, USER),
+            () -> checker.created(job));
+      }
+      case CREATE_ONE_OFF -> {
+        JobConfig job = Job.adhoc(key.toString()).instances(1 + step.n() % 3)
+            .task(t -> t.process("batch", "./batch --run 60").cpus(0.25).ramMb(128)).build();
+        op("create one-off " + key, key, () -> scheduler.createJob(job, USER), () -> checker.created(job));
+      }
+      case CREATE_CRON -> {
+        JobConfig job = Job.cron(key.toString(), "*/5 * * * *").instances(1)
+            .task(t -> t.process("batch", "./batch --run 60").cpus(0.25).ramMb(128)).build();
+        op("create cron " + key, key, () -> scheduler.createJob(job, USER), () -> checker.created(job));
+      }
+      case UPDATE, UPDATE_TURNS_UNHEALTHY -> {
+        Optional<JobConfig> from = existingService(step.slot());
+        if (from.isEmpty()) {
+          return;
+        }
+        String v = (a == Action.UPDATE_TURNS_UNHEALTHY ? "bad" : "v") + (++version);
+        int instances = step.n() % 3 == 0 ? 1 + step.n() % 4 : from.get().instances();
+        JobConfig to = service(key, instances, v, settings(step));
+        UpdateId[] id = new UpdateId[1];
+        op("update " + key + " to " + v + " x" + instances, key,
+            () -> id[0] = scheduler.startUpdate(key, to, USER, "sim"), () -> checker.updateStarted(key, id[0]));
+      }
+      case ADD_INSTANCES -> {
+        if (existingService(step.slot()).isEmpty()) {
+          return;
+        }
+        int n = 1 + step.n() % 2;
+        op("add " + n + " to " + key, key, () -> scheduler.addInstances(key, n, USER),
+            () -> checker.instancesChanged(key, n));
+      }
+      case KILL_INSTANCES, RESTART_INSTANCES -> {
+        if (existingService(step.slot()).isEmpty()) {
+          return;
+        }
+        List<Integer> instances = scheduler.tasks(TaskQuery.job(key).active()).stream()
+            .map(ScheduledTask::instance).distinct().sorted().toList();
+        if (instances.isEmpty()) {
+          return;
+        }
+        int instance = instances.get(step.n() % instances.size());
+        if (a == Action.KILL_INSTANCES) {
+          op("kill " + key + "/" + instance, key, () -> scheduler.killInstances(key, Set.of(instance), USER),
+              () -> checker.instancesChanged(key, -1));
+        } else {
+          op("restart " + key + "/" + instance, key,
+              () -> scheduler.restartInstances(key, Set.of(instance), USER), () -> { });
+        }
+      }
+      case KILL_JOB -> {
+        if (existing(step.slot()).isEmpty()) {
+          return;
+        }
+        op("kill job " + key, key, () -> scheduler.killJob(key, USER), () -> checker.killed(key));
+      }
+      case SET_QUOTA -> {
+        String role = "r" + (step.slot() % 2);
+        int level = step.n() % 3;
+        if (level == 0) {
+          if (scheduler.quota(role).isEmpty()) {
+            return;
+          }
+          quotaOp("remove quota of " + role, role, () -> scheduler.removeQuota(role, OPERATOR), Optional.empty());
+        } else {
+          ResourceQuota q = level == 1 ? ResourceQuota.of(2, 2_048, 1_000_000, 0)
+              : ResourceQuota.of(100, 200_000, 10_000_000, 0);
+          quotaOp("set quota of " + role + " to " + q.cpus() + " cpus", role,
+              () -> scheduler.setQuota(role, q, OPERATOR), Optional.of(q));
+        }
+      }
+      case DRAIN -> {
+        String host = cluster.agents().get(step.n() % spec.agents()).hostname();
+        if (drained.contains(host) || drained.size() >= Math.max(1, spec.agents() / 4)) {
+          return;
+        }
+        op("drain " + host, null, () -> scheduler.setMaintenance(Set.of(host), MaintenanceMode.DRAINING, OPERATOR),
+            () -> drained.add(host));
+      }
+      case UNDRAIN -> {
+        if (drained.isEmpty()) {
+          return;
+        }
+        String host = new ArrayList<>(drained).get(step.n() % drained.size());
+        op("end drain of " + host, null, () -> scheduler.setMaintenance(Set.of(host), MaintenanceMode.NONE, OPERATOR),
+            () -> drained.remove(host));
+      }
+      case IDLE -> { }
+      default -> throw new IllegalStateException("unknown action " + a);
+    }
+  }
+
+  private void op(String what, JobKey key, Runnable call, Runnable onAck) {
+    try {
+      call.run();
+      onAck.run();
+      log(at() + what + ": ok");
+    } catch (StorageException e) {
+      log(at() + what + ": not acknowledged (" + e.getMessage() + ")");
+      if (key != null) {
+        checker.unacknowledged(key);
+      }
+    } catch (AuroraException | IllegalArgumentException e) {
+      log(at() + what + ": refused (" + e.getClass().getSimpleName() + ")");
+    } catch (RuntimeException e) {
+      log(at() + what + ": threw " + e);
+      checker.violation(Checker.CLEAN_ERRORS, what + " threw " + e);
+    }
+  }
+
+  private void quotaOp(String what, String role, Runnable call, Optional<ResourceQuota> after) {
+    try {
+      call.run();
+      checker.quotaSet(role, after);
+      log(at() + what + ": ok");
+    } catch (StorageException e) {
+      log(at() + what + ": not acknowledged");
+      checker.quotaUnacknowledged(role);
+    } catch (AuroraException | IllegalArgumentException e) {
+      log(at() + what + ": refused (" + e.getClass().getSimpleName() + ")");
+    } catch (RuntimeException e) {
+      checker.violation(Checker.CLEAN_ERRORS, what + " threw " + e);
+    }
+  }
+
+  /** Tasks of a "bad" version turn unhealthy 2 s after they run (inside an update's 10 s watch). */
+  private void onRawStatus(TaskStatus s) {
+    if (s.state() == ScheduleStatus.RUNNING && s.healthy().orElse(false) && turnsUnhealthy.add(s.taskId())) {
+      Optional<String> command = cluster.launchOf(s.taskId()).map(l -> l.processes().get(0).command());
+      if (command.isPresent() && command.get().contains("--version bad")) {
+        TaskId id = s.taskId();
+        loop.schedule(Duration.ofSeconds(2), () -> {
+          if (cluster.runningTasks().contains(id)) {
+            cluster.setHealthy(id, false);
+          }
+        });
+      }
+    }
+  }
+
+  /** For the trace's readers: what faults the run tried. */
+  public static Map<String, Integer> names(Map<Fault, Integer> faults) {
+    Map<String, Integer> out = new TreeMap<>();
+    faults.forEach((f, n) -> out.put(f.name(), n));
+    return out;
+  }
+}

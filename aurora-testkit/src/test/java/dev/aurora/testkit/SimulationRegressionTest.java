@@ -1,0 +1,22 @@
+package dev.aurora.testkit;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Seeds of the default scenario that once failed, each kept as a regression test with what it found
+ * (and the test of the fix beside it).
+ */
+class SimulationRegressionTest {
+
+  /**
+   * 8: after a torn append and a restart, a recovered task's health was unknown and reconciliation did
+   * not report it, so an update waited for health forever
+   * ({@code SimulatedClusterReconciliationTest#reconciliationReportsARunningTasksHealth}).
+   */
+  @ParameterizedTest
+  @ValueSource(longs = {8})
+  void onceFailingSeedPasses(long seed) {
+    Simulation.run(seed, Scenario.defaults()).assertNoViolation();
+  }
+}

@@ -1,0 +1,80 @@
+package dev.aurora.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The deterministic simulation: the same seed replays exactly, and the seeds CI runs pass every
+ * invariant. {@code -Daurora.sim.seeds=N} runs N seeds (the {@code simulation} profile runs 10,000),
+ * {@code -Daurora.sim.seed=S} replays one.
+ */
+class SimulationTest {
+  /**
+   * Seeds of CI's range that fail today on a finding not yet fixed (docs/testing.md, "What the
+   * simulation found"). 112: {@code quotaNeverExceeded}: an update's quota peak counts instances, not
+   * instance ids, so an update of a job with a gap in its ids (instance 0 killed, update to 1 instance)
+   * adds instance 0 before removing instance 1, and when it fails the role stays over its quota.
+   * Printed on every run, not failed on, until fixed; any other failing seed fails the build.
+   */
+  static final java.util.Set<Long> KNOWN_FAILURES = java.util.Set.of(112L);
+
+  @Test
+  void sameSeedGivesTheSameRun() {
+    Simulation.Result a = Simulation.run(7, Scenario.defaults());
+    Simulation.Result b = Simulation.run(7, Scenario.defaults());
+    assertThat(b.trace()).isEqualTo(a.trace());
+    assertThat(b.digest()).isEqualTo(a.digest());
+    assertThat(b.faults()).isEqualTo(a.faults());
+    assertThat(a.trace()).hasSizeGreaterThan(20);
+    Simulation.Result other = Simulation.run(8, Scenario.defaults());
+    assertThat(other.trace()).isNotEqualTo(a.trace());
+  }
+
+  @Test
+  void ciSeedsPassEveryInvariant() {
+    int seeds = Integer.getInteger("aurora.sim.seeds", 200);
+    long first = Long.getLong("aurora.sim.firstSeed", 1);
+    Map<String, Integer> faults = new TreeMap<>();
+    long steps = 0;
+    long simulatedSeconds = 0;
+    List<Simulation.Result> failed = new ArrayList<>();
+    long started = System.nanoTime();
+    for (long seed = first; seed < first + seeds; seed++) {
+      Simulation.Result r = Simulation.run(seed, Scenario.defaults());
+      steps += r.stepsRun();
+      simulatedSeconds += r.simulated().toSeconds();
+      r.faults().forEach((f, n) -> faults.merge(f.name(), n, Integer::sum));
+      if (!r.passed()) {
+        failed.add(r);
+        System.out.println("FAILED seed " + seed + ": " + r.violations());
+      }
+      if ((seed - first + 1) % 1000 == 0) {
+        System.out.printf("simulation: %d seeds run, %d failed, %.0f s%n", seed - first + 1, failed.size(),
+            (System.nanoTime() - started) / 1e9);
+      }
+    }
+    System.out.printf("simulation: %d seeds from %d, %d steps, %d simulated hours, faults %s, %d failed, %.1f s%n",
+        seeds, first, steps, simulatedSeconds / 3600, faults, failed.size(), (System.nanoTime() - started) / 1e9);
+    System.out.println("simulation: failing seeds " + failed.stream().map(Simulation.Result::seed).toList());
+    List<Simulation.Result> unexpected = failed.stream().filter(r -> !KNOWN_FAILURES.contains(r.seed())).toList();
+    if (!unexpected.isEmpty()) {
+      unexpected.get(0).assertNoViolation();
+    }
+  }
+
+  @Test
+  void replaysOneSeed() {
+    Long seed = Long.getLong(Simulation.SEED_PROPERTY);
+    if (seed == null) {
+      return;
+    }
+    Simulation.Result r = Simulation.run(seed, Scenario.defaults());
+    System.out.println(r.report());
+    r.assertNoViolation();
+  }
+}
