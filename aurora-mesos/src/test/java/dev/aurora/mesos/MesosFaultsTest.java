@@ -122,8 +122,8 @@ class MesosFaultsTest {
   void aTaskThatComesBackAfterItWasReportedLostIsKilled() {
     h = new Harness(FakeMesosMaster.builder(), b -> { });
     TaskId id = running();
-    // the master said it was gone (a partition); the scheduler replaced it; then it shows up RUNNING
-    h.master.sendStatusOfUnknownTask(id.value(), TaskState.TASK_UNREACHABLE);
+    // the master said it was gone; the scheduler replaced it; then it shows up RUNNING
+    h.master.sendStatusOfUnknownTask(id.value(), TaskState.TASK_GONE);
     await("lost", () -> h.recorder.saw(id, ScheduleStatus.LOST));
     h.backend.reconcile(Set.of(id));
     await("killed", () -> h.master.state(id.value()).orElseThrow() == TaskState.TASK_KILLED);

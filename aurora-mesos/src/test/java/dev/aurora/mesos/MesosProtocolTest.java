@@ -207,8 +207,23 @@ class MesosProtocolTest {
   }
 
   @Test
-  void aFailedAgentIsReportedLostWithItsTasks() {
+  void aFailedAgentsTasksArePartitionedForTheJobsPartitionPolicyToDecide() {
     h = new Harness(FakeMesosMaster.builder().agents(2), b -> { });
+    Offer o = h.freshOffer();
+    TaskId id = h.launch(o, Harness.task("sleep 600"));
+    await("running", () -> h.recorder.saw(id, ScheduleStatus.RUNNING));
+    h.master.loseAgent(o.agentId());
+    await("task partitioned", () -> h.recorder.saw(id, ScheduleStatus.PARTITIONED));
+    assertThat(h.recorder.last(id).orElseThrow().message()).contains("TASK_UNREACHABLE");
+    synchronized (h.recorder) {
+      assertThat(h.recorder.lostAgents).as("not lost outright: the partition policy decides").isEmpty();
+    }
+  }
+
+  @Test
+  void withoutPartitionAwarenessAFailedAgentIsReportedLostWithItsTasks() {
+    h = new Harness(FakeMesosMaster.builder().agents(2),
+        b -> b.capabilities(java.util.EnumSet.of(Capability.MULTI_ROLE)));
     Offer o = h.freshOffer();
     TaskId id = h.launch(o, Harness.task("sleep 600"));
     await("running", () -> h.recorder.saw(id, ScheduleStatus.RUNNING));
@@ -219,7 +234,6 @@ class MesosProtocolTest {
       }
     });
     await("task lost", () -> h.recorder.saw(id, ScheduleStatus.LOST));
-    assertThat(h.recorder.last(id).orElseThrow().message()).contains("TASK_UNREACHABLE");
   }
 
   @Test

@@ -546,14 +546,20 @@ public final class HttpMesosBackend implements MesosBackend {
   private void onFailure(Event.Failure f) {
     if (f.hasAgentId() && !f.hasExecutorId()) {
       String agent = f.getAgentId().getValue();
-      LOG.warn("agent {} failed; its tasks are lost", agent);
       for (String mid : new ArrayList<>(offers.keySet())) {
         Held h = offers.get(mid);
         if (h != null && h.offer.getAgentId().getValue().equals(agent)) {
           onRescind(mid);
         }
       }
-      report(l -> l.agentLost(agent));
+      if (settings.capabilities().contains(Capability.PARTITION_AWARE)) {
+        // as Aurora does: a partition-aware framework hears of each task (TASK_UNREACHABLE, later
+        // TASK_GONE or back RUNNING), so the job's partition policy decides, not the agent's loss
+        LOG.warn("agent {} failed or is unreachable; its tasks' own updates say what became of them", agent);
+      } else {
+        LOG.warn("agent {} failed; its tasks are lost", agent);
+        report(l -> l.agentLost(agent));
+      }
     }
   }
 

@@ -21,9 +21,9 @@ public final class StatusMapping {
       case TASK_FAILED, TASK_ERROR -> ScheduleStatus.FAILED;
       case TASK_KILLED -> ScheduleStatus.KILLED;
       case TASK_LOST, TASK_DROPPED, TASK_GONE, TASK_GONE_BY_OPERATOR, TASK_UNKNOWN -> ScheduleStatus.LOST;
-      // TODO(partition policy): the core's PARTITIONED state (with the job's partition policy: how long to
-      // wait before replacing, whether to replace at all) replaces LOST here once it lands.
-      case TASK_UNREACHABLE -> ScheduleStatus.LOST;
+      // not lost: the agent may come back; the job's partition policy says how long to wait before
+      // replacing the task, and whether to replace it at all (a task back RUNNING in time is kept)
+      case TASK_UNREACHABLE -> ScheduleStatus.PARTITIONED;
     });
   }
 }

@@ -21,9 +21,10 @@ class TranslationTest {
     assertThat(StatusMapping.toCore(TaskState.TASK_KILLING)).isEmpty();
     assertThat(StatusMapping.toCore(TaskState.TASK_ERROR)).contains(ScheduleStatus.FAILED);
     for (TaskState gone : List.of(TaskState.TASK_LOST, TaskState.TASK_DROPPED, TaskState.TASK_GONE,
-        TaskState.TASK_GONE_BY_OPERATOR, TaskState.TASK_UNKNOWN, TaskState.TASK_UNREACHABLE)) {
+        TaskState.TASK_GONE_BY_OPERATOR, TaskState.TASK_UNKNOWN)) {
       assertThat(StatusMapping.toCore(gone)).as(gone.name()).contains(ScheduleStatus.LOST);
     }
+    assertThat(StatusMapping.toCore(TaskState.TASK_UNREACHABLE)).contains(ScheduleStatus.PARTITIONED);
   }
 
   @Test
