@@ -28,7 +28,8 @@ import java.util.concurrent.TimeoutException;
  * {@code {"event":"ended","state":"SUCCEEDED|FAILED|KILLED","message":...,"forced":...}} last.
  * Exits 0 when the task succeeded, 1 when it failed, 3 when it was killed, 2 on a bad description.
  * SIGTERM (or SIGINT) kills the task gracefully (HTTP lifecycle, grace period, finalizers) before the
- * JVM exits. This is the contract a Mesos backend's custom executor glue builds on.
+ * JVM exits. The Mesos backend runs it this way as a task's command under the Mesos command executor
+ * ({@code MesosBackend.Builder.executor}).
  */
 public final class ExecutorMain {
   private ExecutorMain() {}
