@@ -80,11 +80,15 @@ public final class ExecutorMain {
     TaskRun run = TaskRunner.start(spec(task, sandbox), ProcessStarter.shell(), listener);
     Thread hook = new Thread(() -> {
       run.kill();
+      TaskOutcome ended;
       try {
-        run.outcome().get(10, TimeUnit.MINUTES);
+        ended = run.outcome().get(10, TimeUnit.MINUTES);
       } catch (InterruptedException | ExecutionException | TimeoutException e) {
-        // exiting anyway
+        return; // exiting anyway, as the signal says
       }
+      out.flush();
+      // the JVM would exit 128 + the signal's number; the documented code says how the task ended
+      Runtime.getRuntime().halt(exitCode(ended));
     }, "aurora-executor-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     TaskOutcome outcome;
@@ -103,6 +107,10 @@ public final class ExecutorMain {
     } catch (IllegalStateException e) {
       // the JVM is exiting already
     }
+    return exitCode(outcome);
+  }
+
+  private static int exitCode(TaskOutcome outcome) {
     return switch (outcome.state()) {
       case SUCCEEDED -> 0;
       case FAILED -> 1;
