@@ -27,6 +27,7 @@ import org.jspecify.annotations.Nullable;
 public final class ScheduledTask {
   private static final int[] NO_PORTS = new int[0];
   private static final TaskEvent[] NO_EVENTS = new TaskEvent[0];
+  private static final ProcessRecord[] NO_PROCESSES = new ProcessRecord[0];
   /**
    * The message of an ASSIGNED event, "placed on" and the task's host, kept as this one shared marker
    * instead of a string per task (a task's host never changes once assigned) and spelled out where the
@@ -47,6 +48,7 @@ public final class ScheduledTask {
   private final int failureCount;
   private final int flapCount;
   private final byte health; // 0 unknown, 1 healthy, 2 unhealthy
+  private final ProcessRecord[] processes; // the latest of each process, in the order first reported
 
   static {
     TaskAccess.install(new TaskAccess() {
@@ -69,6 +71,11 @@ public final class ScheduledTask {
       @Override
       public ScheduledTask withHealth(ScheduledTask t, boolean healthy) {
         return t.withHealth(healthy);
+      }
+
+      @Override
+      public ScheduledTask withProcesses(ScheduledTask t, List<ProcessRecord> reports) {
+        return t.withProcesses(reports);
       }
 
       @Override
@@ -95,7 +102,7 @@ public final class ScheduledTask {
 
   private ScheduledTask(TaskId id, JobKey job, int instance, TaskConfig config, ScheduleStatus status,
       @Nullable String agentId, @Nullable String host, int[] ports, TaskEvent[] events, int failureCount,
-      int flapCount, byte health) {
+      int flapCount, byte health, ProcessRecord[] processes) {
     this.id = id;
     this.job = job;
     this.instance = instance;
@@ -108,9 +115,18 @@ public final class ScheduledTask {
     this.failureCount = failureCount;
     this.flapCount = flapCount;
     this.health = health;
+    this.processes = processes;
   }
 
-  /** Recreates a task from its stored form. */
+  /** Recreates a task with no process records from its stored form. */
+  public static ScheduledTask restore(TaskId id, JobKey job, int instance, TaskConfig config, ScheduleStatus status,
+      @Nullable String agentId, @Nullable String host, @Nullable Map<String, Integer> ports,
+      @Nullable List<TaskEvent> events, int failureCount, int flapCount, @Nullable Boolean healthy) {
+    return restore(id, job, instance, config, status, agentId, host, ports, events, failureCount, flapCount, healthy,
+        null);
+  }
+
+  /** Recreates a task from its stored form ({@code processes} is absent in what older versions stored). */
   @JsonCreator
   public static ScheduledTask restore(
       @JsonProperty("id") TaskId id,
@@ -124,7 +140,8 @@ public final class ScheduledTask {
       @JsonProperty("events") @Nullable List<TaskEvent> events,
       @JsonProperty("failureCount") int failureCount,
       @JsonProperty("flapCount") int flapCount,
-      @JsonProperty("healthy") @Nullable Boolean healthy) {
+      @JsonProperty("healthy") @Nullable Boolean healthy,
+      @JsonProperty("processes") @Nullable List<ProcessRecord> processes) {
     int[] p = NO_PORTS;
     if (ports != null && !ports.isEmpty()) {
       p = new int[config.resources().ports().size()];
@@ -144,14 +161,15 @@ public final class ScheduledTask {
       }
     }
     return new ScheduledTask(id, job, instance, config, status, agentId, host, p, e, failureCount, flapCount,
-        healthy == null ? (byte) 0 : healthy ? (byte) 1 : (byte) 2);
+        healthy == null ? (byte) 0 : healthy ? (byte) 1 : (byte) 2,
+        processes == null || processes.isEmpty() ? NO_PROCESSES : processes.toArray(NO_PROCESSES));
   }
 
   /** A new task in INIT. For use by the scheduler. */
   static ScheduledTask create(TaskId id, JobKey job, int instance, TaskConfig config, long nowMillis,
       int failureCount, int flapCount) {
     return new ScheduledTask(id, job, instance, config, ScheduleStatus.INIT, null, null, NO_PORTS,
-        new TaskEvent[] {new TaskEvent(nowMillis, ScheduleStatus.INIT, "")}, failureCount, flapCount, (byte) 0);
+        new TaskEvent[] {new TaskEvent(nowMillis, ScheduleStatus.INIT, "")}, failureCount, flapCount, (byte) 0, NO_PROCESSES);
   }
 
   /** A copy in {@code next} with the event appended. For use by the scheduler. */
@@ -159,20 +177,43 @@ public final class ScheduledTask {
     TaskEvent[] e = Arrays.copyOf(events, events.length + 1);
     e[events.length] = new TaskEvent(nowMillis, next, message);
     return new ScheduledTask(id, job, instance, config, next, agentId, host, ports, e, failureCount, flapCount,
-        next == ScheduleStatus.RUNNING || next.isOnAgent() ? health : 0);
+        next == ScheduleStatus.RUNNING || next.isOnAgent() ? health : 0, processes);
   }
 
   /** A copy assigned to an agent with ports. For use by the scheduler. */
   ScheduledTask assigned(String agentId, String host, int[] ports, long nowMillis) {
     ScheduledTask t = new ScheduledTask(id, job, instance, config, status, agentId, host,
-        ports.length == 0 ? NO_PORTS : ports, events, failureCount, flapCount, health);
+        ports.length == 0 ? NO_PORTS : ports, events, failureCount, flapCount, health, processes);
     return t.withStatus(ScheduleStatus.ASSIGNED, nowMillis, PLACED_ON_HOST);
   }
 
   /** A copy with a health result. For use by the scheduler. */
   ScheduledTask withHealth(boolean healthy) {
     return new ScheduledTask(id, job, instance, config, status, agentId, host, ports, events, failureCount,
-        flapCount, healthy ? (byte) 1 : (byte) 2);
+        flapCount, healthy ? (byte) 1 : (byte) 2, processes);
+  }
+
+  /**
+   * A copy with {@code reports} merged into the process records: each replaces the record of its
+   * process unless that one is of a later run. For use by the scheduler.
+   */
+  ScheduledTask withProcesses(List<ProcessRecord> reports) {
+    Map<String, ProcessRecord> merged = new LinkedHashMap<>();
+    for (ProcessRecord r : processes) {
+      merged.put(r.process(), r);
+    }
+    for (ProcessRecord r : reports) {
+      ProcessRecord had = merged.get(r.process());
+      if (had == null || had.run() <= r.run()) {
+        merged.put(r.process(), r);
+      }
+    }
+    ProcessRecord[] p = merged.values().toArray(NO_PROCESSES);
+    if (Arrays.equals(p, processes)) {
+      return this;
+    }
+    return new ScheduledTask(id, job, instance, config, status, agentId, host, ports, events, failureCount,
+        flapCount, health, p);
   }
 
   /** The task's id. */
@@ -265,6 +306,17 @@ public final class ScheduledTask {
     return Collections.unmodifiableList(Arrays.asList(e));
   }
 
+  /**
+   * The latest record of each of the task's processes (state, exit code, start and end times), in the
+   * order the backend first reported them; empty where the backend reports none. Kept apart from {@link
+   * #events()}, which holds only the task's own states.
+   */
+  @JsonProperty("processes")
+  @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_EMPTY)
+  public List<ProcessRecord> processes() {
+    return processes.length == 0 ? List.of() : Collections.unmodifiableList(Arrays.asList(processes));
+  }
+
   /** The event's message as users read it. */
   private String message(TaskEvent e) {
     return e.message() == PLACED_ON_HOST ? "placed on " + host : e.message();
@@ -340,7 +392,8 @@ public final class ScheduledTask {
     return o instanceof ScheduledTask t && id.equals(t.id) && job.equals(t.job) && instance == t.instance
         && status == t.status && failureCount == t.failureCount && flapCount == t.flapCount && health == t.health
         && java.util.Objects.equals(agentId, t.agentId) && java.util.Objects.equals(host, t.host)
-        && Arrays.equals(ports, t.ports) && Arrays.equals(events, t.events) && config.equals(t.config);
+        && Arrays.equals(ports, t.ports) && Arrays.equals(events, t.events) && config.equals(t.config)
+        && Arrays.equals(processes, t.processes);
   }
 
   @Override

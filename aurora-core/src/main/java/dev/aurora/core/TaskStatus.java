@@ -29,6 +29,34 @@ public abstract class TaskStatus {
   /** For a running task with a health check: whether its last checks pass. */
   public abstract Optional<Boolean> healthy();
 
+  /**
+   * The latest state of the task's processes that this report carries (see {@link ProcessRecord}); the
+   * scheduler keeps the latest record of each process with the task ({@link ScheduledTask#processes()}).
+   * Any report may carry them, e.g. a task's end with its processes' ends.
+   */
+  @Value.Default
+  public java.util.List<ProcessRecord> processes() {
+    return java.util.List.of();
+  }
+
+  /**
+   * Whether this report only carries {@link #processes()}: the scheduler records them and ignores the
+   * report's state (see {@link #processes(TaskId, java.util.List)}).
+   */
+  @Value.Default
+  public boolean processesOnly() {
+    return false;
+  }
+
+  /**
+   * A report of the processes of a task only (a process started, ended or is waiting to run again): the
+   * task's own state is not changed by it.
+   */
+  public static TaskStatus processes(TaskId taskId, java.util.List<ProcessRecord> processes) {
+    return ImmutableTaskStatus.builder().taskId(taskId).state(ScheduleStatus.RUNNING).processesOnly(true)
+        .processes(processes).build();
+  }
+
   /** A report with a message. */
   public static TaskStatus of(TaskId taskId, ScheduleStatus state, String message) {
     return ImmutableTaskStatus.builder().taskId(taskId).state(state).message(message).build();

@@ -92,6 +92,37 @@ class ProcessGraphOnLocalBackendTest {
   }
 
   @Test
+  void eachProcesssStateExitCodeAndTimesReachTheSchedulerBeforeTheTasksEnd() {
+    start(31000);
+    TaskId id = launch(t -> t
+        .process("fetch", "echo fetch")
+        .process("build", "exit 3")
+        .finalizer("flush", "echo flush")
+        .order("fetch", "build"));
+
+    TaskStatus end = listener.awaitEnd(id);
+
+    assertThat(end.state()).isEqualTo(ScheduleStatus.FAILED);
+    List<dev.aurora.core.ProcessRecord> reports = listener.processReports(id); // in order, all before the end
+    assertThat(reports).extracting(dev.aurora.core.ProcessRecord::process, dev.aurora.core.ProcessRecord::state)
+        .contains(
+            org.assertj.core.groups.Tuple.tuple("fetch", dev.aurora.core.ProcessRecord.State.RUNNING),
+            org.assertj.core.groups.Tuple.tuple("fetch", dev.aurora.core.ProcessRecord.State.SUCCESS),
+            org.assertj.core.groups.Tuple.tuple("build", dev.aurora.core.ProcessRecord.State.FAILED),
+            org.assertj.core.groups.Tuple.tuple("flush", dev.aurora.core.ProcessRecord.State.SUCCESS));
+    dev.aurora.core.ProcessRecord build = reports.stream()
+        .filter(r -> r.process().equals("build") && r.state().isTerminal()).findFirst().orElseThrow();
+    assertThat(build.exitCode()).hasValue(3);
+    assertThat(build.run()).isEqualTo(1);
+    assertThat(build.startedAt()).isPresent();
+    assertThat(build.endedAt()).isPresent();
+    assertThat(build.endedAt().get()).isAfterOrEqualTo(build.startedAt().get());
+    assertThat(listener.statuses(id)).extracting(TaskStatus::state)
+        .as("the task's own reports are unchanged")
+        .containsExactly(ScheduleStatus.STARTING, ScheduleStatus.RUNNING, ScheduleStatus.FAILED);
+  }
+
+  @Test
   void aKillUsesTheTasksOwnGracePeriodThenRunsItsFinalizer() throws IOException {
     start(31000);
     TaskId id = launch(t -> t

@@ -23,6 +23,7 @@ final class RecordingListener implements BackendListener {
   private final Set<String> rescinded = new HashSet<>();
   private final Set<String> handedOut = new HashSet<>();
   private final List<TaskStatus> statuses = new ArrayList<>();
+  private final List<TaskStatus> processReports = new ArrayList<>();
 
   @Override
   public synchronized void offers(List<Offer> made) {
@@ -36,7 +37,15 @@ final class RecordingListener implements BackendListener {
 
   @Override
   public synchronized void statusUpdate(TaskStatus status) {
+    if (status.processesOnly()) {
+      processReports.add(status); // the task's processes, not its state
+      return;
+    }
     statuses.add(status);
+  }
+
+  synchronized List<dev.aurora.core.ProcessRecord> processReports(TaskId id) {
+    return processReports.stream().filter(s -> s.taskId().equals(id)).flatMap(s -> s.processes().stream()).toList();
   }
 
   @Override

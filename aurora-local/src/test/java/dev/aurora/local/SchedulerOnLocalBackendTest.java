@@ -153,6 +153,30 @@ class SchedulerOnLocalBackendTest {
   }
 
   @Test
+  void aFinishedTasksProcessesShowTheirStatesExitCodesAndTimesInTheScheduler() {
+    start();
+    JobConfig job = Job.adhoc("www-data/test/graph").task(t -> t.cpus(0.1).ramMb(16).diskMb(1)
+        .process("fetch", "echo fetch").process("build", "echo build").finalizer("flush", "echo flush")
+        .order("fetch", "build")).build();
+
+    scheduler.createJob(job, USER);
+
+    ScheduledTask done = Await.value("the task finished", () -> scheduler.tasks(TaskQuery.job(job.key())).stream()
+        .filter(t -> t.status() == ScheduleStatus.FINISHED).findFirst(), BOUND);
+    assertThat(done.processes()).extracting(dev.aurora.core.ProcessRecord::process)
+        .containsExactly("fetch", "build", "flush");
+    assertThat(done.processes()).allSatisfy(p -> {
+      assertThat(p.state()).isEqualTo(dev.aurora.core.ProcessRecord.State.SUCCESS);
+      assertThat(p.exitCode()).contains(0);
+      assertThat(p.run()).isEqualTo(1);
+      assertThat(p.startedAt()).isPresent();
+      assertThat(p.endedAt()).isPresent();
+    });
+    assertThat(done.events()).extracting(TaskEvent::status).as("the task's own history has only its states")
+        .doesNotHaveDuplicates();
+  }
+
+  @Test
   void serviceWithHttpHealthCheckRunsHealthy() {
     start();
     JobConfig job = service(2, server("v1"));

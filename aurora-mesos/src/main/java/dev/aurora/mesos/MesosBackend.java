@@ -3,6 +3,7 @@ package dev.aurora.mesos;
 import dev.aurora.core.ClusterBackend;
 import dev.aurora.mesos.internal.HttpMesosBackend;
 import dev.aurora.mesos.internal.MesosSettings;
+import dev.aurora.mesos.internal.RunnerCommand;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
@@ -70,6 +71,8 @@ public interface MesosBackend extends ClusterBackend {
     private Duration leftoverRefusal = Duration.ofSeconds(5);
     private int maxCallsInFlight = 64;
     private Duration stuckTaskTimeout = Duration.ofMinutes(5);
+    private RunnerCommand runner;
+    private String runnerProblem;
 
     Builder() {}
 
@@ -188,6 +191,30 @@ public interface MesosBackend extends ClusterBackend {
       return this;
     }
 
+    /**
+     * Runs each task's whole process graph through the task runner's executor jar on the agent, with the
+     * same semantics as the local backend (ordering, parallel processes, daemons, ephemeral processes,
+     * finalizers, graceful shutdown): the agent fetches {@code executorJar} into the sandbox (a {@code
+     * CommandInfo.URI}, cached) and the Mesos command executor runs {@code <javaCommand> -jar <jar>
+     * aurora-task.json}, the task's JSON description passed in the variable {@code AURORA_EXECUTOR_TASK}.
+     * The runner's exit code ends the Mesos task (0 FINISHED, 1 FAILED; a kill is KILLED), and the kill
+     * policy's grace period covers the runner's graceful shutdown and finalizers. Without it (the
+     * default) a task's processes run in order in one shell.
+     *
+     * @param executorJar where agents fetch {@code aurora-runner-<version>-executor.jar} ({@code http},
+     *     {@code https}, {@code hdfs}, {@code file}: what the agents' fetcher supports)
+     * @param javaCommand the java command on the agents (Java 17 or newer), e.g. {@code java} or {@code
+     *     /usr/lib/jvm/java-17/bin/java}
+     */
+    public Builder executor(java.net.URI executorJar, String javaCommand) {
+      this.runner = executorJar == null || javaCommand == null ? null : new RunnerCommand(executorJar, javaCommand);
+      this.runnerProblem = executorJar == null ? "executor: the jar's URI is required"
+          : javaCommand == null || javaCommand.isBlank() ? "executor: the java command must not be blank"
+          : executorJar.getScheme() == null ? "executor: the jar's URI needs a scheme (http, https, file...): " + executorJar
+          : null;
+      return this;
+    }
+
     /** A backend with these settings; names every bad setting at once. */
     public MesosBackend build() {
       List<String> problems = new ArrayList<>();
@@ -221,6 +248,9 @@ public interface MesosBackend extends ClusterBackend {
       if (maxCallsInFlight < 1) {
         problems.add("maxCallsInFlight: must be at least 1");
       }
+      if (runnerProblem != null) {
+        problems.add(runnerProblem);
+      }
       if (!problems.isEmpty()) {
         throw new IllegalArgumentException("bad Mesos backend settings: " + String.join("; ", problems));
       }
@@ -228,7 +258,7 @@ public interface MesosBackend extends ClusterBackend {
           Optional.ofNullable(principal), Optional.ofNullable(secret), failoverTimeout, checkpoint,
           Set.copyOf(capabilities), Optional.ofNullable(sslContext), frameworkIds, registry, missedHeartbeats,
           minBackoff, maxBackoff, implicitReconciliation, requestTimeout, leftoverRefusal, maxCallsInFlight,
-          stuckTaskTimeout));
+          stuckTaskTimeout, Optional.ofNullable(runner)));
     }
   }
 }

@@ -28,7 +28,8 @@ import java.util.concurrent.TimeoutException;
  * {@code {"event":"ended","state":"SUCCEEDED|FAILED|KILLED","message":...,"forced":...}} last.
  * Exits 0 when the task succeeded, 1 when it failed, 3 when it was killed, 2 on a bad description.
  * SIGTERM (or SIGINT) kills the task gracefully (HTTP lifecycle, grace period, finalizers) before the
- * JVM exits. This is the contract a Mesos backend's custom executor glue builds on.
+ * JVM exits. The Mesos backend runs it this way as a task's command under the Mesos command executor
+ * ({@code MesosBackend.Builder.executor}).
  */
 public final class ExecutorMain {
   private ExecutorMain() {}
@@ -79,11 +80,15 @@ public final class ExecutorMain {
     TaskRun run = TaskRunner.start(spec(task, sandbox), ProcessStarter.shell(), listener);
     Thread hook = new Thread(() -> {
       run.kill();
+      TaskOutcome ended;
       try {
-        run.outcome().get(10, TimeUnit.MINUTES);
+        ended = run.outcome().get(10, TimeUnit.MINUTES);
       } catch (InterruptedException | ExecutionException | TimeoutException e) {
-        // exiting anyway
+        return; // exiting anyway, as the signal says
       }
+      out.flush();
+      // the JVM would exit 128 + the signal's number; the documented code says how the task ended
+      Runtime.getRuntime().halt(exitCode(ended));
     }, "aurora-executor-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     TaskOutcome outcome;
@@ -102,6 +107,10 @@ public final class ExecutorMain {
     } catch (IllegalStateException e) {
       // the JVM is exiting already
     }
+    return exitCode(outcome);
+  }
+
+  private static int exitCode(TaskOutcome outcome) {
     return switch (outcome.state()) {
       case SUCCEEDED -> 0;
       case FAILED -> 1;

@@ -50,6 +50,8 @@ public abstract class ClusterBackendContract {
     public final List<Offer> offers = new ArrayList<>();
     public final List<String> rescinded = new ArrayList<>();
     public final List<TaskStatus> statuses = new ArrayList<>();
+    /** Reports of a task's processes only ({@link TaskStatus#processesOnly()}), apart from {@link #statuses}. */
+    public final List<TaskStatus> processReports = new ArrayList<>();
     public final List<String> lostAgents = new ArrayList<>();
 
     @Override
@@ -64,6 +66,10 @@ public abstract class ClusterBackendContract {
 
     @Override
     public synchronized void statusUpdate(TaskStatus status) {
+      if (status.processesOnly()) {
+        processReports.add(status); // not a report on the task's state
+        return;
+      }
       statuses.add(status);
     }
 

@@ -397,6 +397,15 @@ public final class SimulatedCluster implements ClusterBackend {
     end(id, ScheduleStatus.FINISHED, "exited 0");
   }
 
+  /**
+   * Reports the state of some of a running task's processes, as a backend running the task runner does
+   * ({@link TaskStatus#processes(TaskId, List)}).
+   */
+  public void reportProcesses(TaskId id, List<dev.aurora.core.ProcessRecord> processes) {
+    requireRunning(id);
+    deliver(running.get(id).agent, TaskStatus.processes(id, processes));
+  }
+
   /** Reports a running task's health. */
   public void setHealthy(TaskId id, boolean healthy) {
     requireRunning(id);

@@ -36,7 +36,9 @@ public abstract class StorageContract {
         ScheduleStatus.RUNNING, "agent-1", "host-1", Map.of("http", 31000 + n),
         List.of(new TaskEvent(Instant.parse("2026-01-01T00:00:00Z"), ScheduleStatus.PENDING, ""),
             new TaskEvent(Instant.parse("2026-01-01T00:00:01Z"), ScheduleStatus.RUNNING, "ok")),
-        1, 2, true);
+        1, 2, true, List.of(new dev.aurora.core.ProcessRecord("p", 2, dev.aurora.core.ProcessRecord.State.RUNNING,
+            java.util.Optional.empty(), java.util.Optional.of(Instant.parse("2026-01-01T00:00:02Z")),
+            java.util.Optional.empty(), "started as pid 42")));
     return List.of(new Op.SaveJob(job), new Op.SaveTask(task), new Op.SaveAgent("agent-1", "host-1", Map.of("rack", "r1")),
         new Op.SaveHostMaintenance("host-" + n, MaintenanceMode.DRAINING), new Op.SaveQuota("role", ResourceQuota.of(1, 2, 3, 0)),
         new Op.RemoveQuota("role"), new Op.RemoveTasks(List.of(TaskId.of("old-" + n))), new Op.RemoveJob(job.key()));

@@ -190,6 +190,14 @@ final class LocalTask {
     return b.append(' ').append(quote(image.get())).append(" sh -c ").append(quote(l.process().command())).toString();
   }
 
+  /** A runner's report as the scheduler keeps it with the task. */
+  static dev.aurora.core.ProcessRecord record(ProcessReport r) {
+    return new dev.aurora.core.ProcessRecord(r.process(), r.run(),
+        dev.aurora.core.ProcessRecord.State.valueOf(r.state().name()),
+        r.exitCode().isPresent() ? java.util.Optional.of(r.exitCode().getAsInt()) : java.util.Optional.empty(),
+        r.startedAt(), r.endedAt(), r.message());
+  }
+
   private static String quote(String s) {
     return "'" + s.replace("'", "'\\''") + "'";
   }
@@ -221,6 +229,7 @@ final class LocalTask {
         } else if (report.pid().isPresent() && report.pid().getAsLong() == pid) {
           pid = -1;
         }
+        cluster.reporter().status(TaskStatus.processes(id(), List.of(record(report))));
       }
     }
 

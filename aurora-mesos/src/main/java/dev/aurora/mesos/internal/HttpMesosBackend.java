@@ -194,7 +194,7 @@ public final class HttpMesosBackend implements MesosBackend {
       declineAll(used, Duration.ZERO);
       return;
     }
-    LaunchTranslation carve = new LaunchTranslation(used);
+    LaunchTranslation carve = new LaunchTranslation(used, settings.runner());
     List<Protos.TaskInfo> infos = new ArrayList<>(tasks.size());
     List<TaskLaunch> fitting = new ArrayList<>(tasks.size());
     for (TaskLaunch t : tasks) {

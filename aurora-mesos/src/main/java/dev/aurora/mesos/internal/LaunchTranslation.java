@@ -7,6 +7,7 @@ import dev.aurora.core.TaskLaunch;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.mesos.v1.Protos;
 
 /**
@@ -30,9 +31,19 @@ public final class LaunchTranslation {
   }
 
   private final List<Protos.Resource.Builder> pool = new ArrayList<>();
+  private final Optional<RunnerCommand> runner;
 
-  /** Carves from the resources of {@code offers}. */
+  /** Carves from the resources of {@code offers}; each task's processes run in one shell. */
   public LaunchTranslation(List<Protos.Offer> offers) {
+    this(offers, Optional.empty());
+  }
+
+  /**
+   * Carves from the resources of {@code offers}; with {@code runner}, each task runs its whole process
+   * graph through the task runner's executor jar (see {@link RunnerCommand}).
+   */
+  public LaunchTranslation(List<Protos.Offer> offers, Optional<RunnerCommand> runner) {
+    this.runner = runner;
     for (Protos.Offer o : offers) {
       for (Protos.Resource r : o.getResourcesList()) {
         pool.add(r.toBuilder());
@@ -64,7 +75,9 @@ public final class LaunchTranslation {
         .setTaskId(Protos.TaskID.newBuilder().setValue(launch.taskId().value()))
         .setAgentId(Protos.AgentID.newBuilder().setValue(launch.agentId()))
         .addAllResources(taken)
-        .setCommand(command(launch));
+        .setCommand(runner.isPresent() ? runnerCommand(launch, runner.get()) : command(launch));
+    runner.ifPresent(r -> t.setKillPolicy(Protos.KillPolicy.newBuilder().setGracePeriod(
+        Protos.DurationInfo.newBuilder().setNanoseconds(RunnerCommand.killGracePeriod(launch.config()).toNanos()))));
     if (!launch.ports().isEmpty()) {
       Protos.Ports.Builder ports = Protos.Ports.newBuilder();
       launch.ports().forEach((name, number) ->
@@ -149,6 +162,30 @@ public final class LaunchTranslation {
         .setName(k).setType(Protos.Environment.Variable.Type.VALUE).setValue(v)));
     Protos.CommandInfo.Builder c = Protos.CommandInfo.newBuilder().setShell(true).setValue(script(launch.processes()))
         .setEnvironment(env);
+    addUris(launch, c);
+    return c.build();
+  }
+
+  /**
+   * The command that runs the task's process graph through the executor jar: the jar fetched (not
+   * extracted, cached by the agent's fetcher), the description in {@value RunnerCommand#DESCRIPTION_VARIABLE}
+   * beside the {@code AURORA_*} variables, and the task's own URIs.
+   */
+  static Protos.CommandInfo runnerCommand(TaskLaunch launch, RunnerCommand runner) {
+    Protos.Environment.Builder env = Protos.Environment.newBuilder();
+    launch.environment().forEach((k, v) -> env.addVariables(Protos.Environment.Variable.newBuilder()
+        .setName(k).setType(Protos.Environment.Variable.Type.VALUE).setValue(v)));
+    env.addVariables(Protos.Environment.Variable.newBuilder().setName(RunnerCommand.DESCRIPTION_VARIABLE)
+        .setType(Protos.Environment.Variable.Type.VALUE).setValue(RunnerCommand.description(launch)));
+    Protos.CommandInfo.Builder c = Protos.CommandInfo.newBuilder().setShell(true).setValue(runner.shellCommand())
+        .setEnvironment(env)
+        .addUris(Protos.CommandInfo.URI.newBuilder().setValue(runner.jar().toString()).setExtract(false)
+            .setExecutable(false).setCache(true).setOutputFile(runner.jarFile()));
+    addUris(launch, c);
+    return c.build();
+  }
+
+  private static void addUris(TaskLaunch launch, Protos.CommandInfo.Builder c) {
     String uris = launch.config().metadata().get(URIS);
     if (uris != null) {
       for (String u : uris.split(",")) {
@@ -157,7 +194,6 @@ public final class LaunchTranslation {
         }
       }
     }
-    return c.build();
   }
 
   /** The processes run in order in one shell; the first to fail ends the task with its exit code. */

@@ -157,10 +157,16 @@ public final class BackendAdapter implements BackendListener {
     metrics.statusUpdate();
     ScheduledTask t = state.task(status.taskId());
     if (t == null) {
-      if (!status.state().isTerminal()) {
+      if (!status.state().isTerminal() && !status.processesOnly()) {
         LOG.info("backend runs unknown task {}; killing it", status.taskId());
         lifecycle.sendKill(status.taskId());
       }
+      return;
+    }
+    if (!status.processes().isEmpty()) {
+      t = lifecycle.recordProcesses(t, status.processes());
+    }
+    if (status.processesOnly()) {
       return;
     }
     boolean firstSinceStart = unreconciled.remove(t.id());

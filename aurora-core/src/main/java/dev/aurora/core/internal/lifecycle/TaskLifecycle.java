@@ -291,6 +291,20 @@ public final class TaskLifecycle {
     return checked;
   }
 
+  /**
+   * Keeps the processes' latest records with the task (stored; the task's state and history are not
+   * changed). Returns the task as it is now.
+   */
+  public ScheduledTask recordProcesses(ScheduledTask t, java.util.List<dev.aurora.core.ProcessRecord> reports) {
+    ScheduledTask recorded = ACCESS.withProcesses(t, reports);
+    if (recorded != t) {
+      state.tasks().put(recorded.id(), recorded);
+      tx.store(new Op.SaveTask(recorded));
+      state.notifyTransition(t, recorded);
+    }
+    return recorded;
+  }
+
   /** Takes a task's resources off the agent it ran on. */
   private void release(ScheduledTask t) {
     String agentId = ACCESS.agentIdOrNull(t);

@@ -44,6 +44,9 @@ public abstract class TaskAccess {
 
   public abstract ScheduledTask withHealth(ScheduledTask t, boolean healthy);
 
+  /** The task with the process records merged in (the same task when nothing changes). */
+  public abstract ScheduledTask withProcesses(ScheduledTask t, java.util.List<dev.aurora.core.ProcessRecord> reports);
+
   public abstract String agentIdOrNull(ScheduledTask t);
 
   public abstract int[] ports(ScheduledTask t);
