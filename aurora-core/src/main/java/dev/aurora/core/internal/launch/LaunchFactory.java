@@ -60,9 +60,12 @@ public final class LaunchFactory {
         resolved.add(p);
         continue;
       }
-      ImmutableProcessConfig.Builder b = ProcessConfig.builder().name(p.name())
+      // everything else the process was configured with (its kind, failure limit, minimum duration) stays
+      ImmutableProcessConfig.Builder b = ProcessConfig.builder().from(p)
           .command(TaskVariables.resolve(p.command(), t.instance(), id, lookup));
-      p.environment().forEach((k, v) -> b.putEnvironment(k, TaskVariables.resolve(v, t.instance(), id, lookup)));
+      ImmutableMap.Builder<String, String> env = ImmutableMap.builderWithExpectedSize(p.environment().size());
+      p.environment().forEach((k, v) -> env.put(k, TaskVariables.resolve(v, t.instance(), id, lookup)));
+      b.environment(env.buildOrThrow());
       p.workingDirectory().ifPresent(w -> b.workingDirectory(TaskVariables.resolve(w, t.instance(), id, lookup)));
       resolved.add(b.build());
     }
