@@ -235,6 +235,14 @@ public interface Scheduler extends AutoCloseable {
     return new ActingScheduler(this, principal);
   }
 
+  /**
+   * Where the output of tasks (each process's standard output and error) can be read: its backend's
+   * {@link ClusterBackend#taskOutput()}, empty when the backend keeps none (the default).
+   */
+  default Optional<TaskOutput> taskOutput() {
+    return Optional.empty();
+  }
+
   // --- rolling updates ---
 
   /**

@@ -386,6 +386,11 @@ public final class SchedulerImpl implements Scheduler {
   }
 
   @Override
+  public Optional<dev.aurora.core.TaskOutput> taskOutput() {
+    return backend.taskOutput();
+  }
+
+  @Override
   public EventStream events() {
     return events;
   }
