@@ -249,6 +249,9 @@ class JobsApiTest {
     JsonNode task = json(h.get("alice", "/api/v1/tasks/" + id));
     assertThat(task.get("status").asText()).isEqualTo(ScheduleStatus.RUNNING.name());
     assertThat(task.get("events").size()).isGreaterThanOrEqualTo(3);
-    assertThat(h.get("alice", "/api/v1/tasks/" + id + "/output").statusCode()).isEqualTo(501);
+    HttpResponse<String> output = h.get("alice", "/api/v1/tasks/" + id + "/output");
+    assertThat(output.statusCode()).isEqualTo(501);
+    assertThat(json(output).get("detail").asText()).contains("backend keeps no task output");
+    assertThat(h.get("alice", "/api/v1/tasks/no-such-task/output").statusCode()).isEqualTo(404);
   }
 }

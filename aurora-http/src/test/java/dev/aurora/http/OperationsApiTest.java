@@ -200,8 +200,12 @@ class OperationsApiTest {
   }
 
   @Test
-  void backupsAnswer501UntilTheyExist() {
-    assertThat(h.get("ops", "/api/v1/backups").statusCode()).isEqualTo(501);
-    assertThat(h.post("ops", "/api/v1/backups", "").statusCode()).isEqualTo(501);
+  void backupsAnswer501SayingHowToEnableThemWhenTheServerHasNone() {
+    HttpResponse<String> list = h.get("ops", "/api/v1/backups");
+    assertThat(list.statusCode()).isEqualTo(501);
+    assertThat(json(list).get("detail").asText()).contains("OperatorServer.builder().backups(FileLogBackups");
+    HttpResponse<String> now = h.post("ops", "/api/v1/backups", "");
+    assertThat(now.statusCode()).isEqualTo(501);
+    assertThat(json(now).get("detail").asText()).contains("file-log storage");
   }
 }

@@ -8,6 +8,8 @@ import dev.aurora.api.ResourceQuota;
 import dev.aurora.api.TaskId;
 import dev.aurora.api.UpdateSettings;
 import dev.aurora.core.Authorizer;
+import dev.aurora.core.FileLogBackups;
+import dev.aurora.core.TaskOutput;
 import dev.aurora.core.MaintenanceMode;
 import dev.aurora.core.NoSuchJobException;
 import dev.aurora.core.NoSuchUpdateException;
@@ -57,8 +59,11 @@ public final class Api {
   private final Tokens tokens;
   private final EventHub events;
   private final List<Route> routes = new ArrayList<>();
+  private final @Nullable FileLogBackups backups;
 
-  public Api(Scheduler scheduler, Authorizer authorizer, Tokens tokens, EventHub events, Clock clock) {
+  public Api(Scheduler scheduler, Authorizer authorizer, Tokens tokens, EventHub events, Clock clock,
+      @Nullable FileLogBackups backups) {
+    this.backups = backups;
     this.clock = clock;
     this.scheduler = scheduler;
     this.authorizer = authorizer;
@@ -183,11 +188,12 @@ public final class Api {
       ScheduledTask t = task(c);
       return ok(scheduler.whyPending(t.id()));
     });
-    get("/tasks/{taskId}/output", "A task's output (not available from this backend through the Scheduler API)",
-        List.of("stream", "offset", "limit", "follow"), c -> {
-          task(c);
-          throw new ApiProblem(501, "not implemented",
-              "task output is not available through the Scheduler API yet; read it in the task's sandbox");
+    get("/tasks/{taskId}/output", "A task's output: one process's stdout or stderr, its tail, from an offset, or followed until the task ends",
+        List.of("stream", "process", "offset", "limit", "follow"), c -> {
+          ScheduledTask t = task(c);
+          TaskOutput output = scheduler.taskOutput().orElseThrow(() -> new ApiProblem(501, "not implemented",
+              "this scheduler's backend keeps no task output (the local backend does; read it where the task ran)"));
+          return Output.serve(c, scheduler, output, t);
         });
     post("/updates", "Start a rolling update", "{job, config:JobConfig, settings?:UpdateSettings, message?}", c -> {
       UpdateBody body = c.json(UpdateBody.class);
@@ -292,14 +298,40 @@ public final class Api {
       }
       return ok(out);
     });
-    get("/backups", "Backups (not available yet)", List.of(), c -> {
-      throw new ApiProblem(501, "not implemented", "backups are not available yet");
+    get("/backups", "The backups under the backup root, oldest first", List.of(), c -> {
+      FileLogBackups b = requireBackups();
+      return ok(b.list().stream().map(Api::backup).toList());
     });
-    post("/backups", "Take a backup now (not available yet)", null, c -> {
-      throw new ApiProblem(501, "not implemented", "backups are not available yet");
+    post("/backups", "Take a backup now", null, c -> {
+      FileLogBackups b = requireBackups();
+      if (!authorizer.mayActOnCluster(c.principal(), "backupNow")) {
+        throw new ApiProblem(403, "forbidden", c.principal().name() + " may not backupNow on the cluster");
+      }
+      Map<String, Object> taken = backup(b.backupNow());
+      return json(201, taken).header("Location", BASE + "/backups/" + taken.get("id"));
     });
     get("/openapi.json", "This API as an OpenAPI 3.1 document", List.of(),
         c -> ok(OpenApi.document(routes)));
+  }
+
+  private FileLogBackups requireBackups() {
+    if (backups == null) {
+      throw new ApiProblem(501, "not implemented", "this server takes no backups: start it with "
+          + "OperatorServer.builder().backups(FileLogBackups...) on a scheduler with file-log storage");
+    }
+    return backups;
+  }
+
+  private static Map<String, Object> backup(FileLogBackups.Backup b) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", b.directory().getFileName().toString());
+    m.put("time", b.time());
+    m.put("bytes", b.bytes());
+    m.put("generation", b.generation());
+    m.put("snapshotBytes", b.snapshotBytes());
+    m.put("logBytes", b.logBytes());
+    m.put("directory", b.directory().toString());
+    return m;
   }
 
   private void updateAction(String action, BiConsumer<UpdateId, Call> op) {
