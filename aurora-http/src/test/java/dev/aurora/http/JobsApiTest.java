@@ -209,7 +209,7 @@ class JobsApiTest {
     assertThat(d.get("instancesRemoved").asInt()).isEqualTo(0);
     List<String> fields = new ArrayList<>();
     d.get("changes").forEach(c -> fields.add(c.get("field").asText()));
-    assertThat(fields).contains("instances", "task.resources.ramMb");
+    assertThat(fields).contains("instances", "task.resources.ramMb", "task.processes[0].command");
     assertThat(aurora.scheduler().job(WEB).orElseThrow().instances()).isEqualTo(2);
   }
 

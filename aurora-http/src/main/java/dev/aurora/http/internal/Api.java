@@ -522,6 +522,14 @@ public final class Api {
       }
       return;
     }
+    if (a instanceof com.fasterxml.jackson.databind.node.ArrayNode la
+        && b instanceof com.fasterxml.jackson.databind.node.ArrayNode lb) {
+      // element by element, so a change names the field inside the list (task.processes[0].command)
+      for (int i = 0; i < Math.max(la.size(), lb.size()); i++) {
+        diff(path + "[" + i + "]", la.get(i), lb.get(i), out);
+      }
+      return;
+    }
     Map<String, Object> change = new LinkedHashMap<>();
     change.put("field", path);
     change.put("from", a);
