@@ -242,11 +242,66 @@
       el('p', {}, jobLink(t.job), ' instance ', t.instance, ' ', state(t.status), t.host ? ' on ' + t.host : '')];
     parts.push(el('h2', {}, 'History'), el('table', { id: 'history' }, el('tr', {}, el('th', {}, 'time'), el('th', {}, 'state'), el('th', {}, 'message')),
       (t.events || []).map(e => el('tr', {}, el('td', {}, new Date(e.time).toLocaleString()), el('td', {}, state(e.status)), el('td', {}, e.message || '')))));
+    parts.push(el('p', {}, el('a', { id: 'output-link', href: '#/output/' + encodeURIComponent(t.id) }, 'Output (stdout, stderr)')));
     if (t.status === 'PENDING') {
       const why = await api('GET', 'tasks/' + encodeURIComponent(id) + '/pending');
       parts.push(el('h2', {}, 'Why pending'), el('p', {}, why.message));
     }
     return parts;
+  }
+
+  // A task's output, followed live: the server streams it (follow=true) until the task ends. The view
+  // is not re-rendered on events (that would restart the stream); leaving the page aborts it.
+  let outputAbort = null;
+  async function outputView(id, query) {
+    const params = new URLSearchParams(query || '');
+    const stream = params.get('stream') === 'stderr' ? 'stderr' : 'stdout';
+    const process = params.get('process') || '';
+    const t = await api('GET', 'tasks/' + encodeURIComponent(id));
+    const link = (s, p) => '#/output/' + encodeURIComponent(id) + '?stream=' + s + (p ? '&process=' + encodeURIComponent(p) : '');
+    const pre = el('pre', { id: 'output', class: 'output' });
+    const status = el('span', { id: 'output-status', class: 'muted' }, 'connecting…');
+    const procs = el('span', { id: 'output-processes' });
+    const url = API + 'tasks/' + encodeURIComponent(id) + '/output?follow=true&stream=' + stream
+        + (process ? '&process=' + encodeURIComponent(process) : '');
+    if (outputAbort) outputAbort.abort();
+    const abort = new AbortController();
+    outputAbort = abort;
+    (async () => {
+      try {
+        const r = await fetch(url, { credentials: 'same-origin', signal: abort.signal });
+        if (!r.ok) {
+          let detail = '';
+          try { detail = (await r.json()).detail; } catch (x) { /* not a problem JSON */ }
+          status.textContent = 'HTTP ' + r.status + (detail ? ': ' + detail : '');
+          return;
+        }
+        const names = (r.headers.get('X-Aurora-Output-Processes') || '').split(',').filter(x => x);
+        const shown = process || r.headers.get('X-Aurora-Output-Process') || '';
+        procs.replaceChildren(...names.map(n => el('a', { href: link(stream, n), class: n === shown ? 'current' : '' }, n, ' ')));
+        status.textContent = 'following ' + (shown ? shown + ' ' : '') + stream;
+        status.setAttribute('data-following', 'true');
+        const reader = r.body.getReader();
+        const decoder = new TextDecoder();
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          pre.append(decoder.decode(value, { stream: true }));
+          pre.scrollTop = pre.scrollHeight;
+        }
+        status.textContent = 'the task has ended; this is all of its ' + stream;
+        status.setAttribute('data-ended', 'true');
+        status.removeAttribute('data-following');
+      } catch (e) {
+        if (e.name !== 'AbortError') status.textContent = e.message;
+      }
+    })();
+    return [el('h1', {}, 'Output of ', el('a', { href: '#/task/' + encodeURIComponent(id) }, t.id)),
+      el('p', {}, jobLink(t.job), ' instance ', t.instance, ' ', state(t.status)),
+      el('p', { class: 'actions' }, el('a', { id: 'stdout-link', href: link('stdout', process), class: stream === 'stdout' ? 'current' : '' }, 'stdout'),
+        el('a', { id: 'stderr-link', href: link('stderr', process), class: stream === 'stderr' ? 'current' : '' }, 'stderr'),
+        ' processes: ', procs, ' ', status),
+      pre];
   }
 
   async function pendingView() {
@@ -311,6 +366,7 @@
     [/^#?\/?$/, () => rolesView()],
     [/^#\/role\/([^/]+)$/, m => roleView(m[1])],
     [/^#\/job\/([^/]+\/[^/]+\/[^/]+)$/, m => jobView(m[1])],
+    [/^#\/output\/([^?]+)(?:\?(.*))?$/, m => outputView(decodeURIComponent(m[1]), m[2])],
     [/^#\/task\/(.+)$/, m => taskView(decodeURIComponent(m[1]))],
     [/^#\/pending$/, () => pendingView()],
     [/^#\/updates$/, () => updatesView()],
@@ -341,6 +397,7 @@
   }
 
   function scheduleRefresh(delay) {
+    if (current && current.hash.startsWith('#/output/')) return;   // it follows its own stream
     clearTimeout(refreshTimer);
     refreshTimer = setTimeout(render, delay === undefined ? 250 : delay);
   }
@@ -371,7 +428,11 @@
     } catch (e) {
       showError(e.message);
     }
-    window.addEventListener('hashchange', () => { showError(''); render(); });
+    window.addEventListener('hashchange', () => {
+      showError('');
+      if (outputAbort && !location.hash.startsWith('#/output/')) { outputAbort.abort(); outputAbort = null; }
+      render();
+    });
     follow();
     await render();
   }
