@@ -243,6 +243,15 @@ public interface Scheduler extends AutoCloseable {
     return Optional.empty();
   }
 
+  /**
+   * Every agent the scheduler knows, by hostname: attributes, capacity and what this scheduler's
+   * tasks hold there, for a utilization view (e.g. allocation per zone and rack). Empty by default
+   * (a scheduler that does not track agents).
+   */
+  default List<AgentUtilization> utilization() {
+    return List.of();
+  }
+
   // --- rolling updates ---
 
   /**
