@@ -200,6 +200,23 @@ class OperationsApiTest {
   }
 
   @Test
+  void utilizationShowsAllocationInTotalPerAttributeValueAndPerAgent() {
+    assertThat(h.post("alice", "/api/v1/jobs", AuroraJson.toJson(web("./v1", 3))).statusCode()).isEqualTo(201);
+    h.settle();
+
+    JsonNode u = json(h.get("bob", "/api/v1/utilization?by=host"));
+    assertThat(u.get("total").get("agents").asInt()).isEqualTo(4);
+    assertThat(u.get("total").get("usedCpus").asDouble()).isEqualTo(3.0);
+    assertThat(u.get("total").get("usedRamMb").asLong()).isEqualTo(768);
+    assertThat(u.get("total").get("tasks").asInt()).isEqualTo(3);
+    assertThat(u.get("agents")).hasSize(4);
+    assertThat(u.get("groups").get("host")).hasSize(1);
+    JsonNode byDefault = json(h.get("bob", "/api/v1/utilization"));
+    assertThat(byDefault.get("groups").has("zone")).isTrue();
+    assertThat(byDefault.get("groups").has("rack")).isTrue();
+  }
+
+  @Test
   void backupsAnswer501SayingHowToEnableThemWhenTheServerHasNone() {
     HttpResponse<String> list = h.get("ops", "/api/v1/backups");
     assertThat(list.statusCode()).isEqualTo(501);

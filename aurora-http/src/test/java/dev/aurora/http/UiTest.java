@@ -282,4 +282,33 @@ class UiTest {
     waiting().until(d -> d.findElement(By.id("output")).getText().equals("warning: disk almost full"));
     assertThat(browser.findElement(By.id("error")).isDisplayed()).isFalse();
   }
+
+  @Test
+  void theUtilizationViewDrawsAllocationPerZoneAndRack() throws Exception {
+    assertThat(h.post("alice", "/api/v1/jobs", AuroraJson.toJson(web())).statusCode()).isEqualTo(201);
+    h.settle();
+    loginAs("alice");
+    browser.get(h.server.url().resolve("/ui/#/utilization").toString());
+    waiting().until(d -> !d.findElements(By.cssSelector("#util-rack g.row")).isEmpty());
+
+    // six agents in racks r0 and r1 and zones z0..z2; five tasks of one cpu, one per host
+    List<WebElement> racks = browser.findElements(By.cssSelector("#util-rack g.row"));
+    assertThat(racks).extracting(r -> r.getAttribute("data-value")).containsExactly("r0", "r1");
+    double used = racks.stream().mapToDouble(r -> Double.parseDouble(r.getAttribute("data-used-cpus"))).sum();
+    assertThat(used).isEqualTo(5.0);
+    assertThat(browser.findElements(By.cssSelector("#util-zone g.row"))).extracting(r -> r.getAttribute("data-value"))
+        .containsExactly("z0", "z1", "z2");
+    assertThat(browser.findElements(By.cssSelector("#util-rack rect.used"))).allSatisfy(r ->
+        assertThat(Double.parseDouble(r.getAttribute("width"))).isPositive());
+    assertThat(browser.findElement(By.id("util-total")).getText()).contains("6 agents, 5 tasks");
+
+    // a task more, live: the bars follow the event stream
+    h.drive(() -> aurora.scheduler().addInstances(WEB, 1, dev.aurora.api.Principal.of("alice")));
+    h.settle();
+    waiting().until(d -> d.findElement(By.id("util-total")).getText().contains("6 tasks"));
+    Path shot = Path.of("..", "docs", "images", "utilization.png");
+    if (Files.isDirectory(Path.of("..", "docs"))) {
+      Files.write(shot, browser.getScreenshotAs(OutputType.BYTES));
+    }
+  }
 }

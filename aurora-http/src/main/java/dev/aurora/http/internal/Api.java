@@ -7,6 +7,7 @@ import dev.aurora.api.JobKey;
 import dev.aurora.api.ResourceQuota;
 import dev.aurora.api.TaskId;
 import dev.aurora.api.UpdateSettings;
+import dev.aurora.core.AgentUtilization;
 import dev.aurora.core.Authorizer;
 import dev.aurora.core.FileLogBackups;
 import dev.aurora.core.TaskOutput;
@@ -277,6 +278,35 @@ public final class Api {
     hostAction("drain", MaintenanceMode.DRAINING);
     hostAction("end", MaintenanceMode.NONE);
     hostAction("status", null);
+    get("/utilization", "Allocation per agent and grouped by agent attributes (zone and rack unless ?by= names others)",
+        List.of("by"), c -> {
+          List<String> by = new ArrayList<>();
+          for (String a : c.query("by").orElse("zone,rack").split(",")) {
+            if (!a.isBlank()) {
+              by.add(a.strip());
+            }
+          }
+          List<AgentUtilization> agents = scheduler.utilization();
+          Map<String, Object> groups = new LinkedHashMap<>();
+          for (String attribute : by) {
+            Map<String, List<AgentUtilization>> byValue = new TreeMap<>();
+            for (AgentUtilization a : agents) {
+              byValue.computeIfAbsent(a.attributes().getOrDefault(attribute, ""), k -> new ArrayList<>()).add(a);
+            }
+            List<Map<String, Object>> rows = new ArrayList<>();
+            byValue.forEach((value, members) -> {
+              Map<String, Object> row = allocation(members);
+              row.put("value", value);
+              rows.add(row);
+            });
+            groups.put(attribute, rows);
+          }
+          Map<String, Object> out = new LinkedHashMap<>();
+          out.put("total", allocation(agents));
+          out.put("groups", groups);
+          out.put("agents", agents);
+          return ok(out);
+        });
     get("/audit", "The audit log, newest last", List.of("limit"), c -> {
       var all = scheduler.audit();
       int limit = c.intQuery("limit", 1, 100_000).orElse(all.size());
@@ -312,6 +342,17 @@ public final class Api {
     });
     get("/openapi.json", "This API as an OpenAPI 3.1 document", List.of(),
         c -> ok(OpenApi.document(routes)));
+  }
+
+  private static Map<String, Object> allocation(List<AgentUtilization> agents) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("agents", agents.size());
+    m.put("cpus", agents.stream().mapToDouble(AgentUtilization::cpus).sum());
+    m.put("usedCpus", agents.stream().mapToDouble(AgentUtilization::usedCpus).sum());
+    m.put("ramMb", agents.stream().mapToLong(AgentUtilization::ramMb).sum());
+    m.put("usedRamMb", agents.stream().mapToLong(AgentUtilization::usedRamMb).sum());
+    m.put("tasks", agents.stream().mapToInt(AgentUtilization::tasks).sum());
+    return m;
   }
 
   private FileLogBackups requireBackups() {

@@ -356,6 +356,48 @@
         hosts.map(h => el('tr', {}, el('td', {}, el('a', { href: '#/hosttasks/' + h.host }, h.host)), el('td', {}, state(h.mode)), el('td', {}, h.activeTasks))))];
   }
 
+  // Allocation per zone and rack, drawn as SVG bars: for each value of the attribute, the cpus and the
+  // memory the scheduler's tasks hold against what the agents there have.
+  const SVG = 'http://www.w3.org/2000/svg';
+  function svg(tag, attrs, text) {
+    const e = document.createElementNS(SVG, tag);
+    for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+  function fixed(n) { return (+n).toFixed(1).replace(/\.0$/, ''); }
+
+  function allocationChart(attribute, rows) {
+    const label = 150, barW = 260, gap = 24, rowH = 44;
+    const chart = svg('svg', { id: 'util-' + attribute, class: 'util', width: label + 2 * (barW + gap) + 120,
+      height: 24 + rows.length * rowH, role: 'img', 'aria-label': 'allocation per ' + attribute });
+    chart.append(svg('text', { x: label, y: 14, class: 'head' }, 'cpus'), svg('text', { x: label + barW + gap, y: 14, class: 'head' }, 'ram'));
+    rows.forEach((r, i) => {
+      const y = 24 + i * rowH;
+      const g = svg('g', { class: 'row', 'data-value': r.value || '(none)', 'data-used-cpus': r.usedCpus, 'data-cpus': r.cpus });
+      g.append(svg('text', { x: 0, y: y + 15 }, (r.value || '(none)') + ' (' + r.agents + (r.agents === 1 ? ' agent)' : ' agents)')));
+      [[r.usedCpus, r.cpus, fixed(r.usedCpus) + ' / ' + fixed(r.cpus)], [r.usedRamMb, r.ramMb, r.usedRamMb + ' / ' + r.ramMb + ' MB']]
+        .forEach(([used, total, text], k) => {
+          const x = label + k * (barW + gap);
+          const w = total > 0 ? Math.min(1, used / total) * barW : 0;
+          g.append(svg('rect', { x, y, width: barW, height: 20, class: 'capacity' }),
+            svg('rect', { x, y, width: w.toFixed(1), height: 20, class: 'used' + (used > total ? ' over' : '') }),
+            svg('text', { x: x + 4, y: y + 35, class: 'figure' }, text));
+        });
+      chart.append(g);
+    });
+    return chart;
+  }
+
+  async function utilizationView() {
+    const u = await api('GET', 'utilization?by=zone,rack');
+    const t = u.total;
+    return [el('h1', {}, 'Utilization'),
+      el('p', { id: 'util-total' }, t.agents, ' agents, ', t.tasks, ' tasks: ', fixed(t.usedCpus), ' of ', fixed(t.cpus), ' cpus and ',
+        t.usedRamMb, ' of ', t.ramMb, ' MB of memory allocated'),
+      ...Object.entries(u.groups).flatMap(([attribute, rows]) => [el('h2', {}, 'Per ', attribute), allocationChart(attribute, rows)])];
+  }
+
   async function hostTasksView(host) {
     const tasks = await api('GET', 'tasks?state=ASSIGNED,STARTING,RUNNING,KILLING,DRAINING,PREEMPTING,RESTARTING&host=' + encodeURIComponent(host));
     return [el('h1', {}, 'Host ', host), el('table', {}, el('tr', {}, ['task', 'job', 'instance', 'state'].map(h => el('th', {}, h))),
@@ -373,6 +415,7 @@
     [/^#\/update\/(.+)$/, m => updateView(decodeURIComponent(m[1]))],
     [/^#\/quotas$/, () => quotasView()],
     [/^#\/hosts$/, () => hostsView()],
+    [/^#\/utilization$/, () => utilizationView()],
     [/^#\/hosttasks\/(.+)$/, m => hostTasksView(decodeURIComponent(m[1]))]
   ];
 
