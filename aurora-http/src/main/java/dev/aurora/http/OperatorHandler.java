@@ -81,6 +81,7 @@ public final class OperatorHandler implements AutoCloseable {
   private final Tokens tokens = new Tokens();
   private final EventHub events;
   private final Routing routing;
+  private final Api api;
 
   private OperatorHandler(Builder b) {
     this.scheduler = Objects.requireNonNull(b.scheduler, "scheduler");
@@ -91,7 +92,8 @@ public final class OperatorHandler implements AutoCloseable {
     this.registry = b.registry != null ? b.registry : prometheus;
     this.maxBodyBytes = b.maxBodyBytes;
     this.events = new EventHub(b.eventRing, b.eventClientBuffer, b.maxEventClients, b.keepAlive);
-    this.routing = new Routing(new Api(scheduler, b.authorizer, tokens, events, b.clock, b.backups).routes());
+    this.api = new Api(scheduler, b.authorizer, tokens, events, b.clock, b.backups);
+    this.routing = new Routing(api.routes());
     events.start(scheduler);
   }
 
@@ -219,6 +221,7 @@ public final class OperatorHandler implements AutoCloseable {
   @Override
   public void close() {
     events.close();
+    api.close();
   }
 
   /** Handles one exchange: never throws, never sends a stack trace. */

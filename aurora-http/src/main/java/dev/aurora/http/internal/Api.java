@@ -9,6 +9,7 @@ import dev.aurora.api.TaskId;
 import dev.aurora.api.UpdateSettings;
 import dev.aurora.core.AgentUtilization;
 import dev.aurora.core.Authorizer;
+import dev.aurora.core.EventStream;
 import dev.aurora.core.FileLogBackups;
 import dev.aurora.core.TaskOutput;
 import dev.aurora.core.MaintenanceMode;
@@ -31,6 +32,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -61,10 +64,17 @@ public final class Api {
   private final EventHub events;
   private final List<Route> routes = new ArrayList<>();
   private final @Nullable FileLogBackups backups;
+  /** Bumped by every scheduler event and every change through this API: cached answers are stale then. */
+  private final AtomicLong changes = new AtomicLong();
+  private final Map<String, CachedList> jobLists = new ConcurrentHashMap<>();
+  private final EventStream.Subscription subscription;
+
+  private record CachedList(long generation, byte[] body) {}
 
   public Api(Scheduler scheduler, Authorizer authorizer, Tokens tokens, EventHub events, Clock clock,
       @Nullable FileLogBackups backups) {
     this.backups = backups;
+    this.subscription = scheduler.events().subscribe(e -> changes.incrementAndGet());
     this.clock = clock;
     this.scheduler = scheduler;
     this.authorizer = authorizer;
@@ -77,20 +87,36 @@ public final class Api {
     return routes;
   }
 
+  /** Stops following the scheduler's events. */
+  public void close() {
+    subscription.close();
+  }
+
+  /** A mutating route: whatever it did (or failed half-way to do), cached answers are stale after it. */
+  private Route.Handler changing(Route.Handler h) {
+    return c -> {
+      try {
+        return h.handle(c);
+      } finally {
+        changes.incrementAndGet();
+      }
+    };
+  }
+
   private void get(String path, String summary, List<String> query, Route.Handler h) {
     routes.add(new Route("GET", BASE + path, summary, false, null, query, h));
   }
 
   private void post(String path, String summary, @Nullable String body, Route.Handler h) {
-    routes.add(new Route("POST", BASE + path, summary, true, body, List.of(), h));
+    routes.add(new Route("POST", BASE + path, summary, true, body, List.of(), changing(h)));
   }
 
   private void put(String path, String summary, String body, Route.Handler h) {
-    routes.add(new Route("PUT", BASE + path, summary, true, body, List.of(), h));
+    routes.add(new Route("PUT", BASE + path, summary, true, body, List.of(), changing(h)));
   }
 
   private void delete(String path, String summary, Route.Handler h) {
-    routes.add(new Route("DELETE", BASE + path, summary, true, null, List.of(), h));
+    routes.add(new Route("DELETE", BASE + path, summary, true, null, List.of(), changing(h)));
   }
 
   private static Reply json(int status, Object value) {
@@ -106,6 +132,14 @@ public final class Api {
   private void declare() {
     get("/jobs", "List jobs (optionally of one role) with task counts by state", List.of("role"), c -> {
       Optional<String> role = c.query("role");
+      // the answer is kept until the next event or change through this API: reads at 1,000 jobs
+      // are then a copy of bytes, not a walk of every job and task on the state loop
+      String cacheKey = role.orElse("");
+      long generation = changes.get();
+      CachedList hit = jobLists.get(cacheKey);
+      if (hit != null && hit.generation() == generation) {
+        return Reply.bytes(200, "application/json", hit.body());
+      }
       // one read of the active tasks for every job: a read per job would queue a call per job on the loop
       Map<JobKey, Map<String, Integer>> counts = new HashMap<>();
       TaskQuery active = TaskQuery.all().active();
@@ -118,7 +152,14 @@ public final class Api {
           out.add(summary(job, counts.getOrDefault(job.key(), Map.of())));
         }
       }
-      return ok(out);
+      byte[] body = Json.write(out);
+      if (changes.get() == generation) {   // nothing changed while it was read: keep it
+        if (jobLists.size() >= 1_000) {
+          jobLists.clear();
+        }
+        jobLists.put(cacheKey, new CachedList(generation, body));
+      }
+      return Reply.bytes(200, "application/json", body);
     });
     post("/jobs", "Create a job from a JobConfig", "JobConfig", c -> {
       JobConfig job = c.json(JobConfig.class);
