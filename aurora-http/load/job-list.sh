@@ -3,12 +3,14 @@
 #   aurora-http/load/job-list.sh [duration=30s] [churn per second=0] [jobs=1000]
 # Starts dev.aurora.http.LoadServer (a simulated cluster of 500 agents on a real state loop), then
 # runs wrk (or hey) against /api/v1/jobs on loopback. LoadServer prints placements/s every 5 s: run
-# once with churn and no reads, once with churn and reads, and compare. Build offline first:
-#   mvn -o -B -q -pl aurora-http -am test-compile
+# once with churn and no reads, once with churn and reads, and compare. It compiles what it needs
+# (offline, in the reactor, so nothing has to be installed in ~/.m2).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 duration="${1:-30s}"; churn="${2:-0}"; jobs="${3:-1000}"
-mvn -o -B -q dependency:build-classpath -Dmdep.outputFile=target/load.cp -Dmdep.includeScope=test >/dev/null
+mvn -o -B -q -pl aurora-http -am test-compile dependency:build-classpath -Dmdep.outputFile=target/load.cp \
+  -Dmdep.includeScope=test >/dev/null
+cd aurora-http
 log=$(mktemp)
 java -Xmx2g -cp "target/classes:target/test-classes:$(cat target/load.cp)" dev.aurora.http.LoadServer "$jobs" --churn "$churn" >"$log" 2>&1 &
 pid=$!

@@ -427,6 +427,27 @@ class AuroraCliTest {
   }
 
   @Test
+  void taskOutputOfOneProcessAsksForThatProcess() {
+    fake.onText("GET", "/api/v1/tasks/t-0/output", "fetched\n");
+
+    assertThat(aurora("task", "output", "t-0", "--process", "fetch", "--limit", "100")).isEqualTo(AuroraCli.OK);
+
+    assertThat(fake.last().query()).isEqualTo("stream=stdout&process=fetch&limit=100");
+    assertThat(out).isEqualTo("fetched\n");
+  }
+
+  @Test
+  void backupListShowsTheServersColumns() {
+    fake.on("GET", "/api/v1/backups", 200, "[{\"id\":\"backup-1\",\"time\":\"2026-12-01T20:00:00Z\",\"bytes\":15084,"
+        + "\"generation\":1,\"snapshotBytes\":3682,\"logBytes\":11402,\"directory\":\"/b/backup-1\"}]");
+
+    assertThat(aurora("backup", "list")).isEqualTo(AuroraCli.OK);
+
+    assertThat(out.lines().toList()).containsExactly("ID        TIME                  BYTES  GENERATION",
+        "backup-1  2026-12-01T20:00:00Z  15084  1");
+  }
+
+  @Test
   void taskOutputOfAnInstanceFindsItsTask() {
     fake.on("GET", "/api/v1/tasks", 200, Shapes.list(List.of(
         Shapes.task("t-8", KEY, 2, "KILLED", "h"), Shapes.task("t-9", KEY, 2, "RUNNING", "h"), Shapes.task("t-10", KEY, 2, "LOST", "h"))));

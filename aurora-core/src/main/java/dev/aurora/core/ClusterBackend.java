@@ -53,6 +53,14 @@ public interface ClusterBackend extends AutoCloseable {
   }
 
   /**
+   * Where the output of this backend's tasks can be read, if it keeps any (the local backend does, in
+   * each task's sandbox); empty by default.
+   */
+  default Optional<TaskOutput> taskOutput() {
+    return Optional.empty();
+  }
+
+  /**
    * Stops reporting and releases what the backend holds. Whether launched tasks go on is the
    * backend's to say: the local backend stops every process it started; a Mesos backend leaves tasks
    * running for the next scheduler to reconcile. After {@code close} returns the backend reports

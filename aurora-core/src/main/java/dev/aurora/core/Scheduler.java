@@ -273,6 +273,23 @@ public interface Scheduler extends AutoCloseable {
     return new ActingScheduler(this, principal);
   }
 
+  /**
+   * Where the output of tasks (each process's standard output and error) can be read: its backend's
+   * {@link ClusterBackend#taskOutput()}, empty when the backend keeps none (the default).
+   */
+  default Optional<TaskOutput> taskOutput() {
+    return Optional.empty();
+  }
+
+  /**
+   * Every agent the scheduler knows, by hostname: attributes, capacity and what this scheduler's
+   * tasks hold there, for a utilization view (e.g. allocation per zone and rack). Empty by default
+   * (a scheduler that does not track agents).
+   */
+  default List<AgentUtilization> utilization() {
+    return List.of();
+  }
+
   // --- rolling updates ---
 
   /**

@@ -4,6 +4,7 @@ import dev.aurora.api.AuroraException;
 import dev.aurora.api.InvalidConfigException;
 import dev.aurora.api.Principal;
 import dev.aurora.core.Authorizer;
+import dev.aurora.core.FileLogBackups;
 import dev.aurora.core.JobConflictException;
 import dev.aurora.core.NoSuchInstanceException;
 import dev.aurora.core.NotLeaderException;
@@ -81,6 +82,7 @@ public final class OperatorHandler implements AutoCloseable {
   private final Tokens tokens = new Tokens();
   private final EventHub events;
   private final Routing routing;
+  private final Api api;
 
   private OperatorHandler(Builder b) {
     this.scheduler = Objects.requireNonNull(b.scheduler, "scheduler");
@@ -91,7 +93,8 @@ public final class OperatorHandler implements AutoCloseable {
     this.registry = b.registry != null ? b.registry : prometheus;
     this.maxBodyBytes = b.maxBodyBytes;
     this.events = new EventHub(b.eventRing, b.eventClientBuffer, b.maxEventClients, b.keepAlive);
-    this.routing = new Routing(new Api(scheduler, b.authorizer, tokens, events, b.clock).routes());
+    this.api = new Api(scheduler, b.authorizer, tokens, events, b.clock, b.backups);
+    this.routing = new Routing(api.routes());
     events.start(scheduler);
   }
 
@@ -128,8 +131,19 @@ public final class OperatorHandler implements AutoCloseable {
     private int maxEventClients = 32;
     private Duration keepAlive = Duration.ofSeconds(15);
     private Clock clock = Clock.systemUTC();
+    private @Nullable FileLogBackups backups;
 
     Builder() {}
+
+    /**
+     * Serves {@code GET /api/v1/backups} (the backups, oldest first) and {@code POST /api/v1/backups}
+     * (a backup now, for principals the authorizer lets {@code backupNow} on the cluster) with these
+     * backups of the scheduler's file-log storage. Without them both answer 501.
+     */
+    public Builder backups(FileLogBackups backups) {
+      this.backups = Objects.requireNonNull(backups, "backups");
+      return this;
+    }
 
     /** The scheduler to operate. Required. */
     public Builder scheduler(Scheduler scheduler) {
@@ -208,6 +222,7 @@ public final class OperatorHandler implements AutoCloseable {
   @Override
   public void close() {
     events.close();
+    api.close();
   }
 
   /** Handles one exchange: never throws, never sends a stack trace. */

@@ -146,6 +146,12 @@ public final class OperatorServer implements AutoCloseable {
       return this;
     }
 
+    /** See {@link OperatorHandler.Builder#backups}. */
+    public Builder backups(dev.aurora.core.FileLogBackups backups) {
+      handler.backups(backups);
+      return this;
+    }
+
     /** See {@link OperatorHandler.Builder#clock}. */
     public Builder clock(Clock clock) {
       handler.clock(clock);

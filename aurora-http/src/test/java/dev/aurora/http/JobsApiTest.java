@@ -209,7 +209,7 @@ class JobsApiTest {
     assertThat(d.get("instancesRemoved").asInt()).isEqualTo(0);
     List<String> fields = new ArrayList<>();
     d.get("changes").forEach(c -> fields.add(c.get("field").asText()));
-    assertThat(fields).contains("instances", "task.resources.ramMb");
+    assertThat(fields).contains("instances", "task.resources.ramMb", "task.processes[0].command");
     assertThat(aurora.scheduler().job(WEB).orElseThrow().instances()).isEqualTo(2);
   }
 
@@ -249,6 +249,40 @@ class JobsApiTest {
     JsonNode task = json(h.get("alice", "/api/v1/tasks/" + id));
     assertThat(task.get("status").asText()).isEqualTo(ScheduleStatus.RUNNING.name());
     assertThat(task.get("events").size()).isGreaterThanOrEqualTo(3);
-    assertThat(h.get("alice", "/api/v1/tasks/" + id + "/output").statusCode()).isEqualTo(501);
+    HttpResponse<String> output = h.get("alice", "/api/v1/tasks/" + id + "/output");
+    assertThat(output.statusCode()).isEqualTo(501);
+    assertThat(json(output).get("detail").asText()).contains("backend keeps no task output");
+    assertThat(h.get("alice", "/api/v1/tasks/no-such-task/output").statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void theJobListFollowsEveryChangeWhetherMadeThroughTheApiOrNot() {
+    createWeb(2);
+    JsonNode before = json(h.get("bob", "/api/v1/jobs"));
+    assertThat(before).hasSize(1);
+    assertThat(before.get(0).get("active").get("RUNNING").asInt()).isEqualTo(2);
+    assertThat(json(h.get("bob", "/api/v1/jobs"))).isEqualTo(before);
+
+    // through the API: seen by the very next read
+    assertThat(h.post("alice", "/api/v1/jobs/www-data/prod/web/instances", "{\"count\":1}").statusCode()).isEqualTo(204);
+    assertThat(json(h.get("bob", "/api/v1/jobs")).get(0).get("instances").asInt()).isEqualTo(3);
+
+    // through the Java API and the cluster: seen once the scheduler has reported it
+    h.drive(() -> {
+      aurora.scheduler().createJob(Job.service("ads/prod/banner").task(t -> t.process("p", "./p").cpus(1).ramMb(64)).build(),
+          Harness.principal("ops"));
+      aurora.runUntilIdle();
+    });
+    h.settle();
+    JsonNode after = json(h.get("bob", "/api/v1/jobs"));
+    assertThat(after).extracting(j -> j.get("key").asText()).containsExactlyInAnyOrder("www-data/prod/web", "ads/prod/banner");
+    assertThat(json(h.get("bob", "/api/v1/jobs?role=www-data")).get(0).get("active").get("RUNNING").asInt()).isEqualTo(3);
+    String id = aurora.running(WEB).get(0).id().value();
+    h.drive(() -> {
+      aurora.cluster().failTask(dev.aurora.api.TaskId.of(id), "exit 1");
+      aurora.runUntilIdle();
+    });
+    assertThat(json(h.get("bob", "/api/v1/jobs?role=www-data")).get(0).get("active").has("RUNNING")
+        && json(h.get("bob", "/api/v1/jobs?role=www-data")).get(0).get("active").get("RUNNING").asInt() == 3).isFalse();
   }
 }

@@ -200,8 +200,29 @@ class OperationsApiTest {
   }
 
   @Test
-  void backupsAnswer501UntilTheyExist() {
-    assertThat(h.get("ops", "/api/v1/backups").statusCode()).isEqualTo(501);
-    assertThat(h.post("ops", "/api/v1/backups", "").statusCode()).isEqualTo(501);
+  void utilizationShowsAllocationInTotalPerAttributeValueAndPerAgent() {
+    assertThat(h.post("alice", "/api/v1/jobs", AuroraJson.toJson(web("./v1", 3))).statusCode()).isEqualTo(201);
+    h.settle();
+
+    JsonNode u = json(h.get("bob", "/api/v1/utilization?by=host"));
+    assertThat(u.get("total").get("agents").asInt()).isEqualTo(4);
+    assertThat(u.get("total").get("usedCpus").asDouble()).isEqualTo(3.0);
+    assertThat(u.get("total").get("usedRamMb").asLong()).isEqualTo(768);
+    assertThat(u.get("total").get("tasks").asInt()).isEqualTo(3);
+    assertThat(u.get("agents")).hasSize(4);
+    assertThat(u.get("groups").get("host")).hasSize(1);
+    JsonNode byDefault = json(h.get("bob", "/api/v1/utilization"));
+    assertThat(byDefault.get("groups").has("zone")).isTrue();
+    assertThat(byDefault.get("groups").has("rack")).isTrue();
+  }
+
+  @Test
+  void backupsAnswer501SayingHowToEnableThemWhenTheServerHasNone() {
+    HttpResponse<String> list = h.get("ops", "/api/v1/backups");
+    assertThat(list.statusCode()).isEqualTo(501);
+    assertThat(json(list).get("detail").asText()).contains("OperatorServer.builder().backups(FileLogBackups");
+    HttpResponse<String> now = h.post("ops", "/api/v1/backups", "");
+    assertThat(now.statusCode()).isEqualTo(501);
+    assertThat(json(now).get("detail").asText()).contains("file-log storage");
   }
 }

@@ -199,4 +199,116 @@ class UiTest {
     assertThat(browser.findElement(By.id("error")).isDisplayed()).isFalse();
   }
 
+  /** Output kept in files of the test's directory, as a backend keeps it in a sandbox. */
+  static final class FileOutput implements dev.aurora.core.TaskOutput {
+    final Path root;
+
+    FileOutput(Path root) {
+      this.root = root;
+    }
+
+    Path file(dev.aurora.api.TaskId task, Stream stream) {
+      return root.resolve(task.value() + "." + stream.name().toLowerCase());
+    }
+
+    @Override
+    public List<String> processes(dev.aurora.api.TaskId task) {
+      return Files.exists(file(task, Stream.STDOUT)) ? List.of("server") : List.of();
+    }
+
+    @Override
+    public java.util.Optional<Chunk> read(dev.aurora.api.TaskId task, String process, Stream stream, long offset, int limit)
+        throws java.io.IOException {
+      Path f = file(task, stream);
+      if (!process.equals("server") || !Files.exists(f)) {
+        return java.util.Optional.empty();
+      }
+      byte[] all = Files.readAllBytes(f);
+      int from = (int) (offset < 0 ? Math.max(0, all.length + offset) : Math.min(offset, all.length));
+      int to = (int) Math.min(all.length, (long) from + limit);
+      return java.util.Optional.of(new Chunk(from, java.util.Arrays.copyOfRange(all, from, to), all.length));
+    }
+  }
+
+  @Test
+  void aTasksOutputPageFollowsTheOutputLiveUntilTheTaskEnds() throws Exception {
+    h.close();
+    FileOutput output = new FileOutput(Files.createDirectories(dir.resolve("output")));
+    dev.aurora.core.Scheduler locked = h.scheduler;
+    dev.aurora.core.Scheduler withOutput = (dev.aurora.core.Scheduler) java.lang.reflect.Proxy.newProxyInstance(
+        dev.aurora.core.Scheduler.class.getClassLoader(), new Class<?>[] {dev.aurora.core.Scheduler.class},
+        (proxy, method, args) -> {
+          if (method.getName().equals("taskOutput")) {
+            return java.util.Optional.of(output);
+          }
+          try {
+            return method.invoke(locked, args);
+          } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+    h = new Harness(aurora, dir, b -> b.authorizer(JobsApiTest.AUTHORIZER).scheduler(withOutput));
+    assertThat(h.post("alice", "/api/v1/jobs", AuroraJson.toJson(JobsApiTest.web(1))).statusCode()).isEqualTo(201);
+    h.settle();
+    dev.aurora.api.TaskId id = aurora.running(WEB).get(0).id();
+    Files.writeString(output.file(id, dev.aurora.core.TaskOutput.Stream.STDOUT), "line 1\n");
+    Files.writeString(output.file(id, dev.aurora.core.TaskOutput.Stream.STDERR), "warning: disk almost full\n");
+    loginAs("alice");
+
+    browser.get(h.server.url().resolve("/ui/#/task/" + id.value()).toString());
+    waiting().until(d -> !d.findElements(By.id("output-link")).isEmpty());
+    browser.findElement(By.id("output-link")).click();
+    waiting().until(d -> d.findElement(By.id("output")).getText().equals("line 1")
+        && "true".equals(d.findElement(By.id("output-status")).getAttribute("data-following")));
+
+    // the task writes more: the page shows it without a reload
+    Files.writeString(output.file(id, dev.aurora.core.TaskOutput.Stream.STDOUT), "line 2\n", java.nio.file.StandardOpenOption.APPEND);
+    waiting().until(d -> d.findElement(By.id("output")).getText().equals("line 1\nline 2"));
+    Path shot = Path.of("..", "docs", "images", "task-output.png");
+    if (Files.isDirectory(Path.of("..", "docs"))) {
+      Files.createDirectories(shot.getParent());
+      Files.write(shot, browser.getScreenshotAs(OutputType.BYTES));
+    }
+
+    // the task ends: the stream ends, and the page says so
+    h.drive(() -> {
+      aurora.cluster().failTask(id, "exit code 1");
+      aurora.runUntilIdle();
+    });
+    waiting().until(d -> "true".equals(d.findElement(By.id("output-status")).getAttribute("data-ended")));
+    assertThat(browser.findElement(By.id("output")).getText()).isEqualTo("line 1\nline 2");
+
+    browser.findElement(By.id("stderr-link")).click();
+    waiting().until(d -> d.findElement(By.id("output")).getText().equals("warning: disk almost full"));
+    assertThat(browser.findElement(By.id("error")).isDisplayed()).isFalse();
+  }
+
+  @Test
+  void theUtilizationViewDrawsAllocationPerZoneAndRack() throws Exception {
+    assertThat(h.post("alice", "/api/v1/jobs", AuroraJson.toJson(web())).statusCode()).isEqualTo(201);
+    h.settle();
+    loginAs("alice");
+    browser.get(h.server.url().resolve("/ui/#/utilization").toString());
+    waiting().until(d -> !d.findElements(By.cssSelector("#util-rack g.row")).isEmpty());
+
+    // six agents in racks r0 and r1 and zones z0..z2; five tasks of one cpu, one per host
+    List<WebElement> racks = browser.findElements(By.cssSelector("#util-rack g.row"));
+    assertThat(racks).extracting(r -> r.getAttribute("data-value")).containsExactly("r0", "r1");
+    double used = racks.stream().mapToDouble(r -> Double.parseDouble(r.getAttribute("data-used-cpus"))).sum();
+    assertThat(used).isEqualTo(5.0);
+    assertThat(browser.findElements(By.cssSelector("#util-zone g.row"))).extracting(r -> r.getAttribute("data-value"))
+        .containsExactly("z0", "z1", "z2");
+    assertThat(browser.findElements(By.cssSelector("#util-rack rect.used"))).allSatisfy(r ->
+        assertThat(Double.parseDouble(r.getAttribute("width"))).isPositive());
+    assertThat(browser.findElement(By.id("util-total")).getText()).contains("6 agents, 5 tasks");
+
+    // a task more, live: the bars follow the event stream
+    h.drive(() -> aurora.scheduler().addInstances(WEB, 1, dev.aurora.api.Principal.of("alice")));
+    h.settle();
+    waiting().until(d -> d.findElement(By.id("util-total")).getText().contains("6 tasks"));
+    Path shot = Path.of("..", "docs", "images", "utilization.png");
+    if (Files.isDirectory(Path.of("..", "docs"))) {
+      Files.write(shot, browser.getScreenshotAs(OutputType.BYTES));
+    }
+  }
 }

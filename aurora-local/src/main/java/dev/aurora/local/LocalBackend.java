@@ -54,9 +54,11 @@ import org.jspecify.annotations.Nullable;
  */
 public final class LocalBackend implements ClusterBackend {
   private final LocalCluster cluster;
+  private final dev.aurora.local.internal.SandboxOutput output;
 
   LocalBackend(BackendConfig config) {
     this.cluster = new LocalCluster(config);
+    this.output = new dev.aurora.local.internal.SandboxOutput(cluster::sandbox, cluster::processes);
   }
 
   /** Starts describing a local backend; every option has a default. */
@@ -139,6 +141,15 @@ public final class LocalBackend implements ClusterBackend {
    */
   public Optional<Path> sandbox(TaskId taskId) {
     return cluster.sandbox(taskId);
+  }
+
+  /**
+   * Each process's standard output and error, read from the task's sandbox ({@code <process>.stdout}
+   * and {@code <process>.stderr}) while it runs and until the sandbox retention deletes it.
+   */
+  @Override
+  public Optional<dev.aurora.core.TaskOutput> taskOutput() {
+    return Optional.of(output);
   }
 
   /**

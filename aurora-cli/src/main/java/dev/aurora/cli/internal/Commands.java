@@ -724,8 +724,9 @@ final class Commands {
     String task;
 
     @Option(names = "--stream", description = "stdout or stderr (default ${DEFAULT-VALUE}).") String stream = "stdout";
-    @Option(names = "--offset", description = "Byte offset to start at; negative counts from the end.") Long offset;
-    @Option(names = "--limit", description = "At most this many bytes.") Long limit;
+    @Option(names = "--process", description = "Which process of the task (default: its first with output).") String process;
+    @Option(names = "--offset", description = "Byte offset to start at; negative counts from the end (default: the last --limit bytes).") Long offset;
+    @Option(names = "--limit", description = "At most this many bytes (the server's default: 65536).") Long limit;
     @Option(names = {"-f", "--follow"}, description = "Keep printing until the task ends.") boolean follow;
 
     @Override
@@ -736,6 +737,7 @@ final class Commands {
       String id = taskId(this, task);
       Map<String, String> query = new LinkedHashMap<>();
       query.put("stream", stream);
+      query.put("process", process);
       query.put("offset", offset == null ? null : offset.toString());
       query.put("limit", limit == null ? null : limit.toString());
       query.put("follow", follow ? "true" : null);
@@ -822,7 +824,7 @@ final class Commands {
       if (json()) {
         return done(backups, "");
       }
-      Render.table(root().out, backups, "id", "name", "time", "size");
+      Render.table(root().out, backups, "id", "time", "bytes", "generation");
       return ExitCodes.OK;
     }
   }

@@ -413,6 +413,23 @@ public final class SchedulerImpl implements Scheduler {
   }
 
   @Override
+  public List<dev.aurora.core.AgentUtilization> utilization() {
+    return call(() -> state.pool().agents().stream()
+        .filter(a -> a.hostname() != null)
+        .map(a -> new dev.aurora.core.AgentUtilization(a.id(), a.hostname(), a.attributes(),
+            a.viewFor(false).capacityCpus(), a.usedCpuMillis() / 1000.0, a.viewFor(false).capacityRamMb(),
+            a.usedRamMb(), a.viewFor(false).taskCount(), state.pool().maintenance(a.hostname())))
+        .sorted(java.util.Comparator.comparing(dev.aurora.core.AgentUtilization::hostname)
+            .thenComparing(dev.aurora.core.AgentUtilization::id))
+        .toList());
+  }
+
+  @Override
+  public Optional<dev.aurora.core.TaskOutput> taskOutput() {
+    return backend.taskOutput();
+  }
+
+  @Override
   public EventStream events() {
     return events;
   }

@@ -7,7 +7,11 @@ import dev.aurora.api.JobKey;
 import dev.aurora.api.ResourceQuota;
 import dev.aurora.api.TaskId;
 import dev.aurora.api.UpdateSettings;
+import dev.aurora.core.AgentUtilization;
 import dev.aurora.core.Authorizer;
+import dev.aurora.core.EventStream;
+import dev.aurora.core.FileLogBackups;
+import dev.aurora.core.TaskOutput;
 import dev.aurora.core.MaintenanceMode;
 import dev.aurora.core.NoSuchJobException;
 import dev.aurora.core.NoSuchUpdateException;
@@ -28,6 +32,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -57,8 +63,18 @@ public final class Api {
   private final Tokens tokens;
   private final EventHub events;
   private final List<Route> routes = new ArrayList<>();
+  private final @Nullable FileLogBackups backups;
+  /** Bumped by every scheduler event and every change through this API: cached answers are stale then. */
+  private final AtomicLong changes = new AtomicLong();
+  private final Map<String, CachedList> jobLists = new ConcurrentHashMap<>();
+  private final EventStream.Subscription subscription;
 
-  public Api(Scheduler scheduler, Authorizer authorizer, Tokens tokens, EventHub events, Clock clock) {
+  private record CachedList(long generation, byte[] body) {}
+
+  public Api(Scheduler scheduler, Authorizer authorizer, Tokens tokens, EventHub events, Clock clock,
+      @Nullable FileLogBackups backups) {
+    this.backups = backups;
+    this.subscription = scheduler.events().subscribe(e -> changes.incrementAndGet());
     this.clock = clock;
     this.scheduler = scheduler;
     this.authorizer = authorizer;
@@ -71,20 +87,36 @@ public final class Api {
     return routes;
   }
 
+  /** Stops following the scheduler's events. */
+  public void close() {
+    subscription.close();
+  }
+
+  /** A mutating route: whatever it did (or failed half-way to do), cached answers are stale after it. */
+  private Route.Handler changing(Route.Handler h) {
+    return c -> {
+      try {
+        return h.handle(c);
+      } finally {
+        changes.incrementAndGet();
+      }
+    };
+  }
+
   private void get(String path, String summary, List<String> query, Route.Handler h) {
     routes.add(new Route("GET", BASE + path, summary, false, null, query, h));
   }
 
   private void post(String path, String summary, @Nullable String body, Route.Handler h) {
-    routes.add(new Route("POST", BASE + path, summary, true, body, List.of(), h));
+    routes.add(new Route("POST", BASE + path, summary, true, body, List.of(), changing(h)));
   }
 
   private void put(String path, String summary, String body, Route.Handler h) {
-    routes.add(new Route("PUT", BASE + path, summary, true, body, List.of(), h));
+    routes.add(new Route("PUT", BASE + path, summary, true, body, List.of(), changing(h)));
   }
 
   private void delete(String path, String summary, Route.Handler h) {
-    routes.add(new Route("DELETE", BASE + path, summary, true, null, List.of(), h));
+    routes.add(new Route("DELETE", BASE + path, summary, true, null, List.of(), changing(h)));
   }
 
   private static Reply json(int status, Object value) {
@@ -100,6 +132,14 @@ public final class Api {
   private void declare() {
     get("/jobs", "List jobs (optionally of one role) with task counts by state", List.of("role"), c -> {
       Optional<String> role = c.query("role");
+      // the answer is kept until the next event or change through this API: reads at 1,000 jobs
+      // are then a copy of bytes, not a walk of every job and task on the state loop
+      String cacheKey = role.orElse("");
+      long generation = changes.get();
+      CachedList hit = jobLists.get(cacheKey);
+      if (hit != null && hit.generation() == generation) {
+        return Reply.bytes(200, "application/json", hit.body());
+      }
       // one read of the active tasks for every job: a read per job would queue a call per job on the loop
       Map<JobKey, Map<String, Integer>> counts = new HashMap<>();
       TaskQuery active = TaskQuery.all().active();
@@ -112,7 +152,14 @@ public final class Api {
           out.add(summary(job, counts.getOrDefault(job.key(), Map.of())));
         }
       }
-      return ok(out);
+      byte[] body = Json.write(out);
+      if (changes.get() == generation) {   // nothing changed while it was read: keep it
+        if (jobLists.size() >= 1_000) {
+          jobLists.clear();
+        }
+        jobLists.put(cacheKey, new CachedList(generation, body));
+      }
+      return Reply.bytes(200, "application/json", body);
     });
     post("/jobs", "Create a job from a JobConfig", "JobConfig", c -> {
       JobConfig job = c.json(JobConfig.class);
@@ -183,11 +230,12 @@ public final class Api {
       ScheduledTask t = task(c);
       return ok(scheduler.whyPending(t.id()));
     });
-    get("/tasks/{taskId}/output", "A task's output (not available from this backend through the Scheduler API)",
-        List.of("stream", "offset", "limit", "follow"), c -> {
-          task(c);
-          throw new ApiProblem(501, "not implemented",
-              "task output is not available through the Scheduler API yet; read it in the task's sandbox");
+    get("/tasks/{taskId}/output", "A task's output: one process's stdout or stderr, its tail, from an offset, or followed until the task ends",
+        List.of("stream", "process", "offset", "limit", "follow"), c -> {
+          ScheduledTask t = task(c);
+          TaskOutput output = scheduler.taskOutput().orElseThrow(() -> new ApiProblem(501, "not implemented",
+              "this scheduler's backend keeps no task output (the local backend does; read it where the task ran)"));
+          return Output.serve(c, scheduler, output, t);
         });
     post("/updates", "Start a rolling update", "{job, config:JobConfig, settings?:UpdateSettings, message?}", c -> {
       UpdateBody body = c.json(UpdateBody.class);
@@ -271,6 +319,35 @@ public final class Api {
     hostAction("drain", MaintenanceMode.DRAINING);
     hostAction("end", MaintenanceMode.NONE);
     hostAction("status", null);
+    get("/utilization", "Allocation per agent and grouped by agent attributes (zone and rack unless ?by= names others)",
+        List.of("by"), c -> {
+          List<String> by = new ArrayList<>();
+          for (String a : c.query("by").orElse("zone,rack").split(",")) {
+            if (!a.isBlank()) {
+              by.add(a.strip());
+            }
+          }
+          List<AgentUtilization> agents = scheduler.utilization();
+          Map<String, Object> groups = new LinkedHashMap<>();
+          for (String attribute : by) {
+            Map<String, List<AgentUtilization>> byValue = new TreeMap<>();
+            for (AgentUtilization a : agents) {
+              byValue.computeIfAbsent(a.attributes().getOrDefault(attribute, ""), k -> new ArrayList<>()).add(a);
+            }
+            List<Map<String, Object>> rows = new ArrayList<>();
+            byValue.forEach((value, members) -> {
+              Map<String, Object> row = allocation(members);
+              row.put("value", value);
+              rows.add(row);
+            });
+            groups.put(attribute, rows);
+          }
+          Map<String, Object> out = new LinkedHashMap<>();
+          out.put("total", allocation(agents));
+          out.put("groups", groups);
+          out.put("agents", agents);
+          return ok(out);
+        });
     get("/audit", "The audit log, newest last", List.of("limit"), c -> {
       var all = scheduler.audit();
       int limit = c.intQuery("limit", 1, 100_000).orElse(all.size());
@@ -292,14 +369,51 @@ public final class Api {
       }
       return ok(out);
     });
-    get("/backups", "Backups (not available yet)", List.of(), c -> {
-      throw new ApiProblem(501, "not implemented", "backups are not available yet");
+    get("/backups", "The backups under the backup root, oldest first", List.of(), c -> {
+      FileLogBackups b = requireBackups();
+      return ok(b.list().stream().map(Api::backup).toList());
     });
-    post("/backups", "Take a backup now (not available yet)", null, c -> {
-      throw new ApiProblem(501, "not implemented", "backups are not available yet");
+    post("/backups", "Take a backup now", null, c -> {
+      FileLogBackups b = requireBackups();
+      if (!authorizer.mayActOnCluster(c.principal(), "backupNow")) {
+        throw new ApiProblem(403, "forbidden", c.principal().name() + " may not backupNow on the cluster");
+      }
+      Map<String, Object> taken = backup(b.backupNow());
+      return json(201, taken).header("Location", BASE + "/backups/" + taken.get("id"));
     });
     get("/openapi.json", "This API as an OpenAPI 3.1 document", List.of(),
         c -> ok(OpenApi.document(routes)));
+  }
+
+  private static Map<String, Object> allocation(List<AgentUtilization> agents) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("agents", agents.size());
+    m.put("cpus", agents.stream().mapToDouble(AgentUtilization::cpus).sum());
+    m.put("usedCpus", agents.stream().mapToDouble(AgentUtilization::usedCpus).sum());
+    m.put("ramMb", agents.stream().mapToLong(AgentUtilization::ramMb).sum());
+    m.put("usedRamMb", agents.stream().mapToLong(AgentUtilization::usedRamMb).sum());
+    m.put("tasks", agents.stream().mapToInt(AgentUtilization::tasks).sum());
+    return m;
+  }
+
+  private FileLogBackups requireBackups() {
+    if (backups == null) {
+      throw new ApiProblem(501, "not implemented", "this server takes no backups: start it with "
+          + "OperatorServer.builder().backups(FileLogBackups...) on a scheduler with file-log storage");
+    }
+    return backups;
+  }
+
+  private static Map<String, Object> backup(FileLogBackups.Backup b) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", b.directory().getFileName().toString());
+    m.put("time", b.time());
+    m.put("bytes", b.bytes());
+    m.put("generation", b.generation());
+    m.put("snapshotBytes", b.snapshotBytes());
+    m.put("logBytes", b.logBytes());
+    m.put("directory", b.directory().toString());
+    return m;
   }
 
   private void updateAction(String action, BiConsumer<UpdateId, Call> op) {
@@ -487,6 +601,14 @@ public final class Api {
       ob.fieldNames().forEachRemaining(names::add);
       for (String n : names) {
         diff(path.isEmpty() ? n : path + "." + n, oa.get(n), ob.get(n), out);
+      }
+      return;
+    }
+    if (a instanceof com.fasterxml.jackson.databind.node.ArrayNode la
+        && b instanceof com.fasterxml.jackson.databind.node.ArrayNode lb) {
+      // element by element, so a change names the field inside the list (task.processes[0].command)
+      for (int i = 0; i < Math.max(la.size(), lb.size()); i++) {
+        diff(path + "[" + i + "]", la.get(i), lb.get(i), out);
       }
       return;
     }

@@ -242,11 +242,66 @@
       el('p', {}, jobLink(t.job), ' instance ', t.instance, ' ', state(t.status), t.host ? ' on ' + t.host : '')];
     parts.push(el('h2', {}, 'History'), el('table', { id: 'history' }, el('tr', {}, el('th', {}, 'time'), el('th', {}, 'state'), el('th', {}, 'message')),
       (t.events || []).map(e => el('tr', {}, el('td', {}, new Date(e.time).toLocaleString()), el('td', {}, state(e.status)), el('td', {}, e.message || '')))));
+    parts.push(el('p', {}, el('a', { id: 'output-link', href: '#/output/' + encodeURIComponent(t.id) }, 'Output (stdout, stderr)')));
     if (t.status === 'PENDING') {
       const why = await api('GET', 'tasks/' + encodeURIComponent(id) + '/pending');
       parts.push(el('h2', {}, 'Why pending'), el('p', {}, why.message));
     }
     return parts;
+  }
+
+  // A task's output, followed live: the server streams it (follow=true) until the task ends. The view
+  // is not re-rendered on events (that would restart the stream); leaving the page aborts it.
+  let outputAbort = null;
+  async function outputView(id, query) {
+    const params = new URLSearchParams(query || '');
+    const stream = params.get('stream') === 'stderr' ? 'stderr' : 'stdout';
+    const process = params.get('process') || '';
+    const t = await api('GET', 'tasks/' + encodeURIComponent(id));
+    const link = (s, p) => '#/output/' + encodeURIComponent(id) + '?stream=' + s + (p ? '&process=' + encodeURIComponent(p) : '');
+    const pre = el('pre', { id: 'output', class: 'output' });
+    const status = el('span', { id: 'output-status', class: 'muted' }, 'connecting…');
+    const procs = el('span', { id: 'output-processes' });
+    const url = API + 'tasks/' + encodeURIComponent(id) + '/output?follow=true&stream=' + stream
+        + (process ? '&process=' + encodeURIComponent(process) : '');
+    if (outputAbort) outputAbort.abort();
+    const abort = new AbortController();
+    outputAbort = abort;
+    (async () => {
+      try {
+        const r = await fetch(url, { credentials: 'same-origin', signal: abort.signal });
+        if (!r.ok) {
+          let detail = '';
+          try { detail = (await r.json()).detail; } catch (x) { /* not a problem JSON */ }
+          status.textContent = 'HTTP ' + r.status + (detail ? ': ' + detail : '');
+          return;
+        }
+        const names = (r.headers.get('X-Aurora-Output-Processes') || '').split(',').filter(x => x);
+        const shown = process || r.headers.get('X-Aurora-Output-Process') || '';
+        procs.replaceChildren(...names.map(n => el('a', { href: link(stream, n), class: n === shown ? 'current' : '' }, n, ' ')));
+        status.textContent = 'following ' + (shown ? shown + ' ' : '') + stream;
+        status.setAttribute('data-following', 'true');
+        const reader = r.body.getReader();
+        const decoder = new TextDecoder();
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          pre.append(decoder.decode(value, { stream: true }));
+          pre.scrollTop = pre.scrollHeight;
+        }
+        status.textContent = 'the task has ended; this is all of its ' + stream;
+        status.setAttribute('data-ended', 'true');
+        status.removeAttribute('data-following');
+      } catch (e) {
+        if (e.name !== 'AbortError') status.textContent = e.message;
+      }
+    })();
+    return [el('h1', {}, 'Output of ', el('a', { href: '#/task/' + encodeURIComponent(id) }, t.id)),
+      el('p', {}, jobLink(t.job), ' instance ', t.instance, ' ', state(t.status)),
+      el('p', { class: 'actions' }, el('a', { id: 'stdout-link', href: link('stdout', process), class: stream === 'stdout' ? 'current' : '' }, 'stdout'),
+        el('a', { id: 'stderr-link', href: link('stderr', process), class: stream === 'stderr' ? 'current' : '' }, 'stderr'),
+        ' processes: ', procs, ' ', status),
+      pre];
   }
 
   async function pendingView() {
@@ -301,6 +356,48 @@
         hosts.map(h => el('tr', {}, el('td', {}, el('a', { href: '#/hosttasks/' + h.host }, h.host)), el('td', {}, state(h.mode)), el('td', {}, h.activeTasks))))];
   }
 
+  // Allocation per zone and rack, drawn as SVG bars: for each value of the attribute, the cpus and the
+  // memory the scheduler's tasks hold against what the agents there have.
+  const SVG = 'http://www.w3.org/2000/svg';
+  function svg(tag, attrs, text) {
+    const e = document.createElementNS(SVG, tag);
+    for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+  function fixed(n) { return (+n).toFixed(1).replace(/\.0$/, ''); }
+
+  function allocationChart(attribute, rows) {
+    const label = 150, barW = 260, gap = 24, rowH = 44;
+    const chart = svg('svg', { id: 'util-' + attribute, class: 'util', width: label + 2 * (barW + gap) + 120,
+      height: 24 + rows.length * rowH, role: 'img', 'aria-label': 'allocation per ' + attribute });
+    chart.append(svg('text', { x: label, y: 14, class: 'head' }, 'cpus'), svg('text', { x: label + barW + gap, y: 14, class: 'head' }, 'ram'));
+    rows.forEach((r, i) => {
+      const y = 24 + i * rowH;
+      const g = svg('g', { class: 'row', 'data-value': r.value || '(none)', 'data-used-cpus': r.usedCpus, 'data-cpus': r.cpus });
+      g.append(svg('text', { x: 0, y: y + 15 }, (r.value || '(none)') + ' (' + r.agents + (r.agents === 1 ? ' agent)' : ' agents)')));
+      [[r.usedCpus, r.cpus, fixed(r.usedCpus) + ' / ' + fixed(r.cpus)], [r.usedRamMb, r.ramMb, r.usedRamMb + ' / ' + r.ramMb + ' MB']]
+        .forEach(([used, total, text], k) => {
+          const x = label + k * (barW + gap);
+          const w = total > 0 ? Math.min(1, used / total) * barW : 0;
+          g.append(svg('rect', { x, y, width: barW, height: 20, class: 'capacity' }),
+            svg('rect', { x, y, width: w.toFixed(1), height: 20, class: 'used' + (used > total ? ' over' : '') }),
+            svg('text', { x: x + 4, y: y + 35, class: 'figure' }, text));
+        });
+      chart.append(g);
+    });
+    return chart;
+  }
+
+  async function utilizationView() {
+    const u = await api('GET', 'utilization?by=zone,rack');
+    const t = u.total;
+    return [el('h1', {}, 'Utilization'),
+      el('p', { id: 'util-total' }, t.agents, ' agents, ', t.tasks, ' tasks: ', fixed(t.usedCpus), ' of ', fixed(t.cpus), ' cpus and ',
+        t.usedRamMb, ' of ', t.ramMb, ' MB of memory allocated'),
+      ...Object.entries(u.groups).flatMap(([attribute, rows]) => [el('h2', {}, 'Per ', attribute), allocationChart(attribute, rows)])];
+  }
+
   async function hostTasksView(host) {
     const tasks = await api('GET', 'tasks?state=ASSIGNED,STARTING,RUNNING,KILLING,DRAINING,PREEMPTING,RESTARTING&host=' + encodeURIComponent(host));
     return [el('h1', {}, 'Host ', host), el('table', {}, el('tr', {}, ['task', 'job', 'instance', 'state'].map(h => el('th', {}, h))),
@@ -311,12 +408,14 @@
     [/^#?\/?$/, () => rolesView()],
     [/^#\/role\/([^/]+)$/, m => roleView(m[1])],
     [/^#\/job\/([^/]+\/[^/]+\/[^/]+)$/, m => jobView(m[1])],
+    [/^#\/output\/([^?]+)(?:\?(.*))?$/, m => outputView(decodeURIComponent(m[1]), m[2])],
     [/^#\/task\/(.+)$/, m => taskView(decodeURIComponent(m[1]))],
     [/^#\/pending$/, () => pendingView()],
     [/^#\/updates$/, () => updatesView()],
     [/^#\/update\/(.+)$/, m => updateView(decodeURIComponent(m[1]))],
     [/^#\/quotas$/, () => quotasView()],
     [/^#\/hosts$/, () => hostsView()],
+    [/^#\/utilization$/, () => utilizationView()],
     [/^#\/hosttasks\/(.+)$/, m => hostTasksView(decodeURIComponent(m[1]))]
   ];
 
@@ -341,6 +440,7 @@
   }
 
   function scheduleRefresh(delay) {
+    if (current && current.hash.startsWith('#/output/')) return;   // it follows its own stream
     clearTimeout(refreshTimer);
     refreshTimer = setTimeout(render, delay === undefined ? 250 : delay);
   }
@@ -371,7 +471,11 @@
     } catch (e) {
       showError(e.message);
     }
-    window.addEventListener('hashchange', () => { showError(''); render(); });
+    window.addEventListener('hashchange', () => {
+      showError('');
+      if (outputAbort && !location.hash.startsWith('#/output/')) { outputAbort.abort(); outputAbort = null; }
+      render();
+    });
     follow();
     await render();
   }

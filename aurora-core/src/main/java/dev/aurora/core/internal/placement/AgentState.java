@@ -56,6 +56,16 @@ public final class AgentState {
     return attributes;
   }
 
+  /** The cpus (in thousandths) this scheduler's tasks hold on the agent. */
+  public long usedCpuMillis() {
+    return usedCpuMillis;
+  }
+
+  /** The memory in MiB this scheduler's tasks hold on the agent. */
+  public long usedRamMb() {
+    return usedRamMb;
+  }
+
   /** The attribute's value; {@code host} is the hostname. */
   public String attribute(String name, String otherwise) {
     if ("host".equals(name)) {
