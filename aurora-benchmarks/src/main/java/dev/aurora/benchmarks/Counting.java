@@ -1,14 +1,12 @@
 package dev.aurora.benchmarks;
 
-import dev.aurora.api.TaskId;
-import dev.aurora.core.BackendListener;
 import dev.aurora.core.ClusterBackend;
+import dev.aurora.core.ForwardingClusterBackend;
 import dev.aurora.core.Op;
 import dev.aurora.core.Storage;
 import dev.aurora.core.TaskLaunch;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
@@ -23,7 +21,7 @@ final class Counting {
   private Counting() {}
 
   /** A backend that counts the tasks launched through it. */
-  static final class Backend implements ClusterBackend {
+  static final class Backend extends ForwardingClusterBackend {
     private final ClusterBackend delegate;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition reached = lock.newCondition();
@@ -35,8 +33,8 @@ final class Counting {
     }
 
     @Override
-    public void start(BackendListener listener) {
-      delegate.start(listener);
+    protected ClusterBackend delegate() {
+      return delegate;
     }
 
     @Override
@@ -50,26 +48,6 @@ final class Counting {
       } finally {
         lock.unlock();
       }
-    }
-
-    @Override
-    public void decline(String offerId, Duration refuseFor) {
-      delegate.decline(offerId, refuseFor);
-    }
-
-    @Override
-    public void kill(TaskId taskId) {
-      delegate.kill(taskId);
-    }
-
-    @Override
-    public void reconcile(Set<TaskId> known) {
-      delegate.reconcile(known);
-    }
-
-    @Override
-    public void close() {
-      delegate.close();
     }
 
     long launched() {

@@ -1,14 +1,10 @@
 package dev.aurora.testkit;
 
-import dev.aurora.api.TaskId;
-import dev.aurora.core.BackendListener;
 import dev.aurora.core.ClusterBackend;
+import dev.aurora.core.ForwardingClusterBackend;
 import dev.aurora.core.Op;
 import dev.aurora.core.Storage;
-import dev.aurora.core.TaskLaunch;
-import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Wrappers for simulating a scheduler failover in one JVM: closing a scheduler closes its backend and
@@ -28,35 +24,16 @@ public final class Failover {
     return new KeepOpen(storage);
   }
 
-  private record KeepRunning(ClusterBackend backend) implements ClusterBackend {
-    @Override
-    public void start(BackendListener listener) {
-      backend.start(listener);
+  private static final class KeepRunning extends ForwardingClusterBackend {
+    private final ClusterBackend backend;
+
+    KeepRunning(ClusterBackend backend) {
+      this.backend = backend;
     }
 
     @Override
-    public void launch(List<String> offerIds, List<TaskLaunch> tasks) {
-      backend.launch(offerIds, tasks);
-    }
-
-    @Override
-    public void decline(String offerId, Duration refuseFor) {
-      backend.decline(offerId, refuseFor);
-    }
-
-    @Override
-    public void kill(TaskId taskId) {
-      backend.kill(taskId);
-    }
-
-    @Override
-    public void reconcile(Set<TaskId> known) {
-      backend.reconcile(known);
-    }
-
-    @Override
-    public java.util.Optional<String> cannotRun(dev.aurora.api.TaskConfig config) {
-      return backend.cannotRun(config);
+    protected ClusterBackend delegate() {
+      return backend;
     }
 
     @Override

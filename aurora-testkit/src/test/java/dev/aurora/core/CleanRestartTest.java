@@ -61,7 +61,7 @@ class CleanRestartTest {
    * A simulated cluster whose close() stops every task, which the next start's reconciliation reports
    * KILLED, as the local backend does.
    */
-  private static final class StopsTasksOnClose implements ClusterBackend {
+  private static final class StopsTasksOnClose extends ForwardingClusterBackend {
     private final SimulatedCluster cluster;
     private final Set<TaskId> stopped;
     private BackendListener listener;
@@ -78,18 +78,8 @@ class CleanRestartTest {
     }
 
     @Override
-    public void launch(List<String> offerIds, List<dev.aurora.core.TaskLaunch> tasks) {
-      cluster.launch(offerIds, tasks);
-    }
-
-    @Override
-    public void decline(String offerId, Duration refuseFor) {
-      cluster.decline(offerId, refuseFor);
-    }
-
-    @Override
-    public void kill(TaskId taskId) {
-      cluster.kill(taskId);
+    protected ClusterBackend delegate() {
+      return cluster;
     }
 
     @Override

@@ -12,7 +12,6 @@ import dev.aurora.testkit.SimulatedCluster;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -55,7 +54,7 @@ class StatusAcknowledgementTest {
   }
 
   /** A simulated cluster that lets the test report to the scheduler's listener itself. */
-  static final class ListenerCapture implements ClusterBackend {
+  static final class ListenerCapture extends ForwardingClusterBackend {
     final SimulatedCluster cluster;
     volatile BackendListener listener;
 
@@ -64,34 +63,14 @@ class StatusAcknowledgementTest {
     }
 
     @Override
+    protected ClusterBackend delegate() {
+      return cluster;
+    }
+
+    @Override
     public void start(BackendListener l) {
       listener = l;
       cluster.start(l);
-    }
-
-    @Override
-    public void launch(List<String> offerIds, List<TaskLaunch> tasks) {
-      cluster.launch(offerIds, tasks);
-    }
-
-    @Override
-    public void decline(String offerId, Duration refuseFor) {
-      cluster.decline(offerId, refuseFor);
-    }
-
-    @Override
-    public void kill(TaskId taskId) {
-      cluster.kill(taskId);
-    }
-
-    @Override
-    public void reconcile(Set<TaskId> known) {
-      cluster.reconcile(known);
-    }
-
-    @Override
-    public void close() {
-      cluster.close();
     }
   }
 

@@ -3,9 +3,9 @@ package dev.aurora.testkit.internal.sim;
 import dev.aurora.api.TaskId;
 import dev.aurora.core.BackendListener;
 import dev.aurora.core.ClusterBackend;
+import dev.aurora.core.ForwardingClusterBackend;
 import dev.aurora.core.Offer;
 import dev.aurora.core.StateLoop;
-import dev.aurora.core.TaskLaunch;
 import dev.aurora.core.TaskStatus;
 import dev.aurora.testkit.Scenario.Fault;
 import dev.aurora.testkit.SimulatedCluster;
@@ -15,7 +15,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
@@ -26,7 +25,7 @@ import org.jspecify.annotations.Nullable;
  * whichever scheduler is registered when they arrive. {@code close()} leaves the cluster running, as
  * a scheduler's crash leaves a Mesos cluster.
  */
-public final class FaultyBackend implements ClusterBackend {
+public final class FaultyBackend extends ForwardingClusterBackend {
   private static final Duration RETRY = Duration.ofSeconds(10);
 
   private final SimulatedCluster cluster;
@@ -58,29 +57,14 @@ public final class FaultyBackend implements ClusterBackend {
   }
 
   @Override
+  protected ClusterBackend delegate() {
+    return cluster;
+  }
+
+  @Override
   public void start(BackendListener listener) {
     this.current = listener;
     cluster.start(tap);
-  }
-
-  @Override
-  public void launch(List<String> offerIds, List<TaskLaunch> tasks) {
-    cluster.launch(offerIds, tasks);
-  }
-
-  @Override
-  public void decline(String offerId, Duration refuseFor) {
-    cluster.decline(offerId, refuseFor);
-  }
-
-  @Override
-  public void kill(TaskId taskId) {
-    cluster.kill(taskId);
-  }
-
-  @Override
-  public void reconcile(Set<TaskId> known) {
-    cluster.reconcile(known);
   }
 
   @Override
