@@ -93,7 +93,7 @@ public final class OperatorHandler implements AutoCloseable {
     this.registry = b.registry != null ? b.registry : prometheus;
     this.maxBodyBytes = b.maxBodyBytes;
     this.events = new EventHub(b.eventRing, b.eventClientBuffer, b.maxEventClients, b.keepAlive);
-    this.api = new Api(scheduler, b.authorizer, tokens, events, b.clock, b.backups);
+    this.api = new Api(scheduler, b.authorizer, tokens, events, b.clock, b.backups, b.jobListStaleness);
     this.routing = new Routing(api.routes());
     events.start(scheduler);
   }
@@ -131,6 +131,7 @@ public final class OperatorHandler implements AutoCloseable {
     private int maxEventClients = 32;
     private Duration keepAlive = Duration.ofSeconds(15);
     private Clock clock = Clock.systemUTC();
+    private Duration jobListStaleness = Duration.ofMillis(500);
     private @Nullable FileLogBackups backups;
 
     Builder() {}
@@ -203,6 +204,22 @@ public final class OperatorHandler implements AutoCloseable {
       this.eventRing = recent;
       this.eventClientBuffer = perClientBuffer;
       this.maxEventClients = maxClients;
+      return this;
+    }
+
+    /**
+     * How long {@code GET /api/v1/jobs} may lag the scheduler's events: 500 ms by default, so that
+     * under a steady stream of task changes a read is a copy of the last answer rather than a walk of
+     * every job and task. A change made through this API shows in the very next read whatever this is;
+     * {@link Duration#ZERO} makes every scheduler event show at once too. Event-stream clients see
+     * every event as it happens either way.
+     */
+    public Builder jobListStaleness(Duration staleness) {
+      Objects.requireNonNull(staleness, "staleness");
+      if (staleness.isNegative()) {
+        throw new IllegalArgumentException("job list staleness must be >= 0, was " + staleness);
+      }
+      this.jobListStaleness = staleness;
       return this;
     }
 

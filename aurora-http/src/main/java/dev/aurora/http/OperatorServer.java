@@ -152,6 +152,12 @@ public final class OperatorServer implements AutoCloseable {
       return this;
     }
 
+    /** See {@link OperatorHandler.Builder#jobListStaleness}. */
+    public Builder jobListStaleness(java.time.Duration staleness) {
+      handler.jobListStaleness(staleness);
+      return this;
+    }
+
     /** See {@link OperatorHandler.Builder#clock}. */
     public Builder clock(Clock clock) {
       handler.clock(clock);

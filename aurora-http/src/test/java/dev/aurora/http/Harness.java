@@ -41,7 +41,8 @@ final class Harness implements AutoCloseable {
     this.aurora = aurora;
     this.scheduler = locked(aurora.scheduler(), lock);
     OperatorServer.Builder b = OperatorServer.builder().scheduler(scheduler).port(0).clock(aurora.clock())
-        .authenticator(Authenticator.basic(passwords(dir)));
+        .authenticator(Authenticator.basic(passwords(dir)))
+        .jobListStaleness(Duration.ZERO);   // the tests see every event at once; JobsApiTest checks the lag
     customize.accept(b);
     this.server = b.start();
   }

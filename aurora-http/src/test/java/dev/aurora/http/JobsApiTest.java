@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.aurora.api.AuroraJson;
 import dev.aurora.api.Job;
+import java.time.Duration;
 import dev.aurora.api.JobConfig;
 import dev.aurora.api.JobKey;
 import dev.aurora.core.Authorizer;
@@ -267,7 +268,8 @@ class JobsApiTest {
     assertThat(h.post("alice", "/api/v1/jobs/www-data/prod/web/instances", "{\"count\":1}").statusCode()).isEqualTo(204);
     assertThat(json(h.get("bob", "/api/v1/jobs")).get(0).get("instances").asInt()).isEqualTo(3);
 
-    // through the Java API and the cluster: seen once the scheduler has reported it
+    // through the Java API and the cluster: seen once the scheduler has reported it (this server
+    // allows no staleness; see theJobListMayLagTheSchedulersEventsByTheStalenessButNeverTheApisChanges)
     h.drive(() -> {
       aurora.scheduler().createJob(Job.service("ads/prod/banner").task(t -> t.process("p", "./p").cpus(1).ramMb(64)).build(),
           Harness.principal("ops"));
@@ -284,5 +286,28 @@ class JobsApiTest {
     });
     assertThat(json(h.get("bob", "/api/v1/jobs?role=www-data")).get(0).get("active").has("RUNNING")
         && json(h.get("bob", "/api/v1/jobs?role=www-data")).get(0).get("active").get("RUNNING").asInt() == 3).isFalse();
+  }
+
+  @Test
+  void theJobListMayLagTheSchedulersEventsByTheStalenessButNeverTheApisChanges() {
+    h.close();
+    h = new Harness(aurora, dir, b -> b.authorizer(AUTHORIZER).jobListStaleness(Duration.ofHours(1)));
+    createWeb(2);
+    JsonNode before = json(h.get("bob", "/api/v1/jobs"));
+    assertThat(before).hasSize(1);
+
+    // a job created elsewhere shows only once the staleness has passed (an hour here)
+    h.drive(() -> {
+      aurora.scheduler().createJob(Job.service("ads/prod/banner").task(t -> t.process("p", "./p").cpus(1).ramMb(64)).build(),
+          Harness.principal("ops"));
+      aurora.runUntilIdle();
+    });
+    h.settle();
+    assertThat(json(h.get("bob", "/api/v1/jobs"))).isEqualTo(before);
+
+    // a change through the API shows in the very next read, with everything else as it is now
+    assertThat(h.post("alice", "/api/v1/jobs/www-data/prod/web/instances", "{\"count\":1}").statusCode()).isEqualTo(204);
+    JsonNode after = json(h.get("bob", "/api/v1/jobs"));
+    assertThat(after).extracting(j -> j.get("key").asText()).containsExactlyInAnyOrder("www-data/prod/web", "ads/prod/banner");
   }
 }

@@ -64,15 +64,29 @@ public final class Api {
   private final EventHub events;
   private final List<Route> routes = new ArrayList<>();
   private final @Nullable FileLogBackups backups;
-  /** Bumped by every scheduler event and every change through this API: cached answers are stale then. */
+  /** Bumped by every scheduler event: cached answers may lag these by at most {@link #staleness}. */
   private final AtomicLong changes = new AtomicLong();
+  /** Bumped by every change through this API: a cached answer older than one is never served. */
+  private final AtomicLong apiChanges = new AtomicLong();
   private final Map<String, CachedList> jobLists = new ConcurrentHashMap<>();
   private final EventStream.Subscription subscription;
+  private final long stalenessNanos;
 
-  private record CachedList(long generation, byte[] body) {}
+  private record CachedList(long generation, long apiGeneration, long builtAtNanos, byte[] body) {}
 
   public Api(Scheduler scheduler, Authorizer authorizer, Tokens tokens, EventHub events, Clock clock,
       @Nullable FileLogBackups backups) {
+    this(scheduler, authorizer, tokens, events, clock, backups, java.time.Duration.ZERO);
+  }
+
+  /**
+   * {@code staleness}: how long the job list may lag the scheduler's own events (changes through this
+   * API show at once); under a steady stream of events a list rebuilt on every event is a walk of every
+   * job and task per read.
+   */
+  public Api(Scheduler scheduler, Authorizer authorizer, Tokens tokens, EventHub events, Clock clock,
+      @Nullable FileLogBackups backups, java.time.Duration staleness) {
+    this.stalenessNanos = staleness.toNanos();
     this.backups = backups;
     this.subscription = scheduler.events().subscribe(e -> changes.incrementAndGet());
     this.clock = clock;
@@ -99,6 +113,7 @@ public final class Api {
         return h.handle(c);
       } finally {
         changes.incrementAndGet();
+        apiChanges.incrementAndGet();
       }
     };
   }
@@ -132,12 +147,16 @@ public final class Api {
   private void declare() {
     get("/jobs", "List jobs (optionally of one role) with task counts by state", List.of("role"), c -> {
       Optional<String> role = c.query("role");
-      // the answer is kept until the next event or change through this API: reads at 1,000 jobs
-      // are then a copy of bytes, not a walk of every job and task on the state loop
+      // the answer is kept until the next change through this API, and until the next scheduler event
+      // or, under a stream of events, for the configured staleness: reads at 1,000 jobs are then a copy
+      // of bytes, not a walk of every job and task on the state loop
       String cacheKey = role.orElse("");
       long generation = changes.get();
+      long apiGeneration = apiChanges.get();
+      long now = System.nanoTime();
       CachedList hit = jobLists.get(cacheKey);
-      if (hit != null && hit.generation() == generation) {
+      if (hit != null && hit.apiGeneration() == apiGeneration
+          && (hit.generation() == generation || now - hit.builtAtNanos() < stalenessNanos)) {
         return Reply.bytes(200, "application/json", hit.body());
       }
       // one read of the active tasks for every job: a read per job would queue a call per job on the loop
@@ -153,11 +172,12 @@ public final class Api {
         }
       }
       byte[] body = Json.write(out);
-      if (changes.get() == generation) {   // nothing changed while it was read: keep it
+      // kept when nothing changed while it was read, or (as of when it was read) when staleness is allowed
+      if (apiChanges.get() == apiGeneration && (changes.get() == generation || stalenessNanos > 0)) {
         if (jobLists.size() >= 1_000) {
           jobLists.clear();
         }
-        jobLists.put(cacheKey, new CachedList(generation, body));
+        jobLists.put(cacheKey, new CachedList(generation, apiGeneration, now, body));
       }
       return Reply.bytes(200, "application/json", body);
     });
