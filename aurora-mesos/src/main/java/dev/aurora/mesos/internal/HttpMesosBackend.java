@@ -77,6 +77,8 @@ public final class HttpMesosBackend implements MesosBackend {
   private volatile ScheduledFuture<?> watchdog;
   private volatile ScheduledFuture<?> implicit;
   private volatile String lastError;
+  /** Whether the framework wants offers (the last word of the core's demand, or of the user); a new one does. */
+  private volatile boolean wantOffers = true;
 
   /** Offers held, by Mesos offer id. */
   private final Map<String, Held> offers = new ConcurrentHashMap<>();
@@ -305,13 +307,26 @@ public final class HttpMesosBackend implements MesosBackend {
   }
 
   @Override
-  public void suppressOffers() {
+  public synchronized void demand(boolean anythingPending) {
+    if (anythingPending != wantOffers) {
+      if (anythingPending) {
+        reviveOffers();
+      } else {
+        suppressOffers();
+      }
+    }
+  }
+
+  @Override
+  public synchronized void suppressOffers() {
+    wantOffers = false;
     Call.Suppress.Builder s = Call.Suppress.newBuilder().addAllRoles(settings.roles());
     send(Call.newBuilder().setType(Call.Type.SUPPRESS).setSuppress(s).build(), -1, why -> { });
   }
 
   @Override
-  public void reviveOffers() {
+  public synchronized void reviveOffers() {
+    wantOffers = true;
     Call.Revive.Builder r = Call.Revive.newBuilder().addAllRoles(settings.roles());
     send(Call.newBuilder().setType(Call.Type.REVIVE).setRevive(r).build(), -1, why -> { });
   }
@@ -486,6 +501,14 @@ public final class HttpMesosBackend implements MesosBackend {
     long every = settings.implicitReconciliation().toMillis();
     implicit = timer.scheduleWithFixedDelay(() -> send(Call.newBuilder().setType(Call.Type.RECONCILE)
         .setReconcile(Call.Reconcile.newBuilder()).build(), -1, why -> { }), every, every, TimeUnit.MILLISECONDS);
+    // a new subscription gets offers: what was said of them before is void; say it again if none are wanted
+    synchronized (this) {
+      queue.removeIf(o -> o.call().getType() == Call.Type.SUPPRESS || o.call().getType() == Call.Type.REVIVE);
+      if (!wantOffers) {
+        queue.add(new Outgoing(Call.newBuilder().setType(Call.Type.SUPPRESS)
+            .setSuppress(Call.Suppress.newBuilder().addAllRoles(settings.roles())).build(), -1, why -> { }));
+      }
+    }
     // explicit reconciliation of every task the backend knows, then whatever waited for a subscription
     Set<TaskId> all = new HashSet<>(known);
     if (!all.isEmpty()) {

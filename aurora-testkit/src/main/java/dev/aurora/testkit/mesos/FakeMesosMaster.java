@@ -269,6 +269,16 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     }
   }
 
+  /**
+   * Whether the subscribed framework asked for no offers (SUPPRESS, not REVIVEd since); a new
+   * subscription starts unsuppressed, as with a SUBSCRIBE naming no suppressed roles.
+   */
+  public boolean suppressed() {
+    synchronized (lock) {
+      return suppressed;
+    }
+  }
+
   /** Every call received (if the builder records them), in order. */
   public List<Call> calls() {
     synchronized (lock) {
