@@ -77,6 +77,7 @@ public final class HttpMesosBackend implements MesosBackend {
   private volatile ScheduledFuture<?> watchdog;
   private volatile ScheduledFuture<?> implicit;
   private volatile String lastError;
+  private boolean watching;
   /** Whether the framework wants offers (the last word of the core's demand, or of the user); a new one does. */
   private volatile boolean wantOffers = true;
 
@@ -152,7 +153,40 @@ public final class HttpMesosBackend implements MesosBackend {
   public synchronized void start(BackendListener l) {
     this.listener = l;
     this.closed = false;
+    if (!watching) {
+      watching = true;
+      settings.masters().watch(() -> {
+        try {
+          timer.execute(this::leaderChanged);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+          // closed
+        }
+      });
+    }
     timer.execute(this::subscribe);
+  }
+
+  /** The detector names another leader: unless subscribed to it already, subscribe to it now. */
+  private void leaderChanged() {
+    if (closed) {
+      return;
+    }
+    URI leader;
+    try {
+      leader = settings.masters().masters().get(0);
+    } catch (RuntimeException e) {
+      return;
+    }
+    URI at = endpoint;
+    if (live && at != null && leader.getHost().equals(at.getHost()) && leader.getPort() == at.getPort()) {
+      return;
+    }
+    LOG.info("the master detector names {} as the leader; subscribing to it", leader);
+    synchronized (this) {
+      masterIndex = 0;
+      redirect = null;
+    }
+    disconnected(generation.get(), true);
   }
 
   @Override
@@ -346,7 +380,17 @@ public final class HttpMesosBackend implements MesosBackend {
     URI target = redirect;
     redirect = null;
     if (target == null) {
-      List<URI> masters = settings.masters().masters();
+      List<URI> masters;
+      try {
+        masters = settings.masters().masters();
+        if (masters.isEmpty()) {
+          throw new IllegalStateException("the master detector knows no master");
+        }
+      } catch (RuntimeException e) {
+        LOG.warn("no master to subscribe to: {}; trying again", rootMessage(e));
+        disconnected(gen, false);
+        return;
+      }
       URI base = masters.get(Math.floorMod(masterIndex, masters.size()));
       target = base.resolve("/api/v1/scheduler");
     }
