@@ -78,6 +78,10 @@ public final class HttpMesosBackend implements MesosBackend {
   private volatile ScheduledFuture<?> implicit;
   private volatile String lastError;
   private boolean watching;
+  private volatile MaintenanceBridge maintenance;
+  private volatile boolean warnedInverseOffers;
+  /** The hostname of each agent the backend saw offers of. */
+  private final Map<String, String> hostnames = new ConcurrentHashMap<>();
   /** Whether the framework wants offers (the last word of the core's demand, or of the user); a new one does. */
   private volatile boolean wantOffers = true;
 
@@ -312,6 +316,10 @@ public final class HttpMesosBackend implements MesosBackend {
     queue.clear();
     acks.clear();
     timer.shutdownNow();
+    MaintenanceBridge m = maintenance;
+    if (m != null) {
+      m.close();
+    }
   }
 
   /** A launched task that never reported RUNNING (nor ended): reported LOST and killed, so it is replaced. */
@@ -363,6 +371,18 @@ public final class HttpMesosBackend implements MesosBackend {
     wantOffers = true;
     Call.Revive.Builder r = Call.Revive.newBuilder().addAllRoles(settings.roles());
     send(Call.newBuilder().setType(Call.Type.REVIVE).setRevive(r).build(), -1, why -> { });
+  }
+
+  @Override
+  public synchronized void followMaintenance(dev.aurora.core.Scheduler scheduler, dev.aurora.api.Principal by) {
+    if (maintenance != null) {
+      throw new IllegalStateException("followMaintenance was called already");
+    }
+    maintenance = new MaintenanceBridge(scheduler, by, agent -> Optional.ofNullable(hostnames.get(agent)),
+        (ids, gen) -> send(Call.newBuilder().setType(Call.Type.ACCEPT_INVERSE_OFFERS)
+            .setAcceptInverseOffers(Call.AcceptInverseOffers.newBuilder().addAllInverseOfferIds(ids)).build(), gen,
+            why -> LOG.warn("accepting inverse offers {} failed: {}; the next subscription brings new ones",
+                ids.stream().map(Protos.OfferID::getValue).toList(), why)));
   }
 
   /** The last ERROR event's message, if any. */
@@ -461,6 +481,10 @@ public final class HttpMesosBackend implements MesosBackend {
       }
     }
     reconnects.increment();
+    MaintenanceBridge m = maintenance;
+    if (m != null) {
+      m.subscriptionLost();
+    }
     cancel(watchdog);
     cancel(implicit);
     // offers of a broken subscription are void
@@ -520,6 +544,13 @@ public final class HttpMesosBackend implements MesosBackend {
         errorEvents.increment();
         lastError = event.getError().getMessage();
         LOG.error("the master sent ERROR: {}", lastError);
+      }
+      case INVERSE_OFFERS -> onInverseOffers(gen, event.getInverseOffers().getInverseOffersList());
+      case RESCIND_INVERSE_OFFER -> {
+        MaintenanceBridge m = maintenance;
+        if (m != null) {
+          m.rescinded(event.getRescindInverseOffer().getInverseOfferId().getValue());
+        }
       }
       case HEARTBEAT -> { }
       default -> LOG.debug("event {} ignored", event.getType());
@@ -591,6 +622,7 @@ public final class HttpMesosBackend implements MesosBackend {
         declineAll(List.of(o), Duration.ofMinutes(5));
         continue;
       }
+      hostnames.put(o.getAgentId().getValue(), o.getHostname());
       Set<String> ids = ConcurrentHashMap.newKeySet();
       parts.forEach(p -> ids.add(p.id()));
       offers.put(o.getId().getValue(), new Held(o, ids, gen));
@@ -598,6 +630,18 @@ public final class HttpMesosBackend implements MesosBackend {
     }
     if (!core.isEmpty()) {
       report(l -> l.offers(core));
+    }
+  }
+
+  private void onInverseOffers(int gen, List<Protos.InverseOffer> inverse) {
+    MaintenanceBridge m = maintenance;
+    if (m != null) {
+      m.inverseOffers(inverse, gen);
+    } else if (!warnedInverseOffers) {
+      warnedInverseOffers = true;
+      LOG.warn("inverse offers (Mesos maintenance) for agents {} left unanswered: call followMaintenance(scheduler, "
+          + "principal) to drain their hosts (warned once)", inverse.stream().map(o -> o.getAgentId().getValue())
+          .toList());
     }
   }
 

@@ -184,6 +184,13 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
   private String frameworkId;
   private Protos.FrameworkInfo framework;
   private boolean suppressed;
+  /** Agents with a maintenance window (Mesos's unavailability), by agent id. */
+  private final Map<String, Protos.Unavailability> maintenance = new LinkedHashMap<>();
+  /** Outstanding inverse offers of the current subscription: id to agent id. */
+  private final Map<String, String> inverseOffers = new HashMap<>();
+  private final Set<String> issuedInverseOffers = new HashSet<>();
+  /** Agents whose inverse offer the framework accepted. */
+  private final Set<String> acceptedInverseOffers = new HashSet<>();
   private boolean heartbeats = true;
   private boolean duplicateUpdates;
   private boolean reorderUpdates;
@@ -506,6 +513,84 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     }
   }
 
+  /**
+   * Schedules maintenance of an agent, as an operator's maintenance schedule does: the framework gets an
+   * INVERSE_OFFERS event for the agent with the window ({@code start}, {@code duration}) in its
+   * unavailability, and a new one after each later subscription, until it accepts one
+   * (ACCEPT_INVERSE_OFFERS: the framework is done with the agent). Declining leaves it outstanding no
+   * more; it comes again with the next subscription.
+   */
+  public void scheduleMaintenance(String agentId, java.time.Instant start, Duration duration) {
+    synchronized (lock) {
+      if (!agents.containsKey(agentId)) {
+        throw new IllegalArgumentException("no agent " + agentId);
+      }
+      maintenance.put(agentId, Protos.Unavailability.newBuilder()
+          .setStart(Protos.TimeInfo.newBuilder().setNanoseconds(start.getEpochSecond() * 1_000_000_000L + start.getNano()))
+          .setDuration(Protos.DurationInfo.newBuilder().setNanoseconds(duration.toNanos())).build());
+      acceptedInverseOffers.remove(agentId);
+      sendInverseOffer(agentId);
+    }
+  }
+
+  /** Ends an agent's maintenance: its outstanding inverse offer is rescinded (RESCIND_INVERSE_OFFER). */
+  public void cancelMaintenance(String agentId) {
+    synchronized (lock) {
+      maintenance.remove(agentId);
+      acceptedInverseOffers.remove(agentId);
+      for (Map.Entry<String, String> e : new ArrayList<>(inverseOffers.entrySet())) {
+        if (e.getValue().equals(agentId)) {
+          inverseOffers.remove(e.getKey());
+          emit(Event.newBuilder().setType(Event.Type.RESCIND_INVERSE_OFFER)
+              .setRescindInverseOffer(Event.RescindInverseOffer.newBuilder()
+                  .setInverseOfferId(Protos.OfferID.newBuilder().setValue(e.getKey()))).build());
+        }
+      }
+    }
+  }
+
+  /** Whether the framework accepted an inverse offer for the agent (it is done with it for the window). */
+  public boolean inverseOfferAccepted(String agentId) {
+    synchronized (lock) {
+      return acceptedInverseOffers.contains(agentId);
+    }
+  }
+
+  /** The inverse offers sent and neither accepted, declined nor rescinded, by id, with their agent's id. */
+  public Map<String, String> outstandingInverseOffers() {
+    synchronized (lock) {
+      return Map.copyOf(inverseOffers);
+    }
+  }
+
+  private void sendInverseOffer(String agentId) {
+    if (stream == null || !stream.open || frameworkId == null) {
+      return; // sent with the next subscription
+    }
+    String id = "inverse-offer-" + seq.incrementAndGet();
+    issuedInverseOffers.add(id);
+    inverseOffers.put(id, agentId);
+    emit(Event.newBuilder().setType(Event.Type.INVERSE_OFFERS).setInverseOffers(Event.InverseOffers.newBuilder()
+        .addInverseOffers(Protos.InverseOffer.newBuilder().setId(Protos.OfferID.newBuilder().setValue(id))
+            .setFrameworkId(Protos.FrameworkID.newBuilder().setValue(frameworkId))
+            .setAgentId(Protos.AgentID.newBuilder().setValue(agentId))
+            .setUnavailability(maintenance.get(agentId)))).build());
+  }
+
+  private void answerInverseOffers(List<Protos.OfferID> ids, boolean accepted) {
+    for (Protos.OfferID id : ids) {
+      if (!issuedInverseOffers.contains(id.getValue())) {
+        violation((accepted ? "ACCEPT" : "DECLINE") + "_INVERSE_OFFERS of inverse offer " + id.getValue()
+            + " that was never sent");
+        continue;
+      }
+      String agent = inverseOffers.remove(id.getValue());
+      if (agent != null && accepted) {
+        acceptedInverseOffers.add(agent);
+      }
+    }
+  }
+
   /** The next {@code times} calls of {@code type} are answered {@code status} with {@code body}, unprocessed. */
   public void answer(Call.Type type, int status, String body, int times) {
     synchronized (lock) {
@@ -710,6 +795,13 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
           .setHeartbeatIntervalSeconds(settings.heartbeatInterval.toMillis() / 1000.0)).build());
       // updates not acknowledged yet are sent again to the new subscription
       pending.values().forEach(p -> s.out.add(frame(updateEvent(p.status()).toByteArray())));
+      // inverse offers of an earlier subscription are void; agents still under maintenance get new ones
+      inverseOffers.clear();
+      for (String agent : maintenance.keySet()) {
+        if (!acceptedInverseOffers.contains(agent)) {
+          sendInverseOffer(agent);
+        }
+      }
     }
     exchange.getResponseHeaders().add("Content-Type", "application/x-protobuf");
     exchange.getResponseHeaders().add("Mesos-Stream-Id", s.id);
@@ -758,6 +850,9 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       case KILL -> kill(call.getKill());
       case ACKNOWLEDGE -> acknowledge(call.getAcknowledge());
       case RECONCILE -> reconcile(call.getReconcile());
+      case ACCEPT_INVERSE_OFFERS -> answerInverseOffers(call.getAcceptInverseOffers().getInverseOfferIdsList(), true);
+      case DECLINE_INVERSE_OFFERS -> answerInverseOffers(call.getDeclineInverseOffers().getInverseOfferIdsList(),
+          false);
       case SUPPRESS -> suppressed = true;
       case REVIVE -> {
         suppressed = false;
