@@ -4,6 +4,8 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -207,7 +209,15 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     }
     try {
       for (int i = 0; i < b.masters; i++) {
-        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1000);
+        InetSocketAddress at = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+        HttpServer server;
+        if (b.tls != null) {
+          HttpsServer https = HttpsServer.create(at, 1000);
+          https.setHttpsConfigurator(new HttpsConfigurator(b.tls));
+          server = https;
+        } else {
+          server = HttpServer.create(at, 1000);
+        }
         int index = i;
         server.createContext("/api/v1/scheduler", exchange -> handle(index, exchange));
         server.setExecutor(handlers);
@@ -232,11 +242,14 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
 
   // ------------------------------------------------------------------ views
 
-  /** Each master's base URI ({@code http://127.0.0.1:port}); the first leads until {@link #failover()}. */
+  /**
+   * Each master's base URI ({@code http://127.0.0.1:port}, {@code https://} with {@link Builder#https});
+   * the first leads until {@link #failover()}.
+   */
   public List<URI> uris() {
     List<URI> out = new ArrayList<>();
     for (HttpServer s : servers) {
-      out.add(URI.create("http://127.0.0.1:" + s.getAddress().getPort()));
+      out.add(URI.create((settings.tls != null ? "https" : "http") + "://127.0.0.1:" + s.getAddress().getPort()));
     }
     return out;
   }
@@ -1340,6 +1353,7 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     Duration startDelay = Duration.ofMillis(5);
     String principal;
     String secret;
+    javax.net.ssl.SSLContext tls;
     boolean recordCalls = true;
     boolean keepFrameworkForNewSubscriptions;
     String reservedRole;
@@ -1404,7 +1418,21 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       return this;
     }
 
-    /** Requires HTTP basic authentication with this principal and secret. */
+    /**
+     * Serves the API over HTTPS only, with {@code serverContext} (its key manager holds the master's
+     * certificate; a test makes a self-signed one, e.g. with {@code keytool}); {@link #uris()} are then
+     * {@code https://} URIs. The certificate should name {@code 127.0.0.1} (subject alternative name
+     * {@code ip:127.0.0.1}), which clients check the host against.
+     */
+    public Builder https(javax.net.ssl.SSLContext serverContext) {
+      this.tls = serverContext;
+      return this;
+    }
+
+    /**
+     * Whether every call must carry HTTP basic authentication with {@code principal} and {@code secret}
+     * (a call without is answered 401).
+     */
     public Builder requireAuthentication(String principal, String secret) {
       this.principal = principal;
       this.secret = secret;
