@@ -79,6 +79,8 @@ public final class HttpMesosBackend implements MesosBackend {
   private volatile String lastError;
   private boolean watching;
   private volatile MaintenanceBridge maintenance;
+  /** Where the subscription attempt in flight goes (null once it ended). */
+  private volatile URI attempt;
   private volatile boolean warnedInverseOffers;
   /** The hostname of each agent the backend saw offers of. */
   private final Map<String, String> hostnames = new ConcurrentHashMap<>();
@@ -181,9 +183,9 @@ public final class HttpMesosBackend implements MesosBackend {
     } catch (RuntimeException e) {
       return;
     }
-    URI at = endpoint;
-    if (live && at != null && leader.getHost().equals(at.getHost()) && leader.getPort() == at.getPort()) {
-      return;
+    URI at = live ? endpoint : attempt;
+    if (at != null && leader.getHost().equals(at.getHost()) && leader.getPort() == at.getPort()) {
+      return; // subscribed, or subscribing, to it already
     }
     LOG.info("the master detector names {} as the leader; subscribing to it", leader);
     synchronized (this) {
@@ -415,6 +417,7 @@ public final class HttpMesosBackend implements MesosBackend {
       target = base.resolve("/api/v1/scheduler");
     }
     URI to = target;
+    attempt = to;
     HttpRequest request = request(to, subscribeCall(), null).timeout(settings.requestTimeout())
         .header("Accept", "application/x-protobuf").build();
     LOG.info("subscribing to {} as {}", to, frameworkId == null ? "a new framework" : "framework " + frameworkId);
@@ -451,6 +454,7 @@ public final class HttpMesosBackend implements MesosBackend {
       if (gen != generation.get() || closed) {
         return;
       }
+      attempt = null;
       if (error != null) {
         LOG.warn("the subscription to {} ended: {}", to, rootMessage(error));
         if (rootMessage(error).startsWith("RecordIO")) {
@@ -470,6 +474,7 @@ public final class HttpMesosBackend implements MesosBackend {
       }
       generation.incrementAndGet();
       live = false;
+      attempt = null;
       streamId = null;
       RecordIoSubscriber s = stream;
       stream = null;
