@@ -61,6 +61,15 @@ public interface ClusterBackend extends AutoCloseable {
   }
 
   /**
+   * Whether the scheduler has work waiting for resources: {@code true} when some task is PENDING,
+   * {@code false} when none is. Called after the change is stored, on the transitions only (never once
+   * per placement pass), the first time after {@link #start} if nothing is pending then; a backend
+   * starts as if told {@code true}. A backend that can stop and resume its offers (Mesos's SUPPRESS and
+   * REVIVE) does so here; the default ignores it, which is always safe.
+   */
+  default void demand(boolean anythingPending) {}
+
+  /**
    * Stops reporting and releases what the backend holds. Whether launched tasks go on is the
    * backend's to say: the local backend stops every process it started; a Mesos backend leaves tasks
    * running for the next scheduler to reconcile. After {@code close} returns the backend reports

@@ -58,6 +58,11 @@ public abstract class ForwardingClusterBackend implements ClusterBackend {
   }
 
   @Override
+  public void demand(boolean anythingPending) {
+    delegate().demand(anythingPending);
+  }
+
+  @Override
   public void close() {
     delegate().close();
   }

@@ -5,9 +5,8 @@ import java.util.List;
 
 /**
  * Where the Mesos masters are. The backend subscribes to the masters in the order given and follows a
- * master's redirect (HTTP 307) to the leader. A static list is built in; a detector reading ZooKeeper's
- * {@code json.info_*} nodes belongs in {@code aurora-zk} (so Curator stays out of users who do not need
- * it) and is not written yet.
+ * master's redirect (HTTP 307) to the leader. A static list is built in; {@link ZooKeeperMasterDetector}
+ * reads the masters' {@code json.info_*} nodes in ZooKeeper, as {@code zk://.../mesos} does.
  */
 @FunctionalInterface
 public interface MasterDetector {
@@ -16,6 +15,14 @@ public interface MasterDetector {
    * before each subscription attempt, so a detector may change its answer.
    */
   List<URI> masters();
+
+  /**
+   * Asks the detector to run {@code leaderChanged} (on any thread, quickly) whenever it learns that
+   * another master leads; the backend then subscribes to the new leader at once instead of waiting for
+   * the old one's stream to break. Called once, when the backend starts. The default never calls it,
+   * which is right for a fixed list.
+   */
+  default void watch(Runnable leaderChanged) {}
 
   /** A fixed list of masters. */
   static MasterDetector of(URI first, URI... more) {

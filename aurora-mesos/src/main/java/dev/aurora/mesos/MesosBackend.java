@@ -1,6 +1,8 @@
 package dev.aurora.mesos;
 
+import dev.aurora.api.Principal;
 import dev.aurora.core.ClusterBackend;
+import dev.aurora.core.Scheduler;
 import dev.aurora.mesos.internal.HttpMesosBackend;
 import dev.aurora.mesos.internal.MesosSettings;
 import dev.aurora.mesos.internal.RunnerCommand;
@@ -43,6 +45,17 @@ public interface MesosBackend extends ClusterBackend {
 
   /** Asks the master to send offers again, clearing earlier refusals (REVIVE). */
   void reviveOffers();
+
+  /**
+   * From now on Mesos maintenance drives {@code scheduler}'s host maintenance: an inverse offer for an
+   * agent (the operator scheduled its unavailability) puts its host in {@link
+   * dev.aurora.core.MaintenanceMode#DRAINING DRAINING} through {@link Scheduler#setMaintenance} as
+   * {@code by}, so its tasks move off as each job's drain SLA allows; once the host is DRAINED the
+   * backend accepts the inverse offer, which tells Mesos the framework is done with the agent. Call it
+   * once, with the scheduler this backend serves, after building the scheduler. Without it inverse
+   * offers are left unanswered.
+   */
+  void followMaintenance(Scheduler scheduler, Principal by);
 
   /** A builder. */
   static Builder builder() {

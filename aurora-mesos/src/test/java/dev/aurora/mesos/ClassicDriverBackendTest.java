@@ -116,6 +116,21 @@ class ClassicDriverBackendTest {
   }
 
   @Test
+  void offersAreSuppressedWhileNothingIsPendingAndRevivedWhenWorkArrives() {
+    backend.demand(false);
+    backend.demand(false);
+    assertThat(calls("suppressOffers")).hasSize(1);
+
+    scheduler.reregistered(driver, Protos.MasterInfo.newBuilder().setId("m").setIp(1).setPort(5050).build());
+    assertThat(calls("suppressOffers")).as("suppressed again after re-registering").hasSize(2);
+
+    backend.demand(true);
+    assertThat(calls("reviveOffers")).hasSize(1);
+    scheduler.reregistered(driver, Protos.MasterInfo.newBuilder().setId("m").setIp(1).setPort(5050).build());
+    assertThat(calls("suppressOffers")).hasSize(2);
+  }
+
+  @Test
   void declinesKillsAndReconciliationGoThroughTheDriver() {
     scheduler.resourceOffers(driver, List.of(offer("o1")));
     backend.decline("o1", Duration.ofSeconds(9));

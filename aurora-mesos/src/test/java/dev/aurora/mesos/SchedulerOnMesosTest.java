@@ -17,8 +17,10 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.mesos.v1.Protos.TaskState;
+import org.apache.mesos.v1.scheduler.Protos.Call;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -125,6 +127,34 @@ class SchedulerOnMesosTest {
           && master.activeTasks().stream().allMatch(id -> master.state(id).orElseThrow() == TaskState.TASK_RUNNING);
       return whole ? java.util.Optional.of(true) : java.util.Optional.empty();
     }, Duration.ofSeconds(20));
+  }
+
+  @Test
+  void theMasterStopsOfferingWhileNothingIsPendingAndOffersAgainWhenAJobArrives() {
+    Await.until("SUPPRESS with nothing to run", master::suppressed);
+    // the offers the scheduler held run out (declined); no new ones come
+    Await.until("no offer outstanding", () -> master.outstandingOffers() == 0);
+
+    scheduler.createJob(SERVICE, Principal.of("test"));
+    Await.until("REVIVE for the new job", () -> master.callCount(Call.Type.REVIVE) == 1);
+    awaitServiceWhole();
+    Await.until("SUPPRESS once every task runs", master::suppressed);
+
+    assertThat(master.callCount(Call.Type.SUPPRESS)).isEqualTo(2);
+    assertThat(master.callCount(Call.Type.REVIVE)).isEqualTo(1);
+    assertThat(master.violations()).isEmpty();
+  }
+
+  @Test
+  void aFrameworkWithNothingPendingSuppressesAgainAfterResubscribing() {
+    Await.until("SUPPRESS with nothing to run", master::suppressed);
+
+    master.failover();
+
+    Await.until("subscribed to the new leader", () -> master.subscriptions().size() == 2);
+    Await.until("SUPPRESS sent again to the new subscription", master::suppressed);
+    assertThat(master.callCount(Call.Type.SUPPRESS)).isEqualTo(2);
+    assertThat(master.violations()).isEmpty();
   }
 
   @ParameterizedTest

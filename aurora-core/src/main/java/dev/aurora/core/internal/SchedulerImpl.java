@@ -116,7 +116,10 @@ public final class SchedulerImpl implements Scheduler {
         this::queueDepth, pool::offerCount);
     this.tx = new Transactions(loop, storage, settings, metrics, events, state::snapshot);
     this.placement = new PlacementCoordinator(state, engine, tx, metrics, backend);
-    tx.beforeCommit(placement::flushLaunches);
+    tx.beforeCommit(() -> {
+      placement.flushLaunches();
+      placement.announceDemand();
+    });
     this.lifecycle = new TaskLifecycle(state, tx, metrics, settings, random, backend, engine, placement);
     this.recovery = new Recovery(storage, state, metrics, lifecycle, placement);
     this.backendAdapter = new BackendAdapter(backend, state, tx, metrics, settings, lifecycle, placement);

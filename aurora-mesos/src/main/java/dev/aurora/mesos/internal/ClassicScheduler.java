@@ -42,6 +42,8 @@ public final class ClassicScheduler implements ClassicDriverBackend, Scheduler {
   private final Map<String, org.apache.mesos.v1.Protos.Offer> offers = new ConcurrentHashMap<>();
   private final Map<TaskId, String> agents = new ConcurrentHashMap<>();
   private final Set<TaskId> known = ConcurrentHashMap.newKeySet();
+  /** Whether the framework wants offers (the scheduler's demand); a registered framework does. */
+  private volatile boolean wantOffers = true;
 
   public ClassicScheduler(Function<Scheduler, SchedulerDriver> driverFactory, MeterRegistry registry,
       Duration leftoverRefusal) {
@@ -119,6 +121,21 @@ public final class ClassicScheduler implements ClassicDriverBackend, Scheduler {
   }
 
   @Override
+  public synchronized void demand(boolean anythingPending) {
+    if (anythingPending != wantOffers) {
+      wantOffers = anythingPending;
+      SchedulerDriver d = driver;
+      if (d != null) {
+        if (anythingPending) {
+          d.reviveOffers();
+        } else {
+          d.suppressOffers();
+        }
+      }
+    }
+  }
+
+  @Override
   public void kill(TaskId taskId) {
     known.add(taskId);
     driver.killTask(Protos.TaskID.newBuilder().setValue(taskId.value()).build());
@@ -171,6 +188,10 @@ public final class ClassicScheduler implements ClassicDriverBackend, Scheduler {
   }
 
   private void reconcileAll(SchedulerDriver d) {
+    if (!wantOffers) {
+      // a (re-)registered framework is offered resources again: nothing is pending, so suppress again
+      d.suppressOffers();
+    }
     if (!known.isEmpty()) {
       d.reconcileTasks(statuses(Set.copyOf(known)));
     }

@@ -77,6 +77,15 @@ public final class HttpMesosBackend implements MesosBackend {
   private volatile ScheduledFuture<?> watchdog;
   private volatile ScheduledFuture<?> implicit;
   private volatile String lastError;
+  private boolean watching;
+  private volatile MaintenanceBridge maintenance;
+  /** Where the subscription attempt in flight goes (null once it ended). */
+  private volatile URI attempt;
+  private volatile boolean warnedInverseOffers;
+  /** The hostname of each agent the backend saw offers of. */
+  private final Map<String, String> hostnames = new ConcurrentHashMap<>();
+  /** Whether the framework wants offers (the last word of the core's demand, or of the user); a new one does. */
+  private volatile boolean wantOffers = true;
 
   /** Offers held, by Mesos offer id. */
   private final Map<String, Held> offers = new ConcurrentHashMap<>();
@@ -150,7 +159,40 @@ public final class HttpMesosBackend implements MesosBackend {
   public synchronized void start(BackendListener l) {
     this.listener = l;
     this.closed = false;
+    if (!watching) {
+      watching = true;
+      settings.masters().watch(() -> {
+        try {
+          timer.execute(this::leaderChanged);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+          // closed
+        }
+      });
+    }
     timer.execute(this::subscribe);
+  }
+
+  /** The detector names another leader: unless subscribed to it already, subscribe to it now. */
+  private void leaderChanged() {
+    if (closed) {
+      return;
+    }
+    URI leader;
+    try {
+      leader = settings.masters().masters().get(0);
+    } catch (RuntimeException e) {
+      return;
+    }
+    URI at = live ? endpoint : attempt;
+    if (at != null && leader.getHost().equals(at.getHost()) && leader.getPort() == at.getPort()) {
+      return; // subscribed, or subscribing, to it already
+    }
+    LOG.info("the master detector names {} as the leader; subscribing to it", leader);
+    synchronized (this) {
+      masterIndex = 0;
+      redirect = null;
+    }
+    disconnected(generation.get(), true);
   }
 
   @Override
@@ -276,6 +318,10 @@ public final class HttpMesosBackend implements MesosBackend {
     queue.clear();
     acks.clear();
     timer.shutdownNow();
+    MaintenanceBridge m = maintenance;
+    if (m != null) {
+      m.close();
+    }
   }
 
   /** A launched task that never reported RUNNING (nor ended): reported LOST and killed, so it is replaced. */
@@ -305,15 +351,40 @@ public final class HttpMesosBackend implements MesosBackend {
   }
 
   @Override
-  public void suppressOffers() {
+  public synchronized void demand(boolean anythingPending) {
+    if (anythingPending != wantOffers) {
+      if (anythingPending) {
+        reviveOffers();
+      } else {
+        suppressOffers();
+      }
+    }
+  }
+
+  @Override
+  public synchronized void suppressOffers() {
+    wantOffers = false;
     Call.Suppress.Builder s = Call.Suppress.newBuilder().addAllRoles(settings.roles());
     send(Call.newBuilder().setType(Call.Type.SUPPRESS).setSuppress(s).build(), -1, why -> { });
   }
 
   @Override
-  public void reviveOffers() {
+  public synchronized void reviveOffers() {
+    wantOffers = true;
     Call.Revive.Builder r = Call.Revive.newBuilder().addAllRoles(settings.roles());
     send(Call.newBuilder().setType(Call.Type.REVIVE).setRevive(r).build(), -1, why -> { });
+  }
+
+  @Override
+  public synchronized void followMaintenance(dev.aurora.core.Scheduler scheduler, dev.aurora.api.Principal by) {
+    if (maintenance != null) {
+      throw new IllegalStateException("followMaintenance was called already");
+    }
+    maintenance = new MaintenanceBridge(scheduler, by, agent -> Optional.ofNullable(hostnames.get(agent)),
+        (ids, gen) -> send(Call.newBuilder().setType(Call.Type.ACCEPT_INVERSE_OFFERS)
+            .setAcceptInverseOffers(Call.AcceptInverseOffers.newBuilder().addAllInverseOfferIds(ids)).build(), gen,
+            why -> LOG.warn("accepting inverse offers {} failed: {}; the next subscription brings new ones",
+                ids.stream().map(Protos.OfferID::getValue).toList(), why)));
   }
 
   /** The last ERROR event's message, if any. */
@@ -331,11 +402,22 @@ public final class HttpMesosBackend implements MesosBackend {
     URI target = redirect;
     redirect = null;
     if (target == null) {
-      List<URI> masters = settings.masters().masters();
+      List<URI> masters;
+      try {
+        masters = settings.masters().masters();
+        if (masters.isEmpty()) {
+          throw new IllegalStateException("the master detector knows no master");
+        }
+      } catch (RuntimeException e) {
+        LOG.warn("no master to subscribe to: {}; trying again", rootMessage(e));
+        disconnected(gen, false);
+        return;
+      }
       URI base = masters.get(Math.floorMod(masterIndex, masters.size()));
       target = base.resolve("/api/v1/scheduler");
     }
     URI to = target;
+    attempt = to;
     HttpRequest request = request(to, subscribeCall(), null).timeout(settings.requestTimeout())
         .header("Accept", "application/x-protobuf").build();
     LOG.info("subscribing to {} as {}", to, frameworkId == null ? "a new framework" : "framework " + frameworkId);
@@ -372,6 +454,7 @@ public final class HttpMesosBackend implements MesosBackend {
       if (gen != generation.get() || closed) {
         return;
       }
+      attempt = null;
       if (error != null) {
         LOG.warn("the subscription to {} ended: {}", to, rootMessage(error));
         if (rootMessage(error).startsWith("RecordIO")) {
@@ -391,6 +474,7 @@ public final class HttpMesosBackend implements MesosBackend {
       }
       generation.incrementAndGet();
       live = false;
+      attempt = null;
       streamId = null;
       RecordIoSubscriber s = stream;
       stream = null;
@@ -402,6 +486,10 @@ public final class HttpMesosBackend implements MesosBackend {
       }
     }
     reconnects.increment();
+    MaintenanceBridge m = maintenance;
+    if (m != null) {
+      m.subscriptionLost();
+    }
     cancel(watchdog);
     cancel(implicit);
     // offers of a broken subscription are void
@@ -462,6 +550,13 @@ public final class HttpMesosBackend implements MesosBackend {
         lastError = event.getError().getMessage();
         LOG.error("the master sent ERROR: {}", lastError);
       }
+      case INVERSE_OFFERS -> onInverseOffers(gen, event.getInverseOffers().getInverseOffersList());
+      case RESCIND_INVERSE_OFFER -> {
+        MaintenanceBridge m = maintenance;
+        if (m != null) {
+          m.rescinded(event.getRescindInverseOffer().getInverseOfferId().getValue());
+        }
+      }
       case HEARTBEAT -> { }
       default -> LOG.debug("event {} ignored", event.getType());
     }
@@ -486,6 +581,14 @@ public final class HttpMesosBackend implements MesosBackend {
     long every = settings.implicitReconciliation().toMillis();
     implicit = timer.scheduleWithFixedDelay(() -> send(Call.newBuilder().setType(Call.Type.RECONCILE)
         .setReconcile(Call.Reconcile.newBuilder()).build(), -1, why -> { }), every, every, TimeUnit.MILLISECONDS);
+    // a new subscription gets offers: what was said of them before is void; say it again if none are wanted
+    synchronized (this) {
+      queue.removeIf(o -> o.call().getType() == Call.Type.SUPPRESS || o.call().getType() == Call.Type.REVIVE);
+      if (!wantOffers) {
+        queue.add(new Outgoing(Call.newBuilder().setType(Call.Type.SUPPRESS)
+            .setSuppress(Call.Suppress.newBuilder().addAllRoles(settings.roles())).build(), -1, why -> { }));
+      }
+    }
     // explicit reconciliation of every task the backend knows, then whatever waited for a subscription
     Set<TaskId> all = new HashSet<>(known);
     if (!all.isEmpty()) {
@@ -524,6 +627,7 @@ public final class HttpMesosBackend implements MesosBackend {
         declineAll(List.of(o), Duration.ofMinutes(5));
         continue;
       }
+      hostnames.put(o.getAgentId().getValue(), o.getHostname());
       Set<String> ids = ConcurrentHashMap.newKeySet();
       parts.forEach(p -> ids.add(p.id()));
       offers.put(o.getId().getValue(), new Held(o, ids, gen));
@@ -531,6 +635,18 @@ public final class HttpMesosBackend implements MesosBackend {
     }
     if (!core.isEmpty()) {
       report(l -> l.offers(core));
+    }
+  }
+
+  private void onInverseOffers(int gen, List<Protos.InverseOffer> inverse) {
+    MaintenanceBridge m = maintenance;
+    if (m != null) {
+      m.inverseOffers(inverse, gen);
+    } else if (!warnedInverseOffers) {
+      warnedInverseOffers = true;
+      LOG.warn("inverse offers (Mesos maintenance) for agents {} left unanswered: call followMaintenance(scheduler, "
+          + "principal) to drain their hosts (warned once)", inverse.stream().map(o -> o.getAgentId().getValue())
+          .toList());
     }
   }
 

@@ -38,6 +38,11 @@ public final class RecordIoSubscriber implements BodySubscriber<Void> {
   @Override
   public void onSubscribe(Flow.Subscription s) {
     this.subscription = s;
+    if (done.isDone()) {
+      // cancelled before the body began: drop the connection instead of leaving it open, unread
+      s.cancel();
+      return;
+    }
     s.request(1);
   }
 

@@ -4,6 +4,8 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -184,6 +186,13 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
   private String frameworkId;
   private Protos.FrameworkInfo framework;
   private boolean suppressed;
+  /** Agents with a maintenance window (Mesos's unavailability), by agent id. */
+  private final Map<String, Protos.Unavailability> maintenance = new LinkedHashMap<>();
+  /** Outstanding inverse offers of the current subscription: id to agent id. */
+  private final Map<String, String> inverseOffers = new HashMap<>();
+  private final Set<String> issuedInverseOffers = new HashSet<>();
+  /** Agents whose inverse offer the framework accepted. */
+  private final Set<String> acceptedInverseOffers = new HashSet<>();
   private boolean heartbeats = true;
   private boolean duplicateUpdates;
   private boolean reorderUpdates;
@@ -200,7 +209,15 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     }
     try {
       for (int i = 0; i < b.masters; i++) {
-        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1000);
+        InetSocketAddress at = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+        HttpServer server;
+        if (b.tls != null) {
+          HttpsServer https = HttpsServer.create(at, 1000);
+          https.setHttpsConfigurator(new HttpsConfigurator(b.tls));
+          server = https;
+        } else {
+          server = HttpServer.create(at, 1000);
+        }
         int index = i;
         server.createContext("/api/v1/scheduler", exchange -> handle(index, exchange));
         server.setExecutor(handlers);
@@ -225,11 +242,14 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
 
   // ------------------------------------------------------------------ views
 
-  /** Each master's base URI ({@code http://127.0.0.1:port}); the first leads until {@link #failover()}. */
+  /**
+   * Each master's base URI ({@code http://127.0.0.1:port}, {@code https://} with {@link Builder#https});
+   * the first leads until {@link #failover()}.
+   */
   public List<URI> uris() {
     List<URI> out = new ArrayList<>();
     for (HttpServer s : servers) {
-      out.add(URI.create("http://127.0.0.1:" + s.getAddress().getPort()));
+      out.add(URI.create((settings.tls != null ? "https" : "http") + "://127.0.0.1:" + s.getAddress().getPort()));
     }
     return out;
   }
@@ -266,6 +286,16 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
   public boolean connected() {
     synchronized (lock) {
       return stream != null && stream.open;
+    }
+  }
+
+  /**
+   * Whether the subscribed framework asked for no offers (SUPPRESS, not REVIVEd since); a new
+   * subscription starts unsuppressed, as with a SUBSCRIBE naming no suppressed roles.
+   */
+  public boolean suppressed() {
+    synchronized (lock) {
+      return suppressed;
     }
   }
 
@@ -496,6 +526,84 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     }
   }
 
+  /**
+   * Schedules maintenance of an agent, as an operator's maintenance schedule does: the framework gets an
+   * INVERSE_OFFERS event for the agent with the window ({@code start}, {@code duration}) in its
+   * unavailability, and a new one after each later subscription, until it accepts one
+   * (ACCEPT_INVERSE_OFFERS: the framework is done with the agent). Declining leaves it outstanding no
+   * more; it comes again with the next subscription.
+   */
+  public void scheduleMaintenance(String agentId, java.time.Instant start, Duration duration) {
+    synchronized (lock) {
+      if (!agents.containsKey(agentId)) {
+        throw new IllegalArgumentException("no agent " + agentId);
+      }
+      maintenance.put(agentId, Protos.Unavailability.newBuilder()
+          .setStart(Protos.TimeInfo.newBuilder().setNanoseconds(start.getEpochSecond() * 1_000_000_000L + start.getNano()))
+          .setDuration(Protos.DurationInfo.newBuilder().setNanoseconds(duration.toNanos())).build());
+      acceptedInverseOffers.remove(agentId);
+      sendInverseOffer(agentId);
+    }
+  }
+
+  /** Ends an agent's maintenance: its outstanding inverse offer is rescinded (RESCIND_INVERSE_OFFER). */
+  public void cancelMaintenance(String agentId) {
+    synchronized (lock) {
+      maintenance.remove(agentId);
+      acceptedInverseOffers.remove(agentId);
+      for (Map.Entry<String, String> e : new ArrayList<>(inverseOffers.entrySet())) {
+        if (e.getValue().equals(agentId)) {
+          inverseOffers.remove(e.getKey());
+          emit(Event.newBuilder().setType(Event.Type.RESCIND_INVERSE_OFFER)
+              .setRescindInverseOffer(Event.RescindInverseOffer.newBuilder()
+                  .setInverseOfferId(Protos.OfferID.newBuilder().setValue(e.getKey()))).build());
+        }
+      }
+    }
+  }
+
+  /** Whether the framework accepted an inverse offer for the agent (it is done with it for the window). */
+  public boolean inverseOfferAccepted(String agentId) {
+    synchronized (lock) {
+      return acceptedInverseOffers.contains(agentId);
+    }
+  }
+
+  /** The inverse offers sent and neither accepted, declined nor rescinded, by id, with their agent's id. */
+  public Map<String, String> outstandingInverseOffers() {
+    synchronized (lock) {
+      return Map.copyOf(inverseOffers);
+    }
+  }
+
+  private void sendInverseOffer(String agentId) {
+    if (stream == null || !stream.open || frameworkId == null) {
+      return; // sent with the next subscription
+    }
+    String id = "inverse-offer-" + seq.incrementAndGet();
+    issuedInverseOffers.add(id);
+    inverseOffers.put(id, agentId);
+    emit(Event.newBuilder().setType(Event.Type.INVERSE_OFFERS).setInverseOffers(Event.InverseOffers.newBuilder()
+        .addInverseOffers(Protos.InverseOffer.newBuilder().setId(Protos.OfferID.newBuilder().setValue(id))
+            .setFrameworkId(Protos.FrameworkID.newBuilder().setValue(frameworkId))
+            .setAgentId(Protos.AgentID.newBuilder().setValue(agentId))
+            .setUnavailability(maintenance.get(agentId)))).build());
+  }
+
+  private void answerInverseOffers(List<Protos.OfferID> ids, boolean accepted) {
+    for (Protos.OfferID id : ids) {
+      if (!issuedInverseOffers.contains(id.getValue())) {
+        violation((accepted ? "ACCEPT" : "DECLINE") + "_INVERSE_OFFERS of inverse offer " + id.getValue()
+            + " that was never sent");
+        continue;
+      }
+      String agent = inverseOffers.remove(id.getValue());
+      if (agent != null && accepted) {
+        acceptedInverseOffers.add(agent);
+      }
+    }
+  }
+
   /** The next {@code times} calls of {@code type} are answered {@code status} with {@code body}, unprocessed. */
   public void answer(Call.Type type, int status, String body, int times) {
     synchronized (lock) {
@@ -700,6 +808,13 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
           .setHeartbeatIntervalSeconds(settings.heartbeatInterval.toMillis() / 1000.0)).build());
       // updates not acknowledged yet are sent again to the new subscription
       pending.values().forEach(p -> s.out.add(frame(updateEvent(p.status()).toByteArray())));
+      // inverse offers of an earlier subscription are void; agents still under maintenance get new ones
+      inverseOffers.clear();
+      for (String agent : maintenance.keySet()) {
+        if (!acceptedInverseOffers.contains(agent)) {
+          sendInverseOffer(agent);
+        }
+      }
     }
     exchange.getResponseHeaders().add("Content-Type", "application/x-protobuf");
     exchange.getResponseHeaders().add("Mesos-Stream-Id", s.id);
@@ -748,6 +863,9 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       case KILL -> kill(call.getKill());
       case ACKNOWLEDGE -> acknowledge(call.getAcknowledge());
       case RECONCILE -> reconcile(call.getReconcile());
+      case ACCEPT_INVERSE_OFFERS -> answerInverseOffers(call.getAcceptInverseOffers().getInverseOfferIdsList(), true);
+      case DECLINE_INVERSE_OFFERS -> answerInverseOffers(call.getDeclineInverseOffers().getInverseOfferIdsList(),
+          false);
       case SUPPRESS -> suppressed = true;
       case REVIVE -> {
         suppressed = false;
@@ -1235,6 +1353,7 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     Duration startDelay = Duration.ofMillis(5);
     String principal;
     String secret;
+    javax.net.ssl.SSLContext tls;
     boolean recordCalls = true;
     boolean keepFrameworkForNewSubscriptions;
     String reservedRole;
@@ -1299,7 +1418,21 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       return this;
     }
 
-    /** Requires HTTP basic authentication with this principal and secret. */
+    /**
+     * Serves the API over HTTPS only, with {@code serverContext} (its key manager holds the master's
+     * certificate; a test makes a self-signed one, e.g. with {@code keytool}); {@link #uris()} are then
+     * {@code https://} URIs. The certificate should name {@code 127.0.0.1} (subject alternative name
+     * {@code ip:127.0.0.1}), which clients check the host against.
+     */
+    public Builder https(javax.net.ssl.SSLContext serverContext) {
+      this.tls = serverContext;
+      return this;
+    }
+
+    /**
+     * Whether every call must carry HTTP basic authentication with {@code principal} and {@code secret}
+     * (a call without is answered 401).
+     */
     public Builder requireAuthentication(String principal, String secret) {
       this.principal = principal;
       this.secret = secret;

@@ -68,6 +68,7 @@ public final class BackendAdapter implements BackendListener {
    */
   public void connect(Set<TaskId> onAgent) {
     unreconciled.addAll(onAgent);
+    placement.backendStarted();
     tx.afterCommit(() -> {
       backend.start(this);
       backend.reconcile(onAgent);

@@ -58,6 +58,10 @@ public final class PlacementCoordinator {
   private long oldestPendingMillis = Long.MAX_VALUE;
   /** Whether {@link #oldestPendingMillis} must be recomputed at the next pass (a group went). */
   private boolean oldestStale;
+  /** Whether the backend was started, so it hears of demand. */
+  private boolean backendStarted;
+  /** The demand the backend last heard of (a backend starts as if told there is some). */
+  private boolean announcedDemand = true;
   /** Launches per agent collected by the passes of the current transaction. */
   private final Map<AgentState, List<TaskLaunch>> launches = new LinkedHashMap<>();
 
@@ -191,6 +195,33 @@ public final class PlacementCoordinator {
     }
     metrics.offersUsed(used);
     launches.clear();
+  }
+
+  /** From now on the backend hears of changes of demand (call once it is started, in that transaction). */
+  public void backendStarted() {
+    backendStarted = true;
+  }
+
+  /**
+   * Tells the backend, after this transaction is stored, whether anything is pending, if that changed
+   * since it was last told ({@link ClusterBackend#demand}).
+   */
+  public void announceDemand() {
+    if (!backendStarted) {
+      return;
+    }
+    boolean pending = false;
+    for (TaskGroup g : groups.values()) {
+      if (!g.isEmpty()) {
+        pending = true;
+        break;
+      }
+    }
+    if (pending != announcedDemand) {
+      announcedDemand = pending;
+      boolean now = pending;
+      tx.afterCommit(() -> backend.demand(now));
+    }
   }
 
   /** Why the job's first pending group (in placement order) is not placed; empty with none pending. */
