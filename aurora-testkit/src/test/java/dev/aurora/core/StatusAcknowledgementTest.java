@@ -7,6 +7,7 @@ import dev.aurora.api.Job;
 import dev.aurora.api.JobConfig;
 import dev.aurora.api.TaskId;
 import dev.aurora.testkit.FakeClock;
+import dev.aurora.testkit.ManualLeaderElection;
 import dev.aurora.testkit.ManualStateLoop;
 import dev.aurora.testkit.SimulatedCluster;
 import java.time.Duration;
@@ -119,6 +120,46 @@ class StatusAcknowledgementTest {
       loop.runUntilIdle();
 
       assertThat(acknowledged).isEmpty();
+    }
+  }
+
+  @Test
+  void underALeaderElectionAStatusIsAcknowledgedOnlyAfterItIsStored() {
+    ManualLeaderElection election = ManualLeaderElection.group();
+    try (Scheduler scheduler = Scheduler.builder().backend(backend).storage(storage).loop(loop)
+        .clock(loop.clock()).leaderElection(election.participant("a:8081")).build()) {
+      scheduler.start();
+      election.elect(0);
+      loop.runUntilIdle();
+      TaskId id = runOneTask(scheduler);
+      List<Boolean> storedWhenAcknowledged = new ArrayList<>();
+
+      backend.listener.statusUpdate(TaskStatus.of(id, ScheduleStatus.FAILED, "exit 3"),
+          () -> storedWhenAcknowledged.add(storage.storedAs(id, ScheduleStatus.FAILED)));
+      loop.runUntilIdle();
+
+      assertThat(storedWhenAcknowledged).containsExactly(true);
+    }
+  }
+
+  @Test
+  void aDeposedSchedulerNeverAcknowledgesAStatusItDidNotStore() {
+    ManualLeaderElection election = ManualLeaderElection.group();
+    try (Scheduler scheduler = Scheduler.builder().backend(backend).storage(storage).loop(loop)
+        .clock(loop.clock()).leaderElection(election.participant("a:8081")).build()) {
+      scheduler.start();
+      election.elect(0);
+      loop.runUntilIdle();
+      TaskId id = runOneTask(scheduler);
+      BackendListener reportTo = backend.listener;
+      List<String> acknowledged = new ArrayList<>();
+
+      election.depose();
+      loop.runUntilIdle();
+      reportTo.statusUpdate(TaskStatus.of(id, ScheduleStatus.FAILED, "exit 3"), () -> acknowledged.add("ack"));
+      loop.runUntilIdle();
+
+      assertThat(acknowledged).as("the next leader must hear it again").isEmpty();
     }
   }
 }

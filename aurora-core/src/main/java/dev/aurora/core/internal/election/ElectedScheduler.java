@@ -299,6 +299,15 @@ public final class ElectedScheduler implements Scheduler {
         }
 
         @Override
+        public void statusUpdate(TaskStatus status, Runnable stored) {
+          // acknowledged only once this term stored it; a report a deposed term drops is never
+          // acknowledged, so the cluster manager sends it again to the next leader
+          if (t.active) {
+            listener.statusUpdate(status, stored);
+          }
+        }
+
+        @Override
         public void agentLost(String agentId) {
           if (t.active) {
             listener.agentLost(agentId);
@@ -336,6 +345,23 @@ public final class ElectedScheduler implements Scheduler {
     public void reconcile(Set<TaskId> known) {
       if (t.active) {
         backend.reconcile(known);
+      }
+    }
+
+    @Override
+    public java.util.Optional<String> cannotRun(dev.aurora.api.TaskConfig config) {
+      return backend.cannotRun(config);
+    }
+
+    @Override
+    public java.util.Optional<dev.aurora.core.TaskOutput> taskOutput() {
+      return backend.taskOutput();
+    }
+
+    @Override
+    public void demand(boolean anythingPending) {
+      if (t.active) {
+        backend.demand(anythingPending);
       }
     }
 
@@ -690,5 +716,26 @@ public final class ElectedScheduler implements Scheduler {
   @Override
   public List<AuditEntry> audit() {
     return call(Scheduler::audit);
+  }
+
+  @Override
+  public void clearCrashLoop(JobKey job, Principal by) {
+    run(s -> s.clearCrashLoop(job, by));
+  }
+
+  @Override
+  public dev.aurora.core.JobSla jobSla(JobKey job) {
+    return call(s -> s.jobSla(job));
+  }
+
+  @Override
+  public List<dev.aurora.core.AgentUtilization> utilization() {
+    return call(Scheduler::utilization);
+  }
+
+  @Override
+  public Optional<dev.aurora.core.TaskOutput> taskOutput() {
+    // reading output is the backend's, and needs no leadership
+    return backend.taskOutput();
   }
 }
