@@ -393,8 +393,11 @@ public final class SimRun {
         }
         int instance = instances.get(step.n() % instances.size());
         if (a == Action.KILL_INSTANCES) {
+          // killing an instance already being killed is acknowledged and changes nothing
+          boolean live = scheduler.tasks(TaskQuery.job(key).active()).stream()
+              .anyMatch(t -> t.instance() == instance && t.status() != ScheduleStatus.KILLING);
           op("kill " + key + "/" + instance, key, () -> scheduler.killInstances(key, Set.of(instance), USER),
-              () -> checker.instancesChanged(key, -1));
+              () -> checker.instancesChanged(key, live ? -1 : 0));
         } else {
           op("restart " + key + "/" + instance, key,
               () -> scheduler.restartInstances(key, Set.of(instance), USER), () -> { });
