@@ -337,6 +337,26 @@ class UpdatesKeepUserChangesTest {
     assertThat(versionsByInstance(v1.key())).isEqualTo(Map.of(0, "2"));
   }
 
+  /**
+   * Simulation seeds 350, 942: an update started while an instance it adds was still being killed
+   * (its end not yet heard) waited for that instance forever: the killed task was not replaced, and
+   * the update never started the new one.
+   */
+  @Test
+  void anUpdateAddingAnInstanceStillBeingKilledStartsItOnceTheKillEnds() {
+    JobConfig v1 = created("1", 2, ONE_AT_A_TIME);
+    aurora.cluster().dropStatusUpdates(true); // the kill lands, its KILLED is lost in transit
+    aurora.scheduler().killInstances(v1.key(), Set.of(0), TEST_PRINCIPAL);
+    aurora.advance(Duration.ofSeconds(5));
+    aurora.cluster().dropStatusUpdates(false);
+    JobConfig v2 = web("2", 1, ONE_AT_A_TIME);
+    UpdateId id = aurora.scheduler().startUpdate(v1.key(), v2, TEST_PRINCIPAL, "");
+    aurora.advance(Duration.ofMinutes(61)); // reconciliation finds the killed task gone
+
+    assertThat(runUntilEnded(id, Duration.ofMinutes(5))).isEqualTo(UpdateStatus.ROLLED_FORWARD);
+    assertThat(versionsByInstance(v1.key())).isEqualTo(Map.of(0, "2"));
+  }
+
   /** Kills instance 0 and the highest instance from outside; each comes back on the config it ran. */
   private void replacementsKeepTheirConfig(JobKey key, Map<Integer, String> expected) {
     aurora.advance(Duration.ofMinutes(6)); // past the flapping threshold, so replacements are not held back

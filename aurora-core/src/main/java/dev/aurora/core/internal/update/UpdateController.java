@@ -563,6 +563,16 @@ public final class UpdateController implements CoreListener {
       return;
     }
     InstanceProgress p = u.instances.get(after.instance());
+    if (p != null && p.state() == InstanceState.IN_FLIGHT && before.status() == ScheduleStatus.KILLING
+        && after.status().isTerminal()) {
+      // the update reached this instance while a kill of it was still in flight: a killed task is not
+      // replaced, so the update starts the instance's new task itself once the kill has ended
+      TaskConfig target = u.target(after.instance());
+      JobState job = core.job(u.job);
+      if (target != null && job != null && JobInstances.activeTask(core, job, after.instance()) == null) {
+        core.createTask(job, after.instance(), target);
+      }
+    }
     if (p != null && p.state() == InstanceState.IN_FLIGHT) {
       TaskConfig target = u.target(after.instance());
       if (target != null && after.config().equals(target)) {
