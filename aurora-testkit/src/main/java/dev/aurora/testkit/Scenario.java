@@ -69,7 +69,11 @@ public final class Scenario {
     AGENT_LOSS,
     /** A running task crashes (exits non-zero). */
     TASK_CRASH,
-    /** A status update is lost; as Mesos retries an unacknowledged update, the task's latest state is sent again 10 s later. */
+    /**
+     * A status update is lost for good; the scheduler's periodic reconciliation (every 5 minutes
+     * explicit, every 3 implicit, in every simulation unless the scenario's scheduler sets another)
+     * makes it good.
+     */
     STATUS_LOST,
     /** A status update arrives twice. */
     STATUS_DUPLICATED,

@@ -62,6 +62,10 @@ public final class SimRun {
   public record Outcome(List<String> trace, List<String> violations, int stepsRun, Map<Fault, Integer> faults,
       Duration simulated, String digest) {}
 
+  /** How often the scheduler asks about the tasks it believes on agents, in every simulation. */
+  public static final Duration RECONCILE_EXPLICIT = Duration.ofMinutes(5);
+  /** How often the scheduler asks the cluster to report every task it runs, in every simulation. */
+  public static final Duration RECONCILE_IMPLICIT = Duration.ofMinutes(3);
   private static final Principal USER = Principal.of("sim");
   private static final Principal OPERATOR = Principal.of("operator");
   private static final List<Fault> STEP_FAULTS = List.of(Fault.AGENT_LOSS, Fault.TASK_CRASH, Fault.OFFER_RESCINDED,
@@ -179,7 +183,9 @@ public final class SimRun {
   private Scheduler newScheduler() {
     scoped = new ScopedLoop(loop);
     SchedulerBuilder b = Scheduler.builder().backend(backend).storage(Failover.keepOpen(storage)).clock(clock)
-        .loop(scoped).randomSeed(seed + restarts);
+        .loop(scoped).randomSeed(seed + restarts)
+        // status updates are lost for good (Fault.STATUS_LOST): reconciliation makes them good
+        .reconciliation(RECONCILE_EXPLICIT, RECONCILE_IMPLICIT);
     spec.scheduler().accept(b);
     Scheduler s = b.build();
     checker.attach(s);
