@@ -90,7 +90,7 @@ public final class BackendAdapter implements BackendListener {
       Set<TaskId> known = new HashSet<>();
       if (explicit) {
         for (ScheduledTask t : state.tasks().values()) {
-          if (t.status().isOnAgent() && t.status() != ScheduleStatus.ASSIGNED) {
+          if (t.status().isOnAgent() && (t.status() != ScheduleStatus.ASSIGNED || assignedFor(t, interval))) {
             known.add(t.id());
           }
         }
@@ -100,6 +100,20 @@ public final class BackendAdapter implements BackendListener {
       tx.afterCommit(() -> backend.reconcile(asked));
       scheduleReconciliation(interval, explicit);
     });
+  }
+
+  /**
+   * Whether an ASSIGNED task has been so for at least {@code interval}: its launch is no longer on its
+   * way, and if every report of it was lost only explicit reconciliation will find it out.
+   */
+  private boolean assignedFor(ScheduledTask t, Duration interval) {
+    long since = -1;
+    for (var e : t.events()) {
+      if (e.status() == ScheduleStatus.ASSIGNED) {
+        since = e.time().toEpochMilli();
+      }
+    }
+    return since >= 0 && tx.now() - since >= interval.toMillis();
   }
 
   @Override

@@ -49,9 +49,9 @@ import java.util.function.IntFunction;
  * (restarted from its storage after each crash) on a simulated cluster, all on one thread and a fake
  * clock, with the {@link Checker}'s invariants after every step.
  *
- * <p>Hooks for later work: a partition (agents unreachable but running) and leader failover (two
- * schedulers, one storage) go in {@link #fault} beside {@link Fault#AGENT_LOSS} and {@link
- * Fault#SCHEDULER_RESTART}, with their own {@link Fault} constants.
+ * <p>Hook for later work: leader failover (two schedulers under a {@code ManualLeaderElection}, one
+ * storage) goes in {@link #fault} beside {@link Fault#SCHEDULER_RESTART}, drawn like {@link
+ * Fault#AGENT_PARTITION} from the later faults' own stream.
  */
 public final class SimRun {
   /** What the run is given: the scenario's settings, read by {@code Simulation}. */
