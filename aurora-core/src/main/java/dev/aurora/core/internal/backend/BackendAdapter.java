@@ -219,8 +219,12 @@ public final class BackendAdapter implements BackendListener {
     // in a stated order: the replacements (and their ids, drawn from the seeded random) follow it
     lost.sort(Comparator.comparing(ScheduledTask::job).thenComparingInt(ScheduledTask::instance)
         .thenComparing(ScheduledTask::id));
-    for (ScheduledTask t : lost) {
-      lifecycle.transition(t, ScheduleStatus.LOST, "agent " + (agent != null ? agent.hostname() : agentId) + " lost");
+    for (ScheduledTask listed : lost) {
+      // as it is now: moving an earlier one may have moved it (an update killing it, say)
+      ScheduledTask t = state.task(listed.id());
+      if (t != null && t.status().isOnAgent()) {
+        lifecycle.transition(t, ScheduleStatus.LOST, "agent " + (agent != null ? agent.hostname() : agentId) + " lost");
+      }
     }
     pool.removeAgent(agentId);
     tx.emit(new SchedulerEvent.AgentLost(tx.instant(), agentId, lost.size()));
