@@ -168,7 +168,11 @@ public interface Scheduler extends AutoCloseable {
     throw new UnsupportedOperationException("jobSla is not supported by " + getClass().getName());
   }
 
-  /** Why a job's pending tasks are not placed: vetoes by reason with how many agents gave each. */
+  /**
+   * Why a job's pending tasks are not placed: vetoes by reason with how many agents gave each (for
+   * its first pending group in placement order), and the count of all the job's PENDING tasks, even
+   * when they have different configs (as during an update).
+   */
   PendingReason whyPending(JobKey job);
 
   /** Why one pending task is not placed. */

@@ -217,7 +217,8 @@ public final class SchedulerBuilder {
    * agent (those the backend does not run become LOST and are replaced), and every {@code implicit}
    * it asks the backend to report every task it runs (a report lost in transit is made good; a task
    * the scheduler does not know is killed). Tasks just ASSIGNED, whose launch may still be on its
-   * way, are left out of the explicit one. Both 60 minutes unless set; {@link Duration#ZERO} turns
+   * way, are left out of the explicit one until they have been ASSIGNED for a whole {@code explicit}
+   * interval (then one never heard from is found gone and replaced). Both 60 minutes unless set; {@link Duration#ZERO} turns
    * one off.
    */
   public SchedulerBuilder reconciliation(Duration explicit, Duration implicit) {

@@ -69,7 +69,11 @@ public final class Scenario {
     AGENT_LOSS,
     /** A running task crashes (exits non-zero). */
     TASK_CRASH,
-    /** A status update is lost; as Mesos retries an unacknowledged update, the task's latest state is sent again 10 s later. */
+    /**
+     * A status update is lost for good; the scheduler's periodic reconciliation (every 5 minutes
+     * explicit, every 3 implicit, in every simulation unless the scenario's scheduler sets another)
+     * makes it good.
+     */
     STATUS_LOST,
     /** A status update arrives twice. */
     STATUS_DUPLICATED,
@@ -86,8 +90,13 @@ public final class Scenario {
     /** The scheduler process crashes between two steps and a new one recovers from storage. */
     SCHEDULER_RESTART,
     /** The clock jumps 1 to 10 minutes ahead at once (timers run late). */
-    CLOCK_JUMP
-    // Partition and return, and leader failover, come with the ZooKeeper work: hooks are in SimRun.
+    CLOCK_JUMP,
+    /**
+     * An agent is partitioned away (its tasks run on, unreachable: PARTITIONED, as each job's
+     * partition policy decides) and heals a few steps later. Drawn apart from the faults above, so a
+     * seed's history without it is unchanged.
+     */
+    AGENT_PARTITION
   }
 
   final int agents;
@@ -219,6 +228,7 @@ public final class Scenario {
       rates.put(Fault.STORAGE_TEARS, 0.02);
       rates.put(Fault.SCHEDULER_RESTART, 0.02);
       rates.put(Fault.CLOCK_JUMP, 0.02);
+      rates.put(Fault.AGENT_PARTITION, 0.03);
     }
 
     /** How many agents (default 10), each of {@link #agentResources} (default 8 cpus, 16 GiB). */

@@ -70,4 +70,26 @@ class PeriodicReconciliationTest {
     assertThatThrownBy(() -> Scheduler.builder().reconciliation(Duration.ofMinutes(1), Duration.ofSeconds(-1)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("implicit");
   }
+
+  /**
+   * Simulation seed 378: a task left ASSIGNED whose every report was lost (its launch never ran, or it
+   * ended unheard) was never asked about, as explicit reconciliation leaves ASSIGNED tasks out while
+   * their launch may be on its way; one ASSIGNED for a whole interval is asked about, found gone and
+   * replaced.
+   */
+  @Test
+  void aTaskAssignedLongerThanAnIntervalAndNeverHeardFromIsReconciled() {
+    JobConfig job = service("a/prod/silent", 1);
+    aurora.cluster().dropStatusUpdates(true); // every report of the task is lost
+    aurora.scheduler().createJob(job, TEST_PRINCIPAL);
+    aurora.advance(Duration.ofSeconds(5));
+    ScheduledTask t = aurora.active(job.key()).get(0);
+    assertThat(t.status()).isEqualTo(ScheduleStatus.ASSIGNED);
+    aurora.cluster().killTask(t.id()); // it ends unheard: no implicit reconciliation will report it
+    aurora.cluster().dropStatusUpdates(false);
+
+    aurora.advance(Duration.ofMinutes(21));
+    assertThat(aurora.scheduler().task(t.id()).orElseThrow().status()).isEqualTo(ScheduleStatus.LOST);
+    assertThat(aurora.running(job.key())).hasSize(1);
+  }
 }

@@ -309,6 +309,54 @@ class UpdatesKeepUserChangesTest {
     replacementsKeepTheirConfig(v1.key(), afterFailure);
   }
 
+  /**
+   * Simulation seeds 112, 344: a job whose instance 0 was killed runs instance 1; an update to 1
+   * instance adds instance 0 before removing instance 1 and fails on it. The job ends with no more
+   * instances than it had or asked for (the instance the update was to remove is killed), so the role
+   * stays within the quota the update was checked against.
+   */
+  @Test
+  void aFailedUpdateNeverLeavesMoreInstancesThanBeforeOrAfter() {
+    UpdateSettings settings = UpdateSettings.builder().batchSizes(1).watch(Duration.ofSeconds(10))
+        .maxPerInstanceFailures(0).maxFailedInstances(0).rollbackOnFailure(false).build();
+    JobConfig v1 = created("1", 2, settings);
+    aurora.scheduler().killInstances(v1.key(), Set.of(0), TEST_PRINCIPAL);
+    aurora.advance(Duration.ofSeconds(10));
+    assertThat(versionsByInstance(v1.key())).isEqualTo(Map.of(1, "1"));
+    JobConfig v2 = web("2", 1, settings);
+    aurora.cluster().behave(t -> t.config().equals(v2.task()), TaskBehavior.unhealthy());
+    UpdateId id = aurora.scheduler().startUpdate(v1.key(), v2, TEST_PRINCIPAL, "");
+    assertThat(runUntilEnded(id, Duration.ofMinutes(5))).isEqualTo(UpdateStatus.FAILED);
+    aurora.advance(Duration.ofMinutes(1));
+
+    assertThat(aurora.scheduler().job(v1.key()).orElseThrow().instances()).isEqualTo(1);
+    assertThat(versionsByInstance(v1.key())).isEqualTo(Map.of(0, "2"));
+    aurora.restartScheduler();
+    aurora.advance(Duration.ofMinutes(1));
+    assertThat(aurora.scheduler().job(v1.key()).orElseThrow().instances()).isEqualTo(1);
+    assertThat(versionsByInstance(v1.key())).isEqualTo(Map.of(0, "2"));
+  }
+
+  /**
+   * Simulation seeds 350, 942: an update started while an instance it adds was still being killed
+   * (its end not yet heard) waited for that instance forever: the killed task was not replaced, and
+   * the update never started the new one.
+   */
+  @Test
+  void anUpdateAddingAnInstanceStillBeingKilledStartsItOnceTheKillEnds() {
+    JobConfig v1 = created("1", 2, ONE_AT_A_TIME);
+    aurora.cluster().dropStatusUpdates(true); // the kill lands, its KILLED is lost in transit
+    aurora.scheduler().killInstances(v1.key(), Set.of(0), TEST_PRINCIPAL);
+    aurora.advance(Duration.ofSeconds(5));
+    aurora.cluster().dropStatusUpdates(false);
+    JobConfig v2 = web("2", 1, ONE_AT_A_TIME);
+    UpdateId id = aurora.scheduler().startUpdate(v1.key(), v2, TEST_PRINCIPAL, "");
+    aurora.advance(Duration.ofMinutes(61)); // reconciliation finds the killed task gone
+
+    assertThat(runUntilEnded(id, Duration.ofMinutes(5))).isEqualTo(UpdateStatus.ROLLED_FORWARD);
+    assertThat(versionsByInstance(v1.key())).isEqualTo(Map.of(0, "2"));
+  }
+
   /** Kills instance 0 and the highest instance from outside; each comes back on the config it ran. */
   private void replacementsKeepTheirConfig(JobKey key, Map<Integer, String> expected) {
     aurora.advance(Duration.ofMinutes(6)); // past the flapping threshold, so replacements are not held back

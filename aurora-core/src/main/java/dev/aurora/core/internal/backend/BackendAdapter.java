@@ -91,7 +91,7 @@ public final class BackendAdapter implements BackendListener {
       Set<TaskId> known = new HashSet<>();
       if (explicit) {
         for (ScheduledTask t : state.tasks().values()) {
-          if (t.status().isOnAgent() && t.status() != ScheduleStatus.ASSIGNED) {
+          if (t.status().isOnAgent() && (t.status() != ScheduleStatus.ASSIGNED || assignedFor(t, interval))) {
             known.add(t.id());
           }
         }
@@ -101,6 +101,20 @@ public final class BackendAdapter implements BackendListener {
       tx.afterCommit(() -> backend.reconcile(asked));
       scheduleReconciliation(interval, explicit);
     });
+  }
+
+  /**
+   * Whether an ASSIGNED task has been so for at least {@code interval}: its launch is no longer on its
+   * way, and if every report of it was lost only explicit reconciliation will find it out.
+   */
+  private boolean assignedFor(ScheduledTask t, Duration interval) {
+    long since = -1;
+    for (var e : t.events()) {
+      if (e.status() == ScheduleStatus.ASSIGNED) {
+        since = e.time().toEpochMilli();
+      }
+    }
+    return since >= 0 && tx.now() - since >= interval.toMillis();
   }
 
   @Override
@@ -212,8 +226,12 @@ public final class BackendAdapter implements BackendListener {
     // in a stated order: the replacements (and their ids, drawn from the seeded random) follow it
     lost.sort(Comparator.comparing(ScheduledTask::job).thenComparingInt(ScheduledTask::instance)
         .thenComparing(ScheduledTask::id));
-    for (ScheduledTask t : lost) {
-      lifecycle.transition(t, ScheduleStatus.LOST, "agent " + (agent != null ? agent.hostname() : agentId) + " lost");
+    for (ScheduledTask listed : lost) {
+      // as it is now: moving an earlier one may have moved it (an update killing it, say)
+      ScheduledTask t = state.task(listed.id());
+      if (t != null && t.status().isOnAgent()) {
+        lifecycle.transition(t, ScheduleStatus.LOST, "agent " + (agent != null ? agent.hostname() : agentId) + " lost");
+      }
     }
     pool.removeAgent(agentId);
     tx.emit(new SchedulerEvent.AgentLost(tx.instant(), agentId, lost.size()));

@@ -236,7 +236,17 @@ public final class PlacementCoordinator {
       return Optional.empty();
     }
     pending.sort(PlacementEngine.ORDER);
-    return Optional.of(engine.diagnose(pending.get(0)));
+    PendingReason first = engine.diagnose(pending.get(0));
+    if (pending.size() == 1) {
+      return Optional.of(first);
+    }
+    // the vetoes of the first group in placement order, the count of every pending task of the job
+    // (an update leaves them in two configs, hence two groups)
+    int total = 0;
+    for (TaskGroup g : pending) {
+      total += g.size();
+    }
+    return Optional.of(new PendingReason(total, first.vetoes(), first.message()));
   }
 
   /** Why a PENDING task is not placed. */

@@ -470,6 +470,9 @@ public final class UpdateController implements CoreListener {
       // Rolled forward, the job is the new config; otherwise it stays the old one. Aborted or failed,
       // instances stay as they are (each replaced later with the config its task runs), so the job
       // counts the instances that are left.
+      if (end != UpdateStatus.ROLLED_FORWARD && end != UpdateStatus.ROLLED_BACK) {
+        keepWithinPeak(u, job);
+      }
       JobConfig config = switch (end) {
         case ROLLED_FORWARD -> u.to;
         case ROLLED_BACK -> u.from;
@@ -480,6 +483,43 @@ public final class UpdateController implements CoreListener {
       }
     }
     setStatus(u, end, message);
+  }
+
+  /**
+   * An update that ends partway (failed or aborted) leaves no more live instances than the larger of
+   * its old and new counts, the peak its quota was checked against: having added an instance before
+   * removing another (instance ids with a gap), it kills the instances it was to remove, then those it
+   * added, highest first, until the job is within that count.
+   */
+  private void keepWithinPeak(Update u, JobState job) {
+    int cap = Math.max(u.from.instances(), u.to.instances());
+    int excess = JobInstances.liveInstances(core, job) - cap;
+    if (excess <= 0) {
+      return;
+    }
+    java.util.List<Integer> victims = new java.util.ArrayList<>();
+    for (int i : u.instances.descendingKeySet()) {
+      InstanceProgress p = u.instances.get(i);
+      if (p.existedBefore() && !p.existsAfter()) {
+        victims.add(i);
+      }
+    }
+    for (int i : u.instances.descendingKeySet()) {
+      InstanceProgress p = u.instances.get(i);
+      if (!p.existedBefore() && p.existsAfter()) {
+        victims.add(i);
+      }
+    }
+    for (int i : victims) {
+      if (excess <= 0) {
+        break;
+      }
+      ScheduledTask task = JobInstances.activeTask(core, job, i);
+      if (task != null && task.status() != ScheduleStatus.KILLING) {
+        core.kill(task, ScheduleStatus.KILLING, u.id + " ended " + "partway: instance beyond the update's peak");
+        excess--;
+      }
+    }
   }
 
   private void setStatus(Update u, UpdateStatus status, String message) {
@@ -523,6 +563,16 @@ public final class UpdateController implements CoreListener {
       return;
     }
     InstanceProgress p = u.instances.get(after.instance());
+    if (p != null && p.state() == InstanceState.IN_FLIGHT && before.status() == ScheduleStatus.KILLING
+        && after.status().isTerminal()) {
+      // the update reached this instance while a kill of it was still in flight: a killed task is not
+      // replaced, so the update starts the instance's new task itself once the kill has ended
+      TaskConfig target = u.target(after.instance());
+      JobState job = core.job(u.job);
+      if (target != null && job != null && JobInstances.activeTask(core, job, after.instance()) == null) {
+        core.createTask(job, after.instance(), target);
+      }
+    }
     if (p != null && p.state() == InstanceState.IN_FLIGHT) {
       TaskConfig target = u.target(after.instance());
       if (target != null && after.config().equals(target)) {

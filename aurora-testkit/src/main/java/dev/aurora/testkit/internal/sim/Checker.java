@@ -58,9 +58,11 @@ public final class Checker {
     LEGAL.put(INIT, EnumSet.of(PENDING, THROTTLED, KILLED));
     LEGAL.put(THROTTLED, EnumSet.of(PENDING, KILLED));
     LEGAL.put(PENDING, EnumSet.of(ASSIGNED, KILLED));
-    LEGAL.put(ASSIGNED, union(EnumSet.of(STARTING, RUNNING), ends, kills));
-    LEGAL.put(STARTING, union(EnumSet.of(RUNNING), ends, kills));
-    LEGAL.put(RUNNING, union(EnumSet.noneOf(ScheduleStatus.class), ends, kills));
+    LEGAL.put(ASSIGNED, union(EnumSet.of(STARTING, RUNNING, PARTITIONED), ends, kills));
+    LEGAL.put(STARTING, union(EnumSet.of(RUNNING, PARTITIONED), ends, kills));
+    LEGAL.put(RUNNING, union(EnumSet.of(PARTITIONED), ends, kills));
+    // an unreachable agent's task (docs/concepts.md, "PARTITIONED"): back, given up (LOST) or killed
+    LEGAL.put(PARTITIONED, union(EnumSet.of(STARTING, RUNNING), ends, kills));
     LEGAL.put(KILLING, EnumSet.copyOf(ends));
     for (ScheduleStatus s : List.of(RESTARTING, DRAINING, PREEMPTING)) {
       LEGAL.put(s, union(EnumSet.of(KILLING), ends, EnumSet.noneOf(ScheduleStatus.class)));

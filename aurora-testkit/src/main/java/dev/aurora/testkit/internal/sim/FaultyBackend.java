@@ -11,7 +11,6 @@ import dev.aurora.testkit.Scenario.Fault;
 import dev.aurora.testkit.SimulatedCluster;
 import java.time.Duration;
 import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -20,21 +19,18 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The simulated cluster as the scheduler sees it through an unreliable channel: each status update is,
- * with its fault's rate, lost (and, as Mesos retries an unacknowledged update, the task's latest state
- * sent again 10 s later), duplicated, held back behind the next one, or delayed. Updates reach
+ * with its fault's rate, lost for good (the scheduler's periodic reconciliation must make it good),
+ * duplicated, held back behind the next one, or delayed. Updates reach
  * whichever scheduler is registered when they arrive. {@code close()} leaves the cluster running, as
  * a scheduler's crash leaves a Mesos cluster.
  */
 public final class FaultyBackend extends ForwardingClusterBackend {
-  private static final Duration RETRY = Duration.ofSeconds(10);
-
   private final SimulatedCluster cluster;
   private final StateLoop loop;
   private final Random random;
   private final Map<Fault, Double> rates;
   private final Map<Fault, Integer> injected;
   private final Consumer<TaskStatus> onRaw;
-  private final Map<TaskId, TaskStatus> latest = new HashMap<>();
   private @Nullable BackendListener current;
   private @Nullable TaskStatus held;
   private boolean faults = true;
@@ -119,7 +115,6 @@ public final class FaultyBackend extends ForwardingClusterBackend {
     @Override
     public void statusUpdate(TaskStatus s) {
       onRaw.accept(s);
-      latest.put(s.taskId(), s);
       if (!faults || current == null) {
         deliver(s);
         return;
@@ -130,12 +125,7 @@ public final class FaultyBackend extends ForwardingClusterBackend {
       double reorder = dup + rate(Fault.STATUS_REORDERED);
       double delay = reorder + rate(Fault.STATUS_DELAYED);
       if (r < lost) {
-        count(Fault.STATUS_LOST);
-        loop.schedule(RETRY, () -> {
-          if (latest.get(s.taskId()) == s) {
-            deliver(s);
-          }
-        });
+        count(Fault.STATUS_LOST); // lost for good: the scheduler's periodic reconciliation makes it good
       } else if (r < dup) {
         count(Fault.STATUS_DUPLICATED);
         deliver(s);

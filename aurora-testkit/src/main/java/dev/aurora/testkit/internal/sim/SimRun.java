@@ -5,6 +5,7 @@ import dev.aurora.api.HealthCheck;
 import dev.aurora.api.Job;
 import dev.aurora.api.JobConfig;
 import dev.aurora.api.JobKey;
+import dev.aurora.api.PartitionPolicy;
 import dev.aurora.api.Principal;
 import dev.aurora.api.ResourceQuota;
 import dev.aurora.api.TaskId;
@@ -48,9 +49,9 @@ import java.util.function.IntFunction;
  * (restarted from its storage after each crash) on a simulated cluster, all on one thread and a fake
  * clock, with the {@link Checker}'s invariants after every step.
  *
- * <p>Hooks for later work: a partition (agents unreachable but running) and leader failover (two
- * schedulers, one storage) go in {@link #fault} beside {@link Fault#AGENT_LOSS} and {@link
- * Fault#SCHEDULER_RESTART}, with their own {@link Fault} constants.
+ * <p>Hook for later work: leader failover (two schedulers under a {@code ManualLeaderElection}, one
+ * storage) goes in {@link #fault} beside {@link Fault#SCHEDULER_RESTART}, drawn like {@link
+ * Fault#AGENT_PARTITION} from the later faults' own stream.
  */
 public final class SimRun {
   /** What the run is given: the scenario's settings, read by {@code Simulation}. */
@@ -62,10 +63,15 @@ public final class SimRun {
   public record Outcome(List<String> trace, List<String> violations, int stepsRun, Map<Fault, Integer> faults,
       Duration simulated, String digest) {}
 
+  /** How often the scheduler asks about the tasks it believes on agents, in every simulation. */
+  public static final Duration RECONCILE_EXPLICIT = Duration.ofMinutes(5);
+  /** How often the scheduler asks the cluster to report every task it runs, in every simulation. */
+  public static final Duration RECONCILE_IMPLICIT = Duration.ofMinutes(3);
   private static final Principal USER = Principal.of("sim");
   private static final Principal OPERATOR = Principal.of("operator");
   private static final List<Fault> STEP_FAULTS = List.of(Fault.AGENT_LOSS, Fault.TASK_CRASH, Fault.OFFER_RESCINDED,
       Fault.STORAGE_FAILS, Fault.STORAGE_TEARS, Fault.SCHEDULER_RESTART, Fault.CLOCK_JUMP);
+  private static final List<Fault> LATER_FAULTS = List.of(Fault.AGENT_PARTITION);
 
   // ------------------------------------------------------------------ the plan
 
@@ -92,7 +98,24 @@ public final class SimRun {
       plan.add(new Step(chosen.name(), r.nextInt(spec.jobSlots()), r.nextInt(1_000), r.nextInt(1_000)));
       plan.add(new Step("ADVANCE", 0, 1 + r.nextInt(spec.maxStepGapSeconds()), 0));
     }
-    return plan;
+    // faults added later are drawn from their own stream and inserted, so a seed's plan without them
+    // is the plan it always had
+    Random later = new Random(seed ^ 0x5DEECE66DL);
+    List<Step> out = new ArrayList<>();
+    for (Step step : plan) {
+      for (Fault f : LATER_FAULTS) {
+        double rate = spec.rates().getOrDefault(f, 0.0);
+        double draw = later.nextDouble();
+        int slot = later.nextInt(1_000);
+        int n = 1 + later.nextInt(5);
+        int arg = later.nextInt(1_000);
+        if (step.kind().equals("ADVANCE") && draw < rate) {
+          out.add(new Step(f.name(), slot, n, arg));
+        }
+      }
+      out.add(step);
+    }
+    return out;
   }
 
   // ------------------------------------------------------------------ the run
@@ -110,6 +133,7 @@ public final class SimRun {
   private final List<String> trace = new ArrayList<>();
   private final Checker checker;
   private final Map<String, Integer> restoreAt = new LinkedHashMap<>();
+  private final Map<String, Integer> healAt = new LinkedHashMap<>();
   private final Set<String> drained = new LinkedHashSet<>();
   private final Set<TaskId> turnsUnhealthy = new LinkedHashSet<>();
   private Scheduler scheduler;
@@ -179,7 +203,9 @@ public final class SimRun {
   private Scheduler newScheduler() {
     scoped = new ScopedLoop(loop);
     SchedulerBuilder b = Scheduler.builder().backend(backend).storage(Failover.keepOpen(storage)).clock(clock)
-        .loop(scoped).randomSeed(seed + restarts);
+        .loop(scoped).randomSeed(seed + restarts)
+        // status updates are lost for good (Fault.STATUS_LOST): reconciliation makes them good
+        .reconciliation(RECONCILE_EXPLICIT, RECONCILE_IMPLICIT);
     spec.scheduler().accept(b);
     Scheduler s = b.build();
     checker.attach(s);
@@ -215,6 +241,7 @@ public final class SimRun {
       cluster.restoreAgent(agent);
     }
     restoreAt.clear();
+    healDue(true);
     if (!drained.isEmpty()) {
       op("end drains", null, () -> scheduler.setMaintenance(Set.copyOf(drained), MaintenanceMode.NONE, OPERATOR),
           () -> drained.clear());
@@ -248,6 +275,7 @@ public final class SimRun {
     if (step.kind().equals("ADVANCE")) {
       loop.advance(Duration.ofSeconds(step.n()));
       restoreDue();
+      healDue(false);
       return;
     }
     for (Fault f : Fault.values()) {
@@ -257,6 +285,16 @@ public final class SimRun {
       }
     }
     action(Action.valueOf(step.kind()), step);
+  }
+
+  private void healDue(boolean all) {
+    for (Map.Entry<String, Integer> e : new ArrayList<>(healAt.entrySet())) {
+      if (all || e.getValue() <= index) {
+        healAt.remove(e.getKey());
+        cluster.healAgent(e.getKey());
+        log(at() + "agent " + e.getKey() + " heals");
+      }
+    }
   }
 
   private void restoreDue() {
@@ -280,6 +318,16 @@ public final class SimRun {
         restoreAt.put(agent, index + 3 * step.n());
         log(at() + "lose " + agent);
         cluster.loseAgent(agent);
+      }
+      case AGENT_PARTITION -> {
+        String agent = cluster.agents().get(step.slot() % spec.agents()).id();
+        if (restoreAt.containsKey(agent) || healAt.containsKey(agent)) {
+          return;
+        }
+        faults.merge(f, 1, Integer::sum);
+        healAt.put(agent, index + 3 * step.n());
+        log(at() + "partition " + agent);
+        cluster.partitionAgent(agent);
       }
       case TASK_CRASH -> {
         List<TaskId> running = cluster.runningTasks().stream().sorted(Comparator.comparing(TaskId::toString)).toList();
@@ -329,10 +377,16 @@ public final class SimRun {
         .rollbackOnFailure(step.arg() % 3 != 0).build();
   }
 
-  private static JobConfig service(JobKey key, int instances, String version, UpdateSettings settings) {
+  /** Half the services wait 2 minutes for a partitioned task, half replace it at once (the default). */
+  private static PartitionPolicy policy(Step step) {
+    return step.arg() % 2 == 0 ? PartitionPolicy.of(true, Duration.ofMinutes(2)) : PartitionPolicy.of(true, Duration.ZERO);
+  }
+
+  private static JobConfig service(JobKey key, int instances, String version, UpdateSettings settings,
+      PartitionPolicy policy) {
     return Job.service(key.toString()).instances(instances)
         .task(t -> t.process("server", "./server --version " + version + " --port {{port.http}}").cpus(0.5)
-            .ramMb(256).port("http").healthCheck(HealthCheck.http("http", "/health")).tier(Tier.PREFERRED))
+            .ramMb(256).port("http").healthCheck(HealthCheck.http("http", "/health")).tier(Tier.PREFERRED).partitionPolicy(policy))
         .update(settings).build();
   }
 
@@ -348,7 +402,7 @@ public final class SimRun {
     JobKey key = key(step.slot());
     switch (a) {
       case CREATE_SERVICE -> {
-        JobConfig job = service(key, 1 + step.n() % 4, "v" + (++version), settings(step));
+        JobConfig job = service(key, 1 + step.n() % 4, "v" + (++version), settings(step), policy(step));
         op("create " + key + " x" + job.instances(), key, () -> scheduler.createJob(job, USER),
             () -> checker.created(job));
       }
@@ -369,7 +423,7 @@ public final class SimRun {
         }
         String v = (a == Action.UPDATE_TURNS_UNHEALTHY ? "bad" : "v") + (++version);
         int instances = step.n() % 3 == 0 ? 1 + step.n() % 4 : from.get().instances();
-        JobConfig to = service(key, instances, v, settings(step));
+        JobConfig to = service(key, instances, v, settings(step), policy(step));
         UpdateId[] id = new UpdateId[1];
         op("update " + key + " to " + v + " x" + instances, key,
             () -> id[0] = scheduler.startUpdate(key, to, USER, "sim"), () -> checker.updateStarted(key, id[0]));
@@ -393,8 +447,11 @@ public final class SimRun {
         }
         int instance = instances.get(step.n() % instances.size());
         if (a == Action.KILL_INSTANCES) {
+          // killing an instance already being killed is acknowledged and changes nothing
+          boolean live = scheduler.tasks(TaskQuery.job(key).active()).stream()
+              .anyMatch(t -> t.instance() == instance && t.status() != ScheduleStatus.KILLING);
           op("kill " + key + "/" + instance, key, () -> scheduler.killInstances(key, Set.of(instance), USER),
-              () -> checker.instancesChanged(key, -1));
+              () -> checker.instancesChanged(key, live ? -1 : 0));
         } else {
           op("restart " + key + "/" + instance, key,
               () -> scheduler.restartInstances(key, Set.of(instance), USER), () -> { });
