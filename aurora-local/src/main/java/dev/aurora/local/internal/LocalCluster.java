@@ -383,11 +383,13 @@ public final class LocalCluster {
     synchronized (ended) {
       endedProcesses.put(task.id(), task.processReports());
     }
+    // the sandbox is findable as an ended task's before the task leaves the running ones and before
+    // anyone hears it ended: a reader of its output between the two found neither
+    sandbox.ifPresent(dir -> retention.add(task.id(), dir, Instant.now()));
     tasks.remove(task.id(), task);
     remember(status);
     reporter.status(status);
     pool.release(task.allocation());
-    sandbox.ifPresent(dir -> retention.add(task.id(), dir, Instant.now()));
   }
 
   /** Measures every task against its memory limit; one scan of the process table serves all. */
