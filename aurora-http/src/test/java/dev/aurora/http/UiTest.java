@@ -136,7 +136,7 @@ class UiTest {
     h.drive(() -> aurora.advance(Duration.ofMinutes(10)));
     waiting().until(d -> "RUNNING".equals(stateOf(2)));
 
-    Path shot = Path.of("..", "docs", "images", "job-page.png");
+    Path shot = screenshot("job-page.png");
     if (Files.isDirectory(Path.of("..", "docs"))) {
       Files.createDirectories(shot.getParent());
       Files.write(shot, browser.getScreenshotAs(OutputType.BYTES));
@@ -264,7 +264,7 @@ class UiTest {
     // the task writes more: the page shows it without a reload
     Files.writeString(output.file(id, dev.aurora.core.TaskOutput.Stream.STDOUT), "line 2\n", java.nio.file.StandardOpenOption.APPEND);
     waiting().until(d -> d.findElement(By.id("output")).getText().equals("line 1\nline 2"));
-    Path shot = Path.of("..", "docs", "images", "task-output.png");
+    Path shot = screenshot("task-output.png");
     if (Files.isDirectory(Path.of("..", "docs"))) {
       Files.createDirectories(shot.getParent());
       Files.write(shot, browser.getScreenshotAs(OutputType.BYTES));
@@ -306,9 +306,23 @@ class UiTest {
     h.drive(() -> aurora.scheduler().addInstances(WEB, 1, dev.aurora.api.Principal.of("alice")));
     h.settle();
     waiting().until(d -> d.findElement(By.id("util-total")).getText().contains("6 tasks"));
-    Path shot = Path.of("..", "docs", "images", "utilization.png");
+    Path shot = screenshot("utilization.png");
     if (Files.isDirectory(Path.of("..", "docs"))) {
       Files.write(shot, browser.getScreenshotAs(OutputType.BYTES));
     }
+  }
+
+  /**
+   * Where a screenshot goes: {@code target/screenshots} by default, so a test run leaves the checkout
+   * clean; {@code -Daurora.screenshots=../docs/images} refreshes the ones the docs show.
+   */
+  private static Path screenshot(String name) {
+    Path dir = Path.of(System.getProperty("aurora.screenshots", "target/screenshots"));
+    try {
+      java.nio.file.Files.createDirectories(dir);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return dir.resolve(name);
   }
 }
