@@ -8,6 +8,7 @@ import dev.aurora.core.Scheduler;
 import dev.aurora.core.SchedulerBuilder;
 import dev.aurora.core.Storage;
 import dev.aurora.core.TaskQuery;
+import dev.aurora.testkit.internal.sim.ScopedLoop;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
@@ -175,62 +176,6 @@ public final class AuroraExtension implements BeforeEachCallback, AfterEachCallb
     scheduler.start();
     runUntilIdle();
     return scheduler;
-  }
-
-  /**
-   * The shared manual loop as one scheduler sees it: stopping it drops only that scheduler's later
-   * work and timers, so the cluster (and a restarted scheduler) keep the loop.
-   */
-  private static final class ScopedLoop implements dev.aurora.core.StateLoop {
-    private final ManualStateLoop loop;
-    private volatile boolean stopped;
-
-    ScopedLoop(ManualStateLoop loop) {
-      this.loop = loop;
-    }
-
-    @Override
-    public java.time.Clock clock() {
-      return loop.clock();
-    }
-
-    @Override
-    public void execute(Runnable work) {
-      if (!stopped) {
-        loop.execute(() -> {
-          if (!stopped) {
-            work.run();
-          }
-        });
-      }
-    }
-
-    @Override
-    public Timer schedule(Duration delay, Runnable work) {
-      return loop.schedule(delay, () -> {
-        if (!stopped) {
-          work.run();
-        }
-      });
-    }
-
-    @Override
-    public boolean inLoop() {
-      return true;
-    }
-
-    @Override
-    public void start() {}
-
-    @Override
-    public void stop() {
-      stopped = true;
-    }
-
-    @Override
-    public int queueDepth() {
-      return loop.queueDepth();
-    }
   }
 
   /** The scheduler under test. */
