@@ -1,5 +1,7 @@
 package dev.aurora.local;
 
+import dev.aurora.testkit.Await;
+
 import dev.aurora.core.ClusterBackend;
 import dev.aurora.testkit.ClusterBackendContract;
 import java.nio.file.Path;

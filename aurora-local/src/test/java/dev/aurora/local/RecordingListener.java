@@ -1,5 +1,7 @@
 package dev.aurora.local;
 
+import dev.aurora.testkit.Await;
+
 import dev.aurora.api.TaskId;
 import dev.aurora.core.BackendListener;
 import dev.aurora.core.Offer;

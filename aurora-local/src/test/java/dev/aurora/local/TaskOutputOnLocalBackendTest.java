@@ -1,5 +1,7 @@
 package dev.aurora.local;
 
+import dev.aurora.testkit.Await;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.aurora.api.Job;

@@ -1,5 +1,7 @@
 package dev.aurora.mesos;
 
+import dev.aurora.testkit.Await;
+
 import dev.aurora.api.InstanceKey;
 import dev.aurora.api.JobKey;
 import dev.aurora.api.ProcessConfig;

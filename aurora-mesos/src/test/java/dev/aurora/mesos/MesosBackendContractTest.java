@@ -1,5 +1,7 @@
 package dev.aurora.mesos;
 
+import dev.aurora.testkit.Await;
+
 import dev.aurora.core.ClusterBackend;
 import dev.aurora.testkit.ClusterBackendContract;
 import dev.aurora.testkit.mesos.FakeMesosMaster;
