@@ -267,11 +267,16 @@ public final class ElectedScheduler implements Scheduler {
   }
 
   /** The backend as one term sees it: its reports reach the term only while it is active. */
-  private final class TermBackend implements ClusterBackend {
+  private final class TermBackend extends dev.aurora.core.ForwardingClusterBackend {
     private final Term t;
 
     TermBackend(Term t) {
       this.t = t;
+    }
+
+    @Override
+    protected ClusterBackend delegate() {
+      return backend;
     }
 
     @Override
@@ -346,16 +351,6 @@ public final class ElectedScheduler implements Scheduler {
       if (t.active) {
         backend.reconcile(known);
       }
-    }
-
-    @Override
-    public java.util.Optional<String> cannotRun(dev.aurora.api.TaskConfig config) {
-      return backend.cannotRun(config);
-    }
-
-    @Override
-    public java.util.Optional<dev.aurora.core.TaskOutput> taskOutput() {
-      return backend.taskOutput();
     }
 
     @Override
