@@ -10,6 +10,7 @@ import java.util.Map;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
 import org.openjdk.jmh.runner.options.VerboseMode;
 
 /**
@@ -131,7 +132,11 @@ public final class BenchmarkMain {
     flags.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
     return new OptionsBuilder().include(benchmark.getName() + "\\.").forks(1)
         .warmupIterations(warmups).measurementIterations(measurements).jvmArgs(flags.toArray(new String[0]))
-        .shouldFailOnError(true).verbosity(verbosity);
+        .shouldFailOnError(true).verbosity(verbosity)
+        // JMH interrupts an iteration after 10 minutes by default; Fenzo's full search at 10,000 agents takes
+        // longer, and an interrupted scheduleOnce would be measured as a (wrong) result. Our own budgets bound
+        // every run instead (an hour for Fenzo).
+        .timeout(TimeValue.hours(2));
   }
 
   private void w1() throws Exception {
