@@ -188,6 +188,7 @@ public final class GraphRun implements TaskRun {
       if (phase != Phase.DONE) {
         detached = true;
         phase = Phase.DONE;
+        output.close();
         timers.forEach(t -> t.cancel(false));
         slots.values().forEach(s -> {
           if (s.wake != null) {
