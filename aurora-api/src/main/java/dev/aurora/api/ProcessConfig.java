@@ -127,7 +127,10 @@ public abstract class ProcessConfig {
    * Where this process's output goes and how its files are kept (Thermos's per-process {@code
    * logger}); the task's {@link TaskConfig#logger()} when empty.
    */
-  public abstract Optional<ProcessLogger> logger();
+  @Value.Default
+  public Optional<ProcessLogger> logger() {
+    return Optional.empty();
+  }
 
   /** A builder. */
   public static ImmutableProcessConfig.Builder builder() {
