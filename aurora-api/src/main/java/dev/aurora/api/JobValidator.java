@@ -148,6 +148,13 @@ final class JobValidator {
         problems.add("task.killGracePeriod: must be >= 0, was " + g);
       }
     });
+    if (task.maxFailures() < 0) {
+      problems.add("task.maxFailures: must be >= 0 (0: no limit), was " + task.maxFailures());
+    }
+    if (task.maxConcurrency() < 0) {
+      problems.add("task.maxConcurrency: must be >= 0 (0: no limit), was " + task.maxConcurrency());
+    }
+    task.logger().validate("task.logger", problems);
     if (task.finalizationWait().isNegative()) {
       problems.add("task.finalizationWait: must be >= 0, was " + task.finalizationWait());
     }
@@ -187,6 +194,7 @@ final class JobValidator {
       if (p.maxFailures() < 0) {
         problems.add(path + ".maxFailures: must be >= 0 (0: no limit), was " + p.maxFailures());
       }
+      p.logger().ifPresent(l -> l.validate(path + ".logger", problems));
       if (p.minDuration().isNegative()) {
         problems.add(path + ".minDuration: must be >= 0, was " + p.minDuration());
       }

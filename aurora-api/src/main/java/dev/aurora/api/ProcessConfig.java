@@ -43,9 +43,15 @@ import org.immutables.value.Value;
  * </ul>
  *
  * <p>A task <b>succeeds</b> when every process that is neither ephemeral, daemon nor finalizer has
- * succeeded; it <b>fails</b> as soon as any process has failed for good (Thermos's task {@code
- * max_failures} of 1). Either way its remaining processes are stopped and its finalizers run; a
- * finalizer's own failure is recorded in its process state but does not change the task's outcome.
+ * ended and fewer than its {@link TaskConfig#maxFailures()} processes have failed for good; it
+ * <b>fails</b> as soon as that many have (Thermos's task {@code max_failures}: 1 by default, so the
+ * first process that fails for good fails the task; 0: never). A process that an order puts after
+ * one that failed for good never runs: it ends KILLED ("not run") and does not count as a failure.
+ * Either way the task's remaining processes are stopped and its finalizers run; a finalizer's own
+ * failure is recorded in its process state but does not change the task's outcome. At most {@link
+ * TaskConfig#maxConcurrency()} processes run at once (Thermos's {@code max_concurrency}; 0, the
+ * default: no limit); a process ready to start waits for a free place, in the order the task lists
+ * its processes. Each process's output goes where its {@link #logger()} says.
  * One difference from Thermos: there a non-ephemeral daemon holds the task's end for ever (it never
  * succeeds); here daemons, like ephemeral processes, do not hold it. A task with only daemon and
  * ephemeral processes runs until it is killed or one of them fails for good.
@@ -115,6 +121,15 @@ public abstract class ProcessConfig {
   @Value.Default
   public boolean finalizer() {
     return false;
+  }
+
+  /**
+   * Where this process's output goes and how its files are kept (Thermos's per-process {@code
+   * logger}); the task's {@link TaskConfig#logger()} when empty.
+   */
+  @Value.Default
+  public Optional<ProcessLogger> logger() {
+    return Optional.empty();
   }
 
   /** A builder. */

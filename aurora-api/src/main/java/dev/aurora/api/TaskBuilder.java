@@ -39,6 +39,9 @@ public final class TaskBuilder {
   private PartitionPolicy partitionPolicy = PartitionPolicy.DEFAULT;
   private @Nullable SlaPolicy slaPolicy;
   private @Nullable RestartPolicy restartPolicy;
+  private int maxFailures = 1;
+  private int maxConcurrency;
+  private @Nullable ProcessLogger logger;
 
   TaskBuilder(boolean service) {
     this.service = service;
@@ -77,6 +80,9 @@ public final class TaskBuilder {
     this.partitionPolicy = o.partitionPolicy;
     this.slaPolicy = o.slaPolicy;
     this.restartPolicy = o.restartPolicy;
+    this.maxFailures = o.maxFailures;
+    this.maxConcurrency = o.maxConcurrency;
+    this.logger = o.logger;
   }
 
   /** A builder holding {@code c} as it is (from a template's JSON form). */
@@ -106,6 +112,9 @@ public final class TaskBuilder {
     partitionPolicy = c.partitionPolicy();
     slaPolicy = c.slaPolicy().orElse(null);
     restartPolicy = c.restartPolicy().orElse(null);
+    maxFailures = c.maxFailures();
+    maxConcurrency = c.maxConcurrency();
+    logger = c.logger();
   }
 
   /** Adds a process that runs {@code command} with {@code sh -c}, after the ones added before. */
@@ -160,6 +169,27 @@ public final class TaskBuilder {
   /** Aurora's HTTP lifecycle: {@code POST /quitquitquit}, then {@code /abortabortabort}, before a signal. */
   public TaskBuilder httpLifecycle(HttpLifecycle httpLifecycle) {
     this.httpLifecycle = httpLifecycle;
+    return this;
+  }
+
+  /**
+   * How many processes may fail for good before the task fails (Thermos's task {@code max_failures};
+   * 1 by default, 0: no limit); see {@link TaskConfig#maxFailures()}.
+   */
+  public TaskBuilder maxFailures(int maxFailures) {
+    this.maxFailures = maxFailures;
+    return this;
+  }
+
+  /** How many processes may run at once (Thermos's {@code max_concurrency}; 0, the default: no limit). */
+  public TaskBuilder maxConcurrency(int maxConcurrency) {
+    this.maxConcurrency = maxConcurrency;
+    return this;
+  }
+
+  /** Where the output of processes that set no logger of their own goes; see {@link ProcessLogger}. */
+  public TaskBuilder logger(ProcessLogger logger) {
+    this.logger = logger;
     return this;
   }
 
@@ -300,7 +330,7 @@ public final class TaskBuilder {
       String path = "task.processes[" + i + "]";
       ImmutableProcessConfig.Builder pb = ProcessConfig.builder()
           .maxFailures(p.maxFailures()).minDuration(p.minDuration()).daemon(p.daemon())
-          .ephemeral(p.ephemeral()).finalizer(p.finalizer())
+          .ephemeral(p.ephemeral()).finalizer(p.finalizer()).logger(p.logger())
           .name(r.resolve(p.name(), path + ".name"))
           .command(r.resolve(p.command(), path + ".command"));
       Map<String, String> env = new LinkedHashMap<>(environment);
@@ -362,6 +392,10 @@ public final class TaskBuilder {
     }
     if (httpLifecycle != null) {
       b.httpLifecycle(httpLifecycle);
+    }
+    b.maxFailures(maxFailures).maxConcurrency(maxConcurrency);
+    if (logger != null) {
+      b.logger(logger);
     }
     return b.build();
   }

@@ -74,6 +74,41 @@ public abstract class TaskConfig {
     return Optional.empty();
   }
 
+  /**
+   * How many of the task's processes may fail for good before the task fails (Thermos's task {@code
+   * max_failures}): 1 (the default) fails the task at the first, 0 never fails it for a process's
+   * failure. A process has failed for good once it used up its own {@link ProcessConfig#maxFailures()};
+   * finalizers do not count. Not to be confused with {@link #maxTaskFailures()}, how often the
+   * scheduler runs a failed task again.
+   */
+  @Value.Default
+  public int maxFailures() {
+    return 1;
+  }
+
+  /**
+   * How many of the task's processes may run at once (Thermos's {@code max_concurrency}); 0 (the
+   * default) means no limit. Daemon and ephemeral processes take a place too.
+   */
+  @Value.Default
+  public int maxConcurrency() {
+    return 0;
+  }
+
+  /**
+   * Where the output of a process that sets no {@link ProcessConfig#logger()} goes; by default files
+   * in the sandbox, growing without limit ({@link ProcessLogger#file()}).
+   */
+  @Value.Default
+  public ProcessLogger logger() {
+    return ProcessLogger.file();
+  }
+
+  /** The logger of {@code process}: its own, or else the task's. */
+  public ProcessLogger loggerOf(ProcessConfig process) {
+    return process.logger().orElse(logger());
+  }
+
   /** What one task needs. */
   @Value.Default
   public Resources resources() {

@@ -77,9 +77,10 @@ class ProcessGraphConfigTest {
       throw new AssertionError(e);
     }
     com.fasterxml.jackson.databind.node.ObjectNode t = (com.fasterxml.jackson.databind.node.ObjectNode) tree.get("task");
-    t.remove(List.of("processOrders", "sequential", "finalizationWait", "killGracePeriod", "httpLifecycle"));
+    t.remove(List.of("processOrders", "sequential", "finalizationWait", "killGracePeriod", "httpLifecycle",
+        "maxFailures", "maxConcurrency", "logger"));
     t.get("processes").forEach(p -> ((com.fasterxml.jackson.databind.node.ObjectNode) p)
-        .remove(List.of("maxFailures", "minDuration", "daemon", "ephemeral", "finalizer")));
+        .remove(List.of("maxFailures", "minDuration", "daemon", "ephemeral", "finalizer", "logger")));
     String old = tree.toString();
     assertThat(old).doesNotContain("sequential").doesNotContain("maxFailures");
     JobConfig loaded = AuroraJson.readJob(old);
@@ -109,5 +110,73 @@ class ProcessGraphConfigTest {
         "task.killGracePeriod: must be >= 0, was PT-1S",
         "task.httpLifecycle.port: \"admin\" is not a declared port (declared: http)");
     assertThat(problems).anySatisfy(p -> assertThat(p).contains("the orders form a cycle"));
+  }
+
+  @Test
+  void taskLevelLimitsAndLoggersSurviveTemplatesAndJson() {
+    JobConfig job = job(t -> t
+        .process(ProcessConfig.builder().name("serve").command("./serve")
+            .logger(ProcessLogger.rotate(1024, 3)).build())
+        .process("side", "true")
+        .parallel()
+        .maxFailures(2)
+        .maxConcurrency(1)
+        .logger(ProcessLogger.console()));
+    TaskConfig task = job.task();
+    assertThat(task.maxFailures()).isEqualTo(2);
+    assertThat(task.maxConcurrency()).isEqualTo(1);
+    assertThat(task.logger().destination()).isEqualTo(ProcessLogger.Destination.CONSOLE);
+    assertThat(task.processes().get(0).logger()).contains(ProcessLogger.rotate(1024, 3));
+    assertThat(task.processes().get(1).logger()).isEmpty();
+    assertThat(task.loggerOf(task.processes().get(1))).isEqualTo(ProcessLogger.console());
+    assertThat(AuroraJson.readJob(AuroraJson.toJson(job))).isEqualTo(job);
+    JobTemplate template = Job.adhoc("www-data/prod/graph").task(t -> t.cpus(1).ramMb(64).port("http")
+        .process(ProcessConfig.builder().name("serve").command("./serve")
+            .logger(ProcessLogger.rotate(1024, 3)).build())
+        .process("side", "true").parallel().maxFailures(2).maxConcurrency(1).logger(ProcessLogger.console()))
+        .toTemplate();
+    assertThat(AuroraJson.readTemplate(AuroraJson.toJson(template)).build()).isEqualTo(job);
+  }
+
+  @Test
+  void aConfigSavedBeforeTaskLimitsAndLoggersLoadsWithThermosDefaults() {
+    JobConfig job = job(t -> t.process("a", "true"));
+    com.fasterxml.jackson.databind.node.ObjectNode tree;
+    try {
+      tree = (com.fasterxml.jackson.databind.node.ObjectNode) AuroraJson.newMapper().readTree(AuroraJson.toJson(job));
+    } catch (java.io.IOException e) {
+      throw new AssertionError(e);
+    }
+    com.fasterxml.jackson.databind.node.ObjectNode t = (com.fasterxml.jackson.databind.node.ObjectNode) tree.get("task");
+    t.remove(List.of("maxFailures", "maxConcurrency", "logger"));
+    t.get("processes").forEach(p -> ((com.fasterxml.jackson.databind.node.ObjectNode) p).remove("logger"));
+    assertThat(tree.toString()).doesNotContain("maxConcurrency").doesNotContain("logger");
+    JobConfig loaded = AuroraJson.readJob(tree.toString());
+    assertThat(loaded.task().maxFailures()).isEqualTo(1);
+    assertThat(loaded.task().maxConcurrency()).isZero();
+    assertThat(loaded.task().logger()).isEqualTo(ProcessLogger.file());
+    assertThat(loaded).isEqualTo(job);
+  }
+
+  @Test
+  void badTaskLimitsAndLoggersListEveryProblem() {
+    List<String> problems = problems(t -> t
+        .process(ProcessConfig.builder().name("a").command("true")
+            .logger(ProcessLogger.builder().mode(ProcessLogger.Mode.ROTATE).maxSizeBytes(0).backups(0).build())
+            .build())
+        .process(ProcessConfig.builder().name("b").command("true")
+            .logger(ProcessLogger.builder().destination(ProcessLogger.Destination.CONSOLE)
+                .mode(ProcessLogger.Mode.ROTATE).build())
+            .build())
+        .maxFailures(-1)
+        .maxConcurrency(-2)
+        .logger(ProcessLogger.rotate(-5, 1)));
+    assertThat(problems).contains(
+        "task.maxFailures: must be >= 0 (0: no limit), was -1",
+        "task.maxConcurrency: must be >= 0 (0: no limit), was -2",
+        "task.logger.maxSizeBytes: must be > 0 to rotate, was -5",
+        "task.processes[0].logger.maxSizeBytes: must be > 0 to rotate, was 0",
+        "task.processes[0].logger.backups: must be > 0 to rotate, was 0",
+        "task.processes[1].logger.mode: ROTATE rotates files, but the destination CONSOLE writes none");
   }
 }

@@ -26,6 +26,7 @@ import java.util.List;
   @JsonSubTypes.Type(value = Op.SaveUpdate.class, name = "saveUpdate"),
   @JsonSubTypes.Type(value = Op.SaveCronState.class, name = "saveCronState"),
   @JsonSubTypes.Type(value = Op.SaveAuditEntry.class, name = "saveAuditEntry"),
+  @JsonSubTypes.Type(value = Op.SaveDrainStart.class, name = "saveDrainStart"),
 })
 public sealed interface Op {
 
@@ -43,6 +44,13 @@ public sealed interface Op {
 
   /** A host's maintenance mode changed. */
   record SaveHostMaintenance(String host, MaintenanceMode mode) implements Op {}
+
+  /**
+   * A host began draining at {@code since} (written after the {@link SaveHostMaintenance} that makes
+   * it DRAINING), so the drain timeout counts from then across restarts. Storage written before this
+   * op existed has none: a recovered drain then counts from the scheduler's start.
+   */
+  record SaveDrainStart(String host, java.time.Instant since) implements Op {}
 
   /** An agent was seen with this hostname and these attributes (limit constraints count by them). */
   record SaveAgent(String agentId, String hostname, java.util.Map<String, String> attributes) implements Op {}

@@ -203,11 +203,22 @@ public final class SchedulerBuilder {
   /**
    * How long a host may drain before the drain is forced: once a host has been DRAINING this long,
    * its remaining tasks are drained whatever their jobs' SLA (Aurora's force-drain timeout). Never
-   * unless set. The time counts from when the host started draining, or from the scheduler's start
-   * for a drain recovered after a restart.
+   * unless set. The time counts from when the host started draining, which is stored, so a restart
+   * does not reset it (a drain recovered from storage written before this was stored counts from the
+   * scheduler's start).
    */
   public SchedulerBuilder drainTimeout(Duration timeout) {
     settings.drainTimeout(positive(timeout, "drain timeout"));
+    return this;
+  }
+
+  /**
+   * How soon a drain that an SLA holds back looks again, and how soon an SLA coordinator that refused
+   * an instance (or failed to answer) is asked about it again; 10 seconds unless set. A drain also
+   * looks again whenever a task changes state.
+   */
+  public SchedulerBuilder slaRecheckInterval(Duration interval) {
+    settings.slaRecheckInterval(positive(interval, "SLA recheck interval"));
     return this;
   }
 

@@ -91,6 +91,54 @@ class ProcessGraphOnLocalBackendTest {
         .anySatisfy(l -> assertThat(l).contains("fetch run 1 SUCCESS").contains("exit 0"));
   }
 
+  /** A process that exits 1 if another such process runs at the same time, and logs its start and end. */
+  private static String alone(String name) {
+    return "[ -e running ] && { echo " + name + " overlapped >> log; exit 1; }; touch running;"
+        + " echo start " + name + " >> log; sleep 0.3; echo end " + name + " >> log; rm running";
+  }
+
+  @Test
+  void aTasksMaxConcurrencyAndMaxFailuresHoldOnRealProcesses() throws IOException {
+    start(31000);
+    TaskId id = launch(t -> t
+        .process("a", alone("a"))
+        .process("b", alone("b"))
+        .process("bad", "exit 3")
+        .parallel()
+        .maxConcurrency(1)
+        .maxFailures(2));
+
+    TaskStatus end = listener.awaitEnd(id);
+
+    assertThat(end.state()).as(end.message()).isEqualTo(ScheduleStatus.FINISHED);
+    assertThat(end.message()).contains("1 failed");
+    Path sandbox = Tasks.awaitSandbox(backend, id);
+    assertThat(Files.readString(sandbox.resolve("log"))).isEqualTo("start a\nend a\nstart b\nend b\n");
+    assertThat(backend.processes(id)).extracting(ProcessReport::process, ProcessReport::state).contains(
+        org.assertj.core.groups.Tuple.tuple("bad", ProcessState.FAILED));
+  }
+
+  @Test
+  void aRotatingLoggerKeepsAProcesssOutputFilesInTheSandboxUnderTheirSize() throws IOException {
+    start(31000);
+    TaskId id = launch(t -> t
+        .process(dev.aurora.api.ProcessConfig.builder().name("chatty")
+            .command("i=0; while [ $i -lt 30 ]; do i=$((i+1)); printf '%099d\\n' $i; done").build())
+        .process(dev.aurora.api.ProcessConfig.builder().name("quiet").command("echo hidden")
+            .logger(dev.aurora.api.ProcessLogger.none()).build())
+        .logger(dev.aurora.api.ProcessLogger.rotate(1000, 1)));
+
+    TaskStatus end = listener.awaitEnd(id);
+
+    assertThat(end.state()).as(end.message()).isEqualTo(ScheduleStatus.FINISHED);
+    Path sandbox = Tasks.awaitSandbox(backend, id);
+    assertThat(Files.size(sandbox.resolve("chatty.stdout"))).isEqualTo(1000);
+    assertThat(Files.size(sandbox.resolve("chatty.stdout.1"))).isEqualTo(1000);
+    assertThat(sandbox.resolve("chatty.stdout.2")).doesNotExist();
+    assertThat(Files.readString(sandbox.resolve("chatty.stdout"))).endsWith(String.format("%099d%n", 30));
+    assertThat(sandbox.resolve("quiet.stdout")).doesNotExist();
+  }
+
   @Test
   void eachProcesssStateExitCodeAndTimesReachTheSchedulerBeforeTheTasksEnd() {
     start(31000);

@@ -25,7 +25,8 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>Writes one JSON object per line on stdout: {@code {"event":"process", ...}} for each {@link
  * ProcessReport} (fields {@code process, run, state, pid, exitCode, startedAt, endedAt, message}) and
- * {@code {"event":"ended","state":"SUCCEEDED|FAILED|KILLED","message":...,"forced":...}} last.
+ * {@code {"event":"ended","state":"SUCCEEDED|FAILED|KILLED","message":...,"forced":...}} last; the
+ * output of processes whose logger writes to the console goes to stderr.
  * Exits 0 when the task succeeded, 1 when it failed, 3 when it was killed, 2 on a bad description.
  * SIGTERM (or SIGINT) kills the task gracefully (HTTP lifecycle, grace period, finalizers) before the
  * JVM exits. The Mesos backend runs it this way as a task's command under the Mesos command executor
@@ -34,9 +35,15 @@ import java.util.concurrent.TimeoutException;
 public final class ExecutorMain {
   private ExecutorMain() {}
 
-  /** Runs the task described by {@code args[0]} (a file, or {@code -} for stdin). */
+  /**
+   * Runs the task described by {@code args[0]} (a file, or {@code -} for stdin). Stdout carries only
+   * the JSON events: anything else the JVM would print there, such as the output of a process whose
+   * logger writes to the console ({@code ProcessLogger.console()}), goes to stderr.
+   */
   public static void main(String[] args) {
-    System.exit(run(args, System.in, System.out, System.err));
+    PrintStream events = System.out;
+    System.setOut(System.err);
+    System.exit(run(args, System.in, events, System.err));
   }
 
   /** {@link #main} without exiting: returns the exit code. */

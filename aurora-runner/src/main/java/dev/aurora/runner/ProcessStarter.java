@@ -22,8 +22,9 @@ public interface ProcessStarter {
    * @param run which run of it, from 1
    * @param directory its working directory, which exists
    * @param environment the variables to add to the JVM's environment
-   * @param stdout the file its standard output is appended to
-   * @param stderr the file its standard error is appended to
+   * @param stdout the file its standard output is appended to: the sandbox file, {@code /dev/null}, or a
+   *     named pipe the runner copies from, as the process's logger says
+   * @param stderr the file its standard error is appended to, likewise
    */
   record Launch(ProcessConfig process, int run, Path directory, Map<String, String> environment, Path stdout,
       Path stderr) {}

@@ -12,8 +12,10 @@ import java.util.concurrent.ScheduledExecutorService;
  * TaskOutcome outcome = run.outcome().get();
  * }</pre>
  *
- * Each process's output goes to {@code <sandbox>/<name>.stdout} and {@code .stderr} (appended, run
- * after run); each change of a process's state goes to the listener as a {@link ProcessReport}, and
+ * Each process's output goes where its logger says ({@link dev.aurora.api.ProcessLogger}): by default
+ * to {@code <sandbox>/<name>.stdout} and {@code .stderr} (appended, run after run); at most the task's
+ * {@code maxConcurrency} processes run at once, and the task fails once {@code maxFailures} processes
+ * have failed for good (see {@link dev.aurora.api.TaskConfig}). Each change of a process's state goes to the listener as a {@link ProcessReport}, and
  * the task's end as a {@link TaskOutcome}.
  */
 public final class TaskRunner {

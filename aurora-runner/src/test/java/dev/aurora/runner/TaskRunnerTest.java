@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.aurora.api.HttpLifecycle;
 import dev.aurora.api.ProcessConfig;
+import dev.aurora.api.ProcessLogger;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +27,17 @@ class TaskRunnerTest {
   private RunSpec spec(List<ProcessConfig> processes, List<List<String>> orders, boolean sequential) {
     return new RunSpec(processes, orders, sequential, Duration.ofSeconds(10), GRACE, Optional.empty(), sandbox,
         Map.of(), Map.of());
+  }
+
+  private RunSpec limited(List<ProcessConfig> processes, List<List<String>> orders, int maxFailures,
+      int maxConcurrency) {
+    return new RunSpec(processes, orders, false, Duration.ofSeconds(10), GRACE, Optional.empty(), sandbox,
+        Map.of(), Map.of(), maxFailures, maxConcurrency, ProcessLogger.file());
+  }
+
+  private RunSpec logged(List<ProcessConfig> processes, ProcessLogger taskLogger) {
+    return new RunSpec(processes, List.of(), false, Duration.ofSeconds(10), GRACE, Optional.empty(), sandbox,
+        Map.of(), Map.of(), 1, 0, taskLogger);
   }
 
   private TaskOutcome run(RunSpec spec) throws Exception {
@@ -277,6 +289,149 @@ class TaskRunnerTest {
     assertThat(outcome.state()).isEqualTo(TaskOutcome.State.SUCCEEDED);
     assertThat(recorder.outcomes).containsExactly(outcome);
     assertThat(run.processes()).singleElement().satisfies(r -> assertThat(r.state()).isEqualTo(ProcessState.SUCCESS));
+  }
+
+  /** A process that fails (exit 1) if another such process runs at the same time, and logs its start and end. */
+  private static ProcessConfig alone(String name) {
+    return p(name, "[ -e running ] && { echo " + name + " overlapped >> log; exit 1; }; touch running;"
+        + " echo start " + name + " >> log; sleep 0.3; echo end " + name + " >> log; rm running");
+  }
+
+  @Test
+  void withMaxConcurrencyOneParallelProcessesNeverOverlap() throws Exception {
+    TaskOutcome outcome = run(limited(List.of(alone("a"), alone("b"), alone("c")), List.of(), 1, 1));
+
+    assertThat(outcome.state()).isEqualTo(TaskOutcome.State.SUCCEEDED);
+    assertThat(read("log")).isEqualTo("start a\nend a\nstart b\nend b\nstart c\nend c\n");
+    List<ProcessReport> ended = recorder.all().stream().filter(r -> r.state() == ProcessState.SUCCESS).toList();
+    for (int i = 1; i < ended.size(); i++) {
+      ProcessReport before = ended.get(i - 1);
+      ProcessReport next = recorder.of(ended.get(i).process()).stream()
+          .filter(r -> r.state() == ProcessState.SUCCESS).findFirst().get();
+      assertThat(next.startedAt().get()).as("%s starts after %s ended", next.process(), before.process())
+          .isAfterOrEqualTo(before.endedAt().get());
+    }
+  }
+
+  @Test
+  void maxConcurrencyTwoRunsTwoAtOnceButNotThree() throws Exception {
+    // a and b each wait for the other to be up, so they must run together; c, which would start at once
+    // without the limit, may not start until one of them ends
+    TaskOutcome outcome = run(limited(List.of(
+            p("a", "touch a.up; " + waitFor("b.up") + "; sleep 0.3; [ ! -e c.up ] || exit 1"),
+            p("b", "touch b.up; " + waitFor("a.up") + "; sleep 0.3; [ ! -e c.up ] || exit 1"),
+            p("c", "touch c.up")),
+        List.of(), 1, 2));
+
+    assertThat(outcome.state()).isEqualTo(TaskOutcome.State.SUCCEEDED);
+  }
+
+  @Test
+  void aTaskWithMaxFailuresTwoToleratesOneFailedProcess() throws Exception {
+    TaskOutcome outcome = run(limited(List.of(
+            p("bad", "echo broken >&2; exit 3"),
+            p("good", "echo good > good"),
+            p("fine", "echo fine > fine")),
+        List.of(), 2, 0));
+
+    assertThat(outcome.state()).isEqualTo(TaskOutcome.State.SUCCEEDED);
+    assertThat(outcome.message()).contains("1 failed").contains("maxFailures 2");
+    assertThat(recorder.of("bad")).last().satisfies(r -> assertThat(r.state()).isEqualTo(ProcessState.FAILED));
+    assertThat(read("good")).isEqualTo("good\n");
+    assertThat(read("fine")).isEqualTo("fine\n");
+  }
+
+  @Test
+  void aTaskFailsOnceMaxFailuresProcessesHaveFailed() throws Exception {
+    TaskOutcome outcome = run(limited(List.of(
+            p("bad1", "exit 3"),
+            p("bad2", "exit 4"),
+            p("server", "sleep 600")),
+        List.of(), 2, 0));
+
+    assertThat(outcome.state()).isEqualTo(TaskOutcome.State.FAILED);
+    assertThat(outcome.message()).contains("2 processes have failed").contains("maxFailures 2");
+    assertThat(recorder.of("server")).last().satisfies(r -> assertThat(r.state()).isEqualTo(ProcessState.KILLED));
+  }
+
+  @Test
+  void aTaskWithMaxFailuresZeroSucceedsWhateverItsProcessesDo() throws Exception {
+    TaskOutcome outcome = run(limited(List.of(p("bad1", "exit 3"), p("bad2", "exit 4"), p("good", "true")),
+        List.of(), 0, 0));
+
+    assertThat(outcome.state()).isEqualTo(TaskOutcome.State.SUCCEEDED);
+  }
+
+  @Test
+  void aProcessOrderedAfterAToleratedFailureNeverRunsAndTheTaskFails() throws Exception {
+    // as Thermos: max_failures 2, order(a, b, c), b fails: c can never run, so the task fails
+    TaskOutcome outcome = run(limited(List.of(p("a", "true"), p("b", "exit 1"), p("c", "touch c.ran")),
+        List.of(List.of("a", "b", "c")), 2, 0));
+
+    assertThat(outcome.state()).isEqualTo(TaskOutcome.State.FAILED);
+    assertThat(outcome.message()).isEqualTo("process 'c' can never run: 'b', which it follows, failed");
+    assertThat(sandbox.resolve("c.ran")).doesNotExist();
+    assertThat(recorder.of("c")).last().satisfies(r -> {
+      assertThat(r.state()).isEqualTo(ProcessState.KILLED);
+      assertThat(r.run()).isZero();
+    });
+  }
+
+  @Test
+  void aRotatingLoggerKeepsFilesUnderTheirMaxSizeWithItsBackups() throws Exception {
+    // lines 1..50 of 100 bytes each (99 digits and a newline): 5000 bytes, in files of at most 1000 bytes, 2 backups
+    TaskOutcome outcome = run(logged(List.of(ProcessConfig.builder().name("chatty").minDuration(Duration.ZERO)
+            .command("i=0; while [ $i -lt 50 ]; do i=$((i+1)); printf '%099d\\n' $i; done; echo last >&2")
+            .logger(ProcessLogger.rotate(1000, 2)).build()),
+        ProcessLogger.file()));
+
+    assertThat(outcome.state()).isEqualTo(TaskOutcome.State.SUCCEEDED);
+    assertThat(sandbox.resolve("chatty.stdout.3")).as("only 2 backups are kept").doesNotExist();
+    for (String f : List.of("chatty.stdout", "chatty.stdout.1", "chatty.stdout.2")) {
+      assertThat(Files.size(sandbox.resolve(f))).as(f).isEqualTo(1000);
+    }
+    StringBuilder newest = new StringBuilder();
+    for (int i = 21; i <= 50; i++) {
+      newest.append(String.format("%099d%n", i));
+    }
+    assertThat(read("chatty.stdout.2") + read("chatty.stdout.1") + read("chatty.stdout"))
+        .as("the newest 3000 bytes are kept, oldest in the highest backup").isEqualTo(newest.toString());
+    assertThat(read("chatty.stderr")).isEqualTo("last\n");
+  }
+
+  @Test
+  void aLoggerWithDestinationNoneWritesNoFilesAndTheTaskDefaultAppliesToTheOthers() throws Exception {
+    TaskOutcome outcome = run(logged(List.of(
+            ProcessConfig.builder().name("quiet").command("echo hidden; echo hidden >&2").logger(ProcessLogger.none())
+                .build(),
+            p("loud", "echo shown")),
+        ProcessLogger.rotate(1 << 20, 1)));
+
+    assertThat(outcome.state()).isEqualTo(TaskOutcome.State.SUCCEEDED);
+    assertThat(sandbox.resolve("quiet.stdout")).doesNotExist();
+    assertThat(sandbox.resolve("quiet.stderr")).doesNotExist();
+    assertThat(read("loud.stdout")).isEqualTo("shown\n");
+  }
+
+  @Test
+  void aConsoleLoggerCopiesOutputToTheRunnersConsoleAndBothAlsoToFiles() throws Exception {
+    java.io.ByteArrayOutputStream console = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream out = System.out;
+    System.setOut(new java.io.PrintStream(console, true, java.nio.charset.StandardCharsets.UTF_8));
+    TaskOutcome outcome;
+    try {
+      outcome = run(logged(List.of(
+              ProcessConfig.builder().name("tty").command("echo to-console").logger(ProcessLogger.console()).build(),
+              ProcessConfig.builder().name("tee").command("echo to-both").logger(ProcessLogger.both()).build()),
+          ProcessLogger.file()));
+    } finally {
+      System.setOut(out);
+    }
+
+    assertThat(outcome.state()).isEqualTo(TaskOutcome.State.SUCCEEDED);
+    assertThat(console.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("to-console", "to-both");
+    assertThat(sandbox.resolve("tty.stdout")).doesNotExist();
+    assertThat(read("tee.stdout")).isEqualTo("to-both\n");
   }
 
   /** Bounded wait for a file a process creates. */

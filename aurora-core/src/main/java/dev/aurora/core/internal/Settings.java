@@ -111,6 +111,12 @@ public abstract class Settings {
   /** The SLA coordinators jobs may name in {@code SlaPolicy.coordinator(name)}, by name. */
   public abstract java.util.Map<String, dev.aurora.core.SlaCoordinator> slaCoordinators();
 
+  /** How soon a drain held back by an SLA looks again, and a refusing coordinator is asked again. */
+  @Value.Default
+  public Duration slaRecheckInterval() {
+    return Duration.ofSeconds(10);
+  }
+
   /** How long a host may drain before its tasks are drained whatever their jobs' SLA; never unless set. */
   public abstract java.util.Optional<Duration> drainTimeout();
 

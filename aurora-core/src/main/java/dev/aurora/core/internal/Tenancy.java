@@ -29,7 +29,8 @@ public final class Tenancy {
     this.quota = new QuotaController(core, registry);
     this.preemptor = new Preemptor(core, settings, placementFilters, registry);
     this.maintenance = new MaintenanceController(core, settings.drainMinHealthyInstances(),
-        settings.drainMinHealthyFraction(), settings.slaCoordinators(), settings.drainTimeout(), registry);
+        settings.drainMinHealthyFraction(), settings.slaCoordinators(), settings.drainTimeout(),
+        settings.slaRecheckInterval(), registry);
   }
 
   /** The listeners to register with the scheduler. */

@@ -111,6 +111,8 @@ public final class GraphRun implements TaskRun {
   private boolean detached;
   private final List<ScheduledFuture<?>> timers = new ArrayList<>();
   private @Nullable String lastRegularSuccess;
+  private @Nullable String lastFailed;
+  private final ProcessOutput output;
 
   private GraphRun(RunSpec spec, ProcessStarter starter, RunnerListener listener,
       @Nullable ScheduledExecutorService loop) {
@@ -118,6 +120,7 @@ public final class GraphRun implements TaskRun {
     this.starter = starter;
     this.listener = listener;
     this.ownLoop = loop == null;
+    this.output = new ProcessOutput(spec.sandbox());
     this.loop = loop != null ? loop : Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "aurora-runner");
       t.setDaemon(true);
@@ -185,6 +188,7 @@ public final class GraphRun implements TaskRun {
       if (phase != Phase.DONE) {
         detached = true;
         phase = Phase.DONE;
+        output.close();
         timers.forEach(t -> t.cancel(false));
         slots.values().forEach(s -> {
           if (s.wake != null) {
@@ -231,23 +235,38 @@ public final class GraphRun implements TaskRun {
         if (phase != Phase.ACTIVE) {
           return;
         }
-        if (!s.config.finalizer() && s.state == ProcessState.WAITING && s.handle == null && ready(s)) {
+        if (!s.config.finalizer() && s.state == ProcessState.WAITING && s.handle == null && ready(s)
+            && hasRoom()) {
           startOrWait(s);
         }
       }
       if (phase != Phase.ACTIVE) {
         return;
       }
-      Optional<Slot> failed = slots.values().stream()
-          .filter(s -> !s.config.finalizer() && s.state == ProcessState.FAILED).findFirst();
-      if (failed.isPresent()) {
-        beginStop(TaskOutcome.State.FAILED, failed.get().failure, false);
+      List<Slot> failed = slots.values().stream()
+          .filter(s -> !s.config.finalizer() && s.state == ProcessState.FAILED).toList();
+      int maxFailures = spec.maxFailures();
+      if (!failed.isEmpty() && maxFailures > 0 && failed.size() >= maxFailures) {
+        String last = failed.stream().filter(s -> s.name().equals(lastFailed)).findFirst().orElse(failed.get(0)).failure;
+        beginStop(TaskOutcome.State.FAILED, maxFailures == 1 ? last
+            : last + "; " + failed.size() + " processes have failed, the task's maxFailures " + maxFailures, false);
         return;
       }
+      Optional<String> never = markBlocked();
       List<Slot> regular = slots.values().stream().filter(Slot::regular).toList();
-      if (!regular.isEmpty() && regular.stream().allMatch(s -> s.state == ProcessState.SUCCESS)) {
+      if (regular.isEmpty() || !regular.stream().allMatch(s -> s.state.terminal() && s.handle == null)) {
+        return;
+      }
+      if (never.isPresent()) {
+        beginStop(TaskOutcome.State.FAILED, never.get(), false);
+      } else if (failed.isEmpty()) {
         beginStop(TaskOutcome.State.SUCCEEDED,
             "process '" + lastRegularSuccess + "' exited 0, the last of " + regular.size(), false);
+      } else {
+        long succeeded = regular.stream().filter(s -> s.state == ProcessState.SUCCESS).count();
+        beginStop(TaskOutcome.State.SUCCEEDED, "the task's " + regular.size() + " processes have ended: "
+            + succeeded + " succeeded, " + failed.size() + " failed, within the task's maxFailures "
+            + (maxFailures == 0 ? "0 (no limit)" : Integer.toString(maxFailures)), false);
       }
     } else if (phase == Phase.FINALIZING) {
       for (Slot s : slots.values()) {
@@ -258,7 +277,7 @@ public final class GraphRun implements TaskRun {
           if (blocked.isPresent()) {
             s.state = ProcessState.KILLED;
             s.report("not run: '" + blocked.get() + "', which it follows, did not succeed");
-          } else if (ready(s)) {
+          } else if (ready(s) && hasRoom()) {
             startOrWait(s);
           }
         }
@@ -269,6 +288,45 @@ public final class GraphRun implements TaskRun {
         finish();
       }
     }
+  }
+
+  /**
+   * In ACTIVE: a regular process that waits for one that failed for good (or, in turn, was never run)
+   * can never run; it ends KILLED, "not run". Returns why the first of them never ran, if any.
+   */
+  private Optional<String> markBlocked() {
+    Optional<String> first = Optional.empty();
+    boolean changed = true;
+    while (changed) {
+      changed = false;
+      for (Slot s : slots.values()) {
+        if (s.config.finalizer() || s.state != ProcessState.WAITING || s.handle != null) {
+          continue;
+        }
+        Optional<Slot> blocker = s.waitsFor.stream().map(slots::get)
+            .filter(w -> w.state == ProcessState.FAILED || w.state == ProcessState.KILLED).findFirst();
+        if (blocker.isPresent()) {
+          if (s.wake != null) {
+            s.wake.cancel(false);
+          }
+          s.state = ProcessState.KILLED;
+          String why = "'" + blocker.get().name() + "', which it follows, "
+              + (blocker.get().state == ProcessState.FAILED ? "failed" : "never ran");
+          s.report("not run: " + why);
+          if (first.isEmpty() && s.regular()) {
+            first = Optional.of("process '" + s.name() + "' can never run: " + why);
+          }
+          changed = true;
+        }
+      }
+    }
+    return first;
+  }
+
+  /** Whether one more process may start now, under the task's maxConcurrency. */
+  private boolean hasRoom() {
+    return spec.maxConcurrency() == 0
+        || slots.values().stream().filter(x -> x.handle != null).count() < spec.maxConcurrency();
   }
 
   private boolean ready(Slot s) {
@@ -303,19 +361,28 @@ public final class GraphRun implements TaskRun {
     }
     Map<String, String> env = new LinkedHashMap<>(spec.environment());
     env.putAll(p.environment());
+    ProcessOutput.Stream out = output.open(p.name(), s.runs, false, spec.loggerOf(p), spec.stdout(p.name()));
+    ProcessOutput.Stream err = output.open(p.name(), s.runs, true, spec.loggerOf(p), spec.stderr(p.name()));
     RunningProcess handle;
     try {
-      handle = starter.start(new ProcessStarter.Launch(p, s.runs, dir, env, spec.stdout(p.name()),
-          spec.stderr(p.name())));
+      handle = starter.start(new ProcessStarter.Launch(p, s.runs, dir, env, out.target, err.target));
     } catch (IOException | RuntimeException e) {
       runFailed(s, "process '" + p.name() + "' could not start: "
           + (e instanceof IOException io ? describe(io) : e.toString()));
       return;
+    } finally {
+      out.started();
+      err.started();
     }
+    // the exit is seen once what the run wrote has been copied (bounded: a child may keep the pipe open)
+    CompletableFuture<Void> drained = CompletableFuture.allOf(out.drained, err.drained)
+        .completeOnTimeout(null, 2, TimeUnit.SECONDS);
     s.handle = handle;
     s.state = ProcessState.RUNNING;
     s.report("started as pid " + handle.pid() + (s.runs > 1 ? ", run " + s.runs : ""));
-    handle.onExit().whenCompleteAsync((code, error) -> exited(s, handle, code == null ? -1 : code), loop);
+    handle.onExit().handle((code, error) -> code == null ? -1 : code)
+        .thenCompose(code -> drained.thenApply(v -> code))
+        .whenCompleteAsync((code, error) -> exited(s, handle, code == null ? -1 : code), loop);
   }
 
   /** A run that could not even start: a failure with no exit code. */
@@ -374,6 +441,9 @@ public final class GraphRun implements TaskRun {
       s.report(message + "; failure " + s.failures + (max == 0 ? "" : " of " + max) + ", run again");
     } else {
       s.state = ProcessState.FAILED;
+      if (!s.config.finalizer()) {
+        lastFailed = s.name();
+      }
       s.failure = message + (s.failures > 1 ? " (failed " + s.failures + " times)" : "");
       s.report(s.failure);
     }
@@ -490,6 +560,7 @@ public final class GraphRun implements TaskRun {
 
   private void finish() {
     phase = Phase.DONE;
+    output.close();
     timers.forEach(t -> t.cancel(false));
     TaskOutcome result = new TaskOutcome(endState, endMessage, forced);
     try {

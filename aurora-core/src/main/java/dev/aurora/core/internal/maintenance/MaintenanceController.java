@@ -41,17 +41,25 @@ import java.util.TreeSet;
  * <p>A job with its own {@link SlaPolicy} is drained by it instead: COUNT and PERCENTAGE count the
  * instances up (running, healthy, for at least the policy's minimum), COORDINATOR asks the named
  * {@link SlaCoordinator} before each running instance goes. While something is held back the drain
- * looks again every {@link #RECHECK}; a host DRAINING longer than the drain timeout is drained whatever
- * the SLA.
+ * looks again every recheck interval (10 s by default); a host DRAINING longer than the drain timeout
+ * is drained whatever the SLA. When a host began draining is stored ({@link Op.SaveDrainStart}), so a
+ * restart does not reset the timeout.
  */
 public final class MaintenanceController implements CoreListener {
-  /** How often a drain held back by an SLA looks again (and how soon a refusing coordinator is asked again). */
+  /** How often a drain held back by an SLA looks again (and how soon a refusing coordinator is asked again), by default. */
   static final Duration RECHECK = Duration.ofSeconds(10);
+
+  private final Duration recheck;
+  /** When each host began draining, as stored: recovered from ops, used by {@link #recovered()}. */
+  private final Map<String, Long> storedDrainStarts = new HashMap<>();
 
   private final Core core;
   private final Map<String, SlaCoordinator> coordinators;
   private final Optional<Duration> drainTimeout;
-  /** When each DRAINING host started draining (or the scheduler started, for a recovered drain). */
+  /**
+   * When each DRAINING host started draining (or the scheduler started, for a drain recovered from
+   * storage that did not record its start).
+   */
   private final Map<String, Long> drainingSince = new HashMap<>();
   /** Tasks whose coordinator was asked and has not answered. */
   private final Set<TaskId> asking = new HashSet<>();
@@ -76,7 +84,18 @@ public final class MaintenanceController implements CoreListener {
   /** A controller with the drain SLA, the jobs' coordinators by name, and a drain timeout if any. */
   public MaintenanceController(Core core, int minHealthyInstances, double minHealthyFraction,
       Map<String, SlaCoordinator> coordinators, Optional<Duration> drainTimeout, MeterRegistry registry) {
+    this(core, minHealthyInstances, minHealthyFraction, coordinators, drainTimeout, RECHECK, registry);
+  }
+
+  /**
+   * A controller with the drain SLA, the jobs' coordinators by name, a drain timeout if any, and how
+   * soon a held-back drain looks again.
+   */
+  public MaintenanceController(Core core, int minHealthyInstances, double minHealthyFraction,
+      Map<String, SlaCoordinator> coordinators, Optional<Duration> drainTimeout, Duration recheck,
+      MeterRegistry registry) {
     this.core = core;
+    this.recheck = recheck;
     this.coordinators = Map.copyOf(coordinators);
     this.drainTimeout = drainTimeout;
     this.minHealthyInstances = minHealthyInstances;
@@ -106,7 +125,10 @@ public final class MaintenanceController implements CoreListener {
     core.emit(new SchedulerEvent.HostMaintenanceChanged(core.instant(), host, mode));
     if (mode == MaintenanceMode.DRAINING) {
       draining.add(host);
-      drainingSince.putIfAbsent(host, core.now());
+      if (!drainingSince.containsKey(host)) {
+        drainingSince.put(host, core.now());
+        core.store(new Op.SaveDrainStart(host, core.instant()));
+      }
     } else {
       draining.remove(host);
       drainingSince.remove(host);
@@ -153,11 +175,11 @@ public final class MaintenanceController implements CoreListener {
     }
   }
 
-  /** Looks again after {@link #RECHECK}: time alone may let a held-back task go. */
+  /** Looks again after the recheck interval: time alone may let a held-back task go. */
   private void requestRecheck() {
     if (!recheckQueued) {
       recheckQueued = true;
-      core.schedule(RECHECK, () -> {
+      core.schedule(recheck, () -> {
         recheckQueued = false;
         drain();
       });
@@ -236,7 +258,7 @@ public final class MaintenanceController implements CoreListener {
     }
     SlaCoordinator coordinator = coordinators.get(name);
     if (coordinator == null) { // refused at createJob; a job recovered from before the coordinator went
-      refusedUntil.put(id, core.now() + RECHECK.toMillis());
+      refusedUntil.put(id, core.now() + recheck.toMillis());
       return false;
     }
     asking.add(id);
@@ -256,7 +278,7 @@ public final class MaintenanceController implements CoreListener {
       approved.add(id);
       refusedUntil.remove(id);
     } else {
-      refusedUntil.put(id, core.now() + RECHECK.toMillis());
+      refusedUntil.put(id, core.now() + recheck.toMillis());
     }
     drain();
   }
@@ -305,14 +327,36 @@ public final class MaintenanceController implements CoreListener {
   }
 
   @Override
+  public boolean replay(Op op) {
+    if (op instanceof Op.SaveDrainStart d) {
+      storedDrainStarts.put(d.host(), d.since().toEpochMilli());
+      return true;
+    }
+    return false;
+  }
+
+  @Override
+  public void snapshot(List<Op> out) {
+    for (String host : draining) {
+      Long since = drainingSince.get(host);
+      if (since != null) {
+        out.add(new Op.SaveDrainStart(host, java.time.Instant.ofEpochMilli(since)));
+      }
+    }
+  }
+
+  @Override
   public void recovered() {
     draining.clear();
+    drainingSince.clear();
     core.pool().maintenance().forEach((host, mode) -> {
       if (mode == MaintenanceMode.DRAINING) {
         draining.add(host);
-        drainingSince.put(host, core.now());
+        // storage written before drain starts were stored has none: count from now, as before
+        drainingSince.put(host, storedDrainStarts.getOrDefault(host, core.now()));
       }
     });
+    storedDrainStarts.clear();
     drainingCount = draining.size();
     checkQueued = false;
     requestCheck();
