@@ -102,6 +102,8 @@ public final class JobList implements AutoCloseable {
     }
   }
 
+  private record Summary(Meta meta, Map<String, Integer> counts) {}
+
   /** One answer: the JSON bytes, their ETag, and (made once, when first asked) their gzip. */
   public static final class Body {
     private final long version;
@@ -352,6 +354,7 @@ public final class JobList implements AutoCloseable {
   private long refresh() {
     Map<JobKey, Meta> toRead = new HashMap<>();
     Map<JobKey, byte @Nullable []> encoded = new HashMap<>();
+    Map<JobKey, Summary> toEncode = new HashMap<>();
     long v;
     synchronized (model) {
       v = version;
@@ -367,10 +370,13 @@ public final class JobList implements AutoCloseable {
         } else if (m.type == null) {
           toRead.put(k, m);
         } else {
-          encoded.put(k, fragment(k, m, counts(k)));
+          toEncode.put(k, new Summary(m, counts(k)));
         }
       }
     }
+    // encoded off the model's lock, so the loop's listener never waits for JSON
+    toEncode.forEach((k, summary) -> encoded.put(k, fragment(k, summary.meta(), summary.counts())));
+    toEncode.clear();
     // a job created or changed: its config, read from the scheduler (off the model's lock); one read
     // of every config when many jobs changed (e.g. a stream of new jobs), rather than one call each
     Map<JobKey, JobConfig> all = null;
@@ -389,13 +395,14 @@ public final class JobList implements AutoCloseable {
         if (config.isPresent()) {
           Meta m = Meta.of(config.get());
           jobs.put(e.getKey(), m);
-          encoded.put(e.getKey(), fragment(e.getKey(), m, counts(e.getKey())));
+          toEncode.put(e.getKey(), new Summary(m, counts(e.getKey())));
         } else {
           jobs.remove(e.getKey());
           encoded.put(e.getKey(), null);
         }
       }
     }
+    toEncode.forEach((k, summary) -> encoded.put(k, fragment(k, summary.meta(), summary.counts())));
     encoded.forEach((k, f) -> {
       if (f == null) {
         fragments.remove(k);
