@@ -32,7 +32,7 @@ url=$(grep -o "LOAD SERVER [^ ]*" "$log" | cut -d' ' -f3)
 echo "server: $url (pin=$pin, staleness=${staleness}ms, wrk -t$threads -c32)"
 headers=()
 if [ -n "${READ_HEADERS:-}" ]; then headers=(-H "$READ_HEADERS"); fi
-sleep 20   # warm-up: the JIT, the stream reaching its 100 live jobs
+sleep "${WARMUP:-30}"   # warm-up (WARMUP seconds): the JIT, the stream reaching its 100 live jobs
 mean() {   # mean placements/s of the reports in [from+2, to]
   awk -v a="$(($1 + 2))" -v b="$2" '$1=="placements/s" && $4>=a && $4<=b {s+=$2; n++} END {printf "%.0f", n ? s/n : 0}' "$log"
 }
