@@ -3,25 +3,47 @@
 #   aurora-http/load/job-list.sh [duration=30s] [churn per second=0] [jobs=1000]
 # Starts dev.aurora.http.LoadServer (a simulated cluster of 500 agents on a real state loop), then
 # runs wrk (or hey) against /api/v1/jobs on loopback. LoadServer prints placements/s every 5 s: run
-# once with churn and no reads, once with churn and reads, and compare. It compiles what it needs
-# (offline, in the reactor, so nothing has to be installed in ~/.m2).
+# once with churn and no reads, once with churn and reads, and compare (placement-under-reads.sh does
+# that for a scheduler placing as fast as it can). It compiles what it needs (offline, in the reactor,
+# so nothing has to be installed in ~/.m2; SKIP_BUILD=1 skips that).
+# Environment: STALENESS_MS (the server's jobListStaleness, 500), SERVER=jetty (the handler mounted as
+# OperatorServlet in embedded Jetty 12 instead of the JDK's HttpServer), READ_HEADERS (e.g.
+# 'Accept-Encoding: gzip'), WRK_THREADS (2), PIN=yes (server on CPU 0, wrk on CPU 1, with taskset).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 duration="${1:-30s}"; churn="${2:-0}"; jobs="${3:-1000}"
-mvn -o -B -q -pl aurora-http -am test-compile dependency:build-classpath -Dmdep.outputFile=target/load.cp \
-  -Dmdep.includeScope=test >/dev/null
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+  mvn -o -B -q -pl aurora-http -am test-compile dependency:build-classpath -Dmdep.outputFile=target/load.cp \
+    -Dmdep.includeScope=test >/dev/null
+fi
+extra=(--staleness-ms "${STALENESS_MS:-500}")
+if [ "${SERVER:-jdk}" = jetty ]; then extra+=(--jetty); fi
+server_pin=(); wrk_pin=()
+if [ "${PIN:-no}" = yes ]; then server_pin=(taskset -c 0); wrk_pin=(taskset -c 1); fi
+headers=()
+if [ -n "${READ_HEADERS:-}" ]; then headers=(-H "$READ_HEADERS"); fi
 cd aurora-http
 log=$(mktemp)
-java -Xmx2g -cp "target/classes:target/test-classes:$(cat target/load.cp)" dev.aurora.http.LoadServer "$jobs" --churn "$churn" >"$log" 2>&1 &
+"${server_pin[@]}" java -Xmx2g ${JAVA_OPTS:-} -cp "target/classes:target/test-classes:$(cat target/load.cp)" dev.aurora.http.LoadServer \
+  "$jobs" --churn "$churn" "${extra[@]}" >"$log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 120); do grep -q "LOAD SERVER" "$log" && break; sleep 1; done
 url=$(grep -o "LOAD SERVER [^ ]*" "$log" | cut -d' ' -f3)
 echo "server: $url"
 if command -v wrk >/dev/null; then
-  wrk -t2 -c32 -d"$duration" "${url}api/v1/jobs"
+  sleep "${WARMUP:-5}"
+  cpu0=$(awk '{print $14 + $15}' /proc/$pid/stat)
+  out=$("${wrk_pin[@]}" wrk -t"${WRK_THREADS:-2}" -c32 -d"$duration" "${headers[@]}" "${url}api/v1/jobs")
+  cpu1=$(awk '{print $14 + $15}' /proc/$pid/stat)
+  echo "$out"
+  # the server JVM's CPU time over the run (everything it did: reads, churn, placement, GC), per read:
+  # unlike requests/s, this says little about what else ran on the machine
+  n=$(echo "$out" | awk '$2=="requests" && $3=="in" {print $1}')
+  awk -v t="$(( cpu1 - cpu0 ))" -v hz="$(getconf CLK_TCK)" -v n="$n" \
+    'BEGIN {printf "server CPU: %.1f s over the run, %.0f us per request\n", t/hz, n ? 1e6*t/hz/n : 0}' 
 elif command -v hey >/dev/null; then
-  hey -z "$duration" -c 32 "${url}api/v1/jobs"
+  hey -z "$duration" -c 32 "${url}api/v1/jobs"   # (READ_HEADERS and PIN apply to wrk only)
 else
   echo "neither wrk nor hey is installed (Debian: apt-get install wrk, or hey)" >&2
 fi

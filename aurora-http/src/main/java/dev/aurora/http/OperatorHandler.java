@@ -208,11 +208,13 @@ public final class OperatorHandler implements AutoCloseable {
     }
 
     /**
-     * How long {@code GET /api/v1/jobs} may lag the scheduler's events: 500 ms by default, so that
-     * under a steady stream of task changes a read is a copy of the last answer rather than a walk of
-     * every job and task. A change made through this API shows in the very next read whatever this is;
-     * {@link Duration#ZERO} makes every scheduler event show at once too. Event-stream clients see
-     * every event as it happens either way.
+     * How long {@code GET /api/v1/jobs} may lag the scheduler's events: 500 ms by default. The list
+     * is kept from the scheduler's events (only the jobs that changed are encoded again, and reads
+     * never wait for the scheduler's loop because tasks changed); an answer, with its ETag and gzip,
+     * is served for up to this long after it was built, and the next read after that builds a new one.
+     * A change made through this API shows in the very next read whatever this is; {@link
+     * Duration#ZERO} makes every scheduler event show in the next read too. The age is measured on
+     * {@link #clock}. Event-stream clients see every event as it happens either way.
      */
     public Builder jobListStaleness(Duration staleness) {
       Objects.requireNonNull(staleness, "staleness");
@@ -223,7 +225,10 @@ public final class OperatorHandler implements AutoCloseable {
       return this;
     }
 
-    /** The scheduler's clock, for the ages (uptime) the UI shows; the system clock by default. */
+    /**
+     * The scheduler's clock, for the ages (uptime) the UI shows and the job list's staleness; the
+     * system clock by default.
+     */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
       return this;

@@ -120,6 +120,17 @@ final class Harness implements AutoCloseable {
     }
   }
 
+  HttpResponse<byte[]> sendBytes(HttpRequest r) {
+    try {
+      return client.send(r, HttpResponse.BodyHandlers.ofByteArray());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   HttpResponse<String> get(String user, String path) {
     return send(request(user, path).GET().build());
   }

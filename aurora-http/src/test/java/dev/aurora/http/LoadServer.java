@@ -22,7 +22,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * tasks a second, so their replacements are placed, and prints placements per second every 5 s.
  * {@code load/job-list.sh} starts it and points wrk or hey at {@code /api/v1/jobs}.
  *
- * <pre>java -cp ... dev.aurora.http.LoadServer [jobs=1000] [--churn 2000] [--port 0]</pre>
+ * <p>With {@code --place} a driver thread also creates service jobs of 10 instances back to back (the
+ * oldest killed once 100 are live), so the scheduler places as fast as it can: placements per second
+ * is then its placement throughput, which {@code load/placement-under-reads.sh} compares with and
+ * without reads of the job list.
+ *
+ * <pre>java -cp ... dev.aurora.http.LoadServer [jobs=1000] [--churn 2000] [--place] [--staleness-ms 500]
+ *     [--every 5 (seconds between reports)] [--port 0]</pre>
  */
 public final class LoadServer {
   private LoadServer() {}
@@ -31,10 +37,18 @@ public final class LoadServer {
     int jobs = 1000;
     int churn = 0;
     int port = 0;
+    boolean place = false;
+    boolean jetty = false;
+    Duration staleness = Duration.ofMillis(500);
+    int every = 5;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--churn" -> churn = Integer.parseInt(args[++i]);
         case "--port" -> port = Integer.parseInt(args[++i]);
+        case "--place" -> place = true;
+        case "--jetty" -> jetty = true;
+        case "--staleness-ms" -> staleness = Duration.ofMillis(Long.parseLong(args[++i]));
+        case "--every" -> every = Integer.parseInt(args[++i]);
         default -> jobs = Integer.parseInt(args[i]);
       }
     }
@@ -51,19 +65,67 @@ public final class LoadServer {
       scheduler.createJob(Job.service("role" + (i % 50) + "/prod/job" + i).instances(3)
           .task(t -> t.process("p", "./run").cpus(0.1).ramMb(64)).build(), user);
     }
-    OperatorServer server = OperatorServer.builder().scheduler(scheduler).port(port).meterRegistry(metrics)
-        .threads(64).start();
-    System.out.println("LOAD SERVER " + server.url() + " jobs=" + jobs + " churn=" + churn + "/s");
+    String url;
+    AutoCloseable server;
+    if (jetty) {
+      // the same handler mounted as a servlet in embedded Jetty 12, as a host application would
+      OperatorHandler handler = OperatorHandler.builder().scheduler(scheduler).meterRegistry(metrics)
+          .jobListStaleness(staleness).build();
+      org.eclipse.jetty.server.Server js = new org.eclipse.jetty.server.Server(
+          new org.eclipse.jetty.util.thread.QueuedThreadPool(64));
+      org.eclipse.jetty.server.ServerConnector connector = new org.eclipse.jetty.server.ServerConnector(js);
+      connector.setHost("127.0.0.1");
+      connector.setPort(port);
+      js.addConnector(connector);
+      org.eclipse.jetty.ee10.servlet.ServletContextHandler context = new org.eclipse.jetty.ee10.servlet.ServletContextHandler("/");
+      context.addServlet(new org.eclipse.jetty.ee10.servlet.ServletHolder(new OperatorServlet(handler)), "/*");
+      js.setHandler(context);
+      js.start();
+      url = "http://127.0.0.1:" + connector.getLocalPort() + "/";
+      server = () -> {
+        js.stop();
+        handler.close();
+      };
+    } else {
+      OperatorServer jdk = OperatorServer.builder().scheduler(scheduler).port(port).meterRegistry(metrics)
+          .jobListStaleness(staleness).threads(64).start();
+      url = jdk.url().toString();
+      server = jdk;
+    }
+    System.out.println("LOAD SERVER " + url + " jobs=" + jobs + " churn=" + churn + "/s place=" + place
+        + " staleness=" + staleness.toMillis() + "ms server=" + (jetty ? "jetty" : "jdk"));
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      server.close();
+      try {
+        server.close();
+      } catch (Exception e) {
+        // exiting anyway
+      }
       scheduler.close();
     }));
+    if (place) {
+      // a W1-like stream: service jobs of 10 instances created back to back by one client, the oldest
+      // killed once 100 are live, so the scheduler places continuously, as fast as it can
+      Thread driver = new Thread(() -> {
+        java.util.ArrayDeque<dev.aurora.api.JobKey> live = new java.util.ArrayDeque<>();
+        for (long n = 0; ; n++) {
+          dev.aurora.api.JobConfig job = Job.service("stream/prod/w" + n).instances(10)
+              .task(t -> t.process("p", "./run").cpus(0.1).ramMb(64)).build();
+          scheduler.createJob(job, user);
+          live.add(job.key());
+          if (live.size() > 100) {
+            scheduler.killJob(live.poll(), user);
+          }
+        }
+      }, "w1-stream");
+      driver.setDaemon(true);
+      driver.start();
+    }
     AtomicLong lastPlaced = new AtomicLong();
     long last = System.nanoTime();
     Random random = new Random(1);
     int perTick = Math.max(1, churn / 100);
     while (true) {
-      for (int tick = 0; tick < 500; tick++) {
+      for (int tick = 0; tick < every * 100; tick++) {
         if (churn > 0) {
           // on the loop, as the backend reports: fail some running tasks; the scheduler replaces them
           CompletableFuture.runAsync(() -> {
@@ -77,7 +139,8 @@ public final class LoadServer {
       }
       long now = System.nanoTime();
       double placed = metrics.get("aurora.placement.tasks.placed").counter().count();
-      System.out.printf("placements/s %.0f%n", (placed - lastPlaced.getAndSet((long) placed)) / ((now - last) / 1e9));
+      System.out.printf("placements/s %.0f at %d%n", (placed - lastPlaced.getAndSet((long) placed)) / ((now - last) / 1e9),
+          System.currentTimeMillis() / 1000);
       last = now;
     }
   }

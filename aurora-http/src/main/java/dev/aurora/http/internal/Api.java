@@ -9,7 +9,6 @@ import dev.aurora.api.TaskId;
 import dev.aurora.api.UpdateSettings;
 import dev.aurora.core.AgentUtilization;
 import dev.aurora.core.Authorizer;
-import dev.aurora.core.EventStream;
 import dev.aurora.core.FileLogBackups;
 import dev.aurora.core.TaskOutput;
 import dev.aurora.core.MaintenanceMode;
@@ -23,7 +22,6 @@ import dev.aurora.core.UpdateDetails;
 import dev.aurora.core.UpdateId;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -32,8 +30,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -64,15 +60,8 @@ public final class Api {
   private final EventHub events;
   private final List<Route> routes = new ArrayList<>();
   private final @Nullable FileLogBackups backups;
-  /** Bumped by every scheduler event: cached answers may lag these by at most {@link #staleness}. */
-  private final AtomicLong changes = new AtomicLong();
-  /** Bumped by every change through this API: a cached answer older than one is never served. */
-  private final AtomicLong apiChanges = new AtomicLong();
-  private final Map<String, CachedList> jobLists = new ConcurrentHashMap<>();
-  private final EventStream.Subscription subscription;
-  private final long stalenessNanos;
-
-  private record CachedList(long generation, long apiGeneration, long builtAtNanos, byte[] body) {}
+  /** The job list, kept from the scheduler's events. */
+  private final JobList jobList;
 
   public Api(Scheduler scheduler, Authorizer authorizer, Tokens tokens, EventHub events, Clock clock,
       @Nullable FileLogBackups backups) {
@@ -86,9 +75,9 @@ public final class Api {
    */
   public Api(Scheduler scheduler, Authorizer authorizer, Tokens tokens, EventHub events, Clock clock,
       @Nullable FileLogBackups backups, java.time.Duration staleness) {
-    this.stalenessNanos = staleness.toNanos();
     this.backups = backups;
-    this.subscription = scheduler.events().subscribe(e -> changes.incrementAndGet());
+    this.jobList = new JobList(scheduler, staleness,
+        Clock.systemUTC().equals(clock) ? System::nanoTime : () -> clock.millis() * 1_000_000L);
     this.clock = clock;
     this.scheduler = scheduler;
     this.authorizer = authorizer;
@@ -103,7 +92,7 @@ public final class Api {
 
   /** Stops following the scheduler's events. */
   public void close() {
-    subscription.close();
+    jobList.close();
   }
 
   /** A mutating route: whatever it did (or failed half-way to do), cached answers are stale after it. */
@@ -112,8 +101,7 @@ public final class Api {
       try {
         return h.handle(c);
       } finally {
-        changes.incrementAndGet();
-        apiChanges.incrementAndGet();
+        jobList.apiChanged();
       }
     };
   }
@@ -134,6 +122,28 @@ public final class Api {
     routes.add(new Route("DELETE", BASE + path, summary, true, null, List.of(), changing(h)));
   }
 
+  /** Whether an Accept-Encoding header accepts gzip (named, or by *, without q=0). */
+  static boolean acceptsGzip(Optional<String> acceptEncoding) {
+    if (acceptEncoding.isEmpty()) {
+      return false;
+    }
+    for (String part : acceptEncoding.get().split(",")) {
+      String[] p = part.split(";");
+      String coding = p[0].strip().toLowerCase(java.util.Locale.ROOT);
+      if (!coding.equals("gzip") && !coding.equals("x-gzip")) {
+        continue;
+      }
+      for (int i = 1; i < p.length; i++) {
+        String q = p[i].strip().replace(" ", "");
+        if (q.startsWith("q=") && q.substring(2).matches("0(\\.0*)?")) {
+          return false;
+        }
+      }
+      return true;
+    }
+    return false;
+  }
+
   private static Reply json(int status, Object value) {
     return Reply.bytes(status, "application/json", Json.write(value));
   }
@@ -147,39 +157,15 @@ public final class Api {
   private void declare() {
     get("/jobs", "List jobs (optionally of one role) with task counts by state", List.of("role"), c -> {
       Optional<String> role = c.query("role");
-      // the answer is kept until the next change through this API, and until the next scheduler event
-      // or, under a stream of events, for the configured staleness: reads at 1,000 jobs are then a copy
-      // of bytes, not a walk of every job and task on the state loop
-      String cacheKey = role.orElse("");
-      long generation = changes.get();
-      long apiGeneration = apiChanges.get();
-      long now = System.nanoTime();
-      CachedList hit = jobLists.get(cacheKey);
-      if (hit != null && hit.apiGeneration() == apiGeneration
-          && (hit.generation() == generation || now - hit.builtAtNanos() < stalenessNanos)) {
-        return Reply.bytes(200, "application/json", hit.body());
-      }
-      // one read of the active tasks for every job: a read per job would queue a call per job on the loop
-      Map<JobKey, Map<String, Integer>> counts = new HashMap<>();
-      TaskQuery active = TaskQuery.all().active();
-      for (ScheduledTask t : scheduler.tasks(role.isEmpty() ? active : active.matching(x -> x.job().role().equals(role.get())))) {
-        counts.computeIfAbsent(t.job(), k -> new TreeMap<>()).merge(t.status().name(), 1, Integer::sum);
-      }
-      List<Map<String, Object>> out = new ArrayList<>();
-      for (JobConfig job : scheduler.jobs()) {
-        if (role.isEmpty() || role.get().equals(job.key().role())) {
-          out.add(summary(job, counts.getOrDefault(job.key(), Map.of())));
-        }
-      }
-      byte[] body = Json.write(out);
-      // kept when nothing changed while it was read, or (as of when it was read) when staleness is allowed
-      if (apiChanges.get() == apiGeneration && (changes.get() == generation || stalenessNanos > 0)) {
-        if (jobLists.size() >= 1_000) {
-          jobLists.clear();
-        }
-        jobLists.put(cacheKey, new CachedList(generation, apiGeneration, now, body));
-      }
-      return Reply.bytes(200, "application/json", body);
+      JobList.Body body = jobList.read(role);
+      boolean gzip = acceptsGzip(c.exchange().header("Accept-Encoding"));
+      String etag = gzip ? body.gzipEtag() : body.etag();
+      Optional<String> ifNoneMatch = c.exchange().header("If-None-Match");
+      Reply reply = ifNoneMatch.isPresent() && body.matches(ifNoneMatch.get())
+          ? Reply.bytes(304, "", new byte[0])
+          : gzip ? Reply.bytes(200, "application/json", body.gzip()).header("Content-Encoding", "gzip")
+          : Reply.bytes(200, "application/json", body.json());
+      return reply.header("ETag", etag).header("Vary", "Accept-Encoding").header("Cache-Control", "no-cache");
     });
     post("/jobs", "Create a job from a JobConfig", "JobConfig", c -> {
       JobConfig job = c.json(JobConfig.class);

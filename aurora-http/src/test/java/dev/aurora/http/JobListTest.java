@@ -1,0 +1,230 @@
+package dev.aurora.http;
+
+import static dev.aurora.http.Harness.json;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.aurora.api.AuroraJson;
+import dev.aurora.api.Job;
+import dev.aurora.api.JobConfig;
+import dev.aurora.api.JobKey;
+import dev.aurora.api.TaskId;
+import dev.aurora.core.Scheduler;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import dev.aurora.testkit.AuroraExtension;
+
+/**
+ * {@code GET /api/v1/jobs} kept from the scheduler's events, over real HTTP: what it shows and when,
+ * ETags and gzip, and that reading it under task churn does not read the scheduler.
+ */
+class JobListTest {
+  static final JobKey WEB = JobKey.of("www-data", "prod", "web");
+  static final JobKey ADS = JobKey.of("ads", "prod", "banner");
+
+  @RegisterExtension AuroraExtension aurora = AuroraExtension.withAgents(4);
+  @TempDir Path dir;
+  Harness h;
+
+  @AfterEach
+  void stop() {
+    if (h != null) {
+      h.close();
+    }
+  }
+
+  void start(Duration staleness) {
+    h = new Harness(aurora, dir, b -> b.jobListStaleness(staleness));
+  }
+
+  static JobConfig job(JobKey key, int instances) {
+    return Job.service(key.toString()).instances(instances)
+        .task(t -> t.process("server", "./run").cpus(0.5).ramMb(64)).build();
+  }
+
+  void create(JobKey key, int instances) {
+    HttpResponse<String> r = h.post("ops", "/api/v1/jobs", AuroraJson.toJson(job(key, instances)));
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+    h.settle();
+  }
+
+  static int running(JsonNode list, JobKey key) {
+    for (JsonNode j : list) {
+      if (j.get("key").asText().equals(key.toString())) {
+        return j.get("active").path("RUNNING").asInt(0);
+      }
+    }
+    throw new AssertionError(key + " is not in " + list);
+  }
+
+  static List<String> keys(JsonNode list) {
+    return java.util.stream.StreamSupport.stream(list.spliterator(), false).map(j -> j.get("key").asText()).toList();
+  }
+
+  JsonNode jobs() {
+    HttpResponse<String> r = h.get("ops", "/api/v1/jobs");
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    return json(r);
+  }
+
+  @Test
+  void aTaskChangeMadeOutsideTheApiShowsInTheJobListOnceTheStalenessHasPassed() {
+    start(Duration.ofSeconds(60));
+    create(WEB, 3);
+    assertThat(running(jobs(), WEB)).isEqualTo(3);
+
+    h.drive(() -> {
+      aurora.scheduler().killInstances(WEB, Set.of(0), Harness.principal("ops"));
+      aurora.runUntilIdle();
+    });
+    assertThat(running(jobs(), WEB)).as("within the staleness, the last answer").isEqualTo(3);
+
+    h.drive(() -> aurora.advance(Duration.ofSeconds(60)));
+    assertThat(running(jobs(), WEB)).isEqualTo(2);
+  }
+
+  @Test
+  void withoutStalenessEveryTaskChangeShowsInTheNextRead() {
+    start(Duration.ZERO);
+    create(WEB, 2);
+    assertThat(running(jobs(), WEB)).isEqualTo(2);
+    TaskId id = aurora.running(WEB).get(0).id();
+
+    h.drive(() -> {
+      aurora.cluster().failTask(id, "exit 1");
+      aurora.runUntilIdle();
+    });
+    JsonNode after = jobs();
+    assertThat(running(after, WEB)).isEqualTo(1);
+    assertThat(after.get(0).get("active").size()).as("the replacement is counted in its own state")
+        .isEqualTo(2);
+  }
+
+  @Test
+  void aJobKilledOverHttpIsGoneFromTheNextReadWhateverTheStaleness() {
+    start(Duration.ofHours(1));
+    create(WEB, 1);
+    create(ADS, 1);
+    assertThat(keys(jobs())).containsExactly(ADS.toString(), WEB.toString());
+
+    assertThat(h.delete("ops", "/api/v1/jobs/" + WEB).statusCode()).isEqualTo(204);
+
+    assertThat(keys(jobs())).containsExactly(ADS.toString());
+  }
+
+  @Test
+  void aJobKilledThroughTheJavaApiIsGoneFromTheList() {
+    start(Duration.ZERO);
+    create(WEB, 1);
+    create(ADS, 2);
+    assertThat(keys(jobs())).containsExactly(ADS.toString(), WEB.toString());
+
+    h.drive(() -> {
+      aurora.scheduler().killJob(ADS, Harness.principal("ops"));
+      aurora.runUntilIdle();
+    });
+
+    assertThat(keys(jobs())).containsExactly(WEB.toString());
+    assertThat(keys(json(h.get("ops", "/api/v1/jobs?role=ads")))).isEmpty();
+  }
+
+  @Test
+  void theEtagChangesWithTheContentAndAnUnchangedListIsNotModified() {
+    start(Duration.ZERO);
+    create(WEB, 2);
+    HttpResponse<String> first = h.get("ops", "/api/v1/jobs");
+    String etag = first.headers().firstValue("ETag").orElseThrow();
+
+    HttpResponse<String> again = h.send(h.request("ops", "/api/v1/jobs").header("If-None-Match", etag).build());
+    assertThat(again.statusCode()).isEqualTo(304);
+    assertThat(again.body()).isEmpty();
+    assertThat(again.headers().firstValue("ETag")).contains(etag);
+
+    h.drive(() -> {
+      aurora.scheduler().killInstances(WEB, Set.of(1), Harness.principal("ops"));
+      aurora.runUntilIdle();
+    });
+    HttpResponse<String> changed = h.send(h.request("ops", "/api/v1/jobs").header("If-None-Match", etag).build());
+    assertThat(changed.statusCode()).isEqualTo(200);
+    assertThat(changed.headers().firstValue("ETag")).isPresent().get().isNotEqualTo(etag);
+    assertThat(running(json(changed), WEB)).isEqualTo(1);
+  }
+
+  @Test
+  void aClientThatAcceptsGzipGetsTheSameListGzipped() throws IOException {
+    start(Duration.ZERO);
+    create(WEB, 2);
+    create(ADS, 1);
+    HttpResponse<String> plain = h.get("ops", "/api/v1/jobs");
+
+    HttpResponse<byte[]> gz = h.sendBytes(h.request("ops", "/api/v1/jobs").header("Accept-Encoding", "gzip, deflate").build());
+
+    assertThat(gz.statusCode()).isEqualTo(200);
+    assertThat(gz.headers().firstValue("Content-Encoding")).contains("gzip");
+    assertThat(gz.headers().firstValue("Vary")).contains("Accept-Encoding");
+    assertThat(gz.headers().firstValue("ETag")).isPresent().get()
+        .isNotEqualTo(plain.headers().firstValue("ETag").orElseThrow());
+    try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(gz.body()))) {
+      assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo(plain.body());
+    }
+    HttpResponse<String> refused = h.send(h.request("ops", "/api/v1/jobs").header("Accept-Encoding", "gzip;q=0").build());
+    assertThat(refused.headers().firstValue("Content-Encoding")).isEmpty();
+    assertThat(refused.body()).isEqualTo(plain.body());
+  }
+
+  @Test
+  void readingTheJobListWhileTasksChangeDoesNotWaitForTheScheduler() {
+    start(Duration.ZERO);
+    create(WEB, 3);
+    create(ADS, 3);
+    AtomicInteger reads = new AtomicInteger();
+    Scheduler counted = (Scheduler) Proxy.newProxyInstance(Scheduler.class.getClassLoader(),
+        new Class<?>[] {Scheduler.class}, (proxy, method, args) -> {
+          if (List.of("jobs", "tasks", "job", "task").contains(method.getName())) {
+            reads.incrementAndGet();
+          }
+          try {
+            return method.invoke(h.scheduler, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+    try (OperatorServer server = OperatorServer.builder().scheduler(counted).port(0).clock(aurora.clock())
+        .jobListStaleness(Duration.ZERO).start()) {
+      assertThat(running(json(Harness.sendTo(server, "api/v1/jobs")), WEB)).isEqualTo(3);
+      reads.set(0);
+      for (int i = 0; i < 5; i++) {
+        List<dev.aurora.core.ScheduledTask> up = new java.util.ArrayList<>(aurora.running(WEB));
+        up.addAll(aurora.running(ADS));
+        TaskId id = up.get(i % up.size()).id();
+        h.drive(() -> {
+          aurora.cluster().failTask(id, "churn");
+          aurora.runUntilIdle();
+        });
+        JsonNode list = json(Harness.sendTo(server, "api/v1/jobs"));
+        assertThat(running(list, WEB)).isEqualTo(aurora.running(WEB).size());
+        assertThat(running(list, ADS)).isEqualTo(aurora.running(ADS).size());
+        h.settle();   // the replacement runs; 10 s pass (the list is re-read whole once a minute)
+      }
+      JsonNode list = json(Harness.sendTo(server, "api/v1/jobs"));
+      assertThat(running(list, WEB)).isEqualTo(aurora.running(WEB).size());
+      assertThat(running(list, ADS)).isEqualTo(aurora.running(ADS).size());
+      assertThat(reads.get()).as("scheduler reads while only tasks changed").isZero();
+    }
+  }
+}
