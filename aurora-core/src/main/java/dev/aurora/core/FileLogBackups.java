@@ -224,6 +224,11 @@ public final class FileLogBackups implements AutoCloseable {
         jobs.remove(r.key());
       } else if (op instanceof Op.SaveTask t) {
         tasks.put(t.task().id(), t.task());
+      } else if (op instanceof Op.SaveTaskStatus t) {
+        tasks.computeIfPresent(t.id(), (id, was) -> was.withStatus(t.status(), t.timeMillis(), t.message()));
+      } else if (op instanceof Op.AssignTask a) {
+        tasks.computeIfPresent(a.id(), (id, was) -> was.assigned(a.agentId(), a.host(),
+            a.ports().stream().mapToInt(Integer::intValue).toArray(), a.timeMillis()));
       } else if (op instanceof Op.RemoveTasks r) {
         r.ids().forEach(tasks::remove);
       } else if (op instanceof Op.SaveUpdate u) {

@@ -27,6 +27,8 @@ import java.util.List;
   @JsonSubTypes.Type(value = Op.SaveCronState.class, name = "saveCronState"),
   @JsonSubTypes.Type(value = Op.SaveAuditEntry.class, name = "saveAuditEntry"),
   @JsonSubTypes.Type(value = Op.SaveDrainStart.class, name = "saveDrainStart"),
+  @JsonSubTypes.Type(value = Op.SaveTaskStatus.class, name = "taskStatus"),
+  @JsonSubTypes.Type(value = Op.AssignTask.class, name = "assignTask"),
 })
 public sealed interface Op {
 
@@ -38,6 +40,43 @@ public sealed interface Op {
 
   /** A task was created or changed; the whole task is stored. */
   record SaveTask(ScheduledTask task) implements Op {}
+
+  /**
+   * A stored task moved to {@code status} at {@code timeMillis} (milliseconds since 1970) with {@code
+   * message}: replayed as that event appended to the task as stored before (what else the move changes,
+   * such as a health result dropped on leaving the agent, follows from the task and the state). The
+   * scheduler writes it for every move of a task that is already stored, except its placement ({@link
+   * AssignTask}): a few dozen bytes instead of the whole task. Written since the release after 0.1.0;
+   * earlier releases do not read it (see docs/storage.md).
+   *
+   * @param message empty when there is nothing to say (then left out of the JSON)
+   */
+  record SaveTaskStatus(TaskId id, ScheduleStatus status, long timeMillis,
+      @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_EMPTY)
+      String message) implements Op {
+    /** Checks the id and status are given; a null message is empty. */
+    public SaveTaskStatus {
+      java.util.Objects.requireNonNull(id, "id");
+      java.util.Objects.requireNonNull(status, "status");
+      message = message == null ? "" : message;
+    }
+  }
+
+  /**
+   * A stored PENDING task was placed on agent {@code agentId} ({@code host}) with {@code ports} (in the
+   * order of its config's named ports) at {@code timeMillis}: replayed as that placement of the task as
+   * stored before, with its ASSIGNED event. Written since the release after 0.1.0 instead of the whole
+   * task; earlier releases do not read it (see docs/storage.md).
+   */
+  record AssignTask(TaskId id, String agentId, String host, List<Integer> ports, long timeMillis) implements Op {
+    /** Checks every part is given and copies the ports. */
+    public AssignTask {
+      java.util.Objects.requireNonNull(id, "id");
+      java.util.Objects.requireNonNull(agentId, "agentId");
+      java.util.Objects.requireNonNull(host, "host");
+      ports = ports == null ? List.of() : List.copyOf(ports);
+    }
+  }
 
   /** Tasks were pruned from history. */
   record RemoveTasks(List<TaskId> ids) implements Op {}

@@ -20,21 +20,29 @@ import org.jspecify.annotations.Nullable;
 /**
  * An immutable snapshot of one task: which instance of which job it runs, with what config, where,
  * in which state, and its history of events. A task's config is shared with the other tasks of its
- * job, not copied.
+ * job, not copied; its agent id and host are the agent's own strings.
+ *
+ * <p>A million tasks are held in memory at once, so the history is kept compactly: each event as one
+ * number (its time in milliseconds and its state), and only the messages that say something as strings
+ * (an ASSIGNED event's "placed on &lt;host&gt;" is spelled out from the task's host when read).
+ * {@link #events()} builds the {@link TaskEvent}s when asked; they are equal to the events the task
+ * went through. Event times must lie within about 4.5 million years of 1970.
  *
  * <p>The scheduler replaces a task's snapshot on every change; a snapshot a caller holds never changes.
  */
 public final class ScheduledTask {
   private static final int[] NO_PORTS = new int[0];
-  private static final TaskEvent[] NO_EVENTS = new TaskEvent[0];
+  private static final long[] NO_EVENTS = new long[0];
+  private static final TaskEvent[] NO_TASK_EVENTS = new TaskEvent[0];
+  /** An event is one long: its time in milliseconds, shifted left by {@link #TIME_SHIFT}, then flags. */
+  private static final int STATUS_BITS = 5;
+  private static final long STATUS_MASK = (1L << STATUS_BITS) - 1;
+  /** Set on an ASSIGNED event whose message is "placed on " and the task's host. */
+  private static final long PLACED_ON_HOST_BIT = 1L << STATUS_BITS;
+  private static final int TIME_SHIFT = STATUS_BITS + 1;
+  private static final ScheduleStatus[] STATUSES = ScheduleStatus.values();
   private static final ProcessRecord[] NO_PROCESSES = new ProcessRecord[0];
-  /**
-   * The message of an ASSIGNED event, "placed on" and the task's host, kept as this one shared marker
-   * instead of a string per task (a task's host never changes once assigned) and spelled out where the
-   * events are read: about 64 bytes less per stored task. Compared by identity.
-   */
-  @SuppressWarnings("StringOperationCanBeSimplified")
-  private static final String PLACED_ON_HOST = new String("placed on <host>");
+  private static final String PLACED_ON = "placed on ";
 
   private final TaskId id;
   private final JobKey job;
@@ -44,13 +52,31 @@ public final class ScheduledTask {
   private final @Nullable String agentId;
   private final @Nullable String host;
   private final int[] ports; // aligned with config.resources().ports(), in order
-  private final TaskEvent[] events;
+  /**
+   * The history: a {@code long[]} of packed events when no event has a message of its own (the usual
+   * case: a running task's five events take 56 bytes), else a {@link History}.
+   */
+  private final Object events;
   private final int failureCount;
   private final int flapCount;
   private final byte health; // 0 unknown, 1 healthy, 2 unhealthy
   private final ProcessRecord[] processes; // the latest of each process, in the order first reported
 
+  /** Packed events with the messages of their own, aligned ({@code null}: no message). */
+  private static final class History {
+    final long[] packed;
+    final String[] messages;
+
+    History(long[] packed, String[] messages) {
+      this.packed = packed;
+      this.messages = messages;
+    }
+  }
+
   static {
+    if (STATUSES.length > (1 << STATUS_BITS)) {
+      throw new AssertionError("ScheduleStatus has more values than an event's bits hold");
+    }
     TaskAccess.install(new TaskAccess() {
       @Override
       public ScheduledTask create(TaskId id, JobKey job, int instance, TaskConfig config, long nowMillis,
@@ -101,7 +127,7 @@ public final class ScheduledTask {
   }
 
   private ScheduledTask(TaskId id, JobKey job, int instance, TaskConfig config, ScheduleStatus status,
-      @Nullable String agentId, @Nullable String host, int[] ports, TaskEvent[] events, int failureCount,
+      @Nullable String agentId, @Nullable String host, int[] ports, Object events, int failureCount,
       int flapCount, byte health, ProcessRecord[] processes) {
     this.id = id;
     this.job = job;
@@ -151,15 +177,22 @@ public final class ScheduledTask {
         p[i++] = n == null ? -1 : n;
       }
     }
-    TaskEvent[] e = events == null ? NO_EVENTS : events.toArray(NO_EVENTS);
-    if (host != null) {
-      String placed = "placed on " + host;
-      for (int i = 0; i < e.length; i++) {
-        if (e[i].status() == ScheduleStatus.ASSIGNED && e[i].message().equals(placed)) {
-          e[i] = new TaskEvent(e[i].timeMillis(), ScheduleStatus.ASSIGNED, PLACED_ON_HOST);
+    TaskEvent[] given = events == null ? NO_TASK_EVENTS : events.toArray(NO_TASK_EVENTS);
+    long[] packed = given.length == 0 ? NO_EVENTS : new long[given.length];
+    String[] messages = null;
+    String placed = host == null ? null : PLACED_ON + host;
+    for (int i = 0; i < given.length; i++) {
+      TaskEvent e = given[i];
+      boolean placedOnHost = e.status() == ScheduleStatus.ASSIGNED && e.message().equals(placed);
+      packed[i] = pack(e.timeMillis(), e.status(), placedOnHost);
+      if (!placedOnHost && !e.message().isEmpty()) {
+        if (messages == null) {
+          messages = new String[given.length];
         }
+        messages[i] = e.message();
       }
     }
+    Object e = messages == null ? packed : new History(packed, messages);
     return new ScheduledTask(id, job, instance, config, status, agentId, host, p, e, failureCount, flapCount,
         healthy == null ? (byte) 0 : healthy ? (byte) 1 : (byte) 2,
         processes == null || processes.isEmpty() ? NO_PROCESSES : processes.toArray(NO_PROCESSES));
@@ -169,13 +202,30 @@ public final class ScheduledTask {
   static ScheduledTask create(TaskId id, JobKey job, int instance, TaskConfig config, long nowMillis,
       int failureCount, int flapCount) {
     return new ScheduledTask(id, job, instance, config, ScheduleStatus.INIT, null, null, NO_PORTS,
-        new TaskEvent[] {new TaskEvent(nowMillis, ScheduleStatus.INIT, "")}, failureCount, flapCount, (byte) 0, NO_PROCESSES);
+        new long[] {pack(nowMillis, ScheduleStatus.INIT, false)}, failureCount, flapCount, (byte) 0, NO_PROCESSES);
   }
 
   /** A copy in {@code next} with the event appended. For use by the scheduler. */
   ScheduledTask withStatus(ScheduleStatus next, long nowMillis, String message) {
-    TaskEvent[] e = Arrays.copyOf(events, events.length + 1);
-    e[events.length] = new TaskEvent(nowMillis, next, message);
+    return withEvent(next, nowMillis, message, false);
+  }
+
+  private ScheduledTask withEvent(ScheduleStatus next, long nowMillis, @Nullable String message, boolean placedOnHost) {
+    long[] packed = packed();
+    int n = packed.length;
+    long[] p = Arrays.copyOf(packed, n + 1);
+    p[n] = pack(nowMillis, next, placedOnHost);
+    Object e = p;
+    boolean hasMessage = !placedOnHost && message != null && !message.isEmpty();
+    if (events instanceof History h) {
+      String[] m = Arrays.copyOf(h.messages, n + 1);
+      m[n] = hasMessage ? message : null;
+      e = new History(p, m);
+    } else if (hasMessage) {
+      String[] m = new String[n + 1];
+      m[n] = message;
+      e = new History(p, m);
+    }
     return new ScheduledTask(id, job, instance, config, next, agentId, host, ports, e, failureCount, flapCount,
         next == ScheduleStatus.RUNNING || next.isOnAgent() ? health : 0, processes);
   }
@@ -184,7 +234,7 @@ public final class ScheduledTask {
   ScheduledTask assigned(String agentId, String host, int[] ports, long nowMillis) {
     ScheduledTask t = new ScheduledTask(id, job, instance, config, status, agentId, host,
         ports.length == 0 ? NO_PORTS : ports, events, failureCount, flapCount, health, processes);
-    return t.withStatus(ScheduleStatus.ASSIGNED, nowMillis, PLACED_ON_HOST);
+    return t.withEvent(ScheduleStatus.ASSIGNED, nowMillis, null, true);
   }
 
   /** A copy with a health result. For use by the scheduler. */
@@ -294,14 +344,10 @@ public final class ScheduledTask {
   /** The task's history, oldest first. */
   @JsonProperty("events")
   public List<TaskEvent> events() {
-    TaskEvent[] e = events;
+    long[] packed = packed();
+    TaskEvent[] e = new TaskEvent[packed.length];
     for (int i = 0; i < e.length; i++) {
-      if (e[i].message() == PLACED_ON_HOST) {
-        if (e == events) {
-          e = e.clone();
-        }
-        e[i] = new TaskEvent(e[i].timeMillis(), e[i].status(), message(e[i]));
-      }
+      e[i] = new TaskEvent(timeOf(packed[i]), statusOf(packed[i]), message(i));
     }
     return Collections.unmodifiableList(Arrays.asList(e));
   }
@@ -317,9 +363,37 @@ public final class ScheduledTask {
     return processes.length == 0 ? List.of() : Collections.unmodifiableList(Arrays.asList(processes));
   }
 
-  /** The event's message as users read it. */
-  private String message(TaskEvent e) {
-    return e.message() == PLACED_ON_HOST ? "placed on " + host : e.message();
+  private long[] packed() {
+    return events instanceof long[] p ? p : ((History) events).packed;
+  }
+
+  /** The message of event {@code i} as users read it. */
+  private String message(int i) {
+    long[] packed = packed();
+    if ((packed[i] & PLACED_ON_HOST_BIT) != 0) {
+      return PLACED_ON + host;
+    }
+    if (events instanceof History h && h.messages[i] != null) {
+      return h.messages[i];
+    }
+    return "";
+  }
+
+  private static long pack(long timeMillis, ScheduleStatus status, boolean placedOnHost) {
+    long packed = timeMillis << TIME_SHIFT;
+    if (packed >> TIME_SHIFT != timeMillis) {
+      throw new IllegalArgumentException("a task event's time must lie within about 4.5 million years of 1970, not "
+          + timeMillis + " ms from it");
+    }
+    return packed | status.ordinal() | (placedOnHost ? PLACED_ON_HOST_BIT : 0);
+  }
+
+  private static long timeOf(long packed) {
+    return packed >> TIME_SHIFT;
+  }
+
+  private static ScheduleStatus statusOf(long packed) {
+    return STATUSES[(int) (packed & STATUS_MASK)];
   }
 
   /** How many earlier tasks of this instance failed (for {@code maxTaskFailures}). */
@@ -354,27 +428,30 @@ public final class ScheduledTask {
   /** When the task entered its current state. */
   @JsonIgnore
   public Instant statusTime() {
-    return events[events.length - 1].time();
+    return Instant.ofEpochMilli(statusTimeMillis());
   }
 
   long statusTimeMillis() {
-    return events[events.length - 1].timeMillis();
+    long[] packed = packed();
+    return timeOf(packed[packed.length - 1]);
   }
 
   /** The time of the latest event with {@code status}, if any. */
   public Optional<Instant> timeOf(ScheduleStatus s) {
-    for (int i = events.length - 1; i >= 0; i--) {
-      if (events[i].status() == s) {
-        return Optional.of(events[i].time());
+    long[] packed = packed();
+    for (int i = packed.length - 1; i >= 0; i--) {
+      if (statusOf(packed[i]) == s) {
+        return Optional.of(Instant.ofEpochMilli(timeOf(packed[i])));
       }
     }
     return Optional.empty();
   }
 
   long timeOfMillis(ScheduleStatus s) {
-    for (int i = events.length - 1; i >= 0; i--) {
-      if (events[i].status() == s) {
-        return events[i].timeMillis();
+    long[] packed = packed();
+    for (int i = packed.length - 1; i >= 0; i--) {
+      if (statusOf(packed[i]) == s) {
+        return timeOf(packed[i]);
       }
     }
     return -1;
@@ -383,7 +460,7 @@ public final class ScheduledTask {
   /** The message of the latest event. */
   @JsonIgnore
   public String lastMessage() {
-    return message(events[events.length - 1]);
+    return message(packed().length - 1);
   }
 
   /** Two snapshots are equal when every field is: the same task in the same state with the same history. */
@@ -392,8 +469,13 @@ public final class ScheduledTask {
     return o instanceof ScheduledTask t && id.equals(t.id) && job.equals(t.job) && instance == t.instance
         && status == t.status && failureCount == t.failureCount && flapCount == t.flapCount && health == t.health
         && java.util.Objects.equals(agentId, t.agentId) && java.util.Objects.equals(host, t.host)
-        && Arrays.equals(ports, t.ports) && Arrays.equals(events, t.events) && config.equals(t.config)
+        && Arrays.equals(ports, t.ports) && Arrays.equals(packed(), t.packed())
+        && Arrays.equals(messages(), t.messages()) && config.equals(t.config)
         && Arrays.equals(processes, t.processes);
+  }
+
+  private String @Nullable [] messages() {
+    return events instanceof History h ? h.messages : null;
   }
 
   @Override

@@ -31,6 +31,9 @@ class OpJsonTest {
         new Op.SaveHostMaintenance("h", MaintenanceMode.DRAINED), new Op.SaveQuota("r", ResourceQuota.of(1, 2, 3, 4)),
         new Op.RemoveQuota("r"),
         new Op.SaveAgent("agent-1", "host-1", Map.of("rack", "r1")),
+        new Op.AssignTask(TaskId.of("t-1"), "agent-1", "host-1", List.of(31001, 31002), 1_767_225_600_000L),
+        new Op.SaveTaskStatus(TaskId.of("t-1"), ScheduleStatus.RUNNING, 1_767_225_601_000L, ""),
+        new Op.SaveTaskStatus(TaskId.of("t-1"), ScheduleStatus.FAILED, 1_767_225_602_000L, "exit 1"),
         new Op.SaveAuditEntry(new AuditEntry(Instant.parse("2026-01-01T00:00:03Z"), Principal.of("alice"),
             "createJob", "r/e/j x2", AuditEntry.Result.REFUSED, "quota of role r exceeded")));
     for (Op op : ops) {

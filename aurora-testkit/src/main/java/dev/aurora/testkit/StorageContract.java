@@ -39,7 +39,11 @@ public abstract class StorageContract {
         1, 2, true, List.of(new dev.aurora.core.ProcessRecord("p", 2, dev.aurora.core.ProcessRecord.State.RUNNING,
             java.util.Optional.empty(), java.util.Optional.of(Instant.parse("2026-01-01T00:00:02Z")),
             java.util.Optional.empty(), "started as pid 42")));
-    return List.of(new Op.SaveJob(job), new Op.SaveTask(task), new Op.SaveAgent("agent-1", "host-1", Map.of("rack", "r1")),
+    return List.of(new Op.SaveJob(job), new Op.SaveTask(task),
+        new Op.AssignTask(task.id(), "agent-1", "host-1", List.of(31000 + n), 1_767_225_601_000L),
+        new Op.SaveTaskStatus(task.id(), ScheduleStatus.FAILED, 1_767_225_602_000L, "exit 1"),
+        new Op.SaveTaskStatus(task.id(), ScheduleStatus.PENDING, 1_767_225_603_000L, ""),
+        new Op.SaveAgent("agent-1", "host-1", Map.of("rack", "r1")),
         new Op.SaveHostMaintenance("host-" + n, MaintenanceMode.DRAINING), new Op.SaveQuota("role", ResourceQuota.of(1, 2, 3, 0)),
         new Op.RemoveQuota("role"), new Op.RemoveTasks(List.of(TaskId.of("old-" + n))), new Op.RemoveJob(job.key()));
   }

@@ -50,7 +50,8 @@ class StatusAcknowledgementTest {
 
     synchronized boolean storedAs(TaskId id, ScheduleStatus status) {
       return appended.stream().anyMatch(op -> op instanceof Op.SaveTask s && s.task().id().equals(id)
-          && s.task().status() == status);
+          && s.task().status() == status
+          || op instanceof Op.SaveTaskStatus c && c.id().equals(id) && c.status() == status);
     }
   }
 

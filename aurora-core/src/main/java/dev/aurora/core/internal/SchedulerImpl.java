@@ -95,10 +95,14 @@ public final class SchedulerImpl implements Scheduler {
   private final UpdateController updates;
   private final CronController cron;
   private final Jobs jobOps;
+  private final MeterRegistry registry;
+  private final List<io.micrometer.core.instrument.Meter> gauges;
 
   public SchedulerImpl(ClusterBackend backend, Storage storage, StateLoop loop, MeterRegistry registry,
       List<PlacementFilter> placementFilters, List<PlacementScorer> scorers, List<Double> weights, Settings settings,
       Random random) {
+    java.util.Set<io.micrometer.core.instrument.Meter.Id> metersBefore = new java.util.HashSet<>();
+    registry.getMeters().forEach(m -> metersBefore.add(m.getId()));
     this.backend = backend;
     this.storage = storage;
     this.loop = loop;
@@ -128,6 +132,11 @@ public final class SchedulerImpl implements Scheduler {
     this.jobOps = new Jobs(state, tx, lifecycle, placement, updates::active);
     state.listeners().add(updates);
     state.listeners().add(cron);
+    // gauges read this scheduler's state: they go with it on close, so a scheduler started later on the
+    // same registry (a restart, a new term in HA mode) registers its own instead of being ignored
+    this.registry = registry;
+    this.gauges = registry.getMeters().stream()
+        .filter(m -> m instanceof io.micrometer.core.instrument.Gauge && !metersBefore.contains(m.getId())).toList();
     // an update must fit its role's quota at its peak, and counts at its peak while it runs
     // and may not ask for another role's dedicated hosts
     updates.admission((from, to) -> {
@@ -275,6 +284,7 @@ public final class SchedulerImpl implements Scheduler {
     }
     loop.stop();
     events.close();
+    gauges.forEach(registry::remove);
     try {
       storage.close();
     } catch (RuntimeException e) {

@@ -208,9 +208,11 @@ public final class TaskLifecycle {
       LOG.debug("illegal transition {} {} -> {} ignored", t.id(), from, to);
       return t;
     }
-    ScheduledTask next = ACCESS.withStatus(t, to, tx.now(), message);
+    long now = tx.now();
+    ScheduledTask next = ACCESS.withStatus(t, to, now, message);
     state.tasks().put(next.id(), next);
-    tx.store(new Op.SaveTask(next));
+    // a new task (INIT) is not stored yet: its first move stores it whole; later moves store the event alone
+    tx.store(from == ScheduleStatus.INIT ? new Op.SaveTask(next) : new Op.SaveTaskStatus(next.id(), to, now, message));
     metrics.moved(from, to);
     tx.emit(new SchedulerEvent.TaskStateChanged(tx.instant(), next, from));
 

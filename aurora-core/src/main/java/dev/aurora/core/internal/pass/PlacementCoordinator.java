@@ -168,9 +168,10 @@ public final class PlacementCoordinator {
     if (t == null || t.status() != ScheduleStatus.PENDING) {
       return false;
     }
-    ScheduledTask next = ACCESS.assigned(t, agent.id(), agent.hostname(), ports, tx.now());
+    long now = tx.now();
+    ScheduledTask next = ACCESS.assigned(t, agent.id(), agent.hostname(), ports, now);
     state.tasks().put(id, next);
-    tx.store(new Op.SaveTask(next));
+    tx.store(new Op.AssignTask(id, agent.id(), agent.hostname(), portList(ports), now));
     metrics.moved(ScheduleStatus.PENDING, ScheduleStatus.ASSIGNED);
     tx.emit(new SchedulerEvent.TaskStateChanged(tx.instant(), next, ScheduleStatus.PENDING));
     state.notifyTransition(t, next);
@@ -179,6 +180,20 @@ public final class PlacementCoordinator {
     state.job(t.job()).onAgent(agent);
     launches.computeIfAbsent(agent, a -> new ArrayList<>()).add(LaunchFactory.launchOf(next, agent));
     return true;
+  }
+
+  private static List<Integer> portList(int[] ports) {
+    if (ports.length == 0) {
+      return List.of();
+    }
+    if (ports.length == 1) {
+      return List.of(ports[0]);
+    }
+    Integer[] boxed = new Integer[ports.length];
+    for (int i = 0; i < ports.length; i++) {
+      boxed[i] = ports[i];
+    }
+    return List.of(boxed);
   }
 
   /** Hands this transaction's launches to the backend once it is stored, with the offers they use. */

@@ -85,6 +85,20 @@ public final class Recovery {
       configs.remove(r.key());
     } else if (op instanceof Op.SaveTask s) {
       tasks.put(s.task().id(), s.task());
+    } else if (op instanceof Op.SaveTaskStatus s) {
+      ScheduledTask t = tasks.get(s.id());
+      if (t == null) {
+        LOG.warn("a stored state change of task {} to {} follows no stored task: ignored", s.id(), s.status());
+      } else {
+        tasks.put(s.id(), ACCESS.withStatus(t, s.status(), s.timeMillis(), s.message()));
+      }
+    } else if (op instanceof Op.AssignTask a) {
+      ScheduledTask t = tasks.get(a.id());
+      if (t == null) {
+        LOG.warn("a stored placement of task {} on {} follows no stored task: ignored", a.id(), a.host());
+      } else {
+        tasks.put(a.id(), ACCESS.assigned(t, a.agentId(), a.host(), toArray(a.ports()), a.timeMillis()));
+      }
     } else if (op instanceof Op.RemoveTasks r) {
       r.ids().forEach(tasks::remove);
     } else if (op instanceof Op.SaveHostMaintenance m) {
@@ -100,6 +114,14 @@ public final class Recovery {
         LOG.warn("no one recovers op {}", op.getClass().getSimpleName());
       }
     }
+  }
+
+  private static int[] toArray(List<Integer> ports) {
+    int[] p = new int[ports.size()];
+    for (int i = 0; i < p.length; i++) {
+      p[i] = ports.get(i);
+    }
+    return p;
   }
 
   /** Derived state: active sets, history, groups, agent usage, throttle timers, metrics. */
