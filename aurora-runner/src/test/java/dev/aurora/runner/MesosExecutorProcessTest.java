@@ -8,6 +8,7 @@ import com.google.protobuf.ByteString;
 import dev.aurora.api.AuroraJson;
 import dev.aurora.api.Job;
 import dev.aurora.api.TaskConfig;
+import dev.aurora.testkit.mesos.FakeMesosAgent;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,21 +28,21 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Mesos custom executor as a real OS process ({@code java -cp <the test classpath>
- * dev.aurora.runner.MesosExecutorMain}, the environment a Mesos agent sets) against a fake agent's
- * executor endpoint on loopback.
+ * dev.aurora.runner.MesosExecutorMain}, the environment a Mesos agent sets) against the testkit's
+ * {@link FakeMesosAgent}, the executor endpoint of an agent on loopback.
  */
 class MesosExecutorProcessTest {
   static final Path JAVA = Path.of(System.getProperty("java.home"), "bin", "java");
   static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir Path sandbox;
-  FakeAgent agent;
+  FakeMesosAgent agent;
   Process executor;
   Path log;
 
   @BeforeEach
-  void startAgent() throws IOException {
-    agent = new FakeAgent();
+  void startAgent() {
+    agent = FakeMesosAgent.start();
   }
 
   @AfterEach
@@ -57,16 +58,7 @@ class MesosExecutorProcessTest {
     ProcessBuilder pb = new ProcessBuilder(JAVA.toString(), "-Xmx64m", "-cp", System.getProperty("java.class.path"),
         "dev.aurora.runner.MesosExecutorMain").directory(sandbox.toFile()).redirectErrorStream(true)
         .redirectOutput(log.toFile());
-    Map<String, String> env = pb.environment();
-    env.put("MESOS_AGENT_ENDPOINT", agent.endpoint());
-    env.put("MESOS_FRAMEWORK_ID", "framework-1");
-    env.put("MESOS_EXECUTOR_ID", "aurora-t-1");
-    env.put("MESOS_SANDBOX", sandbox.toString());
-    env.put("MESOS_DIRECTORY", sandbox.toString());
-    env.put("MESOS_CHECKPOINT", checkpoint ? "1" : "0");
-    env.put("MESOS_RECOVERY_TIMEOUT", "1mins");
-    env.put("MESOS_SUBSCRIPTION_BACKOFF_MAX", "200ms");
-    env.put("MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD", "20secs");
+    pb.environment().putAll(agent.executorEnvironment("framework-1", "aurora-t-1", sandbox, checkpoint));
     executor = pb.start();
     await("the executor subscribed", () -> agent.subscribed());
   }
