@@ -43,7 +43,7 @@ class LayersTest {
         new Module("aurora-api", "api", Set.of(), Set.of()),
         new Module("aurora-core", "core", Set.of("api"), Set.of()),
         new Module("aurora-testkit", "testkit", Set.of("api", "core", "mesos"), Set.of()),
-        new Module("aurora-runner", "runner", Set.of("api"), Set.of()),
+        new Module("aurora-runner", "runner", Set.of("api"), Set.of("testkit")),
         new Module("aurora-local", "local", Set.of("api", "core", "runner"), Set.of("testkit")),
         new Module("aurora-mesos", "mesos", Set.of("api", "core"), Set.of("testkit")),
         new Module("aurora-zk", "zk", Set.of("api", "core"), Set.of("testkit")),

@@ -2,9 +2,13 @@ package dev.aurora.mesos;
 
 import dev.aurora.core.ClusterBackend;
 import dev.aurora.mesos.internal.ClassicScheduler;
+import dev.aurora.mesos.internal.ExecutorSetting;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Function;
 import org.apache.mesos.Scheduler;
 import org.apache.mesos.SchedulerDriver;
@@ -37,6 +41,7 @@ public interface ClassicDriverBackend extends ClusterBackend {
     private Function<Scheduler, SchedulerDriver> driver;
     private MeterRegistry registry = new SimpleMeterRegistry();
     private Duration leftoverRefusal = Duration.ofSeconds(5);
+    private final ExecutorSetting executor = new ExecutorSetting();
 
     Builder() {}
 
@@ -58,12 +63,48 @@ public interface ClassicDriverBackend extends ClusterBackend {
       return this;
     }
 
-    /** The backend. */
+    /**
+     * Runs each task's whole process graph through the task runner's executor jar as the task's
+     * command, under the Mesos command executor: as {@link MesosBackend.Builder#executor}.
+     *
+     * @param executorJar where agents fetch {@code aurora-runner-<version>-executor.jar}
+     * @param javaCommand the java command on the agents (Java 17 or newer)
+     */
+    public Builder executor(URI executorJar, String javaCommand) {
+      executor.commandExecutor(executorJar, javaCommand);
+      return this;
+    }
+
+    /**
+     * Runs each task under the task runner's Mesos custom executor, whose status updates carry each
+     * process's record to the scheduler: as {@link MesosBackend.Builder#customExecutor}. Use this or
+     * {@link #executor}, not both.
+     *
+     * @param executorJar where agents fetch {@code aurora-runner-<version>-executor.jar}
+     * @param javaCommand the java command on the agents (Java 17 or newer)
+     */
+    public Builder customExecutor(URI executorJar, String javaCommand) {
+      executor.customExecutor(executorJar, javaCommand);
+      return this;
+    }
+
+    /** The custom executor's own resources: as {@link MesosBackend.Builder#executorResources}. */
+    public Builder executorResources(double cpus, double memMb) {
+      executor.resources(cpus, memMb);
+      return this;
+    }
+
+    /** The backend; names every bad setting at once. */
     public ClassicDriverBackend build() {
+      List<String> problems = new ArrayList<>();
       if (driver == null) {
-        throw new IllegalArgumentException("bad classic driver backend settings: driver: required");
+        problems.add("driver: required");
       }
-      return new ClassicScheduler(driver, registry, leftoverRefusal);
+      executor.problems(problems);
+      if (!problems.isEmpty()) {
+        throw new IllegalArgumentException("bad classic driver backend settings: " + String.join("; ", problems));
+      }
+      return new ClassicScheduler(driver, registry, leftoverRefusal, executor.runner(), executor.custom());
     }
   }
 }

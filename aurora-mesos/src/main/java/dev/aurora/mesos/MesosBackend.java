@@ -3,6 +3,7 @@ package dev.aurora.mesos;
 import dev.aurora.api.Principal;
 import dev.aurora.core.ClusterBackend;
 import dev.aurora.core.Scheduler;
+import dev.aurora.mesos.internal.ExecutorSetting;
 import dev.aurora.mesos.internal.HttpMesosBackend;
 import dev.aurora.mesos.internal.MesosSettings;
 import dev.aurora.mesos.internal.RunnerCommand;
@@ -86,6 +87,7 @@ public interface MesosBackend extends ClusterBackend {
     private Duration stuckTaskTimeout = Duration.ofMinutes(5);
     private RunnerCommand runner;
     private String runnerProblem;
+    private final ExecutorSetting custom = new ExecutorSetting();
 
     Builder() {}
 
@@ -228,6 +230,36 @@ public interface MesosBackend extends ClusterBackend {
       return this;
     }
 
+    /**
+     * Runs each task under the task runner's Mesos custom executor ({@code
+     * dev.aurora.runner.MesosExecutorMain} in {@code aurora-runner-<version>-executor.jar}), which speaks
+     * the Mesos v1 executor API: every launch carries an {@code ExecutorInfo} of type CUSTOM (one
+     * executor per task, id {@code aurora-<task id>}) whose command runs {@code <javaCommand> -cp <jar>
+     * dev.aurora.runner.MesosExecutorMain}, the jar fetched by the agent as a {@code CommandInfo.URI}
+     * (cached), with the executor's own resources ({@link #executorResources}) taken from the same
+     * offer. The executor runs the whole process graph with the same semantics as the local backend and
+     * reports every change of a process's state in a status update whose {@code data} carries each
+     * process's record, so {@link dev.aurora.core.ScheduledTask#processes()} shows them on Mesos too; a
+     * kill is graceful (HTTP lifecycle, the task's grace period, finalizers). Use this or {@link
+     * #executor}, not both. docs/mesos.md compares the two.
+     *
+     * @param executorJar where agents fetch {@code aurora-runner-<version>-executor.jar}
+     * @param javaCommand the java command on the agents (Java 17 or newer)
+     */
+    public Builder customExecutor(java.net.URI executorJar, String javaCommand) {
+      custom.customExecutor(executorJar, javaCommand);
+      return this;
+    }
+
+    /**
+     * The custom executor's own resources, on top of each task's (default 0.25 cpus and 128 MB, as
+     * Aurora's Thermos executor; its JVM's heap is half the memory). Only with {@link #customExecutor}.
+     */
+    public Builder executorResources(double cpus, double memMb) {
+      custom.resources(cpus, memMb);
+      return this;
+    }
+
     /** A backend with these settings; names every bad setting at once. */
     public MesosBackend build() {
       List<String> problems = new ArrayList<>();
@@ -264,6 +296,10 @@ public interface MesosBackend extends ClusterBackend {
       if (runnerProblem != null) {
         problems.add(runnerProblem);
       }
+      custom.problems(problems);
+      if (runner != null && custom.custom().isPresent()) {
+        problems.add("executor and customExecutor: choose one way to run the task runner on agents");
+      }
       if (!problems.isEmpty()) {
         throw new IllegalArgumentException("bad Mesos backend settings: " + String.join("; ", problems));
       }
@@ -271,7 +307,7 @@ public interface MesosBackend extends ClusterBackend {
           Optional.ofNullable(principal), Optional.ofNullable(secret), failoverTimeout, checkpoint,
           Set.copyOf(capabilities), Optional.ofNullable(sslContext), frameworkIds, registry, missedHeartbeats,
           minBackoff, maxBackoff, implicitReconciliation, requestTimeout, leftoverRefusal, maxCallsInFlight,
-          stuckTaskTimeout, Optional.ofNullable(runner)));
+          stuckTaskTimeout, Optional.ofNullable(runner), custom.custom()));
     }
   }
 }

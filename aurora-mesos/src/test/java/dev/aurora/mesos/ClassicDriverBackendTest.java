@@ -35,6 +35,10 @@ class ClassicDriverBackendTest {
 
   @BeforeEach
   void start() {
+    start(b -> { });
+  }
+
+  void start(java.util.function.Consumer<ClassicDriverBackend.Builder> settings) {
     driver = (SchedulerDriver) Proxy.newProxyInstance(getClass().getClassLoader(),
         new Class<?>[] {SchedulerDriver.class}, (proxy, method, args) -> {
           synchronized (calls) {
@@ -42,10 +46,12 @@ class ClassicDriverBackendTest {
           }
           return method.getReturnType() == Protos.Status.class ? Protos.Status.DRIVER_RUNNING : null;
         });
-    backend = ClassicDriverBackend.builder().driver(s -> {
+    ClassicDriverBackend.Builder b = ClassicDriverBackend.builder().driver(s -> {
       scheduler = s;
       return driver;
-    }).build();
+    });
+    settings.accept(b);
+    backend = b.build();
     backend.start(recorder);
   }
 
@@ -157,5 +163,68 @@ class ClassicDriverBackendTest {
   void closeStopsTheDriverAsAFailoverSoTasksKeepRunning() {
     backend.close();
     assertThat(calls("stop")).singleElement().satisfies(c -> assertThat(c.args()[0]).isEqualTo(true));
+  }
+
+  @SuppressWarnings("unchecked")
+  Protos.TaskInfo launchedWith(java.util.function.Consumer<ClassicDriverBackend.Builder> settings, TaskLaunch[] launched) {
+    start(settings);
+    scheduler.resourceOffers(driver, List.of(offer("o2")));
+    Offer o = recorder.offers().stream().filter(x -> x.id().equals("o2")).findFirst().orElseThrow();
+    TaskLaunch l = Harness.launchOf(o, RunnerExecutorLaunchTest.graph(), 31000);
+    launched[0] = l;
+    backend.launch(List.of(o.id()), List.of(l));
+    return ((Collection<Protos.TaskInfo>) calls("launchTasks").get(0).args()[1]).iterator().next();
+  }
+
+  @Test
+  void withTheCustomExecutorALaunchThroughTheDriverCarriesTheRunnersExecutorInfo() {
+    TaskLaunch[] l = new TaskLaunch[1];
+    Protos.TaskInfo info = launchedWith(b -> b.customExecutor(RunnerExecutorLaunchTest.JAR, "java")
+        .executorResources(0.5, 256), l);
+
+    assertThat(info.hasCommand()).isFalse();
+    assertThat(info.getExecutor().getType()).isEqualTo(Protos.ExecutorInfo.Type.CUSTOM);
+    assertThat(info.getExecutor().getExecutorId().getValue()).isEqualTo("aurora-" + l[0].taskId().value());
+    assertThat(info.getExecutor().getCommand().getValue()).endsWith("-Xmx128m -cp 'aurora-runner-0.1.0-executor.jar'"
+        + " dev.aurora.runner.MesosExecutorMain");
+    assertThat(info.getExecutor().getCommand().getUris(0).getValue()).isEqualTo(RunnerExecutorLaunchTest.JAR.toString());
+    assertThat(info.getExecutor().getResourcesList()).extracting(r -> r.getName() + "=" + r.getScalar().getValue())
+        .containsExactly("cpus=0.5", "mem=256.0");
+    assertThat(info.getData().toStringUtf8()).contains("\"taskId\":\"" + l[0].taskId().value() + "\"");
+  }
+
+  @Test
+  void withTheExecutorJarALaunchThroughTheDriverRunsTheWholeGraphAsItsCommand() {
+    TaskLaunch[] l = new TaskLaunch[1];
+    Protos.TaskInfo info = launchedWith(b -> b.executor(RunnerExecutorLaunchTest.JAR, "java"), l);
+
+    assertThat(info.hasExecutor()).isFalse();
+    assertThat(info.getCommand().getValue()).endsWith("exec 'java' -jar 'aurora-runner-0.1.0-executor.jar' aurora-task.json");
+    assertThat(info.getKillPolicy().hasGracePeriod()).isTrue();
+  }
+
+  @Test
+  void theProcessRecordsAStatusCarriesReachTheCore() {
+    Protos.TaskStatus running = Protos.TaskStatus.newBuilder().setTaskId(Protos.TaskID.newBuilder().setValue("t1"))
+        .setState(Protos.TaskState.TASK_RUNNING).setSlaveId(Protos.SlaveID.newBuilder().setValue("s1"))
+        .setData(com.google.protobuf.ByteString.copyFrom(CustomExecutorLaunchTest.records(
+            "{\"process\":\"serve\",\"run\":3,\"state\":\"RUNNING\",\"message\":\"restarted\"}")))
+        .build();
+    scheduler.statusUpdate(driver, running);
+
+    assertThat(recorder.last(TaskId.of("t1")).orElseThrow().processes()).singleElement().satisfies(p -> {
+      assertThat(p.process()).isEqualTo("serve");
+      assertThat(p.run()).isEqualTo(3);
+      assertThat(p.state()).isEqualTo(dev.aurora.core.ProcessRecord.State.RUNNING);
+    });
+  }
+
+  @Test
+  void badExecutorSettingsAreNamed() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ClassicDriverBackend.builder()
+            .executor(RunnerExecutorLaunchTest.JAR, "java").customExecutor(java.net.URI.create("x.jar"), "java").build())
+        .hasMessageContaining("driver: required")
+        .hasMessageContaining("customExecutor: the jar's URI needs a scheme")
+        .hasMessageContaining("executor and customExecutor: choose one");
   }
 }

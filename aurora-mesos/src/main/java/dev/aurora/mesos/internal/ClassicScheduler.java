@@ -45,11 +45,22 @@ public final class ClassicScheduler implements ClassicDriverBackend, Scheduler {
   /** Whether the framework wants offers (the scheduler's demand); a registered framework does. */
   private volatile boolean wantOffers = true;
 
+  private final Optional<RunnerCommand> runner;
+  private final Optional<CustomExecutor> custom;
+
   public ClassicScheduler(Function<Scheduler, SchedulerDriver> driverFactory, MeterRegistry registry,
       Duration leftoverRefusal) {
+    this(driverFactory, registry, leftoverRefusal, Optional.empty(), Optional.empty());
+  }
+
+  /** With the task runner on agents: its executor jar as each task's command, or as the custom executor. */
+  public ClassicScheduler(Function<Scheduler, SchedulerDriver> driverFactory, MeterRegistry registry,
+      Duration leftoverRefusal, Optional<RunnerCommand> runner, Optional<CustomExecutor> custom) {
     this.driverFactory = driverFactory;
     this.registry = registry;
     this.leftoverRefusal = leftoverRefusal;
+    this.runner = runner;
+    this.custom = custom;
   }
 
   static <T extends MessageLite> T convert(MessageLite from, Parser<T> to) {
@@ -89,7 +100,7 @@ public final class ClassicScheduler implements ClassicDriverBackend, Scheduler {
       used.forEach(o -> driver.declineOffer(Protos.OfferID.newBuilder().setValue(o.getId().getValue()).build()));
       return;
     }
-    LaunchTranslation carve = new LaunchTranslation(used);
+    LaunchTranslation carve = new LaunchTranslation(used, runner, custom);
     List<Protos.TaskInfo> infos = new ArrayList<>();
     for (TaskLaunch t : tasks) {
       try {
@@ -253,6 +264,8 @@ public final class ClassicScheduler implements ClassicDriverBackend, Scheduler {
     if (status.hasHealthy() && state.get() == ScheduleStatus.RUNNING) {
       b.healthy(status.getHealthy());
     }
+    b.processes(ProcessData.recordsOf(status.getData(), id.value(),
+        () -> registry.counter("aurora.mesos.bad.input", "kind", "bad_process_data").increment()));
     l.statusUpdate(b.build(), ack);
   }
 

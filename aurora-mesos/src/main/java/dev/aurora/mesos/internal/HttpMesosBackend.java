@@ -236,7 +236,7 @@ public final class HttpMesosBackend implements MesosBackend {
       declineAll(used, Duration.ZERO);
       return;
     }
-    LaunchTranslation carve = new LaunchTranslation(used, settings.runner());
+    LaunchTranslation carve = new LaunchTranslation(used, settings.runner(), settings.customExecutor());
     List<Protos.TaskInfo> infos = new ArrayList<>(tasks.size());
     List<TaskLaunch> fitting = new ArrayList<>(tasks.size());
     for (TaskLaunch t : tasks) {
@@ -727,6 +727,8 @@ public final class HttpMesosBackend implements MesosBackend {
     if (s.hasHealthy() && st == ScheduleStatus.RUNNING) {
       b.healthy(s.getHealthy());
     }
+    // the per-process records of the task runner's custom executor, if the status carries them
+    b.processes(ProcessData.recordsOf(s.getData(), id.value(), () -> badInput("bad_process_data")));
     TaskStatus status = b.build();
     report(l -> l.statusUpdate(status, ack));
   }

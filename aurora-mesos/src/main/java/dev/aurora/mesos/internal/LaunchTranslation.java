@@ -32,6 +32,7 @@ public final class LaunchTranslation {
 
   private final List<Protos.Resource.Builder> pool = new ArrayList<>();
   private final Optional<RunnerCommand> runner;
+  private final Optional<CustomExecutor> custom;
 
   /** Carves from the resources of {@code offers}; each task's processes run in one shell. */
   public LaunchTranslation(List<Protos.Offer> offers) {
@@ -43,7 +44,17 @@ public final class LaunchTranslation {
    * graph through the task runner's executor jar (see {@link RunnerCommand}).
    */
   public LaunchTranslation(List<Protos.Offer> offers, Optional<RunnerCommand> runner) {
+    this(offers, runner, Optional.empty());
+  }
+
+  /**
+   * Carves from the resources of {@code offers}; with {@code custom}, each task runs under the task
+   * runner's Mesos custom executor (see {@link CustomExecutor}), whose resources are carved too;
+   * else as {@link #LaunchTranslation(List, Optional)}.
+   */
+  public LaunchTranslation(List<Protos.Offer> offers, Optional<RunnerCommand> runner, Optional<CustomExecutor> custom) {
     this.runner = runner;
+    this.custom = custom;
     for (Protos.Offer o : offers) {
       for (Protos.Resource r : o.getResourcesList()) {
         pool.add(r.toBuilder());
@@ -57,7 +68,12 @@ public final class LaunchTranslation {
     boolean revocable = launch.config().tier() == Tier.REVOCABLE;
     List<Protos.Resource.Builder> before = snapshot();
     List<Protos.Resource> taken = new ArrayList<>();
+    List<Protos.Resource> executorTaken = new ArrayList<>();
     try {
+      if (custom.isPresent()) {
+        take("cpus", custom.get().cpus(), revocable, executorTaken);
+        take("mem", custom.get().memMb(), revocable, executorTaken);
+      }
       take("cpus", res.cpus(), revocable, taken);
       take("mem", res.ramMb(), revocable, taken);
       take("disk", res.diskMb(), revocable, taken);
@@ -68,7 +84,8 @@ public final class LaunchTranslation {
     } catch (Shortfall e) {
       pool.clear();
       pool.addAll(before);
-      throw new Shortfall("task " + launch.taskId() + ": " + e.getMessage());
+      throw new Shortfall("task " + launch.taskId() + (custom.isPresent() ? " (with its executor)" : "") + ": "
+          + e.getMessage());
     }
     Protos.TaskInfo.Builder t = Protos.TaskInfo.newBuilder()
         .setName(launch.instance().toString())
@@ -76,6 +93,10 @@ public final class LaunchTranslation {
         .setAgentId(Protos.AgentID.newBuilder().setValue(launch.agentId()))
         .addAllResources(taken)
         .setCommand(runner.isPresent() ? runnerCommand(launch, runner.get()) : command(launch));
+    if (custom.isPresent()) {
+      t.setKillPolicy(Protos.KillPolicy.newBuilder().setGracePeriod(
+          Protos.DurationInfo.newBuilder().setNanoseconds(RunnerCommand.killGracePeriod(launch.config()).toNanos())));
+    }
     runner.ifPresent(r -> t.setKillPolicy(Protos.KillPolicy.newBuilder().setGracePeriod(
         Protos.DurationInfo.newBuilder().setNanoseconds(RunnerCommand.killGracePeriod(launch.config()).toNanos()))));
     if (!launch.ports().isEmpty()) {
@@ -89,6 +110,7 @@ public final class LaunchTranslation {
         .setType(Protos.ContainerInfo.Type.MESOS)
         .setMesos(Protos.ContainerInfo.MesosInfo.newBuilder().setImage(Protos.Image.newBuilder()
             .setType(Protos.Image.Type.DOCKER).setDocker(Protos.Image.Docker.newBuilder().setName(image))))));
+    custom.ifPresent(c -> c.applyTo(t, launch, executorTaken));
     return t.build();
   }
 
@@ -185,7 +207,7 @@ public final class LaunchTranslation {
     return c.build();
   }
 
-  private static void addUris(TaskLaunch launch, Protos.CommandInfo.Builder c) {
+  static void addUris(TaskLaunch launch, Protos.CommandInfo.Builder c) {
     String uris = launch.config().metadata().get(URIS);
     if (uris != null) {
       for (String u : uris.split(",")) {

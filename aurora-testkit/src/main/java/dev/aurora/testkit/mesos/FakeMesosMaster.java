@@ -424,6 +424,20 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     end(taskId, TaskState.TASK_FINISHED, "exit 0", null);
   }
 
+  /**
+   * The task's executor sends an update (source SOURCE_EXECUTOR) in {@code state} carrying {@code data},
+   * as a custom executor does, e.g. the task runner's with its per-process records; the master
+   * forwards it to the scheduler like any other. Ignored for an unknown or ended task.
+   */
+  public void executorUpdate(String taskId, TaskState state, String message, byte[] data) {
+    synchronized (lock) {
+      FakeTask t = tasks.get(taskId);
+      if (t != null && !terminal(t.state)) {
+        update(t, state, message, null, ByteString.copyFrom(data));
+      }
+    }
+  }
+
   /** A running task ends FAILED. */
   public void failTask(String taskId, String message) {
     end(taskId, TaskState.TASK_FAILED, message, Protos.TaskStatus.Reason.REASON_COMMAND_EXECUTOR_FAILED);
@@ -947,7 +961,13 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       if (tasks.containsKey(t.getTaskId().getValue())) {
         violation("task id " + t.getTaskId().getValue() + " launched twice");
       }
-      for (Protos.Resource r : t.getResourcesList()) {
+      if (t.hasCommand() == t.hasExecutor()) {
+        violation("task " + t.getTaskId().getValue() + " must have exactly one of command and executor");
+      }
+      if (t.hasExecutor() && (!t.getExecutor().hasCommand() || t.getExecutor().getResourcesCount() == 0)) {
+        violation("task " + t.getTaskId().getValue() + ": its executor has no command or no resources");
+      }
+      for (Protos.Resource r : resourcesOf(t)) {
         if (multiRole() && !r.hasAllocationInfo()) {
           violation("task " + t.getTaskId().getValue() + " resource " + r.getName()
               + " has no allocation_info (a MULTI_ROLE framework must copy it from the offer)");
@@ -1178,6 +1198,11 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
   }
 
   private void update(FakeTask t, TaskState state, String message, Protos.TaskStatus.Reason reason) {
+    update(t, state, message, reason, ByteString.EMPTY);
+  }
+
+  private void update(FakeTask t, TaskState state, String message, Protos.TaskStatus.Reason reason,
+      ByteString data) {
     boolean wasRunning = t.state == TaskState.TASK_RUNNING;
     t.state = state;
     if (wasRunning != (state == TaskState.TASK_RUNNING)) {
@@ -1194,6 +1219,13 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       }
     }
     Protos.TaskStatus s = status(t.info.getTaskId().getValue(), t.agent.id, state, message, reason, true);
+    if (!data.isEmpty()) {
+      Protos.TaskStatus.Builder b = s.toBuilder().setData(data).setSource(Protos.TaskStatus.Source.SOURCE_EXECUTOR);
+      if (t.info.hasExecutor()) {
+        b.setExecutorId(t.info.getExecutor().getExecutorId());
+      }
+      s = b.build();
+    }
     pending.put(s.getUuid().toStringUtf8(), new Pending(s));
     sendUpdate(s);
   }
@@ -1271,9 +1303,19 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
         .anyMatch(c -> c.getType() == Protos.FrameworkInfo.Capability.Type.MULTI_ROLE);
   }
 
+  /** A task's resources and its executor's (each task has an executor of its own here). */
+  private static List<Protos.Resource> resourcesOf(Protos.TaskInfo t) {
+    if (!t.hasExecutor()) {
+      return t.getResourcesList();
+    }
+    List<Protos.Resource> all = new ArrayList<>(t.getResourcesList());
+    all.addAll(t.getExecutor().getResourcesList());
+    return all;
+  }
+
   private static double scalar(Protos.TaskInfo t, String name) {
     double sum = 0;
-    for (Protos.Resource r : t.getResourcesList()) {
+    for (Protos.Resource r : resourcesOf(t)) {
       if (r.getName().equals(name) && r.getType() == Protos.Value.Type.SCALAR) {
         sum += r.getScalar().getValue();
       }
