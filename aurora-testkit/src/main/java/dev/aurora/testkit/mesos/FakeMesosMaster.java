@@ -124,6 +124,8 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     final Agent agent;
     TaskState state = TaskState.TASK_STAGING;
     final Script script;
+    /** For a task of a LAUNCH_GROUP: its executor on the agent (see {@code executors}); else null. */
+    String executor;
 
     FakeTask(Protos.TaskInfo info, Agent agent, Script script) {
       this.info = info;
@@ -160,6 +162,16 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
 
   private record ErrorAnswer(Call.Type type, int status, String body) {}
 
+  /** A default executor on an agent, running the tasks of its groups; its resources are used while it runs. */
+  private static final class GroupExecutor {
+    final Protos.ExecutorInfo info;
+    int tasks;
+
+    GroupExecutor(Protos.ExecutorInfo info) {
+      this.info = info;
+    }
+  }
+
   private final Object lock = new Object();
   private final List<HttpServer> servers = new ArrayList<>();
   private final ExecutorService handlers = Executors.newCachedThreadPool(daemon("fake-mesos-http"));
@@ -180,6 +192,8 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
   private final List<Map.Entry<Predicate<Protos.TaskInfo>, Script>> behaviours = new ArrayList<>();
   private final List<ErrorAnswer> errorAnswers = new ArrayList<>();
   private final Map<String, Integer> launchesByName = new HashMap<>();
+  /** Default executors running task groups, by agent id + "/" + executor id. */
+  private final Map<String, GroupExecutor> executors = new HashMap<>();
   private final AtomicInteger seq = new AtomicInteger();
   private int leader;
   private Stream stream;
@@ -907,9 +921,21 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     }
     double refuse = accept.hasFilters() ? accept.getFilters().getRefuseSeconds() : 5;
     List<Protos.TaskInfo> launches = new ArrayList<>();
+    /** Task id to the executor of its group (LAUNCH_GROUP), and the group executors this ACCEPT starts. */
+    Map<String, Protos.ExecutorInfo> groupOf = new HashMap<>();
+    Map<String, Protos.ExecutorInfo> newExecutors = new LinkedHashMap<>();
     for (Protos.Offer.Operation op : accept.getOperationsList()) {
       if (op.getType() == Protos.Offer.Operation.Type.LAUNCH) {
         launches.addAll(op.getLaunch().getTaskInfosList());
+      } else if (op.getType() == Protos.Offer.Operation.Type.LAUNCH_GROUP) {
+        Protos.ExecutorInfo executor = checkGroup(op.getLaunchGroup());
+        for (Protos.TaskInfo t : op.getLaunchGroup().getTaskGroup().getTasksList()) {
+          launches.add(t);
+          groupOf.put(t.getTaskId().getValue(), executor);
+        }
+        if (from.size() == 1 && !executors.containsKey(from.get(0).id + "/" + executor.getExecutorId().getValue())) {
+          newExecutors.putIfAbsent(executor.getExecutorId().getValue(), executor);
+        }
       } else {
         violation("ACCEPT with operation " + op.getType() + ", which the fake master does not know");
       }
@@ -939,7 +965,23 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     }
     Map<String, Double> asked = new HashMap<>();
     BitSet askedPorts = new BitSet();
+    // a default executor's own resources come from the offers too (once, when it starts)
+    for (Protos.ExecutorInfo e : newExecutors.values()) {
+      for (Protos.Resource r : e.getResourcesList()) {
+        if (multiRole() && !r.hasAllocationInfo()) {
+          violation("executor " + e.getExecutorId().getValue() + " resource " + r.getName()
+              + " has no allocation_info (a MULTI_ROLE framework must copy it from the offer)");
+        }
+        if (r.getType() == Protos.Value.Type.SCALAR) {
+          asked.merge(r.getName(), r.getScalar().getValue(), Double::sum);
+        }
+      }
+    }
+    Set<String> idsInCall = new HashSet<>();
     for (Protos.TaskInfo t : launches) {
+      if (!idsInCall.add(t.getTaskId().getValue())) {
+        violation("task id " + t.getTaskId().getValue() + " launched twice in one ACCEPT");
+      }
       if (!t.getAgentId().getValue().equals(agent.id)) {
         violation("task " + t.getTaskId().getValue() + " names agent " + t.getAgentId().getValue()
             + " but its offers are of " + agent.id);
@@ -977,8 +1019,19 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     if (!beyond.isEmpty()) {
       violation("launch beyond the offers on " + agent.id + ": ports " + beyond + " were not offered");
     }
+    for (Protos.ExecutorInfo e : newExecutors.values()) {
+      executors.put(agent.id + "/" + e.getExecutorId().getValue(), new GroupExecutor(e));
+      agent.usedCpus += scalar(e.getResourcesList(), "cpus");
+      agent.usedMem += scalar(e.getResourcesList(), "mem");
+      agent.usedDisk += scalar(e.getResourcesList(), "disk");
+    }
     for (Protos.TaskInfo t : launches) {
       FakeTask task = new FakeTask(t, agent, scriptFor(t));
+      Protos.ExecutorInfo group = groupOf.get(t.getTaskId().getValue());
+      if (group != null) {
+        task.executor = agent.id + "/" + group.getExecutorId().getValue();
+        executors.get(task.executor).tasks++;
+      }
       tasks.put(t.getTaskId().getValue(), task);
       launchesByName.merge(t.getName(), 1, Integer::sum);
       agent.usedCpus += scalar(t, "cpus");
@@ -990,6 +1043,34 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       }
     }
     agent.refusedUntilNanos = System.nanoTime() + (long) (refuse * 1e9);
+  }
+
+  /**
+   * Checks a LAUNCH_GROUP as the master does: the default executor (type DEFAULT, with an executor id and
+   * the framework's id), and tasks that name no executor of their own. Returns the group's executor.
+   */
+  private Protos.ExecutorInfo checkGroup(Protos.Offer.Operation.LaunchGroup g) {
+    Protos.ExecutorInfo e = g.getExecutor();
+    String name = e.hasExecutorId() ? e.getExecutorId().getValue() : "(no id)";
+    if (!g.hasExecutor() || !e.hasExecutorId()) {
+      violation("LAUNCH_GROUP without an executor id");
+    }
+    if (e.getType() != Protos.ExecutorInfo.Type.DEFAULT) {
+      violation("LAUNCH_GROUP with executor " + name + " of type " + e.getType() + ", not DEFAULT");
+    }
+    if (!e.hasFrameworkId() || !e.getFrameworkId().getValue().equals(frameworkId)) {
+      violation("LAUNCH_GROUP with executor " + name + " whose framework id is '" + e.getFrameworkId().getValue()
+          + "', not " + frameworkId);
+    }
+    if (g.getTaskGroup().getTasksCount() == 0) {
+      violation("LAUNCH_GROUP with executor " + name + " and no task");
+    }
+    for (Protos.TaskInfo t : g.getTaskGroup().getTasksList()) {
+      if (t.hasExecutor()) {
+        violation("task " + t.getTaskId().getValue() + " of a LAUNCH_GROUP names an executor of its own");
+      }
+    }
+    return e;
   }
 
   private void progress(FakeTask t) {
@@ -1191,6 +1272,14 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
         a.usedDisk -= scalar(t.info, "disk");
         ports(t.info).forEach(p -> a.usedPorts.clear(p - a.portBegin));
         a.refusedUntilNanos = 0;
+        GroupExecutor e = t.executor == null ? null : executors.get(t.executor);
+        if (e != null && --e.tasks == 0) {
+          // the default executor exits with its last task, and its resources are free again
+          executors.remove(t.executor);
+          a.usedCpus -= scalar(e.info.getResourcesList(), "cpus");
+          a.usedMem -= scalar(e.info.getResourcesList(), "mem");
+          a.usedDisk -= scalar(e.info.getResourcesList(), "disk");
+        }
       }
     }
     Protos.TaskStatus s = status(t.info.getTaskId().getValue(), t.agent.id, state, message, reason, true);
@@ -1272,8 +1361,12 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
   }
 
   private static double scalar(Protos.TaskInfo t, String name) {
+    return scalar(t.getResourcesList(), name);
+  }
+
+  private static double scalar(List<Protos.Resource> resources, String name) {
     double sum = 0;
-    for (Protos.Resource r : t.getResourcesList()) {
+    for (Protos.Resource r : resources) {
       if (r.getName().equals(name) && r.getType() == Protos.Value.Type.SCALAR) {
         sum += r.getScalar().getValue();
       }
