@@ -254,14 +254,26 @@ public final class HttpMesosBackend implements MesosBackend {
       return;
     }
     Call.Accept.Builder accept = Call.Accept.newBuilder()
-        .setFilters(Protos.Filters.newBuilder().setRefuseSeconds(seconds(settings.leftoverRefusal())))
-        .addOperations(Protos.Offer.Operation.newBuilder().setType(Protos.Offer.Operation.Type.LAUNCH)
-            .setLaunch(Protos.Offer.Operation.Launch.newBuilder().addAllTaskInfos(infos)));
+        .setFilters(Protos.Filters.newBuilder().setRefuseSeconds(seconds(settings.leftoverRefusal())));
+    if (settings.launchGroups().isPresent()) {
+      // one task group per task, on a default executor of its own (TaskGroups says why)
+      for (Protos.TaskInfo info : infos) {
+        accept.addOperations(TaskGroups.launchGroup(info, frameworkId, settings.launchGroups().get()));
+      }
+    } else {
+      accept.addOperations(Protos.Offer.Operation.newBuilder().setType(Protos.Offer.Operation.Type.LAUNCH)
+          .setLaunch(Protos.Offer.Operation.Launch.newBuilder().addAllTaskInfos(infos)));
+    }
     for (Protos.Offer o : used) {
       accept.addOfferIds(o.getId());
     }
     send(Call.newBuilder().setType(Call.Type.ACCEPT).setAccept(accept).build(), gen,
         why -> lose(fitting, "launch refused: " + why));
+  }
+
+  @Override
+  public Optional<String> cannotRun(dev.aurora.api.TaskConfig config) {
+    return settings.launchGroups().flatMap(share -> TaskGroups.cannotRun(config, share));
   }
 
   @Override
