@@ -115,6 +115,8 @@ public final class HttpMesosBackend implements MesosBackend {
   private final Counter missedHeartbeats;
   private final Counter errorEvents;
   private final Set<String> warnedResources = ConcurrentHashMap.newKeySet();
+  /** Health checks run by Mesos, and their verdicts as the core's health. */
+  private final HealthChecks health = new HealthChecks();
 
   /** A held Mesos offer and the parts (core offers) of it the core has not used or declined. */
   private static final class Held {
@@ -201,6 +203,7 @@ public final class HttpMesosBackend implements MesosBackend {
       known.add(t.taskId());
       agents.put(t.taskId(), t.agentId());
       launching.add(t.taskId());
+      health.launched(t);
       TaskId id = t.taskId();
       try {
         timer.schedule(() -> stuck(id), settings.stuckTaskTimeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -241,7 +244,7 @@ public final class HttpMesosBackend implements MesosBackend {
     List<TaskLaunch> fitting = new ArrayList<>(tasks.size());
     for (TaskLaunch t : tasks) {
       try {
-        infos.add(carve.taskInfo(t));
+        infos.add(HealthChecks.withHealthCheck(carve.taskInfo(t), t));
         fitting.add(t);
       } catch (LaunchTranslation.Shortfall e) {
         LOG.warn("launch beyond the offers {}: {}", mesosIds, e.getMessage());
@@ -732,13 +735,12 @@ public final class HttpMesosBackend implements MesosBackend {
     if (st.isTerminal()) {
       known.remove(id);
       ended.put(id, Boolean.TRUE);
+      health.ended(id);
     } else {
       known.add(id);
     }
     ImmutableTaskStatus.Builder b = ImmutableTaskStatus.builder().taskId(id).state(st).message(message(s));
-    if (s.hasHealthy() && st == ScheduleStatus.RUNNING) {
-      b.healthy(s.getHealthy());
-    }
+    health.verdict(id, s).ifPresent(b::healthy);
     TaskStatus status = b.build();
     report(l -> l.statusUpdate(status, ack));
   }

@@ -78,6 +78,16 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     NEVER_REPORT
   }
 
+  /** What a launched task's health check reports once the task runs. */
+  public enum Health {
+    /** A first check passes: a RUNNING update with {@code healthy=true} (the default). */
+    HEALTHY,
+    /** A first check fails: a RUNNING update with {@code healthy=false}. */
+    UNHEALTHY,
+    /** No check reports (until {@link #setHealth}). */
+    SILENT
+  }
+
   /** A simulated agent. */
   public static final class Agent {
     final String id;
@@ -126,6 +136,8 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     final Script script;
     /** For a task of a LAUNCH_GROUP: its executor on the agent (see {@code executors}); else null. */
     String executor;
+    /** The last verdict of its health check, if it has one and one was reported. */
+    Boolean healthy;
 
     FakeTask(Protos.TaskInfo info, Agent agent, Script script) {
       this.info = info;
@@ -191,6 +203,7 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
   private final List<Protos.FrameworkInfo> subscriptions = new ArrayList<>();
   private final List<Map.Entry<Predicate<Protos.TaskInfo>, Script>> behaviours = new ArrayList<>();
   private final List<ErrorAnswer> errorAnswers = new ArrayList<>();
+  private final List<Map.Entry<Predicate<Protos.TaskInfo>, Health>> healthOnStart = new ArrayList<>();
   private final Map<String, Integer> launchesByName = new HashMap<>();
   /** Default executors running task groups, by agent id + "/" + executor id. */
   private final Map<String, GroupExecutor> executors = new HashMap<>();
@@ -431,6 +444,52 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       behaviours.add(0, Map.entry(which, script));
     }
     return this;
+  }
+
+  /**
+   * Tasks with a health check ({@code TaskInfo.health_check}) matching {@code which}, launched from now
+   * on, report {@code health} once RUNNING (by default a first check passes).
+   */
+  public FakeMesosMaster healthOnStart(Predicate<Protos.TaskInfo> which, Health health) {
+    synchronized (lock) {
+      healthOnStart.add(0, Map.entry(which, health));
+    }
+    return this;
+  }
+
+  /**
+   * One check of a running task's health check passes ({@code true}) or fails: a TASK_RUNNING update
+   * with {@code healthy} set (reason {@code REASON_TASK_HEALTH_CHECK_STATUS_UPDATED}), as Mesos's
+   * executors send on each failure and on a pass after failures. Script a task healthy, then unhealthy,
+   * then healthy again with three calls.
+   *
+   * @throws IllegalStateException if the task is not running or has no health check
+   */
+  public void setHealth(String taskId, boolean healthy) {
+    synchronized (lock) {
+      FakeTask t = tasks.get(taskId);
+      if (t == null || t.state != TaskState.TASK_RUNNING || !t.info.hasHealthCheck()) {
+        throw new IllegalStateException("task " + taskId + " is not running with a health check");
+      }
+      reportHealth(t, healthy);
+    }
+  }
+
+  /** The last health a task reported, if it has a health check and reported one. */
+  public Optional<Boolean> health(String taskId) {
+    synchronized (lock) {
+      FakeTask t = tasks.get(taskId);
+      return t == null ? Optional.empty() : Optional.ofNullable(t.healthy);
+    }
+  }
+
+  private void reportHealth(FakeTask t, boolean healthy) {
+    t.healthy = healthy;
+    Protos.TaskStatus s = status(t.info.getTaskId().getValue(), t.agent.id, TaskState.TASK_RUNNING,
+        healthy ? "" : "health check failed", Protos.TaskStatus.Reason.REASON_TASK_HEALTH_CHECK_STATUS_UPDATED, true)
+        .toBuilder().setHealthy(healthy).setSource(Protos.TaskStatus.Source.SOURCE_EXECUTOR).build();
+    pending.put(s.getUuid().toStringUtf8(), new Pending(s));
+    sendUpdate(s);
   }
 
   /** A running task ends FINISHED. */
@@ -1088,6 +1147,18 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
         update(t, TaskState.TASK_STARTING, "", null);
         update(t, TaskState.TASK_RUNNING, "", null);
       }
+      if (t.info.hasHealthCheck() && t.script == Script.RUN_FOREVER) {
+        Health h = Health.HEALTHY;
+        for (Map.Entry<Predicate<Protos.TaskInfo>, Health> e : healthOnStart) {
+          if (e.getKey().test(t.info)) {
+            h = e.getValue();
+            break;
+          }
+        }
+        if (h != Health.SILENT) {
+          reportHealth(t, h == Health.HEALTHY);
+        }
+      }
       switch (t.script) {
         case FINISH -> update(t, TaskState.TASK_FINISHED, "exit 0", null);
         case FAIL -> update(t, TaskState.TASK_FAILED, "Command exited with status 3",
@@ -1130,8 +1201,8 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     if (r.getTasksCount() == 0) {
       for (FakeTask t : tasks.values()) {
         if (!terminal(t.state)) {
-          sendUpdate(status(t.info.getTaskId().getValue(), t.agent.id, t.state, "reconciliation",
-              Protos.TaskStatus.Reason.REASON_RECONCILIATION, false));
+          sendUpdate(withHealth(t, status(t.info.getTaskId().getValue(), t.agent.id, t.state, "reconciliation",
+              Protos.TaskStatus.Reason.REASON_RECONCILIATION, false)));
         }
       }
       return;
@@ -1139,8 +1210,8 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     for (Call.Reconcile.Task rt : r.getTasksList()) {
       FakeTask t = tasks.get(rt.getTaskId().getValue());
       if (t != null && !t.agent.lost) {
-        sendUpdate(status(t.info.getTaskId().getValue(), t.agent.id, t.state, "reconciliation",
-            Protos.TaskStatus.Reason.REASON_RECONCILIATION, false));
+        sendUpdate(withHealth(t, status(t.info.getTaskId().getValue(), t.agent.id, t.state, "reconciliation",
+            Protos.TaskStatus.Reason.REASON_RECONCILIATION, false)));
       } else {
         TaskState state = partitionAware() ? (t != null ? TaskState.TASK_UNREACHABLE : TaskState.TASK_UNKNOWN)
             : TaskState.TASK_LOST;
@@ -1308,6 +1379,11 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       s.setUuid(ByteString.copyFromUtf8(uuid));
     }
     return s.build();
+  }
+
+  /** A reconciliation answer carries the task's last health, as the master's does. */
+  private static Protos.TaskStatus withHealth(FakeTask t, Protos.TaskStatus s) {
+    return t.healthy == null || t.state != TaskState.TASK_RUNNING ? s : s.toBuilder().setHealthy(t.healthy).build();
   }
 
   private void sendUpdate(Protos.TaskStatus s) {
