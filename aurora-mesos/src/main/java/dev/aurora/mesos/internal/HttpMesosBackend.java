@@ -646,6 +646,17 @@ public final class HttpMesosBackend implements MesosBackend {
       Set<String> ids = ConcurrentHashMap.newKeySet();
       parts.forEach(p -> ids.add(p.id()));
       offers.put(o.getId().getValue(), new Held(o, ids, gen));
+      MaintenanceBridge m = maintenance;
+      if (m != null && m.changesMaintenance(o)) {
+        // Offer.unavailability: the host's maintenance changes first, then the scheduler sees the offer
+        String mid = o.getId().getValue();
+        m.offered(o, () -> {
+          if (offers.containsKey(mid)) { // not rescinded meanwhile
+            report(l -> l.offers(parts));
+          }
+        });
+        continue;
+      }
       core.addAll(parts);
     }
     if (!core.isEmpty()) {

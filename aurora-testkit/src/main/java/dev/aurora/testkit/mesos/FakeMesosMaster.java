@@ -215,6 +215,8 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
   private boolean suppressed;
   /** Agents with a maintenance window (Mesos's unavailability), by agent id. */
   private final Map<String, Protos.Unavailability> maintenance = new LinkedHashMap<>();
+  /** Agents whose offers carry an unavailability (Offer.unavailability), by agent id. */
+  private final Map<String, Protos.Unavailability> unavailable = new LinkedHashMap<>();
   /** Outstanding inverse offers of the current subscription: id to agent id. */
   private final Map<String, String> inverseOffers = new HashMap<>();
   private final Set<String> issuedInverseOffers = new HashSet<>();
@@ -611,18 +613,42 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       if (!agents.containsKey(agentId)) {
         throw new IllegalArgumentException("no agent " + agentId);
       }
-      maintenance.put(agentId, Protos.Unavailability.newBuilder()
-          .setStart(Protos.TimeInfo.newBuilder().setNanoseconds(start.getEpochSecond() * 1_000_000_000L + start.getNano()))
-          .setDuration(Protos.DurationInfo.newBuilder().setNanoseconds(duration.toNanos())).build());
+      maintenance.put(agentId, unavailability(start, duration));
+      unavailable.put(agentId, maintenance.get(agentId));
       acceptedInverseOffers.remove(agentId);
       sendInverseOffer(agentId);
     }
   }
 
-  /** Ends an agent's maintenance: its outstanding inverse offer is rescinded (RESCIND_INVERSE_OFFER). */
+  /**
+   * The agent's offers carry an unavailability window ({@code Offer.unavailability}) from now on, with
+   * no inverse offer: what Mesos's maintenance schedule gives a framework that holds nothing on the agent
+   * (inverse offers go to the frameworks using it). {@link #scheduleMaintenance} sets it too; {@link
+   * #cancelMaintenance} ends it.
+   */
+  public void scheduleUnavailability(String agentId, java.time.Instant start, Duration duration) {
+    synchronized (lock) {
+      if (!agents.containsKey(agentId)) {
+        throw new IllegalArgumentException("no agent " + agentId);
+      }
+      unavailable.put(agentId, unavailability(start, duration));
+    }
+  }
+
+  private static Protos.Unavailability unavailability(java.time.Instant start, Duration duration) {
+    return Protos.Unavailability.newBuilder()
+        .setStart(Protos.TimeInfo.newBuilder().setNanoseconds(start.getEpochSecond() * 1_000_000_000L + start.getNano()))
+        .setDuration(Protos.DurationInfo.newBuilder().setNanoseconds(duration.toNanos())).build();
+  }
+
+  /**
+   * Ends an agent's maintenance: its outstanding inverse offer is rescinded (RESCIND_INVERSE_OFFER) and
+   * its offers carry no unavailability any more.
+   */
   public void cancelMaintenance(String agentId) {
     synchronized (lock) {
       maintenance.remove(agentId);
+      unavailable.remove(agentId);
       acceptedInverseOffers.remove(agentId);
       for (Map.Entry<String, String> e : new ArrayList<>(inverseOffers.entrySet())) {
         if (e.getValue().equals(agentId)) {
@@ -1274,6 +1300,9 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
           o.addResources(ports);
         }
         settings.extraResources.forEach((name, value) -> o.addResources(scalarResource(name, value, alloc)));
+        if (unavailable.containsKey(a.id)) {
+          o.setUnavailability(unavailable.get(a.id));
+        }
         a.attributes.forEach((k, v) -> o.addAttributes(Protos.Attribute.newBuilder().setName(k)
             .setType(Protos.Value.Type.TEXT).setText(Protos.Value.Text.newBuilder().setValue(v))));
         Protos.Offer offer = o.build();
