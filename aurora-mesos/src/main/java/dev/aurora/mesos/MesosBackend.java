@@ -52,9 +52,12 @@ public interface MesosBackend extends ClusterBackend {
    * agent (the operator scheduled its unavailability) puts its host in {@link
    * dev.aurora.core.MaintenanceMode#DRAINING DRAINING} through {@link Scheduler#setMaintenance} as
    * {@code by}, so its tasks move off as each job's drain SLA allows; once the host is DRAINED the
-   * backend accepts the inverse offer, which tells Mesos the framework is done with the agent. Call it
-   * once, with the scheduler this backend serves, after building the scheduler. Without it inverse
-   * offers are left unanswered.
+   * backend accepts the inverse offer, which tells Mesos the framework is done with the agent. An
+   * ordinary offer carrying an unavailability window ({@code Offer.unavailability}) puts its host in
+   * {@link dev.aurora.core.MaintenanceMode#SCHEDULED SCHEDULED} before the scheduler sees the offer (no
+   * new task lands there), and a later offer without one returns a host so scheduled, if still
+   * SCHEDULED, to service. Call it once, with the scheduler this backend serves, after building the
+   * scheduler. Without it inverse offers are left unanswered and unavailability windows are ignored.
    */
   void followMaintenance(Scheduler scheduler, Principal by);
 
