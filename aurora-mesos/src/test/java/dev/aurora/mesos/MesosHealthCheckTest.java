@@ -226,4 +226,15 @@ class MesosHealthCheckTest {
         .map(SchedulerEvent.TaskHealthChanged::healthy).toList().equals(List.of(true, false, true)));
     assertThat(master.violations()).isEmpty();
   }
+
+  @Test
+  void aTcpHealthCheckGoesToMesosOnTheNamedPortsNumber() {
+    h = new Harness(FakeMesosMaster.builder().agents(1), b -> { });
+    TaskLaunch l = launch(h.freshOffer(), checked(HealthCheck.tcp("http")));
+    await("running", () -> h.recorder.saw(l.taskId(), ScheduleStatus.RUNNING));
+
+    Protos.HealthCheck hc = h.master.taskInfo(l.taskId().value()).orElseThrow().getHealthCheck();
+    assertThat(hc.getType()).isEqualTo(Protos.HealthCheck.Type.TCP);
+    assertThat(hc.getTcp().getPort()).isEqualTo(31007);
+  }
 }

@@ -16,8 +16,8 @@ import org.apache.mesos.v1.Protos;
  * of its {@code TaskStatus.healthy} turned into the core's health with the same rule as the local
  * backend's checker.
  *
- * <p>The mapping: HTTP GETs the path on the port number assigned to the named port, COMMAND runs the
- * command in a shell with the task's environment. {@code grace_period_seconds} is the initial delay
+ * <p>The mapping: HTTP GETs the path on the port number assigned to the named port, TCP connects to
+ * that port, COMMAND runs the command in a shell with the task's environment. {@code grace_period_seconds} is the initial delay
  * (the same meaning: failures before the first pass within it do not count), {@code delay_seconds} the
  * shorter of interval and initial delay (when the local checker probes first), {@code interval_seconds}
  * and {@code timeout_seconds} as given. {@code consecutive_failures} is the largest value Mesos takes,
@@ -74,6 +74,13 @@ public final class HealthChecks {
             .setName(k).setType(Protos.Environment.Variable.Type.VALUE).setValue(v)));
         h.setType(Protos.HealthCheck.Type.COMMAND).setCommand(Protos.CommandInfo.newBuilder().setShell(true)
             .setValue(c.command().orElse("true")).setEnvironment(env));
+      }
+      case TCP -> {
+        Integer port = c.port().map(launch.ports()::get).orElse(null);
+        if (port == null) {
+          return Optional.empty();
+        }
+        h.setType(Protos.HealthCheck.Type.TCP).setTcp(Protos.HealthCheck.TCPCheckInfo.newBuilder().setPort(port));
       }
       default -> {
         return Optional.empty();
