@@ -237,4 +237,22 @@ class MesosHealthCheckTest {
     assertThat(hc.getType()).isEqualTo(Protos.HealthCheck.Type.TCP);
     assertThat(hc.getTcp().getPort()).isEqualTo(31007);
   }
+
+  @Test
+  void anOlderHealthUpdateSentAgainDoesNotUndoANewerOne() {
+    h = new Harness(FakeMesosMaster.builder().agents(1).updateRetry(Duration.ofMillis(100)), b -> { });
+    h.recorder.holdAcks = true; // nothing acknowledged: the master sends every update again and again
+    TaskLaunch l = launch(h.freshOffer(), checked(HealthCheck.http("http", "/health")));
+    await("reported healthy", () -> h.recorder.last(l.taskId()).flatMap(TaskStatus::healthy).orElse(false));
+
+    h.master.setHealth(l.taskId().value(), false);
+    await("reported unhealthy", () -> h.recorder.statuses().stream().anyMatch(s -> s.taskId().equals(l.taskId())
+        && s.healthy().equals(java.util.Optional.of(false))));
+    int after = h.recorder.statuses().size();
+    await("the older updates sent again a few times", () -> h.recorder.statuses().size() >= after + 6);
+
+    assertThat(h.recorder.statuses().subList(after, h.recorder.statuses().size()))
+        .noneMatch(s -> s.healthy().equals(java.util.Optional.of(true)));
+    h.recorder.runHeldAcks();
+  }
 }

@@ -27,7 +27,8 @@ import org.apache.mesos.v1.Protos;
  * <p>The verdicts: Mesos's checker reports {@code healthy=false} on every counted failure and {@code
  * healthy=true} on the first pass (and the first after failures). The core hears {@code healthy=true} at
  * once and {@code healthy=false} once more than the check's {@code maxConsecutiveFailures} failures came
- * in a row, each failure counted once however often its update is sent again (by its uuid). A status
+ * in a row. An update sent again (same uuid, not acknowledged yet) says nothing new: it was judged when
+ * it first came, and an older verdict must not undo a newer one. A status
  * without a uuid (an answer to reconciliation) repeats what the master last heard and changes no count.
  */
 public final class HealthChecks {
@@ -41,6 +42,10 @@ public final class HealthChecks {
     final Set<String> counted = new HashSet<>();
     boolean unhealthy;
   }
+
+  /** The uuids of each task's health updates already judged (the latest few), to skip their resends. */
+  private final Map<TaskId, Set<String>> judged = new ConcurrentHashMap<>();
+  private static final int REMEMBERED_UUIDS = 64;
 
   /** {@code info} with the launch's health check, if it has one. */
   public static Protos.TaskInfo withHealthCheck(Protos.TaskInfo info, TaskLaunch launch) {
@@ -98,12 +103,29 @@ public final class HealthChecks {
   public void ended(TaskId id) {
     tolerated.remove(id);
     failures.remove(id);
+    judged.remove(id);
   }
 
   /** The core's health for a RUNNING status of {@code id}, if it says one (see the class comment). */
   public Optional<Boolean> verdict(TaskId id, Protos.TaskStatus s) {
     if (!s.hasHealthy() || s.getState() != Protos.TaskState.TASK_RUNNING) {
       return Optional.empty();
+    }
+    if (s.hasUuid()) {
+      // an update sent again (not acknowledged yet) was judged already: an older verdict must not come
+      // back after a newer one
+      Set<String> seen = judged.computeIfAbsent(id, k -> java.util.Collections.synchronizedSet(
+          java.util.Collections.newSetFromMap(new java.util.LinkedHashMap<>() {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+              return size() > REMEMBERED_UUIDS;
+            }
+          })));
+      if (!seen.add(s.getUuid().toStringUtf8())) {
+        return Optional.empty();
+      }
     }
     if (s.getHealthy()) {
       failures.remove(id);
