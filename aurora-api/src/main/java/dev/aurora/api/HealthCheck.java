@@ -8,7 +8,7 @@ import org.immutables.value.Value;
 
 /**
  * How to tell that a running task is healthy: an HTTP GET on one of its named ports that answers 2xx,
- * or a command that exits 0. A task fails its health check after more than {@link
+ * a TCP connection to one of its named ports that opens, or a command that exits 0. A task fails its health check after more than {@link
  * #maxConsecutiveFailures()} failures in a row.
  *
  * <pre>{@code
@@ -25,13 +25,15 @@ public abstract class HealthCheck {
     /** An HTTP GET on a named port; 2xx is healthy. */
     HTTP,
     /** A shell command; exit 0 is healthy. */
-    COMMAND
+    COMMAND,
+    /** A TCP connection to a named port; a connection that opens within the timeout is healthy. */
+    TCP
   }
 
   /** The kind of check. */
   public abstract Type type();
 
-  /** For HTTP: the name of the port to call. */
+  /** For HTTP and TCP: the name of the port to call. */
   public abstract Optional<String> port();
 
   /** For HTTP: the path to GET, starting with {@code /}. */
@@ -71,6 +73,11 @@ public abstract class HealthCheck {
   /** An HTTP check: GET {@code path} on the port named {@code port}. */
   public static HealthCheck http(String port, String path) {
     return ImmutableHealthCheck.builder().type(Type.HTTP).port(port).path(path).build();
+  }
+
+  /** A TCP check: healthy when a connection to the port named {@code port} opens. */
+  public static HealthCheck tcp(String port) {
+    return ImmutableHealthCheck.builder().type(Type.TCP).port(port).build();
   }
 
   /** A command check: healthy when {@code command} exits 0. */

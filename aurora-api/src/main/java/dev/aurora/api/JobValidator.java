@@ -263,7 +263,13 @@ final class JobValidator {
 
   private static void checkHealth(HealthCheck h, Set<String> ports, List<String> problems) {
     String path = "task.healthCheck";
-    if (h.type() == HealthCheck.Type.HTTP) {
+    if (h.type() == HealthCheck.Type.TCP) {
+      if (h.port().isEmpty()) {
+        problems.add(path + ".port: a TCP health check needs a port name");
+      } else if (!ports.contains(h.port().get())) {
+        problems.add(path + ".port: \"" + h.port().get() + "\" is not a declared port " + declared(ports));
+      }
+    } else if (h.type() == HealthCheck.Type.HTTP) {
       if (h.port().isEmpty()) {
         problems.add(path + ".port: an HTTP health check needs a port name");
       } else if (!ports.contains(h.port().get())) {

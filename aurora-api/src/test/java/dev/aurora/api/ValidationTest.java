@@ -175,4 +175,16 @@ class ValidationTest {
     assertThat(problems(() -> Job.cron("nokey", "0 3 * * *").toTemplate().build()))
         .startsWith("key: \"nokey\" is not of the form role/environment/name");
   }
+
+  @Test
+  void aTcpHealthCheckNeedsADeclaredPort() {
+    assertThat(problems(() -> Job.service("www/prod/tcp").task(t -> t.process("p", "./s").cpus(1).ramMb(1)
+        .port("http").healthCheck(HealthCheck.tcp("admin"))).build()))
+        .containsExactly("task.healthCheck.port: \"admin\" is not a declared port (declared: http)");
+    assertThat(problems(() -> Job.service("www/prod/tcp").task(t -> t.process("p", "./s").cpus(1).ramMb(1)
+        .port("http").healthCheck(ImmutableHealthCheck.builder().type(HealthCheck.Type.TCP).build())).build()))
+        .containsExactly("task.healthCheck.port: a TCP health check needs a port name");
+    Job.service("www/prod/tcp").task(t -> t.process("p", "./s").cpus(1).ramMb(1).port("http")
+        .healthCheck(HealthCheck.tcp("http"))).build();
+  }
 }

@@ -160,4 +160,18 @@ class HealthCheckTest {
     assertThat(listener.statuses(id)).filteredOn(s -> s.healthy().isPresent())
         .extracting(s -> s.healthy().get()).first().isEqualTo(false);
   }
+
+  @Test
+  void tcpCheckIsHealthyWhileThePortAcceptsConnections() throws IOException {
+    int port = freePort();
+    ServerSocket listening = new ServerSocket(port, 50, InetAddress.getLoopbackAddress());
+    HealthCheck check = HealthCheck.tcp("http").withInterval(FAST).withInitialDelay(Duration.ZERO)
+        .withTimeout(Duration.ofSeconds(2));
+
+    TaskId id = launch(port, check, "sleep 30").taskId();
+
+    assertThat(listener.awaitHealth(id, true).message()).isEqualTo("connected to 127.0.0.1:" + port);
+    listening.close();
+    assertThat(listener.awaitHealth(id, false).message()).startsWith("connecting to 127.0.0.1:" + port + " failed");
+  }
 }

@@ -7,6 +7,7 @@ import dev.aurora.mesos.internal.ExecutorSetting;
 import dev.aurora.mesos.internal.HttpMesosBackend;
 import dev.aurora.mesos.internal.MesosSettings;
 import dev.aurora.mesos.internal.RunnerCommand;
+import dev.aurora.mesos.internal.TaskGroups;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
@@ -52,9 +53,12 @@ public interface MesosBackend extends ClusterBackend {
    * agent (the operator scheduled its unavailability) puts its host in {@link
    * dev.aurora.core.MaintenanceMode#DRAINING DRAINING} through {@link Scheduler#setMaintenance} as
    * {@code by}, so its tasks move off as each job's drain SLA allows; once the host is DRAINED the
-   * backend accepts the inverse offer, which tells Mesos the framework is done with the agent. Call it
-   * once, with the scheduler this backend serves, after building the scheduler. Without it inverse
-   * offers are left unanswered.
+   * backend accepts the inverse offer, which tells Mesos the framework is done with the agent. An
+   * ordinary offer carrying an unavailability window ({@code Offer.unavailability}) puts its host in
+   * {@link dev.aurora.core.MaintenanceMode#SCHEDULED SCHEDULED} before the scheduler sees the offer (no
+   * new task lands there), and a later offer without one returns a host so scheduled, if still
+   * SCHEDULED, to service. Call it once, with the scheduler this backend serves, after building the
+   * scheduler. Without it inverse offers are left unanswered and unavailability windows are ignored.
    */
   void followMaintenance(Scheduler scheduler, Principal by);
 
@@ -88,6 +92,9 @@ public interface MesosBackend extends ClusterBackend {
     private RunnerCommand runner;
     private String runnerProblem;
     private final ExecutorSetting custom = new ExecutorSetting();
+    private boolean launchGroups;
+    private double executorCpus = 0.1;
+    private double executorMemMb = 32;
 
     Builder() {}
 
@@ -252,11 +259,33 @@ public interface MesosBackend extends ClusterBackend {
     }
 
     /**
+     * Whether each task is launched as a task group of its own under Mesos's default executor (ACCEPT
+     * with one LAUNCH_GROUP operation per task, all of one agent's tasks in one ACCEPT) instead of a
+     * LAUNCH on the command executor (the default, false). Each group has its own DEFAULT executor, whose
+     * resources ({@link #defaultExecutorResources}) are taken from the task's own, so a task must ask for
+     * more than those (one that does not stays pending, saying why). The agents need Mesos 1.1 or newer.
+     */
+    public Builder launchGroups(boolean on) {
+      this.launchGroups = on;
+      return this;
+    }
+
+    /**
      * The custom executor's own resources, on top of each task's (default 0.25 cpus and 128 MB, as
      * Aurora's Thermos executor; its JVM's heap is half the memory). Only with {@link #customExecutor}.
      */
     public Builder executorResources(double cpus, double memMb) {
       custom.resources(cpus, memMb);
+      return this;
+    }
+
+    /**
+     * The resources each task gives its default executor when {@link #launchGroups} is on (default 0.1
+     * cpus and 32 MiB, as Mesos recommends).
+     */
+    public Builder defaultExecutorResources(double cpus, double memMb) {
+      this.executorCpus = cpus;
+      this.executorMemMb = memMb;
       return this;
     }
 
@@ -300,6 +329,12 @@ public interface MesosBackend extends ClusterBackend {
       if (runner != null && custom.custom().isPresent()) {
         problems.add("executor and customExecutor: choose one way to run the task runner on agents");
       }
+      if (!(executorCpus > 0) || !(executorMemMb > 0)) {
+        problems.add("defaultExecutorResources: cpus and memory must be positive");
+      }
+      if (launchGroups && custom.custom().isPresent()) {
+        problems.add("launchGroups and customExecutor: the custom executor does not run task groups; choose one");
+      }
       if (!problems.isEmpty()) {
         throw new IllegalArgumentException("bad Mesos backend settings: " + String.join("; ", problems));
       }
@@ -307,7 +342,8 @@ public interface MesosBackend extends ClusterBackend {
           Optional.ofNullable(principal), Optional.ofNullable(secret), failoverTimeout, checkpoint,
           Set.copyOf(capabilities), Optional.ofNullable(sslContext), frameworkIds, registry, missedHeartbeats,
           minBackoff, maxBackoff, implicitReconciliation, requestTimeout, leftoverRefusal, maxCallsInFlight,
-          stuckTaskTimeout, Optional.ofNullable(runner), custom.custom()));
+          stuckTaskTimeout, Optional.ofNullable(runner), custom.custom(),
+          launchGroups ? Optional.of(new TaskGroups.Share(executorCpus, executorMemMb)) : Optional.empty()));
     }
   }
 }

@@ -87,6 +87,10 @@ final class Harness implements AutoCloseable {
       return Optional.empty();
     }
 
+    synchronized List<TaskStatus> statuses() {
+      return List.copyOf(statuses);
+    }
+
     synchronized List<Offer> offers() {
       return List.copyOf(offers);
     }

@@ -59,7 +59,7 @@ class MesosMaintenanceTest {
 
   List<ScheduledTask> runningOn(String host) {
     List<ScheduledTask> out = new ArrayList<>();
-    for (ScheduledTask t : scheduler.tasks(TaskQuery.job(SERVICE.key()).active())) {
+    for (ScheduledTask t : scheduler.tasks(TaskQuery.all().active())) {
       if (t.host().filter(host::equals).isPresent()) {
         out.add(t);
       }
@@ -105,6 +105,32 @@ class MesosMaintenanceTest {
 
     Await.until("the inverse offer accepted", () -> master.inverseOfferAccepted(agent));
     assertThat(scheduler.maintenance()).containsEntry(host, MaintenanceMode.DRAINED);
+    assertThat(master.violations()).isEmpty();
+  }
+
+  @Test
+  void anOfferWithAnUnavailabilityWindowSchedulesItsHostSoNewTasksGoElsewhereUntilTheWindowIsCancelled() {
+    // 25 tasks of 0.5 cpus: three agents of 4 cpus hold 24, the 25th needs the fourth
+    JobConfig big = Job.service("www/prod/big").instances(25)
+        .task(t -> t.process("server", "./server --port {{port.http}}").cpus(0.5).ramMb(64).diskMb(10).port("http"))
+        .build();
+    master.scheduleUnavailability("agent-0", Instant.now().plus(Duration.ofHours(1)), Duration.ofHours(2));
+
+    scheduler.createJob(big, Principal.of("test"));
+
+    Await.until("24 running", () -> scheduler.tasks(TaskQuery.job(big.key())).stream()
+        .filter(t -> t.status() == ScheduleStatus.RUNNING).count() == 24);
+    assertThat(scheduler.maintenance()).containsEntry("host-0", MaintenanceMode.SCHEDULED);
+    assertThat(runningOn("host-0")).isEmpty();
+    assertThat(master.activeTasks()).noneMatch(id -> master.agentOf(id).orElseThrow().equals("agent-0"));
+    assertThat(master.inverseOfferAccepted("agent-0")).isFalse();
+
+    master.cancelMaintenance("agent-0");
+
+    Await.until("the host back in service and the 25th running there", () -> scheduler.tasks(
+        TaskQuery.job(big.key())).stream().filter(t -> t.status() == ScheduleStatus.RUNNING).count() == 25);
+    assertThat(scheduler.maintenance().getOrDefault("host-0", MaintenanceMode.NONE)).isEqualTo(MaintenanceMode.NONE);
+    assertThat(runningOn("host-0")).hasSize(1);
     assertThat(master.violations()).isEmpty();
   }
 }

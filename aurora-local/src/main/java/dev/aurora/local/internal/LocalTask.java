@@ -460,6 +460,13 @@ final class LocalTask {
       }
       case COMMAND -> new CommandProbe(cluster.launcher(), resolve(check.command().orElse("false")), sandbox,
           environment, check.timeout());
+      case TCP -> {
+        String name = check.port().orElse("");
+        Integer port = allocation.ports().get(name);
+        yield port == null
+            ? () -> new HealthMonitor.Result(false, "the task has no port named '" + name + "' to check")
+            : new TcpProbe(port, check.timeout());
+      }
     };
     health = new HealthMonitor(id(), check, probe, cluster.timer(), cluster.workers(),
         status -> cluster.reporter().status(status));

@@ -115,6 +115,8 @@ public final class HttpMesosBackend implements MesosBackend {
   private final Counter missedHeartbeats;
   private final Counter errorEvents;
   private final Set<String> warnedResources = ConcurrentHashMap.newKeySet();
+  /** Health checks run by Mesos, and their verdicts as the core's health. */
+  private final HealthChecks health = new HealthChecks();
 
   /** A held Mesos offer and the parts (core offers) of it the core has not used or declined. */
   private static final class Held {
@@ -201,6 +203,7 @@ public final class HttpMesosBackend implements MesosBackend {
       known.add(t.taskId());
       agents.put(t.taskId(), t.agentId());
       launching.add(t.taskId());
+      health.launched(t);
       TaskId id = t.taskId();
       try {
         timer.schedule(() -> stuck(id), settings.stuckTaskTimeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -241,7 +244,7 @@ public final class HttpMesosBackend implements MesosBackend {
     List<TaskLaunch> fitting = new ArrayList<>(tasks.size());
     for (TaskLaunch t : tasks) {
       try {
-        infos.add(carve.taskInfo(t));
+        infos.add(HealthChecks.withHealthCheck(carve.taskInfo(t), t));
         fitting.add(t);
       } catch (LaunchTranslation.Shortfall e) {
         LOG.warn("launch beyond the offers {}: {}", mesosIds, e.getMessage());
@@ -254,14 +257,26 @@ public final class HttpMesosBackend implements MesosBackend {
       return;
     }
     Call.Accept.Builder accept = Call.Accept.newBuilder()
-        .setFilters(Protos.Filters.newBuilder().setRefuseSeconds(seconds(settings.leftoverRefusal())))
-        .addOperations(Protos.Offer.Operation.newBuilder().setType(Protos.Offer.Operation.Type.LAUNCH)
-            .setLaunch(Protos.Offer.Operation.Launch.newBuilder().addAllTaskInfos(infos)));
+        .setFilters(Protos.Filters.newBuilder().setRefuseSeconds(seconds(settings.leftoverRefusal())));
+    if (settings.launchGroups().isPresent()) {
+      // one task group per task, on a default executor of its own (TaskGroups says why)
+      for (Protos.TaskInfo info : infos) {
+        accept.addOperations(TaskGroups.launchGroup(info, frameworkId, settings.launchGroups().get()));
+      }
+    } else {
+      accept.addOperations(Protos.Offer.Operation.newBuilder().setType(Protos.Offer.Operation.Type.LAUNCH)
+          .setLaunch(Protos.Offer.Operation.Launch.newBuilder().addAllTaskInfos(infos)));
+    }
     for (Protos.Offer o : used) {
       accept.addOfferIds(o.getId());
     }
     send(Call.newBuilder().setType(Call.Type.ACCEPT).setAccept(accept).build(), gen,
         why -> lose(fitting, "launch refused: " + why));
+  }
+
+  @Override
+  public Optional<String> cannotRun(dev.aurora.api.TaskConfig config) {
+    return settings.launchGroups().flatMap(share -> TaskGroups.cannotRun(config, share));
   }
 
   @Override
@@ -631,6 +646,17 @@ public final class HttpMesosBackend implements MesosBackend {
       Set<String> ids = ConcurrentHashMap.newKeySet();
       parts.forEach(p -> ids.add(p.id()));
       offers.put(o.getId().getValue(), new Held(o, ids, gen));
+      MaintenanceBridge m = maintenance;
+      if (m != null && m.changesMaintenance(o)) {
+        // Offer.unavailability: the host's maintenance changes first, then the scheduler sees the offer
+        String mid = o.getId().getValue();
+        m.offered(o, () -> {
+          if (offers.containsKey(mid)) { // not rescinded meanwhile
+            report(l -> l.offers(parts));
+          }
+        });
+        continue;
+      }
       core.addAll(parts);
     }
     if (!core.isEmpty()) {
@@ -720,13 +746,12 @@ public final class HttpMesosBackend implements MesosBackend {
     if (st.isTerminal()) {
       known.remove(id);
       ended.put(id, Boolean.TRUE);
+      health.ended(id);
     } else {
       known.add(id);
     }
     ImmutableTaskStatus.Builder b = ImmutableTaskStatus.builder().taskId(id).state(st).message(message(s));
-    if (s.hasHealthy() && st == ScheduleStatus.RUNNING) {
-      b.healthy(s.getHealthy());
-    }
+    health.verdict(id, s).ifPresent(b::healthy);
     // the per-process records of the task runner's custom executor, if the status carries them
     b.processes(ProcessData.recordsOf(s.getData(), id.value(), () -> badInput("bad_process_data")));
     TaskStatus status = b.build();

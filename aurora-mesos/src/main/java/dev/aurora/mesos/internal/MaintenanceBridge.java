@@ -48,6 +48,8 @@ public final class MaintenanceBridge implements AutoCloseable {
   /** Inverse offers not yet accepted, by host; only touched on the worker. */
   private final Map<String, List<Held>> byHost = new HashMap<>();
   private final EventStream.Subscription events;
+  /** Hosts this bridge put in SCHEDULED because their offers carried an unavailability window. */
+  private final Set<String> scheduledByOffers = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /**
    * @param knownHostOfAgent the hostname of an agent the backend saw offers of
@@ -68,6 +70,50 @@ public final class MaintenanceBridge implements AutoCloseable {
       for (Protos.InverseOffer o : offers) {
         onInverseOffer(o, generation);
       }
+    });
+  }
+
+  /**
+   * Whether {@code offer} changes its host's maintenance: it carries an unavailability window (Mesos's
+   * maintenance schedule names its agent) and the host is not SCHEDULED by an earlier offer yet, or it
+   * carries none while its host is. Such an offer goes through {@link #offered} before the scheduler sees
+   * it; any other goes to the scheduler at once.
+   */
+  public boolean changesMaintenance(Protos.Offer offer) {
+    return offer.hasUnavailability() != scheduledByOffers.contains(offer.getHostname());
+  }
+
+  /**
+   * An offer that {@link #changesMaintenance changes its host's maintenance}: with an unavailability
+   * window, a host in service becomes SCHEDULED (no new task lands there; running ones stay until the
+   * inverse offer drains it); without one, a host this bridge scheduled and that is still SCHEDULED
+   * returns to service (the maintenance was cancelled). Then {@code thenReport} hands the offer to the
+   * scheduler, so no task is placed on it before its host's mode changed.
+   */
+  public void offered(Protos.Offer offer, Runnable thenReport) {
+    run(() -> {
+      String host = offer.getHostname();
+      try {
+        MaintenanceMode mode = scheduler.maintenance().getOrDefault(host, MaintenanceMode.NONE);
+        if (offer.hasUnavailability()) {
+          scheduledByOffers.add(host);
+          if (mode == MaintenanceMode.NONE) {
+            LOG.info("offer {} of {} is {}: the host is SCHEDULED for maintenance", offer.getId().getValue(), host,
+                window(offer.getUnavailability()));
+            scheduler.setMaintenance(Set.of(host), MaintenanceMode.SCHEDULED, by);
+          }
+        } else {
+          scheduledByOffers.remove(host);
+          if (mode == MaintenanceMode.SCHEDULED) {
+            LOG.info("offer {} of {} has no unavailability any more: the host is back in service",
+                offer.getId().getValue(), host);
+            scheduler.setMaintenance(Set.of(host), MaintenanceMode.NONE, by);
+          }
+        }
+      } catch (RuntimeException e) {
+        LOG.warn("cannot follow the maintenance of {} from its offer: {}", host, e.toString());
+      }
+      thenReport.run();
     });
   }
 
@@ -154,7 +200,10 @@ public final class MaintenanceBridge implements AutoCloseable {
     if (!o.hasUnavailability()) {
       return "no window given";
     }
-    Protos.Unavailability u = o.getUnavailability();
+    return window(o.getUnavailability());
+  }
+
+  private static String window(Protos.Unavailability u) {
     long start = u.getStart().getNanoseconds();
     Instant from = Instant.ofEpochSecond(Math.floorDiv(start, 1_000_000_000L), Math.floorMod(start, 1_000_000_000L));
     return u.hasDuration() ? "unavailable from " + from + " for " + Duration.ofNanos(u.getDuration().getNanoseconds())

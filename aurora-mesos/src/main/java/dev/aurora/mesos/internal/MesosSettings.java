@@ -16,4 +16,5 @@ public record MesosSettings(MasterDetector masters, String frameworkName, String
     Set<Capability> capabilities, Optional<SSLContext> sslContext, FrameworkIdStore frameworkIds,
     MeterRegistry registry, int missedHeartbeats, Duration minBackoff, Duration maxBackoff,
     Duration implicitReconciliation, Duration requestTimeout, Duration leftoverRefusal, int maxCallsInFlight,
-    Duration stuckTaskTimeout, Optional<RunnerCommand> runner, Optional<CustomExecutor> customExecutor) {}
+    Duration stuckTaskTimeout, Optional<RunnerCommand> runner, Optional<CustomExecutor> customExecutor,
+    Optional<TaskGroups.Share> launchGroups) {}

@@ -78,6 +78,16 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     NEVER_REPORT
   }
 
+  /** What a launched task's health check reports once the task runs. */
+  public enum Health {
+    /** A first check passes: a RUNNING update with {@code healthy=true} (the default). */
+    HEALTHY,
+    /** A first check fails: a RUNNING update with {@code healthy=false}. */
+    UNHEALTHY,
+    /** No check reports (until {@link #setHealth}). */
+    SILENT
+  }
+
   /** A simulated agent. */
   public static final class Agent {
     final String id;
@@ -124,6 +134,10 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     final Agent agent;
     TaskState state = TaskState.TASK_STAGING;
     final Script script;
+    /** For a task of a LAUNCH_GROUP: its executor on the agent (see {@code executors}); else null. */
+    String executor;
+    /** The last verdict of its health check, if it has one and one was reported. */
+    Boolean healthy;
 
     FakeTask(Protos.TaskInfo info, Agent agent, Script script) {
       this.info = info;
@@ -160,6 +174,16 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
 
   private record ErrorAnswer(Call.Type type, int status, String body) {}
 
+  /** A default executor on an agent, running the tasks of its groups; its resources are used while it runs. */
+  private static final class GroupExecutor {
+    final Protos.ExecutorInfo info;
+    int tasks;
+
+    GroupExecutor(Protos.ExecutorInfo info) {
+      this.info = info;
+    }
+  }
+
   private final Object lock = new Object();
   private final List<HttpServer> servers = new ArrayList<>();
   private final ExecutorService handlers = Executors.newCachedThreadPool(daemon("fake-mesos-http"));
@@ -179,7 +203,10 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
   private final List<Protos.FrameworkInfo> subscriptions = new ArrayList<>();
   private final List<Map.Entry<Predicate<Protos.TaskInfo>, Script>> behaviours = new ArrayList<>();
   private final List<ErrorAnswer> errorAnswers = new ArrayList<>();
+  private final List<Map.Entry<Predicate<Protos.TaskInfo>, Health>> healthOnStart = new ArrayList<>();
   private final Map<String, Integer> launchesByName = new HashMap<>();
+  /** Default executors running task groups, by agent id + "/" + executor id. */
+  private final Map<String, GroupExecutor> executors = new HashMap<>();
   private final AtomicInteger seq = new AtomicInteger();
   private int leader;
   private Stream stream;
@@ -188,6 +215,8 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
   private boolean suppressed;
   /** Agents with a maintenance window (Mesos's unavailability), by agent id. */
   private final Map<String, Protos.Unavailability> maintenance = new LinkedHashMap<>();
+  /** Agents whose offers carry an unavailability (Offer.unavailability), by agent id. */
+  private final Map<String, Protos.Unavailability> unavailable = new LinkedHashMap<>();
   /** Outstanding inverse offers of the current subscription: id to agent id. */
   private final Map<String, String> inverseOffers = new HashMap<>();
   private final Set<String> issuedInverseOffers = new HashSet<>();
@@ -419,6 +448,52 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     return this;
   }
 
+  /**
+   * Tasks with a health check ({@code TaskInfo.health_check}) matching {@code which}, launched from now
+   * on, report {@code health} once RUNNING (by default a first check passes).
+   */
+  public FakeMesosMaster healthOnStart(Predicate<Protos.TaskInfo> which, Health health) {
+    synchronized (lock) {
+      healthOnStart.add(0, Map.entry(which, health));
+    }
+    return this;
+  }
+
+  /**
+   * One check of a running task's health check passes ({@code true}) or fails: a TASK_RUNNING update
+   * with {@code healthy} set (reason {@code REASON_TASK_HEALTH_CHECK_STATUS_UPDATED}), as Mesos's
+   * executors send on each failure and on a pass after failures. Script a task healthy, then unhealthy,
+   * then healthy again with three calls.
+   *
+   * @throws IllegalStateException if the task is not running or has no health check
+   */
+  public void setHealth(String taskId, boolean healthy) {
+    synchronized (lock) {
+      FakeTask t = tasks.get(taskId);
+      if (t == null || t.state != TaskState.TASK_RUNNING || !t.info.hasHealthCheck()) {
+        throw new IllegalStateException("task " + taskId + " is not running with a health check");
+      }
+      reportHealth(t, healthy);
+    }
+  }
+
+  /** The last health a task reported, if it has a health check and reported one. */
+  public Optional<Boolean> health(String taskId) {
+    synchronized (lock) {
+      FakeTask t = tasks.get(taskId);
+      return t == null ? Optional.empty() : Optional.ofNullable(t.healthy);
+    }
+  }
+
+  private void reportHealth(FakeTask t, boolean healthy) {
+    t.healthy = healthy;
+    Protos.TaskStatus s = status(t.info.getTaskId().getValue(), t.agent.id, TaskState.TASK_RUNNING,
+        healthy ? "" : "health check failed", Protos.TaskStatus.Reason.REASON_TASK_HEALTH_CHECK_STATUS_UPDATED, true)
+        .toBuilder().setHealthy(healthy).setSource(Protos.TaskStatus.Source.SOURCE_EXECUTOR).build();
+    pending.put(s.getUuid().toStringUtf8(), new Pending(s));
+    sendUpdate(s);
+  }
+
   /** A running task ends FINISHED. */
   public void finishTask(String taskId) {
     end(taskId, TaskState.TASK_FINISHED, "exit 0", null);
@@ -552,18 +627,42 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       if (!agents.containsKey(agentId)) {
         throw new IllegalArgumentException("no agent " + agentId);
       }
-      maintenance.put(agentId, Protos.Unavailability.newBuilder()
-          .setStart(Protos.TimeInfo.newBuilder().setNanoseconds(start.getEpochSecond() * 1_000_000_000L + start.getNano()))
-          .setDuration(Protos.DurationInfo.newBuilder().setNanoseconds(duration.toNanos())).build());
+      maintenance.put(agentId, unavailability(start, duration));
+      unavailable.put(agentId, maintenance.get(agentId));
       acceptedInverseOffers.remove(agentId);
       sendInverseOffer(agentId);
     }
   }
 
-  /** Ends an agent's maintenance: its outstanding inverse offer is rescinded (RESCIND_INVERSE_OFFER). */
+  /**
+   * The agent's offers carry an unavailability window ({@code Offer.unavailability}) from now on, with
+   * no inverse offer: what Mesos's maintenance schedule gives a framework that holds nothing on the agent
+   * (inverse offers go to the frameworks using it). {@link #scheduleMaintenance} sets it too; {@link
+   * #cancelMaintenance} ends it.
+   */
+  public void scheduleUnavailability(String agentId, java.time.Instant start, Duration duration) {
+    synchronized (lock) {
+      if (!agents.containsKey(agentId)) {
+        throw new IllegalArgumentException("no agent " + agentId);
+      }
+      unavailable.put(agentId, unavailability(start, duration));
+    }
+  }
+
+  private static Protos.Unavailability unavailability(java.time.Instant start, Duration duration) {
+    return Protos.Unavailability.newBuilder()
+        .setStart(Protos.TimeInfo.newBuilder().setNanoseconds(start.getEpochSecond() * 1_000_000_000L + start.getNano()))
+        .setDuration(Protos.DurationInfo.newBuilder().setNanoseconds(duration.toNanos())).build();
+  }
+
+  /**
+   * Ends an agent's maintenance: its outstanding inverse offer is rescinded (RESCIND_INVERSE_OFFER) and
+   * its offers carry no unavailability any more.
+   */
   public void cancelMaintenance(String agentId) {
     synchronized (lock) {
       maintenance.remove(agentId);
+      unavailable.remove(agentId);
       acceptedInverseOffers.remove(agentId);
       for (Map.Entry<String, String> e : new ArrayList<>(inverseOffers.entrySet())) {
         if (e.getValue().equals(agentId)) {
@@ -921,9 +1020,21 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     }
     double refuse = accept.hasFilters() ? accept.getFilters().getRefuseSeconds() : 5;
     List<Protos.TaskInfo> launches = new ArrayList<>();
+    /** Task id to the executor of its group (LAUNCH_GROUP), and the group executors this ACCEPT starts. */
+    Map<String, Protos.ExecutorInfo> groupOf = new HashMap<>();
+    Map<String, Protos.ExecutorInfo> newExecutors = new LinkedHashMap<>();
     for (Protos.Offer.Operation op : accept.getOperationsList()) {
       if (op.getType() == Protos.Offer.Operation.Type.LAUNCH) {
         launches.addAll(op.getLaunch().getTaskInfosList());
+      } else if (op.getType() == Protos.Offer.Operation.Type.LAUNCH_GROUP) {
+        Protos.ExecutorInfo executor = checkGroup(op.getLaunchGroup());
+        for (Protos.TaskInfo t : op.getLaunchGroup().getTaskGroup().getTasksList()) {
+          launches.add(t);
+          groupOf.put(t.getTaskId().getValue(), executor);
+        }
+        if (from.size() == 1 && !executors.containsKey(from.get(0).id + "/" + executor.getExecutorId().getValue())) {
+          newExecutors.putIfAbsent(executor.getExecutorId().getValue(), executor);
+        }
       } else {
         violation("ACCEPT with operation " + op.getType() + ", which the fake master does not know");
       }
@@ -953,7 +1064,23 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     }
     Map<String, Double> asked = new HashMap<>();
     BitSet askedPorts = new BitSet();
+    // a default executor's own resources come from the offers too (once, when it starts)
+    for (Protos.ExecutorInfo e : newExecutors.values()) {
+      for (Protos.Resource r : e.getResourcesList()) {
+        if (multiRole() && !r.hasAllocationInfo()) {
+          violation("executor " + e.getExecutorId().getValue() + " resource " + r.getName()
+              + " has no allocation_info (a MULTI_ROLE framework must copy it from the offer)");
+        }
+        if (r.getType() == Protos.Value.Type.SCALAR) {
+          asked.merge(r.getName(), r.getScalar().getValue(), Double::sum);
+        }
+      }
+    }
+    Set<String> idsInCall = new HashSet<>();
     for (Protos.TaskInfo t : launches) {
+      if (!idsInCall.add(t.getTaskId().getValue())) {
+        violation("task id " + t.getTaskId().getValue() + " launched twice in one ACCEPT");
+      }
       if (!t.getAgentId().getValue().equals(agent.id)) {
         violation("task " + t.getTaskId().getValue() + " names agent " + t.getAgentId().getValue()
             + " but its offers are of " + agent.id);
@@ -997,8 +1124,19 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     if (!beyond.isEmpty()) {
       violation("launch beyond the offers on " + agent.id + ": ports " + beyond + " were not offered");
     }
+    for (Protos.ExecutorInfo e : newExecutors.values()) {
+      executors.put(agent.id + "/" + e.getExecutorId().getValue(), new GroupExecutor(e));
+      agent.usedCpus += scalar(e.getResourcesList(), "cpus");
+      agent.usedMem += scalar(e.getResourcesList(), "mem");
+      agent.usedDisk += scalar(e.getResourcesList(), "disk");
+    }
     for (Protos.TaskInfo t : launches) {
       FakeTask task = new FakeTask(t, agent, scriptFor(t));
+      Protos.ExecutorInfo group = groupOf.get(t.getTaskId().getValue());
+      if (group != null) {
+        task.executor = agent.id + "/" + group.getExecutorId().getValue();
+        executors.get(task.executor).tasks++;
+      }
       tasks.put(t.getTaskId().getValue(), task);
       launchesByName.merge(t.getName(), 1, Integer::sum);
       agent.usedCpus += scalar(t, "cpus");
@@ -1010,6 +1148,34 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       }
     }
     agent.refusedUntilNanos = System.nanoTime() + (long) (refuse * 1e9);
+  }
+
+  /**
+   * Checks a LAUNCH_GROUP as the master does: the default executor (type DEFAULT, with an executor id and
+   * the framework's id), and tasks that name no executor of their own. Returns the group's executor.
+   */
+  private Protos.ExecutorInfo checkGroup(Protos.Offer.Operation.LaunchGroup g) {
+    Protos.ExecutorInfo e = g.getExecutor();
+    String name = e.hasExecutorId() ? e.getExecutorId().getValue() : "(no id)";
+    if (!g.hasExecutor() || !e.hasExecutorId()) {
+      violation("LAUNCH_GROUP without an executor id");
+    }
+    if (e.getType() != Protos.ExecutorInfo.Type.DEFAULT) {
+      violation("LAUNCH_GROUP with executor " + name + " of type " + e.getType() + ", not DEFAULT");
+    }
+    if (!e.hasFrameworkId() || !e.getFrameworkId().getValue().equals(frameworkId)) {
+      violation("LAUNCH_GROUP with executor " + name + " whose framework id is '" + e.getFrameworkId().getValue()
+          + "', not " + frameworkId);
+    }
+    if (g.getTaskGroup().getTasksCount() == 0) {
+      violation("LAUNCH_GROUP with executor " + name + " and no task");
+    }
+    for (Protos.TaskInfo t : g.getTaskGroup().getTasksList()) {
+      if (t.hasExecutor()) {
+        violation("task " + t.getTaskId().getValue() + " of a LAUNCH_GROUP names an executor of its own");
+      }
+    }
+    return e;
   }
 
   private void progress(FakeTask t) {
@@ -1026,6 +1192,18 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       } else {
         update(t, TaskState.TASK_STARTING, "", null);
         update(t, TaskState.TASK_RUNNING, "", null);
+      }
+      if (t.info.hasHealthCheck() && t.script == Script.RUN_FOREVER) {
+        Health h = Health.HEALTHY;
+        for (Map.Entry<Predicate<Protos.TaskInfo>, Health> e : healthOnStart) {
+          if (e.getKey().test(t.info)) {
+            h = e.getValue();
+            break;
+          }
+        }
+        if (h != Health.SILENT) {
+          reportHealth(t, h == Health.HEALTHY);
+        }
       }
       switch (t.script) {
         case FINISH -> update(t, TaskState.TASK_FINISHED, "exit 0", null);
@@ -1069,8 +1247,8 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     if (r.getTasksCount() == 0) {
       for (FakeTask t : tasks.values()) {
         if (!terminal(t.state)) {
-          sendUpdate(status(t.info.getTaskId().getValue(), t.agent.id, t.state, "reconciliation",
-              Protos.TaskStatus.Reason.REASON_RECONCILIATION, false));
+          sendUpdate(withHealth(t, status(t.info.getTaskId().getValue(), t.agent.id, t.state, "reconciliation",
+              Protos.TaskStatus.Reason.REASON_RECONCILIATION, false)));
         }
       }
       return;
@@ -1078,8 +1256,8 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     for (Call.Reconcile.Task rt : r.getTasksList()) {
       FakeTask t = tasks.get(rt.getTaskId().getValue());
       if (t != null && !t.agent.lost) {
-        sendUpdate(status(t.info.getTaskId().getValue(), t.agent.id, t.state, "reconciliation",
-            Protos.TaskStatus.Reason.REASON_RECONCILIATION, false));
+        sendUpdate(withHealth(t, status(t.info.getTaskId().getValue(), t.agent.id, t.state, "reconciliation",
+            Protos.TaskStatus.Reason.REASON_RECONCILIATION, false)));
       } else {
         TaskState state = partitionAware() ? (t != null ? TaskState.TASK_UNREACHABLE : TaskState.TASK_UNKNOWN)
             : TaskState.TASK_LOST;
@@ -1142,6 +1320,9 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
           o.addResources(ports);
         }
         settings.extraResources.forEach((name, value) -> o.addResources(scalarResource(name, value, alloc)));
+        if (unavailable.containsKey(a.id)) {
+          o.setUnavailability(unavailable.get(a.id));
+        }
         a.attributes.forEach((k, v) -> o.addAttributes(Protos.Attribute.newBuilder().setName(k)
             .setType(Protos.Value.Type.TEXT).setText(Protos.Value.Text.newBuilder().setValue(v))));
         Protos.Offer offer = o.build();
@@ -1216,6 +1397,14 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
         a.usedDisk -= scalar(t.info, "disk");
         ports(t.info).forEach(p -> a.usedPorts.clear(p - a.portBegin));
         a.refusedUntilNanos = 0;
+        GroupExecutor e = t.executor == null ? null : executors.get(t.executor);
+        if (e != null && --e.tasks == 0) {
+          // the default executor exits with its last task, and its resources are free again
+          executors.remove(t.executor);
+          a.usedCpus -= scalar(e.info.getResourcesList(), "cpus");
+          a.usedMem -= scalar(e.info.getResourcesList(), "mem");
+          a.usedDisk -= scalar(e.info.getResourcesList(), "disk");
+        }
       }
     }
     Protos.TaskStatus s = status(t.info.getTaskId().getValue(), t.agent.id, state, message, reason, true);
@@ -1251,6 +1440,11 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       s.setUuid(ByteString.copyFromUtf8(uuid));
     }
     return s.build();
+  }
+
+  /** A reconciliation answer carries the task's last health, as the master's does. */
+  private static Protos.TaskStatus withHealth(FakeTask t, Protos.TaskStatus s) {
+    return t.healthy == null || t.state != TaskState.TASK_RUNNING ? s : s.toBuilder().setHealthy(t.healthy).build();
   }
 
   private void sendUpdate(Protos.TaskStatus s) {
@@ -1314,8 +1508,12 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
   }
 
   private static double scalar(Protos.TaskInfo t, String name) {
+    return scalar(resourcesOf(t), name);
+  }
+
+  private static double scalar(List<Protos.Resource> resources, String name) {
     double sum = 0;
-    for (Protos.Resource r : resourcesOf(t)) {
+    for (Protos.Resource r : resources) {
       if (r.getName().equals(name) && r.getType() == Protos.Value.Type.SCALAR) {
         sum += r.getScalar().getValue();
       }

@@ -140,4 +140,61 @@ class FakeMesosMasterTest {
     assertThat(master.unacknowledged()).isZero();
     master.close();
   }
+
+  private static Protos.Resource mem(double v) {
+    return Protos.Resource.newBuilder().setName("mem").setType(Protos.Value.Type.SCALAR)
+        .setScalar(Protos.Value.Scalar.newBuilder().setValue(v)).build();
+  }
+
+  private Protos.Offer.Operation group(String executorId, Protos.ExecutorInfo.Type type, String fw,
+      Protos.TaskInfo... tasks) {
+    Protos.ExecutorInfo.Builder e = Protos.ExecutorInfo.newBuilder().setType(type)
+        .setExecutorId(Protos.ExecutorID.newBuilder().setValue(executorId)).addResources(cpus(0.1)).addResources(mem(32));
+    if (fw != null) {
+      e.setFrameworkId(Protos.FrameworkID.newBuilder().setValue(fw));
+    }
+    return Protos.Offer.Operation.newBuilder().setType(Protos.Offer.Operation.Type.LAUNCH_GROUP)
+        .setLaunchGroup(Protos.Offer.Operation.LaunchGroup.newBuilder().setExecutor(e)
+            .setTaskGroup(Protos.TaskGroupInfo.newBuilder().addAllTasks(java.util.List.of(tasks)))).build();
+  }
+
+  private static Protos.TaskInfo groupTask(Protos.Offer offer, String id, double cpus) {
+    return Protos.TaskInfo.newBuilder().setName(id).setTaskId(Protos.TaskID.newBuilder().setValue(id))
+        .setAgentId(offer.getAgentId()).addResources(cpus(cpus)).addResources(mem(64))
+        .setCommand(Protos.CommandInfo.newBuilder().setValue("sleep 600")).build();
+  }
+
+  @Test
+  void launchGroupsOnTheDefaultExecutorRunTheirTasks() throws Exception {
+    subscribe();
+    Protos.Offer offer = nextOf(Event.Type.OFFERS).getOffers().getOffers(0);
+    send(Call.newBuilder().setType(Call.Type.ACCEPT).setAccept(Call.Accept.newBuilder().addOfferIds(offer.getId())
+        .addOperations(group("e1", Protos.ExecutorInfo.Type.DEFAULT, frameworkId, groupTask(offer, "g1", 1)))
+        .addOperations(group("e2", Protos.ExecutorInfo.Type.DEFAULT, frameworkId, groupTask(offer, "g2", 1)))), true);
+
+    for (int running = 0; running < 2; ) {
+      if (nextOf(Event.Type.UPDATE).getUpdate().getStatus().getState() == Protos.TaskState.TASK_RUNNING) {
+        running++;
+      }
+    }
+    assertThat(master.state("g1")).contains(Protos.TaskState.TASK_RUNNING);
+    assertThat(master.state("g2")).contains(Protos.TaskState.TASK_RUNNING);
+    assertThat(master.violations()).isEmpty();
+  }
+
+  @Test
+  void aLaunchGroupBreakingTheRulesIsAViolationForEachBreak() throws Exception {
+    subscribe();
+    Protos.Offer offer = nextOf(Event.Type.OFFERS).getOffers().getOffers(0);
+    // offered: 4 cpus; asked: 2 x 0.1 for executors + 3.9 + 0.1 for tasks = 4.2
+    send(Call.newBuilder().setType(Call.Type.ACCEPT).setAccept(Call.Accept.newBuilder().addOfferIds(offer.getId())
+        .addOperations(group("custom", Protos.ExecutorInfo.Type.CUSTOM, frameworkId, groupTask(offer, "d", 3.9)))
+        .addOperations(group("anonymous", Protos.ExecutorInfo.Type.DEFAULT, null, groupTask(offer, "d", 0.1)))), true);
+
+    assertThatThrownBy(master::close).isInstanceOf(AssertionError.class)
+        .hasMessageContaining("executor custom of type CUSTOM, not DEFAULT")
+        .hasMessageContaining("executor anonymous whose framework id is ''")
+        .hasMessageContaining("task id d launched twice")
+        .hasMessageContaining("launch beyond the offers on agent-0: 4.19");
+  }
 }
