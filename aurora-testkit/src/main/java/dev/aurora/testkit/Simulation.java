@@ -61,7 +61,7 @@ public final class Simulation {
 
   private static SimRun.Spec spec(Scenario s) {
     return new SimRun.Spec(s.agents, s.attributes, s.cpus, s.ramMb, s.steps, s.jobSlots, s.maxStepGapSeconds,
-        s.weights, s.rates, s.scheduler, s.convergeWithin, s.duplicateWindow);
+        s.weights, s.rates, s.scheduler, s.convergeWithin, s.duplicateWindow, s.schedulers);
   }
 
   /**
