@@ -50,7 +50,8 @@ class SimulationTest {
     assertThat(failovers).isGreaterThan(50);
     assertThat(all).contains("loses its session (now)", "loses its session (in the middle of a step)",
         "loses its session (just after an append)", "nobody leads", "back as a follower, re-elected",
-        "refused (NotLeaderException)", "crashes (crash)");
+        "refused (NotLeaderException)", "while nobody leads: refused (NotLeaderException)",
+        "crashes (crash)");
     Simulation.Result a = Simulation.run(3, FAILOVERS);
     Simulation.Result b = Simulation.run(3, FAILOVERS);
     assertThat(b.trace()).isEqualTo(a.trace());

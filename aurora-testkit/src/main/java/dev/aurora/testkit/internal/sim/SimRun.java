@@ -462,6 +462,9 @@ public final class SimRun {
         return;
       }
     }
+    if (elected && leading == null && whileNobodyLeads(Action.valueOf(step.kind()), step)) {
+      return;
+    }
     try {
       action(Action.valueOf(step.kind()), step);
     } catch (NotLeaderException e) {
@@ -588,6 +591,33 @@ public final class SimRun {
       }
       default -> throw new IllegalStateException("not a step fault: " + f);
     }
+  }
+
+  /**
+   * While nobody leads, an operation that would read first goes to the deposed leader as it is (no
+   * read to base it on): it must be refused. Returns false for the actions that read nothing first.
+   */
+  private boolean whileNobodyLeads(Action a, Step step) {
+    JobKey key = key(step.slot());
+    String host = cluster.agents().get(step.n() % spec.agents()).hostname();
+    Runnable call = switch (a) {
+      case UPDATE, UPDATE_TURNS_UNHEALTHY -> () -> scheduler.startUpdate(key,
+          service(key, 1 + step.n() % 4, "v0", settings(step), policy(step)), USER, "sim");
+      case ADD_INSTANCES -> () -> scheduler.addInstances(key, 1, USER);
+      case KILL_INSTANCES -> () -> scheduler.killInstances(key, Set.of(0), USER);
+      case RESTART_INSTANCES -> () -> scheduler.restartInstances(key, Set.of(0), USER);
+      case KILL_JOB -> () -> scheduler.killJob(key, USER);
+      case SET_QUOTA -> () -> scheduler.setQuota("r" + (step.slot() % 2), ResourceQuota.of(2, 2_048, 1_000_000, 0),
+          OPERATOR);
+      case DRAIN -> () -> scheduler.setMaintenance(Set.of(host), MaintenanceMode.DRAINING, OPERATOR);
+      case UNDRAIN -> () -> scheduler.setMaintenance(Set.of(host), MaintenanceMode.NONE, OPERATOR);
+      default -> null;
+    };
+    if (call == null) {
+      return false;
+    }
+    op(a.name().toLowerCase(java.util.Locale.ROOT) + " " + key + " while nobody leads", null, call, () -> { });
+    return true;
   }
 
   private static JobKey key(int slot) {
