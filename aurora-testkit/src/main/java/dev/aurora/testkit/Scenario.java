@@ -96,7 +96,16 @@ public final class Scenario {
      * partition policy decides) and heals a few steps later. Drawn apart from the faults above, so a
      * seed's history without it is unchanged.
      */
-    AGENT_PARTITION
+    AGENT_PARTITION,
+    /**
+     * The leader loses its session: it is deposed (at once, in the middle of the next clock advance,
+     * or just after one of its next few appends is written) and another scheduler, or later the same
+     * one back as a follower, is elected; the new leader recovers from the shared storage, reconciles
+     * and schedules. Until one is elected, operations go to the deposed leader and must fail with
+     * {@code NotLeaderException}. Only with {@link Builder#schedulers} of 2 or more; drawn from its
+     * own stream, so a seed's history without it is unchanged.
+     */
+    LEADER_FAILOVER
   }
 
   final int agents;
@@ -111,6 +120,7 @@ public final class Scenario {
   final Consumer<SchedulerBuilder> scheduler;
   final Duration convergeWithin;
   final Duration duplicateWindow;
+  final int schedulers;
 
   private Scenario(Builder b) {
     this.agents = b.agents;
@@ -125,9 +135,13 @@ public final class Scenario {
     this.scheduler = b.scheduler;
     this.convergeWithin = b.convergeWithin;
     this.duplicateWindow = b.duplicateWindow;
+    this.schedulers = b.schedulers;
   }
 
-  /** A builder with the defaults: 10 agents in 3 racks, 60 steps, every action and every fault. */
+  /**
+   * A builder with the defaults: 10 agents in 3 racks, 60 steps, every action and every fault, two
+   * schedulers under a leader election.
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -170,6 +184,11 @@ public final class Scenario {
     return duplicateWindow;
   }
 
+  /** How many schedulers share the storage and the cluster (1: no leader election). */
+  public int schedulers() {
+    return schedulers;
+  }
+
   /** A builder starting from this scenario. */
   public Builder toBuilder() {
     Builder b = new Builder();
@@ -185,6 +204,7 @@ public final class Scenario {
     b.scheduler = scheduler;
     b.convergeWithin = convergeWithin;
     b.duplicateWindow = duplicateWindow;
+    b.schedulers = schedulers;
     return b;
   }
 
@@ -202,6 +222,7 @@ public final class Scenario {
     private Consumer<SchedulerBuilder> scheduler = b -> { };
     private Duration convergeWithin = Duration.ofMinutes(20);
     private Duration duplicateWindow = Duration.ofMinutes(2);
+    private int schedulers = 2;
 
     Builder() {
       weights.put(Action.CREATE_SERVICE, 6);
@@ -229,6 +250,21 @@ public final class Scenario {
       rates.put(Fault.SCHEDULER_RESTART, 0.02);
       rates.put(Fault.CLOCK_JUMP, 0.02);
       rates.put(Fault.AGENT_PARTITION, 0.03);
+      rates.put(Fault.LEADER_FAILOVER, 0.03);
+    }
+
+    /**
+     * How many scheduler processes share one storage and the cluster (default 2). With 2 or more they
+     * run under the testkit's {@link ManualLeaderElection}: only the leader schedules, operations go to
+     * the leader, a crashed process is replaced by a new follower, and {@link Fault#LEADER_FAILOVER}
+     * applies. With 1 there is no election: the one scheduler restarts from storage after a crash.
+     */
+    public Builder schedulers(int schedulers) {
+      if (schedulers < 1) {
+        throw new IllegalArgumentException("schedulers must be at least 1: " + schedulers);
+      }
+      this.schedulers = schedulers;
+      return this;
     }
 
     /** How many agents (default 10), each of {@link #agentResources} (default 8 cpus, 16 GiB). */

@@ -18,11 +18,14 @@ import java.util.TreeMap;
  * r.assertNoViolation();   // on failure: the seed, the replay command and the smallest failing prefix
  * }</pre>
  *
- * <p>The scheduler runs with storage that fails or tears appends when a fault says so; after such a
- * crash (or a {@link Fault#SCHEDULER_RESTART}) a new scheduler recovers from that storage and
- * reconciles with the cluster, as after a process crash. Status updates between cluster and
- * scheduler are lost, duplicated, reordered or delayed at their rates. The invariants (each failure
- * names one):
+ * <p>The schedulers (two by default, {@link Scenario.Builder#schedulers}) share one storage and the
+ * cluster under a {@link ManualLeaderElection}; only the leader schedules and operations go to it. The
+ * storage fails or tears appends when a fault says so; after such a crash (or a {@link
+ * Fault#SCHEDULER_RESTART}) the crashed process leaves the election, another is elected, recovers
+ * from the storage and reconciles with the cluster, and a new process joins as a follower (with one
+ * scheduler, it restarts from the storage). {@link Fault#LEADER_FAILOVER} deposes the leader.
+ * Status updates between cluster and scheduler are lost, duplicated, reordered or delayed at their
+ * rates. The invariants (each failure names one):
  *
  * <ul>
  *   <li>{@code acknowledgedOpSurvivesEveryCrash}: an operation that returned is never undone: a
@@ -42,7 +45,12 @@ import java.util.TreeMap;
  *       port is given twice on a host, and the cluster never refuses a launch as over-committed;
  *   <li>{@code whyPendingAgreesWithPlacement}: {@code whyPending} counts the pending tasks there are;
  *   <li>{@code operationsFailOnlyWithDocumentedErrors}: an operation fails only with an {@code
- *       AuroraException} (or a bad argument), never with anything else.
+ *       AuroraException} (or a bad argument), never with anything else;
+ *   <li>{@code deposedLeaderNeverAppends} (with {@link Scenario.Builder#schedulers} of 2 or more): no
+ *       scheduler process writes to the shared storage while the election does not name it leader;
+ *   <li>{@code deposedLeaderRefusesOperations}: while nobody leads, an operation sent to the deposed
+ *       leader is refused (with {@code NotLeaderException}), and it is not applied: the model of
+ *       acknowledged operations stays as it was.
  * </ul>
  */
 public final class Simulation {
@@ -61,7 +69,7 @@ public final class Simulation {
 
   private static SimRun.Spec spec(Scenario s) {
     return new SimRun.Spec(s.agents, s.attributes, s.cpus, s.ramMb, s.steps, s.jobSlots, s.maxStepGapSeconds,
-        s.weights, s.rates, s.scheduler, s.convergeWithin, s.duplicateWindow);
+        s.weights, s.rates, s.scheduler, s.convergeWithin, s.duplicateWindow, s.schedulers);
   }
 
   /**

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The checker checked: with a bug of issue 12 put back (the core's test-only {@code aurora.mutation}
+ * The checker checked: with a bug of issue 12 (or a split brain of issue 19) put back (the core's test-only {@code aurora.mutation}
  * switch), the simulation fails within the seeds CI runs, naming the invariant the bug breaks.
  */
 class SimulationCatchesReintroducedBugsTest {
@@ -45,5 +45,14 @@ class SimulationCatchesReintroducedBugsTest {
   @Test
   void aHealthChangeTheUpdateNeverSawIsCaught() {
     assertThat(firstFailure("health-change-unseen", "everyUpdateEndsTerminal")).isNotEmpty();
+  }
+
+  /**
+   * A leader that ignores losing its session goes on writing to the shared storage beside the new
+   * leader (split brain): the fenced storage under the core sees the deposed process write.
+   */
+  @Test
+  void aDeposedLeaderThatKeepsActingIsCaught() {
+    assertThat(firstFailure("deposed-leader-keeps-acting", "deposedLeaderNeverAppends")).isNotEmpty();
   }
 }

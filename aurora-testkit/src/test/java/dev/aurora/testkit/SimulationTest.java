@@ -1,6 +1,7 @@
 package dev.aurora.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +32,59 @@ class SimulationTest {
     assertThat(a.trace()).hasSizeGreaterThan(20);
     Simulation.Result other = Simulation.run(8, Scenario.defaults());
     assertThat(other.trace()).isNotEqualTo(a.trace());
+  }
+
+  /** Failovers often: every kind of failover happens, and the invariants hold across them. */
+  private static final Scenario FAILOVERS = Scenario.builder().rate(Scenario.Fault.LEADER_FAILOVER, 0.3).build();
+
+  @Test
+  void leaderFailoversKeepEveryInvariantAndReplayExactly() {
+    String all = "";
+    int failovers = 0;
+    for (long seed = 1; seed <= 20; seed++) {
+      Simulation.Result r = Simulation.run(seed, FAILOVERS);
+      r.assertNoViolation();
+      failovers += r.faults().getOrDefault(Scenario.Fault.LEADER_FAILOVER, 0);
+      all += String.join("\n", r.trace());
+    }
+    assertThat(failovers).isGreaterThan(50);
+    assertThat(all).contains("loses its session (now)", "loses its session (in the middle of a step)",
+        "loses its session (just after an append)", "nobody leads", "back as a follower, re-elected",
+        "refused (NotLeaderException)", "while nobody leads: refused (NotLeaderException)",
+        "crashes (crash)");
+    Simulation.Result a = Simulation.run(3, FAILOVERS);
+    Simulation.Result b = Simulation.run(3, FAILOVERS);
+    assertThat(b.trace()).isEqualTo(a.trace());
+    assertThat(b.digest()).isEqualTo(a.digest());
+  }
+
+  @Test
+  void addingFailoversLeavesTheRestOfASeedsPlanAsItWas() {
+    Scenario none = Scenario.builder().rate(Scenario.Fault.LEADER_FAILOVER, 0).build();
+    for (long seed = 1; seed <= 20; seed++) {
+      List<dev.aurora.testkit.internal.sim.Step> with = dev.aurora.testkit.internal.sim.SimRun.plan(seed, spec(FAILOVERS));
+      List<dev.aurora.testkit.internal.sim.Step> without = dev.aurora.testkit.internal.sim.SimRun.plan(seed, spec(none));
+      assertThat(with.stream().filter(st -> !st.kind().equals("LEADER_FAILOVER")).toList()).isEqualTo(without);
+    }
+  }
+
+  @Test
+  void oneSchedulerRunsWithoutAnElectionAndNoFailover() {
+    Scenario alone = FAILOVERS.toBuilder().schedulers(1).build();
+    for (long seed = 1; seed <= 5; seed++) {
+      Simulation.Result r = Simulation.run(seed, alone);
+      r.assertNoViolation();
+      assertThat(r.faults()).doesNotContainKey(Scenario.Fault.LEADER_FAILOVER);
+      assertThat(String.join("\n", r.trace())).doesNotContain("leads");
+    }
+    assertThatThrownBy(() -> Scenario.builder().schedulers(0)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("schedulers must be at least 1: 0");
+  }
+
+  private static dev.aurora.testkit.internal.sim.SimRun.Spec spec(Scenario s) {
+    return new dev.aurora.testkit.internal.sim.SimRun.Spec(s.agents, s.attributes, s.cpus, s.ramMb, s.steps,
+        s.jobSlots, s.maxStepGapSeconds, s.weights, s.rates, s.scheduler, s.convergeWithin, s.duplicateWindow,
+        s.schedulers);
   }
 
   @Test

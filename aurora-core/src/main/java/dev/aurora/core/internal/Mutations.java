@@ -11,6 +11,9 @@ package dev.aurora.core.internal;
  *       accepted while a rolling update is active (issue 12: the update then undoes them);
  *   <li>{@code health-change-unseen}: a health change is handed to the controllers as
  *       after-and-after, so an update never sees healthy turn unhealthy (issue 12).
+ *   <li>{@code deposed-leader-keeps-acting}: a scheduler under a leader election ignores being
+ *       deposed, so its term goes on scheduling and writing to the shared storage after another
+ *       scheduler was elected (issue 19: the split brain leader fencing prevents).
  * </ul>
  */
 public final class Mutations {

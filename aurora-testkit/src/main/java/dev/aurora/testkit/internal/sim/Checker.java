@@ -48,6 +48,8 @@ public final class Checker {
   public static final String NO_OVERCOMMIT = "noOverCommittedAgentResourcesOrPorts";
   public static final String WHY_PENDING = "whyPendingAgreesWithPlacement";
   public static final String CLEAN_ERRORS = "operationsFailOnlyWithDocumentedErrors";
+  public static final String DEPOSED_NEVER_APPENDS = "deposedLeaderNeverAppends";
+  public static final String DEPOSED_REFUSES = "deposedLeaderRefusesOperations";
 
   private static final Map<ScheduleStatus, Set<ScheduleStatus>> LEGAL = new EnumMap<>(ScheduleStatus.class);
 
@@ -128,7 +130,23 @@ public final class Checker {
   /** Watches a (new) scheduler: call before it starts, so recovery's events are seen too. */
   public void attach(Scheduler s) {
     this.scheduler = s;
-    s.events().subscribe(e -> onEvent(s, e));
+    watch(s);
+  }
+
+  /** Watches a scheduler's events without reading through it (a follower, until it leads). */
+  public void watch(Scheduler s) {
+    s.events().subscribe(e -> {
+      try {
+        onEvent(s, e);
+      } catch (dev.aurora.core.NotLeaderException deposedMeanwhile) {
+        // the event came from a term that ended since: nothing of it to read
+      }
+    });
+  }
+
+  /** Reads through {@code s} from now on (the leader after a failover). */
+  public void use(Scheduler s) {
+    this.scheduler = s;
   }
 
   private void onEvent(Scheduler s, SchedulerEvent e) {

@@ -18,6 +18,8 @@ public final class FaultyStorage implements Storage {
   private boolean tear;
   private boolean tripped;
   private long appends;
+  private int hookCountdown;
+  private Runnable hook;
 
   public FaultyStorage(Storage inner) {
     this.inner = inner;
@@ -29,9 +31,20 @@ public final class FaultyStorage implements Storage {
     this.tear = tear;
   }
 
-  /** Disarms a pending failure. */
+  /**
+   * Runs {@code then} right after the {@code k}-th append from now is written and acknowledged (1 = the
+   * next one), inside that append: a leader's session lost just as its write went through.
+   */
+  public void afterAppend(int k, Runnable then) {
+    this.hookCountdown = k;
+    this.hook = then;
+  }
+
+  /** Disarms a pending failure and a pending {@link #afterAppend} hook. */
   public void disarm() {
     countdown = 0;
+    hookCountdown = 0;
+    hook = null;
   }
 
   /** Whether an armed failure fired since the last {@link #reset()}. */
@@ -65,6 +78,11 @@ public final class FaultyStorage implements Storage {
       throw new StorageException("simulated crash: the append failed before anything was written");
     }
     inner.append(ops);
+    if (hookCountdown > 0 && --hookCountdown == 0) {
+      Runnable h = hook;
+      hook = null;
+      h.run();
+    }
   }
 
   @Override

@@ -11,7 +11,9 @@ import dev.aurora.api.ResourceQuota;
 import dev.aurora.api.TaskId;
 import dev.aurora.api.Tier;
 import dev.aurora.api.UpdateSettings;
+import dev.aurora.core.LeaderElection;
 import dev.aurora.core.MaintenanceMode;
+import dev.aurora.core.NotLeaderException;
 import dev.aurora.core.ScheduleStatus;
 import dev.aurora.core.ScheduledTask;
 import dev.aurora.core.Scheduler;
@@ -23,6 +25,7 @@ import dev.aurora.core.TaskStatus;
 import dev.aurora.core.UpdateId;
 import dev.aurora.testkit.FakeClock;
 import dev.aurora.testkit.Failover;
+import dev.aurora.testkit.ManualLeaderElection;
 import dev.aurora.testkit.ManualStateLoop;
 import dev.aurora.testkit.Scenario.Action;
 import dev.aurora.testkit.Scenario.Fault;
@@ -45,19 +48,19 @@ import java.util.function.Consumer;
 import java.util.function.IntFunction;
 
 /**
- * One run of a simulation: a plan drawn from the seed, executed step by step against one scheduler
- * (restarted from its storage after each crash) on a simulated cluster, all on one thread and a fake
- * clock, with the {@link Checker}'s invariants after every step.
- *
- * <p>Hook for later work: leader failover (two schedulers under a {@code ManualLeaderElection}, one
- * storage) goes in {@link #fault} beside {@link Fault#SCHEDULER_RESTART}, drawn like {@link
- * Fault#AGENT_PARTITION} from the later faults' own stream.
+ * One run of a simulation: a plan drawn from the seed, executed step by step on a simulated cluster,
+ * all on one thread and a fake clock, with the {@link Checker}'s invariants after every step. With one
+ * scheduler it is restarted from its storage after each crash. With several, they share one storage
+ * (each through a {@link FencedStorage}) and the cluster under a {@link ManualLeaderElection}: client
+ * operations go to the leader (or, while nobody leads, to the deposed one, which must refuse them); a
+ * crashed process is replaced by a new one that joins as a follower; {@link Fault#LEADER_FAILOVER}
+ * deposes the leader and elects another.
  */
 public final class SimRun {
   /** What the run is given: the scenario's settings, read by {@code Simulation}. */
   public record Spec(int agents, IntFunction<Map<String, String>> attributes, double cpus, long ramMb, int steps,
       int jobSlots, int maxStepGapSeconds, Map<Action, Integer> weights, Map<Fault, Double> rates,
-      Consumer<SchedulerBuilder> scheduler, Duration convergeWithin, Duration duplicateWindow) {}
+      Consumer<SchedulerBuilder> scheduler, Duration convergeWithin, Duration duplicateWindow, int schedulers) {}
 
   /** What a run found. */
   public record Outcome(List<String> trace, List<String> violations, int stepsRun, Map<Fault, Integer> faults,
@@ -72,6 +75,8 @@ public final class SimRun {
   private static final List<Fault> STEP_FAULTS = List.of(Fault.AGENT_LOSS, Fault.TASK_CRASH, Fault.OFFER_RESCINDED,
       Fault.STORAGE_FAILS, Fault.STORAGE_TEARS, Fault.SCHEDULER_RESTART, Fault.CLOCK_JUMP);
   private static final List<Fault> LATER_FAULTS = List.of(Fault.AGENT_PARTITION);
+  /** Each drawn from a stream of its own, so adding one leaves the others' draws as they were. */
+  private static final List<Fault> OWN_STREAM_FAULTS = List.of(Fault.LEADER_FAILOVER);
 
   // ------------------------------------------------------------------ the plan
 
@@ -101,8 +106,24 @@ public final class SimRun {
     // faults added later are drawn from their own stream and inserted, so a seed's plan without them
     // is the plan it always had
     Random later = new Random(seed ^ 0x5DEECE66DL);
+    List<Random> own = new ArrayList<>();
+    for (Fault f : OWN_STREAM_FAULTS) {
+      own.add(new Random(seed * 31 + f.name().hashCode()));
+    }
     List<Step> out = new ArrayList<>();
     for (Step step : plan) {
+      for (int i = 0; i < OWN_STREAM_FAULTS.size(); i++) {
+        Fault f = OWN_STREAM_FAULTS.get(i);
+        Random stream = own.get(i);
+        double draw = stream.nextDouble();
+        int slot = stream.nextInt(1_000);
+        int n = 1 + stream.nextInt(5);
+        int arg = stream.nextInt(1_000);
+        if (step.kind().equals("ADVANCE") && draw < spec.rates().getOrDefault(f, 0.0)
+            && (f != Fault.LEADER_FAILOVER || spec.schedulers() > 1)) {
+          out.add(new Step(f.name(), slot, n, arg));
+        }
+      }
       for (Fault f : LATER_FAULTS) {
         double rate = spec.rates().getOrDefault(f, 0.0);
         double draw = later.nextDouble();
@@ -136,7 +157,18 @@ public final class SimRun {
   private final Map<String, Integer> healAt = new LinkedHashMap<>();
   private final Set<String> drained = new LinkedHashSet<>();
   private final Set<TaskId> turnsUnhealthy = new LinkedHashSet<>();
+  /** The scheduler operations and the checker go to: the leader, or the deposed one while nobody leads. */
   private Scheduler scheduler;
+  private final boolean elected;
+  private final ManualLeaderElection election = ManualLeaderElection.group();
+  /** The scheduler processes, by slot (with one scheduler and no election, just the one). */
+  private final List<Node> nodes = new ArrayList<>();
+  private int participants;
+  private @org.jspecify.annotations.Nullable Node leading;
+  /** The plan index at which a leaderless group gets a leader again, and whom (-1: none due). */
+  private int electAt = -1;
+  private int electChoice;
+  private boolean failoversOn = true;
   private int restarts;
   private int version;
   private int index;
@@ -145,6 +177,7 @@ public final class SimRun {
     this.seed = seed;
     this.spec = spec;
     this.runtime = new Random(seed * 0x9E3779B97F4A7C15L + 1);
+    this.elected = spec.schedulers() > 1;
     this.cluster = SimulatedCluster.builder(loop).agents(spec.agents()).attributes(spec.attributes())
         .resources(spec.cpus(), spec.ramMb(), 100_000, 0).build();
     cluster.behave(t -> t.processes().get(0).command().startsWith("./batch"),
@@ -157,24 +190,39 @@ public final class SimRun {
   /** Runs the first {@code prefix} entries of {@code plan}, then stops the faults and lets the run converge. */
   public Outcome run(List<Step> plan, int prefix) {
     try {
-      scheduler = newScheduler();
-      scheduler.start();
-      loop.runUntilIdle();
+      if (elected) {
+        for (int slot = 0; slot < spec.schedulers(); slot++) {
+          Node node = newNode(slot);
+          nodes.add(node);
+          node.scheduler.start();
+          loop.runUntilIdle();
+        }
+        settle();
+      } else {
+        nodes.add(newNode(0));
+        scheduler = nodes.get(0).scheduler;
+        scheduler.start();
+        loop.runUntilIdle();
+      }
       for (index = 0; index < prefix; index++) {
         Step step = plan.get(index);
         execute(step);
         loop.runUntilIdle();
-        if (storage.tripped() || schedulerStopped()) {
-          restart("storage failed");
+        settle();
+        if (!elected || leading != null) {
+          checker.afterStep();
         }
-        checker.afterStep();
       }
       converge();
     } catch (RuntimeException | AssertionError e) {
       checker.violation(Checker.CLEAN_ERRORS, "the run threw " + e);
     } finally {
-      if (scheduler != null) {
-        scheduler.close();
+      for (Node node : nodes) {
+        try {
+          node.scheduler.close();
+        } catch (RuntimeException e) {
+          // the run is over; its outcome is recorded
+        }
       }
       storage.closeForGood();
     }
@@ -194,25 +242,49 @@ public final class SimRun {
     return Integer.toHexString(sb.toString().hashCode()) + "/" + sb.length();
   }
 
-  private ScopedLoop scoped;
-
-  private boolean schedulerStopped() {
-    return scoped != null && scoped.stopped();
+  /** One scheduler process: its slot, its participant in the election (-1: none), its view of the loop. */
+  private record Node(int slot, int participant, Scheduler scheduler, ScopedLoop loop,
+      @org.jspecify.annotations.Nullable FencedStorage fenced) {
+    String name() {
+      return "s" + slot + (participant >= 0 ? "#" + participant : "");
+    }
   }
 
-  private Scheduler newScheduler() {
-    scoped = new ScopedLoop(loop);
-    SchedulerBuilder b = Scheduler.builder().backend(backend).storage(Failover.keepOpen(storage)).clock(clock)
-        .loop(scoped).randomSeed(seed + restarts)
+  private boolean schedulerStopped() {
+    return !nodes.isEmpty() && nodes.get(0).loop.stopped();
+  }
+
+  private Node newNode(int slot) {
+    ScopedLoop scoped = new ScopedLoop(loop);
+    SchedulerBuilder b = Scheduler.builder().clock(clock).loop(scoped)
         // status updates are lost for good (Fault.STATUS_LOST): reconciliation makes them good
         .reconciliation(RECONCILE_EXPLICIT, RECONCILE_IMPLICIT);
+    FencedStorage fenced = null;
+    int participant = -1;
+    if (elected) {
+      participant = participants++;
+      fenced = new FencedStorage(storage, election, participant, "s" + slot + "#" + participant, checker);
+      LeaderElection le = election.participant("s" + slot + "#" + participant);
+      b.backend(Failover.keepRunning(backend)).storage(fenced).leaderElection(le)
+          .randomSeed(seed + 1_000L * slot + restarts);
+    } else {
+      b.backend(backend).storage(Failover.keepOpen(storage)).randomSeed(seed + restarts);
+    }
     spec.scheduler().accept(b);
     Scheduler s = b.build();
-    checker.attach(s);
-    return s;
+    if (elected) {
+      checker.watch(s);
+    } else {
+      checker.attach(s);
+    }
+    return new Node(slot, participant, s, scoped, fenced);
   }
 
   private void restart(String why) {
+    if (elected) {
+      crash(leading != null ? leading : nodeOf(scheduler), why);
+      return;
+    }
     restarts++;
     log("restart #" + restarts + " (" + why + ")");
     try {
@@ -221,7 +293,8 @@ public final class SimRun {
       // a scheduler that failed may refuse to close cleanly; its replacement matters
     }
     storage.reset();
-    scheduler = newScheduler();
+    nodes.set(0, newNode(0));
+    scheduler = nodes.get(0).scheduler;
     scheduler.start();
     loop.runUntilIdle();
     if (storage.tripped()) {
@@ -233,10 +306,112 @@ public final class SimRun {
     checker.resync();
   }
 
+  private Node nodeOf(Scheduler s) {
+    return nodes.stream().filter(n -> n.scheduler == s).findFirst().orElse(nodes.get(0));
+  }
+
+  /**
+   * A scheduler process of the group crashes: it leaves the election (a leader is deposed and the
+   * next process elected, which recovers and reconciles), and a new process takes its slot as a
+   * follower (or is elected at once if nobody leads).
+   */
+  private void crash(Node dead, String why) {
+    restarts++;
+    log("restart #" + restarts + ": " + dead.name() + " crashes (" + why + ")");
+    try {
+      dead.scheduler.close();
+    } catch (RuntimeException e) {
+      // a scheduler that failed may refuse to close cleanly; its replacement matters
+    }
+    dead.loop.stop();
+    storage.reset();
+    loop.runUntilIdle();
+    Node fresh = newNode(dead.slot);
+    nodes.set(dead.slot, fresh);
+    fresh.scheduler.start();
+    loop.runUntilIdle();
+  }
+
+  /**
+   * After a step: replaces each process whose storage fault fired (one with no election restarts),
+   * then follows the election: operations and the checker go to the leader from now on, and what
+   * unacknowledged operations left open is whatever it recovered.
+   */
+  private void settle() {
+    if (!elected) {
+      if (storage.tripped() || schedulerStopped()) {
+        restart("storage failed");
+      }
+      return;
+    }
+    for (int guard = 0; guard < 20; guard++) {
+      Node tripped = nodes.stream().filter(n -> n.fenced.tripped()).findFirst().orElse(null);
+      if (tripped == null) {
+        break;
+      }
+      crash(tripped, "storage failed");
+    }
+    Optional<Integer> leader = election.leaderIndex();
+    Node now = leader.flatMap(p -> nodes.stream().filter(n -> n.participant == p).findFirst()).orElse(null);
+    if (now == null) {
+      if (leading != null) {
+        log(at() + "nobody leads (" + leading.name() + " deposed)");
+      }
+      leading = null;
+      return;
+    }
+    if (now != leading) {
+      leading = now;
+      scheduler = now.scheduler;
+      checker.use(scheduler);
+      log(at() + now.name() + " leads");
+    }
+    checker.resync();
+  }
+
+  /** Deposes the leader (its session lost). */
+  private void depose(String how) {
+    if (election.leaderIndex().isEmpty()) {
+      return;
+    }
+    faults.merge(Fault.LEADER_FAILOVER, 1, Integer::sum);
+    log(at() + "leader " + (leading != null ? leading.name() : "?") + " loses its session (" + how + ")");
+    election.depose();
+  }
+
+  /** Elects a live process: {@code choice} among all, or among all but the deposed one. */
+  private void elect(int choice, boolean another) {
+    List<Node> candidates = new ArrayList<>(nodes);
+    if (another && candidates.size() > 1 && scheduler != null) {
+      candidates.removeIf(n -> n.scheduler == scheduler);
+    }
+    Node next = candidates.get(choice % candidates.size());
+    log(at() + "elect " + next.name() + (next.scheduler == scheduler ? " (back as a follower, re-elected)" : ""));
+    election.elect(next.participant);
+  }
+
+  private void electDue(boolean now) {
+    if (electAt >= 0 && (now || electAt <= index)) {
+      electAt = -1;
+      if (election.leaderIndex().isEmpty()) {
+        elect(electChoice, false);
+      }
+    }
+  }
+
   private void converge() {
     index = Integer.MAX_VALUE;
     backend.stopFaults();
     storage.disarm();
+    failoversOn = false;
+    if (elected) {
+      electDue(true);
+      if (election.leaderIndex().isEmpty()) {
+        elect(0, false);
+      }
+      loop.runUntilIdle();
+      settle();
+    }
     for (String agent : new ArrayList<>(restoreAt.keySet())) {
       cluster.restoreAgent(agent);
     }
@@ -247,9 +422,7 @@ public final class SimRun {
           () -> drained.clear());
     }
     loop.runUntilIdle();
-    if (storage.tripped() || schedulerStopped()) {
-      restart("storage failed");
-    }
+    settle();
     log("faults stop");
     Duration waited = Duration.ZERO;
     while (waited.compareTo(spec.convergeWithin()) < 0 && !checker.converged()) {
@@ -276,6 +449,11 @@ public final class SimRun {
       loop.advance(Duration.ofSeconds(step.n()));
       restoreDue();
       healDue(false);
+      if (elected) {
+        loop.runUntilIdle();
+        settle();
+        electDue(false);
+      }
       return;
     }
     for (Fault f : Fault.values()) {
@@ -284,7 +462,16 @@ public final class SimRun {
         return;
       }
     }
-    action(Action.valueOf(step.kind()), step);
+    if (elected && leading == null && whileNobodyLeads(Action.valueOf(step.kind()), step)) {
+      return;
+    }
+    try {
+      action(Action.valueOf(step.kind()), step);
+    } catch (NotLeaderException e) {
+      // reading before the operation, while nobody leads: the deposed leader refuses reads too
+      log(at() + step.kind().toLowerCase(java.util.Locale.ROOT) + " " + key(step.slot())
+          + ": refused (NotLeaderException)");
+    }
   }
 
   private void healDue(boolean all) {
@@ -357,6 +544,44 @@ public final class SimRun {
         faults.merge(f, 1, Integer::sum);
         restart("crash");
       }
+      case LEADER_FAILOVER -> {
+        if (!elected || !failoversOn) {
+          return;
+        }
+        switch (step.arg() % 3) {
+          case 0 -> {
+            // session lost between two steps; another process is elected at once
+            depose("now");
+            elect(step.slot(), true);
+          }
+          case 1 -> {
+            // session lost in the middle of the next advance (among timers, status updates, an
+            // update's steps); nobody leads for a few steps, operations meanwhile go to the deposed
+            // leader; then any process, perhaps the deposed one back as a follower, is elected
+            long delayMs = 1 + (step.slot() * 97L) % (spec.maxStepGapSeconds() * 1_000L);
+            int choice = step.slot() / 3;
+            int until = index + 3 * step.n();
+            loop.schedule(Duration.ofMillis(delayMs), () -> {
+              if (failoversOn && electAt < 0 && election.leaderIndex().isPresent()) {
+                depose("in the middle of a step");
+                electAt = until;
+                electChoice = choice;
+              }
+            });
+          }
+          default -> {
+            // session lost just as one of the leader's next appends is written: the write counts,
+            // the rest of its transaction's work is the next leader's
+            log(at() + "leader loses its session after append +" + step.n());
+            storage.afterAppend(step.n(), () -> loop.execute(() -> {
+              if (failoversOn && electAt < 0 && election.leaderIndex().isPresent()) {
+                depose("just after an append");
+                elect(step.slot(), true);
+              }
+            }));
+          }
+        }
+      }
       case CLOCK_JUMP -> {
         faults.merge(f, 1, Integer::sum);
         Duration jump = Duration.ofSeconds(60 + step.arg() % 540);
@@ -366,6 +591,33 @@ public final class SimRun {
       }
       default -> throw new IllegalStateException("not a step fault: " + f);
     }
+  }
+
+  /**
+   * While nobody leads, an operation that would read first goes to the deposed leader as it is (no
+   * read to base it on): it must be refused. Returns false for the actions that read nothing first.
+   */
+  private boolean whileNobodyLeads(Action a, Step step) {
+    JobKey key = key(step.slot());
+    String host = cluster.agents().get(step.n() % spec.agents()).hostname();
+    Runnable call = switch (a) {
+      case UPDATE, UPDATE_TURNS_UNHEALTHY -> () -> scheduler.startUpdate(key,
+          service(key, 1 + step.n() % 4, "v0", settings(step), policy(step)), USER, "sim");
+      case ADD_INSTANCES -> () -> scheduler.addInstances(key, 1, USER);
+      case KILL_INSTANCES -> () -> scheduler.killInstances(key, Set.of(0), USER);
+      case RESTART_INSTANCES -> () -> scheduler.restartInstances(key, Set.of(0), USER);
+      case KILL_JOB -> () -> scheduler.killJob(key, USER);
+      case SET_QUOTA -> () -> scheduler.setQuota("r" + (step.slot() % 2), ResourceQuota.of(2, 2_048, 1_000_000, 0),
+          OPERATOR);
+      case DRAIN -> () -> scheduler.setMaintenance(Set.of(host), MaintenanceMode.DRAINING, OPERATOR);
+      case UNDRAIN -> () -> scheduler.setMaintenance(Set.of(host), MaintenanceMode.NONE, OPERATOR);
+      default -> null;
+    };
+    if (call == null) {
+      return false;
+    }
+    op(a.name().toLowerCase(java.util.Locale.ROOT) + " " + key + " while nobody leads", null, call, () -> { });
+    return true;
   }
 
   private static JobKey key(int slot) {
@@ -500,8 +752,13 @@ public final class SimRun {
   }
 
   private void op(String what, JobKey key, Runnable call, Runnable onAck) {
+    boolean toDeposed = elected && leading == null;
     try {
       call.run();
+      if (toDeposed) {
+        checker.violation(Checker.DEPOSED_REFUSES, what + " was acknowledged by " + nodeOf(scheduler).name()
+            + ", which does not lead");
+      }
       onAck.run();
       log(at() + what + ": ok");
     } catch (StorageException e) {
@@ -518,8 +775,13 @@ public final class SimRun {
   }
 
   private void quotaOp(String what, String role, Runnable call, Optional<ResourceQuota> after) {
+    boolean toDeposed = elected && leading == null;
     try {
       call.run();
+      if (toDeposed) {
+        checker.violation(Checker.DEPOSED_REFUSES, what + " was acknowledged by " + nodeOf(scheduler).name()
+            + ", which does not lead");
+      }
       checker.quotaSet(role, after);
       log(at() + what + ": ok");
     } catch (StorageException e) {
