@@ -60,23 +60,38 @@ public final class MesosLoopback {
         }
       }
       long subscribed = System.nanoTime();
+      // the launches start while the jobs are still being created: a watcher samples the master's count
+      long[] launchTimes = new long[2]; // first launch, last launch
+      Thread watcher = new Thread(() -> {
+        while (!Thread.currentThread().isInterrupted()) {
+          int launched = master.launchedCount();
+          long now = System.nanoTime();
+          if (launched > 0 && launchTimes[0] == 0) {
+            launchTimes[0] = now;
+          }
+          if (launched >= tasks) {
+            launchTimes[1] = now;
+            return;
+          }
+          try {
+            Thread.sleep(1);
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+      }, "launch-watcher");
+      watcher.setDaemon(true);
+      watcher.start();
       int perJob = tasks / jobs;
       for (int j = 0; j < jobs; j++) {
         JobConfig job = Job.service("bench/prod/svc" + j).instances(perJob + (j < tasks % jobs ? 1 : 0))
             .task(t -> t.process("server", "./server").cpus(0.1).ramMb(64).diskMb(1)).build();
         scheduler.createJob(job, Principal.of("bench"));
       }
+      long createdAt = System.nanoTime();
       long deadline = subscribed + Duration.ofMinutes(30).toNanos();
-      long firstLaunch = 0;
       long lastTrace = -1;
-      long allLaunched = 0;
       while (master.runningCount() < tasks) {
-        if (firstLaunch == 0 && master.launchedCount() > 0) {
-          firstLaunch = System.nanoTime();
-        }
-        if (allLaunched == 0 && master.launchedCount() >= tasks) {
-          allLaunched = System.nanoTime();
-        }
         if (System.nanoTime() > deadline) {
           throw new IllegalStateException("only " + master.runningCount() + " of " + tasks + " running after 30 min");
         }
@@ -89,9 +104,10 @@ public final class MesosLoopback {
         }
       }
       long masterRunning = System.nanoTime();
-      if (allLaunched == 0) {
-        allLaunched = masterRunning;
-      }
+      watcher.join();
+      long firstLaunch = launchTimes[0];
+      long allLaunched = launchTimes[1];
+      long createdAll = createdAt;
       while (scheduler.tasks(TaskQuery.all()).stream().filter(t -> t.status() == ScheduleStatus.RUNNING).count()
           < tasks) {
         Thread.sleep(20);
@@ -102,10 +118,21 @@ public final class MesosLoopback {
           (masterRunning - subscribed) / 1e9);
       System.out.printf(Locale.ROOT, "SUBSCRIBED -> all RUNNING in the scheduler:  %.2f s%n",
           (schedulerRunning - subscribed) / 1e9);
+      System.out.printf(Locale.ROOT, "createJob calls (%d jobs) took:               %.2f s%n", jobs,
+          (createdAll - subscribed) / 1e9);
+      System.out.printf(Locale.ROOT, "first launch -> last launch at the master:    %.2f s%n",
+          (allLaunched - firstLaunch) / 1e9);
       System.out.printf(Locale.ROOT, "tasks launched per second (first to last launch): %.0f%n",
           tasks / Math.max(1e-9, (allLaunched - firstLaunch) / 1e9));
-      System.out.printf(Locale.ROOT, "ACCEPT calls: %d, unacknowledged updates left: %d%n",
+      System.out.printf(Locale.ROOT, "tasks launched per second (SUBSCRIBED to last launch): %.0f%n",
+          tasks / Math.max(1e-9, (allLaunched - subscribed) / 1e9));
+      System.out.printf(Locale.ROOT, "ACCEPT calls: %d, unacknowledged updates at that moment: %d%n",
           master.callCount(org.apache.mesos.v1.scheduler.Protos.Call.Type.ACCEPT), master.unacknowledged());
+      while (master.unacknowledged() > 0 && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      System.out.printf(Locale.ROOT, "SUBSCRIBED -> every update acknowledged:     %.2f s (%d left)%n",
+          (System.nanoTime() - subscribed) / 1e9, master.unacknowledged());
     } finally {
       master.close();
     }
