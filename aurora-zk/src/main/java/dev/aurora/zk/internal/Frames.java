@@ -1,12 +1,22 @@
 package dev.aurora.zk.internal;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import dev.aurora.api.AuroraJson;
+import dev.aurora.api.ImmutableTaskConfig;
+import dev.aurora.api.TaskConfig;
 import dev.aurora.core.Op;
 import dev.aurora.core.StorageException;
 import java.io.ByteArrayOutputStream;
@@ -15,6 +25,8 @@ import java.nio.ByteBuffer;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.IntStream;
 import java.util.zip.CRC32C;
 import java.util.zip.DataFormatException;
@@ -31,9 +43,11 @@ import java.util.zip.InflaterInputStream;
  * </pre>
  *
  * <p>A log batch's payloads, concatenated, are one deflated JSON array of ops. A snapshot's (format 2,
- * "AZS2") are a sequence of segments, each {@code | ops: int | length: int | deflated JSON array of
- * at most {@value #OPS_PER_SEGMENT} ops |}, so that a snapshot is encoded and decoded segment by
- * segment in parallel and never as one huge buffer. A snapshot of format 1 ("AZS1", written by
+ * "AZS2") are its table of task configs, {@code | configs: int | length: int | deflated JSON array of
+ * task configs |}, then a sequence of segments, each {@code | ops: int | length: int | deflated JSON
+ * array of at most {@value #OPS_PER_SEGMENT} ops |} in which every task config is its index in the
+ * table (the tasks of a job share one config: written, parsed and held once). Segments are encoded and
+ * decoded in parallel, and a snapshot is never one huge buffer of JSON. A snapshot of format 1 ("AZS1", written by
  * releases before it) is one deflated JSON array like a batch; it is still read.
  */
 public final class Frames {
@@ -45,12 +59,87 @@ public final class Frames {
   public static final byte[] SNAPSHOT_V1 = {'A', 'Z', 'S', '1'};
   /** How many ops a snapshot segment holds at most. */
   public static final int OPS_PER_SEGMENT = 1024;
-  private static final ObjectMapper MAPPER = AuroraJson.newMapper();
   private static final TypeReference<List<Op>> OPS = new TypeReference<>() {};
+  private static final TypeReference<List<TaskConfig>> CONFIGS = new TypeReference<>() {};
+  /** The attribute of a snapshot's readers and writers that holds its table of task configs. */
+  private static final String CONFIG_TABLE = "dev.aurora.zk.configTable";
+  private static final ObjectMapper MAPPER = mapper(false);
   /** Compact: the shared mapper indents, which only costs time here. */
   private static final ObjectWriter WRITER = MAPPER.writerFor(OPS).without(SerializationFeature.INDENT_OUTPUT);
-  /** Bytes this code wrote and checksummed: no need to look for duplicate fields in every object. */
-  private static final ObjectReader READER = MAPPER.readerFor(OPS).without(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+  private static final ObjectReader READER = MAPPER.readerFor(OPS);
+  private static final ObjectWriter CONFIGS_WRITER = MAPPER.writerFor(CONFIGS).without(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectReader CONFIGS_READER = MAPPER.readerFor(CONFIGS);
+  /** Writes and reads every task config of a snapshot's segments as its index in the snapshot's table. */
+  private static final ObjectMapper SHARED = mapper(true);
+  private static final ObjectWriter SHARED_WRITER = SHARED.writerFor(OPS).without(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectReader SHARED_READER = SHARED.readerFor(OPS);
+
+  private static ObjectMapper mapper(boolean sharedConfigs) {
+    ObjectMapper m = AuroraJson.newMapper();
+    // bytes this code wrote and checksummed: no need to look for duplicate fields in every object
+    m.getFactory().configure(JsonParser.Feature.STRICT_DUPLICATE_DETECTION, false);
+    if (sharedConfigs) {
+      m.registerModule(new SimpleModule("aurora-zk-config-table")
+          .addSerializer(ImmutableTaskConfig.class, new ConfigRefSerializer())
+          .addDeserializer(ImmutableTaskConfig.class, new ConfigRefDeserializer()));
+    }
+    return m;
+  }
+
+  /** The distinct task configs of a snapshot being written, each with its index. */
+  private static final class ConfigTable {
+    final Map<TaskConfig, Integer> index = new ConcurrentHashMap<>();
+    final List<TaskConfig> configs = new ArrayList<>();
+
+    int indexOf(TaskConfig c) {
+      Integer i = index.get(c);
+      if (i != null) {
+        return i;
+      }
+      synchronized (this) {
+        return index.computeIfAbsent(c, k -> {
+          configs.add(k);
+          return configs.size() - 1;
+        });
+      }
+    }
+  }
+
+  private static final class ConfigRefSerializer extends StdSerializer<ImmutableTaskConfig> {
+    private static final long serialVersionUID = 1L;
+
+    ConfigRefSerializer() {
+      super(ImmutableTaskConfig.class);
+    }
+
+    @Override
+    public void serialize(ImmutableTaskConfig value, JsonGenerator gen, SerializerProvider provider) throws IOException {
+      gen.writeNumber(((ConfigTable) provider.getAttribute(CONFIG_TABLE)).indexOf(value));
+    }
+  }
+
+  private static final class ConfigRefDeserializer extends StdDeserializer<ImmutableTaskConfig> {
+    private static final long serialVersionUID = 1L;
+
+    ConfigRefDeserializer() {
+      super(ImmutableTaskConfig.class);
+    }
+
+    @Override
+    public ImmutableTaskConfig deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+      if (p.currentToken() != JsonToken.VALUE_NUMBER_INT) {
+        throw JsonMappingException.from(p, "a task config must be an index into the snapshot's table of configs");
+      }
+      @SuppressWarnings("unchecked")
+      List<TaskConfig> table = (List<TaskConfig>) ctxt.getAttribute(CONFIG_TABLE);
+      int i = p.getIntValue();
+      if (i < 0 || i >= table.size()) {
+        throw JsonMappingException.from(p, "task config #" + i + " is not in the snapshot's table of " + table.size()
+            + " configs");
+      }
+      return (ImmutableTaskConfig) table.get(i);
+    }
+  }
 
   private Frames() {}
 
@@ -68,15 +157,28 @@ public final class Frames {
    */
   public static List<byte[]> encodeSnapshot(List<Op> ops, int maxPayload) {
     int segments = (ops.size() + OPS_PER_SEGMENT - 1) / OPS_PER_SEGMENT;
+    ConfigTable table = new ConfigTable();
+    ObjectWriter writer = SHARED_WRITER.withAttribute(CONFIG_TABLE, table);
     List<byte[]> encoded = IntStream.range(0, segments).parallel().mapToObj(i -> {
       List<Op> part = ops.subList(i * OPS_PER_SEGMENT, Math.min(ops.size(), (i + 1) * OPS_PER_SEGMENT));
-      return serialize(part);
+      try {
+        return deflate(writer.writeValueAsBytes(part));
+      } catch (IOException e) {
+        throw new StorageException("could not serialize " + part.size() + " ops", e);
+      }
     }).toList();
-    int total = 0;
+    byte[] configs;
+    try {
+      configs = deflate(CONFIGS_WRITER.writeValueAsBytes(table.configs));
+    } catch (IOException e) {
+      throw new StorageException("could not serialize " + table.configs.size() + " task configs", e);
+    }
+    int total = 8 + configs.length;
     for (byte[] e : encoded) {
       total += 8 + e.length;
     }
     ByteBuffer all = ByteBuffer.allocate(total);
+    all.putInt(table.configs.size()).putInt(configs.length).put(configs);
     for (int i = 0; i < segments; i++) {
       byte[] e = encoded.get(i);
       all.putInt(Math.min(OPS_PER_SEGMENT, ops.size() - i * OPS_PER_SEGMENT)).putInt(e.length).put(e);
@@ -161,6 +263,27 @@ public final class Frames {
     ByteBuffer all = ByteBuffer.allocate(total);
     payloads.forEach(all::put);
     all.flip();
+    if (all.remaining() < 8) {
+      throw corrupt(where, "it holds " + all.remaining() + " bytes, less than the header of its table of task configs");
+    }
+    int configCount = all.getInt();
+    int configLength = all.getInt();
+    if (configCount < 0 || configLength < 0 || configLength > all.remaining()) {
+      throw corrupt(where, "its table of task configs says it holds " + configCount + " configs in " + configLength
+          + " bytes, with " + all.remaining() + " bytes left");
+    }
+    List<TaskConfig> table;
+    try (InputStream in = new InflaterInputStream(new java.io.ByteArrayInputStream(all.array(), all.position(),
+        configLength))) {
+      table = CONFIGS_READER.readValue(in);
+    } catch (IOException e) {
+      throw corrupt(where + ", its table of task configs", "it cannot be read (" + e.getMessage() + ")");
+    }
+    if (table.size() != configCount) {
+      throw corrupt(where, "its table of task configs holds " + table.size() + " configs, its header says " + configCount);
+    }
+    all.position(all.position() + configLength);
+    ObjectReader reader = SHARED_READER.withAttribute(CONFIG_TABLE, table);
     List<int[]> segments = new ArrayList<>(); // {ops, offset, length}
     long ops = 0;
     while (all.hasRemaining()) {
@@ -184,7 +307,7 @@ public final class Frames {
     List<List<Op>> decoded = IntStream.range(0, segments.size()).parallel().mapToObj(i -> {
       int[] seg = segments.get(i);
       String segment = where + ", segment " + i;
-      List<Op> list = parse(new InflaterInputStream(new java.io.ByteArrayInputStream(bytes, seg[1], seg[2]),
+      List<Op> list = parse(reader, new InflaterInputStream(new java.io.ByteArrayInputStream(bytes, seg[1], seg[2]),
           new Inflater(), 64 * 1024), segment);
       if (list.size() != seg[0]) {
         throw corrupt(segment, "it holds " + list.size() + " ops, its header says " + seg[0]);
@@ -196,9 +319,9 @@ public final class Frames {
     return out;
   }
 
-  private static List<Op> parse(InputStream in, String where) {
+  private static List<Op> parse(ObjectReader reader, InputStream in, String where) {
     try (in) {
-      return READER.readValue(in);
+      return reader.readValue(in);
     } catch (java.util.zip.ZipException e) {
       throw corrupt(where, "its compressed bytes are damaged (" + e.getMessage() + ")");
     } catch (java.io.EOFException e) {
