@@ -307,8 +307,14 @@ public final class Frames {
     List<List<Op>> decoded = IntStream.range(0, segments.size()).parallel().mapToObj(i -> {
       int[] seg = segments.get(i);
       String segment = where + ", segment " + i;
-      List<Op> list = parse(reader, new InflaterInputStream(new java.io.ByteArrayInputStream(bytes, seg[1], seg[2]),
-          new Inflater(), 64 * 1024), segment);
+      Inflater inflater = new Inflater();
+      List<Op> list;
+      try {
+        list = parse(reader, new InflaterInputStream(new java.io.ByteArrayInputStream(bytes, seg[1], seg[2]), inflater,
+            64 * 1024), segment);
+      } finally {
+        inflater.end(); // a stream given its inflater does not end it
+      }
       if (list.size() != seg[0]) {
         throw corrupt(segment, "it holds " + list.size() + " ops, its header says " + seg[0]);
       }
