@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * log/bucket-NNNNNNNNNN/batch-NNNNNNNNNN
  *                                    one znode per appended batch (persistent sequential), deflated JSON;
  *                                    a bucket holds at most 10,000 of them, so no listing outgrows a znode
- * snapshots/gen-G/chunk-NNNNNN       the snapshot of generation G, deflated and cut into chunks
+ * snapshots/gen-G/chunk-NNNNNN       the snapshot of generation G in segments of 1,024 ops, each deflated
+ *                                    JSON (encoded and decoded in parallel), cut into chunks
  * </pre>
  *
  * <p><b>Appends</b> are one ZooKeeper transaction per batch (the scheduler's group commit: all the ops
@@ -55,7 +56,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class ZkStorage implements Storage {
   private static final Logger LOG = LoggerFactory.getLogger(ZkStorage.class);
-  private static final int FORMAT = 1;
+  /**
+   * The format written: 2 since snapshots are segmented ({@link Frames}); a storage of format 1 is
+   * still read (and becomes format 2 at its next snapshot), a newer one is refused.
+   */
+  private static final int FORMAT = 2;
   private static final ObjectMapper JSON = new ObjectMapper();
   /** Enough below ZooKeeper's default 1 MiB jute.maxbuffer for the transaction's other bytes. */
   private static final int DEFAULT_MAX_ZNODE = 512 * 1024;
@@ -125,6 +130,8 @@ public final class ZkStorage implements Storage {
       }
       long gen = -1;
       int chunks = 0;
+      int format = FORMAT;
+      long opCount = -1;
       long afterBucket = -1;
       long afterBatch = -1;
       if (stat != null) {
@@ -133,8 +140,10 @@ public final class ZkStorage implements Storage {
         chunks = meta.path("chunks").asInt(0);
         afterBucket = meta.path("afterBucket").asLong(-1);
         afterBatch = meta.path("afterBatch").asLong(-1);
+        format = meta.path("format").asInt();
+        opCount = meta.path("ops").asLong(-1);
       }
-      List<Op> snapshot = gen < 0 ? List.of() : readSnapshot(gen, chunks);
+      List<Op> snapshot = gen < 0 ? List.of() : readSnapshot(gen, chunks, format, opCount);
 
       List<Op> log = new ArrayList<>();
       List<String> buckets = sorted(client.getChildren().forPath(logPath));
@@ -229,7 +238,8 @@ public final class ZkStorage implements Storage {
     return meta;
   }
 
-  private List<Op> readSnapshot(long gen, int chunks) throws Exception {
+  private List<Op> readSnapshot(long gen, int chunks, int format, long opCount) throws Exception {
+    byte[] magic = format == 1 ? Frames.SNAPSHOT_V1 : Frames.SNAPSHOT;
     String dir = snapshotsPath + "/gen-" + gen;
     List<String> paths = new ArrayList<>();
     for (int i = 0; i < chunks; i++) {
@@ -242,13 +252,14 @@ public final class ZkStorage implements Storage {
       if (datas.get(i) == null) {
         throw Frames.corrupt(where, "it is missing (meta says generation " + gen + " has " + chunks + " chunks)");
       }
-      Frames.Frame f = Frames.read(Frames.SNAPSHOT, datas.get(i), where);
+      Frames.Frame f = Frames.read(magic, datas.get(i), where);
       if (f.part() != i || f.parts() != chunks) {
         throw Frames.corrupt(where, "it is part " + f.part() + " of " + f.parts() + ", expected " + i + " of " + chunks);
       }
       payloads.add(f.payload());
     }
-    return Frames.decode(payloads, "snapshot generation " + gen + " (" + dir + ")");
+    String where = "snapshot generation " + gen + " (" + dir + ")";
+    return format == 1 ? Frames.decode(payloads, where) : Frames.decodeSnapshot(payloads, opCount, where);
   }
 
   /** Reads many znodes, pipelined; a missing one reads as null. */
@@ -331,13 +342,15 @@ public final class ZkStorage implements Storage {
     checkWritable();
     long gen = snapshotGen + 1;
     String dir = snapshotsPath + "/gen-" + gen;
-    List<byte[]> frames = Frames.encode(Frames.SNAPSHOT, snapshot, maxPayload);
+    List<byte[]> frames = Frames.encodeSnapshot(snapshot, maxPayload);
     try {
       deleteTree(dir); // left by an attempt that failed before its commit
       commit(client.transactionOp().create().forPath(dir));
+      List<CuratorOp[]> chunks = new ArrayList<>();
       for (int i = 0; i < frames.size(); i++) {
-        commit(client.transactionOp().create().forPath(dir + "/" + chunkName(i), frames.get(i)));
+        chunks.add(new CuratorOp[] {client.transactionOp().create().forPath(dir + "/" + chunkName(i), frames.get(i))});
       }
+      commitPipelined(chunks);
       ObjectNode meta = JSON.createObjectNode().put("format", FORMAT).put("snapshot", gen).put("chunks", frames.size())
           .put("ops", snapshot.size()).put("afterBucket", lastBucket).put("afterBatch", lastBatch);
       byte[] bytes = JSON.writeValueAsBytes(meta);
@@ -414,6 +427,57 @@ public final class ZkStorage implements Storage {
       return client.transaction().forOperations(all);
     } catch (KeeperException.NoNodeException e) {
       if (fencePath != null && client.checkExists().forPath(fencePath) == null) {
+        throw new StorageException("ZooKeeper storage " + root + ": write refused, this scheduler was deposed (its "
+            + "leader latch znode " + fencePath + " is gone: session expired or leadership lost)", e);
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Runs each of {@code transactions} as {@link #commit} does, all sent at once (pipelined) rather than
+   * one round trip after another; fails if any fails.
+   */
+  private void commitPipelined(List<CuratorOp[]> transactions) throws Exception {
+    if (transactions.isEmpty()) {
+      return;
+    }
+    CountDownLatch done = new CountDownLatch(transactions.size());
+    AtomicReference<Exception> error = new AtomicReference<>();
+    String fencePath = null;
+    if (fence != null) {
+      Optional<String> f = fence.fence();
+      if (f.isEmpty()) {
+        throw new StorageException("ZooKeeper storage " + root + ": write refused, this scheduler is not the leader ("
+            + fence + ")");
+      }
+      fencePath = f.get();
+    }
+    for (CuratorOp[] ops : transactions) {
+      List<CuratorOp> all = new ArrayList<>(ops.length + 1);
+      if (fencePath != null) {
+        all.add(client.transactionOp().check().forPath(fencePath));
+      }
+      all.addAll(List.of(ops));
+      client.transaction().inBackground((c, event) -> {
+        try {
+          KeeperException.Code code = KeeperException.Code.get(event.getResultCode());
+          if (code != KeeperException.Code.OK) {
+            error.compareAndSet(null, KeeperException.create(code, event.getPath()));
+          }
+        } finally {
+          done.countDown();
+        }
+      }).forOperations(all);
+    }
+    if (!done.await(Math.max(60, transactions.size()), TimeUnit.SECONDS)) {
+      throw new StorageException("ZooKeeper storage " + root + ": writing " + transactions.size() + " znodes timed out in "
+          + zk);
+    }
+    Exception e = error.get();
+    if (e != null) {
+      if (e instanceof KeeperException.NoNodeException && fencePath != null
+          && client.checkExists().forPath(fencePath) == null) {
         throw new StorageException("ZooKeeper storage " + root + ": write refused, this scheduler was deposed (its "
             + "leader latch znode " + fencePath + " is gone: session expired or leadership lost)", e);
       }

@@ -7,12 +7,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import javax.security.auth.login.AppConfigurationEntry;
+import javax.security.auth.login.Configuration;
 import org.apache.curator.framework.AuthInfo;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.api.ACLProvider;
 import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.ZooDefs;
+import org.apache.zookeeper.client.ZKClientConfig;
 import org.apache.zookeeper.data.ACL;
 import org.jspecify.annotations.Nullable;
 
@@ -29,6 +33,9 @@ import org.jspecify.annotations.Nullable;
  *   ...
  * }
  * }</pre>
+ *
+ * <p>With SASL instead of a digest, {@link Builder#sasl(String)} names the section of the JAAS
+ * configuration ({@code -Djava.security.auth.login.config=...}) that holds this scheduler's login.
  */
 public final class ZooKeeperConnection implements AutoCloseable {
   private final CuratorFramework client;
@@ -90,6 +97,7 @@ public final class ZooKeeperConnection implements AutoCloseable {
     private final List<AuthInfo> auth = new ArrayList<>();
     private @Nullable List<ACL> acl;
     private boolean followEnsembleChanges = true;
+    private @Nullable String saslLoginContext;
 
     Builder(String connectString) {
       this.connectString = Objects.requireNonNull(connectString, "connect string");
@@ -131,9 +139,31 @@ public final class ZooKeeperConnection implements AutoCloseable {
     }
 
     /**
-     * Adds authentication of any scheme ZooKeeper knows. SASL (Kerberos) needs none here: configure it
-     * with a JAAS file ({@code -Djava.security.auth.login.config=...}) and {@link #acl} with the
-     * {@code sasl} scheme.
+     * Authenticates with SASL (Kerberos, or DIGEST-MD5) using the login of section {@code loginContext}
+     * of the JAAS configuration ({@code -Djava.security.auth.login.config=/path/jaas.conf}); unless
+     * {@link #acl} is set, the znodes created are then readable and writable by this principal only
+     * ({@code CREATOR_ALL_ACL}, which ZooKeeper stores as {@code sasl:<principal>}). Naming the section
+     * lets one JVM hold several logins. {@link #connect()} fails at once, saying why, if the section is
+     * missing or ZooKeeper refuses the login.
+     *
+     * <pre>
+     * AuroraScheduler {
+     *   org.apache.zookeeper.server.auth.DigestLoginModule required username="aurora" password="secret";
+     * };
+     * </pre>
+     */
+    public Builder sasl(String loginContext) {
+      Objects.requireNonNull(loginContext, "loginContext");
+      if (loginContext.isBlank()) {
+        throw new IllegalArgumentException("the SASL login context (a section of the JAAS configuration) is empty");
+      }
+      this.saslLoginContext = loginContext;
+      return this;
+    }
+
+    /**
+     * Adds authentication of any scheme ZooKeeper knows ({@code digest} has {@link #digest}, SASL has
+     * {@link #sasl}).
      */
     public Builder authorization(String scheme, byte[] credentials) {
       auth.add(new AuthInfo(Objects.requireNonNull(scheme, "scheme"), credentials.clone()));
@@ -170,7 +200,7 @@ public final class ZooKeeperConnection implements AutoCloseable {
      */
     public ZooKeeperConnection connect() {
       List<ACL> chosen = acl != null ? acl
-          : auth.isEmpty() ? ZooDefs.Ids.OPEN_ACL_UNSAFE : ZooDefs.Ids.CREATOR_ALL_ACL;
+          : auth.isEmpty() && saslLoginContext == null ? ZooDefs.Ids.OPEN_ACL_UNSAFE : ZooDefs.Ids.CREATOR_ALL_ACL;
       CuratorFrameworkFactory.Builder b = CuratorFrameworkFactory.builder()
           .connectString(connectString)
           .sessionTimeoutMs((int) sessionTimeout.toMillis())
@@ -194,6 +224,13 @@ public final class ZooKeeperConnection implements AutoCloseable {
       if (namespace != null) {
         b.namespace(namespace);
       }
+      if (saslLoginContext != null) {
+        checkJaasSection(saslLoginContext);
+        ZKClientConfig config = new ZKClientConfig();
+        config.setProperty(ZKClientConfig.ENABLE_CLIENT_SASL_KEY, "true");
+        config.setProperty(ZKClientConfig.LOGIN_CONTEXT_NAME_KEY, saslLoginContext);
+        b.zkClientConfig(config);
+      }
       CuratorFramework client = b.build();
       client.start();
       boolean connected;
@@ -209,7 +246,54 @@ public final class ZooKeeperConnection implements AutoCloseable {
         throw new ZooKeeperUnavailableException("ZooKeeper at " + connectString + " could not be reached within "
             + connectTimeout + ": check that the ensemble runs and that this host can reach it (and the connect string)");
       }
+      if (saslLoginContext != null) {
+        checkSaslLogin(client, saslLoginContext);
+      }
       return new ZooKeeperConnection(client, chosen, "ZooKeeper at " + connectString, true);
+    }
+
+    /**
+     * The client holds requests until its SASL login is done, so the first one tells whether ZooKeeper
+     * accepted it (a refused login leaves the session connected but useless).
+     */
+    private void checkSaslLogin(CuratorFramework client, String section) {
+      try {
+        client.getZookeeperClient().getZooKeeper().exists("/", false);
+      } catch (KeeperException.AuthFailedException e) {
+        client.close();
+        throw new ZooKeeperUnavailableException("ZooKeeper at " + connectString + " refused the SASL login of JAAS"
+            + " section '" + section + "' (" + System.getProperty("java.security.auth.login.config",
+                "java.security.auth.login.config is not set") + "): authentication failed. Check the user name and"
+            + " password (or keytab and principal) against the server's, that the server accepts SASL"
+            + " (authProvider.1=org.apache.zookeeper.server.auth.SASLAuthenticationProvider), and for DIGEST-MD5"
+            + " that -Dzookeeper.fips-mode=false is set (ZooKeeper 3.9 refuses DIGEST-MD5 in FIPS mode, its default)",
+            e);
+      } catch (Exception e) {
+        client.close();
+        if (e instanceof InterruptedException) {
+          Thread.currentThread().interrupt();
+        }
+        throw new ZooKeeperUnavailableException("ZooKeeper at " + connectString + ": the first request after the SASL"
+            + " login of JAAS section '" + section + "' failed: " + e, e);
+      }
+    }
+
+    private static void checkJaasSection(String section) {
+      String file = System.getProperty("java.security.auth.login.config");
+      AppConfigurationEntry[] entries;
+      String problem = null;
+      try {
+        entries = Configuration.getConfiguration().getAppConfigurationEntry(section);
+      } catch (SecurityException e) {
+        entries = null;
+        problem = e.getMessage();
+      }
+      if (entries == null || entries.length == 0) {
+        throw new IllegalArgumentException("SASL login context '" + section + "' is not in the JAAS configuration ("
+            + (file == null ? "java.security.auth.login.config is not set" : "java.security.auth.login.config=" + file)
+            + (problem == null ? "" : ": " + problem) + "): add a section " + section + " { ... }; with the login"
+            + " module, or pass -Djava.security.auth.login.config=<file> to the JVM");
+      }
     }
 
     private static Duration positive(Duration d, String what) {

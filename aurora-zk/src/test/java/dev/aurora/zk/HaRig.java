@@ -59,9 +59,13 @@ final class HaRig implements AutoCloseable {
 
   /** {@link #add(String, Duration)}; {@code followEnsemble} false keeps a client on proxies it was given. */
   Node add(String connectString, Duration sessionTimeout, boolean followEnsemble) {
+    return add(ZooKeeperConnection.builder(connectString).sessionTimeout(sessionTimeout)
+        .connectTimeout(Duration.ofSeconds(20)).followEnsembleChanges(followEnsemble).connect());
+  }
+
+  /** Adds and starts a scheduler on {@code zk} (closed with the rig). */
+  Node add(ZooKeeperConnection zk) {
     String address = "scheduler-" + nodes.size() + ":8081";
-    ZooKeeperConnection zk = ZooKeeperConnection.builder(connectString).sessionTimeout(sessionTimeout)
-        .connectTimeout(Duration.ofSeconds(20)).followEnsembleChanges(followEnsemble).connect();
     ZkLeaderElection election = ZkLeaderElection.builder(zk).path(path + "/leader").address(address).build();
     ZkStorage storage = ZkStorage.builder(zk).path(path + "/state").fencedBy(election).build();
     Scheduler scheduler = Scheduler.builder().backend(Failover.keepRunning(new OnLoop()))

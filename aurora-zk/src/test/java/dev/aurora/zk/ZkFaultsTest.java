@@ -179,10 +179,52 @@ class ZkFaultsTest {
     ZkStorage s = ZkStorage.builder(zk).path(path + "/state").build();
     s.recover();
     s.snapshot(ops("snap"));
-    zk.curator().setData().forPath(path + "/state/meta", "{\"format\":2,\"snapshot\":0,\"chunks\":1}"
+    zk.curator().setData().forPath(path + "/state/meta", "{\"format\":3,\"snapshot\":0,\"chunks\":1}"
         .getBytes(StandardCharsets.UTF_8));
     assertThatThrownBy(() -> ZkStorage.builder(zk).path(path + "/state").build().recover())
-        .isInstanceOf(StorageException.class).hasMessageContaining("format 2, newer than");
+        .isInstanceOf(StorageException.class).hasMessageContaining("format 3, newer than");
+  }
+
+  @Test
+  void aSnapshotWrittenInTheFirstFormatIsStillRecovered() throws Exception {
+    ZooKeeperConnection zk = connect();
+    String state = path + "/state";
+    ZkStorage s = ZkStorage.builder(zk).path(state).build();
+    s.recover();
+    List<Op> snapshot = new ArrayList<>();
+    for (int i = 0; i < 3_000; i++) {
+      snapshot.addAll(ops("old-" + i));
+    }
+    // what releases before format 2 wrote: the snapshot one deflated JSON array, cut into "AZS1" chunks
+    List<byte[]> chunks = Frames.encode(Frames.SNAPSHOT_V1, snapshot, 4 * 1024);
+    zk.curator().create().creatingParentsIfNeeded().forPath(state + "/snapshots/gen-0");
+    for (int i = 0; i < chunks.size(); i++) {
+      zk.curator().create().forPath(state + "/snapshots/gen-0/" + String.format("chunk-%06d", i), chunks.get(i));
+    }
+    zk.curator().create().forPath(state + "/meta", ("{\"format\":1,\"snapshot\":0,\"chunks\":" + chunks.size()
+        + ",\"ops\":3000,\"afterBucket\":-1,\"afterBatch\":-1}").getBytes(StandardCharsets.UTF_8));
+
+    ZkStorage reader = ZkStorage.builder(zk).path(state).build();
+    assertThat(reader.recover().snapshot()).isEqualTo(snapshot);
+    reader.append(ops("after"));
+    reader.snapshot(snapshot.subList(0, 10)); // the next snapshot is written in the current format
+    assertThat(new String(zk.curator().getData().forPath(state + "/meta"), StandardCharsets.UTF_8))
+        .contains("\"format\":2");
+    assertThat(ZkStorage.builder(zk).path(state).build().recover().snapshot()).isEqualTo(snapshot.subList(0, 10));
+  }
+
+  @Test
+  void aSnapshotOfManySegmentsAcrossChunksIsRecoveredWhole() throws Exception {
+    ZooKeeperConnection zk = connect();
+    ZkStorage s = ZkStorage.builder(zk).path(path + "/state").maxZnodeBytes(4 * 1024).build();
+    s.recover();
+    List<Op> snapshot = new ArrayList<>();
+    for (int i = 0; i < 5_000; i++) {
+      snapshot.addAll(ops("task-" + i));
+    }
+    s.snapshot(snapshot);
+    assertThat(zk.curator().getChildren().forPath(path + "/state/snapshots/gen-0")).hasSizeGreaterThan(2);
+    assertThat(ZkStorage.builder(zk).path(path + "/state").build().recover().snapshot()).isEqualTo(snapshot);
   }
 
   @Test
