@@ -61,9 +61,9 @@ class JsonStrictnessTest {
     assertThat(problem(job("", check, "")))
         .startsWith("task.healthCheck.interval: expected an ISO-8601 duration such as \"PT30S\", found 5 (line 1, column ");
     assertThat(problem(job("", ", \"healthCheck\": {\"type\": 0, \"command\": \"x\"}", "")))
-        .startsWith("task.healthCheck.type: expected one of HTTP, COMMAND, found 0 (line 1, column ");
+        .startsWith("task.healthCheck.type: expected one of HTTP, COMMAND, TCP, found 0 (line 1, column ");
     assertThat(problem(job("", ", \"healthCheck\": {\"type\": \"command\", \"command\": \"x\"}", "")))
-        .startsWith("task.healthCheck.type: expected one of HTTP, COMMAND, found the string \"command\" (line 1, column ");
+        .startsWith("task.healthCheck.type: expected one of HTTP, COMMAND, TCP, found the string \"command\" (line 1, column ");
   }
 
   @Test
