@@ -316,11 +316,12 @@ class TaskRunnerTest {
   @Test
   void maxConcurrencyTwoRunsTwoAtOnceButNotThree() throws Exception {
     // a and b each wait for the other to be up, so they must run together; c, which would start at once
-    // without the limit, may not start until one of them ends
+    // without the limit, may not start until one of them has ended (each marks its end just before it
+    // exits, so c's check does not race with the other one's last step)
     TaskOutcome outcome = run(limited(List.of(
-            p("a", "touch a.up; " + waitFor("b.up") + "; sleep 0.3; [ ! -e c.up ] || exit 1"),
-            p("b", "touch b.up; " + waitFor("a.up") + "; sleep 0.3; [ ! -e c.up ] || exit 1"),
-            p("c", "touch c.up")),
+            p("a", "touch a.up; " + waitFor("b.up") + "; sleep 0.3; touch a.done"),
+            p("b", "touch b.up; " + waitFor("a.up") + "; sleep 0.3; touch b.done"),
+            p("c", "[ -e a.done ] || [ -e b.done ] || exit 1")),
         List.of(), 1, 2));
 
     assertThat(outcome.state()).isEqualTo(TaskOutcome.State.SUCCEEDED);
