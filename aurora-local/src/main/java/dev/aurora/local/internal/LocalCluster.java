@@ -317,6 +317,17 @@ public final class LocalCluster {
     }
     timer.shutdownNow();
     workers.shutdown();
+    // a worker may still be ending what an earlier backend left running (OrphanReaper writes the
+    // sandbox's end record after the grace period): close returns once that is done, so nothing
+    // writes into the sandbox root after close (a caller may delete it at once)
+    try {
+      Duration bound = config.killGracePeriod().plusSeconds(10);
+      if (!workers.awaitTermination(bound.toMillis(), TimeUnit.MILLISECONDS)) {
+        LOG.warn("local backend closing: workers still busy after {}; not waiting longer", bound);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     unlockRoot();
     if (was == State.STARTED && Thread.currentThread() != shutdownHook) {
       try {
