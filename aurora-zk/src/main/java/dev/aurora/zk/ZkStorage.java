@@ -409,17 +409,24 @@ public final class ZkStorage implements Storage {
     }
   }
 
+  /** The znode a write must check (this writer's fence), null without a fence; refuses when not leading. */
+  private String fencePath() {
+    if (fence == null) {
+      return null;
+    }
+    Optional<String> f = fence.fence();
+    if (f.isEmpty()) {
+      throw new StorageException("ZooKeeper storage " + root + ": write refused, this scheduler is not the leader ("
+          + fence + ")");
+    }
+    return f.get();
+  }
+
   /** Runs {@code ops} as one transaction, checking first that this writer still holds its fence. */
   private List<CuratorTransactionResult> commit(CuratorOp... ops) throws Exception {
     List<CuratorOp> all = new ArrayList<>(ops.length + 1);
-    String fencePath = null;
-    if (fence != null) {
-      Optional<String> f = fence.fence();
-      if (f.isEmpty()) {
-        throw new StorageException("ZooKeeper storage " + root + ": write refused, this scheduler is not the leader ("
-            + fence + ")");
-      }
-      fencePath = f.get();
+    String fencePath = fencePath();
+    if (fencePath != null) {
       all.add(client.transactionOp().check().forPath(fencePath));
     }
     all.addAll(List.of(ops));
@@ -444,15 +451,7 @@ public final class ZkStorage implements Storage {
     }
     CountDownLatch done = new CountDownLatch(transactions.size());
     AtomicReference<Exception> error = new AtomicReference<>();
-    String fencePath = null;
-    if (fence != null) {
-      Optional<String> f = fence.fence();
-      if (f.isEmpty()) {
-        throw new StorageException("ZooKeeper storage " + root + ": write refused, this scheduler is not the leader ("
-            + fence + ")");
-      }
-      fencePath = f.get();
-    }
+    String fencePath = fencePath();
     for (CuratorOp[] ops : transactions) {
       List<CuratorOp> all = new ArrayList<>(ops.length + 1);
       if (fencePath != null) {
