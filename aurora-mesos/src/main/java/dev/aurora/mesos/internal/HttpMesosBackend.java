@@ -53,6 +53,8 @@ public final class HttpMesosBackend implements MesosBackend {
   private static final String PROTOBUF = "application/x-protobuf";
   /** How many tasks' terminal reports are remembered, to kill a task that comes back after it. */
   private static final int REMEMBERED_ENDS = 100_000;
+  /** Threads that run the HTTP client's completions and read the event stream. */
+  private static final int HTTP_THREADS = 2;
 
   private final MesosSettings settings;
   private final HttpClient client;
@@ -139,6 +141,18 @@ public final class HttpMesosBackend implements MesosBackend {
     HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
         .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(settings.requestTimeout());
     settings.sslContext().ifPresent(b::sslContext);
+    // The client's own default executor is a cached pool: every completion of every call hops to a
+    // (often new or parked) thread, which at thousands of ACKNOWLEDGE calls a second cost more CPU than
+    // the calls themselves (see docs/performance.md, Mesos). Nothing run on it blocks (the event stream
+    // and completions only queue work), so two threads serve; idle, they end.
+    java.util.concurrent.ThreadPoolExecutor callbacks = new java.util.concurrent.ThreadPoolExecutor(HTTP_THREADS,
+        HTTP_THREADS, 30, TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+          Thread t = new Thread(r, "aurora-mesos-http");
+          t.setDaemon(true);
+          return t;
+        });
+    callbacks.allowCoreThreadTimeOut(true);
+    b.executor(callbacks);
     this.client = b.build();
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "aurora-mesos-timer");
