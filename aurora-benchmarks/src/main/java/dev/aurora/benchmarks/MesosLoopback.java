@@ -133,6 +133,8 @@ public final class MesosLoopback {
       }
       System.out.printf(Locale.ROOT, "SUBSCRIBED -> every update acknowledged:     %.2f s (%d left)%n",
           (System.nanoTime() - subscribed) / 1e9, master.unacknowledged());
+      System.out.printf(Locale.ROOT, "ACKNOWLEDGE calls: %d (updates that needed one: %d)%n",
+          master.callCount(org.apache.mesos.v1.scheduler.Protos.Call.Type.ACKNOWLEDGE), 2L * tasks);
     } finally {
       master.close();
     }

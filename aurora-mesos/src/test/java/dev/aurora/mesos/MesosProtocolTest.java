@@ -160,6 +160,36 @@ class MesosProtocolTest {
   }
 
   @Test
+  void aBurstOfAcknowledgementsAcknowledgesEachUpdateOnceOnTwoHttpThreadsAtMost() {
+    Set<Long> before = Thread.getAllStackTraces().keySet().stream().map(Thread::getId)
+        .collect(java.util.stream.Collectors.toSet());
+    h = new Harness(FakeMesosMaster.builder().agents(20).updateRetry(Duration.ofMinutes(10)), b -> { });
+    h.recorder.holdAcks = true;
+    List<TaskId> ids = new java.util.ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      Offer o = h.freshOffer();
+      List<TaskLaunch> launches = new java.util.ArrayList<>();
+      for (int t = 0; t < 8; t++) { // 8 tasks of 0.5 cpu fill an agent
+        launches.add(Harness.launchOf(o, Harness.task("sleep 600"), o.ports().get(0).begin() + t));
+      }
+      h.backend.launch(List.of(o.id()), launches);
+      launches.forEach(l -> ids.add(l.taskId()));
+    }
+    await("all running", () -> ids.stream().allMatch(id -> h.recorder.saw(id, ScheduleStatus.RUNNING)));
+    assertThat(h.master.unacknowledged()).isEqualTo(2 * ids.size()); // STARTING and RUNNING of each
+
+    h.recorder.runHeldAcks(); // 320 acknowledgements at once, far more than the calls allowed in flight
+
+    await("acknowledged", () -> h.master.unacknowledged() == 0);
+    assertThat(h.master.callCount(Call.Type.ACKNOWLEDGE)).isEqualTo(2 * ids.size());
+    List<String> httpThreads = Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> !before.contains(t.getId()))
+        .map(Thread::getName).filter(n -> n.startsWith("aurora-mesos-http") || n.matches("HttpClient-\\d+-Worker.*"))
+        .toList();
+    assertThat(httpThreads).hasSizeLessThanOrEqualTo(2);
+  }
+
+  @Test
   void everyKnownTaskIsReconciledExplicitlyAfterAResubscription() {
     h = new Harness(FakeMesosMaster.builder().agents(1), b -> { });
     TaskId id = h.launch(h.freshOffer(), Harness.task("sleep 600"));

@@ -53,6 +53,13 @@ public final class HttpMesosBackend implements MesosBackend {
   private static final String PROTOBUF = "application/x-protobuf";
   /** How many tasks' terminal reports are remembered, to kill a task that comes back after it. */
   private static final int REMEMBERED_ENDS = 100_000;
+  /**
+   * How long an update stays "being acknowledged" at most: a copy that comes later is forwarded again
+   * (its first copy's acknowledgement may never have been sent, if the scheduler could not store it).
+   */
+  private static final long ACKING_AT_MOST_NANOS = TimeUnit.MINUTES.toNanos(5);
+  /** Threads that run the HTTP client's completions and read the event stream. */
+  private static final int HTTP_THREADS = 2;
 
   private final MesosSettings settings;
   private final HttpClient client;
@@ -110,6 +117,15 @@ public final class HttpMesosBackend implements MesosBackend {
   /** Acknowledgements waiting to go out; they only ever wait behind the other calls. */
   private final ConcurrentLinkedQueue<Outgoing> acks = new ConcurrentLinkedQueue<>();
   private final AtomicInteger inFlight = new AtomicInteger();
+  /**
+   * Updates (by uuid) forwarded to the core whose acknowledgement has not been answered yet, and when
+   * they came. The master re-sends an unacknowledged update (Mesos agents every 10 s, then backing off);
+   * a copy that comes while the first is still on its way to the store or its acknowledgement still
+   * queued is dropped: forwarding it would store it and acknowledge it once more, and when
+   * acknowledgements lag (100,000 tasks starting) those copies were over a quarter of all calls.
+   */
+  private final Map<com.google.protobuf.ByteString, Long> acking = new ConcurrentHashMap<>();
+  private final Counter duplicateUpdates;
 
   private final Counter reconnects;
   private final Counter missedHeartbeats;
@@ -139,6 +155,18 @@ public final class HttpMesosBackend implements MesosBackend {
     HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
         .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(settings.requestTimeout());
     settings.sslContext().ifPresent(b::sslContext);
+    // The client's own default executor is a cached pool: every completion of every call hops to a
+    // (often new or parked) thread, which at thousands of ACKNOWLEDGE calls a second cost more CPU than
+    // the calls themselves (see docs/performance.md, Mesos). Nothing run on it blocks (the event stream
+    // and completions only queue work), so two threads serve; idle, they end.
+    java.util.concurrent.ThreadPoolExecutor callbacks = new java.util.concurrent.ThreadPoolExecutor(HTTP_THREADS,
+        HTTP_THREADS, 30, TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+          Thread t = new Thread(r, "aurora-mesos-http");
+          t.setDaemon(true);
+          return t;
+        });
+    callbacks.allowCoreThreadTimeOut(true);
+    b.executor(callbacks);
     this.client = b.build();
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "aurora-mesos-timer");
@@ -152,6 +180,7 @@ public final class HttpMesosBackend implements MesosBackend {
     this.reconnects = registry.counter("aurora.mesos.reconnects");
     this.missedHeartbeats = registry.counter("aurora.mesos.heartbeats.missed");
     this.errorEvents = registry.counter("aurora.mesos.errors");
+    this.duplicateUpdates = registry.counter("aurora.mesos.updates.duplicate");
     this.frameworkId = settings.frameworkIds().load().orElse(null);
   }
 
@@ -332,6 +361,7 @@ public final class HttpMesosBackend implements MesosBackend {
     }
     queue.clear();
     acks.clear();
+    acking.clear();
     timer.shutdownNow();
     MaintenanceBridge m = maintenance;
     if (m != null) {
@@ -706,6 +736,17 @@ public final class HttpMesosBackend implements MesosBackend {
   }
 
   private void onUpdate(Protos.TaskStatus s) {
+    if (s.hasUuid() && s.hasAgentId()) {
+      long now = System.nanoTime();
+      Long first = acking.putIfAbsent(s.getUuid(), now);
+      if (first != null) {
+        if (now - first < ACKING_AT_MOST_NANOS) {
+          duplicateUpdates.increment();
+          return; // its first copy is being stored and acknowledged
+        }
+        acking.put(s.getUuid(), now);
+      }
+    }
     Runnable ack = s.hasUuid() && s.hasAgentId() ? () -> send(Call.newBuilder().setType(Call.Type.ACKNOWLEDGE)
         .setAcknowledge(Call.Acknowledge.newBuilder().setAgentId(s.getAgentId()).setTaskId(s.getTaskId())
             .setUuid(s.getUuid())).build(), -1, why -> { }) : () -> { };
@@ -874,6 +915,10 @@ public final class HttpMesosBackend implements MesosBackend {
     HttpRequest req = request(to, call, sid).timeout(settings.requestTimeout()).build();
     client.sendAsync(req, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)).whenComplete((r, error) -> {
       inFlight.decrementAndGet();
+      if (call.getType() == Call.Type.ACKNOWLEDGE) {
+        // answered or failed: a copy of the update that comes from now on is the master's retry
+        acking.remove(call.getAcknowledge().getUuid());
+      }
       try {
         if (error != null) {
           LOG.warn("{} to {} failed: {}", call.getType(), to, rootMessage(error));
