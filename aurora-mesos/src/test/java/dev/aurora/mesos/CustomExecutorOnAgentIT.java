@@ -38,7 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CustomExecutorOnAgentIT {
   static Path jar;
-  static final Path JAVA = Path.of(System.getProperty("java.home"), "bin", "java");
+  static final Path JAVA = ExecutorJar.JAVA;
 
   @TempDir Path sandbox;
   Harness h;
@@ -47,10 +47,7 @@ class CustomExecutorOnAgentIT {
 
   @BeforeAll
   static void findTheJar() {
-    String property = System.getProperty("aurora.executor.jar");
-    assertThat(property).as("system property aurora.executor.jar (set by the pom)").isNotNull();
-    jar = Path.of(property);
-    assertThat(jar).as("the executor jar: build aurora-runner with package first").exists();
+    jar = ExecutorJar.find();
   }
 
   @AfterEach
