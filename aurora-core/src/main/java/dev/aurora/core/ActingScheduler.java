@@ -5,6 +5,7 @@ import dev.aurora.api.JobKey;
 import dev.aurora.api.Principal;
 import dev.aurora.api.ResourceQuota;
 import dev.aurora.api.UpdateSettings;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 
@@ -45,6 +46,11 @@ public final class ActingScheduler {
   /** {@link Scheduler#createJob} as {@link #principal()}. */
   public void createJob(JobConfig job) {
     scheduler.createJob(job, principal);
+  }
+
+  /** {@link Scheduler#createJobs} as {@link #principal()}. */
+  public void createJobs(List<JobConfig> jobs) {
+    scheduler.createJobs(jobs, principal);
   }
 
   /** {@link Scheduler#killJob} as {@link #principal()}. */

@@ -83,6 +83,25 @@ public interface Scheduler extends AutoCloseable {
    */
   void createJob(JobConfig job, Principal by);
 
+  /**
+   * Creates a batch of jobs at once, all or none: every job is checked first as {@link #createJob}
+   * checks it (authorized for {@code by} on its role, no job with its key, a valid config for this
+   * scheduler), the keys must differ within the batch, and each role's quota must cover the sum of
+   * the batch's jobs of that role. If anything is wrong, nothing is created and one {@link
+   * JobsRefusedException} names every problem of every job. Otherwise every job is created in one
+   * transaction stored with one append, so a crash keeps all of them or none; each is audited and
+   * announced ({@link SchedulerEvent.JobCreated}) as a single {@code createJob} is.
+   *
+   * <p>A client creating many jobs calls this instead of {@code createJob} in a loop: one round trip
+   * to the state loop and one storage write instead of one per job. An empty batch does nothing.
+   *
+   * @throws JobsRefusedException if any job of the batch cannot be created; nothing was changed
+   * @throws UnsupportedOperationException if this scheduler does not implement batches (the default)
+   */
+  default void createJobs(List<JobConfig> jobs, Principal by) {
+    throw new UnsupportedOperationException("createJobs is not supported by " + getClass().getName());
+  }
+
   /** Kills every task of a job and removes the job (a cron job is descheduled). */
   void killJob(JobKey job, Principal by);
 

@@ -27,6 +27,7 @@ import dev.aurora.core.UpdateId;
 import dev.aurora.core.internal.backend.BackendAdapter;
 import dev.aurora.core.internal.cron.CronController;
 import dev.aurora.core.internal.events.EventBus;
+import dev.aurora.core.internal.jobs.JobBatch;
 import dev.aurora.core.internal.jobs.Jobs;
 import dev.aurora.core.internal.lifecycle.TaskLifecycle;
 import dev.aurora.core.internal.metrics.SchedulerMetrics;
@@ -95,6 +96,7 @@ public final class SchedulerImpl implements Scheduler {
   private final UpdateController updates;
   private final CronController cron;
   private final Jobs jobOps;
+  private final JobBatch jobBatch;
   private final MeterRegistry registry;
   private final List<io.micrometer.core.instrument.Meter> gauges;
 
@@ -130,6 +132,7 @@ public final class SchedulerImpl implements Scheduler {
     this.updates = new UpdateController(core);
     this.cron = new CronController(core);
     this.jobOps = new Jobs(state, tx, lifecycle, placement, updates::active);
+    this.jobBatch = new JobBatch(jobOps, tenancy.admission(), tenancy.quota(), tierResolver::resolve);
     state.listeners().add(updates);
     state.listeners().add(cron);
     // gauges read this scheduler's state: they go with it on close, so a scheduler started later on the
@@ -335,6 +338,17 @@ public final class SchedulerImpl implements Scheduler {
     Objects.requireNonNull(by, "principal");
     admitVoid(by, "createJob", job.key().role(), job.key() + " x" + job.instances(),
         () -> jobOps.create(tierResolver.resolve(job), by));
+  }
+
+  @Override
+  public void createJobs(List<JobConfig> batch, Principal by) {
+    Objects.requireNonNull(batch, "jobs");
+    Objects.requireNonNull(by, "principal");
+    List<JobConfig> copy = List.copyOf(batch); // refuses a null job before anything runs
+    call(() -> {
+      jobBatch.create(copy, by);
+      return null;
+    });
   }
 
   @Override

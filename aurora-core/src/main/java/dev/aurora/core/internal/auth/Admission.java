@@ -38,28 +38,52 @@ public final class Admission {
    * @throws NotAuthorizedException if the authorizer refuses; {@code op} does not run
    */
   public <T> T run(Principal by, String action, String role, String target, Supplier<T> op) {
-    boolean allowed;
-    try {
-      allowed = role == null ? authorizer.mayActOnCluster(by, action) : authorizer.mayActOnRole(by, action, role);
-    } catch (RuntimeException e) {
-      record(by, action, target, AuditEntry.Result.DENIED, "authorizer failed: " + e);
-      throw new AuroraException("authorizer failed for " + by + " " + action, e);
-    }
-    if (!allowed) {
-      denials.increment();
-      NotAuthorizedException denied = new NotAuthorizedException(by, action, role);
-      record(by, action, target, AuditEntry.Result.DENIED, denied.getMessage());
+    AuroraException denied = authorize(by, action, role, target);
+    if (denied != null) {
       throw denied;
     }
     T result;
     try {
       result = op.get();
     } catch (RuntimeException e) {
-      record(by, action, target, AuditEntry.Result.REFUSED, e.getMessage());
+      refused(by, action, target, e.getMessage());
       throw e;
     }
-    record(by, action, target, AuditEntry.Result.DONE, "");
+    done(by, action, target);
     return result;
+  }
+
+  /**
+   * Asks the authorizer whether {@code by} may do {@code action} on {@code role} (null: on the
+   * cluster). Returns null if so; otherwise records the denial against {@code target} and returns
+   * the exception to throw ({@link NotAuthorizedException}, or an {@code AuroraException} if the
+   * authorizer failed).
+   */
+  public AuroraException authorize(Principal by, String action, String role, String target) {
+    boolean allowed;
+    try {
+      allowed = role == null ? authorizer.mayActOnCluster(by, action) : authorizer.mayActOnRole(by, action, role);
+    } catch (RuntimeException e) {
+      record(by, action, target, AuditEntry.Result.DENIED, "authorizer failed: " + e);
+      return new AuroraException("authorizer failed for " + by + " " + action, e);
+    }
+    if (!allowed) {
+      denials.increment();
+      NotAuthorizedException denied = new NotAuthorizedException(by, action, role);
+      record(by, action, target, AuditEntry.Result.DENIED, denied.getMessage());
+      return denied;
+    }
+    return null;
+  }
+
+  /** Records an authorized call as done. */
+  public void done(Principal by, String action, String target) {
+    record(by, action, target, AuditEntry.Result.DONE, "");
+  }
+
+  /** Records an authorized call as refused, with why. */
+  public void refused(Principal by, String action, String target, String why) {
+    record(by, action, target, AuditEntry.Result.REFUSED, why);
   }
 
   private void record(Principal by, String action, String target, AuditEntry.Result result, String message) {

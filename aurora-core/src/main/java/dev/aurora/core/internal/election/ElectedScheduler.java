@@ -542,6 +542,11 @@ public final class ElectedScheduler implements Scheduler {
   }
 
   @Override
+  public void createJobs(List<JobConfig> jobs, Principal by) {
+    run(s -> s.createJobs(jobs, by));
+  }
+
+  @Override
   public void killJob(JobKey job, Principal by) {
     run(s -> s.killJob(job, by));
   }

@@ -60,6 +60,16 @@ public final class Jobs {
 
   /** Creates a job and (unless it is a cron job) its tasks. */
   public void create(JobConfig job, Principal by) {
+    checkCreate(job);
+    insert(job, by);
+  }
+
+  /**
+   * Throws, changing nothing, if {@code job} cannot be created now: a job with its key exists, it has
+   * no instance and is not a service, or a listener refuses it (quota, dedicated hosts, SLA
+   * coordinator).
+   */
+  public void checkCreate(JobConfig job) {
     if (jobs.containsKey(job.key())) {
       throw new JobConflictException(job.key(), "a job with this key exists already");
     }
@@ -68,6 +78,10 @@ public final class Jobs {
           + " job needs at least 1 instance, was 0 (only a service may have 0)");
     }
     state.listeners().forEach(l -> l.admitJobChange(null, job));
+  }
+
+  /** Creates a job that {@link #checkCreate} admitted, and (unless it is a cron job) its tasks. */
+  public void insert(JobConfig job, Principal by) {
     JobState created = new JobState(job, state.pool(), state.tasks()::get);
     jobs.put(job.key(), created);
     tx.store(new Op.SaveJob(job));

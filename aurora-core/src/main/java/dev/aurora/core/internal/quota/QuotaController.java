@@ -7,6 +7,7 @@ import dev.aurora.api.ResourceQuota;
 import dev.aurora.api.Resources;
 import dev.aurora.api.TaskConfig;
 import dev.aurora.api.Tier;
+import dev.aurora.core.JobsRefusedException;
 import dev.aurora.core.NoSuchQuotaException;
 import dev.aurora.core.Op;
 import dev.aurora.core.QuotaExceededException;
@@ -16,7 +17,10 @@ import dev.aurora.core.internal.CoreListener;
 import dev.aurora.core.internal.state.JobState;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -135,6 +139,39 @@ public final class QuotaController implements CoreListener {
       // (used + asked is the role's peak, since the peak is at least the job's current claim).
       throw new QuotaExceededException(role, quota, add(usedByOthers, currentUse), asked);
     }
+  }
+
+  /**
+   * For new jobs created together (none of which exists yet), each role's quota against what the
+   * role uses plus the sum of its new jobs: one {@link QuotaExceededException} per role over its
+   * quota, with the keys of that role's new jobs. Empty if every role fits.
+   */
+  public List<JobsRefusedException.Refusal> checkNewJobs(
+      List<JobConfig> created) {
+    Map<String, List<JobConfig>> byRole = new LinkedHashMap<>();
+    for (JobConfig job : created) {
+      if (quotas.containsKey(job.key().role())) {
+        byRole.computeIfAbsent(job.key().role(), r -> new ArrayList<>()).add(job);
+      }
+    }
+    List<JobsRefusedException.Refusal> refused = new ArrayList<>();
+    byRole.forEach((role, jobs) -> {
+      Resources asked = Resources.NONE;
+      for (JobConfig job : jobs) {
+        asked = add(asked, peak(null, job));
+      }
+      if (asked.isEmpty()) {
+        return;
+      }
+      ResourceQuota quota = quotas.get(role);
+      Resources used = consumption(role);
+      if (!quota.covers(add(used, asked))) {
+        refusals.increment();
+        refused.add(new JobsRefusedException.Refusal(
+            jobs.stream().map(JobConfig::key).toList(), new QuotaExceededException(role, quota, used, asked)));
+      }
+    });
+    return refused;
   }
 
   /**
