@@ -204,12 +204,14 @@ public final class BenchmarkMain {
   /**
    * W1 on the production loop ({@link W1ProductionLoop}): one fresh JVM, its first iteration the cold
    * figure, 6 more as warm-up, then 3 (full: 5) warm ones; {@code storage} {@code memory} or {@code
-   * file} (file log, fsync on).
+   * file} (file log, fsync on). Run twice, each in a fresh JVM: jobs created with one {@code createJob}
+   * each (figures under {@code W1-loop}, as before) and with one {@code createJobs} of all of them
+   * ({@code W1-loop-batch}).
    */
   private void w1Loop(String storage) throws Exception {
     int warm = full ? 5 : 3;
     new Runner(options(W1ProductionLoop.class, JVM_FLAGS, 0, 1 + 6 + warm).param("storage", storage)
-        .param("warmups", "6").build()).run();
+        .param("warmups", "6").param("create", "each", "batch").build()).run();
   }
 
   /** W4 on the file log with fsync on: its figures under W4-file. */
@@ -321,20 +323,26 @@ public final class BenchmarkMain {
 
   private void loopRows() {
     for (String storage : List.of("memory", "file")) {
-      String k = "W1-loop|" + storage + "|";
-      double cold = median(k + "coldTasksPerSecond");
-      if (Double.isNaN(cold)) {
-        continue;
+      for (String label : List.of("W1-loop", "W1-loop-batch")) {
+        String k = label + "|" + storage + "|";
+        double cold = median(k + "coldTasksPerSecond");
+        if (Double.isNaN(cold)) {
+          continue;
+        }
+        String w = "W1 production loop (" + (storage.equals("file") ? "file log, fsync" : "in-memory")
+            + (label.equals("W1-loop") ? ", createJob per job" : ", one createJobs of all jobs") + ")";
+        row(w, "create + place, cold: fresh JVM, first run (tasks/s)", n(cold), "", "", ">= 100,000",
+            met(cold >= 100_000));
+        row(w, "create + place, warm: median (tasks/s)", n(median(k + "tasksPerSecond")), "", "", ">= 300,000",
+            met(median(k + "tasksPerSecond") >= 300_000));
+        String calls = label.equals("W1-loop") ? "createJob" : "createJobs";
+        row(w, calls + " calls, cold / warm (s)", s(median(k + "coldCreateSeconds")) + " / "
+            + s(median(k + "createSeconds")), "", "", "", "");
+        row(w, "hosts used (manual loop: W1 hosts used)", n(median(k + "hostsUsed")), "", "", "", "");
+        row(w, "ops per storage append (group commit)", s(median(k + "opsPerAppend")), "", "", "", "");
+        row(w, "bytes allocated per task, cold / warm", n(median(k + "coldAllocatedBytesPerTask")) + " / "
+            + n(median(k + "allocatedBytesPerTask")), "", "", "", "");
       }
-      String w = "W1 production loop (" + (storage.equals("file") ? "file log, fsync" : "in-memory") + ")";
-      row(w, "create + place, cold: fresh JVM, first run (tasks/s)", n(cold), "", "", ">= 100,000",
-          met(cold >= 100_000));
-      row(w, "create + place, warm: median (tasks/s)", n(median(k + "tasksPerSecond")), "", "", ">= 300,000",
-          met(median(k + "tasksPerSecond") >= 300_000));
-      row(w, "createJob calls, cold / warm (s)", s(median(k + "coldCreateSeconds")) + " / "
-          + s(median(k + "createSeconds")), "", "", "", "");
-      row(w, "hosts used (manual loop: W1 hosts used)", n(median(k + "hostsUsed")), "", "", "", "");
-      row(w, "ops per storage append (group commit)", s(median(k + "opsPerAppend")), "", "", "", "");
     }
     double w4f = sum("W4-file|aurora|statusUpdates") / (sum("W4-file|aurora|nanos") / 1e9);
     if (!Double.isNaN(w4f)) {

@@ -14,6 +14,7 @@ import dev.aurora.mesos.MesosBackend;
 import dev.aurora.testkit.mesos.FakeMesosMaster;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -31,7 +32,8 @@ import java.util.Set;
  * </pre>
  *
  * <p>Tasks are spread over {@code --jobs} services (default 100) of 0.1 cpu and 64 MiB each; each agent
- * has 16 cpus and 64 GiB, so every task fits.
+ * has 16 cpus and 64 GiB, so every task fits. {@code --create=each} (the default) creates them with one
+ * {@code createJob} per job, {@code --create=batch} with one {@code createJobs} of all of them.
  */
 public final class MesosLoopback {
   private static final boolean TRACE = Boolean.getBoolean("trace");
@@ -42,6 +44,11 @@ public final class MesosLoopback {
     int agents = arg(args, "agents", 10_000);
     int tasks = arg(args, "tasks", 100_000);
     int jobs = arg(args, "jobs", 100);
+    String create = List.of(args).stream().filter(a -> a.startsWith("--create=")).map(a -> a.substring(9))
+        .findFirst().orElse("each");
+    if (!create.equals("each") && !create.equals("batch")) {
+      throw new IllegalArgumentException("--create: each or batch, was " + create);
+    }
     FakeMesosMaster master = FakeMesosMaster.builder().agents(agents).resources(16, 65_536, 1_000_000)
         .ports(31000, 31999).recordCalls(false).heartbeatInterval(Duration.ofSeconds(15))
         .allocationInterval(Duration.ofMillis(200)).startDelay(Duration.ZERO).updateRetry(Duration.ofSeconds(10))
@@ -83,10 +90,18 @@ public final class MesosLoopback {
       watcher.setDaemon(true);
       watcher.start();
       int perJob = tasks / jobs;
+      List<JobConfig> all = new ArrayList<>();
       for (int j = 0; j < jobs; j++) {
         JobConfig job = Job.service("bench/prod/svc" + j).instances(perJob + (j < tasks % jobs ? 1 : 0))
             .task(t -> t.process("server", "./server").cpus(0.1).ramMb(64).diskMb(1)).build();
-        scheduler.createJob(job, Principal.of("bench"));
+        if (create.equals("batch")) {
+          all.add(job);
+        } else {
+          scheduler.createJob(job, Principal.of("bench"));
+        }
+      }
+      if (create.equals("batch")) {
+        scheduler.createJobs(all, Principal.of("bench"));
       }
       long createdAt = System.nanoTime();
       long deadline = subscribed + Duration.ofMinutes(30).toNanos();
@@ -113,12 +128,14 @@ public final class MesosLoopback {
         Thread.sleep(20);
       }
       long schedulerRunning = System.nanoTime();
-      System.out.printf(Locale.ROOT, "agents %d, tasks %d, jobs %d%n", agents, tasks, jobs);
+      System.out.printf(Locale.ROOT, "agents %d, tasks %d, jobs %d, created %s%n", agents, tasks, jobs,
+          create.equals("batch") ? "with one createJobs" : "with one createJob each");
       System.out.printf(Locale.ROOT, "SUBSCRIBED -> all RUNNING at the master:     %.2f s%n",
           (masterRunning - subscribed) / 1e9);
       System.out.printf(Locale.ROOT, "SUBSCRIBED -> all RUNNING in the scheduler:  %.2f s%n",
           (schedulerRunning - subscribed) / 1e9);
-      System.out.printf(Locale.ROOT, "createJob calls (%d jobs) took:               %.2f s%n", jobs,
+      System.out.printf(Locale.ROOT, (create.equals("batch") ? "createJobs call " : "createJob calls")
+          + " (%d jobs) took:               %.2f s%n", jobs,
           (createdAll - subscribed) / 1e9);
       System.out.printf(Locale.ROOT, "first launch -> last launch at the master:    %.2f s%n",
           (allLaunched - firstLaunch) / 1e9);

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -72,8 +73,36 @@ public class W1ProductionLoop {
   @Param({"60"})
   public int awaitSeconds;
 
+  /**
+   * How the benchmark thread creates the jobs: {@code each} (one {@code createJob} per job, the
+   * figures under the label itself), {@code batch} (one {@code createJobs} of all the jobs) or {@code
+   * batchN}, e.g. {@code batch100} ({@code createJobs} of N jobs at a time); a batch's figures are
+   * recorded under the label followed by {@code -batch} or {@code -batchN}.
+   */
+  @Param({"each"})
+  public String create;
+
   @Param({"W1-loop"})
   public String label;
+
+  /** The label figures are recorded under: {@link #label}, followed by {@code -}{@link #create} for batches. */
+  private String key() {
+    return create.equals("each") ? label : label + "-" + create;
+  }
+
+  /** Jobs per createJobs call: 0 for one createJob per job. */
+  private int batchSize() {
+    if (create.equals("each")) {
+      return 0;
+    }
+    if (create.equals("batch")) {
+      return Integer.MAX_VALUE;
+    }
+    if (create.startsWith("batch")) {
+      return Integer.parseInt(create.substring("batch".length()));
+    }
+    throw new IllegalArgumentException("create: each, batch or batchN (e.g. batch100), was " + create);
+  }
 
   private Workload workload;
   private int placeable;
@@ -149,9 +178,17 @@ public class W1ProductionLoop {
   }
 
   private long createAndPlaceTimed() throws InterruptedException {
+    int batch = batchSize();
+    List<JobConfig> all = workload.jobs;
     long t0 = System.nanoTime();
-    for (JobConfig j : workload.jobs) {
-      scheduler.createJob(j, AuroraHarness.BENCH);
+    if (batch == 0) {
+      for (JobConfig j : all) {
+        scheduler.createJob(j, AuroraHarness.BENCH);
+      }
+    } else {
+      for (int from = 0; from < all.size(); from += batch) {
+        scheduler.createJobs(all.subList(from, (int) Math.min(all.size(), (long) from + batch)), AuroraHarness.BENCH);
+      }
     }
     createNanos = System.nanoTime() - t0;
     if (!counted.await(placeable, Duration.ofSeconds(1), () -> loop.queueDepth() == 0,
@@ -171,23 +208,23 @@ public class W1ProductionLoop {
     boolean cold = iteration == 1;
     if (cold || iteration > 1 + warmups) {
       String prefix = cold ? "cold" : "";
-      Results.record(label, storage, prefix + (cold ? "TasksPerSecond" : "tasksPerSecond"), o.tasksPerSecond());
-      Results.record(label, storage, prefix + (cold ? "CreateSeconds" : "createSeconds"), createNanos / 1e9);
-      Results.record(label, storage, prefix + (cold ? "Seconds" : "seconds"), o.seconds());
+      Results.record(key(), storage, prefix + (cold ? "TasksPerSecond" : "tasksPerSecond"), o.tasksPerSecond());
+      Results.record(key(), storage, prefix + (cold ? "CreateSeconds" : "createSeconds"), createNanos / 1e9);
+      Results.record(key(), storage, prefix + (cold ? "Seconds" : "seconds"), o.seconds());
     }
-    Results.record(label, storage, "placed", o.placed());
+    Results.record(key(), storage, "placed", o.placed());
     if (cold || iteration > 1 + warmups) {
       // the loop thread's and the creating thread's allocation, until the last launch and a little after
-      Results.record(label, storage, (cold ? "coldA" : "a") + "llocatedBytesPerTask", allocated / (double) o.placed());
+      Results.record(key(), storage, (cold ? "coldA" : "a") + "llocatedBytesPerTask", allocated / (double) o.placed());
     }
-    Results.record(label, storage, "placeable", placeable);
-    Results.record(label, storage, "hostsUsed", o.hostsUsed());
-    Results.record(label, storage, "violations", audit.violations().size());
-    Results.record(label, storage, "placeableLeftPending", audit.placeableLeftPending());
-    Results.record(label, storage, "appends", store.appends.get());
-    Results.record(label, storage, "opsPerAppend", store.ops.get() / (double) Math.max(1, store.appends.get()));
+    Results.record(key(), storage, "placeable", placeable);
+    Results.record(key(), storage, "hostsUsed", o.hostsUsed());
+    Results.record(key(), storage, "violations", audit.violations().size());
+    Results.record(key(), storage, "placeableLeftPending", audit.placeableLeftPending());
+    Results.record(key(), storage, "appends", store.appends.get());
+    Results.record(key(), storage, "opsPerAppend", store.ops.get() / (double) Math.max(1, store.appends.get()));
     for (String v : audit.violations().subList(0, Math.min(5, audit.violations().size()))) {
-      System.err.println("PLACEMENT AUDIT VIOLATION (" + label + "): " + v);
+      System.err.println("PLACEMENT AUDIT VIOLATION (" + key() + "): " + v);
     }
     scheduler.close();
     loop.stop();
