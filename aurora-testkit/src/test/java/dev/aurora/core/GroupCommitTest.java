@@ -99,7 +99,9 @@ class GroupCommitTest {
     }
     runLoopUntil(CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)));
 
-    assertThat(s.jobs()).hasSize(3);
+    CompletableFuture<List<JobConfig>> jobs = CompletableFuture.supplyAsync(s::jobs);
+    runLoopUntil(jobs);
+    assertThat(jobs.get()).hasSize(3);
     assertThat(storage.appends.subList(before, storage.appends.size()))
         .filteredOn(ops -> ops.stream().anyMatch(o -> o instanceof Op.SaveJob)).singleElement()
         .satisfies(ops -> assertThat(ops).filteredOn(o -> o instanceof Op.SaveJob).hasSize(3));
