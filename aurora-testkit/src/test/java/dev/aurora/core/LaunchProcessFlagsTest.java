@@ -51,4 +51,30 @@ class LaunchProcessFlagsTest {
       assertThat(got.minDuration()).as(want.name() + " minDuration").isEqualTo(want.minDuration());
     }
   }
+
+  @Test
+  void taskVariablesInAProcesssEnvironmentAndWorkingDirectoryAreResolvedTheRestKept() {
+    JobConfig job = Job.service("www-data/prod/env").instances(1)
+        .task(t -> t.process(ProcessConfig.builder().name("serve").command("./serve --port {{port.http}}")
+                .putEnvironment("PORT", "{{port.http}}").putEnvironment("MODE", "prod")
+                .workingDirectory("/srv/{{instance}}").build())
+            .process(ProcessConfig.builder().name("plain").command("./plain").putEnvironment("X", "{{task_id}}")
+                .build())
+            .cpus(0.5).ramMb(64).port("http"))
+        .build();
+    aurora.scheduler().createJob(job, TEST_PRINCIPAL);
+    aurora.advance(Duration.ofSeconds(5));
+
+    ScheduledTask task = aurora.running(job.key()).get(0);
+    int port = task.ports().get("http");
+    List<ProcessConfig> launched = aurora.cluster().launchOf(task.id()).orElseThrow().processes();
+
+    assertThat(launched.get(0).command()).isEqualTo("./serve --port " + port);
+    assertThat(launched.get(0).environment()).containsExactly(java.util.Map.entry("PORT", Integer.toString(port)),
+        java.util.Map.entry("MODE", "prod"));
+    assertThat(launched.get(0).workingDirectory()).contains("/srv/" + task.instance());
+    assertThat(launched.get(1).command()).isEqualTo("./plain");
+    assertThat(launched.get(1).environment()).containsExactly(java.util.Map.entry("X", task.id().value()));
+    assertThat(launched.get(1).workingDirectory()).isEqualTo(job.task().processes().get(1).workingDirectory());
+  }
 }

@@ -14,6 +14,7 @@ import dev.aurora.core.TaskLaunch;
 import dev.aurora.core.internal.placement.AgentState;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -60,14 +61,19 @@ public final class LaunchFactory {
         resolved.add(p);
         continue;
       }
-      // everything else the process was configured with (its kind, failure limit, minimum duration) stays
-      ImmutableProcessConfig.Builder b = ProcessConfig.builder().from(p)
-          .command(TaskVariables.resolve(p.command(), t.instance(), id, lookup));
-      ImmutableMap.Builder<String, String> env = ImmutableMap.builderWithExpectedSize(p.environment().size());
-      p.environment().forEach((k, v) -> env.put(k, TaskVariables.resolve(v, t.instance(), id, lookup)));
-      b.environment(env.buildOrThrow());
-      p.workingDirectory().ifPresent(w -> b.workingDirectory(TaskVariables.resolve(w, t.instance(), id, lookup)));
-      resolved.add(b.build());
+      // everything else the process was configured with (its kind, failure limit, minimum duration) stays;
+      // copied field by field (with*), not through a builder that copies the environment twice
+      ImmutableProcessConfig c = ImmutableProcessConfig.copyOf(p)
+          .withCommand(TaskVariables.resolve(p.command(), t.instance(), id, lookup));
+      if (hasVariable(p.environment())) {
+        ImmutableMap.Builder<String, String> env = ImmutableMap.builderWithExpectedSize(p.environment().size());
+        p.environment().forEach((k, v) -> env.put(k, TaskVariables.resolve(v, t.instance(), id, lookup)));
+        c = c.withEnvironment(env.buildOrThrow());
+      }
+      if (hasVariable(p.workingDirectory())) {
+        c = c.withWorkingDirectory(TaskVariables.resolve(p.workingDirectory().get(), t.instance(), id, lookup));
+      }
+      resolved.add(c);
     }
     return resolved.build();
   }
@@ -125,10 +131,11 @@ public final class LaunchFactory {
   }
 
   private static boolean hasTaskVariables(ProcessConfig p) {
-    if (hasVariable(p.command()) || hasVariable(p.workingDirectory())) {
-      return true;
-    }
-    for (String v : p.environment().values()) {
+    return hasVariable(p.command()) || hasVariable(p.workingDirectory()) || hasVariable(p.environment());
+  }
+
+  private static boolean hasVariable(Map<String, String> environment) {
+    for (String v : environment.values()) {
       if (v.contains("{{")) {
         return true;
       }
