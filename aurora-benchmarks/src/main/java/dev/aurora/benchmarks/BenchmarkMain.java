@@ -210,8 +210,10 @@ public final class BenchmarkMain {
    */
   private void w1Loop(String storage) throws Exception {
     int warm = full ? 5 : 3;
-    new Runner(options(W1ProductionLoop.class, JVM_FLAGS, 0, 1 + 6 + warm).param("storage", storage)
-        .param("warmups", "6").param("create", "each", "batch").build()).run();
+    for (String create : List.of("each", "batch")) { // one JVM (and JFR recording) each
+      new Runner(options(W1ProductionLoop.class, JVM_FLAGS, 0, 1 + 6 + warm).param("storage", storage)
+          .param("warmups", "6").param("create", create).build()).run();
+    }
   }
 
   /** W4 on the file log with fsync on: its figures under W4-file. */
