@@ -85,12 +85,13 @@ public interface Scheduler extends AutoCloseable {
 
   /**
    * Creates a batch of jobs at once, all or none: every job is checked first as {@link #createJob}
-   * checks it (authorized for {@code by} on its role, no job with its key, a valid config for this
-   * scheduler), the keys must differ within the batch, and each role's quota must cover the sum of
-   * the batch's jobs of that role. If anything is wrong, nothing is created and one {@link
-   * JobsRefusedException} names every problem of every job. Otherwise every job is created in one
-   * transaction stored with one append, so a crash keeps all of them or none; each is audited and
-   * announced ({@link SchedulerEvent.JobCreated}) as a single {@code createJob} is.
+   * checks it (authorized for {@code by} on its role, the action being {@code createJobs}; no job with
+   * its key; a valid config for this scheduler), the keys must differ within the batch, and each
+   * role's quota must cover the sum of the batch's jobs of that role. If anything is wrong, nothing is
+   * created and one {@link JobsRefusedException} names every problem of every job. Otherwise every job
+   * is created in one transaction stored with one append, so a crash keeps all of them or none; each
+   * is audited on its own and announced ({@link SchedulerEvent.JobCreated}) as a single {@code
+   * createJob} is.
    *
    * <p>A client creating many jobs calls this instead of {@code createJob} in a loop: one round trip
    * to the state loop and one storage write instead of one per job. An empty batch does nothing.

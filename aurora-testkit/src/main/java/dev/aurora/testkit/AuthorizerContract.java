@@ -42,7 +42,7 @@ import org.junit.jupiter.api.Test;
 public abstract class AuthorizerContract {
 
   /** The actions the scheduler asks {@link Authorizer#mayActOnRole} about: its methods on jobs. */
-  protected static final Set<String> ROLE_ACTIONS = Set.of("createJob", "killJob", "killInstances",
+  protected static final Set<String> ROLE_ACTIONS = Set.of("createJob", "createJobs", "killJob", "killInstances",
       "restartInstances", "addInstances", "startUpdate", "pauseUpdate", "resumeUpdate", "abortUpdate",
       "rollbackUpdate", "pulseUpdate", "startCronJob", "replaceCronTemplate", "clearCrashLoop");
 

@@ -111,7 +111,7 @@ class CreateJobsTest {
     assertThat(append).filteredOn(o -> o instanceof Op.SaveTask).hasSize(6);
     assertThat(aurora.scheduler().jobs()).extracting(JobConfig::key)
         .containsExactlyInAnyOrder(batch.stream().map(JobConfig::key).toArray(JobKey[]::new));
-    assertThat(aurora.scheduler().audit()).filteredOn(a -> a.action().equals("createJob"))
+    assertThat(aurora.scheduler().audit()).filteredOn(a -> a.action().equals("createJobs"))
         .extracting(AuditEntry::target, AuditEntry::result).containsExactly(
             tuple("a/prod/web x3", AuditEntry.Result.DONE),
             tuple("a/prod/api x2", AuditEntry.Result.DONE),
@@ -126,7 +126,7 @@ class CreateJobsTest {
   void anActingSchedulerCreatesABatchAsItsPrincipal() {
     aurora.scheduler().as(ALICE).createJobs(List.of(service("a/prod/web", 1), service("a/prod/api", 1)));
     assertThat(aurora.scheduler().jobs()).hasSize(2);
-    assertThat(aurora.scheduler().audit()).filteredOn(a -> a.action().equals("createJob"))
+    assertThat(aurora.scheduler().audit()).filteredOn(a -> a.action().equals("createJobs"))
         .allSatisfy(a -> assertThat(a.principal()).isEqualTo(ALICE));
   }
 
@@ -156,7 +156,7 @@ class CreateJobsTest {
     assertThat(aurora.tasks(good.key())).isEmpty();
     assertThat(aurora.cluster().runningTasks()).hasSize(1);
     assertThat(events).noneMatch(ev -> ev instanceof SchedulerEvent.JobCreated);
-    assertThat(aurora.scheduler().audit().stream().filter(a -> a.action().equals("createJob")).skip(1)
+    assertThat(aurora.scheduler().audit().stream().filter(a -> a.action().equals("createJobs"))
         .map(AuditEntry::result).toList()).hasSize(3).containsOnly(AuditEntry.Result.REFUSED);
   }
 
@@ -175,11 +175,11 @@ class CreateJobsTest {
     JobsRefusedException e = catchThrowableOfType(JobsRefusedException.class,
         () -> aurora.scheduler().createJobs(List.of(service("a/prod/web", 1), service("b/prod/api", 1)), ALICE));
 
-    assertThat(e.problems()).containsExactly("b/prod/api: alice may not createJob on role b");
+    assertThat(e.problems()).containsExactly("b/prod/api: alice may not createJobs on role b");
     assertThat(e.refusals().get(0).reason()).isInstanceOf(NotAuthorizedException.class);
     assertThat(aurora.scheduler().jobs()).isEmpty();
     assertThat(aurora.registry().get("aurora.authorization.denials").counter().count()).isEqualTo(1.0);
-    assertThat(aurora.scheduler().audit()).filteredOn(a -> a.action().equals("createJob"))
+    assertThat(aurora.scheduler().audit()).filteredOn(a -> a.action().equals("createJobs"))
         .extracting(AuditEntry::target, AuditEntry::result).containsExactlyInAnyOrder(
             tuple("a/prod/web x1", AuditEntry.Result.REFUSED), tuple("b/prod/api x1", AuditEntry.Result.DENIED));
   }

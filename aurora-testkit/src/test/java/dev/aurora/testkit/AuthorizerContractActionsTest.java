@@ -15,6 +15,7 @@ import dev.aurora.core.Scheduler;
 import dev.aurora.core.UpdateId;
 import java.lang.reflect.Method;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -75,6 +76,8 @@ class AuthorizerContractActionsTest {
     UpdateId update = s.startUpdate(web.key(), v2, TEST_PRINCIPAL, "v2");
     // only the question matters: a call the scheduler then refuses has been asked about all the same
     Runnable[] calls = {
+        () -> s.createJobs(List.of(Job.service("www-data/prod/batch").instances(1)
+            .task(t -> t.process("p", "./run").cpus(0.1).ramMb(16)).build()), TEST_PRINCIPAL),
         () -> s.pauseUpdate(web.key(), TEST_PRINCIPAL),
         () -> s.resumeUpdate(web.key(), TEST_PRINCIPAL),
         () -> s.pulseUpdate(update, TEST_PRINCIPAL),

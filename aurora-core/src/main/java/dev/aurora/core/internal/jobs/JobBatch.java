@@ -25,7 +25,7 @@ import java.util.function.UnaryOperator;
  * state loop inside one transaction, so the whole batch is stored with one append.
  */
 public final class JobBatch {
-  private static final String ACTION = "createJob"; // each job is authorized and audited as createJob
+  private static final String ACTION = "createJobs"; // each job authorized on its role, audited on its own
 
   private final Jobs jobs;
   private final Admission admission;
