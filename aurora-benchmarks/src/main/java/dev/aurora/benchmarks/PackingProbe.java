@@ -77,6 +77,7 @@ public final class PackingProbe {
       }
       try (AuroraHarness h = new AuroraHarness(w)) {
         long nanos;
+        long allocated = 0;
         if (online) {
           nanos = 0;
           for (dev.aurora.api.JobConfig j : w.jobs) {
@@ -85,16 +86,18 @@ public final class PackingProbe {
           }
         } else {
           h.createJobs();
+          long before = Alloc.current();
           nanos = h.runUntilPlaced();
+          allocated = Alloc.current() - before;
         }
         Outcome o = h.outcome(nanos);
         PlacementAudit.Report audit = PlacementAudit.check(o);
         System.out.printf(Locale.ROOT,
             "%s: hosts used %d, placed %d of %d placeable, %.2f hosts per 1,000 placed;"
-                + " violations %d, placeable left pending %d (%.0f ms)%n",
+                + " violations %d, placeable left pending %d (%.0f ms, %.0f bytes allocated per placed task)%n",
             s, o.hostsUsed(), o.placed(), w.placeableTaskCount(),
             1000.0 * o.hostsUsed() / Math.max(1, o.placed()), audit.violations().size(),
-            audit.placeableLeftPending(), nanos / 1e6);
+            audit.placeableLeftPending(), nanos / 1e6, allocated / (double) Math.max(1, o.placed()));
       }
     }
   }
