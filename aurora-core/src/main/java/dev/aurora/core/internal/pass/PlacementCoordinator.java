@@ -87,6 +87,7 @@ public final class PlacementCoordinator {
         return;
       }
       g = new TaskGroup(t.job(), t.config(), job, groupSeq++);
+      engine.size(g);
       groups.put(k, g);
       g.add(t.id(), tx.now());
       if (orderedGroups != null) {

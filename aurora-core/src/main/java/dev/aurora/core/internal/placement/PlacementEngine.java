@@ -106,14 +106,36 @@ public final class PlacementEngine {
   /**
    * Orders groups: higher priority first, then the longest waiting, then (groups that came together)
    * those a value constraint confines to part of the cluster: they have fewer places to go, and
-   * unconfined groups placed first could take them; last, the order the groups were created in (their
-   * {@linkplain TaskGroup#seq() sequence}). The order is total: it never depends on how a hash map
-   * iterates, so a seeded run places alike in every JVM.
+   * unconfined groups placed first could take them; then the largest tasks first, by their {@linkplain
+   * TaskGroup#dominantShare() dominant share} of an agent (first-fit decreasing: small tasks placed later fill
+   * the gaps large ones leave, where small tasks placed first would leave gaps no large one fits);
+   * last, the order the groups were created in (their {@linkplain TaskGroup#seq() sequence}). The order
+   * is total: it never depends on how a hash map iterates, so a seeded run places alike in every JVM.
    */
   public static final Comparator<TaskGroup> ORDER = Comparator.comparingInt(TaskGroup::priority).reversed()
       .thenComparingLong(TaskGroup::pendingSinceMillis)
       .thenComparing((TaskGroup g) -> !g.confined())
+      .thenComparing(Comparator.comparingDouble(TaskGroup::dominantShare).reversed())
       .thenComparingLong(TaskGroup::seq);
+
+  /** The agent shape a group is sized against while no agent is known: 1 core to 4 GiB of ram. */
+  private static final long REFERENCE_CPU_MILLIS = 1_000;
+  private static final long REFERENCE_RAM_MB = 4_096;
+
+  /**
+   * Sets a new group's {@linkplain TaskGroup#dominantShare() size} for the {@linkplain #ORDER placement order}:
+   * the larger of its cpu and ram shares of the smallest agent known (of 1 core and 4 GiB with no agent
+   * known; only the ratio of the two matters). Call once, before the group is ordered.
+   */
+  public void size(TaskGroup g) {
+    long cpuCap = pool.minCapacityCpu();
+    long ramCap = pool.minCapacityRam();
+    if (cpuCap <= 0 || ramCap <= 0 || cpuCap == Long.MAX_VALUE || ramCap == Long.MAX_VALUE) {
+      cpuCap = REFERENCE_CPU_MILLIS;
+      ramCap = REFERENCE_RAM_MB;
+    }
+    g.size = Math.max((double) g.cpuMillis / cpuCap, (double) g.config.resources().ramMb() / ramCap);
+  }
 
   private boolean emptied;
 

@@ -22,6 +22,11 @@ public final class TaskGroup implements PlacementTask {
   final long seq;
   final LinkedHashSet<TaskId> tasks = new LinkedHashSet<>();
   long pendingSinceMillis;
+  /**
+   * How much of an agent a task of the group takes: the larger of its cpu and ram shares (its dominant
+   * share), set once by {@link PlacementEngine#size} so that a group's place in the order never moves.
+   */
+  double size;
   /** The group's value and limit constraints as rules, for the constraint filters and narrowing; built on first use. */
   GroupRules rules;
   // --- set by the engine when a pass left tasks of this group unplaced: see PlacementEngine#stillStuck ---
@@ -101,6 +106,11 @@ public final class TaskGroup implements PlacementTask {
 
   public int priority() {
     return config.priority();
+  }
+
+  /** The group's {@linkplain #size dominant share} of an agent: larger groups go first among those that came together. */
+  public double dominantShare() {
+    return size;
   }
 
   /** The group's creation sequence: groups that tie on everything else are placed in this order. */
