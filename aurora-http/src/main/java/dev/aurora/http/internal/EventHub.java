@@ -20,6 +20,7 @@ import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,8 +56,16 @@ public final class EventHub implements AutoCloseable {
         synchronized (this) {
           t = text;
           if (t == null) {
-            t = "id: " + id + "\nevent: " + category(event) + "\ndata: "
-                + new String(Json.write(data(event)), StandardCharsets.UTF_8) + "\n\n";
+            SchedulerEvent event = java.util.Objects.requireNonNull(this.event, "the end marker has no text");
+            byte[] json;
+            try {
+              json = Json.write(data(event));
+            } catch (RuntimeException e) {
+              // never end a client's stream (again at each resume) over one event: send its type alone
+              LOG.warn("cannot encode event {} for the event stream", id, e);
+              json = Json.write(Map.of("type", event.getClass().getSimpleName()));
+            }
+            t = "id: " + id + "\nevent: " + category(event) + "\ndata: " + new String(json, StandardCharsets.UTF_8) + "\n\n";
             encoded.incrementAndGet();
             text = t;
           }
@@ -82,7 +91,7 @@ public final class EventHub implements AutoCloseable {
   private EventStream.@Nullable Subscription subscription;
   private long nextId = 1;
   private volatile boolean closed;
-  private final java.util.concurrent.atomic.AtomicLong encoded = new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong encoded = new AtomicLong();
 
   public EventHub(int ringSize, int clientBuffer, int maxClients, Duration keepAlive) {
     this.ringSize = ringSize;
