@@ -1,20 +1,33 @@
 #!/usr/bin/env bash
 # Placement throughput with and without reads of the job list (issue 17's load target: reads at >= 5,000/s
 # while placement drops by < 10%).
-#   aurora-http/load/placement-under-reads.sh [phase seconds=30] [jobs=1000] [staleness ms=500] [pin=yes] [wrk threads=1]
+#   aurora-http/load/placement-under-reads.sh [phase seconds=20] [jobs=1000] [staleness ms=500] [pin=yes] [wrk threads=1] [pairs=3]
 # Starts dev.aurora.http.LoadServer --place: N listed service jobs, plus a W1-like stream (jobs of 10
 # instances created back to back by one client, the oldest killed once 100 are live), so the scheduler
-# places as fast as it can and the job list changes all the time. Then three phases of equal length:
-# no reads, wrk reading /api/v1/jobs (-c32), no reads again. It prints placements/s of each phase and the
-# drop (reads against the mean of the two phases without).
+# places as fast as it can and the job list changes all the time. After WARMUP seconds (60) it alternates
+# phases of equal length, starting and ending without reads: quiet, reads, quiet, reads, ..., quiet
+# (`pairs` read phases, pairs+1 quiet ones), wrk reading /api/v1/jobs (-c32) in the read phases.
+# Each phase is measured between two readings of the server's placement counter (every 500 ms, with the
+# time and the process's CPU time), skipping its first second. It prints every phase, then:
+#   * the spread of the quiet phases ((max - min) / median): how steady the stream is; if this is not
+#     well under the drop you look for, the drop means nothing (run longer phases, more pairs, a quieter
+#     machine);
+#   * for each read phase, its drop against the mean of the two quiet phases around it (so a slow drift
+#     over the run cancels), and the median of those drops: the figure to quote;
+#   * the same per CPU-second of the server process (placements per second of CPU it had): on a shared
+#     machine, where the CPU the server gets varies, this says what the reads cost better than
+#     placements/s does.
 # pin=yes: the server's JVM on CPU 0, wrk on CPU 1 (taskset), so the server has one core in every
 # phase and wrk's own CPU does not count against placement: the drop is what serving the reads costs
 # the scheduler. pin=no: both float over every core (wrk then takes CPU from the scheduler too).
 # READ_HEADERS='Accept-Encoding: gzip' reads the gzipped list; SERVER=jetty serves the handler as
-# OperatorServlet in embedded Jetty 12 instead of the JDK's HttpServer. SKIP_BUILD=1 skips the (offline) build.
+# OperatorServlet in embedded Jetty 12 instead of the JDK's HttpServer. SKIP_BUILD=1 skips the (offline)
+# build. HTTP_CLASSES=dir runs aurora-http's main classes from dir (e.g. a copy of target/classes from
+# an older commit) with this checkout's LoadServer: an A/B of the server code under the same harness.
+# JAVA_OPTS replaces the server JVM's options (default: -XX:+UseSerialGC -Xms2g -Xmx2g -Xmn1g).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-secs="${1:-30}"; jobs="${2:-1000}"; staleness="${3:-500}"; pin="${4:-yes}"; threads="${5:-1}"
+secs="${1:-20}"; jobs="${2:-1000}"; staleness="${3:-500}"; pin="${4:-yes}"; threads="${5:-1}"; pairs="${6:-3}"
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   mvn -o -B -q -pl aurora-http -am test-compile dependency:build-classpath -Dmdep.outputFile=target/load.cp \
     -Dmdep.includeScope=test >/dev/null
@@ -23,22 +36,52 @@ cd aurora-http
 server_pin=(); wrk_pin=()
 if [ "$pin" = yes ]; then server_pin=(taskset -c 0); wrk_pin=(taskset -c 1); fi
 log=$(mktemp)
-"${server_pin[@]}" java -Xmx2g -cp "target/classes:target/test-classes:$(cat target/load.cp)" dev.aurora.http.LoadServer \
-  "$jobs" --place --every 2 --staleness-ms "$staleness" $([ "${SERVER:-jdk}" = jetty ] && echo --jetty) >"$log" 2>&1 &
+# One GC and a fixed heap whatever the pinning (pinned to one CPU the JVM would pick the serial collector
+# and a heap that grows through the run; unpinned, G1): few, even collections across the phases.
+"${server_pin[@]}" java ${JAVA_OPTS:--XX:+UseSerialGC -Xms2g -Xmx2g -Xmn1g} -cp "${HTTP_CLASSES:-target/classes}:target/test-classes:$(cat target/load.cp)" \
+  dev.aurora.http.LoadServer "$jobs" --place --every 5 --report-ms 500 --staleness-ms "$staleness" \
+  $([ "${SERVER:-jdk}" = jetty ] && echo --jetty) >"$log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 180); do grep -q "LOAD SERVER" "$log" && break; sleep 1; done
 url=$(grep -o "LOAD SERVER [^ ]*" "$log" | cut -d' ' -f3)
-echo "server: $url (pin=$pin, staleness=${staleness}ms, wrk -t$threads -c32)"
+echo "server: $url (pin=$pin, staleness=${staleness}ms, wrk -t$threads -c32, ${secs}s phases, $pairs read phases)"
 headers=()
 if [ -n "${READ_HEADERS:-}" ]; then headers=(-H "$READ_HEADERS"); fi
-sleep "${WARMUP:-30}"   # warm-up (WARMUP seconds): the JIT, the stream reaching its 100 live jobs
-mean() {   # mean placements/s of the reports in [from+2, to]
-  awk -v a="$(($1 + 2))" -v b="$2" '$1=="placements/s" && $4>=a && $4<=b {s+=$2; n++} END {printf "%.0f", n ? s/n : 0}' "$log"
-}
-t0=$(date +%s); sleep "$secs"; t1=$(date +%s)
-"${wrk_pin[@]}" wrk -t"$threads" -c32 -d"${secs}s" "${headers[@]}" "${url}api/v1/jobs" | tee /dev/stderr | grep Requests/sec
-t2=$(date +%s); sleep "$secs"; t3=$(date +%s)
-a=$(mean "$t0" "$t1"); b=$(mean "$t1" "$t2"); c=$(mean "$t2" "$t3")
-echo "placements/s without reads: $a (before), $c (after); with reads: $b"
-awk -v a="$a" -v b="$b" -v c="$c" 'BEGIN {base=(a+c)/2; if (base>0) printf "placement drop under reads: %.1f%%\n", 100*(base-b)/base}'
+sleep "${WARMUP:-60}"   # warm-up: the JIT, the stream reaching its 100 live jobs
+now() { date +%s%3N; }
+phases=()   # "kind start_ms end_ms requests/s"
+for ((i = 0; i <= pairs; i++)); do
+  a=$(now); sleep "$secs"; phases+=("quiet $a $(now) -")
+  if ((i < pairs)); then
+    a=$(now)
+    rps=$("${wrk_pin[@]}" wrk -t"$threads" -c32 -d"${secs}s" "${headers[@]}" "${url}api/v1/jobs" | awk '/Requests\/sec/ {print $2}')
+    phases+=("reads $a $(now) $rps")
+  fi
+done
+printf '%s\n' "${phases[@]}" | awk -v logfile="$log" '
+  BEGIN { while ((getline line < logfile) > 0) { split(line, f, " "); if (f[1] == "placed") { n++; P[n] = f[2]; T[n] = f[4]; C[n] = f[6] } } }
+  function median(arr, k,   i, j, t, s) { for (i = 1; i <= k; i++) s[i] = arr[i]
+    for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (s[j] < s[i]) { t = s[i]; s[i] = s[j]; s[j] = t }
+    return k % 2 ? s[(k + 1) / 2] : (s[k / 2] + s[k / 2 + 1]) / 2 }
+  {
+    kind[NR] = $1; from = $2 + 1000; to = $3; rps[NR] = $4; a = 0; b = 0
+    for (i = 1; i <= n; i++) { if (!a && T[i] >= from) a = i; if (T[i] <= to) b = i }
+    rate[NR] = (a && b > a) ? (P[b] - P[a]) * 1000 / (T[b] - T[a]) : 0
+    percpu[NR] = (a && b > a && C[b] > C[a]) ? (P[b] - P[a]) * 1e9 / (C[b] - C[a]) : 0
+    cores = (a && b > a) ? (C[b] - C[a]) / 1e6 / (T[b] - T[a]) : 0
+    printf "phase %d %-6s placements/s %6.0f   per server CPU-second %6.0f   server cores %.2f%s\n", NR, $1, rate[NR], percpu[NR], cores, $1 == "reads" ? "   requests/s " $4 : ""
+  }
+  END {
+    q = 0; r = 0
+    for (i = 1; i <= NR; i++) if (kind[i] == "quiet") { q++; Q[q] = rate[i]; QC[q] = percpu[i] }
+    min = Q[1]; max = Q[1]; for (i = 2; i <= q; i++) { if (Q[i] < min) min = Q[i]; if (Q[i] > max) max = Q[i] }
+    mq = median(Q, q)
+    printf "quiet phases: median %.0f placements/s, spread (max - min) / median %.1f%%\n", mq, mq ? 100 * (max - min) / mq : 0
+    for (i = 2; i < NR; i += 2) {
+      r++; base = (rate[i - 1] + rate[i + 1]) / 2; baseC = (percpu[i - 1] + percpu[i + 1]) / 2
+      D[r] = base ? 100 * (base - rate[i]) / base : 0; DC[r] = baseC ? 100 * (baseC - percpu[i]) / baseC : 0; R[r] = rps[i]
+      printf "read phase %d: drop %.1f%% (%.0f against %.0f), per CPU-second %.1f%%, %s requests/s\n", r, D[r], rate[i], base, DC[r], rps[i]
+    }
+    printf "placement drop under reads (median of %d): %.1f%%; per server CPU-second %.1f%%; requests/s (median) %.0f\n", r, median(D, r), median(DC, r), median(R, r)
+  }'

@@ -42,6 +42,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -83,6 +85,7 @@ public final class OperatorHandler implements AutoCloseable {
   private final EventHub events;
   private final Routing routing;
   private final Api api;
+  private final ConcurrentHashMap<TimerKey, Timer> timers = new ConcurrentHashMap<>();
 
   private OperatorHandler(Builder b) {
     this.scheduler = Objects.requireNonNull(b.scheduler, "scheduler");
@@ -263,10 +266,17 @@ public final class OperatorHandler implements AutoCloseable {
     } catch (RuntimeException e) {
       LOG.warn("failed to answer {} {}", ex.method(), ex.rawPath(), e);
     } finally {
-      Timer.builder("aurora.http.requests").description("operator HTTP requests")
-          .tag("method", ex.method()).tag("status", String.valueOf(reply.status()))
-          .register(prometheus).record(Duration.ofNanos(System.nanoTime() - start));
+      timer(ex.method(), reply.status()).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
     }
+  }
+
+  private record TimerKey(String method, int status) {}
+
+  /** The request timer of a method and status, registered once (not looked up in the registry per request). */
+  private Timer timer(String method, int status) {
+    return timers.computeIfAbsent(new TimerKey(method, status), k -> Timer.builder("aurora.http.requests")
+        .description("operator HTTP requests").tag("method", k.method()).tag("status", String.valueOf(k.status()))
+        .register(prometheus));
   }
 
   private Reply dispatch(Exchange ex) throws Exception {

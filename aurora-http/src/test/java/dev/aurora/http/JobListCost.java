@@ -35,7 +35,10 @@ import java.util.concurrent.CompletableFuture;
  *   <li>a read of an unchanged list (the kept bytes);
  *   <li>a task fails, then a read (the changed job re-encoded, the list joined again), and its gzip;
  *   <li>the same with the list built as before this class: every active task and every job read on
- *       the loop, the whole list encoded.
+ *       the loop, the whole list encoded;
+ *   <li>a whole unchanged {@code GET /api/v1/jobs} through {@link OperatorHandler} (routing,
+ *       authentication, headers, the request timer; the body written to a stream that drops it),
+ *       without an HTTP server: what the handler adds to the server's and the kernel's own work.
  * </ul>
  *
  * <pre>java -cp ... dev.aurora.http.JobListCost [jobs=1000] [rounds=2000]</pre>
@@ -68,6 +71,7 @@ public final class JobListCost {
     int size = list.read(Optional.empty()).json().length;
     System.out.printf("job list: %d jobs, %d bytes, %d gzipped%n", jobs, size, list.read(Optional.empty()).gzip().length);
 
+    OperatorHandler handler = OperatorHandler.builder().scheduler(scheduler).build();
     for (int pass = 0; pass < 3; pass++) {   // the first passes warm the JIT; the last is reported
       // 1. unchanged
       long c0 = mx.getCurrentThreadCpuTime();
@@ -105,13 +109,63 @@ public final class JobListCost {
         oldReader += mx.getCurrentThreadCpuTime() - r0;
         oldLoop += mx.getThreadCpuTime(loopThread.getId()) - l0;
       }
+      // 4. a whole GET through the handler, no HTTP server (the list unchanged)
+      handler.handle(new ReadExchange());
+      long h0 = mx.getCurrentThreadCpuTime();
+      for (int i = 0; i < rounds * 10; i++) {
+        handler.handle(new ReadExchange());
+      }
+      double handled = (mx.getCurrentThreadCpuTime() - h0) / 1e3 / (rounds * 10);
       System.out.printf("pass %d: unchanged read %.2f us; after a task change: read %.1f us (loop %.1f us), gzip %.1f us;"
-          + " built as before: read %.1f us + loop %.1f us  [%d]%n", pass, unchanged, reader / 1e3 / rounds,
-          loopCpu / 1e3 / rounds, gz / 1e3 / rounds, oldReader / 1e3 / oldRounds, oldLoop / 1e3 / oldRounds, sum % 7);
+          + " built as before: read %.1f us + loop %.1f us; a GET through the handler %.2f us  [%d]%n", pass, unchanged,
+          reader / 1e3 / rounds, loopCpu / 1e3 / rounds, gz / 1e3 / rounds, oldReader / 1e3 / oldRounds,
+          oldLoop / 1e3 / oldRounds, handled, sum % 7);
     }
     list.close();
+    handler.close();
     scheduler.close();
     System.exit(0);
+  }
+
+  /** {@code GET /api/v1/jobs} as a server would hand it over; the answer goes nowhere. */
+  private static final class ReadExchange implements dev.aurora.http.internal.Exchange {
+    @Override
+    public String method() {
+      return "GET";
+    }
+
+    @Override
+    public String rawPath() {
+      return "/api/v1/jobs";
+    }
+
+    @Override
+    public String rawQuery() {
+      return null;
+    }
+
+    @Override
+    public Optional<String> header(String name) {
+      return Optional.empty();
+    }
+
+    @Override
+    public String remoteAddress() {
+      return "127.0.0.1";
+    }
+
+    @Override
+    public java.io.InputStream body() {
+      return java.io.InputStream.nullInputStream();
+    }
+
+    @Override
+    public void responseHeader(String name, String value) {}
+
+    @Override
+    public java.io.OutputStream send(int status, long length) {
+      return java.io.OutputStream.nullOutputStream();
+    }
   }
 
   private static void failOne(SimulatedCluster cluster, StateLoop loop, Random random) {

@@ -27,8 +27,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * is then its placement throughput, which {@code load/placement-under-reads.sh} compares with and
  * without reads of the job list.
  *
+ * <p>Steadiness, so that two phases of the same kind agree: ended tasks are kept only briefly ({@code
+ * history(1, 30 s)}; with the default of 100 per job for 2 days, every ended task of the stream's
+ * killed jobs stays, thousands a second, and the heap and the task maps grow through the run; {@code
+ * --keep-history} restores the default), and with {@code --report-ms} a line {@code placed N at MILLIS
+ * cpu NANOS} gives the cumulative count with the time and the process's CPU time, so a harness
+ * measures a phase between two readings (rather than averaging rates of intervals that straddle its
+ * edges) and can also divide by the CPU the process had, which a shared machine varies.
+ *
  * <pre>java -cp ... dev.aurora.http.LoadServer [jobs=1000] [--churn 2000] [--place] [--staleness-ms 500]
- *     [--every 5 (seconds between reports)] [--port 0]</pre>
+ *     [--every 5 (seconds between reports)] [--report-ms 0 (ms between "placed" lines; 0: none)]
+ *     [--keep-history] [--jetty] [--port 0]</pre>
  */
 public final class LoadServer {
   private LoadServer() {}
@@ -41,6 +50,8 @@ public final class LoadServer {
     boolean jetty = false;
     Duration staleness = Duration.ofMillis(500);
     int every = 5;
+    int reportMs = 0;
+    boolean keepHistory = false;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--churn" -> churn = Integer.parseInt(args[++i]);
@@ -49,6 +60,8 @@ public final class LoadServer {
         case "--jetty" -> jetty = true;
         case "--staleness-ms" -> staleness = Duration.ofMillis(Long.parseLong(args[++i]));
         case "--every" -> every = Integer.parseInt(args[++i]);
+        case "--report-ms" -> reportMs = Integer.parseInt(args[++i]);
+        case "--keep-history" -> keepHistory = true;
         default -> jobs = Integer.parseInt(args[i]);
       }
     }
@@ -57,8 +70,12 @@ public final class LoadServer {
     SimulatedCluster cluster = SimulatedCluster.builder(loop).agents(500).resources(16, 65_536, 1_000_000, 0)
         .delays(Duration.ofMillis(1), Duration.ofMillis(1)).build();
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    Scheduler scheduler = Scheduler.builder().backend(cluster).loop(loop).clock(clock).meterRegistry(metrics)
-        .flapping(Duration.ofMillis(1), Duration.ofMillis(1), Duration.ofMillis(1)).build();
+    dev.aurora.core.SchedulerBuilder builder = Scheduler.builder().backend(cluster).loop(loop).clock(clock)
+        .meterRegistry(metrics).flapping(Duration.ofMillis(1), Duration.ofMillis(1), Duration.ofMillis(1));
+    if (!keepHistory) {
+      builder.history(1, Duration.ofSeconds(30));
+    }
+    Scheduler scheduler = builder.build();
     scheduler.start();
     Principal user = Principal.of("load");
     for (int i = 0; i < jobs; i++) {
@@ -119,6 +136,25 @@ public final class LoadServer {
       }, "w1-stream");
       driver.setDaemon(true);
       driver.start();
+    }
+    if (reportMs > 0) {
+      // the cumulative count, often and with a millisecond time, for a harness to cut phases precisely
+      int period = reportMs;
+      com.sun.management.OperatingSystemMXBean os =
+          (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+      Thread reporter = new Thread(() -> {
+        try {
+          while (true) {
+            Thread.sleep(period);
+            System.out.printf("placed %.0f at %d cpu %d%n", metrics.get("aurora.placement.tasks.placed").counter().count(),
+                System.currentTimeMillis(), os.getProcessCpuTime());
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }, "placed-reporter");
+      reporter.setDaemon(true);
+      reporter.start();
     }
     AtomicLong lastPlaced = new AtomicLong();
     long last = System.nanoTime();

@@ -20,6 +20,7 @@ import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,15 +29,53 @@ import org.slf4j.LoggerFactory;
  * The scheduler's events as Server-Sent Events. One listener (on its own thread, off the state loop)
  * numbers each event, keeps the most recent in a ring for clients resuming with Last-Event-ID, and
  * offers it to each client's bounded buffer; a client whose buffer is full is dropped, so a slow
- * client never holds up the scheduler or other clients.
+ * client never holds up the scheduler or other clients. An event's JSON is made only when a client
+ * first needs it: with no client connected, events are numbered and kept but never encoded.
  */
 public final class EventHub implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EventHub.class);
 
-  /** One numbered event. */
-  public record Entry(long id, String type, String data) {}
+  /**
+   * One numbered event. Its JSON is made when a client first needs it (live or replayed) and kept,
+   * so with no client connected no event is encoded, and with many each is encoded once.
+   */
+  private final class Entry {
+    final long id;
+    final @Nullable SchedulerEvent event;
+    private volatile @Nullable String text;
 
-  private static final Entry END = new Entry(-1, "", "");
+    Entry(long id, @Nullable SchedulerEvent event) {
+      this.id = id;
+      this.event = event;
+    }
+
+    /** The event in SSE form: id, event type and data lines. */
+    String text() {
+      String t = text;
+      if (t == null) {
+        synchronized (this) {
+          t = text;
+          if (t == null) {
+            SchedulerEvent event = java.util.Objects.requireNonNull(this.event, "the end marker has no text");
+            byte[] json;
+            try {
+              json = Json.write(data(event));
+            } catch (RuntimeException e) {
+              // never end a client's stream (again at each resume) over one event: send its type alone
+              LOG.warn("cannot encode event {} for the event stream", id, e);
+              json = Json.write(Map.of("type", event.getClass().getSimpleName()));
+            }
+            t = "id: " + id + "\nevent: " + category(event) + "\ndata: " + new String(json, StandardCharsets.UTF_8) + "\n\n";
+            encoded.incrementAndGet();
+            text = t;
+          }
+        }
+      }
+      return t;
+    }
+  }
+
+  private final Entry end = new Entry(-1, null);
 
   private final int ringSize;
   private final int clientBuffer;
@@ -52,6 +91,7 @@ public final class EventHub implements AutoCloseable {
   private EventStream.@Nullable Subscription subscription;
   private long nextId = 1;
   private volatile boolean closed;
+  private final AtomicLong encoded = new AtomicLong();
 
   public EventHub(int ringSize, int clientBuffer, int maxClients, Duration keepAlive) {
     this.ringSize = ringSize;
@@ -72,10 +112,9 @@ public final class EventHub implements AutoCloseable {
 
   /** Numbers an event, keeps it in the ring and hands it to every client. */
   void publish(SchedulerEvent event) {
-    Map<String, Object> data = data(event);
     Entry entry;
     synchronized (ring) {
-      entry = new Entry(nextId++, category(event), new String(Json.write(data), StandardCharsets.UTF_8));
+      entry = new Entry(nextId++, event);
       ring.addLast(entry);
       while (ring.size() > ringSize) {
         ring.removeFirst();
@@ -84,11 +123,16 @@ public final class EventHub implements AutoCloseable {
         if (!c.dropped && !c.queue.offer(entry)) {
           c.dropped = true;
           c.queue.clear();
-          c.queue.offer(END);
+          c.queue.offer(end);
           LOG.info("dropped a slow event-stream client: its buffer of {} events was full", clientBuffer);
         }
       }
     }
+  }
+
+  /** How many events were encoded to JSON so far. */
+  long encoded() {
+    return encoded.get();
   }
 
   /** The number of clients connected now. */
@@ -119,9 +163,9 @@ public final class EventHub implements AutoCloseable {
     List<Entry> replay;
     boolean gap;
     synchronized (ring) {
-      long oldest = ring.isEmpty() ? nextId : ring.peekFirst().id();
+      long oldest = ring.isEmpty() ? nextId : ring.peekFirst().id;
       gap = after >= 0 && after + 1 < oldest;
-      replay = after < 0 ? List.of() : ring.stream().filter(e -> e.id() > after).toList();
+      replay = after < 0 ? List.of() : ring.stream().filter(e -> e.id > after).toList();
       clients.add(client);
     }
     try {
@@ -130,26 +174,26 @@ public final class EventHub implements AutoCloseable {
         write(out, "event: reset\ndata: {\"reason\":\"events after " + after + " are no longer kept; reload the state\"}\n\n");
       }
       for (Entry e : replay) {
-        write(out, format(e));
+        write(out, e.text());
       }
       out.flush();
       while (!closed) {
         Entry e = client.queue.poll(keepAlive.toMillis(), TimeUnit.MILLISECONDS);
         if (e == null) {
           write(out, ": keep-alive\n\n");
-        } else if (e == END) {
+        } else if (e == end) {
           if (client.dropped) {
             write(out, "event: dropped\ndata: {\"reason\":\"the client fell behind; reconnect with Last-Event-ID\"}\n\n");
           }
           break;
         } else {
-          write(out, format(e));
+          write(out, e.text());
           for (Entry more = client.queue.poll(); more != null; more = client.queue.poll()) {
-            if (more == END) {
-              client.queue.offer(END);
+            if (more == end) {
+              client.queue.offer(end);
               break;
             }
-            write(out, format(more));
+            write(out, more.text());
           }
         }
         out.flush();
@@ -160,10 +204,6 @@ public final class EventHub implements AutoCloseable {
     } finally {
       clients.remove(client);
     }
-  }
-
-  private static String format(Entry e) {
-    return "id: " + e.id() + "\nevent: " + e.type() + "\ndata: " + e.data() + "\n\n";
   }
 
   private static void write(OutputStream out, String s) throws IOException {
@@ -228,7 +268,7 @@ public final class EventHub implements AutoCloseable {
     }
     for (Client c : clients) {
       c.queue.clear();
-      c.queue.offer(END);
+      c.queue.offer(end);
     }
     thread.shutdownNow();
   }

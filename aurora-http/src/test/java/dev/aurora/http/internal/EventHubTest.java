@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class EventHubTest {
@@ -74,5 +75,78 @@ class EventHubTest {
     assertThat(client.text()).doesNotContain("r/e/j999");
     assertThat(hub.clients()).isZero();
     hub.close();
+  }
+
+  /** A client's connection that takes everything, and can wait (boundedly) for some text. */
+  static final class CollectingClient extends OutputStream {
+    private final StringBuilder text = new StringBuilder();
+
+    @Override
+    public synchronized void write(int b) {
+      text.append((char) b);
+      notifyAll();
+    }
+
+    @Override
+    public synchronized void write(byte[] b, int off, int len) {
+      text.append(new String(b, off, len, StandardCharsets.UTF_8));
+      notifyAll();
+    }
+
+    synchronized String awaitText(String expected) throws InterruptedException {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (!text.toString().contains(expected) && System.nanoTime() < deadline) {
+        wait(TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()) + 1);
+      }
+      assertThat(text.toString()).contains(expected);
+      return text.toString();
+    }
+  }
+
+  static SchedulerEvent created(int i) {
+    return new SchedulerEvent.JobCreated(Instant.EPOCH, JobKey.of("r", "e", "j" + i), Principal.of("a"));
+  }
+
+  static String sse(long id, SchedulerEvent e) {
+    return "id: " + id + "\nevent: " + EventHub.category(e) + "\ndata: "
+        + new String(Json.write(EventHub.data(e)), StandardCharsets.UTF_8) + "\n\n";
+  }
+
+  @Test
+  void withNoClientConnectedPublishingEncodesNothing() {
+    EventHub hub = new EventHub(100, 10, 8, Duration.ofSeconds(30));
+    for (int i = 0; i < 50; i++) {
+      hub.publish(created(i));
+    }
+    assertThat(hub.clients()).isZero();
+    assertThat(hub.encoded()).isZero();
+    hub.close();
+  }
+
+  @Test
+  void aClientResumingAfterEventsPublishedWithNoClientGetsThemAsEncodedNowAndLiveOnesAfter() throws Exception {
+    EventHub hub = new EventHub(100, 10, 8, Duration.ofSeconds(30));
+    for (int i = 1; i <= 3; i++) {
+      hub.publish(created(i));
+    }
+    CollectingClient client = new CollectingClient();
+    Reply reply = hub.stream(Optional.of("1"));
+    CompletableFuture<Void> serving = CompletableFuture.runAsync(() -> {
+      try {
+        reply.stream().write(client);
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    // the two events after id 1, encoded only now, byte for byte as an encoding at publication
+    String replayed = client.awaitText("r/e/j3");
+    assertThat(replayed).contains(sse(2, created(2)) + sse(3, created(3))).doesNotContain("r/e/j1\"");
+    assertThat(hub.encoded()).isEqualTo(2);
+    // with a client connected, each new event arrives, encoded once
+    hub.publish(created(4));
+    assertThat(client.awaitText("r/e/j4")).endsWith(sse(4, created(4)));
+    assertThat(hub.encoded()).isEqualTo(3);
+    hub.close();
+    serving.get(30, TimeUnit.SECONDS);
   }
 }
