@@ -471,4 +471,20 @@ class LocalBackendTest {
         .hasMessage("cannot kill: the local backend is not started");
     idle.close();
   }
+
+  @Test
+  void runningTasksDoNotEachHoldAThreadOfTheBackend() {
+    start(builder().cpusPerAgent(16));
+    Offer offer = listener.awaitOffer("local-0");
+    List<TaskLaunch> launches = java.util.stream.IntStream.range(0, 40)
+        .mapToObj(i -> (TaskLaunch) Tasks.launch(offer, Tasks.small(), "sleep 600").build()).toList();
+
+    backend.launch(List.of(offer.id()), launches);
+    launches.forEach(l -> listener.awaitStatus(l.taskId(), ScheduleStatus.RUNNING));
+
+    // the JDK's own "process reaper" waits for each child; the backend's threads do not grow with its tasks
+    List<String> backendThreads = Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
+        .filter(name -> name.startsWith("aurora-local-") || name.startsWith("aurora-runner")).toList();
+    assertThat(backendThreads).hasSizeLessThan(launches.size() / 2);
+  }
 }

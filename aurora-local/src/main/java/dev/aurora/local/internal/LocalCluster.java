@@ -31,6 +31,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -54,6 +55,12 @@ public final class LocalCluster {
   private final ScheduledExecutorService timer =
       Executors.newSingleThreadScheduledExecutor(Threads.named("timer"));
   private final ExecutorService workers = Executors.newCachedThreadPool(Threads.named("worker"));
+  /**
+   * One thread per agent that starts the agent's tasks (sandbox, launch record) and runs their process
+   * graphs' bookkeeping (starts, exits, restarts): a launch only queues work there, so the caller (the
+   * scheduler's loop) never waits for a process to start, and a task holds no thread of its own.
+   */
+  private final Map<String, ScheduledExecutorService> agentLoops = new LinkedHashMap<>();
   private final AgentPool pool;
   private final SandboxRetention retention;
   private final Map<TaskId, LocalTask> tasks = new ConcurrentHashMap<>();
@@ -85,6 +92,14 @@ public final class LocalCluster {
     this.config = config;
     this.pool = new AgentPool(config.agents(), reporter, timer);
     this.retention = new SandboxRetention(config.sandboxMaxAge(), config.sandboxMaxCount(), timer);
+    for (AgentSpec agent : config.agents()) {
+      ScheduledThreadPoolExecutor loop = new ScheduledThreadPoolExecutor(1, Threads.named("agent-" + agent.id()));
+      // on close, work queued now still runs (a run's last records), but no timer of a run fires
+      loop.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+      loop.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
+      loop.setRemoveOnCancelPolicy(true);
+      agentLoops.put(agent.id(), loop);
+    }
   }
 
   /**
@@ -168,7 +183,7 @@ public final class LocalCluster {
       tasks.put(task.id(), task);
       reporter.status(TaskStatus.of(task.id(), ScheduleStatus.STARTING,
           "starting on " + placement.launch().agentId()));
-      workers.execute(task::start);
+      agentLoop(placement.launch().agentId()).execute(task::start);
     }
   }
 
@@ -316,14 +331,22 @@ public final class LocalCluster {
       running.forEach(task -> task.finish(forced));
     }
     timer.shutdownNow();
+    agentLoops.values().forEach(ExecutorService::shutdown);
     workers.shutdown();
     // a worker may still be ending what an earlier backend left running (OrphanReaper writes the
     // sandbox's end record after the grace period): close returns once that is done, so nothing
     // writes into the sandbox root after close (a caller may delete it at once)
     try {
       Duration bound = config.killGracePeriod().plusSeconds(10);
+      long deadline = System.nanoTime() + bound.toNanos();
       if (!workers.awaitTermination(bound.toMillis(), TimeUnit.MILLISECONDS)) {
         LOG.warn("local backend closing: workers still busy after {}; not waiting longer", bound);
+      }
+      for (ExecutorService loop : agentLoops.values()) {
+        if (!loop.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+          LOG.warn("local backend closing: an agent's thread still busy after {}; not waiting longer", bound);
+          break;
+        }
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -374,6 +397,15 @@ public final class LocalCluster {
 
   ExecutorService workers() {
     return workers;
+  }
+
+  /** The thread that starts and runs the tasks of agent {@code agentId}; see {@link #agentLoops}. */
+  ScheduledExecutorService agentLoop(String agentId) {
+    ScheduledExecutorService loop = agentLoops.get(agentId);
+    if (loop == null) {
+      throw new IllegalStateException("no agent " + agentId); // placement gives only this backend's agents
+    }
+    return loop;
   }
 
   HttpClient httpClient() {

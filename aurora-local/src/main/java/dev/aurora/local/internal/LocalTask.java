@@ -110,7 +110,8 @@ final class LocalTask {
       }
       RunSpec spec = RunSpec.of(launch.config(), processes, sandbox.dir(), environment, allocation.ports(),
           cluster.killGracePeriod());
-      run = TaskRunner.start(spec, new Starter(), new Listener());
+      // on the agent's thread (this one), shared by its tasks: a task holds no thread of its own
+      run = TaskRunner.start(spec, new Starter(), new Listener(), cluster.agentLoop(launch.agentId()));
     }
   }
 

@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Ends process groups the Unix way: SIGTERM to every group and every member, up to a grace period
  * for them to go, then SIGKILL until none is left. It blocks the calling thread meanwhile, polling the
- * {@link ProcessTable}.
+ * {@link ProcessTable} (a scan shared with every other kill under way: see {@link
+ * ProcessTable#snapshotSince}).
  */
 final class ProcessKiller {
   private static final Logger LOG = LoggerFactory.getLogger(ProcessKiller.class);
@@ -29,7 +30,7 @@ final class ProcessKiller {
    */
   static boolean terminate(Collection<ProcessGroup> groups, Duration grace) {
     List<ProcessGroup> signalled = List.copyOf(groups);
-    Set<Long> alive = ProcessTable.snapshot().members(signalled);
+    Set<Long> alive = ProcessTable.snapshotSince(System.nanoTime()).members(signalled);
     if (alive.isEmpty()) {
       return false;
     }
@@ -37,8 +38,9 @@ final class ProcessKiller {
       signal(signalled, alive, false);
       long deadline = System.nanoTime() + grace.toNanos();
       while (!alive.isEmpty() && System.nanoTime() < deadline) {
+        long asked = System.nanoTime(); // a table read after the signal and after the last poll
         pause();
-        alive = ProcessTable.snapshot().stillAlive(signalled, alive);
+        alive = ProcessTable.snapshotSince(asked).stillAlive(signalled, alive);
       }
       if (alive.isEmpty()) {
         return false;
@@ -47,8 +49,9 @@ final class ProcessKiller {
     long deadline = System.nanoTime() + KILL_WAIT.toNanos();
     while (!alive.isEmpty() && System.nanoTime() < deadline) {
       signal(signalled, alive, true);
+      long asked = System.nanoTime();
       pause();
-      alive = ProcessTable.snapshot().stillAlive(signalled, alive);
+      alive = ProcessTable.snapshotSince(asked).stillAlive(signalled, alive);
     }
     if (!alive.isEmpty()) {
       LOG.error("processes {} survived SIGKILL for {}", alive, KILL_WAIT);

@@ -42,9 +42,32 @@ final class ProcessTable {
     this.fromProc = fromProc;
   }
 
+  private static final Object SCAN = new Object();
+  // guarded by SCAN: the latest scan and when it began (System.nanoTime)
+  private static ProcessTable latest;
+  private static long latestBegan;
+
   /** Reads the process table now. */
   static ProcessTable snapshot() {
     return Files.isReadable(PROC.resolve("self/stat")) ? fromProc() : fromPs();
+  }
+
+  /**
+   * A snapshot whose scan began at or after {@code notBeforeNanos} ({@link System#nanoTime}): the latest
+   * one if it is that recent, else a new one. Callers at the same time share a scan (one at a time runs),
+   * so many tasks being killed at once read {@code /proc} a few times per poll, not once each.
+   */
+  static ProcessTable snapshotSince(long notBeforeNanos) {
+    synchronized (SCAN) {
+      if (latest != null && latestBegan - notBeforeNanos >= 0) {
+        return latest;
+      }
+      long began = System.nanoTime();
+      ProcessTable table = snapshot();
+      latest = table;
+      latestBegan = began;
+      return table;
+    }
   }
 
   /**

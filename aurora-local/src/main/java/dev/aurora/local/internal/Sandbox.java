@@ -87,10 +87,15 @@ final class Sandbox {
     return dir.resolve(META).resolve("health-check." + stream);
   }
 
-  /** Notes a started process group in the pid file, so a later backend can find it. */
+  /**
+   * Notes a started process group in the pid file, so a later backend can find it. Not synced to disk:
+   * a later backend on this machine reads it from the page cache even after this JVM was killed, and
+   * after the machine went down its processes are gone too (a stale line is told apart by the leader's
+   * start time).
+   */
   void recordGroup(ProcessGroup group) throws IOException {
     Files.writeString(pidFile(), group.line() + "\n", StandardCharsets.UTF_8,
-        StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.SYNC);
+        StandardOpenOption.CREATE, StandardOpenOption.APPEND);
   }
 
   /** Appends one change of a process's state to {@code .aurora/processes}, the task's process history. */
