@@ -553,8 +553,13 @@ public final class FileLog implements FileLogStorage {
     }
   }
 
-  /** Opens the files of the open storage for a backup; appends wait only for the two opens. */
+  /**
+   * Opens the files of the open storage for a backup; appends wait only for the two opens, and for a
+   * snapshot being written in the background, which is installed first so the backup holds it.
+   */
   synchronized BackupSource openForBackup() throws IOException {
+    checkWritable();
+    finishPendingSnapshot(true);
     checkWritable();
     FileChannel snap = Files.exists(snapshotFile) ? FileChannel.open(snapshotFile, READ) : null;
     try {
