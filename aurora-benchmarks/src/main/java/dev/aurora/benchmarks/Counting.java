@@ -1,6 +1,7 @@
 package dev.aurora.benchmarks;
 
 import dev.aurora.core.ClusterBackend;
+import dev.aurora.core.FileLogStorage;
 import dev.aurora.core.ForwardingClusterBackend;
 import dev.aurora.core.Op;
 import dev.aurora.core.Storage;
@@ -83,14 +84,43 @@ final class Counting {
     }
   }
 
-  /** A storage that counts appends and the ops in them. */
+  /**
+   * A storage that counts appends and the ops in them; on a {@link FileLogStorage} also the bytes its
+   * appends added to the log and the bytes and number of its snapshots (from the files' sizes: figures
+   * that do not depend on the machine's load).
+   */
   static final class Store implements Storage {
     private final Storage delegate;
+    private final java.nio.file.Path log;
+    private final java.nio.file.Path snapshotFile;
     final AtomicLong appends = new AtomicLong();
     final AtomicLong ops = new AtomicLong();
+    final AtomicLong logBytes = new AtomicLong();
+    final AtomicLong snapshots = new AtomicLong();
+    final AtomicLong snapshotBytes = new AtomicLong();
 
     Store(Storage delegate) {
       this.delegate = delegate;
+      java.nio.file.Path dir = delegate instanceof FileLogStorage f ? f.directory() : null;
+      this.log = dir == null ? null : dir.resolve("log");
+      this.snapshotFile = dir == null ? null : dir.resolve("snapshot");
+    }
+
+    /** Zeroes every counter. */
+    void reset() {
+      appends.set(0);
+      ops.set(0);
+      logBytes.set(0);
+      snapshots.set(0);
+      snapshotBytes.set(0);
+    }
+
+    private static long size(java.nio.file.Path file) {
+      try {
+        return java.nio.file.Files.size(file);
+      } catch (java.io.IOException e) {
+        return 0;
+      }
     }
 
     @Override
@@ -100,7 +130,11 @@ final class Counting {
 
     @Override
     public void append(List<Op> batch) {
+      long before = log == null ? 0 : size(log);
       delegate.append(batch);
+      if (log != null) {
+        logBytes.addAndGet(Math.max(0, size(log) - before));
+      }
       appends.incrementAndGet();
       ops.addAndGet(batch.size());
     }
@@ -108,6 +142,10 @@ final class Counting {
     @Override
     public void snapshot(List<Op> snapshot) {
       delegate.snapshot(snapshot);
+      snapshots.incrementAndGet();
+      if (snapshotFile != null) {
+        snapshotBytes.addAndGet(size(snapshotFile));
+      }
     }
 
     @Override

@@ -223,6 +223,7 @@ public class W1ProductionLoop {
     Results.record(key(), storage, "placeableLeftPending", audit.placeableLeftPending());
     Results.record(key(), storage, "appends", store.appends.get());
     Results.record(key(), storage, "opsPerAppend", store.ops.get() / (double) Math.max(1, store.appends.get()));
+    Results.record(key(), storage, "logBytesPerTask", store.logBytes.get() / (double) Math.max(1, o.placed()));
     for (String v : audit.violations().subList(0, Math.min(5, audit.violations().size()))) {
       System.err.println("PLACEMENT AUDIT VIOLATION (" + key() + "): " + v);
     }

@@ -43,6 +43,13 @@ public class W4StatusUpdates {
   @Param({"memory"})
   public String storage;
 
+  /**
+   * Ops between snapshots; 0 keeps the scheduler's default (100,000, about one snapshot per iteration
+   * here). A larger value shows what the snapshots cost (their share of the durable figure).
+   */
+  @Param({"0"})
+  public int snapshotEveryOps;
+
   private java.nio.file.Path dir;
   private Counting.Store store;
 
@@ -69,8 +76,12 @@ public class W4StatusUpdates {
       storageOf = b -> b.storage(s);
     }
     java.util.function.Consumer<dev.aurora.core.SchedulerBuilder> withStorage = storageOf;
-    aurora = new AuroraHarness(w, loop -> lean = new LeanCluster(w, loop),
-        b -> withStorage.accept(b.meterRegistry(registry)));
+    aurora = new AuroraHarness(w, loop -> lean = new LeanCluster(w, loop), b -> {
+      withStorage.accept(b.meterRegistry(registry));
+      if (snapshotEveryOps > 0) {
+        b.snapshotEvery(snapshotEveryOps);
+      }
+    });
     aurora.createJobs();
     aurora.runUntilIdle();
   }
@@ -82,8 +93,7 @@ public class W4StatusUpdates {
     running = aurora.scheduler().tasks(TaskQuery.all().states(ScheduleStatus.RUNNING));
     updatesBefore = updates();
     if (store != null) {
-      store.ops.set(0);
-      store.appends.set(0);
+      store.reset();
     }
   }
 
@@ -110,6 +120,12 @@ public class W4StatusUpdates {
       if (store != null) {
         Results.record(label, "aurora", "opsPerAppend", store.ops.get() / (double) Math.max(1, store.appends.get()));
         Results.record(label, "aurora", "appendsPerSecond", store.appends.get() / (nanos / 1e9));
+        // load-independent: what one status update costs the disk (each append is one fsync)
+        Results.record(label, "aurora", "opsPerUpdate", store.ops.get() / n);
+        Results.record(label, "aurora", "logBytesPerUpdate", store.logBytes.get() / n);
+        Results.record(label, "aurora", "appendsPerUpdate", store.appends.get() / n);
+        Results.record(label, "aurora", "snapshots", store.snapshots.get());
+        Results.record(label, "aurora", "snapshotBytesPerUpdate", store.snapshotBytes.get() / n);
       }
     }
   }

@@ -31,9 +31,12 @@ import java.util.Optional;
  * and a log that is missing or has no records where {@code log.mark} or the snapshot says it had, are
  * refused with a {@link StorageException} naming the file and offset, changing nothing. {@link
  * Builder#repairDamagedTail} and {@link #repair} truncate a damaged log at its first bad record when
- * asked, and report what they drop ({@link #lastTruncation()}). {@link #snapshot} writes a new snapshot to a
- * temporary file, fsyncs it, renames it over the old one and starts an empty log, so a crash at any point
- * leaves either the old snapshot and log or the new snapshot and an empty log. The format and its rules
+ * asked, and report what they drop ({@link #lastTruncation()}). {@link #snapshot} hands the snapshot to a
+ * background thread and returns, and appends go on meanwhile; once it is written to a temporary file and
+ * fsynced, the next append (or {@link #close()}, which waits for it) renames it over the old one with a
+ * new log holding the batches appended since, so a crash at any point leaves either the old snapshot and
+ * log or the new snapshot and its log, every acknowledged batch in one or the other. A snapshot that
+ * cannot be written is logged and leaves the old files, which hold everything. The format and its rules
  * are in {@code docs/storage.md}.
  *
  * <p>All methods are thread-safe; the scheduler calls them from its state loop.

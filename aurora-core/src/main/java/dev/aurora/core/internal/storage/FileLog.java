@@ -40,20 +40,23 @@ import org.slf4j.LoggerFactory;
  * record is cut off again if possible and the storage refuses every later write (after a failed fsync
  * the page cache can no longer be trusted); {@link #recover} after {@link #close} reopens it.
  *
- * <p><b>Snapshot</b>, in this order:
+ * <p><b>Snapshot</b>: {@link #snapshot} hands the ops to a background thread and returns; appends go on
+ * into the current log. In this order:
  *
  * <ol>
- *   <li>write the snapshot, with the next generation, to {@code <snapshot>.tmp} and fsync it;
- *   <li>rename it over {@code <snapshot>} and fsync the directory: the commit point;
- *   <li>write an empty log of the new generation to {@code log.tmp}, fsync it, rename it over {@code log}
- *       and fsync the directory.
+ *   <li>(background) write the snapshot, with the next generation, to {@code <snapshot>.tmp} and fsync it;
+ *   <li>(at the first append after that, or in {@link #close}) write a log of the new generation to
+ *       {@code log.tmp} holding the records appended since the snapshot was taken, copied, and fsync it;
+ *   <li>rename the snapshot over {@code <snapshot>} and fsync the directory: the commit point;
+ *   <li>rename {@code log.tmp} over {@code log} and fsync the directory.
  * </ol>
  *
- * <p>A crash before step 2 leaves the old snapshot and log (recovery deletes the temporary file). A crash
- * after it leaves the new snapshot with either the new empty log or the old log, whose older generation
- * tells recovery it was folded into the snapshot: it is replaced by an empty one. A failure before the
- * commit point leaves the storage usable on its old files; a failure after it stops it, as a failed
- * append does, since later appends must not go to the old log.
+ * <p>A crash before step 3 leaves the old snapshot and log, which hold every batch (recovery deletes the
+ * temporary files). A crash between steps 3 and 4 leaves the new snapshot, the old log, whose older
+ * generation tells recovery it was folded into the snapshot, and a whole {@code log.tmp} of the
+ * snapshot's generation, which recovery renames into place. A failure before the commit point leaves
+ * the storage usable on its old files (logged); a failure after it stops it, as a failed append does,
+ * since later appends must not go to the old log.
  *
  * <p><b>Marker.</b> {@code log.mark} holds the generation of the newest log and whether a record of it was
  * acknowledged. It is rewritten (temporary file, fsync, rename, directory fsync) at the first append of
@@ -93,7 +96,15 @@ public final class FileLog implements FileLogStorage {
   private final Path markFile;
   private final Path markTemp;
   private final RecordBuffer buffer = new RecordBuffer();
+  /** The background writer's own buffer (a {@link RecordBuffer} is not thread-safe). */
+  private final RecordBuffer snapshotBuffer = new RecordBuffer();
   private final RecoveryReader recovery;
+  /** Writes snapshots off the caller's thread; started at the first snapshot, stopped by close. */
+  private java.util.concurrent.ExecutorService snapshotWriter;
+  // a snapshot being written in the background (null if none), its generation, and the log's end when it was taken
+  private java.util.concurrent.Future<?> pendingSnapshot;
+  private long pendingGeneration;
+  private long pendingFrom;
 
   // all guarded by this; log == null while closed
   private Path lockKey;
@@ -169,6 +180,7 @@ public final class FileLog implements FileLogStorage {
 
   private Stored readAndRepair() {
     recovery.deleteTemporary(snapshotTemp, "a snapshot that was being written when the scheduler stopped");
+    finishInterruptedInstall();
     recovery.deleteTemporary(logTemp, "a log that was being started when the scheduler stopped");
     recovery.deleteTemporary(markTemp, "a log marker that was being written when the scheduler stopped");
     lastTruncation = null;
@@ -198,6 +210,48 @@ public final class FileLog implements FileLogStorage {
     }
     failure = null;
     return new Stored(snapshot, ops);
+  }
+
+  /**
+   * Renames {@code log.tmp} over {@code log} if a crash came between the two renames of a snapshot's
+   * installation: the snapshot is in place, {@code log.tmp} is a whole log of the snapshot's generation
+   * (forced before the snapshot was renamed) holding the records appended while the snapshot was written,
+   * and {@code log} is older. Anything else about {@code log.tmp} leaves it to be deleted as before.
+   */
+  private void finishInterruptedInstall() {
+    if (!Files.exists(logTemp) || !Files.exists(snapshotFile)) {
+      return;
+    }
+    try {
+      long snapshotGeneration;
+      try (FileChannel in = FileChannel.open(snapshotFile, READ)) {
+        snapshotGeneration = new RecordReader(in).header(LogFormat.SNAPSHOT_MAGIC, "a snapshot").generation();
+      }
+      try (FileChannel in = FileChannel.open(logTemp, READ)) {
+        RecordReader reader = new RecordReader(in);
+        if (reader.header(LogFormat.LOG_MAGIC, "a log").generation() != snapshotGeneration) {
+          return;
+        }
+        for (long p = HEADER_BYTES; p < reader.size(); p = reader.end()) {
+          if (reader.check(p) != null) {
+            return;
+          }
+        }
+      }
+      if (Files.exists(logFile)) {
+        try (FileChannel in = FileChannel.open(logFile, READ)) {
+          if (new RecordReader(in).header(LogFormat.LOG_MAGIC, "a log").generation() >= snapshotGeneration) {
+            return;
+          }
+        }
+      }
+      Files.move(logTemp, logFile, ATOMIC_MOVE, REPLACE_EXISTING);
+      syncDirectory();
+      LOG.info("storage {}: the scheduler stopped while installing the snapshot of generation {}; its log, with the"
+          + " batches appended while the snapshot was written, is now in place", directory, snapshotGeneration);
+    } catch (LogFormat.BadFormat | IOException e) {
+      // not a whole log of the snapshot's generation (or unreadable): left to the usual rules
+    }
   }
 
   /**
@@ -265,6 +319,7 @@ public final class FileLog implements FileLogStorage {
     if (ops.isEmpty()) {
       return;
     }
+    finishPendingSnapshot(false);
     ByteBuffer record;
     try {
       record = buffer.record(ops);
@@ -296,31 +351,123 @@ public final class FileLog implements FileLogStorage {
     }
   }
 
+  /**
+   * Hands the snapshot to a background writer and returns: appends go on into the current log meanwhile.
+   * The snapshot is installed by the first append after it is written (or by {@link #close}, which
+   * waits for it): the records appended since it was taken are copied into the new log, which is forced,
+   * then the snapshot is renamed into place (the commit point) and then the new log. A snapshot still
+   * being written when the next one is asked for is waited for and installed first. If writing it
+   * fails, the previous snapshot and the log, which hold everything, are kept, and the failure is
+   * logged; a failure after the commit point stops the storage, as a failed append does.
+   */
   @Override
   public synchronized void snapshot(List<Op> snapshot) {
     checkWritable();
+    finishPendingSnapshot(true);
+    checkWritable();
     long next = generation + 1;
+    List<Op> ops = List.copyOf(snapshot);
+    if (snapshotWriter == null) {
+      snapshotWriter = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "aurora-filelog-snapshot");
+        t.setDaemon(true);
+        return t;
+      });
+    }
+    pendingGeneration = next;
+    pendingFrom = logEnd;
+    pendingSnapshot = snapshotWriter.submit(() -> {
+      writeSnapshot(ops, next);
+      return null;
+    });
+  }
+
+  /**
+   * Installs the snapshot written in the background, if there is one and it is written ({@code wait}:
+   * waits until it is).
+   */
+  private void finishPendingSnapshot(boolean wait) {
+    if (pendingSnapshot == null || (!wait && !pendingSnapshot.isDone())) {
+      return;
+    }
+    java.util.concurrent.Future<?> written = pendingSnapshot;
+    pendingSnapshot = null;
+    boolean interrupted = false;
+    while (true) {
+      try {
+        written.get();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true; // the write goes on regardless: wait for it, then say so
+      } catch (java.util.concurrent.ExecutionException e) {
+        deleteQuietly(snapshotTemp);
+        LOG.warn("storage {}: cannot write the snapshot {} (the previous snapshot and log are kept, they hold"
+            + " everything, and appends go on)", directory, snapshotFile, e.getCause());
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
+        return;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    installSnapshot(pendingGeneration, pendingFrom);
+  }
+
+  /**
+   * Puts the written snapshot {@code snapshotTemp} of generation {@code next} in place with a new log
+   * holding the records appended since it was taken (from {@code from} in the current log).
+   */
+  private void installSnapshot(long next, long from) {
+    long tail = logEnd - from;
+    FileChannel fresh = null;
     try {
-      writeSnapshot(snapshot, next);
+      fresh = FileChannel.open(logTemp, CREATE, TRUNCATE_EXISTING, READ, WRITE);
+      writeFully(fresh, new Header(LogFormat.LOG_MAGIC, next, 0).encode());
+      for (long copied = 0; copied < tail; ) {
+        copied += log.transferTo(from + copied, tail - copied, fresh);
+      }
+      force(fresh);
       Files.move(snapshotTemp, snapshotFile, ATOMIC_MOVE, REPLACE_EXISTING);
     } catch (IOException e) {
-      try {
-        Files.deleteIfExists(snapshotTemp);
-      } catch (IOException again) {
-        e.addSuppressed(again);
-      }
-      throw new StorageException("cannot write the snapshot " + snapshotFile + " (the previous snapshot and log are"
-          + " kept and appends go on): " + e, e);
+      closeQuietly(fresh);
+      deleteQuietly(logTemp);
+      deleteQuietly(snapshotTemp);
+      LOG.warn("storage {}: cannot install the snapshot {} (the previous snapshot and log are kept, they hold"
+          + " everything, and appends go on)", directory, snapshotFile, e);
+      return;
     }
     // The new snapshot is in place: from here on, only the new log may take appends.
     try {
       syncDirectory();
-      startLog(next);
-      generation = next;
+      Files.move(logTemp, logFile, ATOMIC_MOVE, REPLACE_EXISTING);
+      syncDirectory();
     } catch (IOException e) {
       failure = e;
-      throw new StorageException("the snapshot " + snapshotFile + " is in place but a new log could not be started;"
+      closeQuietly(fresh);
+      throw new StorageException("the snapshot " + snapshotFile + " is in place but its new log could not be;"
           + " the storage stops: close it and recover to go on from the snapshot: " + e, e);
+    }
+    closeQuietly(log);
+    log = fresh;
+    logEnd = HEADER_BYTES + tail;
+    generation = next;
+    if (tail > 0) {
+      try {
+        writeMark(generation, true);
+      } catch (IOException e) {
+        failure = e;
+        throw new StorageException("cannot write " + markFile + "; the storage stops: close it and recover: " + e, e);
+      }
+    }
+  }
+
+  private void deleteQuietly(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      LOG.warn("storage {}: cannot delete {}", directory, file, e);
     }
   }
 
@@ -328,7 +475,7 @@ public final class FileLog implements FileLogStorage {
     try (FileChannel out = FileChannel.open(snapshotTemp, CREATE, TRUNCATE_EXISTING, WRITE)) {
       writeFully(out, new Header(LogFormat.SNAPSHOT_MAGIC, snapshotGeneration, ops.size()).encode());
       for (int from = 0; from < ops.size(); from += LogFormat.SNAPSHOT_OPS_PER_RECORD) {
-        writeFully(out, buffer.record(ops.subList(from, Math.min(ops.size(), from + LogFormat.SNAPSHOT_OPS_PER_RECORD))));
+        writeFully(out, snapshotBuffer.record(ops.subList(from, Math.min(ops.size(), from + LogFormat.SNAPSHOT_OPS_PER_RECORD))));
       }
       force(out);
     }
@@ -406,8 +553,13 @@ public final class FileLog implements FileLogStorage {
     }
   }
 
-  /** Opens the files of the open storage for a backup; appends wait only for the two opens. */
+  /**
+   * Opens the files of the open storage for a backup; appends wait only for the two opens, and for a
+   * snapshot being written in the background, which is installed first so the backup holds it.
+   */
   synchronized BackupSource openForBackup() throws IOException {
+    checkWritable();
+    finishPendingSnapshot(true);
     checkWritable();
     FileChannel snap = Files.exists(snapshotFile) ? FileChannel.open(snapshotFile, READ) : null;
     try {
@@ -508,12 +660,35 @@ public final class FileLog implements FileLogStorage {
     }
   }
 
+  /** Waits for a snapshot being written and installs it, then closes the files. */
   @Override
   public synchronized void close() {
-    closeFiles();
+    try {
+      if (log != null && failure == null) {
+        finishPendingSnapshot(true);
+      }
+    } finally {
+      closeFiles();
+    }
   }
 
   private void closeFiles() {
+    if (pendingSnapshot != null) { // closed before it was installed (the storage stopped): drop it
+      pendingSnapshot.cancel(false);
+      try {
+        pendingSnapshot.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.CancellationException e) {
+        // dropped either way
+      }
+      pendingSnapshot = null;
+      deleteQuietly(snapshotTemp);
+    }
+    if (snapshotWriter != null) {
+      snapshotWriter.shutdown();
+      snapshotWriter = null;
+    }
     closeQuietly(log);
     log = null;
     if (lock != null) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.module.SimpleModule;
 import dev.aurora.api.AuroraJson;
 import dev.aurora.core.Op;
 import java.nio.ByteBuffer;
@@ -41,7 +42,9 @@ final class LogFormat {
   /** How many ops a snapshot puts in one record, so neither writing nor reading it needs one huge buffer. */
   static final int SNAPSHOT_OPS_PER_RECORD = 1024;
 
-  private static final ObjectMapper MAPPER = AuroraJson.newMapper();
+  /** The model's mapper, with instants written by {@link IsoInstantSerializer} (the same text, faster). */
+  private static final ObjectMapper MAPPER = AuroraJson.newMapper().registerModule(
+      new SimpleModule("aurora-log-instants").addSerializer(java.time.Instant.class, new IsoInstantSerializer()));
   private static final TypeReference<List<Op>> OPS = new TypeReference<>() {};
   /** Writes a batch compactly (the shared mapper indents, which would double the log's size). */
   static final ObjectWriter WRITER = MAPPER.writerFor(OPS).without(SerializationFeature.INDENT_OUTPUT);

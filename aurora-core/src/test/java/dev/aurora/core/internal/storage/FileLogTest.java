@@ -424,8 +424,7 @@ class FileLogTest {
       s.recover();
       s.append(batch(1));
       Files.createDirectories(blocker.resolve("in-the-way"));
-      assertThatThrownBy(() -> s.snapshot(batch(9))).isInstanceOf(StorageException.class)
-          .hasMessageContaining("previous snapshot and log are kept");
+      s.snapshot(batch(9)); // written in the background: its failure is logged, the old snapshot and log kept
       s.append(batch(2));
     }
     Files.delete(blocker.resolve("in-the-way"));
@@ -433,6 +432,55 @@ class FileLogTest {
     Storage.Stored stored = recover();
     assertThat(stored.snapshot()).isEmpty();
     assertThat(stored.log()).containsExactlyElementsOf(concat(batch(1), batch(2)));
+  }
+
+  @Test
+  void batchesAppendedWhileASnapshotIsWrittenFollowItAfterRecovery() {
+    try (Storage s = FileLogStorage.at(dir)) {
+      s.recover();
+      s.append(batch(1));
+      s.snapshot(batch(9));
+      s.append(batch(2));
+      s.append(batch(3));
+      s.snapshot(batch(8)); // the first one is installed before the second is taken
+      s.append(batch(4));
+    }
+    Storage.Stored stored = recover();
+    assertThat(stored.snapshot()).containsExactlyElementsOf(batch(8));
+    assertThat(stored.log()).containsExactlyElementsOf(batch(4));
+    try (Storage s = FileLogStorage.at(dir)) {
+      s.recover();
+      s.append(batch(5));
+    }
+    assertThat(recover().log()).containsExactlyElementsOf(concat(batch(4), batch(5)));
+  }
+
+  @Test
+  void aCrashBetweenInstallingASnapshotAndItsLogKeepsTheBatchesAppendedWhileItWasWritten() throws IOException {
+    // What a crash between the two renames leaves: the new snapshot in place, the old log (generation 0,
+    // every batch, and the marker still naming it) as "log", and the new log (generation 1: the batch
+    // appended while the snapshot was written, forced before the snapshot's rename) as "log.tmp".
+    Path old = dir.resolve("old");
+    try (Storage s = FileLogStorage.at(old)) {
+      s.recover();
+      s.append(batch(1));
+      s.append(batch(2));
+    }
+    try (Storage s = FileLogStorage.at(dir)) {
+      s.recover();
+      s.append(batch(1));
+      s.snapshot(batch(9));
+      s.append(batch(2));
+    }
+    Files.move(log(), dir.resolve("log.tmp"));
+    Files.copy(old.resolve("log"), log());
+    Files.copy(old.resolve("log.mark"), dir.resolve("log.mark"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+
+    Storage.Stored stored = recover();
+    assertThat(stored.snapshot()).containsExactlyElementsOf(batch(9));
+    assertThat(stored.log()).containsExactlyElementsOf(batch(2));
+    assertThat(dir.resolve("log.tmp")).doesNotExist();
+    assertThat(recover().log()).containsExactlyElementsOf(batch(2));
   }
 
   @Test
