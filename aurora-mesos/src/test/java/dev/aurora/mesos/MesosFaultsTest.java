@@ -70,12 +70,14 @@ class MesosFaultsTest {
     h = new Harness(FakeMesosMaster.builder().updateRetry(Duration.ofMinutes(10)), b -> { });
     h.recorder.holdAcks = true; // the scheduler has not stored the first copies yet
     h.master.duplicateUpdates(true);
-    TaskId id = running();
-    await("the copies of STARTING and RUNNING came",
-        () -> h.registry.counter("aurora.mesos.updates.duplicate").count() == 2);
-    assertThat(h.recorder.count(id, ScheduleStatus.RUNNING)).isEqualTo(1);
+    TaskId id = h.launch(h.freshOffer(), Harness.task("sleep 600"));
+    await("the copy of STARTING came", () -> h.registry.counter("aurora.mesos.updates.duplicate").count() == 1);
     assertThat(h.recorder.count(id, ScheduleStatus.STARTING)).isEqualTo(1);
 
+    h.recorder.runHeldAcks(); // RUNNING comes once STARTING is acknowledged
+
+    await("the copy of RUNNING came", () -> h.registry.counter("aurora.mesos.updates.duplicate").count() == 2);
+    assertThat(h.recorder.count(id, ScheduleStatus.RUNNING)).isEqualTo(1);
     h.recorder.runHeldAcks();
 
     await("all acknowledged", () -> h.master.unacknowledged() == 0);

@@ -109,7 +109,11 @@ class MesosHealthCheckTest {
     h = new Harness(FakeMesosMaster.builder().agents(1).updateRetry(Duration.ofMillis(100)), b -> { });
     h.recorder.holdAcks = true; // unacknowledged updates come again: each failure still counts once
     TaskLaunch l = launch(h.freshOffer(), checked(HTTP));
-    await("reported healthy", () -> h.recorder.last(l.taskId()).flatMap(TaskStatus::healthy).orElse(false));
+    // each update is acknowledged some time after it came (the next one comes only then)
+    await("reported healthy", () -> {
+      h.recorder.runHeldAcks();
+      return h.recorder.last(l.taskId()).flatMap(TaskStatus::healthy).orElse(false);
+    });
     h.recorder.runHeldAcks();
     h.recorder.holdAcks = false;
 
@@ -241,10 +245,19 @@ class MesosHealthCheckTest {
   @Test
   void anOlderHealthUpdateSentAgainDoesNotUndoANewerOne() {
     h = new Harness(FakeMesosMaster.builder().agents(1).updateRetry(Duration.ofMillis(100)), b -> { });
-    h.recorder.holdAcks = true; // nothing acknowledged: the master sends every update again and again
+    h.recorder.holdAcks = true;
     TaskLaunch l = launch(h.freshOffer(), checked(HealthCheck.http("http", "/health")));
-    await("reported healthy", () -> h.recorder.last(l.taskId()).flatMap(TaskStatus::healthy).orElse(false));
+    await("reported healthy", () -> {
+      h.recorder.runHeldAcks();
+      return h.recorder.last(l.taskId()).flatMap(TaskStatus::healthy).orElse(false);
+    });
 
+    await("acknowledged", () -> {
+      h.recorder.runHeldAcks();
+      return h.master.unacknowledged() == 0;
+    });
+    // from here nothing is acknowledged: the master sends the update in flight again and again, and
+    // an older one the backend heard again (a copy) must not undo it
     h.master.setHealth(l.taskId().value(), false);
     await("reported unhealthy", () -> h.recorder.statuses().stream().anyMatch(s -> s.taskId().equals(l.taskId())
         && s.healthy().equals(java.util.Optional.of(false))));

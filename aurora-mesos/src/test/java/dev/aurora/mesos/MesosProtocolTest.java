@@ -150,12 +150,15 @@ class MesosProtocolTest {
     h = new Harness(FakeMesosMaster.builder().agents(1), b -> { });
     h.recorder.holdAcks = true;
     TaskId id = h.launch(h.freshOffer(), Harness.task("sleep 600"));
-    await("running", () -> h.recorder.saw(id, ScheduleStatus.RUNNING));
+    await("starting", () -> h.recorder.saw(id, ScheduleStatus.STARTING));
     assertThat(h.master.callCount(Call.Type.ACKNOWLEDGE)).isZero();
-    assertThat(h.master.unacknowledged()).isEqualTo(2); // STARTING and RUNNING
+    assertThat(h.master.unacknowledged()).isEqualTo(1); // STARTING; RUNNING waits for its acknowledgement
 
     h.recorder.runHeldAcks();
 
+    await("running", () -> h.recorder.saw(id, ScheduleStatus.RUNNING));
+    assertThat(h.master.callCount(Call.Type.ACKNOWLEDGE)).isEqualTo(1);
+    h.recorder.runHeldAcks();
     await("acknowledged", () -> h.master.unacknowledged() == 0);
   }
 
@@ -175,11 +178,13 @@ class MesosProtocolTest {
       h.backend.launch(List.of(o.id()), launches);
       launches.forEach(l -> ids.add(l.taskId()));
     }
+    await("all starting", () -> ids.stream().allMatch(id -> h.recorder.saw(id, ScheduleStatus.STARTING)));
+    assertThat(h.master.unacknowledged()).isEqualTo(ids.size()); // STARTING of each; RUNNING waits for it
+
+    h.recorder.holdAcks = false;
+    h.recorder.runHeldAcks(); // 160 acknowledgements at once, far more than the calls allowed in flight
+
     await("all running", () -> ids.stream().allMatch(id -> h.recorder.saw(id, ScheduleStatus.RUNNING)));
-    assertThat(h.master.unacknowledged()).isEqualTo(2 * ids.size()); // STARTING and RUNNING of each
-
-    h.recorder.runHeldAcks(); // 320 acknowledgements at once, far more than the calls allowed in flight
-
     await("acknowledged", () -> h.master.unacknowledged() == 0);
     assertThat(h.master.callCount(Call.Type.ACKNOWLEDGE)).isEqualTo(2 * ids.size());
     List<String> httpThreads = Thread.getAllStackTraces().keySet().stream()

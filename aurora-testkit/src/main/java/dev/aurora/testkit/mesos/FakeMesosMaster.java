@@ -54,6 +54,11 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * master that the old one redirects to, duplicate, reordered and lost updates, rescinded offers, a lost
  * agent, a task that never reports, error answers, unparsable events, statuses of unknown tasks.
  *
+ * <p>Status updates behave as a Mesos agent's status update manager sends them: one update per task in
+ * flight at a time; the task's next update is sent once the framework acknowledges the one before, and
+ * an unacknowledged update is sent again with a doubling back-off ({@link Builder#updateRetry}).
+ * Updates the master makes itself (an agent lost, a launch dropped, reconciliation) do not wait.
+ *
  * <p>The server is the JDK's {@code com.sun.net.httpserver}: it streams a chunked response from a
  * handler thread, which is all the event stream needs, and adds no dependency to the testkit. Agents'
  * tasks do not run anything: each task's command chooses its script ({@code true} finishes, {@code
@@ -129,6 +134,12 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     }
   }
 
+  /**
+   * An unacknowledged update is sent again after {@code updateRetry}, then after twice as long each
+   * time, up to this many times {@code updateRetry} (a Mesos agent: 10 s doubling up to 10 min).
+   */
+  private static final long MAX_RETRY_FACTOR = 60;
+
   private static final class FakeTask {
     final Protos.TaskInfo info;
     final Agent agent;
@@ -162,6 +173,8 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
   private static final class Pending {
     final Protos.TaskStatus status;
     long sentNanos = System.nanoTime();
+    /** How long after {@link #sentNanos} it is sent again; doubles with each retry, as a Mesos agent's. */
+    long retryNanos;
 
     Pending(Protos.TaskStatus status) {
       this.status = status;
@@ -205,6 +218,12 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
   private final Set<String> issuedOffers = new HashSet<>();
   private final Map<String, FakeTask> tasks = new LinkedHashMap<>();
   private final Map<String, Pending> pending = new LinkedHashMap<>();
+  /**
+   * Per task, the updates of its agent's status update stream not yet acknowledged, oldest first: only
+   * the first is sent (and retried) until the framework acknowledges it, as a Mesos agent's status
+   * update manager does.
+   */
+  private final Map<String, java.util.ArrayDeque<Protos.TaskStatus>> streams = new HashMap<>();
   private final Set<String> issuedUuids = new HashSet<>();
   private final Set<String> pastStreams = new HashSet<>();
   private final List<String> violations = new ArrayList<>();
@@ -498,8 +517,7 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     Protos.TaskStatus s = status(t.info.getTaskId().getValue(), t.agent.id, TaskState.TASK_RUNNING,
         healthy ? "" : "health check failed", Protos.TaskStatus.Reason.REASON_TASK_HEALTH_CHECK_STATUS_UPDATED, true)
         .toBuilder().setHealthy(healthy).setSource(Protos.TaskStatus.Source.SOURCE_EXECUTOR).build();
-    pending.put(s.getUuid().toStringUtf8(), new Pending(s));
-    sendUpdate(s);
+    forward(s);
   }
 
   /** A running task ends FINISHED. */
@@ -617,6 +635,9 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       TaskState state = partitionAware() ? TaskState.TASK_UNREACHABLE : TaskState.TASK_LOST;
       for (FakeTask t : tasks.values()) {
         if (t.agent == a && !terminal(t.state)) {
+          // the master says so itself, at once: the updates queued at the gone agent never come (one
+          // already sent stays retried until it is acknowledged)
+          streams.remove(t.info.getTaskId().getValue());
           update(t, state, "agent " + agentId + " lost", Protos.TaskStatus.Reason.REASON_AGENT_REMOVED);
         }
       }
@@ -1250,6 +1271,18 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       violation("ACKNOWLEDGE of uuid " + uuid + " names task " + ack.getTaskId().getValue() + " on "
           + ack.getAgentId().getValue() + ", the update was for " + p.status().getTaskId().getValue());
     }
+    if (p != null) {
+      String task = p.status().getTaskId().getValue();
+      java.util.ArrayDeque<Protos.TaskStatus> q = streams.get(task);
+      if (q != null && !q.isEmpty() && q.peekFirst().getUuid().equals(p.status().getUuid())) {
+        q.pollFirst();
+        if (q.isEmpty()) {
+          streams.remove(task);
+        } else {
+          send(q.peekFirst()); // the stream's next update
+        }
+      }
+    }
   }
 
   private void reconcile(Call.Reconcile r) {
@@ -1366,10 +1399,12 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
 
   private void retryUpdates() {
     synchronized (lock) {
-      long cutoff = System.nanoTime() - settings.updateRetry.toNanos();
+      long now = System.nanoTime();
+      long max = MAX_RETRY_FACTOR * settings.updateRetry.toNanos();
       for (Pending p : pending.values()) {
-        if (p.sentNanos < cutoff) {
-          p.sentNanos = System.nanoTime();
+        if (now - p.sentNanos >= p.retryNanos) {
+          p.sentNanos = now;
+          p.retryNanos = Math.min(max, 2 * p.retryNanos);
           sendUpdate(p.status());
         }
       }
@@ -1424,7 +1459,27 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       }
       s = b.build();
     }
-    pending.put(s.getUuid().toStringUtf8(), new Pending(s));
+    forward(s);
+  }
+
+  /**
+   * Sends an update of a task's status update stream now if none of the task's is unacknowledged;
+   * else it waits for the acknowledgement of those before it.
+   */
+  private void forward(Protos.TaskStatus s) {
+    java.util.ArrayDeque<Protos.TaskStatus> q = streams.computeIfAbsent(s.getTaskId().getValue(),
+        k -> new java.util.ArrayDeque<>(2));
+    q.add(s);
+    if (q.size() == 1) {
+      send(s);
+    }
+  }
+
+  /** Sends an update that is to be acknowledged, and retries it until it is. */
+  private void send(Protos.TaskStatus s) {
+    Pending p = new Pending(s);
+    p.retryNanos = settings.updateRetry.toNanos();
+    pending.put(s.getUuid().toStringUtf8(), p);
     sendUpdate(s);
   }
 
@@ -1655,7 +1710,10 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       return this;
     }
 
-    /** How often an unacknowledged update is sent again (default 1 s). */
+    /**
+     * When an unacknowledged update is first sent again (default 1 s); each later retry waits twice as
+     * long as the one before, up to 60 times this, as a Mesos agent's status update manager backs off.
+     */
     public Builder updateRetry(Duration d) {
       this.updateRetry = d;
       return this;

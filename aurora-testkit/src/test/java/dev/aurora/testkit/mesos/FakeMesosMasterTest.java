@@ -123,28 +123,59 @@ class FakeMesosMasterTest {
     assertThatThrownBy(master::close).isInstanceOf(AssertionError.class).hasMessageContaining("never-sent");
   }
 
-  @Test
-  void aLaunchedTaskRunsAndItsUpdatesWaitForAcknowledgement() throws Exception {
-    subscribe();
+  private Protos.TaskStatus launchOne(String id) throws Exception {
     Protos.Offer offer = nextOf(Event.Type.OFFERS).getOffers().getOffers(0);
-    Protos.TaskInfo task = Protos.TaskInfo.newBuilder().setName("ok").setTaskId(Protos.TaskID.newBuilder().setValue("t2"))
+    Protos.TaskInfo task = Protos.TaskInfo.newBuilder().setName(id).setTaskId(Protos.TaskID.newBuilder().setValue(id))
         .setAgentId(offer.getAgentId()).addResources(cpus(1))
         .setCommand(Protos.CommandInfo.newBuilder().setValue("sleep 600")).build();
     send(Call.newBuilder().setType(Call.Type.ACCEPT).setAccept(Call.Accept.newBuilder().addOfferIds(offer.getId())
         .addOperations(Protos.Offer.Operation.newBuilder().setType(Protos.Offer.Operation.Type.LAUNCH)
             .setLaunch(Protos.Offer.Operation.Launch.newBuilder().addTaskInfos(task)))), true);
+    return nextOf(Event.Type.UPDATE).getUpdate().getStatus();
+  }
 
-    Protos.TaskStatus starting = nextOf(Event.Type.UPDATE).getUpdate().getStatus();
-    Protos.TaskStatus running = nextOf(Event.Type.UPDATE).getUpdate().getStatus();
+  private void acknowledge(Protos.TaskStatus s) throws Exception {
+    send(Call.newBuilder().setType(Call.Type.ACKNOWLEDGE).setAcknowledge(Call.Acknowledge.newBuilder()
+        .setAgentId(s.getAgentId()).setTaskId(s.getTaskId()).setUuid(s.getUuid())), true);
+  }
+
+  @Test
+  void aLaunchedTaskRunsAndItsUpdatesWaitForAcknowledgement() throws Exception {
+    subscribe();
+    Protos.TaskStatus starting = launchOne("t2");
     assertThat(starting.getState()).isEqualTo(Protos.TaskState.TASK_STARTING);
+    assertThat(master.unacknowledged()).isEqualTo(1);
+    acknowledge(starting);
+    Protos.TaskStatus running = nextOf(Event.Type.UPDATE).getUpdate().getStatus();
     assertThat(running.getState()).isEqualTo(Protos.TaskState.TASK_RUNNING);
-    assertThat(master.unacknowledged()).isEqualTo(2);
-    for (Protos.TaskStatus s : new Protos.TaskStatus[] {starting, running}) {
-      send(Call.newBuilder().setType(Call.Type.ACKNOWLEDGE).setAcknowledge(Call.Acknowledge.newBuilder()
-          .setAgentId(s.getAgentId()).setTaskId(s.getTaskId()).setUuid(s.getUuid())), true);
-    }
+    assertThat(master.unacknowledged()).isEqualTo(1);
+    acknowledge(running);
     assertThat(master.unacknowledged()).isZero();
     master.close();
+  }
+
+  @Test
+  void aTasksNextUpdateIsSentOnlyOnceThePreviousOneIsAcknowledged() throws Exception {
+    subscribe();
+    Protos.TaskStatus starting = launchOne("t3");
+
+    // the task is running at the agent, but its RUNNING waits behind the unacknowledged STARTING, as
+    // in a Mesos agent's status update manager: one update in flight per task
+    assertThat(starting.getState()).isEqualTo(Protos.TaskState.TASK_STARTING);
+    assertThat(master.state("t3")).contains(Protos.TaskState.TASK_RUNNING);
+    assertThat(master.unacknowledged()).as("updates in flight").isEqualTo(1);
+    master.finishTask("t3");
+    assertThat(master.unacknowledged()).as("updates in flight after the task ended").isEqualTo(1);
+
+    acknowledge(starting);
+    Protos.TaskStatus running = nextOf(Event.Type.UPDATE).getUpdate().getStatus();
+    assertThat(running.getState()).isEqualTo(Protos.TaskState.TASK_RUNNING);
+    acknowledge(running);
+    Protos.TaskStatus finished = nextOf(Event.Type.UPDATE).getUpdate().getStatus();
+    assertThat(finished.getState()).isEqualTo(Protos.TaskState.TASK_FINISHED);
+    acknowledge(finished);
+    assertThat(master.unacknowledged()).isZero();
+    assertThat(master.violations()).isEmpty();
   }
 
   private static Protos.Resource mem(double v) {
@@ -179,7 +210,9 @@ class FakeMesosMasterTest {
         .addOperations(group("e2", Protos.ExecutorInfo.Type.DEFAULT, frameworkId, groupTask(offer, "g2", 1)))), true);
 
     for (int running = 0; running < 2; ) {
-      if (nextOf(Event.Type.UPDATE).getUpdate().getStatus().getState() == Protos.TaskState.TASK_RUNNING) {
+      Protos.TaskStatus s = nextOf(Event.Type.UPDATE).getUpdate().getStatus();
+      acknowledge(s); // a task's next update comes once this one is acknowledged
+      if (s.getState() == Protos.TaskState.TASK_RUNNING) {
         running++;
       }
     }

@@ -158,7 +158,9 @@ public final class BackendAdapter implements BackendListener {
       }
       String id = o.id();
       tx.schedule(settings.offerHold(), () -> {
-        if (pool.removeOffer(id)) {
+        // a pass of this same turn may have used it (the hold came due while the loop was busy): then
+        // this turn's launch takes it, and a decline would void that launch
+        if (!pool.inUse(id) && pool.removeOffer(id)) {
           metrics.offerDeclined();
           Duration backoff = settings.declineBackoff();
           tx.afterCommit(() -> backend.decline(id, backoff));

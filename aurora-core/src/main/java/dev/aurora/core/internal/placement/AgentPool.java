@@ -85,6 +85,19 @@ public final class AgentPool {
     return removed;
   }
 
+  /**
+   * Whether the offer is held and a placement of the current transaction took from it (or from another
+   * offer of its agent and kind): the transaction's launch uses it, so it must not be declined.
+   */
+  public boolean inUse(String offerId) {
+    AgentState a = byOffer.get(offerId);
+    if (a == null) {
+      return false;
+    }
+    return a.regular.touched && a.regular.offerIds().contains(offerId)
+        || a.revocable.touched && a.revocable.offerIds().contains(offerId);
+  }
+
   /** Whether the offer is still held. */
   public boolean holds(String offerId) {
     return byOffer.containsKey(offerId);
