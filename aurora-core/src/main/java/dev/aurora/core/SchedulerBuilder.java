@@ -107,6 +107,20 @@ public final class SchedulerBuilder {
     return this;
   }
 
+  /**
+   * How often ended tasks beyond the {@link #history} limits are pruned: 1 minute unless set. Between
+   * two prunings ended tasks stay in memory and in every snapshot, so a scheduler that ends thousands of
+   * tasks a second holds a minute's worth of them; a shorter interval keeps that smaller, at the cost
+   * of pruning more often.
+   *
+   * @param every the interval, positive
+   * @return this builder
+   */
+  public SchedulerBuilder historyPruning(Duration every) {
+    settings.pruneInterval(positive(every, "history pruning interval"));
+    return this;
+  }
+
   /** How many ops are appended between snapshots; 100,000 unless set. */
   public SchedulerBuilder snapshotEvery(int ops) {
     if (ops < 1) {

@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * without reads of the job list.
  *
  * <p>Steadiness, so that two phases of the same kind agree: ended tasks are kept only briefly ({@code
- * history(1, 30 s)}; with the default of 100 per job for 2 days, every ended task of the stream's
+ * history(1, 5 s)}, pruned every second; with the default of 100 per job for 2 days, every ended task of the stream's
  * killed jobs stays, thousands a second, and the heap and the task maps grow through the run; {@code
  * --keep-history} restores the default), and with {@code --report-ms} a line {@code placed N at MILLIS
  * cpu NANOS} gives the cumulative count with the time and the process's CPU time, so a harness
@@ -73,7 +73,10 @@ public final class LoadServer {
     dev.aurora.core.SchedulerBuilder builder = Scheduler.builder().backend(cluster).loop(loop).clock(clock)
         .meterRegistry(metrics).flapping(Duration.ofMillis(1), Duration.ofMillis(1), Duration.ofMillis(1));
     if (!keepHistory) {
-      builder.history(1, Duration.ofSeconds(30));
+      // the stream ends thousands of tasks a second: pruned only once a minute (the default), they pile
+      // up to a million, and every snapshot (each 100,000 ops) copies them all on the loop, which then
+      // places nothing for seconds at a time
+      builder.history(1, Duration.ofSeconds(5)).historyPruning(Duration.ofSeconds(1));
     }
     Scheduler scheduler = builder.build();
     scheduler.start();
