@@ -71,7 +71,12 @@ public final class LoadServer {
         .delays(Duration.ofMillis(1), Duration.ofMillis(1)).build();
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     dev.aurora.core.SchedulerBuilder builder = Scheduler.builder().backend(cluster).loop(loop).clock(clock)
-        .meterRegistry(metrics).flapping(Duration.ofMillis(1), Duration.ofMillis(1), Duration.ofMillis(1));
+        .meterRegistry(metrics).flapping(Duration.ofMillis(1), Duration.ofMillis(1), Duration.ofMillis(1))
+        // the simulated cluster keeps one offer per agent outstanding: an offer too small for the stream's
+        // next task, held the default 30 s, keeps what the stream's kills free on that agent from being
+        // offered again, and the whole cluster then looks full for most of every 30 s (placements stop
+        // for ~20 s at a time); a short hold gives it back every second
+        .offerHold(Duration.ofSeconds(1));
     if (!keepHistory) {
       // the stream ends thousands of tasks a second: pruned only once a minute (the default), they pile
       // up to a million, and every snapshot (each 100,000 ops) copies them all on the loop, which then
