@@ -17,34 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 class FaultsTest {
-  /** Storage that refuses appends while {@code failing} is set; what it did accept stays. */
-  static final class FlakyStorage implements Storage {
-    final Storage inner = Storage.inMemory();
-    volatile boolean failing;
-
-    @Override
-    public Stored recover() {
-      return inner.recover();
-    }
-
-    @Override
-    public void append(List<Op> ops) {
-      if (failing) {
-        throw new StorageException("disk full");
-      }
-      inner.append(ops);
-    }
-
-    @Override
-    public void snapshot(List<Op> snapshot) {
-      inner.snapshot(snapshot);
-    }
-
-    @Override
-    public void close() {}
-  }
-
-  final FlakyStorage flaky = new FlakyStorage();
+  final RecordingStorage flaky = new RecordingStorage();
 
   @RegisterExtension
   AuroraExtension aurora = AuroraExtension.withAgents(10)

@@ -9,8 +9,6 @@ import dev.aurora.testkit.FakeClock;
 import dev.aurora.testkit.ManualStateLoop;
 import dev.aurora.testkit.SimulatedCluster;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -25,44 +23,11 @@ class GroupCommitTest {
   private final FakeClock clock = FakeClock.startingAtEpoch2026();
   private final ManualStateLoop loop = new ManualStateLoop(clock);
   private final SimulatedCluster cluster = SimulatedCluster.builder(loop).agents(2).build();
-  private final CreateJobsTest.RecordingStorage storage = new CreateJobsTest.RecordingStorage();
+  private final RecordingStorage storage = new RecordingStorage();
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
   /** The manual loop seen from other threads: calls queue for the test thread to run. */
-  private final StateLoop queued = new StateLoop() {
-    @Override
-    public Clock clock() {
-      return loop.clock();
-    }
-
-    @Override
-    public void execute(Runnable work) {
-      loop.execute(work);
-    }
-
-    @Override
-    public Timer schedule(Duration delay, Runnable work) {
-      return loop.schedule(delay, work);
-    }
-
-    @Override
-    public boolean inLoop() {
-      return false;
-    }
-
-    @Override
-    public void start() {}
-
-    @Override
-    public void stop() {
-      loop.stop();
-    }
-
-    @Override
-    public int queueDepth() {
-      return loop.queueDepth();
-    }
-  };
+  private final StateLoop queued = QueuedLoop.of(loop);
 
   static JobConfig service(String key) {
     return Job.service(key).instances(1).task(t -> t.process("p", "./run").cpus(0.1).ramMb(16)).build();

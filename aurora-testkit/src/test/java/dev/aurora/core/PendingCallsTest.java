@@ -9,8 +9,6 @@ import dev.aurora.api.JobConfig;
 import dev.aurora.testkit.FakeClock;
 import dev.aurora.testkit.ManualStateLoop;
 import dev.aurora.testkit.SimulatedCluster;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -28,40 +26,7 @@ class PendingCallsTest {
       .task(t -> t.process("server", "./server").cpus(0.5).ramMb(128).diskMb(16)).build();
 
   /** The manual loop seen from other threads: calls queue for the test thread to run. */
-  private final StateLoop queued = new StateLoop() {
-    @Override
-    public Clock clock() {
-      return loop.clock();
-    }
-
-    @Override
-    public void execute(Runnable work) {
-      loop.execute(work);
-    }
-
-    @Override
-    public Timer schedule(Duration delay, Runnable work) {
-      return loop.schedule(delay, work);
-    }
-
-    @Override
-    public boolean inLoop() {
-      return false;
-    }
-
-    @Override
-    public void start() {}
-
-    @Override
-    public void stop() {
-      loop.stop();
-    }
-
-    @Override
-    public int queueDepth() {
-      return loop.queueDepth();
-    }
-  };
+  private final StateLoop queued = QueuedLoop.of(loop);
 
   private void runLoopUntil(CompletableFuture<?> f) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
