@@ -77,6 +77,15 @@ class PlatformTest {
   }
 
   @Test
+  void theJdkServerSendsSmallAnswersWithoutWaitingForTheClientsDelayedAck() {
+    // with Nagle's algorithm on, a small body written after its headers waits for the client's delayed
+    // ACK (~40 ms on Linux): /health then answered ~700 requests/s on 32 keep-alive connections
+    start();
+    assertThat(h.get(null, "/health").statusCode()).isEqualTo(200);
+    assertThat(System.getProperty(OperatorServer.NODELAY)).isEqualTo("true");
+  }
+
+  @Test
   void healthNeedsNoCredentialsAndLeaderhealthTellsWhoLeads() {
     start();
     assertThat(h.get(null, "/health").statusCode()).isEqualTo(200);
