@@ -122,6 +122,21 @@ class OfferGoneInTheTurnOfItsUseTest {
         .diskMb(4096).build();
   }
 
+  /** A started scheduler on {@code loop} whose backend offered o1 and o2, 2 cpus each, of agent-1. */
+  private static Scheduler startedWithTwoOffersOnOneAgent(ManualStateLoop loop, RecordingBackend backend) {
+    Scheduler scheduler = Scheduler.builder().backend(backend).storage(Storage.inMemory()).loop(loop)
+        .clock(loop.clock()).build();
+    scheduler.start();
+    loop.runUntilIdle();
+    backend.listener.offers(List.of(offer("o1", "agent-1", 2), offer("o2", "agent-1", 2)));
+    loop.runUntilIdle();
+    return scheduler;
+  }
+
+  private static List<TaskId> taskIds(Scheduler scheduler, JobConfig job) {
+    return scheduler.tasks(TaskQuery.job(job.key())).stream().map(ScheduledTask::id).toList();
+  }
+
   private static JobConfig job(int instances, double cpus) {
     return Job.service("a/prod/web").instances(instances).task(t -> t.process("p", "./run").cpus(cpus).ramMb(64))
         .build();
@@ -144,7 +159,7 @@ class OfferGoneInTheTurnOfItsUseTest {
       scheduler.createJob(job(2, 1), TEST_PRINCIPAL);
       loop.runDue();
 
-      List<TaskId> tasks = scheduler.tasks(TaskQuery.job(job(2, 1).key())).stream().map(ScheduledTask::id).toList();
+      List<TaskId> tasks = taskIds(scheduler, job(2, 1));
       assertThat(backend.launches).containsExactly(new RecordingBackend.Launch(List.of("o1"), tasks));
       assertThat(backend.declined).as("an offer a launch uses is not declined").isEmpty();
     }
@@ -154,18 +169,13 @@ class OfferGoneInTheTurnOfItsUseTest {
   void tasksPlacedOnAnAgentWhoseOtherOfferIsRescindedInTheSameTurnLaunchOnTheOfferLeft() {
     ManualStateLoop loop = new ManualStateLoop(FakeClock.startingAtEpoch2026());
     RecordingBackend backend = new RecordingBackend();
-    try (Scheduler scheduler = Scheduler.builder().backend(backend).storage(Storage.inMemory()).loop(loop)
-        .clock(loop.clock()).build()) {
-      scheduler.start();
-      loop.runUntilIdle();
-      backend.listener.offers(List.of(offer("o1", "agent-1", 2), offer("o2", "agent-1", 2)));
-      loop.runUntilIdle();
+    try (Scheduler scheduler = startedWithTwoOffersOnOneAgent(loop, backend)) {
 
       scheduler.createJob(job(1, 1), TEST_PRINCIPAL); // queues a pass
       backend.listener.offerRescinded("o2"); // comes in while the pass runs: same turn, after it
       loop.runUntilIdle();
 
-      List<TaskId> tasks = scheduler.tasks(TaskQuery.job(job(1, 1).key())).stream().map(ScheduledTask::id).toList();
+      List<TaskId> tasks = taskIds(scheduler, job(1, 1));
       assertThat(backend.launches).containsExactly(new RecordingBackend.Launch(List.of("o1"), tasks));
     }
   }
@@ -174,12 +184,7 @@ class OfferGoneInTheTurnOfItsUseTest {
   void resourcesAPassTookAreNotPlacedAgainWhenAnotherOfferOfTheAgentIsRescindedInThatTurn() {
     ManualStateLoop loop = new ManualStateLoop(FakeClock.startingAtEpoch2026());
     RecordingBackend backend = new RecordingBackend();
-    try (Scheduler scheduler = Scheduler.builder().backend(backend).storage(Storage.inMemory()).loop(loop)
-        .clock(loop.clock()).build()) {
-      scheduler.start();
-      loop.runUntilIdle();
-      backend.listener.offers(List.of(offer("o1", "agent-1", 2), offer("o2", "agent-1", 2)));
-      loop.runUntilIdle();
+    try (Scheduler scheduler = startedWithTwoOffersOnOneAgent(loop, backend)) {
 
       // one turn: a pass puts 4 of 5 one-cpu instances on o1 + o2; o2 is rescinded; an offer too small
       // for anything comes from agent-2 and asks for a second pass. o1 (2 cpus) has nothing left
