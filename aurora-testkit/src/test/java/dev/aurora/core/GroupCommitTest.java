@@ -33,24 +33,11 @@ class GroupCommitTest {
     return Job.service(key).instances(1).task(t -> t.process("p", "./run").cpus(0.1).ramMb(16)).build();
   }
 
-  private void runLoopUntil(CompletableFuture<?> f) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!f.isDone()) {
-      assertThat(System.nanoTime()).as("done within 10 s").isLessThan(deadline);
-      loop.runUntilIdle();
-      try {
-        f.get(10, TimeUnit.MILLISECONDS);
-      } catch (java.util.concurrent.TimeoutException e) {
-        // keep driving the loop
-      }
-    }
-  }
-
   @Test
   void createJobCallsFromConcurrentClientsShareOneStorageAppend() throws Exception {
     Scheduler s = Scheduler.builder().backend(cluster).clock(clock).loop(queued).storage(storage)
         .meterRegistry(registry).build();
-    runLoopUntil(CompletableFuture.runAsync(s::start));
+    QueuedLoop.runUntil(loop, CompletableFuture.runAsync(s::start));
     loop.runUntilIdle();
     int before = storage.appends.size();
 
@@ -62,10 +49,10 @@ class GroupCommitTest {
       assertThat(System.nanoTime()).as("the calls queued within 10 s").isLessThan(deadline);
       Thread.onSpinWait();
     }
-    runLoopUntil(CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)));
+    QueuedLoop.runUntil(loop, CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)));
 
     CompletableFuture<List<JobConfig>> jobs = CompletableFuture.supplyAsync(s::jobs);
-    runLoopUntil(jobs);
+    QueuedLoop.runUntil(loop, jobs);
     assertThat(jobs.get()).hasSize(3);
     assertThat(storage.appends.subList(before, storage.appends.size()))
         .filteredOn(ops -> ops.stream().anyMatch(o -> o instanceof Op.SaveJob)).singleElement()

@@ -28,23 +28,10 @@ class PendingCallsTest {
   /** The manual loop seen from other threads: calls queue for the test thread to run. */
   private final StateLoop queued = QueuedLoop.of(loop);
 
-  private void runLoopUntil(CompletableFuture<?> f) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!f.isDone()) {
-      assertThat(System.nanoTime()).as("done within 10 s").isLessThan(deadline);
-      loop.runUntilIdle();
-      try {
-        f.get(10, TimeUnit.MILLISECONDS);
-      } catch (java.util.concurrent.TimeoutException e) {
-        // keep driving the loop
-      }
-    }
-  }
-
   @Test
   void aCallWaitingWhenTheSchedulerClosesFailsInsteadOfHanging() throws Exception {
     Scheduler s = Scheduler.builder().backend(cluster).clock(clock).loop(queued).build();
-    runLoopUntil(CompletableFuture.runAsync(s::start));
+    QueuedLoop.runUntil(loop, CompletableFuture.runAsync(s::start));
 
     CompletableFuture<Void> call = CompletableFuture.runAsync(() -> s.createJob(job, TEST_PRINCIPAL));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);

@@ -1,8 +1,12 @@
 package dev.aurora.core;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.aurora.testkit.ManualStateLoop;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /** A {@link ManualStateLoop} seen from other threads: their calls queue for the test thread to run. */
 final class QueuedLoop {
@@ -43,5 +47,19 @@ final class QueuedLoop {
         return loop.queueDepth();
       }
     };
+  }
+
+  /** Runs {@code loop} on the test thread until {@code f} is done (at most 10 s). */
+  static void runUntil(ManualStateLoop loop, CompletableFuture<?> f) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!f.isDone()) {
+      assertThat(System.nanoTime()).as("done within 10 s").isLessThan(deadline);
+      loop.runUntilIdle();
+      try {
+        f.get(10, TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
+        // keep driving the loop
+      }
+    }
   }
 }
