@@ -10,6 +10,22 @@ import dev.aurora.api.JobConfig;
 import dev.aurora.api.JobKey;
 import dev.aurora.api.TaskId;
 import dev.aurora.core.Scheduler;
+import dev.aurora.api.CronSchedule;
+import dev.aurora.api.TaskConfig;
+import dev.aurora.core.EventStream;
+import dev.aurora.core.ScheduleStatus;
+import dev.aurora.core.ScheduledTask;
+import dev.aurora.core.SchedulerEvent;
+import dev.aurora.core.TaskQuery;
+import dev.aurora.http.internal.JobList;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
@@ -225,6 +241,97 @@ class JobListTest {
       assertThat(running(list, WEB)).isEqualTo(aurora.running(WEB).size());
       assertThat(running(list, ADS)).isEqualTo(aurora.running(ADS).size());
       assertThat(reads.get()).as("scheduler reads while only tasks changed").isZero();
+    }
+  }
+
+  /** A config that reads like {@code real} but stalls the first reader of its instance count. */
+  static JobConfig stalling(JobConfig real, CountDownLatch stalled, CountDownLatch resume) {
+    AtomicBoolean once = new AtomicBoolean(true);
+    return new JobConfig() {
+      @Override
+      public JobKey key() {
+        return real.key();
+      }
+
+      @Override
+      public TaskConfig task() {
+        return real.task();
+      }
+
+      @Override
+      public Optional<CronSchedule> cron() {
+        return real.cron();
+      }
+
+      @Override
+      public int instances() {
+        if (once.getAndSet(false)) {
+          stalled.countDown();
+          try {
+            resume.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+        return real.instances();
+      }
+    };
+  }
+
+  @Test
+  void theLoopHandsOnATaskEventWhileAReaderIsStalledBuildingTheList() throws Exception {
+    start(Duration.ZERO);
+    create(WEB, 2);
+    ScheduledTask late = aurora.running(WEB).get(0);
+    AtomicReference<Consumer<? super SchedulerEvent>> loopListener = new AtomicReference<>();
+    CountDownLatch stalled = new CountDownLatch(1);
+    CountDownLatch resume = new CountDownLatch(1);
+    // the scheduler as the list reads it: its events delivered by this test (as its loop would), and
+    // a reader stalled (as a descheduled thread would be) while it takes in the jobs it read, which
+    // it read before `late` started
+    EventStream events = new EventStream() {
+      @Override
+      public Subscription subscribe(Consumer<? super SchedulerEvent> listener) {
+        loopListener.set(listener);
+        return () -> {};
+      }
+
+      @Override
+      public Subscription subscribe(Consumer<? super SchedulerEvent> listener, Executor executor) {
+        throw new UnsupportedOperationException();
+      }
+    };
+    Scheduler seen = (Scheduler) Proxy.newProxyInstance(Scheduler.class.getClassLoader(),
+        new Class<?>[] {Scheduler.class}, (proxy, method, args) -> {
+          try {
+            return switch (method.getName()) {
+              case "events" -> events;
+              case "jobs" -> h.scheduler.jobs().stream()
+                  .map(j -> j.key().equals(WEB) ? stalling(j, stalled, resume) : j).toList();
+              case "tasks" -> h.scheduler.tasks((TaskQuery) args[0]).stream()
+                  .filter(t -> !t.id().equals(late.id())).toList();
+              default -> method.invoke(h.scheduler, args);
+            };
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+    try (JobList list = new JobList(seen, Duration.ZERO, System::nanoTime)) {
+      CompletableFuture<JobList.Body> read = CompletableFuture.supplyAsync(() -> list.read(Optional.empty()));
+      try {
+        assertThat(stalled.await(30, TimeUnit.SECONDS)).as("the reader is building").isTrue();
+
+        CompletableFuture<Void> onTheLoop = CompletableFuture.runAsync(() -> loopListener.get()
+            .accept(new SchedulerEvent.TaskStateChanged(aurora.clock().instant(), late, ScheduleStatus.STARTING)));
+
+        assertThat(onTheLoop).as("the loop's listener returns while the reader is stalled")
+            .succeedsWithin(Duration.ofSeconds(20));
+      } finally {
+        resume.countDown();
+      }
+      JsonNode answer = Harness.JSON.readTree(read.get(30, TimeUnit.SECONDS).json());
+      assertThat(running(answer, WEB)).as("the event, newer than what the reader read, is in the answer")
+          .isEqualTo(2);
     }
   }
 }

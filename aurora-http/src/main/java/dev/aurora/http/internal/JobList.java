@@ -35,17 +35,19 @@ import org.jspecify.annotations.Nullable;
  * rebuilt from a walk of every job and task:
  *
  * <ul>
- *   <li>A listener on the scheduler's loop records each task's state and each job's creation, change
- *       and removal in a small model (a map update per event: the loop never waits for a reader, nor
- *       encodes anything).
- *   <li>A read re-encodes only the jobs that changed since the last answer (one JSON fragment each),
- *       joins the fragments into one {@code byte[]} and keeps it with an ETag, and a gzip of it made
- *       on the first read that accepts gzip. Reads in between serve the kept bytes; one reader at a
- *       time builds, the others serve the last answer meanwhile (when it is allowed to be that old).
+ *   <li>A listener on the scheduler's loop only puts each event that matters here (a task's state,
+ *       a job's creation, change and removal) in an {@link Inbox}: a slot write and an ordered count
+ *       write, no lock, so the loop never waits for a reader, whatever the reader is doing.
+ *   <li>A read takes the events from the inbox into a small model (a map update each), re-encodes
+ *       only the jobs that changed since the last answer (one JSON fragment each), joins the fragments
+ *       into one {@code byte[]} and keeps it with an ETag, and a gzip of it made on the first read that
+ *       accepts gzip. Reads in between serve the kept bytes; one reader at a time builds, the others
+ *       serve the last answer meanwhile (when it is allowed to be that old).
  *   <li>It reads the scheduler (on its loop) only to seed the model (at the first read, after a
- *       change through the API, after this scheduler was not the leader, and, as a safety net for a
- *       change no event reports, when it builds an answer {@link #RESEED} or more after the last
- *       seed) and to read the config of a job an event says was created or changed.
+ *       change through the API, after this scheduler was not the leader, after the inbox overflowed
+ *       because nobody read for a long time, and, as a safety net for a change no event reports, when
+ *       it builds an answer {@link #RESEED} or more after the last seed) and to read the config of a
+ *       job an event says was created or changed.
  * </ul>
  *
  * <p><b>Staleness.</b> An answer is served while it is at most {@code staleness} old, even if
@@ -55,6 +57,12 @@ import org.jspecify.annotations.Nullable;
 public final class JobList implements AutoCloseable {
   /** How often the model is re-read whole, for changes no event reports. */
   static final long RESEED = Duration.ofSeconds(60).toNanos();
+  /**
+   * Events kept for the next read at most (each holds its task's snapshot, which the scheduler
+   * mostly holds anyway): beyond this the loop drops them and the next read re-reads the scheduler
+   * whole. A scheduler placing 40,000 tasks a second makes about 250,000 a second.
+   */
+  static final int INBOX_LIMIT = 1 << 18;
 
   private final Scheduler scheduler;
   private final long stalenessNanos;
@@ -62,25 +70,27 @@ public final class JobList implements AutoCloseable {
   private final EventStream.Subscription subscription;
   private final String epoch = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffffffL);
 
-  // ---- the model: written by the loop's listener and by seeding; guarded by `model`
-  private final Object model = new Object();
-  private final Map<JobKey, Meta> jobs = new HashMap<>();
-  private final Map<JobKey, Map<TaskId, ScheduleStatus>> active = new HashMap<>();
-  private Set<JobKey> dirty = new HashSet<>();
-  /** While a seed is read: the tasks and jobs events touched meanwhile (their event is newer). */
-  private @Nullable Set<Object> touched;
+  // ---- written by the loop's listener only
+  private final Inbox<SchedulerEvent> inbox;
+  /** The events the listener was given that matter here (queued or dropped). */
   private volatile long version;
   private volatile boolean reseed = true;
 
-  // ---- built answers: guarded by `build`
+  // ---- the model and the built answers: guarded by `build`
   private final ReentrantLock build = new ReentrantLock();
+  private final Map<JobKey, Meta> jobs = new HashMap<>();
+  private final Map<JobKey, Map<TaskId, ScheduleStatus>> active = new HashMap<>();
+  private Set<JobKey> dirty = new HashSet<>();
   private final TreeMap<JobKey, byte[]> fragments = new TreeMap<>();
-  private long builtVersion = -1;
+  /** Counts the changes of {@link #fragments}: an answer's content is that of its generation. */
+  private long generation;
   private long seededAt;
   private final Map<String, Body> answers = new ConcurrentHashMap<>();
 
   /** A job's summary fields; {@code type} null while its config is to be read. */
   private static final class Meta {
+    static final Meta UNKNOWN = new Meta(null, 0);
+
     final @Nullable String type;
     final int instances;
 
@@ -93,30 +103,32 @@ public final class JobList implements AutoCloseable {
       return new Meta(job.isCron() ? "cron" : job.isService() ? "service" : "adhoc", job.instances());
     }
 
-    static Meta unknown() {
-      return new Meta(null, 0);
-    }
-
     boolean same(Meta o) {
       return o.type != null && o.type.equals(type) && o.instances == instances;
     }
   }
 
-  private record Summary(Meta meta, Map<String, Integer> counts) {}
-
   /** One answer: the JSON bytes, their ETag, and (made once, when first asked) their gzip. */
   public static final class Body {
     private final long version;
     private final long builtAtNanos;
+    private final long generation;
     private final byte[] json;
     private final String etag;
     private volatile byte @Nullable [] gzip;
 
-    Body(long version, long builtAtNanos, byte[] json, String etag) {
+    Body(long version, long builtAtNanos, long generation, byte[] json, String etag, byte @Nullable [] gzip) {
       this.version = version;
       this.builtAtNanos = builtAtNanos;
+      this.generation = generation;
       this.json = json;
       this.etag = etag;
+      this.gzip = gzip;
+    }
+
+    /** The same content, found current as of {@code version} at {@code now}. */
+    Body renewed(long version, long now) {
+      return new Body(version, now, generation, json, etag, gzip);
     }
 
     /** The JSON array. Shared: never modify it. */
@@ -162,9 +174,15 @@ public final class JobList implements AutoCloseable {
 
   /** Follows {@code scheduler}'s events at once; reads may lag them by {@code staleness}. */
   public JobList(Scheduler scheduler, Duration staleness, LongSupplier nanos) {
+    this(scheduler, staleness, nanos, INBOX_LIMIT);
+  }
+
+  /** The same, keeping at most {@code inboxLimit} events between two reads. */
+  JobList(Scheduler scheduler, Duration staleness, LongSupplier nanos, int inboxLimit) {
     this.scheduler = scheduler;
     this.stalenessNanos = staleness.toNanos();
     this.nanos = nanos;
+    this.inbox = new Inbox<>(inboxLimit);
     this.subscription = scheduler.events().subscribe(this::on);
   }
 
@@ -200,18 +218,22 @@ public final class JobList implements AutoCloseable {
       if (b != null && current(b, now)) {
         return b;
       }
-      if (reseed || now - seededAt >= RESEED || now < seededAt) {
+      long v = version;   // read first: every event it counts is in the inbox now (or was dropped)
+      if (reseed || inbox.overflowed() || now - seededAt >= RESEED || now < seededAt) {
         seed(now);
+      } else {
+        inbox.drain(this::apply);
       }
-      long v = refresh();
-      b = answers.get(key);
-      if (b == null || b.version != v) {
+      refresh();
+      if (b == null || b.generation != generation) {
         if (answers.size() >= 1_000) {
           answers.clear();
         }
-        b = new Body(v, now, join(role.orElse(null)), "\"jobs-" + epoch + "-" + v + "\"");
-        answers.put(key, b);
+        b = new Body(v, now, generation, join(role.orElse(null)), "\"jobs-" + epoch + "-" + generation + "\"", null);
+      } else {
+        b = b.renewed(v, now);
       }
+      answers.put(key, b);
       return b;
     } finally {
       build.unlock();
@@ -229,25 +251,36 @@ public final class JobList implements AutoCloseable {
 
   // ---------------------------------------------------------------- on the scheduler's loop
 
+  /** On the loop, for every event: a slot write at most, never a lock. */
   private void on(SchedulerEvent e) {
+    if (e instanceof SchedulerEvent.TaskStateChanged || e instanceof SchedulerEvent.JobCreated
+        || e instanceof SchedulerEvent.JobChanged || e instanceof SchedulerEvent.UpdateStateChanged
+        || e instanceof SchedulerEvent.JobKilled || e instanceof SchedulerEvent.JobFinished) {
+      inbox.add(e);
+      version = version + 1;   // the loop is the only writer
+    }
+  }
+
+  // ---------------------------------------------------------------- off the loop, under `build`
+
+  /** One event, taken from the inbox, into the model. */
+  private void apply(SchedulerEvent e) {
     if (e instanceof SchedulerEvent.TaskStateChanged c) {
       ScheduledTask t = c.task();
-      synchronized (model) {
-        Map<TaskId, ScheduleStatus> tasks = active.get(t.job());
-        if (t.status().isActive()) {
-          if (tasks == null) {
-            tasks = new HashMap<>(8);
-            active.put(t.job(), tasks);
-          }
-          tasks.put(t.id(), t.status());
-        } else if (tasks != null) {
-          tasks.remove(t.id());
-          if (tasks.isEmpty()) {
-            active.remove(t.job());
-          }
+      Map<TaskId, ScheduleStatus> tasks = active.get(t.job());
+      if (t.status().isActive()) {
+        if (tasks == null) {
+          tasks = new HashMap<>(8);
+          active.put(t.job(), tasks);
         }
-        touch(t.id(), t.job());
+        tasks.put(t.id(), t.status());
+      } else if (tasks != null) {
+        tasks.remove(t.id());
+        if (tasks.isEmpty()) {
+          active.remove(t.job());
+        }
       }
+      dirty.add(t.job());
     } else if (e instanceof SchedulerEvent.JobCreated c) {
       configChanged(c.job());
     } else if (e instanceof SchedulerEvent.JobChanged c) {
@@ -262,159 +295,127 @@ public final class JobList implements AutoCloseable {
   }
 
   private void configChanged(JobKey job) {
-    synchronized (model) {
-      jobs.put(job, Meta.unknown());
-      touch(job, job);
-    }
+    jobs.put(job, Meta.UNKNOWN);
+    dirty.add(job);
   }
 
   private void removed(JobKey job) {
-    synchronized (model) {
-      jobs.remove(job);
-      touch(job, job);
-    }
-  }
-
-  /** Under `model`. */
-  private void touch(Object what, JobKey job) {
-    if (touched != null) {
-      touched.add(what);
-    }
+    jobs.remove(job);
     dirty.add(job);
-    version++;
   }
 
-  // ---------------------------------------------------------------- off the loop, under `build`
-
-  /** Reads every job and active task and takes what no event has told since. */
+  /**
+   * Reads every job and active task into the model. The events queued before are taken first (or,
+   * after an overflow, dropped: the seed has what they said); those queued while the scheduler is
+   * read are taken after it: each is either newer than the seed or says what the seed already has,
+   * and taken in order the last one about each task or job wins.
+   */
   private void seed(long now) {
-    synchronized (model) {
-      touched = new HashSet<>();
-      reseed = false;
+    if (!inbox.discard()) {
+      inbox.drain(this::apply);
     }
+    reseed = false;
     List<JobConfig> seedJobs;
     List<ScheduledTask> seedTasks;
     try {
       seedJobs = scheduler.jobs();
       seedTasks = scheduler.tasks(TaskQuery.all().active());
     } catch (RuntimeException e) {
-      synchronized (model) {
-        touched = null;
-        reseed = true;
-      }
+      reseed = true;
       throw e;
     }
-    synchronized (model) {
-      Set<Object> newer = touched;
-      touched = null;
-      Map<JobKey, JobConfig> byKey = new HashMap<>();
-      seedJobs.forEach(j -> byKey.put(j.key(), j));
-      for (JobKey k : new ArrayList<>(jobs.keySet())) {
-        if (!byKey.containsKey(k) && !newer.contains(k)) {
-          jobs.remove(k);
-          dirty.add(k);
-        }
+    Map<JobKey, JobConfig> byKey = new HashMap<>();
+    seedJobs.forEach(j -> byKey.put(j.key(), j));
+    for (JobKey k : new ArrayList<>(jobs.keySet())) {
+      if (!byKey.containsKey(k)) {
+        jobs.remove(k);
+        dirty.add(k);
       }
-      byKey.forEach((k, j) -> {
-        Meta m = Meta.of(j);
-        Meta had = jobs.get(k);
-        if (!newer.contains(k) && (had == null || !had.same(m))) {
-          jobs.put(k, m);
-          dirty.add(k);
-        }
-      });
-      Map<TaskId, ScheduledTask> seedById = new HashMap<>();
-      seedTasks.forEach(t -> seedById.put(t.id(), t));
-      for (Map.Entry<JobKey, Map<TaskId, ScheduleStatus>> e : new ArrayList<>(active.entrySet())) {
-        for (TaskId id : new ArrayList<>(e.getValue().keySet())) {
-          if (!seedById.containsKey(id) && !newer.contains(id)) {
-            e.getValue().remove(id);
-            dirty.add(e.getKey());
-          }
-        }
-        if (e.getValue().isEmpty()) {
-          active.remove(e.getKey());
-        }
-      }
-      for (ScheduledTask t : seedTasks) {
-        if (newer.contains(t.id())) {
-          continue;
-        }
-        Map<TaskId, ScheduleStatus> tasks = active.computeIfAbsent(t.job(), k -> new HashMap<>(8));
-        if (tasks.put(t.id(), t.status()) != t.status()) {
-          dirty.add(t.job());
-        }
-      }
-      version++;
     }
+    byKey.forEach((k, j) -> {
+      Meta m = Meta.of(j);
+      Meta had = jobs.get(k);
+      if (had == null || !had.same(m)) {
+        jobs.put(k, m);
+        dirty.add(k);
+      }
+    });
+    Map<JobKey, Map<TaskId, ScheduleStatus>> seedActive = new HashMap<>();
+    for (ScheduledTask t : seedTasks) {
+      seedActive.computeIfAbsent(t.job(), k -> new HashMap<>(8)).put(t.id(), t.status());
+    }
+    for (JobKey k : new HashSet<>(active.keySet())) {
+      if (!seedActive.containsKey(k)) {
+        active.remove(k);
+        dirty.add(k);
+      }
+    }
+    seedActive.forEach((k, tasks) -> {
+      if (!tasks.equals(active.get(k))) {
+        active.put(k, tasks);
+        dirty.add(k);
+      }
+    });
+    inbox.drain(this::apply);
     seededAt = now;
   }
 
-  /** Re-encodes the jobs that changed; returns the version the fragments now show. */
-  private long refresh() {
-    Map<JobKey, Meta> toRead = new HashMap<>();
-    Map<JobKey, byte @Nullable []> encoded = new HashMap<>();
-    Map<JobKey, Summary> toEncode = new HashMap<>();
-    long v;
-    synchronized (model) {
-      v = version;
-      if (v == builtVersion) {
-        return v;
-      }
-      Set<JobKey> changed = dirty;
-      dirty = new HashSet<>();
-      for (JobKey k : changed) {
-        Meta m = jobs.get(k);
-        if (m == null) {
-          encoded.put(k, null);
-        } else if (m.type == null) {
-          toRead.put(k, m);
-        } else {
-          toEncode.put(k, new Summary(m, counts(k)));
-        }
-      }
+  /** Re-encodes the jobs that changed (a new generation if any did). */
+  private void refresh() {
+    if (dirty.isEmpty()) {
+      return;
     }
-    // encoded off the model's lock, so the loop's listener never waits for JSON
-    toEncode.forEach((k, summary) -> encoded.put(k, fragment(k, summary.meta(), summary.counts())));
-    toEncode.clear();
-    // a job created or changed: its config, read from the scheduler (off the model's lock); one read
-    // of every config when many jobs changed (e.g. a stream of new jobs), rather than one call each
-    Map<JobKey, JobConfig> all = null;
-    if (toRead.size() > 8) {
-      all = new HashMap<>();
-      for (JobConfig j : scheduler.jobs()) {
-        all.put(j.key(), j);
-      }
-    }
-    for (Map.Entry<JobKey, Meta> e : toRead.entrySet()) {
-      Optional<JobConfig> config = all != null ? Optional.ofNullable(all.get(e.getKey())) : scheduler.job(e.getKey());
-      synchronized (model) {
-        if (jobs.get(e.getKey()) != e.getValue()) {
-          continue;   // changed again meanwhile: it is dirty again and the next read takes it
-        }
-        if (config.isPresent()) {
-          Meta m = Meta.of(config.get());
-          jobs.put(e.getKey(), m);
-          toEncode.put(e.getKey(), new Summary(m, counts(e.getKey())));
-        } else {
-          jobs.remove(e.getKey());
-          encoded.put(e.getKey(), null);
-        }
-      }
-    }
-    toEncode.forEach((k, summary) -> encoded.put(k, fragment(k, summary.meta(), summary.counts())));
-    encoded.forEach((k, f) -> {
-      if (f == null) {
+    Set<JobKey> changed = dirty;
+    dirty = new HashSet<>();
+    List<JobKey> toRead = new ArrayList<>();
+    for (JobKey k : changed) {
+      Meta m = jobs.get(k);
+      if (m == null) {
         fragments.remove(k);
+      } else if (m.type == null) {
+        toRead.add(k);
       } else {
-        fragments.put(k, f);
+        fragments.put(k, fragment(k, m, counts(k)));
       }
-    });
-    builtVersion = v;
-    return v;
+    }
+    // a job created or changed: its config, read from the scheduler; one read of every config when
+    // many jobs changed (e.g. a stream of new jobs), rather than one call each. A change after this
+    // read is in the inbox and makes the job dirty again for the next read.
+    Map<JobKey, JobConfig> all;
+    try {
+      if (toRead.size() > 8) {
+        all = new HashMap<>();
+        for (JobConfig j : scheduler.jobs()) {
+          all.put(j.key(), j);
+        }
+      } else {
+        all = new HashMap<>();
+        for (JobKey k : toRead) {
+          Optional<JobConfig> config = scheduler.job(k);
+          if (config.isPresent()) {
+            all.put(k, config.get());
+          }
+        }
+      }
+    } catch (RuntimeException e) {
+      dirty.addAll(changed);   // nothing of this change is lost: the next read takes it again
+      generation++;            // some fragments may have changed already
+      throw e;
+    }
+    for (JobKey k : toRead) {
+      Optional<JobConfig> config = Optional.ofNullable(all.get(k));
+      if (config.isPresent()) {
+        Meta m = Meta.of(config.get());
+        jobs.put(k, m);
+        fragments.put(k, fragment(k, m, counts(k)));
+      } else {
+        jobs.remove(k);
+        fragments.remove(k);
+      }
+    }
+    generation++;
   }
 
-  /** Under `model`. */
   private Map<String, Integer> counts(JobKey k) {
     Map<String, Integer> counts = new TreeMap<>();
     Map<TaskId, ScheduleStatus> tasks = active.get(k);

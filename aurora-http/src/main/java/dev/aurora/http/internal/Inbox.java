@@ -1,0 +1,107 @@
+package dev.aurora.http.internal;
+
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A queue for one producing thread (the scheduler's loop) and one consumer at a time (a reader under
+ * its own lock), so the producer neither locks nor waits: {@link #add} writes a slot of an array and
+ * publishes the count with one ordered write, allocating only a new chunk every {@value #CHUNK} items.
+ * The producer bounds it: once {@code limit} items wait it stops adding and {@link #overflowed()} says
+ * so, until the consumer {@link #discard}s what is left (and re-reads whole what it missed).
+ */
+final class Inbox<T> {
+  static final int CHUNK = 1024;
+
+  private static final class Chunk {
+    final @Nullable Object[] slots = new Object[CHUNK];
+    volatile int count;
+    volatile @Nullable Chunk next;
+  }
+
+  private final long limit;
+
+  // ---- the producer's
+  private Chunk tail;
+  private int tailCount;
+  private long added;
+
+  // ---- shared
+  private volatile long taken;
+  private volatile boolean overflowed;
+
+  // ---- the consumer's
+  private Chunk head;
+  private int read;
+
+  Inbox(long limit) {
+    this.limit = limit;
+    this.tail = new Chunk();
+    this.head = tail;
+  }
+
+  /** On the producer's thread: adds {@code item}, or drops it once {@code limit} items wait. */
+  void add(T item) {
+    if (overflowed) {
+      return;
+    }
+    if (added - taken >= limit) {
+      overflowed = true;
+      return;
+    }
+    if (tailCount == CHUNK) {
+      Chunk c = new Chunk();
+      tail.next = c;
+      tail = c;
+      tailCount = 0;
+    }
+    tail.slots[tailCount] = item;
+    tail.count = ++tailCount;
+    added++;
+  }
+
+  /** Whether the producer dropped items since the last {@link #discard}. */
+  boolean overflowed() {
+    return overflowed;
+  }
+
+  /** For the consumer: hands every item added so far to {@code to}, in order. */
+  @SuppressWarnings("unchecked")
+  void drain(Consumer<? super T> to) {
+    long n = 0;
+    while (true) {
+      int count = head.count;
+      while (read < count) {
+        Object item = head.slots[read];
+        head.slots[read++] = null;
+        n++;
+        to.accept((T) item);
+      }
+      if (read < CHUNK) {
+        break;
+      }
+      Chunk next = head.next;
+      if (next == null) {
+        break;
+      }
+      head = next;
+      read = 0;
+    }
+    if (n > 0) {
+      taken += n;
+    }
+  }
+
+  /**
+   * For the consumer, once {@link #overflowed()}: drops every item (the producer adds none
+   * meanwhile) and lets the producer add again. Returns false, doing nothing, if it had not overflowed.
+   */
+  boolean discard() {
+    if (!overflowed) {
+      return false;
+    }
+    drain(item -> {});
+    overflowed = false;
+    return true;
+  }
+}
