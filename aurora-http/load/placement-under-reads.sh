@@ -16,7 +16,10 @@
 #     over the run cancels), and the median of those drops: the figure to quote;
 #   * the same per CPU-second of the server process (placements per second of CPU it had): on a shared
 #     machine, where the CPU the server gets varies, this says what the reads cost better than
-#     placements/s does.
+#     placements/s does;
+#   * per phase, the cores the whole machine was busy (/proc/stat, every process: with pin=no, whether
+#     the server, the reader and anything else together filled the machine) and, in read phases, the
+#     cores the reader (wrk or hey) used itself (/usr/bin/time).
 # pin=yes: the server's JVM on CPU 0, wrk on CPU 1 (taskset), so the server has one core in every
 # phase and wrk's own CPU does not count against placement: the drop is what serving the reads costs
 # the scheduler. pin=no: both float over every core (wrk then takes CPU from the scheduler too).
@@ -52,18 +55,23 @@ headers=()
 if [ -n "${READ_HEADERS:-}" ]; then headers=(-H "$READ_HEADERS"); fi
 sleep "${WARMUP:-60}"   # warm-up: the JIT, the stream reaching its 100 live jobs
 now() { date +%s%3N; }
-phases=()   # "kind start_ms end_ms requests/s"
+busy() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }   # the machine's busy CPU ticks, every core
+hz=$(getconf CLK_TCK)
+rtime=$(mktemp)
+phases=()   # "kind start_ms end_ms requests/s machine-cores reader-cores"
 for ((i = 0; i <= pairs; i++)); do
-  a=$(now); sleep "$secs"; phases+=("quiet $a $(now) -")
+  a=$(now); b0=$(busy); sleep "$secs"; b1=$(busy); z=$(now)
+  phases+=("quiet $a $z - $(awk -v b="$((b1 - b0))" -v ms="$((z - a))" -v hz="$hz" 'BEGIN {printf "%.2f", b / hz / (ms / 1000)}') -")
   if ((i < pairs)); then
-    a=$(now)
+    a=$(now); b0=$(busy)
     if [ -n "${READ_RATE:-}" ]; then
       # a fixed read rate (hey: 50 workers, READ_RATE/50 a second each), the target's own point
-      rps=$("${wrk_pin[@]}" hey -z "${secs}s" -c 50 -q $((READ_RATE / 50)) -cpus 1 "${headers[@]}" "${url}api/v1/jobs" | awk '/Requests\/sec/ {print $2}')
+      rps=$("${wrk_pin[@]}" /usr/bin/time -f '%U %S' -o "$rtime" hey -z "${secs}s" -c 50 -q $((READ_RATE / 50)) -cpus 1 "${headers[@]}" "${url}api/v1/jobs" | awk '/Requests\/sec/ {print $2}')
     else
-      rps=$("${wrk_pin[@]}" wrk -t"$threads" -c32 -d"${secs}s" "${headers[@]}" "${url}api/v1/jobs" | awk '/Requests\/sec/ {print $2}')
+      rps=$("${wrk_pin[@]}" /usr/bin/time -f '%U %S' -o "$rtime" wrk -t"$threads" -c32 -d"${secs}s" "${headers[@]}" "${url}api/v1/jobs" | awk '/Requests\/sec/ {print $2}')
     fi
-    phases+=("reads $a $(now) $rps")
+    b1=$(busy); z=$(now)
+    phases+=("reads $a $z $rps $(awk -v b="$((b1 - b0))" -v ms="$((z - a))" -v hz="$hz" 'BEGIN {printf "%.2f", b / hz / (ms / 1000)}') $(awk -v ms="$((z - a))" '{printf "%.2f", ($1 + $2) / (ms / 1000)}' "$rtime")")
   fi
 done
 printf '%s\n' "${phases[@]}" | awk -v logfile="$log" '
@@ -77,7 +85,7 @@ printf '%s\n' "${phases[@]}" | awk -v logfile="$log" '
     rate[NR] = (a && b > a) ? (P[b] - P[a]) * 1000 / (T[b] - T[a]) : 0
     percpu[NR] = (a && b > a && C[b] > C[a]) ? (P[b] - P[a]) * 1e9 / (C[b] - C[a]) : 0
     cores = (a && b > a) ? (C[b] - C[a]) / 1e6 / (T[b] - T[a]) : 0
-    printf "phase %d %-6s placements/s %6.0f   per server CPU-second %6.0f   server cores %.2f%s\n", NR, $1, rate[NR], percpu[NR], cores, $1 == "reads" ? "   requests/s " $4 : ""
+    printf "phase %d %-6s placements/s %6.0f   per server CPU-second %6.0f   server cores %.2f   machine cores busy %s%s\n", NR, $1, rate[NR], percpu[NR], cores, $5, $1 == "reads" ? "   requests/s " $4 "   reader cores " $6 : ""
   }
   END {
     q = 0; r = 0
