@@ -199,6 +199,33 @@ class UiTest {
     assertThat(browser.findElement(By.id("error")).isDisplayed()).isFalse();
   }
 
+  /** How many GETs the server answered 304 Not Modified (its request timer, from /metrics). */
+  long notModified() {
+    String metrics = h.get("ops", "/metrics").body();
+    return metrics.lines().filter(l -> l.startsWith("aurora_http_requests_seconds_count") && l.contains("method=\"GET\"")
+        && l.contains("status=\"304\"")).mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+  }
+
+  @Test
+  void aPageShownAgainAfterAnEventRevalidatesTheJobListInsteadOfDownloadingItAgain() {
+    assertThat(h.post("alice", "/api/v1/jobs", AuroraJson.toJson(JobsApiTest.web(2))).statusCode()).isEqualTo(201);
+    h.settle();
+    loginAs("ops");
+    browser.get(h.server.url().resolve("/ui/").toString());
+    waiting().until(d -> !d.findElements(By.cssSelector("#roles a")).isEmpty()
+        && "true".equals(d.findElement(By.id("live")).getAttribute("data-open")));
+    long before = notModified();
+    String rendered = browser.findElement(By.id("view")).getAttribute("data-rendered");
+
+    // an event that does not change the job list: the page is shown again, from the list it has
+    assertThat(h.put("ops", "/api/v1/quotas/www-data", "{\"cpus\":4,\"ramMb\":4096,\"diskMb\":1000,\"gpus\":0}").statusCode())
+        .isEqualTo(200);
+    waiting().until(d -> !rendered.equals(d.findElement(By.id("view")).getAttribute("data-rendered")));
+
+    assertThat(notModified()).as("job list reads answered 304 Not Modified").isGreaterThan(before);
+    assertThat(browser.findElements(By.cssSelector("#roles a"))).extracting(WebElement::getText).containsExactly("www-data");
+  }
+
   /** Output kept in files of the test's directory, as a backend keeps it in a sandbox. */
   static final class FileOutput implements dev.aurora.core.TaskOutput {
     final Path root;
