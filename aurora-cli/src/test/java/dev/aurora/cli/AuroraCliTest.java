@@ -191,6 +191,19 @@ class AuroraCliTest {
   }
 
   @Test
+  void theJobListIsAskedForGzippedAndPrintedTheSame() {
+    fake.on("GET", "/api/v1/jobs", 200, Shapes.list(List.of(
+        Shapes.jobSummary(KEY, "service", 3, Map.of("RUNNING", 3)))));
+
+    assertThat(aurora("job", "status", "www-data")).isEqualTo(AuroraCli.OK);
+
+    assertThat(fake.last().header("Accept-Encoding")).isEqualTo("gzip");
+    assertThat(out.lines().toList()).containsExactly(
+        "JOB                  TYPE     INSTANCES  ACTIVE",
+        KEY + "  service  3          RUNNING=3");
+  }
+
+  @Test
   void jobStatusOfARoleListsItsJobs() {
     fake.on("GET", "/api/v1/jobs", 200, Shapes.list(List.of(
         Shapes.jobSummary(KEY, "service", 3, Map.of("RUNNING", 3)))));

@@ -103,6 +103,17 @@ final class FakeAuroraServer implements AutoCloseable {
       if (a.contentType() != null && bytes.length > 0) {
         ex.getResponseHeaders().set("Content-Type", a.contentType());
       }
+      String accept = ex.getRequestHeaders().getFirst("Accept-Encoding");
+      if (bytes.length > 0 && "GET /api/v1/jobs".equals(ex.getRequestMethod() + " " + path) && accept != null
+          && accept.contains("gzip")) {
+        // as the real server answers the job list to a client that accepts gzip
+        java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream z = new java.util.zip.GZIPOutputStream(gz)) {
+          z.write(bytes);
+        }
+        bytes = gz.toByteArray();
+        ex.getResponseHeaders().set("Content-Encoding", "gzip");
+      }
       ex.sendResponseHeaders(a.status(), bytes.length == 0 ? -1 : bytes.length);
       if (bytes.length > 0) {
         try (OutputStream out = ex.getResponseBody()) {
