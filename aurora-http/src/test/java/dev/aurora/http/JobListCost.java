@@ -38,7 +38,9 @@ import java.util.concurrent.CompletableFuture;
  *       the loop, the whole list encoded;
  *   <li>a whole unchanged {@code GET /api/v1/jobs} through {@link OperatorHandler} (routing,
  *       authentication, headers, the request timer; the body written to a stream that drops it),
- *       without an HTTP server: what the handler adds to the server's and the kernel's own work.
+ *       without an HTTP server: what the handler adds to the server's and the kernel's own work;
+ *   <li>the loop's share: the list's event listener called as the loop calls it, alone and while a
+ *       reader builds the list all the while (CPU and wall time per event).
  * </ul>
  *
  * <pre>java -cp ... dev.aurora.http.JobListCost [jobs=1000] [rounds=2000]</pre>
@@ -121,10 +123,94 @@ public final class JobListCost {
           reader / 1e3 / rounds, loopCpu / 1e3 / rounds, gz / 1e3 / rounds, oldReader / 1e3 / oldRounds,
           oldLoop / 1e3 / oldRounds, handled, sum % 7);
     }
+    listenerCost(scheduler, mx);
     list.close();
     handler.close();
     scheduler.close();
     System.exit(0);
+  }
+
+  /**
+   * 5. The loop's share: the job list's event listener, called on this thread as the loop calls it,
+   * with the scheduler's running tasks as RUNNING events; CPU and wall time per event, alone and while
+   * a reader builds the list all the while (staleness 0, so every read builds). Wall time above CPU
+   * time is time the listener waited (for a lock a reader held, or for a core).
+   */
+  private static void listenerCost(Scheduler real, ThreadMXBean mx) throws Exception {
+    java.util.concurrent.atomic.AtomicReference<java.util.function.Consumer<? super dev.aurora.core.SchedulerEvent>> listener =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    dev.aurora.core.EventStream events = new dev.aurora.core.EventStream() {
+      @Override
+      public Subscription subscribe(java.util.function.Consumer<? super dev.aurora.core.SchedulerEvent> l) {
+        listener.set(l);
+        return () -> {};
+      }
+
+      @Override
+      public Subscription subscribe(java.util.function.Consumer<? super dev.aurora.core.SchedulerEvent> l,
+          java.util.concurrent.Executor executor) {
+        throw new UnsupportedOperationException();
+      }
+    };
+    Scheduler seen = (Scheduler) java.lang.reflect.Proxy.newProxyInstance(Scheduler.class.getClassLoader(),
+        new Class<?>[] {Scheduler.class}, (proxy, method, args) -> {
+          if (method.getName().equals("events")) {
+            return events;
+          }
+          try {
+            return method.invoke(real, args);
+          } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+    List<ScheduledTask> running = real.tasks(TaskQuery.all().states(dev.aurora.core.ScheduleStatus.RUNNING));
+    List<dev.aurora.core.SchedulerEvent> sample = new ArrayList<>();
+    java.time.Instant now = java.time.Instant.now();
+    for (ScheduledTask t : running) {
+      sample.add(new dev.aurora.core.SchedulerEvent.TaskStateChanged(now, t, dev.aurora.core.ScheduleStatus.STARTING));
+    }
+    int perRound = 100_000;   // under the new inbox's limit: a read between rounds takes them
+    try (JobList list = new JobList(seen, Duration.ZERO, System::nanoTime)) {
+      list.read(Optional.empty());
+      for (int pass = 0; pass < 3; pass++) {
+        for (boolean reading : new boolean[] {false, true}) {
+          java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+          java.util.concurrent.atomic.AtomicLong reads = new java.util.concurrent.atomic.AtomicLong();
+          Thread reader = new Thread(() -> {
+            while (!stop.get()) {
+              list.read(Optional.empty());
+              reads.incrementAndGet();
+            }
+          }, "job-list-reader");
+          if (reading) {
+            reader.start();
+          }
+          long cpu = 0;
+          long wall = 0;
+          int rounds = 10;
+          for (int r = 0; r < rounds; r++) {
+            long c0 = mx.getCurrentThreadCpuTime();
+            long w0 = System.nanoTime();
+            java.util.function.Consumer<? super dev.aurora.core.SchedulerEvent> l = listener.get();
+            for (int i = 0; i < perRound; i++) {
+              l.accept(sample.get(i % sample.size()));
+            }
+            wall += System.nanoTime() - w0;
+            cpu += mx.getCurrentThreadCpuTime() - c0;
+            if (!reading) {
+              list.read(Optional.empty());
+            }
+          }
+          stop.set(true);
+          if (reading) {
+            reader.join();
+          }
+          System.out.printf("pass %d: the loop's listener, %s: %.0f ns CPU, %.0f ns wall per event%s%n", pass,
+              reading ? "a reader building all the while" : "no reader meanwhile", cpu / (double) (rounds * perRound),
+              wall / (double) (rounds * perRound), reading ? " (" + reads.get() + " reads)" : "");
+        }
+      }
+    }
   }
 
   /** {@code GET /api/v1/jobs} as a server would hand it over; the answer goes nowhere. */
