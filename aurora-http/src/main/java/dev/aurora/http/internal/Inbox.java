@@ -66,18 +66,32 @@ final class Inbox<T> {
   }
 
   /** For the consumer: hands every item added so far to {@code to}, in order. */
-  @SuppressWarnings("unchecked")
   void drain(Consumer<? super T> to) {
+    drain(to, Long.MAX_VALUE);
+  }
+
+  /**
+   * For the consumer: hands at most {@code max} items to {@code to}, in order (so a producer adding
+   * faster than the consumer takes cannot keep it here); returns false if it stopped at {@code max}
+   * with more items perhaps left.
+   */
+  @SuppressWarnings("unchecked")
+  boolean drain(Consumer<? super T> to, long max) {
     long n = 0;
+    boolean all = true;
     while (true) {
       int count = head.count;
+      if (count - read > max - n) {
+        count = read + (int) (max - n);
+        all = false;
+      }
       while (read < count) {
         Object item = head.slots[read];
         head.slots[read++] = null;
         n++;
         to.accept((T) item);
       }
-      if (read < CHUNK) {
+      if (read < CHUNK || !all) {
         break;
       }
       Chunk next = head.next;
@@ -90,6 +104,7 @@ final class Inbox<T> {
     if (n > 0) {
       taken += n;
     }
+    return all;
   }
 
   /**

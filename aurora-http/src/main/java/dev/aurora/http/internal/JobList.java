@@ -63,6 +63,8 @@ public final class JobList implements AutoCloseable {
    * whole. A scheduler placing 40,000 tasks a second makes about 250,000 a second.
    */
   static final int INBOX_LIMIT = 1 << 18;
+  /** Events a read takes from the inbox at most (the rest wait for the next read). */
+  static final int DRAIN_MAX = INBOX_LIMIT;
 
   private final Scheduler scheduler;
   private final long stalenessNanos;
@@ -219,19 +221,23 @@ public final class JobList implements AutoCloseable {
         return b;
       }
       long v = version;   // read first: every event it counts is in the inbox now (or was dropped)
+      boolean all;
       if (reseed || inbox.overflowed() || now - seededAt >= RESEED || now < seededAt) {
-        seed(now);
+        all = seed(now);
       } else {
-        inbox.drain(this::apply);
+        all = inbox.drain(this::apply, DRAIN_MAX);
       }
       refresh();
+      // with events left in the inbox (the loop adding faster than this reader takes), the answer
+      // is current only within the staleness
+      long shows = all ? v : -1;
       if (b == null || b.generation != generation) {
         if (answers.size() >= 1_000) {
           answers.clear();
         }
-        b = new Body(v, now, generation, join(role.orElse(null)), "\"jobs-" + epoch + "-" + generation + "\"", null);
+        b = new Body(shows, now, generation, join(role.orElse(null)), "\"jobs-" + epoch + "-" + generation + "\"", null);
       } else {
-        b = b.renewed(v, now);
+        b = b.renewed(shows, now);
       }
       answers.put(key, b);
       return b;
@@ -310,9 +316,9 @@ public final class JobList implements AutoCloseable {
    * read are taken after it: each is either newer than the seed or says what the seed already has,
    * and taken in order the last one about each task or job wins.
    */
-  private void seed(long now) {
+  private boolean seed(long now) {
     if (!inbox.discard()) {
-      inbox.drain(this::apply);
+      inbox.drain(this::apply, DRAIN_MAX);
     }
     reseed = false;
     List<JobConfig> seedJobs;
@@ -356,8 +362,8 @@ public final class JobList implements AutoCloseable {
         dirty.add(k);
       }
     });
-    inbox.drain(this::apply);
     seededAt = now;
+    return inbox.drain(this::apply, DRAIN_MAX);
   }
 
   /** Re-encodes the jobs that changed (a new generation if any did). */

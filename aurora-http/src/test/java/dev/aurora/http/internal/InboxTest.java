@@ -57,4 +57,22 @@ class InboxTest {
     assertThat(inbox.overflowed()).isFalse();
     assertThat(out).hasSize(10);
   }
+
+  @Test
+  void aBoundedDrainTakesAtMostItsBoundAndTheRestWaitsInOrder() {
+    Inbox<Integer> inbox = new Inbox<>(10_000);
+    for (int i = 0; i < Inbox.CHUNK + 10; i++) {
+      inbox.add(i);
+    }
+    List<Integer> out = new ArrayList<>();
+
+    assertThat(inbox.drain(out::add, Inbox.CHUNK + 3)).as("stopped at its bound").isFalse();
+    assertThat(out).hasSize(Inbox.CHUNK + 3);
+    assertThat(inbox.drain(out::add, 100)).as("took what was left").isTrue();
+
+    assertThat(out).hasSize(Inbox.CHUNK + 10);
+    for (int i = 0; i < out.size(); i++) {
+      assertThat(out.get(i)).isEqualTo(i);
+    }
+  }
 }
