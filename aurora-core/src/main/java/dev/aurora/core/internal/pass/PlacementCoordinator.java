@@ -11,7 +11,6 @@ import dev.aurora.core.ScheduleStatus;
 import dev.aurora.core.ScheduledTask;
 import dev.aurora.core.SchedulerEvent;
 import dev.aurora.core.TaskLaunch;
-import dev.aurora.core.internal.launch.LaunchFactory;
 import dev.aurora.core.internal.metrics.SchedulerMetrics;
 import dev.aurora.core.internal.placement.AgentPool;
 import dev.aurora.core.internal.placement.AgentState;
@@ -179,7 +178,7 @@ public final class PlacementCoordinator {
     Resources r = t.config().resources();
     pool.hold(agent, Math.round(r.cpus() * 1000), r.ramMb());
     state.job(t.job()).onAgent(agent);
-    launches.computeIfAbsent(agent, a -> new ArrayList<>()).add(LaunchFactory.launchOf(next, agent));
+    launches.computeIfAbsent(agent, a -> new ArrayList<>()).add(g.launchTemplate().launchOf(next, ACCESS.ports(next), agent));
     return true;
   }
 
