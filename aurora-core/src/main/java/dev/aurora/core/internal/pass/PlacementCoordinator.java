@@ -173,7 +173,9 @@ public final class PlacementCoordinator {
     state.tasks().put(id, next);
     tx.store(new Op.AssignTask(id, agent.id(), agent.hostname(), portList(ports), now));
     metrics.moved(ScheduleStatus.PENDING, ScheduleStatus.ASSIGNED);
-    tx.emit(new SchedulerEvent.TaskStateChanged(tx.instant(), next, ScheduleStatus.PENDING));
+    if (tx.eventsHeard()) {
+      tx.emit(new SchedulerEvent.TaskStateChanged(tx.instant(), next, ScheduleStatus.PENDING));
+    }
     state.notifyTransition(t, next);
     Resources r = t.config().resources();
     pool.hold(agent, Math.round(r.cpus() * 1000), r.ramMb());
