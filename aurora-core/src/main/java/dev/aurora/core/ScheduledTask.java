@@ -211,12 +211,6 @@ public final class ScheduledTask {
   }
 
   private ScheduledTask withEvent(ScheduleStatus next, long nowMillis, @Nullable String message, boolean placedOnHost) {
-    return withEvent(next, nowMillis, message, placedOnHost, agentId, host, ports);
-  }
-
-  /** A copy in {@code next}, on {@code onAgent} ({@code onHost}, {@code withPorts}), with the event appended. */
-  private ScheduledTask withEvent(ScheduleStatus next, long nowMillis, @Nullable String message, boolean placedOnHost,
-      @Nullable String onAgent, @Nullable String onHost, int[] withPorts) {
     long[] packed = packed();
     int n = packed.length;
     long[] p = Arrays.copyOf(packed, n + 1);
@@ -232,15 +226,15 @@ public final class ScheduledTask {
       m[n] = message;
       e = new History(p, m);
     }
-    return new ScheduledTask(id, job, instance, config, next, onAgent, onHost, withPorts, e, failureCount, flapCount,
+    return new ScheduledTask(id, job, instance, config, next, agentId, host, ports, e, failureCount, flapCount,
         next == ScheduleStatus.RUNNING || next.isOnAgent() ? health : 0, processes);
   }
 
   /** A copy assigned to an agent with ports. For use by the scheduler. */
   ScheduledTask assigned(String agentId, String host, int[] ports, long nowMillis) {
-    // one copy, not two: placed tasks pass here by the hundred thousand
-    return withEvent(ScheduleStatus.ASSIGNED, nowMillis, null, true, agentId, host,
-        ports.length == 0 ? NO_PORTS : ports);
+    ScheduledTask t = new ScheduledTask(id, job, instance, config, status, agentId, host,
+        ports.length == 0 ? NO_PORTS : ports, events, failureCount, flapCount, health, processes);
+    return t.withEvent(ScheduleStatus.ASSIGNED, nowMillis, null, true);
   }
 
   /** A copy with a health result. For use by the scheduler. */
