@@ -98,26 +98,23 @@ final class OfferAgent {
       }
       return Map.of(name, range().begin() + bit);
     }
+    Map<String, Integer> givenPorts = launch.ports();
+    if (givenPorts.size() == 1 && asked.size() <= 1) {
+      // the scheduler's launch: its one named port given (no sets, maps or bits built)
+      Map.Entry<String, Integer> only = givenPorts.entrySet().iterator().next();
+      if (asked.isEmpty() || asked.first().equals(only.getKey())) {
+        int port = only.getValue();
+        checkGiven(only.getKey(), port, from, null);
+        return Map.of(only.getKey(), port);
+      }
+    }
     TreeSet<String> names = new TreeSet<>(asked);
     names.addAll(launch.ports().keySet());
     Map<String, Integer> chosen = new TreeMap<>();
     BitSet taken = new BitSet();
     for (Map.Entry<String, Integer> given : launch.ports().entrySet()) {
       int port = given.getValue();
-      if (!inRange(port)) {
-        throw new OfferBook.Shortfall("port " + port + " for '" + given.getKey() + "' is outside " + spec.id()
-            + "'s port range " + spec.ports().map(PortRange::toString).orElse("(none)"), true);
-      }
-      int bit = port - range().begin();
-      if (used.ports.get(bit) || taken.get(bit)) {
-        throw new OfferBook.Shortfall("port " + port + " for '" + given.getKey() + "' is already in use on " + spec.id(),
-            true);
-      }
-      if (!from.ports.get(bit)) {
-        throw new OfferBook.Shortfall("port " + port + " for '" + given.getKey()
-            + "' is not in the offers the task was launched with (" + describePorts(from.ports) + ")", true);
-      }
-      taken.set(bit);
+      taken.set(checkGiven(given.getKey(), port, from, taken));
       chosen.put(given.getKey(), port);
     }
     for (String name : names) {
@@ -134,6 +131,27 @@ final class OfferAgent {
       }
     }
     return chosen;
+  }
+
+  /**
+   * The bit of port {@code port}, given for {@code name}, if the task may have it: in the agent's range,
+   * held by no task nor already {@code taken} by this task (null: none taken), and in the launch's offers.
+   */
+  private int checkGiven(String name, int port, OfferShare from, BitSet taken) throws OfferBook.Shortfall {
+    if (!inRange(port)) {
+      throw new OfferBook.Shortfall("port " + port + " for '" + name + "' is outside " + spec.id()
+          + "'s port range " + spec.ports().map(PortRange::toString).orElse("(none)"), true);
+    }
+    int bit = port - range().begin();
+    if (used.ports.get(bit) || (taken != null && taken.get(bit))) {
+      throw new OfferBook.Shortfall("port " + port + " for '" + name + "' is already in use on " + spec.id(),
+          true);
+    }
+    if (!from.ports.get(bit)) {
+      throw new OfferBook.Shortfall("port " + port + " for '" + name
+          + "' is not in the offers the task was launched with (" + describePorts(from.ports) + ")", true);
+    }
+    return bit;
   }
 
   private OfferBook.Shortfall exhausted(String name, OfferShare from) {

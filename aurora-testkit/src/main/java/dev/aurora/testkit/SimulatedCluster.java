@@ -110,7 +110,7 @@ public final class SimulatedCluster implements ClusterBackend {
     }
   }
 
-  private static final class Running {
+  private final class Running implements Runnable {
     final TaskLaunch launch;
     final Agent agent;
     final OfferBook.Allocation allocation;
@@ -123,6 +123,12 @@ public final class SimulatedCluster implements ClusterBackend {
       this.launch = launch;
       this.agent = agent;
       this.allocation = allocation;
+    }
+
+    /** The start timer. */
+    @Override
+    public void run() {
+      starting(this);
     }
   }
 
@@ -275,11 +281,13 @@ public final class SimulatedCluster implements ClusterBackend {
   @Override
   public void launch(List<String> offerIds, List<TaskLaunch> tasks) {
     OfferBook.Launch launch = book.use(offerIds);
+    // the launch's agent, looked up once (null: the launch has a problem, and each task is LOST)
+    Agent agent = launch.problem().isPresent() ? null : byId.get(launch.agentId().orElseThrow());
     for (TaskLaunch t : tasks) {
-      if (launch.problem().isPresent()) {
+      if (agent == null) {
         report(t.taskId(), ScheduleStatus.LOST, "offer no longer valid");
       } else {
-        start(byId.get(launch.agentId().orElseThrow()), launch, t);
+        start(agent, launch, t);
       }
     }
     launch.agents().forEach(id -> markDirty(byId.get(id)));
@@ -297,12 +305,16 @@ public final class SimulatedCluster implements ClusterBackend {
     running.put(t.taskId(), r);
     agent.tasks.put(t.taskId(), r);
     launched++;
-    loop.schedule(startDelay, () -> {
-      if (running.get(t.taskId()) == r && r.state == ScheduleStatus.STARTING) {
-        deliver(agent, TaskStatus.of(t.taskId(), ScheduleStatus.STARTING, ""));
-        loop.schedule(runDelay, () -> toRunning(r));
-      }
-    });
+    loop.schedule(startDelay, r); // the task itself is its start timer: nothing more made per task
+  }
+
+  /** A launched task's start timer: it reports STARTING, and RUNNING after the run delay. */
+  private void starting(Running r) {
+    TaskId id = r.launch.taskId();
+    if (running.get(id) == r && r.state == ScheduleStatus.STARTING) {
+      deliver(r.agent, TaskStatus.of(id, ScheduleStatus.STARTING, ""));
+      loop.schedule(runDelay, () -> toRunning(r));
+    }
   }
 
   private void toRunning(Running r) {

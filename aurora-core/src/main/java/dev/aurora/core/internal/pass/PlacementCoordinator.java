@@ -11,7 +11,6 @@ import dev.aurora.core.ScheduleStatus;
 import dev.aurora.core.ScheduledTask;
 import dev.aurora.core.SchedulerEvent;
 import dev.aurora.core.TaskLaunch;
-import dev.aurora.core.internal.launch.LaunchFactory;
 import dev.aurora.core.internal.metrics.SchedulerMetrics;
 import dev.aurora.core.internal.placement.AgentPool;
 import dev.aurora.core.internal.placement.AgentState;
@@ -174,12 +173,14 @@ public final class PlacementCoordinator {
     state.tasks().put(id, next);
     tx.store(new Op.AssignTask(id, agent.id(), agent.hostname(), portList(ports), now));
     metrics.moved(ScheduleStatus.PENDING, ScheduleStatus.ASSIGNED);
-    tx.emit(new SchedulerEvent.TaskStateChanged(tx.instant(), next, ScheduleStatus.PENDING));
+    if (tx.eventsHeard()) {
+      tx.emit(new SchedulerEvent.TaskStateChanged(tx.instant(), next, ScheduleStatus.PENDING));
+    }
     state.notifyTransition(t, next);
     Resources r = t.config().resources();
     pool.hold(agent, Math.round(r.cpus() * 1000), r.ramMb());
     state.job(t.job()).onAgent(agent);
-    launches.computeIfAbsent(agent, a -> new ArrayList<>()).add(LaunchFactory.launchOf(next, agent));
+    launches.computeIfAbsent(agent, a -> new ArrayList<>()).add(g.launchTemplate().launchOf(next, ACCESS.ports(next), agent));
     return true;
   }
 

@@ -36,6 +36,8 @@ public final class TaskGroup implements PlacementTask {
   int stuckLogPosition;
   long stuckReleases;
   long[] stuckReleaseCounter;
+  /** The launch of the group's tasks, made on the group's first launch (see {@link #launchTemplate()}). */
+  private dev.aurora.core.internal.launch.LaunchTemplate launchTemplate;
 
   /** A group that orders after every group of its scheduler created before it ({@code seq} grows). */
   public TaskGroup(JobKey job, TaskConfig config, LimitCounts counts, long seq) {
@@ -61,6 +63,14 @@ public final class TaskGroup implements PlacementTask {
   @Override
   public int countOn(String attribute, String value) {
     return counts.countOn(attribute, value);
+  }
+
+  /** The launch every task of the group shares, made once (on first use) for the group's job and config. */
+  public dev.aurora.core.internal.launch.LaunchTemplate launchTemplate() {
+    if (launchTemplate == null) {
+      launchTemplate = dev.aurora.core.internal.launch.LaunchTemplate.of(job, config);
+    }
+    return launchTemplate;
   }
 
   public boolean add(TaskId id, long nowMillis) {

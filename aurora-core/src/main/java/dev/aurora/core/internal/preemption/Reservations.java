@@ -75,6 +75,9 @@ public final class Reservations implements PlacementFilter, TransientFilter {
 
   /** Drops {@code task}'s reservation, if any. */
   void release(TaskId task) {
+    if (agentByTask.isEmpty()) {
+      return; // usually: every placed task passes here
+    }
     String agent = agentByTask.remove(task);
     if (agent != null) {
       byAgent.remove(agent);

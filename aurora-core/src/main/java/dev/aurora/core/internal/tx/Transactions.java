@@ -281,6 +281,11 @@ public final class Transactions {
     tx.afterCommit.add(action);
   }
 
+  /** Whether anyone listens to events now (so one need not be made for {@link #emit} to drop). */
+  public boolean eventsHeard() {
+    return events.hasSubscribers();
+  }
+
   /** Publishes an event after the current transaction is stored (if anyone listens). */
   public void emit(SchedulerEvent e) {
     if (events.hasSubscribers()) {

@@ -1,0 +1,304 @@
+package dev.aurora.core.internal.launch;
+
+import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableMap;
+import dev.aurora.api.HealthCheck;
+import dev.aurora.api.ImmutableHealthCheck;
+import dev.aurora.api.ImmutableProcessConfig;
+import dev.aurora.api.JobKey;
+import dev.aurora.api.ProcessConfig;
+import dev.aurora.api.TaskConfig;
+import dev.aurora.core.ImmutableTaskLaunch;
+import dev.aurora.core.ScheduledTask;
+import dev.aurora.core.TaskLaunch;
+import dev.aurora.core.internal.placement.AgentState;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The launch of one job's tasks of one config, made once: the parts every task's launch shares (the
+ * job's name, the port names and their {@code AURORA_PORT_<NAME>} variables, the processes and health
+ * check that hold no task variable) are kept as they are, and every text that holds a task variable is
+ * split once into its fixed pieces and its variables. A task's launch then only fills in its id,
+ * instance, agent and ports. The launches it makes are equal, field by field and in every map's order,
+ * to those of {@link LaunchFactory#launchOf(ScheduledTask, AgentState)}.
+ */
+public final class LaunchTemplate {
+  private final JobKey job;
+  private final String jobName;
+  private final String[] portNames;
+  private final String[] portVariables;
+  /** The processes as configured, when none of them holds a task variable; else null. */
+  private final ImmutableList<ProcessConfig> fixedProcesses;
+  /** Each process, resolved per task or as configured; null with {@link #fixedProcesses}. */
+  private final ProcessTemplate[] processes;
+  private final Optional<HealthCheck> health;
+  private final Text healthPath;
+  private final Text healthCommand;
+
+  private LaunchTemplate(JobKey job, TaskConfig config) {
+    this.job = job;
+    this.jobName = job.toString();
+    List<String> names = new ArrayList<>(config.resources().ports());
+    this.portNames = names.toArray(new String[0]);
+    this.portVariables = new String[portNames.length];
+    for (int i = 0; i < portNames.length; i++) {
+      portVariables[i] = LaunchFactory.portVariable(portNames[i]);
+    }
+    List<ProcessConfig> configured = config.processes();
+    ProcessTemplate[] made = new ProcessTemplate[configured.size()];
+    boolean any = false;
+    for (int i = 0; i < made.length; i++) {
+      made[i] = new ProcessTemplate(configured.get(i), portNames);
+      any |= !made[i].fixed;
+    }
+    this.fixedProcesses = any ? null : ImmutableList.copyOf(configured);
+    this.processes = any ? made : null;
+    this.health = config.healthCheck();
+    this.healthPath = health.isPresent() ? Text.of(health.get().path().orElse(null), portNames) : null;
+    this.healthCommand = health.isPresent() ? Text.of(health.get().command().orElse(null), portNames) : null;
+  }
+
+  /** The template of the launches of {@code job}'s tasks of {@code config}. */
+  public static LaunchTemplate of(JobKey job, TaskConfig config) {
+    return new LaunchTemplate(job, config);
+  }
+
+  /**
+   * The launch of an ASSIGNED task of this template's job and config on {@code agent}, with its ports
+   * {@code ports} (aligned with the config's port names).
+   */
+  public TaskLaunch launchOf(ScheduledTask t, int[] ports, AgentState agent) {
+    if (ports.length != portNames.length || !t.job().equals(job)) {
+      return LaunchFactory.launchOf(t, agent); // not a task this template was made for: the general way
+    }
+    String id = t.id().value();
+    String instance = Integer.toString(t.instance());
+    String[] portValues = new String[ports.length];
+    ImmutableMap<String, Integer> portMap;
+    ImmutableMap<String, String> env;
+    if (ports.length == 0) {
+      portMap = ImmutableMap.of();
+      env = ImmutableMap.of("AURORA_TASK_ID", id, "AURORA_INSTANCE", instance, "AURORA_JOB", jobName);
+    } else if (ports.length == 1) {
+      portValues[0] = Integer.toString(ports[0]);
+      portMap = ImmutableMap.of(portNames[0], ports[0]);
+      env = ImmutableMap.of("AURORA_TASK_ID", id, "AURORA_INSTANCE", instance, "AURORA_JOB", jobName,
+          portVariables[0], portValues[0]);
+    } else {
+      ImmutableMap.Builder<String, Integer> pm = ImmutableMap.builderWithExpectedSize(ports.length);
+      ImmutableMap.Builder<String, String> e = ImmutableMap.builderWithExpectedSize(3 + ports.length);
+      e.put("AURORA_TASK_ID", id).put("AURORA_INSTANCE", instance).put("AURORA_JOB", jobName);
+      for (int i = 0; i < ports.length; i++) {
+        portValues[i] = Integer.toString(ports[i]);
+        pm.put(portNames[i], ports[i]);
+        e.put(portVariables[i], portValues[i]);
+      }
+      portMap = pm.buildOrThrow();
+      env = e.buildOrThrow();
+    }
+    ImmutableList<ProcessConfig> ps = fixedProcesses;
+    if (ps == null) {
+      if (processes.length == 1) {
+        ps = ImmutableList.of(processes[0].resolve(instance, id, portValues));
+      } else {
+        ProcessConfig[] resolved = new ProcessConfig[processes.length];
+        for (int i = 0; i < resolved.length; i++) {
+          resolved[i] = processes[i].resolve(instance, id, portValues);
+        }
+        ps = ImmutableList.copyOf(resolved);
+      }
+    }
+    return ImmutableTaskLaunch.of(t.id(), t.instanceKey(), agent.id(), t.config(), portMap, ps, env,
+        healthOf(instance, id, portValues));
+  }
+
+  private Optional<HealthCheck> healthOf(String instance, String id, String[] ports) {
+    if (healthPath == null && healthCommand == null) {
+      return health;
+    }
+    ImmutableHealthCheck c = ImmutableHealthCheck.copyOf(health.get());
+    if (healthPath != null) {
+      c = c.withPath(healthPath.render(instance, id, ports));
+    }
+    if (healthCommand != null) {
+      c = c.withCommand(healthCommand.render(instance, id, ports));
+    }
+    return Optional.of(c);
+  }
+
+  /** One configured process: as it is, or its texts with task variables split once. */
+  private static final class ProcessTemplate {
+    private final ImmutableProcessConfig configured;
+    /** Whether the process holds no task variable (launched as configured). */
+    final boolean fixed;
+    private final Text command;
+    private final String[] envKeys;
+    /** Each environment value's template, or null where it holds no task variable; null with no variable at all. */
+    private final Text[] envValues;
+    private final Text workingDirectory;
+
+    ProcessTemplate(ProcessConfig p, String[] portNames) {
+      this.configured = ImmutableProcessConfig.copyOf(p);
+      this.command = Text.of(p.command(), portNames);
+      Map<String, String> env = p.environment();
+      String[] keys = new String[env.size()];
+      Text[] values = new Text[env.size()];
+      boolean anyEnv = false;
+      int i = 0;
+      for (Map.Entry<String, String> e : env.entrySet()) {
+        keys[i] = e.getKey();
+        values[i] = Text.of(e.getValue(), portNames);
+        anyEnv |= values[i] != null;
+        i++;
+      }
+      this.envKeys = keys;
+      this.envValues = anyEnv ? values : null;
+      this.workingDirectory = Text.of(p.workingDirectory().orElse(null), portNames);
+      this.fixed = command == null && envValues == null && workingDirectory == null;
+    }
+
+    ProcessConfig resolve(String instance, String id, String[] ports) {
+      if (fixed) {
+        return configured;
+      }
+      ImmutableProcessConfig c = configured;
+      if (command != null) {
+        c = c.withCommand(command.render(instance, id, ports));
+      }
+      if (envValues != null) {
+        ImmutableMap.Builder<String, String> env = ImmutableMap.builderWithExpectedSize(envKeys.length);
+        Map<String, String> configuredEnv = configured.environment();
+        for (int i = 0; i < envKeys.length; i++) {
+          env.put(envKeys[i], envValues[i] == null ? configuredEnv.get(envKeys[i])
+              : envValues[i].render(instance, id, ports));
+        }
+        c = c.withEnvironment(env.buildOrThrow());
+      }
+      if (workingDirectory != null) {
+        c = c.withWorkingDirectory(workingDirectory.render(instance, id, ports));
+      }
+      return c;
+    }
+  }
+
+  /**
+   * A text with task variables, split into its fixed pieces and the variables between them, exactly as
+   * {@link dev.aurora.api.TaskVariables#resolve} reads it for a task that has every port of its config.
+   */
+  static final class Text {
+    static final int INSTANCE = -1;
+    static final int TASK_ID = -2;
+
+    /** The fixed pieces: one more than {@link #variables}. */
+    private final String[] pieces;
+    /** Each variable: {@link #INSTANCE}, {@link #TASK_ID}, or the index of a port name. */
+    private final int[] variables;
+    private final int fixedLength;
+
+    private Text(String[] pieces, int[] variables) {
+      this.pieces = pieces;
+      this.variables = variables;
+      int n = 0;
+      for (String p : pieces) {
+        n += p.length();
+      }
+      this.fixedLength = n;
+    }
+
+    /**
+     * The template of {@code text} for tasks with the ports {@code portNames}, or null if it holds no task
+     * variable (null for null): the same scan as {@code TaskVariables.resolve}.
+     */
+    static Text of(String text, String[] portNames) {
+      if (text == null) {
+        return null;
+      }
+      int open = text.indexOf("{{");
+      if (open < 0) {
+        return null;
+      }
+      List<String> pieces = new ArrayList<>();
+      List<Integer> variables = new ArrayList<>();
+      int copied = 0;
+      while (open >= 0) {
+        int close = text.indexOf("}}", open + 2);
+        if (close < 0) {
+          break;
+        }
+        int from = open + 2;
+        int to = close;
+        while (from < to && Character.isWhitespace(text.charAt(from))) {
+          from++;
+        }
+        while (to > from && Character.isWhitespace(text.charAt(to - 1))) {
+          to--;
+        }
+        int variable = isName(text, from, to) ? variableOf(text.substring(from, to), portNames) : Integer.MIN_VALUE;
+        if (variable == Integer.MIN_VALUE) {
+          open = text.indexOf("{{", open + 1); // not a task variable: left as it is
+          continue;
+        }
+        pieces.add(text.substring(copied, open));
+        variables.add(variable);
+        copied = close + 2;
+        open = text.indexOf("{{", copied);
+      }
+      if (variables.isEmpty()) {
+        return null;
+      }
+      pieces.add(text.substring(copied));
+      int[] vs = new int[variables.size()];
+      for (int i = 0; i < vs.length; i++) {
+        vs[i] = variables.get(i);
+      }
+      return new Text(pieces.toArray(new String[0]), vs);
+    }
+
+    private static boolean isName(String text, int from, int to) {
+      if (from >= to) {
+        return false;
+      }
+      for (int i = from; i < to; i++) {
+        char c = text.charAt(i);
+        if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.'
+            || c == '-')) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    private static int variableOf(String name, String[] portNames) {
+      if (name.equals("instance")) {
+        return INSTANCE;
+      } else if (name.equals("task_id")) {
+        return TASK_ID;
+      } else if (name.startsWith("port.")) {
+        String port = name.substring(5);
+        for (int i = 0; i < portNames.length; i++) {
+          if (portNames[i].equals(port)) {
+            return i;
+          }
+        }
+      }
+      return Integer.MIN_VALUE;
+    }
+
+    /** The text for one task: its instance number and id as text, and its port numbers as text. */
+    String render(String instance, String taskId, String[] ports) {
+      int length = fixedLength;
+      for (int v : variables) {
+        length += (v == INSTANCE ? instance : v == TASK_ID ? taskId : ports[v]).length();
+      }
+      StringBuilder b = new StringBuilder(length);
+      for (int i = 0; i < variables.length; i++) {
+        int v = variables[i];
+        b.append(pieces[i]).append(v == INSTANCE ? instance : v == TASK_ID ? taskId : ports[v]);
+      }
+      return b.append(pieces[variables.length]).toString();
+    }
+  }
+}
