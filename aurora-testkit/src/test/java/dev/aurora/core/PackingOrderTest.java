@@ -43,4 +43,44 @@ class PackingOrderTest {
     assertThat(aurora.running(large.key())).hasSize(4);
     assertThat(hosts).hasSize(4);
   }
+
+  @Test
+  void jobsCreatedMillisecondsApartBeforeTheirPassArePackedLargestFirst() {
+    // on the production loop the clock moves while calls come in (a createJobs of many jobs takes
+    // milliseconds): jobs the same pass sees first still came together, and are packed largest first
+    JobConfig small = job("web/prod/small", 4, 3);
+    JobConfig large = job("web/prod/large", 4, 7);
+    aurora.scheduler().createJob(small, TEST_PRINCIPAL);
+    aurora.clock().advance(Duration.ofMillis(3));
+    aurora.scheduler().createJob(large, TEST_PRINCIPAL);
+    aurora.advance(Duration.ofSeconds(5));
+
+    Set<String> hosts = new HashSet<>();
+    aurora.running(small.key()).forEach(t -> hosts.add(t.host().orElseThrow()));
+    aurora.running(large.key()).forEach(t -> hosts.add(t.host().orElseThrow()));
+    assertThat(aurora.running(small.key())).hasSize(4);
+    assertThat(aurora.running(large.key())).hasSize(4);
+    assertThat(hosts).hasSize(4);
+  }
+
+  @Test
+  void aJobLeftPendingByAnEarlierPassStillGoesBeforeLargerJobsThatCameLater() {
+    // waiting longest still comes first: only groups new to the same pass are ordered by size
+    JobConfig small = job("web/prod/small", 2, 3);
+    aurora.cluster().loseAgent("agent-0"); // nothing at all for a moment: the pass leaves it pending
+    for (int i = 1; i < 6; i++) {
+      aurora.cluster().loseAgent("agent-" + i);
+    }
+    aurora.scheduler().createJob(small, TEST_PRINCIPAL);
+    aurora.advance(Duration.ofSeconds(5));
+    assertThat(aurora.pending(small.key())).hasSize(2);
+    JobConfig large = job("web/prod/large", 6, 9);
+    aurora.scheduler().createJob(large, TEST_PRINCIPAL);
+    aurora.cluster().restoreAgent("agent-0");
+    aurora.advance(Duration.ofSeconds(5));
+
+    // one agent of 10 cpus: the small job, waiting longer, takes it (2 x 3 cpus); no large task fits beside
+    assertThat(aurora.running(small.key())).hasSize(2);
+    assertThat(aurora.running(large.key())).isEmpty();
+  }
 }

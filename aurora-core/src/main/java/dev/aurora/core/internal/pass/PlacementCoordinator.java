@@ -51,6 +51,12 @@ public final class PlacementCoordinator {
   /** The next group's creation sequence (the placement order's last tie-break). */
   private long groupSeq;
   private boolean passRequested;
+  /**
+   * The pending-since time of the groups that join before the coming pass: groups one pass sees for the
+   * first time came together (one {@code createJobs}, or calls that arrived while the last pass ran) and
+   * are ordered among themselves by confinement and size, not by the millisecond each was created in.
+   */
+  private long joinedAt;
   /** The groups in placement order (a group's order is fixed while it lives); null until sorted. */
   private List<TaskGroup> orderedGroups;
   /** The oldest group's pending-since time ({@link Long#MAX_VALUE} with none), unless {@link #oldestStale}. */
@@ -88,7 +94,10 @@ public final class PlacementCoordinator {
       g = new TaskGroup(t.job(), t.config(), job, groupSeq++);
       engine.size(g);
       groups.put(k, g);
-      g.add(t.id(), tx.now());
+      if (!passRequested) {
+        joinedAt = tx.now(); // the first to join since the last pass: the coming pass's groups take its time
+      }
+      g.add(t.id(), joinedAt);
       if (orderedGroups != null) {
         int at = Collections.binarySearch(orderedGroups, g, PlacementEngine.ORDER);
         orderedGroups.add(at < 0 ? -at - 1 : at + 1, g);

@@ -181,23 +181,33 @@ public final class Transactions {
     }
   }
 
+  /**
+   * Runs queued work as one transaction. The turn stays scheduled until it ends: work queued meanwhile
+   * (by this turn, or by a caller its side effects answered) goes to a turn queued at its end, behind
+   * what those side effects queued on the loop (a backend's offer of what a launch left), never to a
+   * turn queued ahead of them.
+   */
   private void drain() {
-    drainScheduled.set(false);
     if (closed || failure != null) {
+      drainScheduled.set(false);
       queue.clear();
       return;
     }
-    begin();
-    Runnable work;
-    int n = 0;
-    while (n++ < MAX_WORK_PER_TURN && (work = queue.poll()) != null) {
-      try {
-        work.run();
-      } catch (RuntimeException e) {
-        LOG.error("scheduler work failed", e);
+    try {
+      begin();
+      Runnable work;
+      int n = 0;
+      while (n++ < MAX_WORK_PER_TURN && (work = queue.poll()) != null) {
+        try {
+          work.run();
+        } catch (RuntimeException e) {
+          LOG.error("scheduler work failed", e);
+        }
       }
+      commit();
+    } finally {
+      drainScheduled.set(false);
     }
-    commit();
     if (!queue.isEmpty() && drainScheduled.compareAndSet(false, true)) {
       loop.execute(this::drain);
     }
