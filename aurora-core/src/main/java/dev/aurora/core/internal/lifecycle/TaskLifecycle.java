@@ -211,8 +211,15 @@ public final class TaskLifecycle {
     long now = tx.now();
     ScheduledTask next = ACCESS.withStatus(t, to, now, message);
     state.tasks().put(next.id(), next);
-    // a new task (INIT) is not stored yet: its first move stores it whole; later moves store the event alone
-    tx.store(from == ScheduleStatus.INIT ? new Op.SaveTask(next) : new Op.SaveTaskStatus(next.id(), to, now, message));
+    // a new task (INIT) is not stored yet: its first move stores it (fresh ones with the others of their job and
+    // config created with them, naming the config once); later moves store the event alone
+    if (from != ScheduleStatus.INIT) {
+      tx.store(new Op.SaveTaskStatus(next.id(), to, now, message));
+    } else if (message.isEmpty() && next.failureCount() == 0 && next.flapCount() == 0) {
+      tx.storeCreated(next, now);
+    } else {
+      tx.store(new Op.SaveTask(next));
+    }
     metrics.moved(from, to);
     tx.emit(new SchedulerEvent.TaskStateChanged(tx.instant(), next, from));
 
