@@ -70,7 +70,7 @@ public final class Recovery {
         replay(op, configs);
       }
     }
-    configs.values().forEach(c -> state.jobs().put(c.key(), new JobState(c, pool, state.tasks()::get)));
+    configs.values().forEach(c -> state.jobs().put(c.key(), new JobState(c, pool, state::task)));
     derive();
     state.listeners().forEach(CoreListener::recovered);
     Set<TaskId> onAgent = new HashSet<>();

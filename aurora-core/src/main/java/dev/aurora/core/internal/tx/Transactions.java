@@ -350,6 +350,11 @@ public final class Transactions {
     tx.afterCommit.add(action);
   }
 
+  /** Whether anyone listens to events: if not, {@link #emit} drops them, and they need not be made. */
+  public boolean emitting() {
+    return events.hasSubscribers();
+  }
+
   /** Publishes an event after the current transaction is stored (if anyone listens). */
   public void emit(SchedulerEvent e) {
     if (events.hasSubscribers()) {
