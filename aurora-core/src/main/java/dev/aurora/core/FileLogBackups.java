@@ -224,6 +224,8 @@ public final class FileLogBackups implements AutoCloseable {
         jobs.remove(r.key());
       } else if (op instanceof Op.SaveTask t) {
         tasks.put(t.task().id(), t.task());
+      } else if (op instanceof Op.CreateTasks c) {
+        c.tasks().forEach(t -> tasks.put(t.id(), t));
       } else if (op instanceof Op.SaveTaskStatus t) {
         tasks.computeIfPresent(t.id(), (id, was) -> was.withStatus(t.status(), t.timeMillis(), t.message()));
       } else if (op instanceof Op.AssignTask a) {

@@ -33,6 +33,8 @@ class OpJsonTest {
         new Op.SaveAgent("agent-1", "host-1", Map.of("rack", "r1")),
         new Op.AssignTask(TaskId.of("t-1"), "agent-1", "host-1", List.of(31001, 31002), 1_767_225_600_000L),
         new Op.SaveTaskStatus(TaskId.of("t-1"), ScheduleStatus.RUNNING, 1_767_225_601_000L, ""),
+        new Op.CreateTasks(job.key(), job.task(), ScheduleStatus.PENDING, 1_767_225_600_000L, new int[] {0, 1},
+            List.of(TaskId.of("t-0"), TaskId.of("t-1"))),
         new Op.SaveTaskStatus(TaskId.of("t-1"), ScheduleStatus.FAILED, 1_767_225_602_000L, "exit 1"),
         new Op.SaveAuditEntry(new AuditEntry(Instant.parse("2026-01-01T00:00:03Z"), Principal.of("alice"),
             "createJob", "r/e/j x2", AuditEntry.Result.REFUSED, "quota of role r exceeded")));
@@ -44,5 +46,35 @@ class OpJsonTest {
     assertThat(back.ports()).containsEntry("http", 31001);
     assertThat(back.healthy()).contains(false);
     assertThat(back.events()).hasSize(2);
+  }
+
+  @Test
+  void createdTasksNameTheirConfigOnceAndReadBackAsTheTasksCreated() throws Exception {
+    ObjectMapper mapper = AuroraJson.newMapper().copy().disable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT);
+    JobConfig job = Job.service("r/e/j").instances(3)
+        .task(t -> t.process("p", "./run {{port.http}}").cpus(0.5).ramMb(64).port("http")).build();
+    Op.CreateTasks op = new Op.CreateTasks(job.key(), job.task(), ScheduleStatus.PENDING, 1_767_225_600_000L,
+        new int[] {0, 1, 2}, List.of(TaskId.of("t-0"), TaskId.of("t-1"), TaskId.of("t-2")));
+
+    String json = mapper.writeValueAsString(op);
+
+    assertThat(json).containsOnlyOnce("\"processes\"").contains("\"instances\":[0,1,2]")
+        .contains("\"ids\":[\"t-0\",\"t-1\",\"t-2\"]");
+    Op.CreateTasks back = (Op.CreateTasks) mapper.readValue(json, Op.class);
+    assertThat(back).isEqualTo(op);
+    assertThat(back.tasks()).extracting(ScheduledTask::instance).containsExactly(0, 1, 2);
+    assertThat(back.tasks()).allSatisfy(t -> {
+      assertThat(t.status()).isEqualTo(ScheduleStatus.PENDING);
+      assertThat(t.config()).isSameAs(back.config());
+      assertThat(t.events()).extracting(TaskEvent::status).containsExactly(ScheduleStatus.INIT, ScheduleStatus.PENDING);
+    });
+  }
+
+  @Test
+  void createdTasksWithUnalignedInstancesAndIdsAreRefused() {
+    JobConfig job = Job.service("r/e/j").instances(1).task(t -> t.process("p", "./run").cpus(0.5).ramMb(64)).build();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Op.CreateTasks(job.key(), job.task(),
+        ScheduleStatus.PENDING, 0, new int[] {0, 1}, List.of(TaskId.of("t-0"))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("2 instances but 1 task ids");
   }
 }

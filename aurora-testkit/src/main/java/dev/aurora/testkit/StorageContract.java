@@ -40,6 +40,8 @@ public abstract class StorageContract {
             java.util.Optional.empty(), java.util.Optional.of(Instant.parse("2026-01-01T00:00:02Z")),
             java.util.Optional.empty(), "started as pid 42")));
     return List.of(new Op.SaveJob(job), new Op.SaveTask(task),
+        new Op.CreateTasks(job.key(), job.task(), ScheduleStatus.PENDING, 1_767_225_600_000L, new int[] {0, 2},
+            List.of(TaskId.of("task-" + n + "-0"), TaskId.of("task-" + n + "-2"))),
         new Op.AssignTask(task.id(), "agent-1", "host-1", List.of(31000 + n), 1_767_225_601_000L),
         new Op.SaveTaskStatus(task.id(), ScheduleStatus.FAILED, 1_767_225_602_000L, "exit 1"),
         new Op.SaveTaskStatus(task.id(), ScheduleStatus.PENDING, 1_767_225_603_000L, ""),

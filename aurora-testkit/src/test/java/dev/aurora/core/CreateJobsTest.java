@@ -55,7 +55,8 @@ class CreateJobsTest {
   }
 
   private long storedTasks() {
-    return storage.stored().stream().filter(o -> o instanceof Op.SaveTask).count();
+    return storage.stored().stream()
+        .mapToLong(o -> o instanceof Op.SaveTask ? 1 : o instanceof Op.CreateTasks c ? c.size() : 0).sum();
   }
 
   @Test
@@ -70,7 +71,8 @@ class CreateJobsTest {
     List<Op> append = storage.appends.get(before);
     assertThat(append).filteredOn(o -> o instanceof Op.SaveJob).extracting(o -> ((Op.SaveJob) o).job().key())
         .containsExactly(batch.get(0).key(), batch.get(1).key(), batch.get(2).key());
-    assertThat(append).filteredOn(o -> o instanceof Op.SaveTask).hasSize(6);
+    assertThat(append).filteredOn(o -> o instanceof Op.CreateTasks).extracting(o -> ((Op.CreateTasks) o).size())
+        .containsExactly(3, 2, 1);
     assertThat(aurora.scheduler().jobs()).extracting(JobConfig::key)
         .containsExactlyInAnyOrder(batch.stream().map(JobConfig::key).toArray(JobKey[]::new));
     assertThat(aurora.scheduler().audit()).filteredOn(a -> a.action().equals("createJobs"))

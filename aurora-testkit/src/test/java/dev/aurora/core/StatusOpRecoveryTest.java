@@ -54,6 +54,8 @@ class StatusOpRecoveryTest {
     for (Op op : log) {
       if (op instanceof Op.SaveTask s) {
         assertThat(s.task().events()).as("only a new task is stored whole: %s", s.task()).hasSize(2);
+      } else if (op instanceof Op.CreateTasks c) {
+        assertThat(c.tasks()).allSatisfy(t -> assertThat(t.events()).hasSize(2));
       } else if (op instanceof Op.SaveTaskStatus || op instanceof Op.AssignTask) {
         assertThat(json.writeValueAsBytes(op).length).as("%s", op).isLessThan(160);
       }
@@ -74,6 +76,11 @@ class StatusOpRecoveryTest {
       if (op instanceof Op.SaveTask s) {
         tasks.put(s.task().id(), s.task());
         wholeTasks.add(op);
+      } else if (op instanceof Op.CreateTasks c) {
+        for (ScheduledTask t : c.tasks()) {
+          tasks.put(t.id(), t);
+          wholeTasks.add(new Op.SaveTask(t));
+        }
       } else if (op instanceof Op.SaveTaskStatus s) {
         ScheduledTask t = tasks.get(s.id()).withStatus(s.status(), s.timeMillis(), s.message());
         tasks.put(t.id(), t);
@@ -87,7 +94,8 @@ class StatusOpRecoveryTest {
         wholeTasks.add(op);
       }
     }
-    assertThat(wholeTasks).noneMatch(op -> op instanceof Op.SaveTaskStatus || op instanceof Op.AssignTask);
+    assertThat(wholeTasks).noneMatch(op -> op instanceof Op.SaveTaskStatus || op instanceof Op.AssignTask
+        || op instanceof Op.CreateTasks);
     try (Storage old = Storage.fileLog(dir)) {
       old.recover();
       old.append(wholeTasks);

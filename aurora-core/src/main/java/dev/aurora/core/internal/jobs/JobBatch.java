@@ -116,6 +116,11 @@ public final class JobBatch {
       }
       throw refused;
     }
+    long tasks = 0;
+    for (int i = 0; i < n; i++) {
+      tasks += resolved[i].isCron() ? 0 : resolved[i].instances();
+    }
+    jobs.reserveTasks((int) Math.min(tasks, Integer.MAX_VALUE / 4));
     for (int i = 0; i < n; i++) {
       jobs.insert(resolved[i], by);
       admission.done(by, ACTION, targets[i]);

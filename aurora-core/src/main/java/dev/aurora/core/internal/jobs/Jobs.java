@@ -80,13 +80,19 @@ public final class Jobs {
     state.listeners().forEach(l -> l.admitJobChange(null, job));
   }
 
+  /** Makes room for {@code tasks} tasks about to be created (a batch of jobs), rehashing the task map once. */
+  public void reserveTasks(int tasks) {
+    state.reserveTasks(tasks);
+  }
+
   /** Creates a job that {@link #checkCreate} admitted, and (unless it is a cron job) its tasks. */
   public void insert(JobConfig job, Principal by) {
-    JobState created = new JobState(job, state.pool(), state.tasks()::get);
+    JobState created = new JobState(job, state.pool(), state::task);
     jobs.put(job.key(), created);
     tx.store(new Op.SaveJob(job));
     tx.emit(new SchedulerEvent.JobCreated(tx.instant(), job.key(), by));
     if (!job.isCron()) {
+      state.reserveTasks(job.instances());
       for (int i = 0; i < job.instances(); i++) {
         lifecycle.createTask(created, i, job.task());
       }
@@ -170,6 +176,7 @@ public final class Jobs {
     JobConfig updated = job.config().withInstances(liveInstances(job) + count);
     state.listeners().forEach(l -> l.admitJobChange(job.config(), updated));
     saveConfig(job, updated);
+    state.reserveTasks(count);
     for (int i = next; i < next + count; i++) {
       lifecycle.createTask(job, i, updated.task());
     }

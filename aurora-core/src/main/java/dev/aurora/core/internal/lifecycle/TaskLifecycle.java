@@ -92,9 +92,10 @@ public final class TaskLifecycle {
     return TaskStateMachine.isKillInFlight(s);
   }
 
-  private TaskId newTaskId(JobKey job, int instance) {
-    return TaskId.of(job.role() + "-" + job.environment() + "-" + job.name() + "-" + instance + "-"
-        + Long.toHexString(random.nextLong() & Long.MAX_VALUE));
+  private TaskId newTaskId(JobState job, int instance) {
+    String prefix = job.taskIdPrefix(); // "role-environment-name-", built once per job
+    return TaskId.of(new StringBuilder(prefix.length() + 28).append(prefix).append(instance).append('-')
+        .append(Long.toHexString(random.nextLong() & Long.MAX_VALUE)).toString());
   }
 
   /** Creates a new PENDING task for an instance of {@code job} running {@code config}. */
@@ -105,9 +106,9 @@ public final class TaskLifecycle {
   /** Creates a task for an instance: PENDING, or THROTTLED for {@code penaltyMillis}. */
   private ScheduledTask createTask(JobState job, int instance, TaskConfig config, int failures, int flaps,
       long penaltyMillis) {
-    ScheduledTask t = ACCESS.create(newTaskId(job.config().key(), instance), job.config().key(), instance,
+    ScheduledTask t = ACCESS.create(newTaskId(job, instance), job.config().key(), instance,
         config, tx.now(), failures, flaps);
-    state.tasks().put(t.id(), t);
+    // not put in the task map in INIT: its first move (to PENDING or THROTTLED, always legal) puts it there
     metrics.moved(null, ScheduleStatus.INIT);
     job.addActive(t);
     if (penaltyMillis > 0 && isCrashLoop(config, flaps)) {
@@ -211,10 +212,19 @@ public final class TaskLifecycle {
     long now = tx.now();
     ScheduledTask next = ACCESS.withStatus(t, to, now, message);
     state.tasks().put(next.id(), next);
-    // a new task (INIT) is not stored yet: its first move stores it whole; later moves store the event alone
-    tx.store(from == ScheduleStatus.INIT ? new Op.SaveTask(next) : new Op.SaveTaskStatus(next.id(), to, now, message));
+    // a new task (INIT) is not stored yet: its first move stores it (fresh ones with the others of their job and
+    // config created with them, naming the config once); later moves store the event alone
+    if (from != ScheduleStatus.INIT) {
+      tx.store(new Op.SaveTaskStatus(next.id(), to, now, message));
+    } else if (message.isEmpty() && next.failureCount() == 0 && next.flapCount() == 0) {
+      tx.storeCreated(next, now);
+    } else {
+      tx.store(new Op.SaveTask(next));
+    }
     metrics.moved(from, to);
-    tx.emit(new SchedulerEvent.TaskStateChanged(tx.instant(), next, from));
+    if (tx.eventsHeard()) { // no event (nor Instant) made for no one
+      tx.emit(new SchedulerEvent.TaskStateChanged(tx.instant(), next, from));
+    }
 
     Set<SideEffect> effects = TaskStateMachine.sideEffects(from, to);
     if (effects.contains(SideEffect.LEAVE_GROUP)) {

@@ -3,6 +3,7 @@ package dev.aurora.core.internal.recovery;
 import dev.aurora.api.JobConfig;
 import dev.aurora.api.JobKey;
 import dev.aurora.api.Resources;
+import dev.aurora.api.TaskConfig;
 import dev.aurora.api.TaskId;
 import dev.aurora.core.Op;
 import dev.aurora.core.ScheduleStatus;
@@ -58,14 +59,18 @@ public final class Recovery {
   public Set<TaskId> recover() {
     Storage.Stored stored = storage.recover();
     // most recovered ops save a task: a map of the right size at once spares a million tasks its rehashes
-    state.presizeTasks(stored.snapshot().size() + stored.log().size());
+    int expected = stored.snapshot().size();
+    for (Op op : stored.log()) {
+      expected += op instanceof Op.CreateTasks c ? c.size() : 1;
+    }
+    state.presizeTasks(expected);
     Map<JobKey, JobConfig> configs = new TreeMap<>();
     for (List<Op> ops : List.of(stored.snapshot(), stored.log())) {
       for (Op op : ops) {
         replay(op, configs);
       }
     }
-    configs.values().forEach(c -> state.jobs().put(c.key(), new JobState(c, pool, state.tasks()::get)));
+    configs.values().forEach(c -> state.jobs().put(c.key(), new JobState(c, pool, state::task)));
     derive();
     state.listeners().forEach(CoreListener::recovered);
     Set<TaskId> onAgent = new HashSet<>();
@@ -85,6 +90,17 @@ public final class Recovery {
       configs.remove(r.key());
     } else if (op instanceof Op.SaveTask s) {
       tasks.put(s.task().id(), s.task());
+    } else if (op instanceof Op.CreateTasks c) {
+      // the job's config stored with it is an equal but other object: its tasks share the job's where they can
+      JobConfig job = configs.get(c.job());
+      TaskConfig config = job != null && job.task().equals(c.config()) ? job.task() : c.config();
+      int[] instances = c.instances();
+      List<TaskId> ids = c.ids();
+      long time = c.timeMillis();
+      for (int i = 0; i < instances.length; i++) {
+        ScheduledTask t = ACCESS.create(ids.get(i), c.job(), instances[i], config, time, 0, 0);
+        tasks.put(t.id(), ACCESS.withStatus(t, c.status(), time, ""));
+      }
     } else if (op instanceof Op.SaveTaskStatus s) {
       ScheduledTask t = tasks.get(s.id());
       if (t == null) {

@@ -39,6 +39,18 @@ public final class JobState implements LimitCounts {
     return config;
   }
 
+  private String taskIdPrefix;
+
+  /** "role-environment-name-": how the ids of the job's tasks begin (made once). */
+  public String taskIdPrefix() {
+    String p = taskIdPrefix;
+    if (p == null) {
+      var key = config.key();
+      p = taskIdPrefix = key.role() + "-" + key.environment() + "-" + key.name() + "-";
+    }
+    return p;
+  }
+
   public void setConfig(JobConfig config) {
     this.config = config;
   }

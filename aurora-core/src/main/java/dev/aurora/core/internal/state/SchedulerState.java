@@ -60,6 +60,27 @@ public final class SchedulerState {
   public void presizeTasks(int expected) {
     if (tasks.isEmpty()) {
       tasks = new HashMap<>((int) (expected / 0.75f) + 1);
+      taskMapRoom = Math.max(taskMapRoom, expected);
+    }
+  }
+
+  /** How many entries the task map holds before it rehashes. */
+  private int taskMapRoom = 12;
+
+  /**
+   * Makes room in the task map for {@code more} tasks about to be created, so creating a large job (or
+   * a batch of jobs) rehashes the map once rather than at every doubling on the way. A few tasks (under
+   * 1,024) are left to the map's own growth: the room known here may be less than the map has grown to
+   * by itself, and copying a large map for a few tasks would cost more than it saves.
+   */
+  public void reserveTasks(int more) {
+    long wanted = (long) tasks.size() + more;
+    if (more >= 1024 && wanted > taskMapRoom && wanted < Integer.MAX_VALUE / 2) {
+      int capacity = Integer.highestOneBit((int) (wanted / 0.75f) + 1) << 1;
+      HashMap<TaskId, ScheduledTask> bigger = new HashMap<>(capacity);
+      bigger.putAll(tasks);
+      tasks = bigger;
+      taskMapRoom = (int) (capacity * 0.75f);
     }
   }
 

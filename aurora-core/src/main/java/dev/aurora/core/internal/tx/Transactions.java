@@ -1,6 +1,8 @@
 package dev.aurora.core.internal.tx;
 
+import dev.aurora.api.TaskId;
 import dev.aurora.core.Op;
+import dev.aurora.core.ScheduledTask;
 import dev.aurora.core.SchedulerEvent;
 import dev.aurora.core.StateLoop;
 import dev.aurora.core.Storage;
@@ -55,8 +57,50 @@ public final class Transactions {
   /** Ops and side effects of one turn of the loop; side effects run only after the ops are stored. */
   private static final class Transaction {
     final List<Op> ops = new ArrayList<>();
+    /** Tasks created in this transaction, each run stored as one op at its place in {@code ops}. */
+    final List<Creation> creations = new ArrayList<>();
+    /** The creation {@code ops} ends with, which the next created task of its job and config joins. */
+    Creation open;
     final List<Runnable> afterCommit = new ArrayList<>();
     final List<CompletableFuture<?>> replies = new ArrayList<>();
+  }
+
+  /**
+   * Tasks of one job and config created one after another in a transaction at one time: stored as one
+   * {@link Op.CreateTasks} in the place of the first ({@code ops} holds null there until commit).
+   */
+  private static final class Creation {
+    final int at;
+    final ScheduledTask first;
+    final long timeMillis;
+    int[] instances = new int[8];
+    TaskId[] ids = new TaskId[8];
+    int size;
+
+    Creation(int at, ScheduledTask first, long timeMillis) {
+      this.at = at;
+      this.first = first;
+      this.timeMillis = timeMillis;
+    }
+
+    boolean joins(ScheduledTask t, long timeMillis) {
+      return t.config() == first.config() && t.status() == first.status() && t.job().equals(first.job())
+          && timeMillis == this.timeMillis;
+    }
+
+    void add(ScheduledTask t) {
+      if (size == ids.length) {
+        instances = java.util.Arrays.copyOf(instances, size * 2);
+        ids = java.util.Arrays.copyOf(ids, size * 2);
+      }
+      instances[size] = t.instance();
+      ids[size++] = t.id();
+    }
+
+    Op.CreateTasks op() {
+      return new Op.CreateTasks(first.job(), first.config(), first.status(), timeMillis,
+          java.util.Arrays.copyOf(instances, size), java.util.Arrays.asList(ids).subList(0, size));
+    }
   }
 
   /**
@@ -221,6 +265,12 @@ public final class Transactions {
     beforeCommit.run();
     Transaction t = tx;
     tx = null;
+    // a createTasks op stands for a task each, as the whole-task ops it replaces did, for snapshots
+    long weight = t.ops.size();
+    for (Creation c : t.creations) {
+      t.ops.set(c.at, c.op());
+      weight += c.size - 1;
+    }
     if (!t.ops.isEmpty()) {
       try {
         storage.append(t.ops);
@@ -229,7 +279,7 @@ public final class Transactions {
         fail(t, e);
         return;
       }
-      opsSinceSnapshot += t.ops.size();
+      opsSinceSnapshot += weight;
     }
     for (Runnable r : t.afterCommit) {
       try {
@@ -283,7 +333,26 @@ public final class Transactions {
 
   /** Adds an op to the current transaction. */
   public void store(Op op) {
+    tx.open = null;
     tx.ops.add(op);
+  }
+
+  /**
+   * Adds to the current transaction a task just created at {@code timeMillis} and moved at once to its
+   * first state, with no failures, flaps or message: stored with the tasks of the same job and config
+   * created right before it (no other op between) as one {@link Op.CreateTasks}, which names the config
+   * once.
+   */
+  public void storeCreated(ScheduledTask t, long timeMillis) {
+    Transaction x = tx;
+    Creation c = x.open;
+    if (c == null || !c.joins(t, timeMillis)) {
+      c = new Creation(x.ops.size(), t, timeMillis);
+      x.ops.add(null);
+      x.creations.add(c);
+      x.open = c;
+    }
+    c.add(t);
   }
 
   /** Runs {@code action} after the current transaction is stored. */
