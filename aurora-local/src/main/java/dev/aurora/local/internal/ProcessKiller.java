@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +30,16 @@ final class ProcessKiller {
    * @return whether SIGKILL was needed
    */
   static boolean terminate(Collection<ProcessGroup> groups, Duration grace) {
+    return terminate(groups, grace, null);
+  }
+
+  /**
+   * Ends {@code groups} as {@link #terminate(Collection, Duration)} does; {@code leadersExited}, if given,
+   * completes once the leader of every group has exited.
+   *
+   * @return whether SIGKILL was needed
+   */
+  static boolean terminate(Collection<ProcessGroup> groups, Duration grace, CompletableFuture<?> leadersExited) {
     List<ProcessGroup> signalled = List.copyOf(groups);
     Set<Long> alive = ProcessTable.snapshotSince(System.nanoTime()).members(signalled);
     if (alive.isEmpty()) {
@@ -39,7 +50,11 @@ final class ProcessKiller {
       long deadline = System.nanoTime() + grace.toNanos();
       while (!alive.isEmpty() && System.nanoTime() < deadline) {
         long asked = System.nanoTime(); // a table read after the signal and after the last poll
-        pause();
+        // the leaders' exits are what usually ends a kill: wait for them, not for table reads (each reads
+        // every process's /proc entry); once they are gone, poll for what is left of their groups
+        if (!awaitUntil(leadersExited, deadline)) {
+          pause();
+        }
         alive = ProcessTable.snapshotSince(asked).stillAlive(signalled, alive);
       }
       if (alive.isEmpty()) {
@@ -93,6 +108,24 @@ final class ProcessKiller {
         });
       }
     }
+  }
+
+  /**
+   * Waits for {@code exited} until {@code deadline} ({@link System#nanoTime}) if it is given and not done
+   * yet; whether it waited.
+   */
+  private static boolean awaitUntil(CompletableFuture<?> exited, long deadline) {
+    if (exited == null || exited.isDone()) {
+      return false;
+    }
+    try {
+      exited.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      // the deadline came first, or the leader cannot be watched: the table says what is left
+    }
+    return true;
   }
 
   private static void pause() {

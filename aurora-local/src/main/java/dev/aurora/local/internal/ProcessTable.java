@@ -46,9 +46,17 @@ final class ProcessTable {
   // guarded by SCAN: the latest scan and when it began (System.nanoTime)
   private static ProcessTable latest;
   private static long latestBegan;
+  /** How many times the table was read, in this JVM: what a kill costs is mostly these reads. */
+  private static final java.util.concurrent.atomic.AtomicLong READS = new java.util.concurrent.atomic.AtomicLong();
+
+  /** How many times the process table was read in this JVM. */
+  static long reads() {
+    return READS.get();
+  }
 
   /** Reads the process table now. */
   static ProcessTable snapshot() {
+    READS.incrementAndGet();
     return Files.isReadable(PROC.resolve("self/stat")) ? fromProc() : fromPs();
   }
 
