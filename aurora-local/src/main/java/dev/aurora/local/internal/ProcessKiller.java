@@ -22,6 +22,9 @@ final class ProcessKiller {
   /** How long SIGKILL may take before we give up and say so. */
   private static final Duration KILL_WAIT = Duration.ofSeconds(10);
 
+  /** Group signals of kills under way at once share one shell. */
+  private static final GroupSignals SIGNALS = new GroupSignals(ProcessKiller::runShell);
+
   private ProcessKiller() {}
 
   /**
@@ -80,22 +83,11 @@ final class ProcessKiller {
     StringBuilder script = new StringBuilder();
     for (ProcessGroup group : groups) {
       if (group.ownGroup() && group.pgid() > 1 && group.pgid() != self && !group.leaderPidReused()) {
-        script.append("kill -s ").append(kill ? "KILL" : "TERM").append(" -- -").append(group.pgid())
-            .append(" 2>/dev/null; ");
+        script.append("kill -s ").append(kill ? "KILL" : "TERM").append(" -- -").append(group.pgid()).append('\n');
       }
     }
     if (script.length() > 0) {
-      try {
-        Process sh = new ProcessBuilder("sh", "-c", script + "true")
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-            .redirectError(ProcessBuilder.Redirect.DISCARD)
-            .start();
-        sh.waitFor(5, TimeUnit.SECONDS);
-      } catch (IOException e) {
-        LOG.warn("cannot run kill; signalling processes one by one", e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+      SIGNALS.run(script.toString());
     }
     for (long pid : members) {
       if (pid > 1 && pid != self) {
@@ -126,6 +118,26 @@ final class ProcessKiller {
       // the deadline came first, or the leader cannot be watched: the table says what is left
     }
     return true;
+  }
+
+  /** Runs {@code script} in {@code sh}, given on its standard input (no limit on its length). */
+  private static void runShell(String script) {
+    try {
+      Process sh = new ProcessBuilder("sh", "-s")
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+          .redirectError(ProcessBuilder.Redirect.DISCARD)
+          .start();
+      try (java.io.OutputStream in = sh.getOutputStream()) {
+        in.write((script + "true\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      } catch (IOException e) {
+        LOG.warn("cannot hand the kill script to sh", e);
+      }
+      sh.waitFor(5, TimeUnit.SECONDS);
+    } catch (IOException e) {
+      LOG.warn("cannot run kill; signalling processes one by one", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private static void pause() {
