@@ -28,7 +28,9 @@ import java.util.Locale;
  * scheduler stored it). Each task is a real OS process started through the task runner, with its
  * own sandbox and output files. Not a JMH benchmark: one run, end to end, as a user would see it;
  * run it twice to see the warm figure ({@code --rounds=2} does both in one JVM, killing the first
- * round's tasks between).
+ * round's tasks between). Each round also prints its CPU per task (from the launch to the end of the
+ * kill), from {@code /proc/self/stat}: the JVM's user and system time and that of the children it
+ * reaped (the tasks' processes, the kill shells), in ticks of 10 ms (USER_HZ 100).
  *
  * <pre>
  * mvn -o -B -q -pl aurora-benchmarks -am package -DskipTests
@@ -59,6 +61,7 @@ public final class LocalLaunch {
               .task(t -> t.process("sleep", "sleep 600").cpus(0.05).ramMb(16).diskMb(1)).build());
         }
         Instant[] created = new Instant[jobs];
+        long[] cpuBefore = cpuTicks();
         long t0 = System.nanoTime();
         for (int j = 0; j < jobs; j++) {
           created[j] = Instant.now();
@@ -76,7 +79,7 @@ public final class LocalLaunch {
           if (System.nanoTime() > deadline) {
             throw new IllegalStateException("only " + running.size() + " of " + tasks + " RUNNING after 10 min");
           }
-          Thread.sleep(5);
+          Thread.sleep(50); // the figures are the RUNNING times the scheduler stored, not when this poll saw them
         }
         long[] millis = new long[running.size()];
         Instant last = Instant.MIN;
@@ -106,9 +109,30 @@ public final class LocalLaunch {
           if (System.nanoTime() > killDeadline) {
             throw new IllegalStateException("tasks still active 2 min after the kill");
           }
-          Thread.sleep(20);
+          Thread.sleep(50);
+        }
+        long[] cpu = cpuTicks();
+        if (cpu.length == 4 && cpuBefore.length == 4) {
+          // ticks of 10 ms (USER_HZ 100); children: the task processes and kill shells the JVM reaped
+          System.out.printf(Locale.ROOT, "  CPU per task (launch to RUNNING, kill, end), ms: JVM user %.1f, system %.1f;"
+                  + " reaped children user %.1f, system %.1f; total %.1f%n",
+              (cpu[0] - cpuBefore[0]) * 10.0 / tasks, (cpu[1] - cpuBefore[1]) * 10.0 / tasks,
+              (cpu[2] - cpuBefore[2]) * 10.0 / tasks, (cpu[3] - cpuBefore[3]) * 10.0 / tasks,
+              (cpu[0] + cpu[1] + cpu[2] + cpu[3] - cpuBefore[0] - cpuBefore[1] - cpuBefore[2] - cpuBefore[3])
+                  * 10.0 / tasks);
         }
       }
+    }
+  }
+
+  /** utime, stime, cutime, cstime of this JVM from /proc/self/stat (clock ticks); empty where there is none. */
+  private static long[] cpuTicks() {
+    try {
+      String stat = Files.readString(Path.of("/proc/self/stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return new long[] {Long.parseLong(f[11]), Long.parseLong(f[12]), Long.parseLong(f[13]), Long.parseLong(f[14])};
+    } catch (java.io.IOException | RuntimeException e) {
+      return new long[0];
     }
   }
 

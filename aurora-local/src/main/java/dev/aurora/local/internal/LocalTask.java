@@ -163,7 +163,8 @@ final class LocalTask {
 
         @Override
         public CompletableFuture<Boolean> stop(Duration grace) {
-          return CompletableFuture.supplyAsync(() -> ProcessKiller.terminate(List.of(group), grace), cluster.workers());
+          return CompletableFuture.supplyAsync(
+              () -> ProcessKiller.terminate(List.of(group), grace, process.onExit()), cluster.workers());
         }
       };
     }

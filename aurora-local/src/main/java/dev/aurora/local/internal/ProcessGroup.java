@@ -13,7 +13,7 @@ import java.util.Optional;
  * <p>A pid file line is {@code <pgid> <leader start, epoch ms or -1> <group|tree>}.
  */
 record ProcessGroup(long pgid, long leaderStartMillis, boolean ownGroup) {
-  private static final Duration START_TOLERANCE = Duration.ofSeconds(1);
+  static final Duration START_TOLERANCE = Duration.ofSeconds(1);
 
   /** The group of a process just started. */
   static ProcessGroup of(ProcessHandle leader, boolean ownGroup) {

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,6 +22,9 @@ final class ProcessKiller {
   /** How long SIGKILL may take before we give up and say so. */
   private static final Duration KILL_WAIT = Duration.ofSeconds(10);
 
+  /** Group signals of kills under way at once share one shell. */
+  private static final GroupSignals SIGNALS = new GroupSignals(ProcessKiller::runShell);
+
   private ProcessKiller() {}
 
   /**
@@ -29,6 +33,16 @@ final class ProcessKiller {
    * @return whether SIGKILL was needed
    */
   static boolean terminate(Collection<ProcessGroup> groups, Duration grace) {
+    return terminate(groups, grace, null);
+  }
+
+  /**
+   * Ends {@code groups} as {@link #terminate(Collection, Duration)} does; {@code leadersExited}, if given,
+   * completes once the leader of every group has exited.
+   *
+   * @return whether SIGKILL was needed
+   */
+  static boolean terminate(Collection<ProcessGroup> groups, Duration grace, CompletableFuture<?> leadersExited) {
     List<ProcessGroup> signalled = List.copyOf(groups);
     Set<Long> alive = ProcessTable.snapshotSince(System.nanoTime()).members(signalled);
     if (alive.isEmpty()) {
@@ -39,7 +53,11 @@ final class ProcessKiller {
       long deadline = System.nanoTime() + grace.toNanos();
       while (!alive.isEmpty() && System.nanoTime() < deadline) {
         long asked = System.nanoTime(); // a table read after the signal and after the last poll
-        pause();
+        // the leaders' exits are what usually ends a kill: wait for them, not for table reads (each reads
+        // every process's /proc entry); once they are gone, poll for what is left of their groups
+        if (!awaitUntil(leadersExited, deadline)) {
+          pause();
+        }
         alive = ProcessTable.snapshotSince(asked).stillAlive(signalled, alive);
       }
       if (alive.isEmpty()) {
@@ -65,22 +83,11 @@ final class ProcessKiller {
     StringBuilder script = new StringBuilder();
     for (ProcessGroup group : groups) {
       if (group.ownGroup() && group.pgid() > 1 && group.pgid() != self && !group.leaderPidReused()) {
-        script.append("kill -s ").append(kill ? "KILL" : "TERM").append(" -- -").append(group.pgid())
-            .append(" 2>/dev/null; ");
+        script.append("kill -s ").append(kill ? "KILL" : "TERM").append(" -- -").append(group.pgid()).append('\n');
       }
     }
     if (script.length() > 0) {
-      try {
-        Process sh = new ProcessBuilder("sh", "-c", script + "true")
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-            .redirectError(ProcessBuilder.Redirect.DISCARD)
-            .start();
-        sh.waitFor(5, TimeUnit.SECONDS);
-      } catch (IOException e) {
-        LOG.warn("cannot run kill; signalling processes one by one", e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+      SIGNALS.run(script.toString());
     }
     for (long pid : members) {
       if (pid > 1 && pid != self) {
@@ -92,6 +99,44 @@ final class ProcessKiller {
           }
         });
       }
+    }
+  }
+
+  /**
+   * Waits for {@code exited} until {@code deadline} ({@link System#nanoTime}) if it is given and not done
+   * yet; whether it waited.
+   */
+  private static boolean awaitUntil(CompletableFuture<?> exited, long deadline) {
+    if (exited == null || exited.isDone()) {
+      return false;
+    }
+    try {
+      exited.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      // the deadline came first, or the leader cannot be watched: the table says what is left
+    }
+    return true;
+  }
+
+  /** Runs {@code script} in {@code sh}, given on its standard input (no limit on its length). */
+  private static void runShell(String script) {
+    try {
+      Process sh = new ProcessBuilder("sh", "-s")
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+          .redirectError(ProcessBuilder.Redirect.DISCARD)
+          .start();
+      try (java.io.OutputStream in = sh.getOutputStream()) {
+        in.write((script + "true\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      } catch (IOException e) {
+        LOG.warn("cannot hand the kill script to sh", e);
+      }
+      sh.waitFor(5, TimeUnit.SECONDS);
+    } catch (IOException e) {
+      LOG.warn("cannot run kill; signalling processes one by one", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

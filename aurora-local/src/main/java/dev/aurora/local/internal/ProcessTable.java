@@ -32,10 +32,15 @@ final class ProcessTable {
   private static final Logger LOG = LoggerFactory.getLogger(ProcessTable.class);
   private static final Path PROC = Path.of("/proc");
 
-  private record Entry(long pid, long ppid, long pgid, boolean zombie, long rssKb) {}
+  /** A process; {@code startMillis} is when it started (epoch ms), -1 if not known. */
+  private record Entry(long pid, long ppid, long pgid, boolean zombie, long rssKb, long startMillis) {}
 
   private final Map<Long, Entry> byPid;
   private final boolean fromProc;
+  // built on first use (the table is shared among threads), then only read: each process's children
+  // and each group's processes, so finding a task's processes does not walk the whole table each time
+  private Map<Long, List<Long>> children;
+  private Map<Long, List<Long>> byGroup;
 
   private ProcessTable(Map<Long, Entry> byPid, boolean fromProc) {
     this.byPid = byPid;
@@ -46,9 +51,17 @@ final class ProcessTable {
   // guarded by SCAN: the latest scan and when it began (System.nanoTime)
   private static ProcessTable latest;
   private static long latestBegan;
+  /** How many times the table was read, in this JVM: what a kill costs is mostly these reads. */
+  private static final java.util.concurrent.atomic.AtomicLong READS = new java.util.concurrent.atomic.AtomicLong();
+
+  /** How many times the process table was read in this JVM. */
+  static long reads() {
+    return READS.get();
+  }
 
   /** Reads the process table now. */
   static ProcessTable snapshot() {
+    READS.incrementAndGet();
     return Files.isReadable(PROC.resolve("self/stat")) ? fromProc() : fromPs();
   }
 
@@ -75,22 +88,15 @@ final class ProcessTable {
    * pid was reused), the leaders, and all their descendants.
    */
   Set<Long> members(Collection<ProcessGroup> groups) {
-    Set<Long> groupIds = new HashSet<>();
+    index();
     Deque<Long> todo = new ArrayDeque<>();
     for (ProcessGroup group : groups) {
-      if (group.leaderPidReused()) {
+      if (leaderPidReused(group)) {
         continue;
       }
       todo.add(group.pgid());
       if (group.ownGroup()) {
-        groupIds.add(group.pgid());
-      }
-    }
-    Map<Long, List<Long>> children = new HashMap<>();
-    for (Entry e : byPid.values()) {
-      children.computeIfAbsent(e.ppid(), k -> new ArrayList<>()).add(e.pid());
-      if (groupIds.contains(e.pgid())) {
-        todo.add(e.pid());
+        todo.addAll(byGroup.getOrDefault(group.pgid(), List.of()));
       }
     }
     Set<Long> members = new HashSet<>();
@@ -103,6 +109,35 @@ final class ProcessTable {
     }
     members.removeIf(pid -> byPid.get(pid).zombie());
     return members;
+  }
+
+  private synchronized void index() {
+    if (children != null) {
+      return;
+    }
+    Map<Long, List<Long>> kids = new HashMap<>();
+    Map<Long, List<Long>> groups = new HashMap<>();
+    for (Entry e : byPid.values()) {
+      kids.computeIfAbsent(e.ppid(), k -> new ArrayList<>(2)).add(e.pid());
+      groups.computeIfAbsent(e.pgid(), k -> new ArrayList<>(2)).add(e.pid());
+    }
+    byGroup = groups;
+    children = kids;
+  }
+
+  /**
+   * Whether the group's leader pid names another process now, by the start time this table read (no
+   * further read of {@code /proc}); as {@link ProcessGroup#leaderPidReused()} where it is not known.
+   */
+  private boolean leaderPidReused(ProcessGroup group) {
+    Entry leader = byPid.get(group.pgid());
+    if (leader == null || group.leaderStartMillis() < 0) {
+      return false; // no process has the pid: nothing of the group can be reached by it
+    }
+    if (leader.startMillis() < 0) {
+      return group.leaderPidReused();
+    }
+    return Math.abs(leader.startMillis() - group.leaderStartMillis()) > ProcessGroup.START_TOLERANCE.toMillis();
   }
 
   /**
@@ -142,10 +177,12 @@ final class ProcessTable {
           continue; // the process ended while we looked
         }
         // pid (comm) state ppid pgrp ...; comm may hold spaces and parentheses
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ", 4);
+        // after comm: state(0) ppid(1) pgrp(2) ... starttime(19, clock ticks since boot)
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ", 21);
         long pid = Long.parseLong(dir.getFileName().toString());
         boolean zombie = f[0].equals("Z") || f[0].equals("X");
-        byPid.put(pid, new Entry(pid, Long.parseLong(f[1]), Long.parseLong(f[2]), zombie, -1));
+        byPid.put(pid, new Entry(pid, Long.parseLong(f[1]), Long.parseLong(f[2]), zombie, -1,
+            ProcStart.millis(f.length > 19 ? f[19] : null)));
       }
     } catch (IOException e) {
       LOG.warn("cannot read /proc; trying ps", e);
@@ -185,13 +222,13 @@ final class ProcessTable {
         if (f.length == 5 && isNumber(f[0])) {
           long pid = Long.parseLong(f[0]);
           byPid.put(pid, new Entry(pid, Long.parseLong(f[1]), Long.parseLong(f[2]), f[3].startsWith("Z"),
-              Long.parseLong(f[4])));
+              Long.parseLong(f[4]), -1));
         }
       }
     } catch (IOException e) {
       LOG.warn("cannot list processes with ps; only the leaders of process groups are seen", e);
       ProcessHandle.allProcesses().forEach(h -> byPid.put(h.pid(),
-          new Entry(h.pid(), h.parent().map(ProcessHandle::pid).orElse(0L), -1, false, 0)));
+          new Entry(h.pid(), h.parent().map(ProcessHandle::pid).orElse(0L), -1, false, 0, -1)));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

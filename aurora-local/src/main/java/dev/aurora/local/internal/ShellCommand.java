@@ -28,6 +28,8 @@ final class ShellCommand {
       "local", "read", "readonly", "return", "set", "shift", "source", "times", "trap", "type", "typeset",
       "ulimit", "umask", "unalias", "unset", "wait");
   private static final Pattern PLAIN_WORD = Pattern.compile("[A-Za-z0-9_./+@%,-]+");
+  /** Words the shell passes on unchanged, separated by blanks. */
+  private static final Pattern PLAIN_LINE = Pattern.compile("[A-Za-z0-9_./+@%,=:-]+([ \t]+[A-Za-z0-9_./+@%,=:-]+)*");
 
   private ShellCommand() {}
 
@@ -37,6 +39,20 @@ final class ShellCommand {
    */
   static String wrap(String command, Path directory, Map<String, String> environment) {
     return isOneProgram(command, directory, environment) ? "exec " + command.strip() : command;
+  }
+
+  /**
+   * The words of {@code command} if it is one program (see {@link #isOneProgram}) whose words are all
+   * plain, so that the shell would pass them on as they are: no quote, escape, {@code $}, pattern,
+   * {@code ~}, {@code #} or {@code !}; split at blanks as the shell splits them.
+   */
+  static java.util.Optional<java.util.List<String>> plainWords(String command, Path directory,
+      Map<String, String> environment) {
+    String line = command.strip();
+    if (!PLAIN_LINE.matcher(line).matches() || !isOneProgram(line, directory, environment)) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(java.util.List.of(line.split("[ \t]+")));
   }
 
   /** Whether {@code command} is one program with its arguments; see the class comment. */

@@ -68,6 +68,23 @@ class ProcessKillerTest {
     assertThat(tree).noneMatch(ProcessKillerTest::isRunning);
   }
 
+  @org.junit.jupiter.api.Test
+  void aKillWaitsForItsLeadersExitRatherThanReadingTheProcessTableOverAndOver() throws IOException {
+    // the leader takes a second to heed SIGTERM: polling every 20 ms would read the table ~50 times
+    ProcessLauncher.Started started = new ProcessLauncher(true).start(
+        "trap 'sleep 1; exit 0' TERM; echo $$ >> pids; while :; do sleep 0.05; done", dir, Map.of(),
+        ProcessBuilder.Redirect.DISCARD, ProcessBuilder.Redirect.DISCARD);
+    List<Long> tree = awaitPids(dir.resolve("pids"), 1);
+    long readsBefore = ProcessTable.reads();
+
+    boolean forced = ProcessKiller.terminate(List.of(started.group()), Duration.ofSeconds(20),
+        started.process().onExit());
+
+    assertThat(forced).isFalse();
+    assertThat(tree).noneMatch(ProcessKillerTest::isRunning);
+    assertThat(ProcessTable.reads() - readsBefore).isLessThanOrEqualTo(3);
+  }
+
   @ParameterizedTest(name = "from /proc={0}")
   @ValueSource(booleans = {true, false})
   void theProcessTableSeesAGroupAndItsMemory(boolean fromProc) throws IOException {

@@ -30,4 +30,31 @@ class ProcessTableTest {
       sleep.destroyForcibly().waitFor();
     }
   }
+
+  @Test
+  void aTableReadTellsAPidThatNamesAnotherProcessFromTheOneStarted() throws IOException, InterruptedException {
+    Process sleep = new ProcessBuilder("sleep", "60").start();
+    try {
+      ProcessGroup started = ProcessGroup.of(sleep.toHandle(), false);
+      ProcessGroup earlier = new ProcessGroup(sleep.pid(), started.leaderStartMillis() - 60_000, false);
+
+      ProcessTable table = ProcessTable.snapshot();
+
+      assertThat(ProcStart.known()).isTrue();
+      assertThat(table.members(List.of(started))).containsExactly(sleep.pid());
+      assertThat(table.members(List.of(earlier))).isEmpty();
+    } finally {
+      sleep.destroyForcibly().waitFor();
+    }
+  }
+
+  @Test
+  void startTimesReadFromProcAgreeWithTheJdks() throws IOException {
+    long pid = ProcessHandle.current().pid();
+    String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
+
+    long millis = ProcStart.millis(stat.substring(stat.lastIndexOf(')') + 2).split(" ", 21)[19]);
+
+    assertThat(millis).isEqualTo(ProcessHandle.current().info().startInstant().orElseThrow().toEpochMilli());
+  }
 }
