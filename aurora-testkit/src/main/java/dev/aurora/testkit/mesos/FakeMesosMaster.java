@@ -229,6 +229,8 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
   private final List<String> violations = new ArrayList<>();
   private final List<Call> calls = new ArrayList<>();
   private final Map<Call.Type, AtomicInteger> callCounts = new EnumMap<>(Call.Type.class);
+  /** The scheduler's end (address and port) of each connection that carried calls but SUBSCRIBE. */
+  private final Set<java.net.InetSocketAddress> callPeers = new HashSet<>();
   private final List<Protos.FrameworkInfo> subscriptions = new ArrayList<>();
   private final List<Map.Entry<Predicate<Protos.TaskInfo>, Script>> behaviours = new ArrayList<>();
   private final List<ErrorAnswer> errorAnswers = new ArrayList<>();
@@ -378,6 +380,17 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     synchronized (lock) {
       AtomicInteger n = callCounts.get(type);
       return n == null ? 0 : n.get();
+    }
+  }
+
+  /**
+   * How many TCP connections (by the scheduler's address and port) carried calls other than SUBSCRIBE
+   * so far. A scheduler that pipelines its calls on one persistent connection, as Mesos's own scheduler
+   * library does, uses one per subscription (and one more each time a connection breaks).
+   */
+  public int callConnections() {
+    synchronized (lock) {
+      return callPeers.size();
     }
   }
 
@@ -857,6 +870,9 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
           calls.add(call);
         }
         callCounts.computeIfAbsent(call.getType(), t -> new AtomicInteger()).incrementAndGet();
+        if (call.getType() != Call.Type.SUBSCRIBE) {
+          callPeers.add(exchange.getRemoteAddress());
+        }
         for (int i = 0; i < errorAnswers.size(); i++) {
           if (errorAnswers.get(i).type() == call.getType()) {
             error = errorAnswers.remove(i);
