@@ -72,6 +72,8 @@ public final class PipelinedConnection implements AutoCloseable {
   /** Requests written (or being written) and not answered yet, oldest first (guarded by lock). */
   private final ArrayDeque<Pending> inFlight = new ArrayDeque<>();
   private volatile boolean dead;
+  /** Set by {@link #closeWhenDone()}: no new request; closed once the last one is answered. */
+  private volatile boolean retiring;
   private volatile String deathCause;
   private volatile Socket socket;
 
@@ -129,9 +131,12 @@ public final class PipelinedConnection implements AutoCloseable {
     return endpoint;
   }
 
-  /** False once the connection failed or was closed: every later {@link #send} fails at once. */
+  /**
+   * False once the connection failed, was closed or is closing: every later {@link #send} fails at
+   * once.
+   */
   public boolean isOpen() {
-    return !dead;
+    return !dead && !retiring;
   }
 
   /** Requests queued or in flight. */
@@ -155,7 +160,7 @@ public final class PipelinedConnection implements AutoCloseable {
   public CompletableFuture<Response> send(byte[] body) {
     Pending p = new Pending(body);
     synchronized (lock) {
-      if (!dead) {
+      if (!dead && !retiring) {
         queued.add(p);
         lock.notifyAll();
         return p.future;
@@ -169,6 +174,21 @@ public final class PipelinedConnection implements AutoCloseable {
   @Override
   public void close() {
     fail("closed by the scheduler");
+  }
+
+  /** Takes no new request, and closes once the requests queued and in flight are answered (or fail). */
+  public void closeWhenDone() {
+    boolean idle;
+    synchronized (lock) {
+      retiring = true;
+      if (deathCause == null) {
+        deathCause = "closed by the scheduler";
+      }
+      idle = queued.isEmpty() && inFlight.isEmpty();
+    }
+    if (idle) {
+      close();
+    }
   }
 
   // ------------------------------------------------------------------ writer
@@ -291,6 +311,10 @@ public final class PipelinedConnection implements AutoCloseable {
           return;
         }
         p.future.complete(r);
+        if (retiring && outstanding() == 0) {
+          close();
+          return;
+        }
         if (in.available() == 0) {
           // every answer read so far is handled: the writer sends what came meanwhile in one write
           synchronized (lock) {
