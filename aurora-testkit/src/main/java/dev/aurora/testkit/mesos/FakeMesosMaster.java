@@ -187,6 +187,9 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
 
   private record ErrorAnswer(Call.Type type, int status, String body) {}
 
+  /** The status of an {@link ErrorAnswer} that closes the connection with no answer. */
+  private static final int BREAK = -1;
+
   /** A default executor on an agent, running the tasks of its groups; its resources are used while it runs. */
   private static final class GroupExecutor {
     final Protos.ExecutorInfo info;
@@ -768,6 +771,17 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     }
   }
 
+  /**
+   * The next call of {@code type} is read but not processed, and its connection is closed without an
+   * answer, as when a scheduler's connection to the master breaks: the calls in flight on it get no
+   * answer, and the subscription (its event stream) lives on.
+   */
+  public void breakCallConnection(Call.Type type) {
+    synchronized (lock) {
+      errorAnswers.add(new ErrorAnswer(type, BREAK, ""));
+    }
+  }
+
   /** Sends an ERROR event (the master says the framework did something it must not). */
   public void sendError(String message) {
     synchronized (lock) {
@@ -881,7 +895,10 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
         }
       }
       if (error != null) {
-        respond(exchange, error.status(), error.body());
+        if (error.status() != BREAK) {
+          respond(exchange, error.status(), error.body());
+        }
+        // else: closing the exchange with no answer sent closes its connection
         return;
       }
       if (call.getType() == Call.Type.SUBSCRIBE) {
