@@ -3,9 +3,6 @@ package dev.aurora.testkit.mesos;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -59,8 +56,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * an unacknowledged update is sent again with a doubling back-off ({@link Builder#updateRetry}).
  * Updates the master makes itself (an agent lost, a launch dropped, reconciliation) do not wait.
  *
- * <p>The server is the JDK's {@code com.sun.net.httpserver}: it streams a chunked response from a
- * handler thread, which is all the event stream needs, and adds no dependency to the testkit. Agents'
+ * <p>The server is a small HTTP/1.1 server of the testkit's own, one thread per connection, that answers
+ * pipelined calls in order as a Mesos master (libprocess) does and streams the chunked event stream;
+ * its handler is written against the JDK's {@code com.sun.net.httpserver.HttpExchange}, and it adds no
+ * dependency to the testkit. Agents'
  * tasks do not run anything: each task's command chooses its script ({@code true} finishes, {@code
  * exit N} fails, anything else runs until killed) unless {@link #behave} says otherwise.
  *
@@ -200,18 +199,9 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     }
   }
 
-  static {
-    // The JDK server answers each call with small writes on a kept-alive connection; with Nagle's
-    // algorithm on, an answer can wait for the client's delayed ACK (tens of ms on loopback), which caps a
-    // scheduler's calls per second far below what it can send. The property is read once, when the first
-    // JDK HTTP server starts: a value set by the user (or an earlier server) stays as it is.
-    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
-      System.setProperty("sun.net.httpserver.nodelay", "true");
-    }
-  }
 
   private final Object lock = new Object();
-  private final List<HttpServer> servers = new ArrayList<>();
+  private final List<PipelinedHttpServer> servers = new ArrayList<>();
   private final ExecutorService handlers = Executors.newCachedThreadPool(daemon("fake-mesos-http"));
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(daemon("fake-mesos"));
   private final Builder settings;
@@ -275,17 +265,14 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     try {
       for (int i = 0; i < b.masters; i++) {
         InetSocketAddress at = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
-        HttpServer server;
-        if (b.tls != null) {
-          HttpsServer https = HttpsServer.create(at, 1000);
-          https.setHttpsConfigurator(new HttpsConfigurator(b.tls));
-          server = https;
-        } else {
-          server = HttpServer.create(at, 1000);
-        }
         int index = i;
-        server.createContext("/api/v1/scheduler", exchange -> handle(index, exchange));
-        server.setExecutor(handlers);
+        PipelinedHttpServer server = new PipelinedHttpServer(at, 1000, b.tls, exchange -> {
+          if (!"/api/v1/scheduler".equals(exchange.getRequestURI().getPath())) {
+            respond(exchange, 404, "no such endpoint");
+            return;
+          }
+          handle(index, exchange);
+        }, handlers);
         server.start();
         servers.add(server);
       }
@@ -313,7 +300,7 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
    */
   public List<URI> uris() {
     List<URI> out = new ArrayList<>();
-    for (HttpServer s : servers) {
+    for (PipelinedHttpServer s : servers) {
       out.add(URI.create((settings.tls != null ? "https" : "http") + "://127.0.0.1:" + s.getAddress().getPort()));
     }
     return out;
@@ -824,7 +811,7 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       }
     }
     timer.shutdownNow();
-    servers.forEach(s -> s.stop(0));
+    servers.forEach(PipelinedHttpServer::stop);
     handlers.shutdownNow();
     List<String> v = violations();
     if (!v.isEmpty()) {

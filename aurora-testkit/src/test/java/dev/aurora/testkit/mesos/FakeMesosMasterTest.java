@@ -81,12 +81,6 @@ class FakeMesosMasterTest {
   }
 
   @Test
-  void theServerAnswersWithoutNaglesDelayUnlessTheUserChoseOtherwise() {
-    // the field initializer built a master: its JDK server sends small answers at once (TCP_NODELAY)
-    assertThat(System.getProperty("sun.net.httpserver.nodelay")).isEqualTo("true");
-  }
-
-  @Test
   void aCallWithoutTheStreamIdIsAViolation() throws Exception {
     subscribe();
     int status = send(Call.newBuilder().setType(Call.Type.REVIVE), false);
