@@ -195,6 +195,31 @@ class MesosProtocolTest {
   }
 
   @Test
+  void callsOfOneSubscriptionArePipelinedOnOnePersistentConnection() {
+    h = new Harness(FakeMesosMaster.builder().agents(10).updateRetry(Duration.ofMinutes(10)), b -> { });
+    h.recorder.holdAcks = true;
+    List<TaskId> ids = new java.util.ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      Offer o = h.freshOffer();
+      List<TaskLaunch> launches = new java.util.ArrayList<>();
+      for (int t = 0; t < 8; t++) {
+        launches.add(Harness.launchOf(o, Harness.task("sleep 600"), o.ports().get(0).begin() + t));
+      }
+      h.backend.launch(List.of(o.id()), launches);
+      launches.forEach(l -> ids.add(l.taskId()));
+    }
+    await("all starting", () -> ids.stream().allMatch(id -> h.recorder.saw(id, ScheduleStatus.STARTING)));
+    h.recorder.holdAcks = false;
+    h.recorder.runHeldAcks(); // 80 acknowledgements at once
+    await("all running", () -> ids.stream().allMatch(id -> h.recorder.saw(id, ScheduleStatus.RUNNING)));
+    await("acknowledged", () -> h.master.unacknowledged() == 0);
+
+    assertThat(h.master.callCount(Call.Type.ACKNOWLEDGE)).isEqualTo(2 * ids.size());
+    // launches, declines and 160 acknowledgements, many in flight at once: all on one connection
+    assertThat(h.master.callConnections()).isEqualTo(1);
+  }
+
+  @Test
   void everyKnownTaskIsReconciledExplicitlyAfterAResubscription() {
     h = new Harness(FakeMesosMaster.builder().agents(1), b -> { });
     TaskId id = h.launch(h.freshOffer(), Harness.task("sleep 600"));

@@ -47,6 +47,9 @@ import org.slf4j.LoggerFactory;
  * arrives on the HTTP client's threads (no thread blocks on it) and each event is handled there at once:
  * the core's listener only queues work. Calls are sent asynchronously, at most {@code maxCallsInFlight}
  * at a time, the rest queued in order; calls made while no subscription is live wait for the next.
+ * Every call but SUBSCRIBE goes pipelined on one persistent connection to the leading master (a
+ * {@link PipelinedConnection}, one per subscription, made again when it breaks), as Mesos's own
+ * scheduler library sends them: the JDK {@code HttpClient} sends one request per connection at a time.
  */
 public final class HttpMesosBackend implements MesosBackend {
   private static final Logger LOG = LoggerFactory.getLogger(HttpMesosBackend.class);
@@ -117,6 +120,10 @@ public final class HttpMesosBackend implements MesosBackend {
   /** Acknowledgements waiting to go out; they only ever wait behind the other calls. */
   private final ConcurrentLinkedQueue<Outgoing> acks = new ConcurrentLinkedQueue<>();
   private final AtomicInteger inFlight = new AtomicInteger();
+  private final Object callsLock = new Object();
+  /** The connection calls go out on, and the stream id it carries (guarded by callsLock). */
+  private PipelinedConnection calls;
+  private String callsStream;
   /**
    * Updates (by uuid) forwarded to the core whose acknowledgement has not been answered yet, and when
    * they came. The master re-sends an unacknowledged update (Mesos agents every 10 s, then backing off);
@@ -362,6 +369,14 @@ public final class HttpMesosBackend implements MesosBackend {
     queue.clear();
     acks.clear();
     acking.clear();
+    PipelinedConnection c;
+    synchronized (callsLock) {
+      c = calls;
+      calls = null;
+    }
+    if (c != null) {
+      c.close();
+    }
     timer.shutdownNow();
     MaintenanceBridge m = maintenance;
     if (m != null) {
@@ -912,8 +927,7 @@ public final class HttpMesosBackend implements MesosBackend {
       return;
     }
     Call call = o.call().toBuilder().setFrameworkId(Protos.FrameworkID.newBuilder().setValue(frameworkId)).build();
-    HttpRequest req = request(to, call, sid).timeout(settings.requestTimeout()).build();
-    client.sendAsync(req, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)).whenComplete((r, error) -> {
+    connection(to, sid).send(call.toByteArray()).whenComplete((r, error) -> {
       inFlight.decrementAndGet();
       if (call.getType() == Call.Type.ACKNOWLEDGE) {
         // answered or failed: a copy of the update that comes from now on is the master's retry
@@ -921,22 +935,52 @@ public final class HttpMesosBackend implements MesosBackend {
       }
       try {
         if (error != null) {
-          LOG.warn("{} to {} failed: {}", call.getType(), to, rootMessage(error));
+          if (!closed) { // a call cut off by close() is no news
+            LOG.warn("{} to {} failed: {}", call.getType(), to, rootMessage(error));
+          }
           o.onFailure().accept(rootMessage(error));
-        } else if (r.statusCode() == 307) {
+        } else if (r.status() == 307) {
           LOG.warn("{} to {} answered 307: the leader moved; resubscribing", call.getType(), to);
-          r.headers().firstValue("Location").ifPresent(l -> redirect = to.resolve(l));
+          r.location().ifPresent(l -> redirect = to.resolve(l));
           o.onFailure().accept("the master is no longer the leader");
           disconnected(gen, redirect != null);
-        } else if (r.statusCode() / 100 != 2) {
+        } else if (r.status() / 100 != 2) {
           badInput("error_status");
-          LOG.warn("{} to {} answered {}: {}", call.getType(), to, r.statusCode(), r.body());
-          o.onFailure().accept("status " + r.statusCode() + ": " + r.body());
+          LOG.warn("{} to {} answered {}: {}", call.getType(), to, r.status(), r.body());
+          o.onFailure().accept("status " + r.status() + ": " + r.body());
         }
       } finally {
         drain();
       }
     });
+  }
+
+  /**
+   * The connection for calls to {@code to} on the stream {@code sid}: the one in use, or a new one if it
+   * broke or belongs to an earlier subscription (which then closes once its calls are answered).
+   */
+  private PipelinedConnection connection(URI to, String sid) {
+    PipelinedConnection old = null;
+    PipelinedConnection c;
+    synchronized (callsLock) {
+      c = calls;
+      if (c == null || !c.isOpen() || !c.endpoint().equals(to) || !sid.equals(callsStream)) {
+        old = c;
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Content-Type", PROTOBUF);
+        headers.put("Accept", PROTOBUF);
+        headers.put("Mesos-Stream-Id", sid);
+        authorization.ifPresent(a -> headers.put("Authorization", a));
+        c = PipelinedConnection.open(to, headers, settings.sslContext(), settings.maxCallsInFlight(),
+            settings.requestTimeout());
+        calls = c;
+        callsStream = sid;
+      }
+    }
+    if (old != null) {
+      old.closeWhenDone();
+    }
+    return c;
   }
 
   private HttpRequest.Builder request(URI to, Call call, String sid) {

@@ -3,9 +3,6 @@ package dev.aurora.testkit.mesos;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -59,8 +56,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * an unacknowledged update is sent again with a doubling back-off ({@link Builder#updateRetry}).
  * Updates the master makes itself (an agent lost, a launch dropped, reconciliation) do not wait.
  *
- * <p>The server is the JDK's {@code com.sun.net.httpserver}: it streams a chunked response from a
- * handler thread, which is all the event stream needs, and adds no dependency to the testkit. Agents'
+ * <p>The server is a small HTTP/1.1 server of the testkit's own, one thread per connection, that answers
+ * pipelined calls in order as a Mesos master (libprocess) does and streams the chunked event stream;
+ * its handler is written against the JDK's {@code com.sun.net.httpserver.HttpExchange}, and it adds no
+ * dependency to the testkit. Agents'
  * tasks do not run anything: each task's command chooses its script ({@code true} finishes, {@code
  * exit N} fails, anything else runs until killed) unless {@link #behave} says otherwise.
  *
@@ -187,6 +186,9 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
 
   private record ErrorAnswer(Call.Type type, int status, String body) {}
 
+  /** The status of an {@link ErrorAnswer} that closes the connection with no answer. */
+  private static final int BREAK = -1;
+
   /** A default executor on an agent, running the tasks of its groups; its resources are used while it runs. */
   private static final class GroupExecutor {
     final Protos.ExecutorInfo info;
@@ -197,18 +199,9 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     }
   }
 
-  static {
-    // The JDK server answers each call with small writes on a kept-alive connection; with Nagle's
-    // algorithm on, an answer can wait for the client's delayed ACK (tens of ms on loopback), which caps a
-    // scheduler's calls per second far below what it can send. The property is read once, when the first
-    // JDK HTTP server starts: a value set by the user (or an earlier server) stays as it is.
-    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
-      System.setProperty("sun.net.httpserver.nodelay", "true");
-    }
-  }
 
   private final Object lock = new Object();
-  private final List<HttpServer> servers = new ArrayList<>();
+  private final List<PipelinedHttpServer> servers = new ArrayList<>();
   private final ExecutorService handlers = Executors.newCachedThreadPool(daemon("fake-mesos-http"));
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(daemon("fake-mesos"));
   private final Builder settings;
@@ -229,6 +222,8 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
   private final List<String> violations = new ArrayList<>();
   private final List<Call> calls = new ArrayList<>();
   private final Map<Call.Type, AtomicInteger> callCounts = new EnumMap<>(Call.Type.class);
+  /** The scheduler's end (address and port) of each connection that carried calls but SUBSCRIBE. */
+  private final Set<java.net.InetSocketAddress> callPeers = new HashSet<>();
   private final List<Protos.FrameworkInfo> subscriptions = new ArrayList<>();
   private final List<Map.Entry<Predicate<Protos.TaskInfo>, Script>> behaviours = new ArrayList<>();
   private final List<ErrorAnswer> errorAnswers = new ArrayList<>();
@@ -270,17 +265,14 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     try {
       for (int i = 0; i < b.masters; i++) {
         InetSocketAddress at = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
-        HttpServer server;
-        if (b.tls != null) {
-          HttpsServer https = HttpsServer.create(at, 1000);
-          https.setHttpsConfigurator(new HttpsConfigurator(b.tls));
-          server = https;
-        } else {
-          server = HttpServer.create(at, 1000);
-        }
         int index = i;
-        server.createContext("/api/v1/scheduler", exchange -> handle(index, exchange));
-        server.setExecutor(handlers);
+        PipelinedHttpServer server = new PipelinedHttpServer(at, 1000, b.tls, exchange -> {
+          if (!"/api/v1/scheduler".equals(exchange.getRequestURI().getPath())) {
+            respond(exchange, 404, "no such endpoint");
+            return;
+          }
+          handle(index, exchange);
+        }, handlers);
         server.start();
         servers.add(server);
       }
@@ -308,7 +300,7 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
    */
   public List<URI> uris() {
     List<URI> out = new ArrayList<>();
-    for (HttpServer s : servers) {
+    for (PipelinedHttpServer s : servers) {
       out.add(URI.create((settings.tls != null ? "https" : "http") + "://127.0.0.1:" + s.getAddress().getPort()));
     }
     return out;
@@ -378,6 +370,17 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     synchronized (lock) {
       AtomicInteger n = callCounts.get(type);
       return n == null ? 0 : n.get();
+    }
+  }
+
+  /**
+   * How many TCP connections (by the scheduler's address and port) carried calls other than SUBSCRIBE
+   * so far. A scheduler that pipelines its calls on one persistent connection, as Mesos's own scheduler
+   * library does, uses one per subscription (and one more each time a connection breaks).
+   */
+  public int callConnections() {
+    synchronized (lock) {
+      return callPeers.size();
     }
   }
 
@@ -755,6 +758,17 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     }
   }
 
+  /**
+   * The next call of {@code type} is read but not processed, and its connection is closed without an
+   * answer, as when a scheduler's connection to the master breaks: the calls in flight on it get no
+   * answer, and the subscription (its event stream) lives on.
+   */
+  public void breakCallConnection(Call.Type type) {
+    synchronized (lock) {
+      errorAnswers.add(new ErrorAnswer(type, BREAK, ""));
+    }
+  }
+
   /** Sends an ERROR event (the master says the framework did something it must not). */
   public void sendError(String message) {
     synchronized (lock) {
@@ -797,7 +811,7 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       }
     }
     timer.shutdownNow();
-    servers.forEach(s -> s.stop(0));
+    servers.forEach(PipelinedHttpServer::stop);
     handlers.shutdownNow();
     List<String> v = violations();
     if (!v.isEmpty()) {
@@ -857,6 +871,9 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
           calls.add(call);
         }
         callCounts.computeIfAbsent(call.getType(), t -> new AtomicInteger()).incrementAndGet();
+        if (call.getType() != Call.Type.SUBSCRIBE) {
+          callPeers.add(exchange.getRemoteAddress());
+        }
         for (int i = 0; i < errorAnswers.size(); i++) {
           if (errorAnswers.get(i).type() == call.getType()) {
             error = errorAnswers.remove(i);
@@ -865,7 +882,10 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
         }
       }
       if (error != null) {
-        respond(exchange, error.status(), error.body());
+        if (error.status() != BREAK) {
+          respond(exchange, error.status(), error.body());
+        }
+        // else: closing the exchange with no answer sent closes its connection
         return;
       }
       if (call.getType() == Call.Type.SUBSCRIBE) {

@@ -81,12 +81,6 @@ class FakeMesosMasterTest {
   }
 
   @Test
-  void theServerAnswersWithoutNaglesDelayUnlessTheUserChoseOtherwise() {
-    // the field initializer built a master: its JDK server sends small answers at once (TCP_NODELAY)
-    assertThat(System.getProperty("sun.net.httpserver.nodelay")).isEqualTo("true");
-  }
-
-  @Test
   void aCallWithoutTheStreamIdIsAViolation() throws Exception {
     subscribe();
     int status = send(Call.newBuilder().setType(Call.Type.REVIVE), false);
@@ -235,5 +229,63 @@ class FakeMesosMasterTest {
         .hasMessageContaining("executor anonymous whose framework id is ''")
         .hasMessageContaining("task id d launched twice")
         .hasMessageContaining("launch beyond the offers on agent-0: 4.19");
+  }
+
+  @Test
+  void pipelinedCallsOnOneConnectionAreEachCheckedAndAnsweredInOrder() throws Exception {
+    subscribe();
+    master.answer(Call.Type.SUPPRESS, 503, "busy", 1);
+    StringBuilder requests = new StringBuilder();
+    for (Call.Type type : java.util.List.of(Call.Type.REVIVE, Call.Type.SUPPRESS, Call.Type.REVIVE)) {
+      Call.Builder call = Call.newBuilder().setType(type)
+          .setFrameworkId(Protos.FrameworkID.newBuilder().setValue(frameworkId));
+      if (type == Call.Type.REVIVE) {
+        call.setRevive(Call.Revive.newBuilder());
+      } else {
+        call.setSuppress(Call.Suppress.newBuilder());
+      }
+      byte[] body = call.build().toByteArray();
+      requests.append("POST /api/v1/scheduler HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+          .append("Content-Type: application/x-protobuf\r\nMesos-Stream-Id: ").append(streamId)
+          .append("\r\nContent-Length: ").append(body.length).append("\r\n\r\n")
+          .append(new String(body, java.nio.charset.StandardCharsets.ISO_8859_1));
+    }
+    try (java.net.Socket socket = new java.net.Socket(master.leader().getHost(), master.leader().getPort())) {
+      socket.setSoTimeout(30_000); // a master that hangs on the buffered requests fails the test, bounded
+      // the three requests in one write, before any answer, as a pipelining client sends them
+      socket.getOutputStream().write(requests.toString().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      socket.getOutputStream().flush();
+      InputStream in = new java.io.BufferedInputStream(socket.getInputStream());
+      assertThat(java.util.List.of(answer(in), answer(in), answer(in)))
+          .containsExactly("202 ", "503 busy", "202 ");
+    }
+    assertThat(master.callCount(Call.Type.REVIVE)).isEqualTo(2);
+    assertThat(master.callConnections()).isEqualTo(1);
+    assertThat(master.violations()).isEmpty();
+  }
+
+  /** One HTTP/1.1 answer off the stream: its status code, a space and its body. */
+  private static String answer(InputStream in) throws IOException {
+    String status = line(in);
+    int length = 0;
+    for (String h = line(in); !h.isEmpty(); h = line(in)) {
+      if (h.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+        length = Integer.parseInt(h.substring(15).trim());
+      }
+    }
+    return status.substring(9, 12) + " " + new String(in.readNBytes(length), java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  private static String line(InputStream in) throws IOException {
+    StringBuilder b = new StringBuilder();
+    for (int c = in.read(); c != '\n'; c = in.read()) {
+      if (c == -1) {
+        throw new java.io.EOFException("the master closed the connection");
+      }
+      if (c != '\r') {
+        b.append((char) c);
+      }
+    }
+    return b.toString();
   }
 }
