@@ -29,6 +29,11 @@
 # an older commit) with this checkout's LoadServer: an A/B of the server code under the same harness.
 # READ_RATE=5000 reads at that fixed rate with hey (50 workers) instead of as fast as wrk can: the
 # issue's own point (a drop under 10% while reads keep up 5,000 requests/s).
+# READER=java (with READ_RATE, 5000 if unset) reads at that fixed rate with dev.aurora.http.FixedRateReader
+# instead of hey: one thread on NIO, READER_CONNECTIONS (32) keep-alive connections, framing-only reads,
+# a fraction of hey's CPU per request; it counts late, missed and failed reads, measures latency from
+# each read's intended send time, and reports its own CPU per request (a "reader" line per read phase
+# after the summary). READER=hey (the default with READ_RATE) and READER=wrk (the default without) stay.
 # JAVA_OPTS replaces the server JVM's options (default: -XX:+UseSerialGC -Xms2g -Xmx2g -Xmn1g).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -53,6 +58,10 @@ url=$(grep -o "LOAD SERVER [^ ]*" "$log" | cut -d' ' -f3)
 echo "server: $url (pin=$pin, staleness=${staleness}ms, wrk -t$threads -c32, ${secs}s phases, $pairs read phases)"
 headers=()
 if [ -n "${READ_HEADERS:-}" ]; then headers=(-H "$READ_HEADERS"); fi
+reader="${READER:-$([ -n "${READ_RATE:-}" ] && echo hey || echo wrk)}"
+if [ "$reader" = java ]; then READ_RATE="${READ_RATE:-5000}"; fi
+echo "reader: $reader${READ_RATE:+ at ${READ_RATE} requests/s}"
+readerlog=$(mktemp)
 sleep "${WARMUP:-60}"   # warm-up: the JIT, the stream reaching its 100 live jobs
 now() { date +%s%3N; }
 busy() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }   # the machine's busy CPU ticks, every core
@@ -64,7 +73,13 @@ for ((i = 0; i <= pairs; i++)); do
   phases+=("quiet $a $z - $(awk -v b="$((b1 - b0))" -v ms="$((z - a))" -v hz="$hz" 'BEGIN {printf "%.2f", b / hz / (ms / 1000)}') -")
   if ((i < pairs)); then
     a=$(now); b0=$(busy)
-    if [ -n "${READ_RATE:-}" ]; then
+    if [ "$reader" = java ]; then
+      # the light fixed-rate reader (a JVM of its own; its start-up falls in the phase's first second, which is skipped)
+      "${wrk_pin[@]}" /usr/bin/time -f '%U %S' -o "$rtime" java -XX:+UseSerialGC -Xms64m -Xmx256m -cp target/test-classes \
+        dev.aurora.http.FixedRateReader "${url}api/v1/jobs" --rate "$READ_RATE" --connections "${READER_CONNECTIONS:-32}" \
+        --seconds "$secs" "${headers[@]}" >"$readerlog.$i" 2>&1 || true
+      rps=$(awk '/Requests\/sec/ {print $2}' "$readerlog.$i")
+    elif [ -n "${READ_RATE:-}" ]; then
       # a fixed read rate (hey: 50 workers, READ_RATE/50 a second each), the target's own point
       rps=$("${wrk_pin[@]}" /usr/bin/time -f '%U %S' -o "$rtime" hey -z "${secs}s" -c 50 -q $((READ_RATE / 50)) -cpus 1 "${headers[@]}" "${url}api/v1/jobs" | awk '/Requests\/sec/ {print $2}')
     else
@@ -100,3 +115,12 @@ printf '%s\n' "${phases[@]}" | awk -v logfile="$log" '
     }
     printf "placement drop under reads (median of %d): %.1f%%; per server CPU-second %.1f%%; requests/s (median) %.0f\n", r, median(D, r), median(DC, r), median(R, r)
   }'
+if [ "$reader" = java ]; then
+  for ((i = 0; i < pairs; i++)); do
+    awk -v k=$((i + 1)) '
+      /^scheduled/ { c = $0 }
+      /intended send/ { p = $7 " / " $10 " / " $13 " ms" }
+      /reader CPU per request/ { u = $5 " us (thread), " $9 " us (JVM)" }
+      END { printf "reader in read phase %d: %s; latency from the intended send p50 / p99 / max %s; reader CPU per request %s\n", k, c, p, u }' "$readerlog.$i"
+  done
+fi
