@@ -35,20 +35,44 @@ public final class TaskVariables {
    * @return the resolved text
    */
   public static String resolve(String text, int instance, String taskId, PortLookup ports) {
-    if (text == null) {
-      return null;
-    }
-    int open = text.indexOf("{{");
-    if (open < 0) {
+    if (text == null || text.indexOf("{{") < 0) {
       return text;
     }
+    StringBuilder out = new StringBuilder(text.length() + 16);
+    int[] copied = {0};
+    scan(text, (name, open, end) -> {
+      String replacement = taskVariable(name, instance, taskId, ports);
+      if (replacement == null) {
+        return false;
+      }
+      out.append(text, copied[0], open).append(replacement);
+      copied[0] = end;
+      return true;
+    });
+    return copied[0] == 0 ? text : out.append(text, copied[0], text.length()).toString();
+  }
+
+  /**
+   * Walks the places in {@code text} that may hold a task variable, as {@link #resolve} does, for a
+   * caller that splits a text once and fills it in for many tasks: for each {@code {{ name }}} in order
+   * whose name (spaces around it trimmed) is made of letters, digits, {@code _}, {@code .} and
+   * {@code -}, it asks {@code candidate} whether that name is a variable. If it is, the scan goes on
+   * after the closing braces; if not, the text is left as it is and the scan goes on from the next
+   * pair of opening braces. Nothing is called for a text without variables, nor for null.
+   *
+   * @param text the text to scan, such as a process command; may be null
+   * @param candidate told each candidate's name and place; answers whether it is a variable
+   */
+  public static void scan(String text, Candidate candidate) {
+    if (text == null) {
+      return;
+    }
     // a scan rather than a regular expression: this runs for every launch
-    StringBuilder out = null;
-    int copied = 0;
+    int open = text.indexOf("{{");
     while (open >= 0) {
       int close = text.indexOf("}}", open + 2);
       if (close < 0) {
-        break;
+        return;
       }
       int from = open + 2;
       int to = close;
@@ -58,19 +82,27 @@ public final class TaskVariables {
       while (to > from && Character.isWhitespace(text.charAt(to - 1))) {
         to--;
       }
-      String replacement = isName(text, from, to) ? taskVariable(text.substring(from, to), instance, taskId, ports) : null;
-      if (replacement == null) {
+      if (isName(text, from, to) && candidate.isVariable(text.substring(from, to), open, close + 2)) {
+        open = text.indexOf("{{", close + 2);
+      } else {
         open = text.indexOf("{{", open + 1); // not a task variable: left as it is
-        continue;
       }
-      if (out == null) {
-        out = new StringBuilder(text.length() + 16);
-      }
-      out.append(text, copied, open).append(replacement);
-      copied = close + 2;
-      open = text.indexOf("{{", copied);
     }
-    return out == null ? text : out.append(text, copied, text.length()).toString();
+  }
+
+  /** One place {@link #scan} found that may hold a task variable. */
+  @FunctionalInterface
+  public interface Candidate {
+    /**
+     * Whether {@code name} is a task variable here.
+     *
+     * @param name the name between the braces, spaces around it trimmed ({@code instance},
+     *     {@code task_id}, {@code port.http}, or any other name)
+     * @param open the index in the text of the opening braces
+     * @param end the index in the text just after the closing braces
+     * @return true if it is a variable (the scan goes on after it), false to leave it as text
+     */
+    boolean isVariable(String name, int open, int end);
   }
 
   private static boolean isName(String text, int from, int to) {

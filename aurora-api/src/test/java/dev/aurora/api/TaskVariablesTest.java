@@ -2,6 +2,8 @@ package dev.aurora.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -32,5 +34,20 @@ class TaskVariablesTest {
     assertThat(resolve("{{{instance}}}")).isEqualTo("{3}");
     assertThat(resolve("{{a b}} {{instance}}")).isEqualTo("{{a b}} 3");
     assertThat(resolve("${{instance}}$")).isEqualTo("$3$");
+  }
+
+  @Test
+  void scanOffersEachCandidateWithItsPlaceAndSkipsThoseTheCallerRefuses() {
+    String text = "a {{ instance }} {{not a name}} {{port.http}}{{x}}";
+    List<String> seen = new ArrayList<>();
+    TaskVariables.scan(text, (name, open, end) -> {
+      seen.add(name + "@" + open + "-" + end);
+      return !name.equals("x");
+    });
+    assertThat(seen).containsExactly("instance@2-16", "port.http@32-45", "x@45-50");
+    List<String> none = new ArrayList<>();
+    TaskVariables.scan("no variables", (name, open, end) -> none.add(name));
+    TaskVariables.scan(null, (name, open, end) -> none.add(name));
+    assertThat(none).isEmpty();
   }
 }

@@ -25,6 +25,16 @@ class PackingOrderTest {
     return Job.service(key).instances(instances).task(t -> t.process("p", "./run").cpus(cpus).ramMb(256)).build();
   }
 
+  /** Every task of both jobs runs, on four hosts in all (largest first; five in creation order). */
+  private void assertAllRunningOnFourHosts(JobConfig small, JobConfig large) {
+    Set<String> hosts = new HashSet<>();
+    aurora.running(small.key()).forEach(t -> hosts.add(t.host().orElseThrow()));
+    aurora.running(large.key()).forEach(t -> hosts.add(t.host().orElseThrow()));
+    assertThat(aurora.running(small.key())).hasSize(4);
+    assertThat(aurora.running(large.key())).hasSize(4);
+    assertThat(hosts).hasSize(4);
+  }
+
   @Test
   void smallTasksCreatedFirstFillTheGapsOfLargeOnesCreatedWithThem() {
     // in creation order, best fit puts three small tasks on one agent and the fourth on a second, which
@@ -36,12 +46,7 @@ class PackingOrderTest {
     aurora.scheduler().createJob(large, TEST_PRINCIPAL);
     aurora.advance(Duration.ofSeconds(5));
 
-    Set<String> hosts = new HashSet<>();
-    aurora.running(small.key()).forEach(t -> hosts.add(t.host().orElseThrow()));
-    aurora.running(large.key()).forEach(t -> hosts.add(t.host().orElseThrow()));
-    assertThat(aurora.running(small.key())).hasSize(4);
-    assertThat(aurora.running(large.key())).hasSize(4);
-    assertThat(hosts).hasSize(4);
+    assertAllRunningOnFourHosts(small, large);
   }
 
   @Test
@@ -55,12 +60,7 @@ class PackingOrderTest {
     aurora.scheduler().createJob(large, TEST_PRINCIPAL);
     aurora.advance(Duration.ofSeconds(5));
 
-    Set<String> hosts = new HashSet<>();
-    aurora.running(small.key()).forEach(t -> hosts.add(t.host().orElseThrow()));
-    aurora.running(large.key()).forEach(t -> hosts.add(t.host().orElseThrow()));
-    assertThat(aurora.running(small.key())).hasSize(4);
-    assertThat(aurora.running(large.key())).hasSize(4);
-    assertThat(hosts).hasSize(4);
+    assertAllRunningOnFourHosts(small, large);
   }
 
   @Test

@@ -8,6 +8,7 @@ import dev.aurora.api.ImmutableProcessConfig;
 import dev.aurora.api.JobKey;
 import dev.aurora.api.ProcessConfig;
 import dev.aurora.api.TaskConfig;
+import dev.aurora.api.TaskVariables;
 import dev.aurora.core.ImmutableTaskLaunch;
 import dev.aurora.core.ScheduledTask;
 import dev.aurora.core.TaskLaunch;
@@ -210,65 +211,35 @@ public final class LaunchTemplate {
 
     /**
      * The template of {@code text} for tasks with the ports {@code portNames}, or null if it holds no task
-     * variable (null for null): the same scan as {@code TaskVariables.resolve}.
+     * variable (null for null), split where {@code TaskVariables.scan} finds its variables (as
+     * {@code TaskVariables.resolve} resolves them).
      */
     static Text of(String text, String[] portNames) {
-      if (text == null) {
-        return null;
-      }
-      int open = text.indexOf("{{");
-      if (open < 0) {
+      if (text == null || text.indexOf("{{") < 0) {
         return null;
       }
       List<String> pieces = new ArrayList<>();
       List<Integer> variables = new ArrayList<>();
-      int copied = 0;
-      while (open >= 0) {
-        int close = text.indexOf("}}", open + 2);
-        if (close < 0) {
-          break;
-        }
-        int from = open + 2;
-        int to = close;
-        while (from < to && Character.isWhitespace(text.charAt(from))) {
-          from++;
-        }
-        while (to > from && Character.isWhitespace(text.charAt(to - 1))) {
-          to--;
-        }
-        int variable = isName(text, from, to) ? variableOf(text.substring(from, to), portNames) : Integer.MIN_VALUE;
+      int[] copied = {0};
+      TaskVariables.scan(text, (name, open, end) -> {
+        int variable = variableOf(name, portNames);
         if (variable == Integer.MIN_VALUE) {
-          open = text.indexOf("{{", open + 1); // not a task variable: left as it is
-          continue;
+          return false;
         }
-        pieces.add(text.substring(copied, open));
+        pieces.add(text.substring(copied[0], open));
         variables.add(variable);
-        copied = close + 2;
-        open = text.indexOf("{{", copied);
-      }
+        copied[0] = end;
+        return true;
+      });
       if (variables.isEmpty()) {
         return null;
       }
-      pieces.add(text.substring(copied));
+      pieces.add(text.substring(copied[0]));
       int[] vs = new int[variables.size()];
       for (int i = 0; i < vs.length; i++) {
         vs[i] = variables.get(i);
       }
       return new Text(pieces.toArray(new String[0]), vs);
-    }
-
-    private static boolean isName(String text, int from, int to) {
-      if (from >= to) {
-        return false;
-      }
-      for (int i = from; i < to; i++) {
-        char c = text.charAt(i);
-        if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.'
-            || c == '-')) {
-          return false;
-        }
-      }
-      return true;
     }
 
     private static int variableOf(String name, String[] portNames) {
