@@ -93,14 +93,19 @@ class LaunchContentTest {
     }
   }
 
+  /** Creates {@code job} and lets it run: every instance RUNNING. */
+  private List<ScheduledTask> createAndRunAll(JobConfig job) {
+    aurora.scheduler().createJob(job, TEST_PRINCIPAL);
+    aurora.advance(Duration.ofSeconds(5));
+    List<ScheduledTask> running = aurora.running(job.key());
+    assertThat(running).hasSize(job.instances());
+    return running;
+  }
+
   @Test
   void eachInstanceOfAJobIsLaunchedWithItsOwnIdInstanceAndPortsAndTheRestAsConfigured() {
     JobConfig job = job("www-data/prod/shards", 6);
-    aurora.scheduler().createJob(job, TEST_PRINCIPAL);
-    aurora.advance(Duration.ofSeconds(5));
-
-    List<ScheduledTask> running = aurora.running(job.key());
-    assertThat(running).hasSize(6);
+    List<ScheduledTask> running = createAndRunAll(job);
     for (ScheduledTask t : running) {
       assertSameLaunch(aurora.cluster().launchOf(t.id()).orElseThrow(), expected(job, t));
     }
@@ -151,11 +156,7 @@ class LaunchContentTest {
   @Test
   void noTwoTasksShareAPerTaskValueInTheirLaunches() {
     JobConfig job = job("www-data/prod/many", 8);
-    aurora.scheduler().createJob(job, TEST_PRINCIPAL);
-    aurora.advance(Duration.ofSeconds(5));
-
-    List<ScheduledTask> running = aurora.running(job.key());
-    assertThat(running).hasSize(8);
+    List<ScheduledTask> running = createAndRunAll(job);
     Set<String> commands = new HashSet<>();
     Set<String> ids = new HashSet<>();
     Set<String> instances = new HashSet<>();

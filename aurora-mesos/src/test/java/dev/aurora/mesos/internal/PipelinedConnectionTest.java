@@ -85,6 +85,15 @@ class PipelinedConnectionTest {
     return accepted;
   }
 
+  /** Sends each body as one call, in order, and returns the calls' answers to come. */
+  private static List<CompletableFuture<PipelinedConnection.Response>> sendAll(PipelinedConnection c, String... bodies) {
+    List<CompletableFuture<PipelinedConnection.Response>> calls = new ArrayList<>();
+    for (String body : bodies) {
+      calls.add(c.send(body.getBytes(StandardCharsets.UTF_8)));
+    }
+    return calls;
+  }
+
   private static PipelinedConnection.Response answer(CompletableFuture<PipelinedConnection.Response> f)
       throws Exception {
     return f.get(30, TimeUnit.SECONDS);
@@ -93,20 +102,14 @@ class PipelinedConnectionTest {
   @Test
   void callsAreWrittenBackToBackAndThoseQueuedBehindTheBoundGoOutInOneWrite() throws Exception {
     PipelinedConnection c = open(3);
-    List<CompletableFuture<PipelinedConnection.Response>> first = new ArrayList<>();
-    for (String body : List.of("a", "b", "c")) {
-      first.add(c.send(body.getBytes(StandardCharsets.UTF_8)));
-    }
+    List<CompletableFuture<PipelinedConnection.Response>> first = sendAll(c, "a", "b", "c");
     Socket s = accept();
     InputStream in = s.getInputStream();
     OutputStream out = s.getOutputStream();
     // all three arrive with none answered: no round trip per call; every header built as the master wants
     assertThat(readRequests(in, request("a") + request("b") + request("c")))
         .isEqualTo(request("a") + request("b") + request("c"));
-    List<CompletableFuture<PipelinedConnection.Response>> second = new ArrayList<>();
-    for (String body : List.of("d", "e", "f")) {
-      second.add(c.send(body.getBytes(StandardCharsets.UTF_8)));
-    }
+    List<CompletableFuture<PipelinedConnection.Response>> second = sendAll(c, "d", "e", "f");
     // the bound holds them back until answers come
     assertThat(c.inFlight()).isEqualTo(3);
     assertThat(c.outstanding()).isEqualTo(6);
@@ -132,10 +135,7 @@ class PipelinedConnectionTest {
   @Test
   void answersOfASlowMasterCompleteTheirOwnCallsInOrder() throws Exception {
     PipelinedConnection c = open(64);
-    List<CompletableFuture<PipelinedConnection.Response>> calls = new ArrayList<>();
-    for (String body : List.of("one", "two", "three", "four")) {
-      calls.add(c.send(body.getBytes(StandardCharsets.UTF_8)));
-    }
+    List<CompletableFuture<PipelinedConnection.Response>> calls = sendAll(c, "one", "two", "three", "four");
     Socket s = accept();
     InputStream in = s.getInputStream();
     OutputStream out = s.getOutputStream();
@@ -164,10 +164,7 @@ class PipelinedConnectionTest {
   @Test
   void aResetConnectionFailsEveryCallInFlightAndEveryLaterCall() throws Exception {
     PipelinedConnection c = open(64);
-    List<CompletableFuture<PipelinedConnection.Response>> calls = new ArrayList<>();
-    for (String body : List.of("x", "y", "z")) {
-      calls.add(c.send(body.getBytes(StandardCharsets.UTF_8)));
-    }
+    List<CompletableFuture<PipelinedConnection.Response>> calls = sendAll(c, "x", "y", "z");
     Socket s = accept();
     readRequests(s.getInputStream(), request("x") + request("y") + request("z"));
     s.getOutputStream().write(accepted("").getBytes(StandardCharsets.ISO_8859_1));

@@ -13,6 +13,7 @@ import dev.aurora.core.internal.metrics.SchedulerMetrics;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -90,8 +91,8 @@ public final class Transactions {
 
     void add(ScheduledTask t) {
       if (size == ids.length) {
-        instances = java.util.Arrays.copyOf(instances, size * 2);
-        ids = java.util.Arrays.copyOf(ids, size * 2);
+        instances = Arrays.copyOf(instances, size * 2);
+        ids = Arrays.copyOf(ids, size * 2);
       }
       instances[size] = t.instance();
       ids[size++] = t.id();
@@ -99,7 +100,7 @@ public final class Transactions {
 
     Op.CreateTasks op() {
       return new Op.CreateTasks(first.job(), first.config(), first.status(), timeMillis,
-          java.util.Arrays.copyOf(instances, size), java.util.Arrays.asList(ids).subList(0, size));
+          Arrays.copyOf(instances, size), Arrays.asList(ids).subList(0, size));
     }
   }
 
