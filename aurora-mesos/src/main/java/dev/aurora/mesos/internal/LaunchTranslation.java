@@ -30,7 +30,37 @@ public final class LaunchTranslation {
     }
   }
 
-  private final List<Protos.Resource.Builder> pool = new ArrayList<>();
+  /**
+   * What is left of one offered resource: the resource as offered (immutable, so a taken part is a copy
+   * with only the amount or range changed) and what launches have not taken yet. A scalar remembers the
+   * last part it gave, as the tasks of one group take equal parts and can share that (immutable) message.
+   */
+  private static final class Left {
+    final Protos.Resource offered;
+    double scalar;
+    List<Protos.Value.Range> ranges;
+    double lastUse = Double.NaN;
+    Protos.Resource lastPart;
+
+    Left(Protos.Resource offered) {
+      this.offered = offered;
+      this.scalar = offered.getScalar().getValue();
+      this.ranges = offered.getRanges().getRangeList();
+    }
+
+    Protos.Resource part(double use) {
+      if (use != lastUse) {
+        lastPart = offered.toBuilder().setScalar(Protos.Value.Scalar.newBuilder().setValue(use)).build();
+        lastUse = use;
+      }
+      return lastPart;
+    }
+  }
+
+  /** How to put back what a launch took before it fell short: the resource and what it had. */
+  private record Undo(Left left, double scalar, List<Protos.Value.Range> ranges) {}
+
+  private final List<Left> pool = new ArrayList<>();
   private final Optional<RunnerCommand> runner;
   private final Optional<CustomExecutor> custom;
 
@@ -57,7 +87,7 @@ public final class LaunchTranslation {
     this.custom = custom;
     for (Protos.Offer o : offers) {
       for (Protos.Resource r : o.getResourcesList()) {
-        pool.add(r.toBuilder());
+        pool.add(new Left(r));
       }
     }
   }
@@ -66,24 +96,28 @@ public final class LaunchTranslation {
   public Protos.TaskInfo taskInfo(TaskLaunch launch) throws Shortfall {
     Resources res = launch.config().resources();
     boolean revocable = launch.config().tier() == Tier.REVOCABLE;
-    List<Protos.Resource.Builder> before = snapshot();
+    // what this launch takes, to put back if it falls short (no copy of the whole pool per task)
+    List<Undo> undo = new ArrayList<>(4);
     List<Protos.Resource> taken = new ArrayList<>();
     List<Protos.Resource> executorTaken = new ArrayList<>();
     try {
       if (custom.isPresent()) {
-        take("cpus", custom.get().cpus(), revocable, executorTaken);
-        take("mem", custom.get().memMb(), revocable, executorTaken);
+        take("cpus", custom.get().cpus(), revocable, executorTaken, undo);
+        take("mem", custom.get().memMb(), revocable, executorTaken, undo);
       }
-      take("cpus", res.cpus(), revocable, taken);
-      take("mem", res.ramMb(), revocable, taken);
-      take("disk", res.diskMb(), revocable, taken);
-      take("gpus", res.gpus(), revocable, taken);
+      take("cpus", res.cpus(), revocable, taken, undo);
+      take("mem", res.ramMb(), revocable, taken, undo);
+      take("disk", res.diskMb(), revocable, taken, undo);
+      take("gpus", res.gpus(), revocable, taken, undo);
       for (Map.Entry<String, Integer> port : launch.ports().entrySet()) {
-        takePort(port.getKey(), port.getValue(), revocable, taken);
+        takePort(port.getKey(), port.getValue(), revocable, taken, undo);
       }
     } catch (Shortfall e) {
-      pool.clear();
-      pool.addAll(before);
+      for (int i = undo.size() - 1; i >= 0; i--) {
+        Undo u = undo.get(i);
+        u.left().scalar = u.scalar();
+        u.left().ranges = u.ranges();
+      }
       throw new Shortfall("task " + launch.taskId() + (custom.isPresent() ? " (with its executor)" : "") + ": "
           + e.getMessage());
     }
@@ -114,30 +148,25 @@ public final class LaunchTranslation {
     return t.build();
   }
 
-  private List<Protos.Resource.Builder> snapshot() {
-    List<Protos.Resource.Builder> copy = new ArrayList<>(pool.size());
-    for (Protos.Resource.Builder b : pool) {
-      copy.add(b.clone());
-    }
-    return copy;
-  }
-
-  private void take(String name, double amount, boolean revocable, List<Protos.Resource> taken) throws Shortfall {
+  private void take(String name, double amount, boolean revocable, List<Protos.Resource> taken, List<Undo> undo)
+      throws Shortfall {
     double left = amount;
-    for (Protos.Resource.Builder r : pool) {
+    for (Left r : pool) {
       if (left <= 1e-9) {
         break;
       }
-      if (!r.getName().equals(name) || r.getType() != Protos.Value.Type.SCALAR || r.hasRevocable() != revocable) {
+      Protos.Resource o = r.offered;
+      if (o.getType() != Protos.Value.Type.SCALAR || o.hasRevocable() != revocable || !o.getName().equals(name)) {
         continue;
       }
-      double have = r.getScalar().getValue();
+      double have = r.scalar;
       double use = Math.min(have, left);
       if (use <= 1e-9) {
         continue;
       }
-      r.setScalar(Protos.Value.Scalar.newBuilder().setValue(have - use));
-      taken.add(r.clone().setScalar(Protos.Value.Scalar.newBuilder().setValue(use)).build());
+      undo.add(new Undo(r, have, r.ranges));
+      r.scalar = have - use;
+      taken.add(r.part(use));
       left -= use;
     }
     if (left > 1e-9) {
@@ -145,31 +174,34 @@ public final class LaunchTranslation {
     }
   }
 
-  private void takePort(String name, int port, boolean revocable, List<Protos.Resource> taken) throws Shortfall {
-    for (Protos.Resource.Builder r : pool) {
-      if (!r.getName().equals("ports") || r.getType() != Protos.Value.Type.RANGES || r.hasRevocable() != revocable) {
+  private void takePort(String name, int port, boolean revocable, List<Protos.Resource> taken, List<Undo> undo)
+      throws Shortfall {
+    for (Left r : pool) {
+      Protos.Resource o = r.offered;
+      if (o.getType() != Protos.Value.Type.RANGES || o.hasRevocable() != revocable || !o.getName().equals("ports")) {
         continue;
       }
-      List<Protos.Value.Range> ranges = r.getRanges().getRangeList();
+      List<Protos.Value.Range> ranges = r.ranges;
       for (int i = 0; i < ranges.size(); i++) {
         Protos.Value.Range range = ranges.get(i);
         if (port >= range.getBegin() && port <= range.getEnd()) {
-          Protos.Value.Ranges.Builder rest = Protos.Value.Ranges.newBuilder();
+          List<Protos.Value.Range> rest = new ArrayList<>(ranges.size() + 1);
           for (int j = 0; j < ranges.size(); j++) {
             Protos.Value.Range x = ranges.get(j);
             if (j != i) {
-              rest.addRange(x);
+              rest.add(x);
               continue;
             }
             if (x.getBegin() < port) {
-              rest.addRange(Protos.Value.Range.newBuilder().setBegin(x.getBegin()).setEnd(port - 1));
+              rest.add(Protos.Value.Range.newBuilder().setBegin(x.getBegin()).setEnd(port - 1).build());
             }
             if (port < x.getEnd()) {
-              rest.addRange(Protos.Value.Range.newBuilder().setBegin(port + 1).setEnd(x.getEnd()));
+              rest.add(Protos.Value.Range.newBuilder().setBegin(port + 1).setEnd(x.getEnd()).build());
             }
           }
-          r.setRanges(rest);
-          taken.add(r.clone().setRanges(Protos.Value.Ranges.newBuilder()
+          undo.add(new Undo(r, r.scalar, ranges));
+          r.ranges = rest;
+          taken.add(o.toBuilder().setRanges(Protos.Value.Ranges.newBuilder()
               .addRange(Protos.Value.Range.newBuilder().setBegin(port).setEnd(port))).build());
           return;
         }
