@@ -235,17 +235,19 @@ public final class HttpMesosBackend implements MesosBackend {
 
   @Override
   public void launch(List<String> offerIds, List<TaskLaunch> tasks) {
+    List<TaskId> ids = new ArrayList<>(tasks.size());
     for (TaskLaunch t : tasks) {
       known.add(t.taskId());
       agents.put(t.taskId(), t.agentId());
       launching.add(t.taskId());
       health.launched(t);
-      TaskId id = t.taskId();
-      try {
-        timer.schedule(() -> stuck(id), settings.stuckTaskTimeout().toMillis(), TimeUnit.MILLISECONDS);
-      } catch (java.util.concurrent.RejectedExecutionException e) {
-        // closing
-      }
+      ids.add(t.taskId());
+    }
+    try {
+      // one timer for the call's tasks (they share the deadline), not one per task
+      timer.schedule(() -> ids.forEach(this::stuck), settings.stuckTaskTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closing
     }
     List<Protos.Offer> used = new ArrayList<>();
     List<String> invalid = new ArrayList<>();
