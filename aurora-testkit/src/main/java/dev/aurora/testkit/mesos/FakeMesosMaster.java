@@ -1179,6 +1179,7 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       agent.usedMem += scalar(e.getResourcesList(), "mem");
       agent.usedDisk += scalar(e.getResourcesList(), "disk");
     }
+    List<FakeTask> starting = new ArrayList<>(launches.size());
     for (Protos.TaskInfo t : launches) {
       FakeTask task = new FakeTask(t, agent, scriptFor(t));
       Protos.ExecutorInfo group = groupOf.get(t.getTaskId().getValue());
@@ -1194,8 +1195,16 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       agent.usedDisk += scalar(t, "disk");
       ports(t).forEach(p -> agent.usedPorts.set(p - agent.portBegin));
       if (task.script != Script.NEVER_REPORT) {
-        timer.schedule(() -> progress(task), settings.startDelay.toNanos(), TimeUnit.NANOSECONDS);
+        starting.add(task);
       }
+    }
+    if (!starting.isEmpty()) {
+      // the ACCEPT's tasks start together: one timer for them, each still progressing on its own
+      timer.schedule(() -> {
+        synchronized (lock) {
+          starting.forEach(this::progress);
+        }
+      }, settings.startDelay.toNanos(), TimeUnit.NANOSECONDS);
     }
     agent.refusedUntilNanos = System.nanoTime() + (long) (refuse * 1e9);
   }
@@ -1572,13 +1581,24 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
   }
 
   private boolean partitionAware() {
-    return framework != null && framework.getCapabilitiesList().stream()
-        .anyMatch(c -> c.getType() == Protos.FrameworkInfo.Capability.Type.PARTITION_AWARE);
+    return has(Protos.FrameworkInfo.Capability.Type.PARTITION_AWARE);
   }
 
   private boolean multiRole() {
-    return framework != null && framework.getCapabilitiesList().stream()
-        .anyMatch(c -> c.getType() == Protos.FrameworkInfo.Capability.Type.MULTI_ROLE);
+    return has(Protos.FrameworkInfo.Capability.Type.MULTI_ROLE);
+  }
+
+  /** Whether the subscribed framework has the capability (asked per resource checked: no stream each time). */
+  private boolean has(Protos.FrameworkInfo.Capability.Type type) {
+    if (framework == null) {
+      return false;
+    }
+    for (Protos.FrameworkInfo.Capability c : framework.getCapabilitiesList()) {
+      if (c.getType() == type) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** A task's resources and its executor's (each task has an executor of its own here). */
