@@ -12,6 +12,7 @@ import dev.aurora.mesos.Capability;
 import dev.aurora.mesos.FrameworkIdStore;
 import dev.aurora.mesos.MesosBackend;
 import dev.aurora.testkit.mesos.FakeMesosMaster;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,6 +38,8 @@ import java.util.Set;
  */
 public final class MesosLoopback {
   private static final boolean TRACE = Boolean.getBoolean("trace");
+  /** Prints a line every 100 ms until every update is acknowledged (see {@link Timeline}). */
+  private static final boolean TIMELINE = Boolean.getBoolean("timeline");
 
   private MesosLoopback() {}
 
@@ -56,8 +59,13 @@ public final class MesosLoopback {
     MesosBackend backend = MesosBackend.builder().masters(master::uris).frameworkIds(FrameworkIdStore.inMemory())
         .capabilities(Set.of(Capability.MULTI_ROLE, Capability.PARTITION_AWARE)).leftoverRefusal(Duration.ZERO)
         .maxCallsInFlight(64).build();
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    Timeline timeline = TIMELINE ? new Timeline(master, registry) : null;
     try (Scheduler scheduler = Scheduler.builder().loop(StateLoop.singleThread(Clock.systemUTC())).backend(backend)
-        .storage(Storage.inMemory()).offerHold(Duration.ofSeconds(30)).build()) {
+        .storage(Storage.inMemory()).offerHold(Duration.ofSeconds(30)).meterRegistry(registry).build()) {
+      if (timeline != null) {
+        timeline.start();
+      }
       scheduler.start();
       long t0 = System.nanoTime();
       while (!backend.subscribed()) {
@@ -123,9 +131,16 @@ public final class MesosLoopback {
       long firstLaunch = launchTimes[0];
       long allLaunched = launchTimes[1];
       long createdAll = createdAt;
-      while (scheduler.tasks(TaskQuery.all()).stream().filter(t -> t.status() == ScheduleStatus.RUNNING).count()
-          < tasks) {
-        Thread.sleep(20);
+      // each look lists every task on the state loop: wait ten times as long as the last look took (at
+      // least 20 ms), so the harness takes at most a tenth of the loop from the updates it waits for
+      while (true) {
+        long lookStart = System.nanoTime();
+        long running = scheduler.tasks(TaskQuery.all()).stream().filter(t -> t.status() == ScheduleStatus.RUNNING)
+            .count();
+        if (running >= tasks) {
+          break;
+        }
+        Thread.sleep(Math.max(20, (System.nanoTime() - lookStart) / 100_000));
       }
       long schedulerRunning = System.nanoTime();
       System.out.printf(Locale.ROOT, "agents %d, tasks %d, jobs %d, created %s%n", agents, tasks, jobs,
@@ -153,7 +168,64 @@ public final class MesosLoopback {
       System.out.printf(Locale.ROOT, "ACKNOWLEDGE calls: %d (updates that needed one: %d)%n",
           master.callCount(org.apache.mesos.v1.scheduler.Protos.Call.Type.ACKNOWLEDGE), 2L * tasks);
     } finally {
+      if (timeline != null) {
+        timeline.interrupt();
+      }
       master.close();
+    }
+  }
+
+  /**
+   * {@code -Dtimeline=true}: one line per 100 ms from the scheduler's start, counts in that interval
+   * (offers the scheduler received, tasks it placed, offers its launches used: one ACCEPT each, status
+   * updates it stored) and at that moment (offers it holds, the state loop's queue; at the master: offers
+   * outstanding, tasks launched and running, ACCEPT and ACKNOWLEDGE calls handled, updates unacknowledged).
+   */
+  private static final class Timeline extends Thread {
+    private final FakeMesosMaster master;
+    private final SimpleMeterRegistry registry;
+
+    Timeline(FakeMesosMaster master, SimpleMeterRegistry registry) {
+      super("timeline");
+      setDaemon(true);
+      this.master = master;
+      this.registry = registry;
+    }
+
+    private double count(String name) {
+      return registry.find(name).counters().stream().mapToDouble(c -> c.count()).sum();
+    }
+
+    private double gauge(String name) {
+      return registry.find(name).gauges().stream().mapToDouble(g -> g.value()).sum();
+    }
+
+    @Override
+    public void run() {
+      long t0 = System.nanoTime();
+      double[] last = new double[4];
+      System.out.println("    t  offersIn  placed  accepts  updates | held  loopQ | m.offers  m.launched  m.running"
+          + "  m.ACCEPT  m.ACK  m.unacked");
+      for (long tick = 1; !isInterrupted(); tick++) {
+        long due = t0 + tick * 100_000_000L;
+        long wait = due - System.nanoTime();
+        if (wait > 0) {
+          try {
+            Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+        double[] now = {count("aurora.offers.received"), count("aurora.placement.tasks.placed"),
+            count("aurora.offers.used"), count("aurora.status.updates")};
+        System.out.printf(Locale.ROOT, "%5.1f %9.0f %7.0f %8.0f %8.0f | %5.0f %6.0f | %8d %11d %10d %9d %6d %10d%n",
+            (System.nanoTime() - t0) / 1e9, now[0] - last[0], now[1] - last[1], now[2] - last[2], now[3] - last[3],
+            gauge("aurora.offers.held"), gauge("aurora.loop.queue.depth"), master.outstandingOffers(),
+            master.launchedCount(), master.runningCount(),
+            master.callCount(org.apache.mesos.v1.scheduler.Protos.Call.Type.ACCEPT),
+            master.callCount(org.apache.mesos.v1.scheduler.Protos.Call.Type.ACKNOWLEDGE), master.unacknowledged());
+        last = now;
+      }
     }
   }
 
