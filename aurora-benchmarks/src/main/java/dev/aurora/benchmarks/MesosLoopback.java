@@ -35,6 +35,9 @@ import java.util.Set;
  * <p>Tasks are spread over {@code --jobs} services (default 100) of 0.1 cpu and 64 MiB each; each agent
  * has 16 cpus and 64 GiB, so every task fits. {@code --create=each} (the default) creates them with one
  * {@code createJob} per job, {@code --create=batch} with one {@code createJobs} of all of them.
+ * {@code --rounds=N} runs it N times in one JVM, each with a new master and scheduler: the first
+ * round runs cold code (interpreted, then compiled while it runs), the later ones code the JIT compiled
+ * in the rounds before, as in a scheduler that has been up for a while.
  */
 public final class MesosLoopback {
   private static final boolean TRACE = Boolean.getBoolean("trace");
@@ -52,6 +55,18 @@ public final class MesosLoopback {
     if (!create.equals("each") && !create.equals("batch")) {
       throw new IllegalArgumentException("--create: each or batch, was " + create);
     }
+    int rounds = arg(args, "rounds", 1);
+    for (int round = 1; round <= rounds; round++) {
+      if (rounds > 1) {
+        System.out.printf(Locale.ROOT, "--- round %d of %d (%s)%n", round, rounds,
+            round == 1 ? "a fresh JVM: cold code" : "the same JVM: code compiled in the rounds before");
+      }
+      round(agents, tasks, jobs, create);
+    }
+  }
+
+  /** One run: a new fake master and a new scheduler, every task launched and acknowledged. */
+  private static void round(int agents, int tasks, int jobs, String create) throws Exception {
     FakeMesosMaster master = FakeMesosMaster.builder().agents(agents).resources(16, 65_536, 1_000_000)
         .ports(31000, 31999).recordCalls(false).heartbeatInterval(Duration.ofSeconds(15))
         .allocationInterval(Duration.ofMillis(200)).startDelay(Duration.ZERO).updateRetry(Duration.ofSeconds(10))
