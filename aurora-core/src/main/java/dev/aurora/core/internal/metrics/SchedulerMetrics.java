@@ -30,10 +30,16 @@ public final class SchedulerMetrics {
   private final Map<String, Counter> illegal = new ConcurrentHashMap<>();
   private final Map<String, Counter> vetoes = new ConcurrentHashMap<>();
   private volatile long oldestPendingMillis = -1;
+  // Micrometer holds a gauge's state object weakly: the suppliers are kept here, and every gauge's
+  // state object is one this scheduler holds, so no gauge reads NaN after a collection.
+  private final Supplier<Integer> queueDepth;
+  private final Supplier<Integer> offersHeld;
 
   public SchedulerMetrics(MeterRegistry registry, LongSupplier nowMillis, Supplier<Integer> queueDepth,
       Supplier<Integer> offersHeld) {
     this.registry = registry;
+    this.queueDepth = queueDepth;
+    this.offersHeld = offersHeld;
     for (ScheduleStatus s : ScheduleStatus.values()) {
       Gauge.builder("aurora.tasks", tasksByState, a -> a.get(s.ordinal()))
           .description("tasks held by the scheduler, by state").tag("state", s.name()).register(registry);
@@ -45,9 +51,9 @@ public final class SchedulerMetrics {
           long since = m.oldestPendingMillis;
           return since < 0 ? 0 : Math.max(0, nowMillis.getAsLong() - since) / 1000.0;
         }).baseUnit("seconds").description("age of the oldest pending task group").register(registry);
-    Gauge.builder("aurora.loop.queue.depth", queueDepth, s -> s.get())
+    Gauge.builder("aurora.loop.queue.depth", this, m -> m.queueDepth.get())
         .description("work queued on the state loop").register(registry);
-    Gauge.builder("aurora.offers.held", offersHeld, s -> s.get()).description("offers held now").register(registry);
+    Gauge.builder("aurora.offers.held", this, m -> m.offersHeld.get()).description("offers held now").register(registry);
     passTimer = Timer.builder("aurora.placement.pass").description("placement pass latency").register(registry);
     placed = Counter.builder("aurora.placement.tasks.placed").description("tasks placed on an agent").register(registry);
     offersReceived = Counter.builder("aurora.offers.received").description("resource offers received from the backend").register(registry);
