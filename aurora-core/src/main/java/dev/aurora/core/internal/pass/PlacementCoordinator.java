@@ -214,6 +214,11 @@ public final class PlacementCoordinator {
     }
     int used = 0;
     for (Map.Entry<AgentState, List<TaskLaunch>> e : launches.entrySet()) {
+      if (pool.agent(e.getKey().id()) != e.getKey()) {
+        // the agent was lost after a pass of this transaction placed on it: its tasks are LOST (and
+        // replaced) already and its offers are gone with it, so nothing goes to the backend
+        continue;
+      }
       List<String> offerIds = pool.consumeTouchedOffers(e.getKey());
       used += offerIds.size();
       List<TaskLaunch> agentLaunches = e.getValue();
