@@ -1,7 +1,5 @@
 package dev.aurora.local;
 
-import dev.aurora.testkit.Await;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.aurora.api.Job;
@@ -62,8 +60,8 @@ class ContainerTest {
 
     String reason = "the local backend has no container runtime for task.container " + IMAGE
         + ": build it with LocalBackend.builder().containerRuntime(\"podman\") (or \"docker\")";
-    Await.until("the refusal in whyPending", () -> scheduler.whyPending(boxed.key()).vetoes().containsKey(reason));
-    Await.until("the plain job running", () -> scheduler.tasks(dev.aurora.core.TaskQuery.job(plain.key())).stream()
+    Tasks.awaitUntil("the refusal in whyPending", () -> scheduler.whyPending(boxed.key()).vetoes().containsKey(reason));
+    Tasks.awaitUntil("the plain job running", () -> scheduler.tasks(dev.aurora.core.TaskQuery.job(plain.key())).stream()
         .anyMatch(t -> t.status() == ScheduleStatus.RUNNING));
     assertThat(scheduler.tasks(dev.aurora.core.TaskQuery.job(boxed.key())))
         .allSatisfy(t -> assertThat(t.status()).isEqualTo(ScheduleStatus.PENDING));

@@ -1,7 +1,5 @@
 package dev.aurora.local;
 
-import dev.aurora.testkit.Await;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.aurora.api.TaskId;
@@ -10,13 +8,17 @@ import dev.aurora.core.TaskStatus;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,14 +48,34 @@ class OrphanReapingTest {
         .redirectError(logs.resolve("stderr").toFile())
         .start();
     BufferedReader out = new BufferedReader(new InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8));
-    String line;
-    while ((line = out.readLine()) != null) {
-      if (line.startsWith("READY ")) {
-        return line.split(" ");
+    // read on another thread, so that a JVM that neither says READY nor ends fails the test, not hangs it
+    CompletableFuture<String> ready = CompletableFuture.supplyAsync(() -> {
+      try {
+        String line;
+        while ((line = out.readLine()) != null) {
+          if (line.startsWith("READY ")) {
+            return line;
+          }
+        }
+        return null;
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
       }
+    });
+    String line;
+    try {
+      line = ready.get(Tasks.BOUND.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      throw new AssertionError("the orphan maker did not start its task within " + Tasks.BOUND + ": "
+          + Files.readString(logs.resolve("stderr")));
+    } catch (ExecutionException | InterruptedException e) {
+      throw new AssertionError("reading the orphan maker's output failed", e);
     }
-    throw new AssertionError("the orphan maker ended without starting its task: "
-        + Files.readString(logs.resolve("stderr")));
+    if (line == null) {
+      throw new AssertionError("the orphan maker ended without starting its task: "
+          + Files.readString(logs.resolve("stderr")));
+    }
+    return line.split(" ");
   }
 
   @Test
@@ -62,7 +84,8 @@ class OrphanReapingTest {
     TaskId orphan = TaskId.of(ready[1]);
     List<Long> pids = Tasks.awaitPids(Path.of(ready[2]).resolve("pids"), 3);
 
-    jvm.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // SIGKILL: no shutdown hook runs
+    // SIGKILL: no shutdown hook runs. Gone before the next backend takes the root (its lock goes with it)
+    assertThat(jvm.destroyForcibly().waitFor(Tasks.BOUND.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
     assertThat(pids).allMatch(Tasks::isRunning);
 
     RecordingListener listener = new RecordingListener();
@@ -75,7 +98,7 @@ class OrphanReapingTest {
     assertThat(reaped.message()).isEqualTo("orphan of an earlier local backend on this sandbox root, which stopped"
         + " without ending it: killed its 3 remaining processes");
     backend.reconcile(Set.of(orphan));
-    Await.until("a second report on the orphan", () -> listener.statuses(orphan).size() == 2);
+    Tasks.awaitUntil("a second report on the orphan", () -> listener.statuses(orphan).size() == 2);
     assertThat(listener.statuses(orphan).get(1)).isEqualTo(reaped);
   }
 
@@ -84,7 +107,7 @@ class OrphanReapingTest {
     String[] ready = startOrphanMaker("exit");
     List<Long> pids = Tasks.awaitPids(Path.of(ready[2]).resolve("pids"), 3);
 
-    assertThat(jvm.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(jvm.waitFor(Tasks.BOUND.toMillis(), TimeUnit.MILLISECONDS)).as("the JVM exited").isTrue();
 
     assertThat(pids).noneMatch(Tasks::isRunning);
     assertThat(Files.readString(Path.of(ready[2]).resolve(".aurora/end"))).startsWith("KILLED");

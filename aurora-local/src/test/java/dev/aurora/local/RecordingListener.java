@@ -82,7 +82,7 @@ final class RecordingListener implements BackendListener {
   }
 
   Offer awaitOffer(String what, Predicate<Offer> wanted) {
-    return awaitOffer(what, wanted, Await.DEFAULT);
+    return awaitOffer(what, wanted, Tasks.BOUND);
   }
 
   private Offer awaitOffer(String what, Predicate<Offer> wanted, Duration bound) {
@@ -121,6 +121,6 @@ final class RecordingListener implements BackendListener {
       synchronized (this) {
         return statuses.stream().filter(wanted).findFirst();
       }
-    });
+    }, Tasks.BOUND);
   }
 }

@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -23,6 +24,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class Tasks {
   static final JobKey JOB = JobKey.of("www-data", "test", "hello");
   private static final AtomicInteger IDS = new AtomicInteger();
+  /**
+   * How long a test waits for what real processes do (an offer, a launch, a status, a JVM to exit)
+   * before it fails. Generous on purpose: a passing test waits only as long as the processes take, and
+   * on a loaded machine (several builds on 2 cores, 1,000 other processes, the test JVM at nice 19) a
+   * first launch in a cold JVM was measured at 6-8 s (class loading: Jackson for the launch record),
+   * so the testkit's 10 s {@link Await#DEFAULT} failed tests that were right.
+   */
+  static final Duration BOUND = Duration.ofSeconds(60);
 
   private Tasks() {}
 
@@ -57,7 +66,7 @@ final class Tasks {
 
   /** Waits until the task's sandbox is made, and returns it. */
   static Path awaitSandbox(LocalBackend backend, TaskId id) {
-    return Await.value("the sandbox of " + id, () -> backend.sandbox(id));
+    return Await.value("the sandbox of " + id, () -> backend.sandbox(id), BOUND);
   }
 
   /** Whether {@code pid} runs (a zombie does not: this container's init may never reap it). */
@@ -81,6 +90,11 @@ final class Tasks {
       } catch (IOException | NumberFormatException e) {
         return java.util.Optional.empty();
       }
-    });
+    }, BOUND);
+  }
+
+  /** Waits until {@code condition} holds, failing with {@code what} after {@link #BOUND}. */
+  static void awaitUntil(String what, java.util.function.BooleanSupplier condition) {
+    Await.value(what, () -> condition.getAsBoolean() ? java.util.Optional.of(true) : java.util.Optional.empty(), BOUND);
   }
 }

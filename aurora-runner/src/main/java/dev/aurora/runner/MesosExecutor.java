@@ -322,8 +322,17 @@ final class MesosExecutor {
         if (t == null) {
           LOG.warn("KILL of task {} this executor does not run; ignored", event.getKill().getTaskId().getValue());
         } else if (t.run != null && !t.ended()) {
-          LOG.info("killing task {} gracefully", t.info.getTaskId().getValue());
-          t.run.kill();
+          Event.Kill kill = event.getKill();
+          if (kill.hasKillPolicy() && kill.getKillPolicy().hasGracePeriod()) {
+            // the kill policy's grace (the scheduler's, or the one the agent passes on) wins over the task's
+            Duration grace = Duration.ofNanos(Math.max(0, kill.getKillPolicy().getGracePeriod().getNanoseconds()));
+            LOG.info("killing task {} gracefully, {} between SIGTERM and SIGKILL (its kill policy)",
+                t.info.getTaskId().getValue(), grace);
+            t.run.kill(grace);
+          } else {
+            LOG.info("killing task {} gracefully", t.info.getTaskId().getValue());
+            t.run.kill();
+          }
         }
       }
       case ACKNOWLEDGED -> {

@@ -22,8 +22,9 @@ import java.util.Map;
  *       task's end: TASK_FINISHED, TASK_FAILED or TASK_KILLED. Whenever a process changes state it sends
  *       an update with the task's current state; every update carries the latest record of each process
  *       in its {@code data} ({@link ProcessStatusData}). A description that does not parse is TASK_FAILED.
- *   <li>KILL: the graceful kill of {@link TaskRun#kill()}: the HTTP lifecycle, SIGTERM, the task's kill
- *       grace period, SIGKILL, then the finalizers within the task's finalization wait.
+ *   <li>KILL: the graceful kill of {@link TaskRun#kill()}: the HTTP lifecycle, SIGTERM, the grace
+ *       period (the KILL's {@code kill_policy.grace_period} if it has one, else the task's kill grace
+ *       period), SIGKILL, then the finalizers within the task's finalization wait.
  *   <li>ACKNOWLEDGED: the update is forgotten. Updates not acknowledged yet are kept, and sent again in
  *       the next SUBSCRIBE (with the tasks none of whose updates was acknowledged) when the connection
  *       to the agent broke and the framework checkpoints; without checkpointing a broken connection

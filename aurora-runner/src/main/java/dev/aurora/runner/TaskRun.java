@@ -16,6 +16,19 @@ public interface TaskRun {
   void kill();
 
   /**
+   * Kills the task as {@link #kill()} does, with {@code gracePeriod} between SIGTERM and SIGKILL in
+   * place of the task's kill grace period (a Mesos KILL's {@code kill_policy}, say). The HTTP
+   * lifecycle's waits and the finalization wait are the task's. The default ignores {@code
+   * gracePeriod} and calls {@link #kill()}; the runs of {@link TaskRunner} honour it.
+   *
+   * @param gracePeriod how long what still runs after SIGTERM has before SIGKILL; zero for at once
+   * @throws IllegalArgumentException if {@code gracePeriod} is negative
+   */
+  default void kill(java.time.Duration gracePeriod) {
+    kill();
+  }
+
+  /**
    * Stops running the graph at once, without stopping any process or running finalizers: nothing
    * more is started or reported, and {@link RunnerListener#taskEnded} is not called. For a caller
    * that ends the processes itself (a memory limit, a closing backend).

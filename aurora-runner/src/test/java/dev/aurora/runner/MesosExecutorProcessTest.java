@@ -231,6 +231,47 @@ class MesosExecutorProcessTest {
     assertThat(agent.violations()).isEmpty();
   }
 
+  /** A task whose one process ignores SIGTERM, so only SIGKILL after a grace period ends it. */
+  static TaskConfig ignoresSigterm(Duration killGracePeriod) {
+    return Job.adhoc("www/prod/hello").task(t -> t.cpus(0.1).ramMb(16)
+        .process("serve", "trap '' TERM; exec sleep 600").killGracePeriod(killGracePeriod)).build().task();
+  }
+
+  @Test
+  void aKillWithAKillPolicyUsesItsGracePeriodNotTheTasks() throws Exception {
+    startExecutor(true);
+    agent.launch(taskInfo("t-1", ignoresSigterm(Duration.ofHours(1))));
+    await("the task runs", () -> sawUpdate(TaskState.TASK_RUNNING));
+
+    agent.send(org.apache.mesos.v1.executor.Protos.Event.newBuilder()
+        .setType(org.apache.mesos.v1.executor.Protos.Event.Type.KILL)
+        .setKill(org.apache.mesos.v1.executor.Protos.Event.Kill.newBuilder()
+            .setTaskId(Protos.TaskID.newBuilder().setValue("t-1"))
+            .setKillPolicy(Protos.KillPolicy.newBuilder()
+                .setGracePeriod(Protos.DurationInfo.newBuilder().setNanoseconds(100_000_000L)))).build());
+
+    // the task's own grace is an hour: only the kill policy's ends the task within the await's bound
+    await("the task was killed", () -> sawUpdate(TaskState.TASK_KILLED));
+    Protos.TaskStatus killed = lastUpdate();
+    assertThat(killed.getMessage()).contains("SIGKILL after the kill grace period");
+    assertThat(process(killed, "serve").get("state").asText()).isEqualTo("KILLED");
+    assertThat(exitCode()).isZero();
+    assertThat(agent.violations()).isEmpty();
+  }
+
+  @Test
+  void aKillWithoutAKillPolicyUsesTheTasksGracePeriod() throws Exception {
+    startExecutor(true);
+    agent.launch(taskInfo("t-1", ignoresSigterm(Duration.ofMillis(100))));
+    await("the task runs", () -> sawUpdate(TaskState.TASK_RUNNING));
+
+    agent.kill("t-1");
+
+    await("the task was killed", () -> sawUpdate(TaskState.TASK_KILLED));
+    assertThat(lastUpdate().getMessage()).contains("SIGKILL after the kill grace period");
+    assertThat(exitCode()).isZero();
+  }
+
   @Test
   void shutdownKillsEveryTaskAndTheExecutorExits() throws Exception {
     startExecutor(true);

@@ -202,4 +202,32 @@ class OfferGoneInTheTurnOfItsUseTest {
           .hasSize(1);
     }
   }
+
+  @Test
+  void tasksPlacedOnAnAgentLostInTheSameTurnAreNotLaunchedThereAndArePlacedElsewhere() {
+    ManualStateLoop loop = new ManualStateLoop(FakeClock.startingAtEpoch2026());
+    RecordingBackend backend = new RecordingBackend();
+    try (Scheduler scheduler = startedWithTwoOffersOnOneAgent(loop, backend)) {
+
+      // one turn: a pass puts both instances on agent-1, then the backend says agent-1 is gone
+      JobConfig web = job(2, 1);
+      scheduler.createJob(web, TEST_PRINCIPAL);
+      backend.listener.agentLost("agent-1");
+      loop.runUntilIdle();
+
+      assertThat(backend.launches).as("nothing is launched on an agent the backend said is gone").isEmpty();
+      List<ScheduledTask> tasks = scheduler.tasks(TaskQuery.job(web.key()));
+      assertThat(tasks.stream().filter(t -> t.status() == ScheduleStatus.LOST)).hasSize(2);
+      List<TaskId> replacements = tasks.stream().filter(t -> t.status() == ScheduleStatus.PENDING)
+          .map(ScheduledTask::id).toList();
+      assertThat(replacements).hasSize(2);
+
+      backend.listener.offers(List.of(offer("o3", "agent-2", 4)));
+      loop.runUntilIdle();
+
+      assertThat(backend.launches).hasSize(1);
+      assertThat(backend.launches.get(0).offerIds()).containsExactly("o3");
+      assertThat(backend.launches.get(0).tasks()).containsExactlyInAnyOrderElementsOf(replacements);
+    }
+  }
 }

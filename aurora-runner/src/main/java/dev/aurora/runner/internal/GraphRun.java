@@ -108,6 +108,8 @@ public final class GraphRun implements TaskRun {
   private String endMessage = "";
   private boolean forced;
   private int pendingStops;
+  /** The grace between SIGTERM and SIGKILL of the kill in progress: the spec's unless the kill named one. */
+  private @Nullable Duration killGrace;
   private boolean detached;
   private final List<ScheduledFuture<?>> timers = new ArrayList<>();
   private @Nullable String lastRegularSuccess;
@@ -177,6 +179,20 @@ public final class GraphRun implements TaskRun {
   public void kill() {
     onLoop(() -> {
       if (phase == Phase.ACTIVE) {
+        beginStop(TaskOutcome.State.KILLED, "killed on request", true);
+      }
+    });
+  }
+
+  @Override
+  public void kill(Duration gracePeriod) {
+    java.util.Objects.requireNonNull(gracePeriod, "gracePeriod");
+    if (gracePeriod.isNegative()) {
+      throw new IllegalArgumentException("gracePeriod: negative: " + gracePeriod);
+    }
+    onLoop(() -> {
+      if (phase == Phase.ACTIVE) {
+        killGrace = gracePeriod;
         beginStop(TaskOutcome.State.KILLED, "killed on request", true);
       }
     });
@@ -502,7 +518,7 @@ public final class GraphRun implements TaskRun {
   private void stopRunning() {
     for (Slot s : slots.values()) {
       if (!s.config.finalizer() && s.handle != null) {
-        stop(s, spec.killGracePeriod());
+        stop(s, killGrace != null ? killGrace : spec.killGracePeriod());
       }
     }
     checkStopped();

@@ -50,7 +50,7 @@ public final class SchedulerMetrics {
     Gauge.builder("aurora.tasks.pending.oldest.age", this, m -> {
           long since = m.oldestPendingMillis;
           return since < 0 ? 0 : Math.max(0, nowMillis.getAsLong() - since) / 1000.0;
-        }).baseUnit("seconds").description("age of the oldest pending task group").register(registry);
+        }).baseUnit("seconds").description("how long the task pending longest has been PENDING").register(registry);
     Gauge.builder("aurora.loop.queue.depth", this, m -> m.queueDepth.get())
         .description("work queued on the state loop").register(registry);
     Gauge.builder("aurora.offers.held", this, m -> m.offersHeld.get()).description("offers held now").register(registry);

@@ -59,8 +59,15 @@ public final class PlacementCoordinator {
   private long joinedAt;
   /** The groups in placement order (a group's order is fixed while it lives); null until sorted. */
   private List<TaskGroup> orderedGroups;
-  /** The oldest group's pending-since time ({@link Long#MAX_VALUE} with none), unless {@link #oldestStale}. */
+  /**
+   * When the task pending longest became PENDING ({@link Long#MAX_VALUE} with none), unless {@link
+   * #oldestStale}: the time the user is told, not the groups' ordering time (which groups that join
+   * before one pass share).
+   */
   private long oldestPendingMillis = Long.MAX_VALUE;
+  /** The group holding that task, and the task (the group's first); null with none. */
+  private TaskGroup oldestGroup;
+  private TaskId oldestTask;
   /** Whether {@link #oldestPendingMillis} must be recomputed at the next pass (a group went). */
   private boolean oldestStale;
   /** Whether the backend was started, so it hears of demand. */
@@ -101,8 +108,10 @@ public final class PlacementCoordinator {
       if (orderedGroups != null) {
         int at = Collections.binarySearch(orderedGroups, g, PlacementEngine.ORDER);
         orderedGroups.add(at < 0 ? -at - 1 : at + 1, g);
-        if (!oldestStale) {
-          oldestPendingMillis = Math.min(oldestPendingMillis, g.pendingSinceMillis());
+        if (!oldestStale && tx.now() < oldestPendingMillis) {
+          oldestPendingMillis = tx.now(); // the task became PENDING now
+          oldestGroup = g;
+          oldestTask = t.id();
         }
       }
       return;
@@ -146,19 +155,8 @@ public final class PlacementCoordinator {
       orderedGroups.sort(PlacementEngine.ORDER);
       oldestStale = true;
     }
-    if (oldestStale) {
-      oldestPendingMillis = Long.MAX_VALUE;
-      for (TaskGroup g : orderedGroups) {
-        oldestPendingMillis = Math.min(oldestPendingMillis, g.pendingSinceMillis());
-      }
-      oldestStale = false;
-    }
+    publishOldestPending();
     List<TaskGroup> ordered = orderedGroups;
-    if (oldestPendingMillis == Long.MAX_VALUE) {
-      metrics.noPending();
-    } else {
-      metrics.oldestPending(oldestPendingMillis);
-    }
     if (pool.offered().isEmpty()) {
       return;
     }
@@ -169,7 +167,45 @@ public final class PlacementCoordinator {
       orderedGroups.removeIf(TaskGroup::isEmpty);
       oldestStale = true;
     }
+    if (placed > 0) {
+      publishOldestPending();
+    }
     metrics.pass(Duration.ofNanos(System.nanoTime() - start), placed, vetoes);
+  }
+
+  /**
+   * Tells the metrics when the task pending longest became PENDING. A group's tasks are placed in the
+   * order they joined it, so that is the first task of some group; it is looked for again only when the
+   * group known to hold it lost that task (or a group went).
+   */
+  private void publishOldestPending() {
+    if (!oldestStale && oldestGroup != null && (oldestGroup.isEmpty() || !oldestGroup.first().equals(oldestTask))) {
+      oldestStale = true;
+    }
+    if (oldestStale) {
+      oldestPendingMillis = Long.MAX_VALUE;
+      oldestGroup = null;
+      oldestTask = null;
+      for (TaskGroup g : orderedGroups) {
+        if (g.isEmpty()) {
+          continue;
+        }
+        TaskId first = g.first();
+        ScheduledTask t = state.task(first);
+        long since = t != null && t.status() == ScheduleStatus.PENDING ? ACCESS.statusTimeMillis(t) : g.pendingSinceMillis();
+        if (since < oldestPendingMillis) {
+          oldestPendingMillis = since;
+          oldestGroup = g;
+          oldestTask = first;
+        }
+      }
+      oldestStale = false;
+    }
+    if (oldestPendingMillis == Long.MAX_VALUE) {
+      metrics.noPending();
+    } else {
+      metrics.oldestPending(oldestPendingMillis);
+    }
   }
 
   private boolean assign(TaskGroup g, TaskId id, AgentState agent, int[] ports) {
@@ -214,6 +250,11 @@ public final class PlacementCoordinator {
     }
     int used = 0;
     for (Map.Entry<AgentState, List<TaskLaunch>> e : launches.entrySet()) {
+      if (pool.agent(e.getKey().id()) != e.getKey()) {
+        // the agent was lost after a pass of this transaction placed on it: its tasks are LOST (and
+        // replaced) already and its offers are gone with it, so nothing goes to the backend
+        continue;
+      }
       List<String> offerIds = pool.consumeTouchedOffers(e.getKey());
       used += offerIds.size();
       List<TaskLaunch> agentLaunches = e.getValue();

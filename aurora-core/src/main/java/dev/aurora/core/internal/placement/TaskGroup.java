@@ -92,8 +92,17 @@ public final class TaskGroup implements PlacementTask {
     return tasks.size();
   }
 
+  /**
+   * The group's pending-since time in the placement order: groups that joined before one pass share
+   * one, so it may be earlier than its tasks became PENDING (what a user is told is their own).
+   */
   public long pendingSinceMillis() {
     return pendingSinceMillis;
+  }
+
+  /** The task that joined the group first of those in it (the next one placed); the group is not empty. */
+  public TaskId first() {
+    return tasks.iterator().next();
   }
 
   /** Whether the group is {@linkplain #isConfined confined}; the placement order asks often. */
