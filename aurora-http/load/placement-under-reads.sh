@@ -4,8 +4,11 @@
 #   aurora-http/load/placement-under-reads.sh [phase seconds=20] [jobs=1000] [staleness ms=500] [pin=yes] [wrk threads=1] [pairs=3]
 # Starts dev.aurora.http.LoadServer --place: N listed service jobs, plus a W1-like stream (jobs of 10
 # instances created back to back by one client, the oldest killed once 100 are live), so the scheduler
-# places as fast as it can and the job list changes all the time. After WARMUP seconds (60) it alternates
-# phases of equal length, starting and ending without reads: quiet, reads, quiet, reads, ..., quiet
+# places as fast as it can and the job list changes all the time. After a warm-up of WARMUP seconds (60:
+# the stream alone, then WARMUP_READS (30) seconds of reads with the same reader and rate as the read
+# phases, so the read path is compiled before anything is measured, then WARMUP_QUIET (10) seconds
+# without reads; WARMUP_READS=0 gives the old warm-up without reads) it alternates phases of equal
+# length, starting and ending without reads: quiet, reads, quiet, reads, ..., quiet
 # (`pairs` read phases, pairs+1 quiet ones), wrk reading /api/v1/jobs (-c32) in the read phases.
 # Each phase is measured between two readings of the server's placement counter (every 500 ms, with the
 # time and the process's CPU time), skipping its first second. It prints every phase, then:
@@ -27,6 +30,8 @@
 # OperatorServlet in embedded Jetty 12 instead of the JDK's HttpServer. SKIP_BUILD=1 skips the (offline)
 # build. HTTP_CLASSES=dir runs aurora-http's main classes from dir (e.g. a copy of target/classes from
 # an older commit) with this checkout's LoadServer: an A/B of the server code under the same harness.
+# CLASSPATH_FIRST=dir:dir... puts those first on the server's class path (e.g. an older build's
+# aurora-core/target/classes and aurora-http/target/classes): an A/B of the core as well.
 # READ_RATE=5000 reads at that fixed rate with hey (50 workers) instead of as fast as wrk can: the
 # issue's own point (a drop under 10% while reads keep up 5,000 requests/s).
 # READER=java (with READ_RATE, 5000 if unset) reads at that fixed rate with dev.aurora.http.FixedRateReader
@@ -48,7 +53,7 @@ if [ "$pin" = yes ]; then server_pin=(taskset -c 0); wrk_pin=(taskset -c 1); fi
 log=$(mktemp)
 # One GC and a fixed heap whatever the pinning (pinned to one CPU the JVM would pick the serial collector
 # and a heap that grows through the run; unpinned, G1): few, even collections across the phases.
-"${server_pin[@]}" java ${JAVA_OPTS:--XX:+UseSerialGC -Xms2g -Xmx2g -Xmn1g} -cp "${HTTP_CLASSES:-target/classes}:target/test-classes:$(cat target/load.cp)" \
+"${server_pin[@]}" java ${JAVA_OPTS:--XX:+UseSerialGC -Xms2g -Xmx2g -Xmn1g} -cp "${CLASSPATH_FIRST:+$CLASSPATH_FIRST:}${HTTP_CLASSES:-target/classes}:target/test-classes:$(cat target/load.cp)" \
   dev.aurora.http.LoadServer "$jobs" --place --every 5 --report-ms 500 --staleness-ms "$staleness" \
   $([ "${SERVER:-jdk}" = jetty ] && echo --jetty) >"$log" 2>&1 &
 pid=$!
@@ -62,29 +67,44 @@ reader="${READER:-$([ -n "${READ_RATE:-}" ] && echo hey || echo wrk)}"
 if [ "$reader" = java ]; then READ_RATE="${READ_RATE:-5000}"; fi
 echo "reader: $reader${READ_RATE:+ at ${READ_RATE} requests/s}"
 readerlog=$(mktemp)
-sleep "${WARMUP:-60}"   # warm-up: the JIT, the stream reaching its 100 live jobs
 now() { date +%s%3N; }
 busy() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }   # the machine's busy CPU ticks, every core
 hz=$(getconf CLK_TCK)
 rtime=$(mktemp)
+# one read phase of $1 seconds, the reader's output in $2 (java) and its CPU in $rtime; sets rps
+read_for() {
+  local secs_="$1" out_="$2"
+  if [ "$reader" = java ]; then
+    # the light fixed-rate reader (a JVM of its own; its start-up falls in the phase's first second, which is skipped)
+    "${wrk_pin[@]}" /usr/bin/time -f '%U %S' -o "$rtime" java -XX:+UseSerialGC -Xms64m -Xmx256m -cp target/test-classes \
+      dev.aurora.http.FixedRateReader "${url}api/v1/jobs" --rate "$READ_RATE" --connections "${READER_CONNECTIONS:-32}" \
+      --seconds "$secs_" "${headers[@]}" >"$out_" 2>&1 || true
+    rps=$(awk '/Requests\/sec/ {print $2}' "$out_")
+  elif [ -n "${READ_RATE:-}" ]; then
+    # a fixed read rate (hey: 50 workers, READ_RATE/50 a second each), the target's own point
+    rps=$("${wrk_pin[@]}" /usr/bin/time -f '%U %S' -o "$rtime" hey -z "${secs_}s" -c 50 -q $((READ_RATE / 50)) -cpus 1 "${headers[@]}" "${url}api/v1/jobs" | awk '/Requests\/sec/ {print $2}')
+  else
+    rps=$("${wrk_pin[@]}" /usr/bin/time -f '%U %S' -o "$rtime" wrk -t"$threads" -c32 -d"${secs_}s" "${headers[@]}" "${url}api/v1/jobs" | awk '/Requests\/sec/ {print $2}')
+  fi
+}
+# warm-up (WARMUP seconds in all): the stream alone (the JIT, the stream reaching its 100 live jobs), then
+# WARMUP_READS seconds of reads as in a read phase (the read path compiled before anything is measured),
+# then WARMUP_QUIET seconds without reads (the compiler and the collector settle) before the first phase
+warm="${WARMUP:-60}"; warm_reads="${WARMUP_READS:-30}"; warm_quiet="${WARMUP_QUIET:-10}"
+if ((warm_reads + warm_quiet > warm)); then warm_reads=$((warm > warm_quiet ? warm - warm_quiet : 0)); warm_quiet=$((warm - warm_reads)); fi
+sleep $((warm - warm_reads - warm_quiet))
+if ((warm_reads > 0)); then
+  read_for "$warm_reads" "$readerlog.warmup"
+  echo "warm-up: ${warm_reads}s of reads (${rps:-?} requests/s), then ${warm_quiet}s quiet, after $((warm - warm_reads - warm_quiet))s of the stream alone"
+fi
+sleep "$warm_quiet"
 phases=()   # "kind start_ms end_ms requests/s machine-cores reader-cores"
 for ((i = 0; i <= pairs; i++)); do
   a=$(now); b0=$(busy); sleep "$secs"; b1=$(busy); z=$(now)
   phases+=("quiet $a $z - $(awk -v b="$((b1 - b0))" -v ms="$((z - a))" -v hz="$hz" 'BEGIN {printf "%.2f", b / hz / (ms / 1000)}') -")
   if ((i < pairs)); then
     a=$(now); b0=$(busy)
-    if [ "$reader" = java ]; then
-      # the light fixed-rate reader (a JVM of its own; its start-up falls in the phase's first second, which is skipped)
-      "${wrk_pin[@]}" /usr/bin/time -f '%U %S' -o "$rtime" java -XX:+UseSerialGC -Xms64m -Xmx256m -cp target/test-classes \
-        dev.aurora.http.FixedRateReader "${url}api/v1/jobs" --rate "$READ_RATE" --connections "${READER_CONNECTIONS:-32}" \
-        --seconds "$secs" "${headers[@]}" >"$readerlog.$i" 2>&1 || true
-      rps=$(awk '/Requests\/sec/ {print $2}' "$readerlog.$i")
-    elif [ -n "${READ_RATE:-}" ]; then
-      # a fixed read rate (hey: 50 workers, READ_RATE/50 a second each), the target's own point
-      rps=$("${wrk_pin[@]}" /usr/bin/time -f '%U %S' -o "$rtime" hey -z "${secs}s" -c 50 -q $((READ_RATE / 50)) -cpus 1 "${headers[@]}" "${url}api/v1/jobs" | awk '/Requests\/sec/ {print $2}')
-    else
-      rps=$("${wrk_pin[@]}" /usr/bin/time -f '%U %S' -o "$rtime" wrk -t"$threads" -c32 -d"${secs}s" "${headers[@]}" "${url}api/v1/jobs" | awk '/Requests\/sec/ {print $2}')
-    fi
+    read_for "$secs" "$readerlog.$i"
     b1=$(busy); z=$(now)
     phases+=("reads $a $z $rps $(awk -v b="$((b1 - b0))" -v ms="$((z - a))" -v hz="$hz" 'BEGIN {printf "%.2f", b / hz / (ms / 1000)}') $(awk -v ms="$((z - a))" '{printf "%.2f", ($1 + $2) / (ms / 1000)}' "$rtime")")
   fi

@@ -17,8 +17,8 @@ import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArraySet;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
@@ -26,8 +26,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The scheduler's events as Server-Sent Events. One listener (on its own thread, off the state loop)
- * numbers each event, keeps the most recent in a ring for clients resuming with Last-Event-ID, and
+ * The scheduler's events as Server-Sent Events. On the state loop, a listener only puts each event in
+ * an {@link Inbox} (a slot write: no lock, no hand-off to another thread per event). The hub's own
+ * thread takes what came in batches, at most one every {@value #BATCH_MILLIS} ms while events keep
+ * coming (and parks, woken by the loop's next event, when none come), and, for the whole batch under
+ * one lock, numbers each event, keeps the most recent in a ring for clients resuming with Last-Event-ID, and
  * offers it to each client's bounded buffer; a client whose buffer is full is dropped, so a slow
  * client never holds up the scheduler or other clients. An event's JSON is made only when a client
  * first needs it: with no client connected, events are numbered and kept but never encoded.
@@ -83,26 +86,118 @@ public final class EventHub implements AutoCloseable {
   private final Duration keepAlive;
   private final ArrayDeque<Entry> ring = new ArrayDeque<>();
   private final Set<Client> clients = new CopyOnWriteArraySet<>();
-  private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
-    Thread t = new Thread(r, "aurora-http-events");
-    t.setDaemon(true);
-    return t;
-  });
+  /** How long the hub's thread waits after a batch before it takes the next (the most it delays an event). */
+  static final long BATCH_MILLIS = 10;
+  /**
+   * Events the loop hands over at most between two batches (each 10 ms, so only a stalled hub's thread
+   * reaches it): past it the loop drops them, and the hub drops its clients and its ring so that a
+   * client resuming from before is told to reload (an {@code event: reset}).
+   */
+  static final int INBOX_LIMIT = 1 << 18;
+
+  private final Inbox<SchedulerEvent> inbox;
+  private final List<SchedulerEvent> batch = new java.util.ArrayList<>();
+  private final Thread thread = new Thread(this::run, "aurora-http-events");
+  /** Set by the hub's thread before it parks with nothing to take; the loop's next event wakes it. */
+  private final AtomicBoolean parked = new AtomicBoolean();
   private EventStream.@Nullable Subscription subscription;
   private long nextId = 1;
   private volatile boolean closed;
   private final AtomicLong encoded = new AtomicLong();
 
   public EventHub(int ringSize, int clientBuffer, int maxClients, Duration keepAlive) {
+    this(ringSize, clientBuffer, maxClients, keepAlive, INBOX_LIMIT);
+  }
+
+  EventHub(int ringSize, int clientBuffer, int maxClients, Duration keepAlive, int inboxLimit) {
+    this.inbox = new Inbox<>(inboxLimit);
     this.ringSize = ringSize;
     this.clientBuffer = clientBuffer;
     this.maxClients = maxClients;
     this.keepAlive = keepAlive;
   }
 
-  /** Subscribes to the scheduler's events. */
+  /** Subscribes to the scheduler's events (on its loop: a slot write each) and starts taking batches. */
   public void start(Scheduler scheduler) {
-    subscription = scheduler.events().subscribe(this::publish, thread);
+    subscription = scheduler.events().subscribe(this::handOver);
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  /**
+   * On the scheduler's loop, for every event: a slot write (nothing once the inbox is full) and a
+   * volatile read; it wakes the hub's thread only if that parked with nothing to take.
+   */
+  void handOver(SchedulerEvent event) {
+    inbox.add(event);
+    if (parked.get() && parked.compareAndSet(true, false)) {
+      LockSupport.unpark(thread);
+    }
+  }
+
+  /** The hub's thread: a batch, then a pause while events keep coming, or a park until the next. */
+  private void run() {
+    while (!closed) {
+      if (takeBatch() > 0) {   // events are coming: let the next batch gather, woken by no one
+        LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(BATCH_MILLIS));
+        continue;
+      }
+      parked.set(true);
+      if (!inbox.waiting() && !closed) {   // checked after saying so: an event added meanwhile wakes it
+        LockSupport.park(this);
+      }
+      parked.set(false);
+    }
+  }
+
+  /**
+   * On the hub's thread: numbers and publishes every event handed over since the last batch; returns
+   * how many it took (or lost).
+   */
+  int takeBatch() {
+    try {
+      if (inbox.overflowed()) {
+        inbox.discard();
+        lost();
+        return 1;
+      }
+      batch.clear();
+      inbox.drain(batch::add, INBOX_LIMIT);
+      int n = batch.size();
+      if (n > 0) {
+        publishAll(batch);
+      }
+      batch.clear();
+      return n;
+    } catch (RuntimeException e) {
+      LOG.warn("failed to publish a batch of events", e);   // the next batch is taken all the same
+      batch.clear();
+      return 1;
+    }
+  }
+
+  /**
+   * Events were dropped before the hub took them: they can be sent to no one, so every client is
+   * dropped (it reconnects with its Last-Event-ID) and the ring emptied, with an id skipped, so that
+   * a client resuming from before the loss is told to reload rather than miss them unawares.
+   */
+  private void lost() {
+    synchronized (ring) {
+      nextId++;
+      ring.clear();
+      for (Client c : clients) {
+        drop(c);
+      }
+    }
+    LOG.warn("the event stream fell {} events behind the scheduler; its clients were dropped", INBOX_LIMIT);
+  }
+
+  private void drop(Client c) {
+    if (!c.dropped) {
+      c.dropped = true;
+      c.queue.clear();
+      c.queue.offer(end);
+    }
   }
 
   private final class Client {
@@ -112,19 +207,23 @@ public final class EventHub implements AutoCloseable {
 
   /** Numbers an event, keeps it in the ring and hands it to every client. */
   void publish(SchedulerEvent event) {
-    Entry entry;
+    publishAll(List.of(event));
+  }
+
+  /** Numbers each event, keeps it in the ring and hands it to every client: one lock for them all. */
+  private void publishAll(List<SchedulerEvent> events) {
     synchronized (ring) {
-      entry = new Entry(nextId++, event);
-      ring.addLast(entry);
-      while (ring.size() > ringSize) {
-        ring.removeFirst();
-      }
-      for (Client c : clients) {
-        if (!c.dropped && !c.queue.offer(entry)) {
-          c.dropped = true;
-          c.queue.clear();
-          c.queue.offer(end);
-          LOG.info("dropped a slow event-stream client: its buffer of {} events was full", clientBuffer);
+      for (SchedulerEvent event : events) {
+        Entry entry = new Entry(nextId++, event);
+        ring.addLast(entry);
+        if (ring.size() > ringSize) {
+          ring.removeFirst();
+        }
+        for (Client c : clients) {
+          if (!c.dropped && !c.queue.offer(entry)) {
+            drop(c);
+            LOG.info("dropped a slow event-stream client: its buffer of {} events was full", clientBuffer);
+          }
         }
       }
     }
@@ -270,6 +369,6 @@ public final class EventHub implements AutoCloseable {
       c.queue.clear();
       c.queue.offer(end);
     }
-    thread.shutdownNow();
+    LockSupport.unpark(thread);
   }
 }

@@ -60,6 +60,15 @@ final class Inbox<T> {
     added++;
   }
 
+  /** For the consumer: whether items wait to be drained (or were dropped: {@link #overflowed()}). */
+  boolean waiting() {
+    if (overflowed || head.count > read) {
+      return true;
+    }
+    Chunk next = head.next;
+    return read == CHUNK && next != null && next.count > 0;
+  }
+
   /** Whether the producer dropped items since the last {@link #discard}. */
   boolean overflowed() {
     return overflowed;

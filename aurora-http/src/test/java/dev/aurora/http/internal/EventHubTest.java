@@ -149,4 +149,61 @@ class EventHubTest {
     hub.close();
     serving.get(30, TimeUnit.SECONDS);
   }
+
+  private static CompletableFuture<Void> serve(EventHub hub, Optional<String> lastEventId, OutputStream client) {
+    Reply reply = hub.stream(lastEventId);
+    return CompletableFuture.runAsync(() -> {
+      try {
+        reply.stream().write(client);
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+  }
+
+  @Test
+  void eventsHandedOverOnTheLoopAreNumberedInOrderWhenTheHubTakesThemAsOneBatch() throws Exception {
+    EventHub hub = new EventHub(100, 10, 8, Duration.ofSeconds(30));
+    for (int i = 1; i <= 5; i++) {
+      hub.handOver(created(i));   // what the loop does: no numbering, no lock, no task per event
+    }
+    hub.takeBatch();
+    CollectingClient client = new CollectingClient();
+    CompletableFuture<Void> serving = serve(hub, Optional.of("0"), client);
+    String text = client.awaitText("r/e/j5");
+    assertThat(text).contains(sse(1, created(1)) + sse(2, created(2)) + sse(3, created(3)) + sse(4, created(4))
+        + sse(5, created(5)));
+    hub.handOver(created(6));
+    hub.takeBatch();
+    assertThat(client.awaitText("r/e/j6")).endsWith(sse(6, created(6)));
+    hub.close();
+    serving.get(30, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void eventsTheHubFellTooFarBehindToTakeDropItsClientsAndAResumeFromBeforeIsToldToReload() throws Exception {
+    EventHub hub = new EventHub(100, 10, 8, Duration.ofSeconds(30), 4);
+    hub.handOver(created(1));
+    hub.handOver(created(2));
+    hub.takeBatch();
+    CollectingClient live = new CollectingClient();
+    CompletableFuture<Void> serving = serve(hub, Optional.empty(), live);
+    live.awaitText("retry:");
+    for (int i = 3; i <= 10; i++) {
+      hub.handOver(created(i));   // more than the 4 the loop hands over between two batches
+    }
+    hub.takeBatch();
+
+    assertThat(live.awaitText("event: dropped")).doesNotContain("r/e/j3\"");
+    serving.get(30, TimeUnit.SECONDS);
+    CollectingClient resuming = new CollectingClient();
+    CompletableFuture<Void> resumed = serve(hub, Optional.of("2"), resuming);
+    assertThat(resuming.awaitText("event: reset")).contains("events after 2 are no longer kept");
+    // what comes after is numbered and sent as before
+    hub.handOver(created(11));
+    hub.takeBatch();
+    assertThat(resuming.awaitText("r/e/j11")).doesNotContain("r/e/j10\"");
+    hub.close();
+    resumed.get(30, TimeUnit.SECONDS);
+  }
 }

@@ -75,4 +75,30 @@ class InboxTest {
       assertThat(out.get(i)).isEqualTo(i);
     }
   }
+
+  @Test
+  void itSaysWhetherItemsWaitAcrossChunksAndAfterAnOverflow() {
+    Inbox<Integer> inbox = new Inbox<>(10 * Inbox.CHUNK);
+    assertThat(inbox.waiting()).isFalse();
+    for (int i = 0; i < Inbox.CHUNK; i++) {
+      inbox.add(i);
+    }
+    assertThat(inbox.waiting()).isTrue();
+    inbox.drain(item -> {});
+    assertThat(inbox.waiting()).isFalse();   // the first chunk read to its end, no next one yet
+    inbox.add(1);                              // the first item of a new chunk
+    assertThat(inbox.waiting()).isTrue();
+    inbox.drain(item -> {});
+    assertThat(inbox.waiting()).isFalse();
+
+    Inbox<Integer> small = new Inbox<>(1);
+    small.add(1);
+    small.drain(item -> {});
+    small.add(2);
+    small.add(3);   // dropped: one waits already
+    small.drain(item -> {});
+    assertThat(small.waiting()).isTrue();   // nothing to drain, but items were dropped
+    small.discard();
+    assertThat(small.waiting()).isFalse();
+  }
 }

@@ -23,7 +23,6 @@ import dev.aurora.core.internal.state.JobState;
 import dev.aurora.core.internal.state.SchedulerState;
 import dev.aurora.core.internal.tx.Transactions;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -233,7 +232,7 @@ public final class Jobs {
       if (job != null) {
         addMatching(query, job.active(), out);
       }
-      addMatching(query, state.history().getOrDefault(key.get(), new ArrayDeque<>()), out);
+      addMatching(query, state.history(key.get()), out);
       // Active tasks of a killed job are no longer in a JobState.
       if (job == null) {
         for (ScheduledTask t : state.tasks().values()) {
@@ -275,7 +274,7 @@ public final class Jobs {
       }
     }
     List<ScheduledTask> all = new ArrayList<>(active);
-    for (TaskId id : state.history().getOrDefault(key, new ArrayDeque<>())) {
+    for (TaskId id : state.history(key)) {
       ScheduledTask t = state.task(id);
       if (t != null) {
         all.add(t);

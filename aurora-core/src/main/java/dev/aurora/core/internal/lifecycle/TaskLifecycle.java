@@ -17,6 +17,7 @@ import dev.aurora.core.internal.metrics.SchedulerMetrics;
 import dev.aurora.core.internal.pass.PlacementCoordinator;
 import dev.aurora.core.internal.placement.AgentPool;
 import dev.aurora.core.internal.placement.PlacementEngine;
+import dev.aurora.core.internal.state.EndedTasks;
 import dev.aurora.core.internal.state.JobState;
 import dev.aurora.core.internal.state.SchedulerState;
 import dev.aurora.core.internal.state.TaskAccess;
@@ -24,7 +25,6 @@ import dev.aurora.core.internal.state.TaskStateMachine;
 import dev.aurora.core.internal.state.TaskStateMachine.SideEffect;
 import dev.aurora.core.internal.tx.Transactions;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -33,7 +33,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -331,7 +330,7 @@ public final class TaskLifecycle {
 
   /** What follows the end of a task: replacement, or the end of its instance or job. */
   private void ended(ScheduledTask t, ScheduleStatus from, Cause cause) {
-    state.addToHistory(t.job(), t.id());
+    state.addToHistory(t);
     JobState job = state.job(t.job());
     if (job == null) {
       return;
@@ -412,7 +411,7 @@ public final class TaskLifecycle {
   public void finishJob(JobState job) {
     JobKey key = job.config().key();
     Map<Integer, ScheduledTask> last = new TreeMap<>();
-    for (TaskId id : state.history().getOrDefault(key, new ArrayDeque<>())) {
+    for (TaskId id : state.history(key)) {
       ScheduledTask t = state.task(id);
       if (t != null) {
         keepLatest(last, t);
@@ -447,10 +446,10 @@ public final class TaskLifecycle {
     int perJob = settings.historyPerJob();
     List<TaskId> removed = new ArrayList<>();
     for (var it = state.history().entrySet().iterator(); it.hasNext(); ) {
-      Map.Entry<JobKey, ArrayDeque<TaskId>> entry = it.next();
-      ArrayDeque<TaskId> deque = entry.getValue();
-      pruneJob(entry.getKey(), deque, perJob, cutoff, removed);
-      if (deque.isEmpty()) {
+      Map.Entry<JobKey, EndedTasks> entry = it.next();
+      EndedTasks ended = entry.getValue();
+      pruneJob(entry.getKey(), ended, perJob, cutoff, removed);
+      if (ended.isEmpty()) {
         it.remove();
       }
     }
@@ -459,57 +458,53 @@ public final class TaskLifecycle {
     }
   }
 
-  /** Prunes one job's ended tasks beyond {@code perJob} or older than {@code cutoff}, oldest first. */
-  private void pruneJob(JobKey key, ArrayDeque<TaskId> deque, int perJob, long cutoff, List<TaskId> removed) {
-    Set<TaskId> outcomes = null; // computed only if this job's history is pruned at all
-    ArrayDeque<TaskId> kept = new ArrayDeque<>();
-    while (!deque.isEmpty()) {
-      ScheduledTask oldest = state.task(deque.peekFirst());
-      if (oldest == null) {
-        deque.pollFirst();
-        continue;
-      }
-      if (deque.size() + kept.size() <= perJob && ACCESS.statusTimeMillis(oldest) >= cutoff) {
-        break;
-      }
-      deque.pollFirst();
-      if (outcomes == null) {
-        outcomes = outcomesOfRunningOneOffJob(key, deque, oldest);
-      }
-      if (outcomes.contains(oldest.id())) {
-        kept.add(oldest.id());
-        continue;
-      }
-      state.tasks().remove(oldest.id());
-      metrics.moved(oldest.status(), null);
-      removed.add(oldest.id());
+  /**
+   * Prunes one job's ended tasks beyond {@code perJob} or older than {@code cutoff}, oldest first. What
+   * to drop is decided from the job's list of ended tasks and their end times: only the tasks removed
+   * are looked up (a job with nothing to prune costs no lookup at all).
+   */
+  private void pruneJob(JobKey key, EndedTasks ended, int perJob, long cutoff, List<TaskId> removed) {
+    int n = ended.prunable(perJob, cutoff);
+    if (n == 0) {
+      return;
     }
-    while (!kept.isEmpty()) {
-      deque.addFirst(kept.pollLast());
+    Set<TaskId> outcomes = outcomesOfRunningOneOffJob(key, ended);
+    List<TaskId> keptIds = new ArrayList<>(0);
+    List<Long> keptEnds = new ArrayList<>(0);
+    for (int k = 0; k < n; k++) {
+      long end = ended.firstEndMillis();
+      TaskId id = ended.pollFirst();
+      if (outcomes.contains(id)) {
+        keptIds.add(id);
+        keptEnds.add(end);
+        continue;
+      }
+      ScheduledTask gone = state.tasks().remove(id);
+      if (gone != null) {
+        metrics.moved(gone.status(), null);
+        removed.add(id);
+      }
+    }
+    for (int k = keptIds.size() - 1; k >= 0; k--) {
+      ended.addFirst(keptIds.get(k), keptEnds.get(k));
     }
   }
 
   /**
    * For a one-off job that still runs: the last ended task of each instance that has no active task,
    * which its {@code JobFinished} reports, so pruning keeps them whatever their number or age. Empty
-   * for any other job. {@code first} was taken off the head of {@code rest}.
+   * for any other job (then no task is looked up).
    */
-  private Set<TaskId> outcomesOfRunningOneOffJob(JobKey key, ArrayDeque<TaskId> rest, ScheduledTask first) {
+  private Set<TaskId> outcomesOfRunningOneOffJob(JobKey key, EndedTasks ended) {
     JobState job = state.job(key);
     if (job == null || job.config().isService() || job.config().isCron()) {
       return Set.of();
     }
     Map<Integer, ScheduledTask> last = new HashMap<>();
-    Consumer<ScheduledTask> consider = t -> {
-      if (!job.activeByInstance().containsKey(t.instance())) {
-        keepLatest(last, t);
-      }
-    };
-    consider.accept(first);
-    for (TaskId id : rest) {
+    for (TaskId id : ended) {
       ScheduledTask t = state.task(id);
-      if (t != null) {
-        consider.accept(t);
+      if (t != null && !job.activeByInstance().containsKey(t.instance())) {
+        keepLatest(last, t);
       }
     }
     Set<TaskId> out = new HashSet<>();

@@ -156,7 +156,7 @@ public final class Recovery {
       lastKey = t.job();
       lastJob = job;
       if (t.status().isTerminal()) {
-        state.addToHistory(t.job(), t.id());
+        state.addToHistory(t);
         continue;
       }
       if (job == null) {

@@ -7,7 +7,6 @@ import dev.aurora.core.ScheduledTask;
 import dev.aurora.core.internal.CoreListener;
 import dev.aurora.core.internal.placement.AgentPool;
 import dev.aurora.core.internal.placement.AgentState;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -28,7 +27,7 @@ public final class SchedulerState {
   private final Map<JobKey, JobState> jobs = new LinkedHashMap<>();
   /** Replaced once, by a presized map, when recovery finds it empty. */
   private Map<TaskId, ScheduledTask> tasks = new HashMap<>();
-  private final Map<JobKey, ArrayDeque<TaskId>> history = new LinkedHashMap<>();
+  private final Map<JobKey, EndedTasks> history = new LinkedHashMap<>();
   private final AgentPool pool;
   private final List<CoreListener> listeners = new ArrayList<>();
 
@@ -84,14 +83,19 @@ public final class SchedulerState {
     }
   }
 
-  /** Each job's ended tasks, oldest first. */
-  public Map<JobKey, ArrayDeque<TaskId>> history() {
+  /** Each job's ended tasks, oldest first, with the time each ended. */
+  public Map<JobKey, EndedTasks> history() {
     return history;
   }
 
-  /** Records that {@code task} of {@code job} ended. */
-  public void addToHistory(JobKey job, TaskId task) {
-    history.computeIfAbsent(job, k -> new ArrayDeque<>()).add(task);
+  /** The job's ended tasks, oldest first (empty if none): to read, not to change. */
+  public EndedTasks history(JobKey job) {
+    return history.getOrDefault(job, EndedTasks.NONE);
+  }
+
+  /** Records that {@code task} ended (its status time is when). */
+  public void addToHistory(ScheduledTask task) {
+    history.computeIfAbsent(task.job(), k -> new EndedTasks()).add(task.id(), TaskAccess.get().statusTimeMillis(task));
   }
 
   /** The agents and their offers. */
