@@ -61,6 +61,7 @@ public final class BenchmarkMain {
     m.jfr = a.stream().filter(s -> s.startsWith("--jfr=")).map(s -> Path.of(s.substring(6))).findFirst().orElse(null);
     m.loopRuns = a.stream().filter(s -> s.startsWith("--loop-runs=")).map(s -> Integer.parseInt(s.substring(12)))
         .findFirst().orElse(1);
+    m.extraJvmArgs = a.stream().filter(s -> s.startsWith("--jvm-arg=")).map(s -> s.substring(10)).toList();
     if (m.loopRuns < 1) {
       throw new IllegalArgumentException("--loop-runs must be >= 1, was " + m.loopRuns);
     }
@@ -127,9 +128,15 @@ public final class BenchmarkMain {
   private int forks;
   /** Fresh JVMs per mode of W1loop and W1durable ({@code --loop-runs=N}): their cold figures and warm ones pooled. */
   private int loopRuns = 1;
+  /**
+   * JVM flags added to every benchmark JVM ({@code --jvm-arg=X}, repeatable), e.g. a cold-start lever
+   * such as {@code -XX:+AlwaysPreTouch} or {@code -XX:TieredStopAtLevel=1}; the table's headline runs use none.
+   */
+  private List<String> extraJvmArgs = List.of();
 
   private ChainedOptionsBuilder options(Class<?> benchmark, String[] jvm, int warmups, int measurements) {
     List<String> flags = new ArrayList<>(List.of(jvm));
+    flags.addAll(extraJvmArgs);
     if (jfr != null) {
       Path file = jfr.resolve(benchmark.getSimpleName() + "-" + (++forks) + ".jfr").toAbsolutePath();
       flags.add("-XX:StartFlightRecording=filename=" + file + ",settings=profile");
