@@ -17,6 +17,14 @@ final class Alloc {
     return THREADS.getThreadAllocatedBytes(threadId);
   }
 
+  /**
+   * The CPU time the thread with id {@code threadId} has used so far, in nanoseconds (-1 if unknown): set
+   * against the wall time, it tells work (CPU) from waiting for a core (the rest).
+   */
+  static long cpuNanos(long threadId) {
+    return THREADS.getThreadCpuTime(threadId);
+  }
+
   /** What the calling thread has allocated so far, in bytes. */
   static long current() {
     return bytes(Thread.currentThread().getId());

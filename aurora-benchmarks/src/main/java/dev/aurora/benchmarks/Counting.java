@@ -28,6 +28,8 @@ final class Counting {
     private final Condition reached = lock.newCondition();
     private volatile long launched;
     private volatile long lastLaunchAt;
+    /** The count {@link #await} waits for; the waiter is woken when it is reached (or by its own timeout). */
+    private long target = Long.MAX_VALUE;
 
     Backend(ClusterBackend delegate) {
       this.delegate = delegate;
@@ -45,7 +47,9 @@ final class Counting {
       try {
         launched += tasks.size();
         lastLaunchAt = System.nanoTime();
-        reached.signalAll();
+        if (launched >= target) {
+          reached.signalAll(); // once, not per launch: a waiter woken per launch competes with the loop for a core
+        }
       } finally {
         lock.unlock();
       }
@@ -69,6 +73,7 @@ final class Counting {
       long deadline = System.nanoTime() + timeout.toNanos();
       lock.lock();
       try {
+        target = count;
         while (launched < count) {
           long now = System.nanoTime();
           if (now - deadline >= 0

@@ -165,15 +165,21 @@ public class W1ProductionLoop {
 
   private long loopThread;
   private long allocated;
+  private long loopCpuNanos;
+  private long clientCpuNanos;
 
   @Benchmark
   public long createAndPlace() throws InterruptedException {
     long loopBefore = Alloc.bytes(loopThread);
     long clientBefore = Alloc.current();
+    long loopCpuBefore = Alloc.cpuNanos(loopThread);
+    long clientCpuBefore = Alloc.cpuNanos(Thread.currentThread().getId());
     try {
       return createAndPlaceTimed();
     } finally {
       allocated = Alloc.bytes(loopThread) - loopBefore + Alloc.current() - clientBefore;
+      loopCpuNanos = Alloc.cpuNanos(loopThread) - loopCpuBefore;
+      clientCpuNanos = Alloc.cpuNanos(Thread.currentThread().getId()) - clientCpuBefore;
     }
   }
 
@@ -216,6 +222,10 @@ public class W1ProductionLoop {
     if (cold || iteration > 1 + warmups) {
       // the loop thread's and the creating thread's allocation, until the last launch and a little after
       Results.record(key(), storage, (cold ? "coldA" : "a") + "llocatedBytesPerTask", allocated / (double) o.placed());
+      // CPU time of the loop and of the creating thread in the same span: set against the wall time
+      // (seconds), what is not CPU was waiting for a core (other threads, the JIT, the machine's load)
+      Results.record(key(), storage, (cold ? "coldL" : "l") + "oopCpuSeconds", loopCpuNanos / 1e9);
+      Results.record(key(), storage, (cold ? "coldC" : "c") + "lientCpuSeconds", clientCpuNanos / 1e9);
     }
     Results.record(key(), storage, "placeable", placeable);
     Results.record(key(), storage, "hostsUsed", o.hostsUsed());

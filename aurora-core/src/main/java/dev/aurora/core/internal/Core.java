@@ -10,6 +10,7 @@ import dev.aurora.core.ScheduledTask;
 import dev.aurora.core.SchedulerEvent;
 import dev.aurora.core.StateLoop;
 import dev.aurora.core.internal.placement.AgentPool;
+import dev.aurora.core.internal.placement.TaskGroup;
 import dev.aurora.core.internal.state.JobState;
 import java.time.Duration;
 import java.time.Instant;
@@ -74,4 +75,10 @@ public interface Core {
 
   /** The agents and their offers. */
   AgentPool pool();
+
+  /**
+   * The groups of PENDING tasks (one per job and task config), in no particular order; each lists its
+   * tasks in the order they became pending. A live view: do not change tasks while iterating it.
+   */
+  Collection<TaskGroup> pendingGroups();
 }

@@ -33,6 +33,7 @@ import dev.aurora.core.internal.lifecycle.TaskLifecycle;
 import dev.aurora.core.internal.metrics.SchedulerMetrics;
 import dev.aurora.core.internal.pass.PlacementCoordinator;
 import dev.aurora.core.internal.placement.AgentPool;
+import dev.aurora.core.internal.placement.TaskGroup;
 import dev.aurora.core.internal.placement.DedicatedRoles;
 import dev.aurora.core.internal.placement.AgentState;
 import dev.aurora.core.internal.placement.PlacementEngine;
@@ -254,6 +255,11 @@ public final class SchedulerImpl implements Scheduler {
     @Override
     public AgentPool pool() {
       return state.pool();
+    }
+
+    @Override
+    public Collection<TaskGroup> pendingGroups() {
+      return placement.groups();
     }
   }
 

@@ -119,6 +119,11 @@ public final class PlacementCoordinator {
     g.add(t.id(), tx.now());
   }
 
+  /** The groups of PENDING tasks, in no particular order (a live, unmodifiable view). */
+  public java.util.Collection<TaskGroup> groups() {
+    return Collections.unmodifiableCollection(groups.values());
+  }
+
   /** Removes a task that leaves PENDING from its group (and the group, if it empties). */
   public void removeFromGroup(ScheduledTask t) {
     GroupKey k = new GroupKey(t.job(), t.config());

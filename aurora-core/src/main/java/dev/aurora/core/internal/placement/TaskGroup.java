@@ -137,6 +137,11 @@ public final class TaskGroup implements PlacementTask {
     return seq;
   }
 
+  /** The group's tasks in the order they became pending (a live, unmodifiable view). */
+  public java.util.Set<TaskId> tasks() {
+    return java.util.Collections.unmodifiableSet(tasks);
+  }
+
   /** The group's tasks in the order they became pending (a copy). */
   public java.util.List<TaskId> taskIds() {
     return java.util.List.copyOf(tasks);

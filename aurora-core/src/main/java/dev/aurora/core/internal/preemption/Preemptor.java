@@ -26,7 +26,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -59,7 +58,6 @@ public final class Preemptor implements CoreListener {
   private final Reservations reservations;
   private final List<PlacementFilter> filters;
   private final HypotheticalAgent hypothetical = new HypotheticalAgent();
-  private final Map<TaskId, Long> pendingSince = new LinkedHashMap<>();
   private final ArrayDeque<Long> recentVictims = new ArrayDeque<>();
   /**
    * How many tasks of each class are on an agent in a preemptible state, kept as tasks move once
@@ -98,12 +96,9 @@ public final class Preemptor implements CoreListener {
     if (victimClassesKnown && wasVictim != isPossibleVictim(after)) {
       countVictim(wasVictim ? before : after, wasVictim ? -1 : 1);
     }
-    boolean wasPending = before != null && before.status() == ScheduleStatus.PENDING;
-    boolean isPending = after.status() == ScheduleStatus.PENDING;
-    if (isPending && !wasPending) {
-      pendingSince.put(after.id(), core.now());
-    } else if (wasPending && !isPending) {
-      pendingSince.remove(after.id());
+    // A pending task's status time is when it became PENDING: the candidates come from the pending
+    // groups, so nothing is kept per pending task here (a task created costs this listener nothing).
+    if (before != null && before.status() == ScheduleStatus.PENDING && after.status() != ScheduleStatus.PENDING) {
       reservations.release(after.id());
       reservations.usedBy(after.job(), after.config(), ACCESS.agentIdOrNull(after));
     }
@@ -111,17 +106,8 @@ public final class Preemptor implements CoreListener {
 
   @Override
   public void recovered() {
-    pendingSince.clear();
     victimClasses.clear();
     victimClassesKnown = false;
-    List<ScheduledTask> pending = new ArrayList<>();
-    for (ScheduledTask t : core.tasks()) {
-      if (t.status() == ScheduleStatus.PENDING) {
-        pending.add(t);
-      }
-    }
-    pending.sort(Comparator.comparing(ScheduledTask::statusTime).thenComparing(ScheduledTask::id));
-    pending.forEach(t -> pendingSince.put(t.id(), t.statusTime().toEpochMilli()));
     if (!started) {
       started = true;
       scheduleSearch();
@@ -140,7 +126,7 @@ public final class Preemptor implements CoreListener {
   /** One round: finds victims for the pending tasks that waited long enough, within the rate limit. */
   void search() {
     reservations.expire();
-    if (settings.preemptionMaxVictims() == 0 || pendingSince.isEmpty()) {
+    if (settings.preemptionMaxVictims() == 0 || core.pendingGroups().isEmpty()) {
       return;
     }
     long now = core.now();
@@ -201,29 +187,34 @@ public final class Preemptor implements CoreListener {
   private List<ScheduledTask> candidates(long now) {
     long delay = settings.preemptionDelay().toMillis();
     List<ScheduledTask> out = new ArrayList<>();
-    for (Map.Entry<TaskId, Long> e : pendingSince.entrySet()) {
-      if (now - e.getValue() < delay) {
-        continue;
+    for (TaskGroup g : core.pendingGroups()) {
+      if (!mayPreemptAny(g.job(), g.config())) {
+        continue; // the group's tasks share what this depends on: skip them all at once
       }
-      ScheduledTask t = core.task(e.getKey());
-      if (t != null && t.status() == ScheduleStatus.PENDING && !reservations.holds(t.id()) && mayPreemptAny(t)) {
-        out.add(t);
+      for (TaskId id : g.tasks()) {
+        ScheduledTask t = core.task(id);
+        if (t != null && t.status() == ScheduleStatus.PENDING && now - ACCESS.statusTimeMillis(t) >= delay
+            && !reservations.holds(id)) {
+          out.add(t);
+        }
       }
     }
+    // a PENDING task's status time is when it became pending: the longest waiting first
     out.sort(Comparator.comparingInt((ScheduledTask t) -> t.config().tier() == Tier.PREFERRED ? 0 : 1)
         .thenComparing(Comparator.comparingInt((ScheduledTask t) -> t.config().priority()).reversed())
-        .thenComparingLong(t -> pendingSince.get(t.id()))
+        .thenComparingLong(ACCESS::statusTimeMillis)
         .thenComparing(ScheduledTask::id));
     return out.size() > MAX_CANDIDATES_PER_SEARCH ? out.subList(0, MAX_CANDIDATES_PER_SEARCH) : out;
   }
 
   /**
-   * Whether some task now on an agent is one {@code pending} may preempt. When none is, no agent scan
-   * can help it: tasks that fit nowhere cost a search nothing per running task or agent.
+   * Whether some task now on an agent is one a pending task of {@code job} running {@code config} may
+   * preempt. When none is, no agent scan can help it: tasks that fit nowhere cost a search nothing per
+   * running task or agent.
    */
-  private boolean mayPreemptAny(ScheduledTask pending) {
+  private boolean mayPreemptAny(JobKey job, TaskConfig config) {
     for (VictimClass k : victimClasses.keySet()) {
-      if (k.mayBePreemptedBy(pending)) {
+      if (k.mayBePreemptedBy(job, config)) {
         return true;
       }
     }
@@ -238,14 +229,16 @@ public final class Preemptor implements CoreListener {
       return new VictimClass(t.config().tier(), t.config().priority(), t.job().role());
     }
 
-    /** Whether some task of this class may be preempted by {@code pending} (as {@link #mayPreempt}). */
-    boolean mayBePreemptedBy(ScheduledTask pending) {
-      TaskConfig p = pending.config();
+    /**
+     * Whether some task of this class may be preempted by a pending task of {@code job} running {@code p}
+     * (as {@link #mayPreempt}).
+     */
+    boolean mayBePreemptedBy(JobKey job, TaskConfig p) {
       if ((p.tier() == Tier.REVOCABLE) != (tier == Tier.REVOCABLE)) {
         return false;
       }
       return (p.tier() == Tier.PREFERRED && tier != Tier.PREFERRED)
-          || (p.priority() > priority && pending.job().role().equals(role));
+          || (p.priority() > priority && job.role().equals(role));
     }
   }
 
