@@ -396,8 +396,9 @@ class LocalBackendTest {
     backend.kill(first.taskId());
 
     listener.awaitStatus(first.taskId(), ScheduleStatus.KILLED);
-    Offer freed = listener.awaitOffer("local-0", Duration.ofSeconds(2));
-    // what the task freed and the declined leftover, together
+    // bounded by the module's bound, not a speed: the speed asserted is "before the refusal ends" (below)
+    Offer freed = listener.awaitOffer("local-0", Tasks.BOUND);
+    // what the task freed and the declined leftover, together (not the task's share alone, at once)
     assertThat(freed.cpus()).isEqualTo(2.0);
     assertThat(freed.ramMb()).isEqualTo(1024);
     TaskLaunch replacement = Tasks.launch(freed, Resources.of(1.5, 512, 1024), "sleep 30").build();

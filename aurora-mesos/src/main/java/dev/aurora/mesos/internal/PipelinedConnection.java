@@ -3,6 +3,7 @@ package dev.aurora.mesos.internal;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -38,7 +39,8 @@ import javax.net.ssl.SSLSocket;
  * <p>When the connection cannot be made, is closed or reset by the master, or a request goes
  * unanswered for {@code timeout} while the connection is silent, every request in flight or queued
  * fails (with an {@link IOException}) and the connection is dead: {@link #isOpen()} says so, and a
- * new one must be made. An answer with {@code Connection: close} completes its request; the ones
+ * new one must be made. So it is when an answer stops half-way (nothing more of it for {@code
+ * timeout}), whether or not a request waits for it: the next answer could not be read from its start. An answer with {@code Connection: close} completes its request; the ones
  * after it fail. The JDK {@code HttpClient} cannot do this: it sends one request per connection at a
  * time.
  */
@@ -282,16 +284,23 @@ public final class PipelinedConnection implements AutoCloseable {
   // ------------------------------------------------------------------ reader
 
   private void readLoop(InputStream raw) {
-    InputStream in = new BufferedInputStream(raw, 64 * 1024);
+    CountingInputStream in = new CountingInputStream(new BufferedInputStream(raw, 64 * 1024));
     try {
       while (!dead) {
         Response r;
         boolean close;
+        long readBefore = in.count;
         try {
           Answer a = readAnswer(in);
           r = a.response;
           close = a.close;
         } catch (SocketTimeoutException e) {
+          if (in.count != readBefore) {
+            // what was read of this answer is gone: the next read would start in its middle, and
+            // could take the rest of it for the next call's answer
+            fail("an answer from " + endpoint + " stopped half-way: nothing more within " + timeout);
+            return;
+          }
           Pending oldest;
           synchronized (lock) {
             oldest = inFlight.peek();
@@ -332,6 +341,40 @@ public final class PipelinedConnection implements AutoCloseable {
   }
 
   private record Answer(Response response, boolean close) {}
+
+  /** Counts the bytes read through it, so a timeout can tell the start of an answer from its middle. */
+  private static final class CountingInputStream extends FilterInputStream {
+    long count;
+
+    CountingInputStream(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = in.read();
+      if (b >= 0) {
+        count++;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = in.read(b, off, len);
+      if (n > 0) {
+        count += n;
+      }
+      return n;
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+      long skipped = in.skip(n);
+      count += Math.max(0, skipped);
+      return skipped;
+    }
+  }
 
   private static Answer readAnswer(InputStream in) throws IOException {
     while (true) {

@@ -146,4 +146,48 @@ class PipelinedConnectionTimeoutTest {
     assertThat(second.isOpen()).isTrue();
     assertThat(s1.getInputStream().read()).as("the dead connection was closed").isEqualTo(-1);
   }
+
+  @Test
+  void anAnswerThatStopsHalfWayFailsEveryCallInFlightAndClosesTheConnection() throws Exception {
+    PipelinedConnection c = open();
+    CompletableFuture<PipelinedConnection.Response> first = send(c, "a");
+    CompletableFuture<PipelinedConnection.Response> second = send(c, "b");
+    Socket s = accept();
+    InputStream in = s.getInputStream();
+    assertThat(readRequest(in)).isEqualTo("a");
+    assertThat(readRequest(in)).isEqualTo("b");
+    // the status line and part of the headers of the first answer, then nothing
+    s.getOutputStream().write("HTTP/1.1 202 Accepted\r\nContent-Len".getBytes(StandardCharsets.ISO_8859_1));
+    s.getOutputStream().flush();
+
+    for (CompletableFuture<PipelinedConnection.Response> f : List.of(first, second)) {
+      assertThatThrownBy(() -> f.get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(IOException.class);
+    }
+    assertThat(c.isOpen()).isFalse();
+    assertThat(in.read()).as("the connection was closed").isEqualTo(-1);
+  }
+
+  @Test
+  void anAnswerThatStopsHalfWayWithNoCallInFlightClosesTheConnectionSoTheNextCallGoesOnANewOne() throws Exception {
+    PipelinedConnection c = open();
+    CompletableFuture<PipelinedConnection.Response> call = send(c, "a");
+    Socket s = accept();
+    InputStream in = s.getInputStream();
+    assertThat(readRequest(in)).isEqualTo("a");
+    // the answer, then the start of another answer no call waits for, then nothing: what follows on
+    // this connection could not be read from the start of an answer
+    s.getOutputStream().write(("HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n"
+        + "HTTP/1.1 500 Internal Server Error\r\n").getBytes(StandardCharsets.ISO_8859_1));
+    s.getOutputStream().flush();
+    assertThat(call.get(30, TimeUnit.SECONDS).status()).isEqualTo(202);
+
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (c.isOpen()) {
+      assertThat(System.nanoTime()).as("the connection closed within 30 s").isLessThan(deadline);
+      Thread.onSpinWait();
+    }
+    assertThat(in.read()).as("the connection was closed").isEqualTo(-1);
+    assertThatThrownBy(() -> send(c, "later").get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(IOException.class)
+        .hasMessageContaining("is closed");
+  }
 }

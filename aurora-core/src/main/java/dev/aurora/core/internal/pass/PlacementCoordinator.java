@@ -261,12 +261,39 @@ public final class PlacementCoordinator {
         continue;
       }
       List<String> offerIds = pool.consumeTouchedOffers(e.getKey());
+      List<TaskLaunch> agentLaunches = stillAssigned(e.getValue());
+      if (agentLaunches.isEmpty()) {
+        // every task placed here was killed after its pass, in this transaction: nothing to launch; the
+        // offers the pass took go back to the backend at once, which offers their resources again
+        for (String id : offerIds) {
+          tx.afterCommit(() -> backend.decline(id, Duration.ZERO));
+        }
+        continue;
+      }
       used += offerIds.size();
-      List<TaskLaunch> agentLaunches = e.getValue();
       tx.afterCommit(() -> backend.launch(offerIds, agentLaunches));
     }
     metrics.offersUsed(used);
     launches.clear();
+  }
+
+  /**
+   * The launches whose task is still ASSIGNED: a task killed after the pass that placed it, in the same
+   * transaction, is not launched (its kill goes to the backend; the backend returns what an accepted
+   * offer's launches leave unused).
+   */
+  private List<TaskLaunch> stillAssigned(List<TaskLaunch> launches) {
+    List<TaskLaunch> left = null;
+    for (int i = 0; i < launches.size(); i++) {
+      ScheduledTask t = state.task(launches.get(i).taskId());
+      boolean assigned = t != null && t.status() == ScheduleStatus.ASSIGNED;
+      if (!assigned && left == null) {
+        left = new ArrayList<>(launches.subList(0, i));
+      } else if (assigned && left != null) {
+        left.add(launches.get(i));
+      }
+    }
+    return left == null ? launches : left;
   }
 
   /** From now on the backend hears of changes of demand (call once it is started, in that transaction). */
