@@ -63,11 +63,15 @@ class EventStreamTest {
     return lines;
   }
 
-  /** Lines up to and including the first that matches, waiting at most 20 s for each. */
+  /**
+   * Lines up to and including the first that matches, waiting at most 20 s in all (keep-alive comments
+   * alone must not keep a test waiting for a line that never comes).
+   */
   static List<String> until(BlockingQueue<String> lines, Predicate<String> last) throws InterruptedException {
     List<String> seen = new ArrayList<>();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (true) {
-      String line = lines.poll(20, TimeUnit.SECONDS);
+      String line = lines.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
       assertThat(line).as("a line after " + seen).isNotNull();
       seen.add(line);
       if (last.test(line)) {
@@ -105,8 +109,14 @@ class EventStreamTest {
 
   @Test
   void aClientTooFarBehindIsToldToReload() throws Exception {
+    BlockingQueue<String> live = follow(null);
+    until(live, l -> l.startsWith("retry:"));
     assertThat(h.post("alice", "/api/v1/jobs", AuroraJson.toJson(JobsApiTest.web(3))).statusCode()).isEqualTo(201);
     h.settle(); // well over the 6 events kept
+    // the stream numbers events in batches of its own: wait until a live client got the last of them
+    for (int running = 0; running < 3; running++) {
+      until(live, l -> l.contains("\"status\":\"RUNNING\""));
+    }
     BlockingQueue<String> lines = follow("1");
     assertThat(until(lines, l -> l.startsWith("event: reset"))).isNotEmpty();
     HttpResponse<String> bad = h.send(h.request("alice", "/api/v1/events").header("Last-Event-ID", "x").GET().build());
