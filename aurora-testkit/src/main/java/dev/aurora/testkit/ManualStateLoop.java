@@ -17,7 +17,14 @@ public final class ManualStateLoop implements StateLoop {
   private static final int MAX_STEPS = 50_000_000;
   private final FakeClock clock;
   private final ArrayDeque<Runnable> queue = new ArrayDeque<>();
+  /**
+   * Timers, earliest first: those scheduled in order (each due no earlier than the one before it, as a
+   * simulated cluster's start timers are) wait in {@link #inOrder}, already sorted, where adding and
+   * taking one costs no sift through a heap; the others wait in {@link #timers}. The next timer is the
+   * earlier of the two heads.
+   */
   private final PriorityQueue<Entry> timers = new PriorityQueue<>();
+  private final ArrayDeque<Entry> inOrder = new ArrayDeque<>();
   private long seq;
   private boolean stopped;
 
@@ -71,7 +78,12 @@ public final class ManualStateLoop implements StateLoop {
   public synchronized Timer schedule(Duration delay, Runnable work) {
     Entry e = new Entry(clock.millis() + Math.max(0, delay.toMillis()), seq++, work);
     if (!stopped) {
-      timers.add(e);
+      Entry last = inOrder.peekLast();
+      if (last == null || e.due >= last.due) {
+        inOrder.add(e); // due no earlier, and scheduled later: it sorts after every timer in inOrder
+      } else {
+        timers.add(e);
+      }
     }
     return e;
   }
@@ -89,6 +101,7 @@ public final class ManualStateLoop implements StateLoop {
     stopped = true;
     queue.clear();
     timers.clear();
+    inOrder.clear();
   }
 
   @Override
@@ -116,13 +129,33 @@ public final class ManualStateLoop implements StateLoop {
     if (r != null) {
       return r;
     }
-    while (!timers.isEmpty() && timers.peek().due <= clock.millis()) {
-      Entry e = timers.poll();
+    Entry e;
+    while ((e = earliest()) != null && e.due <= clock.millis()) {
+      take(e);
       if (!e.cancelled) {
         return e.work;
       }
     }
     return null;
+  }
+
+  /** The timer due first (cancelled or not), or null. */
+  private @Nullable Entry earliest() {
+    Entry a = timers.peek();
+    Entry b = inOrder.peekFirst();
+    if (a == null) {
+      return b;
+    }
+    return b == null || a.compareTo(b) < 0 ? a : b;
+  }
+
+  /** Removes {@code e}, a head that {@link #earliest()} returned. */
+  private void take(Entry e) {
+    if (e == inOrder.peekFirst()) {
+      inOrder.pollFirst();
+    } else {
+      timers.poll();
+    }
   }
 
   /** Moves time forward by {@code d}, running each timer at its due time and all work it causes. */
@@ -132,10 +165,10 @@ public final class ManualStateLoop implements StateLoop {
     while (true) {
       Entry next;
       synchronized (this) {
-        next = timers.peek();
+        next = earliest();
         while (next != null && next.cancelled) {
-          timers.poll();
-          next = timers.peek();
+          take(next);
+          next = earliest();
         }
       }
       if (next == null || next.due > target.toEpochMilli()) {
@@ -152,6 +185,7 @@ public final class ManualStateLoop implements StateLoop {
 
   /** When the next timer is due, if any. */
   public synchronized java.util.Optional<Instant> nextTimer() {
-    return timers.stream().filter(e -> !e.cancelled).min(Entry::compareTo).map(e -> Instant.ofEpochMilli(e.due));
+    return java.util.stream.Stream.concat(timers.stream(), inOrder.stream()).filter(e -> !e.cancelled)
+        .min(Entry::compareTo).map(e -> Instant.ofEpochMilli(e.due));
   }
 }
