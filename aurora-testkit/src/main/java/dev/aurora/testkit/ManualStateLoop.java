@@ -18,13 +18,18 @@ public final class ManualStateLoop implements StateLoop {
   private final FakeClock clock;
   private final ArrayDeque<Runnable> queue = new ArrayDeque<>();
   /**
-   * Timers, earliest first: those scheduled in order (each due no earlier than the one before it, as a
-   * simulated cluster's start timers are) wait in {@link #inOrder}, already sorted, where adding and
-   * taking one costs no sift through a heap; the others wait in {@link #timers}. The next timer is the
-   * earlier of the two heads.
+   * Timers: timers of one delay scheduled one after another are due in the order they are scheduled (the
+   * clock does not go back), so each of the first {@link #LANES} delays seen has a lane, a queue already
+   * in order, where adding and taking a timer costs no sift through a heap (a simulated cluster's start
+   * timers, one per launched task, all go to one lane); other timers wait in the heap {@link #timers}.
+   * The next timer is the earliest of the heads.
    */
   private final PriorityQueue<Entry> timers = new PriorityQueue<>();
-  private final ArrayDeque<Entry> inOrder = new ArrayDeque<>();
+  private static final int LANES = 8;
+  private final long[] laneDelays = new long[LANES];
+  @SuppressWarnings("unchecked")
+  private final ArrayDeque<Entry>[] lanes = new ArrayDeque[LANES];
+  private int laneCount;
   private long seq;
   private boolean stopped;
 
@@ -76,11 +81,13 @@ public final class ManualStateLoop implements StateLoop {
 
   @Override
   public synchronized Timer schedule(Duration delay, Runnable work) {
-    Entry e = new Entry(clock.millis() + Math.max(0, delay.toMillis()), seq++, work);
+    long millis = Math.max(0, delay.toMillis());
+    Entry e = new Entry(clock.millis() + millis, seq++, work);
     if (!stopped) {
-      Entry last = inOrder.peekLast();
-      if (last == null || e.due >= last.due) {
-        inOrder.add(e); // due no earlier, and scheduled later: it sorts after every timer in inOrder
+      ArrayDeque<Entry> lane = lane(millis);
+      Entry last = lane == null ? null : lane.peekLast();
+      if (lane != null && (last == null || e.due >= last.due)) {
+        lane.add(e); // due no earlier, and scheduled later: it sorts after every timer in its lane
       } else {
         timers.add(e);
       }
@@ -101,7 +108,9 @@ public final class ManualStateLoop implements StateLoop {
     stopped = true;
     queue.clear();
     timers.clear();
-    inOrder.clear();
+    for (int i = 0; i < laneCount; i++) {
+      lanes[i].clear();
+    }
   }
 
   @Override
@@ -139,23 +148,41 @@ public final class ManualStateLoop implements StateLoop {
     return null;
   }
 
+  /** The lane of timers of {@code delayMillis}, or null if all lanes are taken by other delays. */
+  private @Nullable ArrayDeque<Entry> lane(long delayMillis) {
+    for (int i = 0; i < laneCount; i++) {
+      if (laneDelays[i] == delayMillis) {
+        return lanes[i];
+      }
+    }
+    if (laneCount == LANES) {
+      return null;
+    }
+    laneDelays[laneCount] = delayMillis;
+    return lanes[laneCount++] = new ArrayDeque<>();
+  }
+
   /** The timer due first (cancelled or not), or null. */
   private @Nullable Entry earliest() {
-    Entry a = timers.peek();
-    Entry b = inOrder.peekFirst();
-    if (a == null) {
-      return b;
+    Entry first = timers.peek();
+    for (int i = 0; i < laneCount; i++) {
+      Entry head = lanes[i].peekFirst();
+      if (head != null && (first == null || head.compareTo(first) < 0)) {
+        first = head;
+      }
     }
-    return b == null || a.compareTo(b) < 0 ? a : b;
+    return first;
   }
 
   /** Removes {@code e}, a head that {@link #earliest()} returned. */
   private void take(Entry e) {
-    if (e == inOrder.peekFirst()) {
-      inOrder.pollFirst();
-    } else {
-      timers.poll();
+    for (int i = 0; i < laneCount; i++) {
+      if (lanes[i].peekFirst() == e) {
+        lanes[i].pollFirst();
+        return;
+      }
     }
+    timers.poll();
   }
 
   /** Moves time forward by {@code d}, running each timer at its due time and all work it causes. */
@@ -185,7 +212,10 @@ public final class ManualStateLoop implements StateLoop {
 
   /** When the next timer is due, if any. */
   public synchronized java.util.Optional<Instant> nextTimer() {
-    return java.util.stream.Stream.concat(timers.stream(), inOrder.stream()).filter(e -> !e.cancelled)
-        .min(Entry::compareTo).map(e -> Instant.ofEpochMilli(e.due));
+    java.util.stream.Stream<Entry> all = timers.stream();
+    for (int i = 0; i < laneCount; i++) {
+      all = java.util.stream.Stream.concat(all, lanes[i].stream());
+    }
+    return all.filter(e -> !e.cancelled).min(Entry::compareTo).map(e -> Instant.ofEpochMilli(e.due));
   }
 }

@@ -64,6 +64,42 @@ class ManualStateLoopTest {
   }
 
   @Test
+  void timersOfManyDelaysScheduledInAnyOrderRunInDueOrder() {
+    java.util.Random random = new java.util.Random(42);
+    List<long[]> scheduled = new ArrayList<>(); // due (millis from the start), order of scheduling
+    long now = 0;
+    for (int i = 0; i < 2000; i++) {
+      long delay = random.nextInt(12) * 7L; // more delays than the loop keeps in order by themselves
+      scheduled.add(new long[] {now + delay, i});
+      at(delay, "t" + i);
+      if (i % 100 == 99) {
+        loop.advance(Duration.ofMillis(3)); // later timers of one delay are due later
+        now += 3;
+      }
+    }
+    loop.advance(Duration.ofSeconds(1));
+
+    scheduled.sort(java.util.Comparator.<long[]>comparingLong(s -> s[0]).thenComparingLong(s -> s[1]));
+    List<String> expected = new ArrayList<>();
+    scheduled.forEach(s -> expected.add("t" + s[1] + "@" + s[0]));
+    assertThat(ran).containsExactlyElementsOf(expected);
+  }
+
+  @Test
+  void aLongTimerScheduledFirstDoesNotDelayShortOnesScheduledAfterIt() {
+    at(86_400_000L, "day");
+    for (int i = 0; i < 5; i++) {
+      at(0, "now" + i);
+    }
+    at(1000, "second");
+
+    loop.runUntilIdle();
+    assertThat(ran).containsExactly("now0@0", "now1@0", "now2@0", "now3@0", "now4@0");
+    loop.advance(Duration.ofDays(1));
+    assertThat(ran).endsWith("second@1000", "day@86400000");
+  }
+
+  @Test
   void zeroDelayTimersRunAfterQueuedWorkInSchedulingOrder() {
     at(0, "t1");
     loop.execute(() -> ran.add("work1"));
