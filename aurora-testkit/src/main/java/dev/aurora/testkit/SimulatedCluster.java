@@ -213,6 +213,8 @@ public final class SimulatedCluster implements ClusterBackend {
    */
   private final Map<TaskId, Running> running = new HashMap<>();
   private final ArrayList<Running> unindexed = new ArrayList<>();
+  /** Tasks running now (launched and not ended or lost). */
+  private int live;
   private final List<Map.Entry<Predicate<TaskLaunch>, TaskBehavior>> behaviors = new ArrayList<>();
   private final Duration startDelay;
   private final Duration runDelay;
@@ -374,7 +376,11 @@ public final class SimulatedCluster implements ClusterBackend {
       return;
     }
     Running r = new Running(t, agent, allocation);
+    if (unindexed.size() >= 1024 && unindexed.size() > 2 * live) {
+      running(); // most of those waiting ended unseen (no lookup since): let them go
+    }
     unindexed.add(r);
+    live++;
     agent.add(r);
     launched++;
     loop.schedule(startDelay, r); // the task itself is its start timer: nothing more made per task
@@ -675,6 +681,7 @@ public final class SimulatedCluster implements ClusterBackend {
   /** A task stops running (ended, killed, lost): no more reports from it, and no lookup finds it. */
   private void forget(Running r) {
     r.live = false;
+    live--;
     if (r.endTimer != null) {
       r.endTimer.cancel();
     }

@@ -152,6 +152,30 @@ class SimulatedClusterRunningTasksTest {
   }
 
   @Test
+  void thousandsOfTasksEndingWithNoLookupLeaveOnlyTheRunningOnes() {
+    List<TaskId> serving = launch("agent-2", 2);
+    int launched = 2;
+    for (int round = 0; round < 200; round++) {
+      for (String agent : List.of("agent-0", "agent-1")) {
+        if (offers.containsKey(agent)) {
+          launched += launch(agent, 8, "true").size();
+        }
+      }
+      loop.advance(Duration.ofSeconds(3));
+    }
+
+    int started = cluster.launchedCount(); // a launch beyond what the offer holds fails, over-committed
+    assertThat(launched).isGreaterThan(2048);
+    assertThat(started).isGreaterThan(1100);
+    assertThat(cluster.runningTasks()).containsExactlyInAnyOrderElementsOf(serving);
+    assertThat(tasksOn("agent-0")).isEmpty();
+    assertThat(tasksOn("agent-1")).isEmpty();
+    assertThat(tasksOn("agent-2")).containsExactlyInAnyOrderElementsOf(serving);
+    assertThat(lastStatuses().values().stream().filter(s -> s == ScheduleStatus.FINISHED)).hasSize(started - 2);
+    assertThat(lastStatuses().values().stream().filter(s -> s == ScheduleStatus.FAILED)).hasSize(launched - started);
+  }
+
+  @Test
   void aTaskKilledBeforeItStartsReportsNothingMore() {
     List<TaskId> ids = launch("agent-0", 2);
     cluster.kill(ids.get(0));
