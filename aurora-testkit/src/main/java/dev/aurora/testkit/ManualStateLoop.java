@@ -17,7 +17,19 @@ public final class ManualStateLoop implements StateLoop {
   private static final int MAX_STEPS = 50_000_000;
   private final FakeClock clock;
   private final ArrayDeque<Runnable> queue = new ArrayDeque<>();
+  /**
+   * Timers: timers of one delay scheduled one after another are due in the order they are scheduled (the
+   * clock does not go back), so each of the first {@link #LANES} delays seen has a lane, a queue already
+   * in order, where adding and taking a timer costs no sift through a heap (a simulated cluster's start
+   * timers, one per launched task, all go to one lane); other timers wait in the heap {@link #timers}.
+   * The next timer is the earliest of the heads.
+   */
   private final PriorityQueue<Entry> timers = new PriorityQueue<>();
+  private static final int LANES = 8;
+  private final long[] laneDelays = new long[LANES];
+  @SuppressWarnings("unchecked")
+  private final ArrayDeque<Entry>[] lanes = new ArrayDeque[LANES];
+  private int laneCount;
   private long seq;
   private boolean stopped;
 
@@ -69,9 +81,16 @@ public final class ManualStateLoop implements StateLoop {
 
   @Override
   public synchronized Timer schedule(Duration delay, Runnable work) {
-    Entry e = new Entry(clock.millis() + Math.max(0, delay.toMillis()), seq++, work);
+    long millis = Math.max(0, delay.toMillis());
+    Entry e = new Entry(clock.millis() + millis, seq++, work);
     if (!stopped) {
-      timers.add(e);
+      ArrayDeque<Entry> lane = lane(millis);
+      Entry last = lane == null ? null : lane.peekLast();
+      if (lane != null && (last == null || e.due >= last.due)) {
+        lane.add(e); // due no earlier, and scheduled later: it sorts after every timer in its lane
+      } else {
+        timers.add(e);
+      }
     }
     return e;
   }
@@ -89,6 +108,9 @@ public final class ManualStateLoop implements StateLoop {
     stopped = true;
     queue.clear();
     timers.clear();
+    for (int i = 0; i < laneCount; i++) {
+      lanes[i].clear();
+    }
   }
 
   @Override
@@ -116,13 +138,51 @@ public final class ManualStateLoop implements StateLoop {
     if (r != null) {
       return r;
     }
-    while (!timers.isEmpty() && timers.peek().due <= clock.millis()) {
-      Entry e = timers.poll();
+    Entry e;
+    while ((e = earliest()) != null && e.due <= clock.millis()) {
+      take(e);
       if (!e.cancelled) {
         return e.work;
       }
     }
     return null;
+  }
+
+  /** The lane of timers of {@code delayMillis}, or null if all lanes are taken by other delays. */
+  private @Nullable ArrayDeque<Entry> lane(long delayMillis) {
+    for (int i = 0; i < laneCount; i++) {
+      if (laneDelays[i] == delayMillis) {
+        return lanes[i];
+      }
+    }
+    if (laneCount == LANES) {
+      return null;
+    }
+    laneDelays[laneCount] = delayMillis;
+    return lanes[laneCount++] = new ArrayDeque<>();
+  }
+
+  /** The timer due first (cancelled or not), or null. */
+  private @Nullable Entry earliest() {
+    Entry first = timers.peek();
+    for (int i = 0; i < laneCount; i++) {
+      Entry head = lanes[i].peekFirst();
+      if (head != null && (first == null || head.compareTo(first) < 0)) {
+        first = head;
+      }
+    }
+    return first;
+  }
+
+  /** Removes {@code e}, a head that {@link #earliest()} returned. */
+  private void take(Entry e) {
+    for (int i = 0; i < laneCount; i++) {
+      if (lanes[i].peekFirst() == e) {
+        lanes[i].pollFirst();
+        return;
+      }
+    }
+    timers.poll();
   }
 
   /** Moves time forward by {@code d}, running each timer at its due time and all work it causes. */
@@ -132,10 +192,10 @@ public final class ManualStateLoop implements StateLoop {
     while (true) {
       Entry next;
       synchronized (this) {
-        next = timers.peek();
+        next = earliest();
         while (next != null && next.cancelled) {
-          timers.poll();
-          next = timers.peek();
+          take(next);
+          next = earliest();
         }
       }
       if (next == null || next.due > target.toEpochMilli()) {
@@ -152,6 +212,10 @@ public final class ManualStateLoop implements StateLoop {
 
   /** When the next timer is due, if any. */
   public synchronized java.util.Optional<Instant> nextTimer() {
-    return timers.stream().filter(e -> !e.cancelled).min(Entry::compareTo).map(e -> Instant.ofEpochMilli(e.due));
+    java.util.stream.Stream<Entry> all = timers.stream();
+    for (int i = 0; i < laneCount; i++) {
+      all = java.util.stream.Stream.concat(all, lanes[i].stream());
+    }
+    return all.filter(e -> !e.cancelled).min(Entry::compareTo).map(e -> Instant.ofEpochMilli(e.due));
   }
 }

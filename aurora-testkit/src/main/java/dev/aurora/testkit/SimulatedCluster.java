@@ -69,7 +69,12 @@ public final class SimulatedCluster implements ClusterBackend {
     final String id;
     final String hostname;
     final Map<String, String> attributes;
-    final Map<TaskId, Running> tasks = new LinkedHashMap<>();
+    /**
+     * The tasks on the agent in launch order, each at its {@link Running#slot}; an ended task leaves a null
+     * until the list is compacted. No map per task: launching a task only appends it.
+     */
+    private final ArrayList<@Nullable Running> tasks = new ArrayList<>();
+    private int ended;
     private final OfferBook book;
 
     Agent(String id, String hostname, Map<String, String> attributes, OfferBook book) {
@@ -106,7 +111,62 @@ public final class SimulatedCluster implements ClusterBackend {
 
     /** Tasks on the agent now. */
     public Set<TaskId> tasks() {
-      return Set.copyOf(tasks.keySet());
+      return Set.copyOf(taskIds());
+    }
+
+    void add(Running r) {
+      r.slot = tasks.size();
+      tasks.add(r);
+    }
+
+    void remove(Running r) {
+      if (r.slot < 0 || r.slot >= tasks.size() || tasks.get(r.slot) != r) {
+        return;
+      }
+      tasks.set(r.slot, null);
+      r.slot = -1;
+      if (++ended > 16 && ended > tasks.size() / 2) {
+        compact();
+      }
+    }
+
+    private void compact() {
+      int to = 0;
+      for (int i = 0; i < tasks.size(); i++) {
+        Running r = tasks.get(i);
+        if (r != null) {
+          r.slot = to;
+          tasks.set(to++, r);
+        }
+      }
+      tasks.subList(to, tasks.size()).clear();
+      ended = 0;
+    }
+
+    /** The tasks on the agent, in launch order. */
+    List<Running> running() {
+      List<Running> live = new ArrayList<>(tasks.size() - ended);
+      for (Running r : tasks) {
+        if (r != null) {
+          live.add(r);
+        }
+      }
+      return live;
+    }
+
+    private List<TaskId> taskIds() {
+      List<TaskId> ids = new ArrayList<>(tasks.size() - ended);
+      for (Running r : tasks) {
+        if (r != null) {
+          ids.add(r.launch.taskId());
+        }
+      }
+      return ids;
+    }
+
+    private void clear() {
+      tasks.clear();
+      ended = 0;
     }
   }
 
@@ -118,6 +178,12 @@ public final class SimulatedCluster implements ClusterBackend {
     /** The last health it reported (health-checked tasks that run), as a reconciled status carries it. */
     Optional<Boolean> healthy = Optional.empty();
     StateLoop.@Nullable Timer endTimer;
+    /** Whether it runs still (not ended, killed or lost with its agent). */
+    boolean live = true;
+    /** Whether it is in the cluster's index by id (see {@link SimulatedCluster#running()}). */
+    boolean indexed;
+    /** Where it is in its agent's list of tasks. */
+    int slot = -1;
 
     Running(TaskLaunch launch, Agent agent, OfferBook.Allocation allocation) {
       this.launch = launch;
@@ -140,7 +206,15 @@ public final class SimulatedCluster implements ClusterBackend {
    * time and offers only of some cpu or memory.
    */
   private final OfferBook book;
+  /**
+   * Running tasks by id, for the lookups tests and the scheduler make (kills, reconciliation, queries).
+   * A launch only appends its task to {@link #unindexed} and its agent's list; the index takes the
+   * launches in at the next lookup, so placing tasks touches no map keyed by task id.
+   */
   private final Map<TaskId, Running> running = new HashMap<>();
+  private final ArrayList<Running> unindexed = new ArrayList<>();
+  /** Tasks running now (launched and not ended or lost). */
+  private int live;
   private final List<Map.Entry<Predicate<TaskLaunch>, TaskBehavior>> behaviors = new ArrayList<>();
   private final Duration startDelay;
   private final Duration runDelay;
@@ -302,8 +376,12 @@ public final class SimulatedCluster implements ClusterBackend {
       return;
     }
     Running r = new Running(t, agent, allocation);
-    running.put(t.taskId(), r);
-    agent.tasks.put(t.taskId(), r);
+    if (unindexed.size() >= 1024 && unindexed.size() > 2 * live) {
+      running(); // most of those waiting ended unseen (no lookup since): let them go
+    }
+    unindexed.add(r);
+    live++;
+    agent.add(r);
     launched++;
     loop.schedule(startDelay, r); // the task itself is its start timer: nothing more made per task
   }
@@ -311,14 +389,14 @@ public final class SimulatedCluster implements ClusterBackend {
   /** A launched task's start timer: it reports STARTING, and RUNNING after the run delay. */
   private void starting(Running r) {
     TaskId id = r.launch.taskId();
-    if (running.get(id) == r && r.state == ScheduleStatus.STARTING) {
+    if (r.live && r.state == ScheduleStatus.STARTING) {
       deliver(r.agent, TaskStatus.of(id, ScheduleStatus.STARTING, ""));
       loop.schedule(runDelay, () -> toRunning(r));
     }
   }
 
   private void toRunning(Running r) {
-    if (running.get(r.launch.taskId()) != r || r.state != ScheduleStatus.STARTING) {
+    if (!r.live || r.state != ScheduleStatus.STARTING) {
       return;
     }
     r.state = ScheduleStatus.RUNNING;
@@ -331,7 +409,7 @@ public final class SimulatedCluster implements ClusterBackend {
             .healthy(b.healthy()).message(b.healthy() ? "" : b.message()).build()
         : TaskStatus.of(r.launch.taskId(), ScheduleStatus.RUNNING, "");
     deliver(r.agent, s);
-    b.endsAfter().ifPresent(d -> r.endTimer = loop.schedule(d, () -> end(r.launch.taskId(), b.endsAs(), b.message())));
+    b.endsAfter().ifPresent(d -> r.endTimer = loop.schedule(d, () -> end(r, b.endsAs(), b.message())));
   }
 
   @Override
@@ -343,7 +421,7 @@ public final class SimulatedCluster implements ClusterBackend {
 
   @Override
   public void kill(TaskId taskId) {
-    Running r = running.get(taskId);
+    Running r = running().get(taskId);
     if (r == null) {
       report(taskId, ScheduleStatus.LOST, "unknown to the cluster");
       return;
@@ -351,12 +429,16 @@ public final class SimulatedCluster implements ClusterBackend {
     if (partitioned.containsKey(r.agent.id)) {
       return; // the kill does not reach the agent; the scheduler sends it again when the task reports
     }
-    end(taskId, ScheduleStatus.KILLED, "killed");
+    end(r, ScheduleStatus.KILLED, "killed");
   }
 
   @Override
   public void reconcile(Set<TaskId> known) {
-    for (Running r : running.values()) {
+    List<Running> all = new ArrayList<>();
+    for (Agent a : agents) {
+      all.addAll(a.running());
+    }
+    for (Running r : all) { // agent by agent, each agent's in launch order
       if (partitioned.containsKey(r.agent.id)) {
         report(r.launch.taskId(), ScheduleStatus.PARTITIONED, "agent unreachable");
       } else if (r.state == ScheduleStatus.RUNNING && r.healthy.isPresent()) {
@@ -366,8 +448,9 @@ public final class SimulatedCluster implements ClusterBackend {
         report(r.launch.taskId(), r.state, "reconciliation");
       }
     }
+    Map<TaskId, Running> byTask = running();
     for (TaskId id : known) {
-      if (!running.containsKey(id)) {
+      if (!byTask.containsKey(id)) {
         report(id, ScheduleStatus.LOST, "unknown to the cluster");
       }
     }
@@ -393,20 +476,17 @@ public final class SimulatedCluster implements ClusterBackend {
 
   /** Ends a running task from outside, as if its process were killed (reported KILLED). */
   public void killTask(TaskId id) {
-    requireRunning(id);
-    end(id, ScheduleStatus.KILLED, "killed outside the scheduler");
+    end(requireRunning(id), ScheduleStatus.KILLED, "killed outside the scheduler");
   }
 
   /** Makes a running task fail with {@code message}. */
   public void failTask(TaskId id, String message) {
-    requireRunning(id);
-    end(id, ScheduleStatus.FAILED, message);
+    end(requireRunning(id), ScheduleStatus.FAILED, message);
   }
 
   /** Makes a running task exit 0. */
   public void finishTask(TaskId id) {
-    requireRunning(id);
-    end(id, ScheduleStatus.FINISHED, "exited 0");
+    end(requireRunning(id), ScheduleStatus.FINISHED, "exited 0");
   }
 
   /**
@@ -414,14 +494,12 @@ public final class SimulatedCluster implements ClusterBackend {
    * ({@link TaskStatus#processes(TaskId, List)}).
    */
   public void reportProcesses(TaskId id, List<dev.aurora.core.ProcessRecord> processes) {
-    requireRunning(id);
-    deliver(running.get(id).agent, TaskStatus.processes(id, processes));
+    deliver(requireRunning(id).agent, TaskStatus.processes(id, processes));
   }
 
   /** Reports a running task's health. */
   public void setHealthy(TaskId id, boolean healthy) {
-    requireRunning(id);
-    Running r = running.get(id);
+    Running r = requireRunning(id);
     if (r.launch.config().healthCheck().isPresent()) {
       r.healthy = Optional.of(healthy);
     }
@@ -445,7 +523,7 @@ public final class SimulatedCluster implements ClusterBackend {
       }
     }
     partitioned.put(agentId, new LinkedHashMap<>());
-    for (TaskId id : a.tasks.keySet()) {
+    for (TaskId id : a.taskIds()) {
       emit(TaskStatus.unreachable(id, "agent " + a.hostname + " unreachable"));
     }
   }
@@ -461,7 +539,7 @@ public final class SimulatedCluster implements ClusterBackend {
       return;
     }
     held.values().forEach(this::emit);
-    for (Running r : a.tasks.values()) {
+    for (Running r : a.running()) {
       if (!held.containsKey(r.launch.taskId()) || held.get(r.launch.taskId()).state() != r.state) {
         emit(TaskStatus.of(r.launch.taskId(), r.state, "agent " + a.hostname + " reachable again"));
       }
@@ -483,13 +561,10 @@ public final class SimulatedCluster implements ClusterBackend {
         listener.offerRescinded(offer);
       }
     }
-    for (TaskId id : new ArrayList<>(a.tasks.keySet())) {
-      Running r = running.remove(id);
-      if (r.endTimer != null) {
-        r.endTimer.cancel();
-      }
+    for (Running r : a.running()) {
+      forget(r);
     }
-    a.tasks.clear();
+    a.clear();
     if (listener != null) {
       listener.agentLost(agentId);
     }
@@ -540,17 +615,17 @@ public final class SimulatedCluster implements ClusterBackend {
 
   /** The ids of tasks the cluster runs now (STARTING or RUNNING). */
   public Set<TaskId> runningTasks() {
-    return Set.copyOf(running.keySet());
+    return Set.copyOf(running().keySet());
   }
 
   /** The launch of a running task, if it runs. */
   public Optional<TaskLaunch> launchOf(TaskId id) {
-    return Optional.ofNullable(running.get(id)).map(r -> r.launch);
+    return Optional.ofNullable(running().get(id)).map(r -> r.launch);
   }
 
   /** The agent a task runs on, if it runs. */
   public Optional<Agent> agentOf(TaskId id) {
-    return Optional.ofNullable(running.get(id)).map(r -> r.agent);
+    return Optional.ofNullable(running().get(id)).map(r -> r.agent);
   }
 
   /** How many tasks were launched so far. */
@@ -578,9 +653,41 @@ public final class SimulatedCluster implements ClusterBackend {
     return a;
   }
 
-  private void requireRunning(TaskId id) {
-    if (!running.containsKey(id)) {
+  private Running requireRunning(TaskId id) {
+    Running r = running().get(id);
+    if (r == null) {
       throw new IllegalArgumentException("task " + id + " does not run on the cluster");
+    }
+    return r;
+  }
+
+  /** Running tasks by id, with the tasks launched since the last lookup taken in. */
+  private Map<TaskId, Running> running() {
+    if (!unindexed.isEmpty()) {
+      for (Running r : unindexed) {
+        if (r.live) {
+          Running before = running.put(r.launch.taskId(), r);
+          if (before != null && before != r) {
+            before.indexed = false; // a task launched again under the same id: the later launch is found
+          }
+          r.indexed = true;
+        }
+      }
+      unindexed.clear();
+    }
+    return running;
+  }
+
+  /** A task stops running (ended, killed, lost): no more reports from it, and no lookup finds it. */
+  private void forget(Running r) {
+    r.live = false;
+    live--;
+    if (r.endTimer != null) {
+      r.endTimer.cancel();
+    }
+    if (r.indexed) {
+      running.remove(r.launch.taskId(), r);
+      r.indexed = false;
     }
   }
 
@@ -604,18 +711,15 @@ public final class SimulatedCluster implements ClusterBackend {
     return TaskBehavior.runForever();
   }
 
-  private void end(TaskId id, ScheduleStatus as, String message) {
-    Running r = running.remove(id);
-    if (r == null) {
+  private void end(Running r, ScheduleStatus as, String message) {
+    if (!r.live) {
       return;
     }
-    if (r.endTimer != null) {
-      r.endTimer.cancel();
-    }
+    forget(r);
     Agent a = r.agent;
-    a.tasks.remove(id);
+    a.remove(r);
     book.release(r.allocation);
-    deliver(a, TaskStatus.of(id, as, message));
+    deliver(a, TaskStatus.of(r.launch.taskId(), as, message));
     markDirty(a);
   }
 

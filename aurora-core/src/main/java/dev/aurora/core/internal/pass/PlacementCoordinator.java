@@ -76,6 +76,12 @@ public final class PlacementCoordinator {
   private boolean announcedDemand = true;
   /** Launches per agent collected by the passes of the current transaction. */
   private final Map<AgentState, List<TaskLaunch>> launches = new LinkedHashMap<>();
+  /**
+   * The agent of the last launch collected and its list in {@link #launches}: a pass fills an agent with
+   * a group's tasks one after another, so most launches need no lookup in the map.
+   */
+  private AgentState lastAgent;
+  private List<TaskLaunch> lastLaunches;
 
   private record GroupKey(JobKey job, TaskConfig config) {}
 
@@ -230,7 +236,11 @@ public final class PlacementCoordinator {
     Resources r = t.config().resources();
     pool.hold(agent, Math.round(r.cpus() * 1000), r.ramMb());
     state.job(t.job()).onAgent(agent);
-    launches.computeIfAbsent(agent, a -> new ArrayList<>()).add(g.launchTemplate().launchOf(next, ACCESS.ports(next), agent));
+    if (agent != lastAgent) {
+      lastLaunches = launches.computeIfAbsent(agent, a -> new ArrayList<>());
+      lastAgent = agent;
+    }
+    lastLaunches.add(g.launchTemplate().launchOf(next, ACCESS.ports(next), agent));
     return true;
   }
 
@@ -275,6 +285,8 @@ public final class PlacementCoordinator {
     }
     metrics.offersUsed(used);
     launches.clear();
+    lastAgent = null;
+    lastLaunches = null;
   }
 
   /**
