@@ -5,13 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.aurora.api.Job;
 import dev.aurora.api.JobConfig;
-import dev.aurora.api.TaskId;
 import dev.aurora.testkit.FakeClock;
 import dev.aurora.testkit.ManualStateLoop;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -25,44 +22,6 @@ import org.junit.jupiter.api.Test;
  */
 class KilledInTheTurnOfItsPlacementTest {
 
-  /** Records what the scheduler asks of it; the test speaks for the cluster through {@link #listener}. */
-  static final class RecordingBackend implements ClusterBackend {
-    record Launch(List<String> offerIds, List<TaskId> tasks) {}
-
-    record Decline(String offerId, Duration refuseFor) {}
-
-    BackendListener listener;
-    final List<Launch> launches = new ArrayList<>();
-    final List<Decline> declined = new ArrayList<>();
-    final List<TaskId> killed = new ArrayList<>();
-
-    @Override
-    public void start(BackendListener l) {
-      listener = l;
-    }
-
-    @Override
-    public void launch(List<String> offerIds, List<TaskLaunch> tasks) {
-      launches.add(new Launch(List.copyOf(offerIds), tasks.stream().map(TaskLaunch::taskId).toList()));
-    }
-
-    @Override
-    public void decline(String offerId, Duration refuseFor) {
-      declined.add(new Decline(offerId, refuseFor));
-    }
-
-    @Override
-    public void kill(TaskId taskId) {
-      killed.add(taskId);
-    }
-
-    @Override
-    public void reconcile(Set<TaskId> known) {}
-
-    @Override
-    public void close() {}
-  }
-
   private final ManualStateLoop manual = new ManualStateLoop(FakeClock.startingAtEpoch2026());
   private final Thread testThread = Thread.currentThread();
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -72,40 +31,7 @@ class KilledInTheTurnOfItsPlacementTest {
    * The manual loop, driven by the test thread: the test thread's calls run at once (in a transaction
    * of their own), other threads' calls queue for the next turn, as in production.
    */
-  private final StateLoop loop = new StateLoop() {
-    @Override
-    public Clock clock() {
-      return manual.clock();
-    }
-
-    @Override
-    public void execute(Runnable work) {
-      manual.execute(work);
-    }
-
-    @Override
-    public Timer schedule(Duration delay, Runnable work) {
-      return manual.schedule(delay, work);
-    }
-
-    @Override
-    public boolean inLoop() {
-      return Thread.currentThread() == testThread;
-    }
-
-    @Override
-    public void start() {}
-
-    @Override
-    public void stop() {
-      manual.stop();
-    }
-
-    @Override
-    public int queueDepth() {
-      return manual.queueDepth();
-    }
-  };
+  private final StateLoop loop = QueuedLoop.of(manual, () -> Thread.currentThread() == testThread);
 
   private static JobConfig job(int instances) {
     return Job.service("a/prod/web").instances(instances).task(t -> t.process("p", "./run").cpus(1).ramMb(64))

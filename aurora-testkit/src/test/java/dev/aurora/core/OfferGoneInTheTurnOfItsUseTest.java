@@ -10,10 +10,8 @@ import dev.aurora.testkit.FakeClock;
 import dev.aurora.testkit.ManualStateLoop;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.PriorityQueue;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,39 +21,6 @@ import org.junit.jupiter.api.Test;
  * at all, reported LOST and placed again.
  */
 class OfferGoneInTheTurnOfItsUseTest {
-
-  /** Records what the scheduler asks of it; the test speaks for the cluster through {@link #listener}. */
-  static final class RecordingBackend implements ClusterBackend {
-    record Launch(List<String> offerIds, List<TaskId> tasks) {}
-
-    BackendListener listener;
-    final List<Launch> launches = new ArrayList<>();
-    final List<String> declined = new ArrayList<>();
-
-    @Override
-    public void start(BackendListener l) {
-      listener = l;
-    }
-
-    @Override
-    public void launch(List<String> offerIds, List<TaskLaunch> tasks) {
-      launches.add(new Launch(List.copyOf(offerIds), tasks.stream().map(TaskLaunch::taskId).toList()));
-    }
-
-    @Override
-    public void decline(String offerId, Duration refuseFor) {
-      declined.add(offerId);
-    }
-
-    @Override
-    public void kill(TaskId taskId) {}
-
-    @Override
-    public void reconcile(Set<TaskId> known) {}
-
-    @Override
-    public void close() {}
-  }
 
   /**
    * A loop run by the test that orders queued work and timers by when they are due, as the

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.aurora.api.Job;
 import dev.aurora.api.JobConfig;
-import dev.aurora.core.OfferGoneInTheTurnOfItsUseTest.RecordingBackend;
 import dev.aurora.testkit.FakeClock;
 import dev.aurora.testkit.ManualStateLoop;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

@@ -7,12 +7,21 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /** A {@link ManualStateLoop} seen from other threads: their calls queue for the test thread to run. */
 final class QueuedLoop {
   private QueuedLoop() {}
 
   static StateLoop of(ManualStateLoop loop) {
+    return of(loop, () -> false);
+  }
+
+  /**
+   * The same, but calls from a thread {@code inLoop} says is the loop's run at once (in a transaction
+   * of their own), as calls on a production loop's own thread do.
+   */
+  static StateLoop of(ManualStateLoop loop, BooleanSupplier inLoop) {
     return new StateLoop() {
       @Override
       public Clock clock() {
@@ -31,7 +40,7 @@ final class QueuedLoop {
 
       @Override
       public boolean inLoop() {
-        return false;
+        return inLoop.getAsBoolean();
       }
 
       @Override
