@@ -171,6 +171,7 @@ public final class MesosLoopback {
         Thread.sleep(Math.min(500, Math.max(20, (System.nanoTime() - lookStart) / 100_000)));
       }
       long seenRunning = System.nanoTime();
+      int unacknowledgedWhenSeen = master.unacknowledged();
       watcher.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
       watcher.interrupt();
       System.out.printf(Locale.ROOT, "agents %d, tasks %d, jobs %d, created %s%n", agents, tasks, jobs,
@@ -189,8 +190,8 @@ public final class MesosLoopback {
           tasks / Math.max(1e-9, (allLaunched - firstLaunch) / 1e9));
       System.out.printf(Locale.ROOT, "tasks launched per second (SUBSCRIBED to last launch): %.0f%n",
           tasks / Math.max(1e-9, (allLaunched - subscribed) / 1e9));
-      System.out.printf(Locale.ROOT, "ACCEPT calls: %d, unacknowledged updates at that moment: %d%n",
-          master.callCount(org.apache.mesos.v1.scheduler.Protos.Call.Type.ACCEPT), master.unacknowledged());
+      System.out.printf(Locale.ROOT, "ACCEPT calls: %d, unacknowledged updates when the harness saw all RUNNING: %d%n",
+          master.callCount(org.apache.mesos.v1.scheduler.Protos.Call.Type.ACCEPT), unacknowledgedWhenSeen);
       System.out.printf(Locale.ROOT, "SUBSCRIBED -> every update acknowledged:     %.2f s (%d left)%n",
           (launchTimes[2] == 0 ? System.nanoTime() - subscribed : launchTimes[2] - subscribed) / 1e9,
           master.unacknowledged());
