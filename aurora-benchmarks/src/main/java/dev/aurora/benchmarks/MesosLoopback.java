@@ -156,7 +156,7 @@ public final class MesosLoopback {
       long allLaunched = launchTimes[1];
       long createdAll = createdAt;
       // each look lists every task on the state loop: wait ten times as long as the last look took (at
-      // least 20 ms, at most 500 ms), so the harness takes at most a tenth of the loop from the updates it
+      // least 20 ms, at most 2 s), so the harness takes at most a tenth of the loop from the updates it
       // waits for. The figure is the last RUNNING event's time, not when a look saw it: a look that waited
       // behind a GC pause or a long loop queue (2 s) once made the harness sleep 20 s and report that.
       long lastRunningMillis;
@@ -168,7 +168,7 @@ public final class MesosLoopback {
           lastRunningMillis = lastRunning(looked);
           break;
         }
-        Thread.sleep(Math.min(500, Math.max(20, (System.nanoTime() - lookStart) / 100_000)));
+        Thread.sleep(Math.min(2_000, Math.max(20, (System.nanoTime() - lookStart) / 100_000)));
       }
       long seenRunning = System.nanoTime();
       int unacknowledgedWhenSeen = master.unacknowledged();
