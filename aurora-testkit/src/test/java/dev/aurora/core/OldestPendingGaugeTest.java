@@ -10,6 +10,8 @@ import dev.aurora.testkit.ManualStateLoop;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,6 +19,25 @@ import org.junit.jupiter.api.Test;
  * been PENDING, whatever order the placement gave the groups that arrived together.
  */
 class OldestPendingGaugeTest {
+  private final FakeClock clock = FakeClock.startingAtEpoch2026();
+  private final ManualStateLoop loop = new ManualStateLoop(clock);
+  private final RecordingBackend backend = new RecordingBackend();
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  private Scheduler scheduler;
+
+  /** A started scheduler on the manual loop, with no offer yet. */
+  @BeforeEach
+  void start() {
+    scheduler = Scheduler.builder().backend(backend).storage(Storage.inMemory()).loop(loop).clock(clock)
+        .meterRegistry(registry).build();
+    scheduler.start();
+    loop.runUntilIdle();
+  }
+
+  @AfterEach
+  void stop() {
+    scheduler.close();
+  }
 
   private static Offer offer(String id, String agent, double cpus) {
     return Offer.builder().id(id).agentId(agent).hostname(agent + ".example.com").cpus(cpus).ramMb(4096)
@@ -34,60 +55,41 @@ class OldestPendingGaugeTest {
 
   @Test
   void theGaugeIsTheWaitOfTheTaskStillPendingNotOfAGroupThatArrivedWithItAndWasPlaced() {
-    FakeClock clock = FakeClock.startingAtEpoch2026();
-    ManualStateLoop loop = new ManualStateLoop(clock);
-    RecordingBackend backend = new RecordingBackend();
-    SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    try (Scheduler scheduler = Scheduler.builder().backend(backend).storage(Storage.inMemory()).loop(loop)
-        .clock(clock).meterRegistry(registry).build()) {
-      scheduler.start();
-      loop.runUntilIdle();
-      backend.listener.offers(List.of(offer("o1", "agent-1", 1)));
+    backend.listener.offers(List.of(offer("o1", "agent-1", 1)));
 
-      // two jobs before one pass, 10 s apart (the loop was busy): "small" fits the offer, "large" never does
-      scheduler.createJob(job("small", 1, 1), TEST_PRINCIPAL);
-      clock.advance(Duration.ofSeconds(10));
-      scheduler.createJob(job("large", 1, 2), TEST_PRINCIPAL);
-      loop.runUntilIdle();
-      assertThat(backend.launches).hasSize(1);
+    // two jobs before one pass, 10 s apart (the loop was busy): "small" fits the offer, "large" never does
+    scheduler.createJob(job("small", 1, 1), TEST_PRINCIPAL);
+    clock.advance(Duration.ofSeconds(10));
+    scheduler.createJob(job("large", 1, 2), TEST_PRINCIPAL);
+    loop.runUntilIdle();
+    assertThat(backend.launches).hasSize(1);
 
-      clock.advance(Duration.ofSeconds(5));
-      backend.listener.offers(List.of(offer("o2", "agent-2", 0.5))); // another pass, nothing placed
-      loop.runUntilIdle();
+    clock.advance(Duration.ofSeconds(5));
+    backend.listener.offers(List.of(offer("o2", "agent-2", 0.5))); // another pass, nothing placed
+    loop.runUntilIdle();
 
-      assertThat(oldestAge(registry)).as("large has been pending 5 s; small, placed, waited 15 s")
-          .isEqualTo(5.0);
-    }
+    assertThat(oldestAge(registry)).as("large has been pending 5 s; small, placed, waited 15 s")
+        .isEqualTo(5.0);
   }
 
   @Test
   void theGaugeIsTheWaitOfTheOldestTaskLeftInAGroupWhoseFirstTasksWerePlaced() {
-    FakeClock clock = FakeClock.startingAtEpoch2026();
-    ManualStateLoop loop = new ManualStateLoop(clock);
-    RecordingBackend backend = new RecordingBackend();
-    SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    try (Scheduler scheduler = Scheduler.builder().backend(backend).storage(Storage.inMemory()).loop(loop)
-        .clock(clock).meterRegistry(registry).build()) {
-      scheduler.start();
-      loop.runUntilIdle();
+    JobConfig web = job("web", 2, 1);
+    scheduler.createJob(web, TEST_PRINCIPAL); // 2 instances pending from t0; nothing offered yet
+    loop.runUntilIdle();
+    clock.advance(Duration.ofSeconds(10));
+    scheduler.addInstances(web.key(), 2, TEST_PRINCIPAL); // 2 more of the same config at t0 + 10 s
+    loop.runUntilIdle();
 
-      JobConfig web = job("web", 2, 1);
-      scheduler.createJob(web, TEST_PRINCIPAL); // 2 instances pending from t0; nothing offered yet
-      loop.runUntilIdle();
-      clock.advance(Duration.ofSeconds(10));
-      scheduler.addInstances(web.key(), 2, TEST_PRINCIPAL); // 2 more of the same config at t0 + 10 s
-      loop.runUntilIdle();
+    clock.advance(Duration.ofSeconds(5));
+    backend.listener.offers(List.of(offer("o1", "agent-1", 2))); // places the two oldest
+    loop.runUntilIdle();
+    clock.advance(Duration.ofSeconds(5));
+    backend.listener.offers(List.of(offer("o2", "agent-2", 0.5))); // another pass, nothing placed
+    loop.runUntilIdle();
 
-      clock.advance(Duration.ofSeconds(5));
-      backend.listener.offers(List.of(offer("o1", "agent-1", 2))); // places the two oldest
-      loop.runUntilIdle();
-      clock.advance(Duration.ofSeconds(5));
-      backend.listener.offers(List.of(offer("o2", "agent-2", 0.5))); // another pass, nothing placed
-      loop.runUntilIdle();
-
-      assertThat(scheduler.tasks(TaskQuery.job(web.key())).stream().filter(t -> t.status() == ScheduleStatus.PENDING))
-          .hasSize(2);
-      assertThat(oldestAge(registry)).as("the two left have been pending 10 s").isEqualTo(10.0);
-    }
+    assertThat(scheduler.tasks(TaskQuery.job(web.key())).stream().filter(t -> t.status() == ScheduleStatus.PENDING))
+        .hasSize(2);
+    assertThat(oldestAge(registry)).as("the two left have been pending 10 s").isEqualTo(10.0);
   }
 }
