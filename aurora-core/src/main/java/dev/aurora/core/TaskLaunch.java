@@ -54,4 +54,49 @@ public abstract class TaskLaunch {
   public static ImmutableTaskLaunch.Builder builder() {
     return ImmutableTaskLaunch.builder();
   }
+
+  /**
+   * Whether {@code another} is a launch with equal values in every attribute, whatever its class: a
+   * launch the scheduler makes equals an {@link ImmutableTaskLaunch} built with the same values, and
+   * the other way round.
+   */
+  @Override
+  public boolean equals(Object another) {
+    if (this == another) {
+      return true;
+    }
+    return another instanceof TaskLaunch l
+        && taskId().equals(l.taskId())
+        && instance().equals(l.instance())
+        && agentId().equals(l.agentId())
+        && config().equals(l.config())
+        && ports().equals(l.ports())
+        && processes().equals(l.processes())
+        && environment().equals(l.environment())
+        && healthCheck().equals(l.healthCheck());
+  }
+
+  /** A hash of every attribute, equal for {@linkplain #equals equal} launches of any class. */
+  @Override
+  public int hashCode() {
+    int h = 5381;
+    h += (h << 5) + taskId().hashCode();
+    h += (h << 5) + instance().hashCode();
+    h += (h << 5) + agentId().hashCode();
+    h += (h << 5) + config().hashCode();
+    h += (h << 5) + ports().hashCode();
+    h += (h << 5) + processes().hashCode();
+    h += (h << 5) + environment().hashCode();
+    h += (h << 5) + healthCheck().hashCode();
+    return h;
+  }
+
+  /** Every attribute, by name (the health check's value, left out when there is none). */
+  @Override
+  public String toString() {
+    return "TaskLaunch{taskId=" + taskId() + ", instance=" + instance() + ", agentId=" + agentId()
+        + ", config=" + config() + ", ports=" + ports() + ", processes=" + processes()
+        + ", environment=" + environment()
+        + (healthCheck().isPresent() ? ", healthCheck=" + healthCheck().get() : "") + "}";
+  }
 }

@@ -84,6 +84,10 @@ class LaunchContentTest {
 
   static void assertSameLaunch(TaskLaunch got, TaskLaunch want) {
     assertThat(got).isEqualTo(want);
+    // both ways, whatever class the scheduler's launch is of
+    assertThat(want).isEqualTo(got);
+    assertThat(got.hashCode()).isEqualTo(want.hashCode());
+    assertThat(got.toString()).isEqualTo(want.toString());
     // the same order too (backends turn these into command lines and environments)
     assertThat(got.environment().entrySet()).containsExactlyElementsOf(want.environment().entrySet());
     assertThat(got.ports().entrySet()).containsExactlyElementsOf(want.ports().entrySet());
