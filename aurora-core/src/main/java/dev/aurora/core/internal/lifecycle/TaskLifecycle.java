@@ -296,6 +296,9 @@ public final class TaskLifecycle {
   public ScheduledTask recordHealth(ScheduledTask t, boolean healthy) {
     ScheduledTask checked = ACCESS.withHealth(t, healthy);
     state.tasks().put(checked.id(), checked);
+    if (checked.status() == ScheduleStatus.PENDING) {
+      placement.replaceInGroup(checked); // its group places the copy it holds
+    }
     tx.store(new Op.SaveTask(checked));
     tx.emit(new SchedulerEvent.TaskHealthChanged(tx.instant(), checked, healthy));
     state.notifyTransition(dev.aurora.core.internal.Mutations.on("health-change-unseen") ? checked : t, checked);
@@ -310,6 +313,9 @@ public final class TaskLifecycle {
     ScheduledTask recorded = ACCESS.withProcesses(t, reports);
     if (recorded != t) {
       state.tasks().put(recorded.id(), recorded);
+      if (recorded.status() == ScheduleStatus.PENDING) {
+        placement.replaceInGroup(recorded); // its group places the copy it holds
+      }
       tx.store(new Op.SaveTask(recorded));
       state.notifyTransition(t, recorded);
     }

@@ -110,7 +110,7 @@ public final class PlacementCoordinator {
       if (!passRequested) {
         joinedAt = tx.now(); // the first to join since the last pass: the coming pass's groups take its time
       }
-      g.add(t.id(), joinedAt);
+      g.add(t, joinedAt);
       if (orderedGroups != null) {
         int at = Collections.binarySearch(orderedGroups, g, PlacementEngine.ORDER);
         orderedGroups.add(at < 0 ? -at - 1 : at + 1, g);
@@ -122,7 +122,18 @@ public final class PlacementCoordinator {
       }
       return;
     }
-    g.add(t.id(), tx.now());
+    g.add(t, tx.now());
+  }
+
+  /**
+   * Tells the task's group that the scheduler's copy of a PENDING task changed while it stayed PENDING
+   * (the group places the copy it holds).
+   */
+  public void replaceInGroup(ScheduledTask t) {
+    TaskGroup g = groups.get(new GroupKey(t.job(), t.config()));
+    if (g != null) {
+      g.replace(t);
+    }
   }
 
   /** The groups of PENDING tasks, in no particular order (a live, unmodifiable view). */
@@ -219,8 +230,9 @@ public final class PlacementCoordinator {
     }
   }
 
-  private boolean assign(TaskGroup g, TaskId id, AgentState agent, int[] ports) {
-    ScheduledTask t = state.task(id);
+  private boolean assign(TaskGroup g, TaskId id, ScheduledTask pending, AgentState agent, int[] ports) {
+    // the group's copy is the task map's while the task is PENDING: a task that left PENDING left its group
+    ScheduledTask t = pending != null ? pending : state.task(id);
     if (t == null || t.status() != ScheduleStatus.PENDING) {
       return false;
     }

@@ -6,6 +6,7 @@ import dev.aurora.api.TaskId;
 import dev.aurora.core.PendingReason;
 import dev.aurora.core.PlacementFilter;
 import dev.aurora.core.PlacementScorer;
+import dev.aurora.core.ScheduledTask;
 import dev.aurora.core.Veto;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -45,8 +46,11 @@ import java.util.Map;
 public final class PlacementEngine {
   /** Places one task of a group on an agent; the callee updates task state and limit counts. */
   public interface Assigner {
-    /** Assigns {@code task} to {@code agent} with {@code ports}; false if the task cannot be. */
-    boolean assign(TaskGroup group, TaskId task, AgentState agent, int[] ports);
+    /**
+     * Assigns {@code task} to {@code agent} with {@code ports}; false if the task cannot be. {@code
+     * pending} is the PENDING task the group holds for it (null if the group was given its id alone).
+     */
+    boolean assign(TaskGroup group, TaskId task, ScheduledTask pending, AgentState agent, int[] ports);
   }
 
   /** A group whose constraints leave at most this many agents open judges those instead of walking. */
@@ -312,12 +316,14 @@ public final class PlacementEngine {
         push(a, s); // another scorer (spread) lowered it since it was kept
         continue;
       }
-      TaskId task = g.tasks.iterator().next();
+      Map.Entry<TaskId, ScheduledTask> next = g.tasks.entrySet().iterator().next();
+      TaskId task = next.getKey();
+      ScheduledTask pending = next.getValue();
       int[] assigned = v.bucket().take(cpu, ram, r.diskMb(), r.gpus(), ports);
       if (indexed) {
         pool.took(a);
       }
-      if (assigner.assign(g, task, a, assigned)) {
+      if (assigner.assign(g, task, pending, a, assigned)) {
         placed++;
       }
       g.tasks.remove(task);

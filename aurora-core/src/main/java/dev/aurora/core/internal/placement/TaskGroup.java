@@ -5,7 +5,8 @@ import dev.aurora.api.TaskConfig;
 import dev.aurora.api.TaskId;
 import dev.aurora.api.Tier;
 import dev.aurora.core.PlacementTask;
-import java.util.LinkedHashSet;
+import dev.aurora.core.ScheduledTask;
+import java.util.LinkedHashMap;
 
 /**
  * The pending tasks of one job that share one config: identical, so they are placed together in one
@@ -20,7 +21,12 @@ public final class TaskGroup implements PlacementTask {
   private final boolean confined;
   /** When the group came to be, among the groups of one scheduler: the last tie-break of the placement order. */
   final long seq;
-  final LinkedHashSet<TaskId> tasks = new LinkedHashSet<>();
+  /**
+   * The group's tasks in the order they joined, each with the PENDING task as it joined (what the task
+   * map holds for it while it stays PENDING), so that placing it needs no look-up in the task map; null
+   * for a task added by id alone.
+   */
+  final LinkedHashMap<TaskId, ScheduledTask> tasks = new LinkedHashMap<>();
   long pendingSinceMillis;
   /**
    * How much of an agent a task of the group takes: the larger of its cpu and ram shares (its dominant
@@ -73,15 +79,42 @@ public final class TaskGroup implements PlacementTask {
     return launchTemplate;
   }
 
+  /** Adds a task by id alone (its task is looked up when it is placed). */
   public boolean add(TaskId id, long nowMillis) {
+    return join(id, null, nowMillis);
+  }
+
+  /**
+   * Adds a PENDING task, kept with the group so that placing it needs no look-up; {@link #replace}
+   * must be told if the scheduler's copy of it changes while it stays PENDING.
+   */
+  public boolean add(ScheduledTask pending, long nowMillis) {
+    return join(pending.id(), pending, nowMillis);
+  }
+
+  private boolean join(TaskId id, ScheduledTask pending, long nowMillis) {
     if (tasks.isEmpty()) {
       pendingSinceMillis = nowMillis;
     }
-    return tasks.add(id);
+    int before = tasks.size();
+    tasks.put(id, pending); // a task already in keeps its place (insertion order)
+    return tasks.size() != before;
+  }
+
+  /** Keeps {@code pending} as the group's copy of its task, if the task is in the group. */
+  public void replace(ScheduledTask pending) {
+    tasks.replace(pending.id(), pending);
+  }
+
+  /** The PENDING task the group holds for {@code id}: null if it was added by id alone or is not in the group. */
+  public ScheduledTask pendingTask(TaskId id) {
+    return tasks.get(id);
   }
 
   public boolean remove(TaskId id) {
-    return tasks.remove(id);
+    int before = tasks.size();
+    tasks.remove(id); // its value may be null (added by id)
+    return tasks.size() != before;
   }
 
   public boolean isEmpty() {
@@ -102,7 +135,7 @@ public final class TaskGroup implements PlacementTask {
 
   /** The task that joined the group first of those in it (the next one placed); the group is not empty. */
   public TaskId first() {
-    return tasks.iterator().next();
+    return tasks.keySet().iterator().next();
   }
 
   /** Whether the group is {@linkplain #isConfined confined}; the placement order asks often. */
@@ -139,12 +172,12 @@ public final class TaskGroup implements PlacementTask {
 
   /** The group's tasks in the order they became pending (a live, unmodifiable view). */
   public java.util.Set<TaskId> tasks() {
-    return java.util.Collections.unmodifiableSet(tasks);
+    return java.util.Collections.unmodifiableSet(tasks.keySet());
   }
 
   /** The group's tasks in the order they became pending (a copy). */
   public java.util.List<TaskId> taskIds() {
-    return java.util.List.copyOf(tasks);
+    return java.util.List.copyOf(tasks.keySet());
   }
 
   @Override
