@@ -9,7 +9,6 @@ import dev.aurora.api.JobKey;
 import dev.aurora.api.ProcessConfig;
 import dev.aurora.api.TaskConfig;
 import dev.aurora.api.TaskVariables;
-import dev.aurora.core.ImmutableTaskLaunch;
 import dev.aurora.core.ScheduledTask;
 import dev.aurora.core.TaskLaunch;
 import dev.aurora.core.internal.placement.AgentState;
@@ -69,54 +68,81 @@ public final class LaunchTemplate {
 
   /**
    * The launch of an ASSIGNED task of this template's job and config on {@code agent}, with its ports
-   * {@code ports} (aligned with the config's port names).
+   * {@code ports} (aligned with the config's port names; the task's own array, never changed). Its ports are made at once (a backend takes
+   * them from its offers); its environment, processes and health check are made from the template when
+   * first asked for, equal to what {@link LaunchFactory#launchOf(ScheduledTask, AgentState)} makes.
    */
   public TaskLaunch launchOf(ScheduledTask t, int[] ports, AgentState agent) {
     if (ports.length != portNames.length || !t.job().equals(job)) {
       return LaunchFactory.launchOf(t, agent); // not a task this template was made for: the general way
     }
-    String id = t.id().value();
-    String instance = Integer.toString(t.instance());
-    String[] portValues = new String[ports.length];
     ImmutableMap<String, Integer> portMap;
-    ImmutableMap<String, String> env;
     if (ports.length == 0) {
       portMap = ImmutableMap.of();
-      env = ImmutableMap.of("AURORA_TASK_ID", id, "AURORA_INSTANCE", instance, "AURORA_JOB", jobName);
     } else if (ports.length == 1) {
-      portValues[0] = Integer.toString(ports[0]);
       portMap = ImmutableMap.of(portNames[0], ports[0]);
-      env = ImmutableMap.of("AURORA_TASK_ID", id, "AURORA_INSTANCE", instance, "AURORA_JOB", jobName,
-          portVariables[0], portValues[0]);
     } else {
       ImmutableMap.Builder<String, Integer> pm = ImmutableMap.builderWithExpectedSize(ports.length);
-      ImmutableMap.Builder<String, String> e = ImmutableMap.builderWithExpectedSize(3 + ports.length);
-      e.put("AURORA_TASK_ID", id).put("AURORA_INSTANCE", instance).put("AURORA_JOB", jobName);
       for (int i = 0; i < ports.length; i++) {
-        portValues[i] = Integer.toString(ports[i]);
         pm.put(portNames[i], ports[i]);
-        e.put(portVariables[i], portValues[i]);
       }
       portMap = pm.buildOrThrow();
-      env = e.buildOrThrow();
     }
-    ImmutableList<ProcessConfig> ps = fixedProcesses;
-    if (ps == null) {
-      if (processes.length == 1) {
-        ps = ImmutableList.of(processes[0].resolve(instance, id, portValues));
-      } else {
-        ProcessConfig[] resolved = new ProcessConfig[processes.length];
-        for (int i = 0; i < resolved.length; i++) {
-          resolved[i] = processes[i].resolve(instance, id, portValues);
-        }
-        ps = ImmutableList.copyOf(resolved);
-      }
-    }
-    return ImmutableTaskLaunch.of(t.id(), t.instanceKey(), agent.id(), t.config(), portMap, ps, env,
-        healthOf(instance, id, portValues));
+    return new TemplateLaunch(this, t.id(), t.instanceKey(), agent.id(), t.config(), portMap, ports);
   }
 
-  private Optional<HealthCheck> healthOf(String instance, String id, String[] ports) {
+  /** Each port number as text, aligned with the port names. */
+  static String[] portValues(int[] ports) {
+    String[] values = new String[ports.length];
+    for (int i = 0; i < ports.length; i++) {
+      values[i] = Integer.toString(ports[i]);
+    }
+    return values;
+  }
+
+  /** The environment of a task's launch: its id, instance, the job, and a variable per port, in that order. */
+  ImmutableMap<String, String> environmentOf(String id, String instance, String[] portValues) {
+    if (portValues.length == 0) {
+      return ImmutableMap.of("AURORA_TASK_ID", id, "AURORA_INSTANCE", instance, "AURORA_JOB", jobName);
+    } else if (portValues.length == 1) {
+      return ImmutableMap.of("AURORA_TASK_ID", id, "AURORA_INSTANCE", instance, "AURORA_JOB", jobName,
+          portVariables[0], portValues[0]);
+    }
+    ImmutableMap.Builder<String, String> e = ImmutableMap.builderWithExpectedSize(3 + portValues.length);
+    e.put("AURORA_TASK_ID", id).put("AURORA_INSTANCE", instance).put("AURORA_JOB", jobName);
+    for (int i = 0; i < portValues.length; i++) {
+      e.put(portVariables[i], portValues[i]);
+    }
+    return e.buildOrThrow();
+  }
+
+  /** Whether a task's processes are the configured ones (none holds a task variable). */
+  boolean fixedProcesses() {
+    return fixedProcesses != null;
+  }
+
+  /** Whether a task's health check is the configured one (it holds no task variable, or there is none). */
+  boolean fixedHealth() {
+    return healthPath == null && healthCommand == null;
+  }
+
+  /** A task's processes, each with its task variables resolved. */
+  ImmutableList<ProcessConfig> processesOf(String instance, String id, String[] portValues) {
+    if (fixedProcesses != null) {
+      return fixedProcesses;
+    }
+    if (processes.length == 1) {
+      return ImmutableList.of(processes[0].resolve(instance, id, portValues));
+    }
+    ProcessConfig[] resolved = new ProcessConfig[processes.length];
+    for (int i = 0; i < resolved.length; i++) {
+      resolved[i] = processes[i].resolve(instance, id, portValues);
+    }
+    return ImmutableList.copyOf(resolved);
+  }
+
+  /** A task's health check, with its task variables resolved. */
+  Optional<HealthCheck> healthOf(String instance, String id, String[] ports) {
     if (healthPath == null && healthCommand == null) {
       return health;
     }
