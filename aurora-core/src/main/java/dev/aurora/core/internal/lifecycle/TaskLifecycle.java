@@ -211,6 +211,9 @@ public final class TaskLifecycle {
     long now = tx.now();
     ScheduledTask next = ACCESS.withStatus(t, to, now, message);
     state.tasks().put(next.id(), next);
+    if (from == ScheduleStatus.ASSIGNED) {
+      placement.leftAssigned(); // a launch of this transaction may be for it: checked before it goes out
+    }
     // a new task (INIT) is not stored yet: its first move stores it (fresh ones with the others of their job and
     // config created with them, naming the config once); later moves store the event alone
     if (from != ScheduleStatus.INIT) {

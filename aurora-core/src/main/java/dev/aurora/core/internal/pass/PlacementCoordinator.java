@@ -82,6 +82,11 @@ public final class PlacementCoordinator {
    */
   private AgentState lastAgent;
   private List<TaskLaunch> lastLaunches;
+  /**
+   * Whether a task left ASSIGNED since the launches collected were begun: only then may one of them be
+   * for a task no longer ASSIGNED (killed, or its agent lost, after its pass in the same transaction).
+   */
+  private boolean leftAssigned;
 
   private record GroupKey(JobKey job, TaskConfig config) {}
 
@@ -283,7 +288,7 @@ public final class PlacementCoordinator {
         continue;
       }
       List<String> offerIds = pool.consumeTouchedOffers(e.getKey());
-      List<TaskLaunch> agentLaunches = stillAssigned(e.getValue());
+      List<TaskLaunch> agentLaunches = leftAssigned ? stillAssigned(e.getValue()) : e.getValue();
       if (agentLaunches.isEmpty()) {
         // every task placed here was killed after its pass, in this transaction: nothing to launch; the
         // offers the pass took go back to the backend at once, which offers their resources again
@@ -299,6 +304,14 @@ public final class PlacementCoordinator {
     launches.clear();
     lastAgent = null;
     lastLaunches = null;
+    leftAssigned = false;
+  }
+
+  /** A task left ASSIGNED (called by every such move): launches collected since may be for it. */
+  public void leftAssigned() {
+    if (!launches.isEmpty()) {
+      leftAssigned = true;
+    }
   }
 
   /**
