@@ -309,10 +309,18 @@ public final class HttpMesosBackend implements MesosBackend {
   private byte[] acceptBytes(List<Protos.Offer> used, Set<String> mesosIds, List<TaskLaunch> tasks,
       List<TaskLaunch> fitting) {
     LaunchTranslation carve = new LaunchTranslation(used, settings.runner(), settings.customExecutor());
-    List<Protos.TaskInfo> infos = new ArrayList<>(tasks.size());
+    // plain command tasks, the common case: encoded straight to bytes (AcceptEncoder says why)
+    AcceptEncoder plain = settings.runner().isEmpty() && settings.customExecutor().isEmpty()
+        && settings.launchGroups().isEmpty() ? new AcceptEncoder() : null;
+    List<Protos.TaskInfo> infos = new ArrayList<>(plain != null ? 0 : tasks.size());
+    List<Protos.Resource> noExecutor = List.of();
     for (TaskLaunch t : tasks) {
       try {
-        infos.add(HealthChecks.withHealthCheck(carve.taskInfo(t), t));
+        if (plain != null) {
+          plain.add(t, carve.take(t, noExecutor), HealthChecks.toMesos(t));
+        } else {
+          infos.add(HealthChecks.withHealthCheck(carve.taskInfo(t), t));
+        }
       } catch (LaunchTranslation.Shortfall e) {
         LOG.warn("launch beyond the offers {}: {}", mesosIds, e.getMessage());
         badInput("launch_beyond_offer");
@@ -321,6 +329,9 @@ public final class HttpMesosBackend implements MesosBackend {
         }
         lose(List.of(t), "launch beyond offer: " + e.getMessage());
       }
+    }
+    if (plain != null && plain.tasks() > 0) {
+      return plain.accept(frameworkId, used, seconds(settings.leftoverRefusal()));
     }
     Protos.FrameworkID fw = Protos.FrameworkID.newBuilder().setValue(frameworkId).build();
     if (infos.isEmpty()) {
