@@ -104,7 +104,7 @@ public final class LaunchTranslation {
    * in {@code executorTaken}); a shortfall takes nothing. Equal tasks get the same (immutable) scalar
    * parts, so an encoder can encode each once.
    */
-  List<Protos.Resource> take(TaskLaunch launch, List<Protos.Resource> executorTaken) throws Shortfall {
+  public List<Protos.Resource> take(TaskLaunch launch, List<Protos.Resource> executorTaken) throws Shortfall {
     Resources res = launch.config().resources();
     boolean revocable = launch.config().tier() == Tier.REVOCABLE;
     // what this launch takes, to put back if it falls short (no copy of the whole pool per task)
