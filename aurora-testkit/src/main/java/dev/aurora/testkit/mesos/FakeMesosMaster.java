@@ -193,7 +193,7 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
 
   /** Guards {@link #callsPaused}; calls held by a pause or never answered wait on it. */
   private final Object held = new Object();
-  private boolean callsPaused;
+  private volatile boolean callsPaused;
 
   /** A default executor on an agent, running the tasks of its groups; its resources are used while it runs. */
   private static final class GroupExecutor {
@@ -956,6 +956,9 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
 
   /** Waits while calls are paused ({@code forever}: until the master closes). */
   private void awaitCalls(boolean forever) throws IOException {
+    if (!forever && !callsPaused) {
+      return; // the common case: no lock taken per call
+    }
     synchronized (held) {
       try {
         while ((forever || callsPaused) && !closed) {
