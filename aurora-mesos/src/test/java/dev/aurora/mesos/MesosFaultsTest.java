@@ -60,6 +60,23 @@ class MesosFaultsTest {
   }
 
   @Test
+  void aCallTheMasterNeverAnswersFailsAfterTheRequestTimeoutAndTheNextCallsGoOnANewConnection() {
+    h = new Harness(FakeMesosMaster.builder().agents(2).heartbeatInterval(Duration.ofSeconds(2)),
+        b -> b.requestTimeout(Duration.ofMillis(500)));
+    h.master.neverAnswer(Call.Type.ACCEPT);
+    TaskId lost = h.launch(h.freshOffer(), Harness.task("sleep 600"));
+    await("the launch reported lost", () -> h.recorder.saw(lost, ScheduleStatus.LOST));
+    assertThat(h.master.state(lost.value())).isEmpty(); // the master never launched it
+
+    TaskId id = running(); // the next calls go on a new connection, on the same subscription
+    await("acknowledged", () -> h.master.unacknowledged() == 0);
+    assertThat(h.master.state(id.value())).contains(TaskState.TASK_RUNNING);
+    assertThat(h.master.callConnections()).isEqualTo(2);
+    assertThat(h.master.subscriptions()).hasSize(1);
+    assertThat(h.master.violations()).isEmpty();
+  }
+
+  @Test
   void missedHeartbeatsMakeTheBackendReconnect() {
     h = new Harness(FakeMesosMaster.builder().heartbeatInterval(Duration.ofMillis(50)), b -> b.missedHeartbeats(3));
     await("subscribed", () -> h.backend.subscribed());

@@ -163,6 +163,40 @@ class MesosProtocolTest {
   }
 
   @Test
+  void acknowledgementsGoOutWhileALaunchWaveWaitsForTheMaster() {
+    h = new Harness(FakeMesosMaster.builder().agents(12).updateRetry(Duration.ofMinutes(10))
+        .heartbeatInterval(Duration.ofSeconds(2)),
+        b -> b.maxCallsInFlight(2));
+    h.recorder.holdAcks = true;
+    TaskId first = h.launch(h.freshOffer(), Harness.task("sleep 600"));
+    await("starting", () -> h.recorder.saw(first, ScheduleStatus.STARTING));
+    List<Offer> wave = new java.util.ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      wave.add(h.freshOffer());
+    }
+    int before = h.master.calls().size();
+
+    h.master.pauseCalls(); // a master busy with the first launches of the wave
+    List<TaskId> launched = new java.util.ArrayList<>();
+    for (Offer o : wave) {
+      launched.add(h.launch(o, Harness.task("sleep 600")));
+    }
+    h.recorder.holdAcks = false;
+    h.recorder.runHeldAcks(); // the first task's STARTING is stored now, while the wave waits
+    h.master.resumeCalls();
+
+    await("running", () -> h.recorder.saw(first, ScheduleStatus.RUNNING)
+        && launched.stream().allMatch(id -> h.recorder.saw(id, ScheduleStatus.RUNNING)));
+    List<Call.Type> after = h.master.calls().subList(before, h.master.calls().size()).stream()
+        .map(Call::getType).toList();
+    int ack = after.indexOf(Call.Type.ACKNOWLEDGE);
+    int lastAccept = after.lastIndexOf(Call.Type.ACCEPT);
+    // not behind the whole wave: at most the two launches already in flight and one more go first
+    assertThat(ack).as("calls after the pause: %s", after).isBetween(0, 3).isLessThan(lastAccept);
+    await("acknowledged", () -> h.master.unacknowledged() == 0);
+  }
+
+  @Test
   void aBurstOfAcknowledgementsAcknowledgesEachUpdateOnceOnTwoHttpThreadsAtMost() {
     Set<Long> before = Thread.getAllStackTraces().keySet().stream().map(Thread::getId)
         .collect(java.util.stream.Collectors.toSet());

@@ -35,6 +35,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.apache.mesos.v1.Protos;
 import org.apache.mesos.v1.scheduler.Protos.Call;
 import org.apache.mesos.v1.scheduler.Protos.Event;
@@ -115,11 +116,13 @@ public final class HttpMesosBackend implements MesosBackend {
     }
   });
 
-  /** Calls waiting to go out: launches, declines, kills and the rest before acknowledgements. */
+  /** Calls waiting to go out but acknowledgements: launches, declines, kills and the rest, in order. */
   private final ConcurrentLinkedQueue<Outgoing> queue = new ConcurrentLinkedQueue<>();
-  /** Acknowledgements waiting to go out; they only ever wait behind the other calls. */
+  /** Acknowledgements waiting to go out; they take turns with the other calls. */
   private final ConcurrentLinkedQueue<Outgoing> acks = new ConcurrentLinkedQueue<>();
   private final AtomicInteger inFlight = new AtomicInteger();
+  /** Whether an acknowledgement goes next when both kinds of call wait (they take turns; racy is fine). */
+  private volatile boolean ackTurn;
   private final Object callsLock = new Object();
   /** The connection calls go out on, and the stream id it carries (guarded by callsLock). */
   private PipelinedConnection calls;
@@ -154,8 +157,16 @@ public final class HttpMesosBackend implements MesosBackend {
     }
   }
 
-  /** A call waiting to go out; {@code onFailure} hears of an error status or a lost connection. */
-  private record Outgoing(Call call, int generation, Consumer<String> onFailure) {}
+  /**
+   * A call waiting to go out; {@code onFailure} hears of an error status or a lost connection. {@code
+   * encode}, if not null, builds the call's bytes (framework id included) when it is written; else
+   * {@code call} is encoded with the framework id then.
+   */
+  private record Outgoing(Call call, int generation, Consumer<String> onFailure, Supplier<byte[]> encode) {
+    Outgoing(Call call, int generation, Consumer<String> onFailure) {
+      this(call, generation, onFailure, null);
+    }
+  }
 
   public HttpMesosBackend(MesosSettings settings) {
     this.settings = settings;
@@ -277,22 +288,57 @@ public final class HttpMesosBackend implements MesosBackend {
       declineAll(used, Duration.ZERO);
       return;
     }
+    // The TaskInfos and the ACCEPT are built and encoded on the call connection's writer thread as the
+    // call goes out (in this call's place among the others), not here: here is the core's state loop,
+    // which meanwhile goes back to storing statuses. A task the offers cannot hold is reported LOST then.
+    List<TaskLaunch> fitting = new ArrayList<>(tasks);
+    Call placeholder = Call.newBuilder().setType(Call.Type.ACCEPT).build();
+    enqueue(new Outgoing(placeholder, gen, why -> {
+      List<TaskLaunch> lost;
+      synchronized (fitting) {
+        lost = List.copyOf(fitting);
+      }
+      lose(lost, "launch refused: " + why);
+    }, () -> acceptBytes(used, mesosIds, tasks, fitting)));
+  }
+
+  /**
+   * The encoded ACCEPT launching {@code tasks} on {@code used}, or a DECLINE of them if no task fits;
+   * {@code fitting} is left holding the tasks the call launches (the others are reported LOST).
+   */
+  private byte[] acceptBytes(List<Protos.Offer> used, Set<String> mesosIds, List<TaskLaunch> tasks,
+      List<TaskLaunch> fitting) {
     LaunchTranslation carve = new LaunchTranslation(used, settings.runner(), settings.customExecutor());
-    List<Protos.TaskInfo> infos = new ArrayList<>(tasks.size());
-    List<TaskLaunch> fitting = new ArrayList<>(tasks.size());
+    // plain command tasks, the common case: encoded straight to bytes (AcceptEncoder says why)
+    AcceptEncoder plain = settings.runner().isEmpty() && settings.customExecutor().isEmpty()
+        && settings.launchGroups().isEmpty() ? new AcceptEncoder() : null;
+    List<Protos.TaskInfo> infos = new ArrayList<>(plain != null ? 0 : tasks.size());
+    List<Protos.Resource> noExecutor = List.of();
     for (TaskLaunch t : tasks) {
       try {
-        infos.add(HealthChecks.withHealthCheck(carve.taskInfo(t), t));
-        fitting.add(t);
+        if (plain != null) {
+          plain.add(t, carve.take(t, noExecutor), HealthChecks.toMesos(t));
+        } else {
+          infos.add(HealthChecks.withHealthCheck(carve.taskInfo(t), t));
+        }
       } catch (LaunchTranslation.Shortfall e) {
         LOG.warn("launch beyond the offers {}: {}", mesosIds, e.getMessage());
         badInput("launch_beyond_offer");
+        synchronized (fitting) {
+          fitting.remove(t);
+        }
         lose(List.of(t), "launch beyond offer: " + e.getMessage());
       }
     }
+    if (plain != null && plain.tasks() > 0) {
+      return plain.accept(frameworkId, used, seconds(settings.leftoverRefusal()));
+    }
+    Protos.FrameworkID fw = Protos.FrameworkID.newBuilder().setValue(frameworkId).build();
     if (infos.isEmpty()) {
-      declineAll(used, Duration.ZERO);
-      return;
+      Call.Decline.Builder d = Call.Decline.newBuilder()
+          .setFilters(Protos.Filters.newBuilder().setRefuseSeconds(0));
+      used.forEach(o -> d.addOfferIds(o.getId()));
+      return Call.newBuilder().setFrameworkId(fw).setType(Call.Type.DECLINE).setDecline(d).build().toByteArray();
     }
     Call.Accept.Builder accept = Call.Accept.newBuilder()
         .setFilters(Protos.Filters.newBuilder().setRefuseSeconds(seconds(settings.leftoverRefusal())));
@@ -308,8 +354,7 @@ public final class HttpMesosBackend implements MesosBackend {
     for (Protos.Offer o : used) {
       accept.addOfferIds(o.getId());
     }
-    send(Call.newBuilder().setType(Call.Type.ACCEPT).setAccept(accept).build(), gen,
-        why -> lose(fitting, "launch refused: " + why));
+    return Call.newBuilder().setFrameworkId(fw).setType(Call.Type.ACCEPT).setAccept(accept).build().toByteArray();
   }
 
   @Override
@@ -889,7 +934,14 @@ public final class HttpMesosBackend implements MesosBackend {
     if (closed) {
       return;
     }
-    (call.getType() == Call.Type.ACKNOWLEDGE ? acks : queue).add(new Outgoing(call, gen, onFailure));
+    enqueue(new Outgoing(call, gen, onFailure));
+  }
+
+  private void enqueue(Outgoing o) {
+    if (closed) {
+      return;
+    }
+    (o.call().getType() == Call.Type.ACKNOWLEDGE ? acks : queue).add(o);
     drain();
   }
 
@@ -899,9 +951,15 @@ public final class HttpMesosBackend implements MesosBackend {
         inFlight.decrementAndGet();
         return;
       }
-      Outgoing o = queue.poll();
+      // acknowledgements take turns with the other calls: a launch wave does not hold them back (a
+      // task's next update comes only once its last one is acknowledged), nor they a launch wave
+      boolean ackFirst = ackTurn;
+      Outgoing o = ackFirst ? acks.poll() : queue.poll();
       if (o == null) {
-        o = acks.poll();
+        o = ackFirst ? queue.poll() : acks.poll();
+      }
+      if (o != null) {
+        ackTurn = o.call().getType() != Call.Type.ACKNOWLEDGE;
       }
       if (o == null) {
         inFlight.decrementAndGet();
@@ -928,8 +986,11 @@ public final class HttpMesosBackend implements MesosBackend {
       (o.call().getType() == Call.Type.ACKNOWLEDGE ? acks : queue).add(o);
       return;
     }
-    Call call = o.call().toBuilder().setFrameworkId(Protos.FrameworkID.newBuilder().setValue(frameworkId)).build();
-    connection(to, sid).send(call.toByteArray()).whenComplete((r, error) -> {
+    Call call = o.call();
+    // encoded on the connection's writer thread as it goes out, not on the caller's (often the state loop)
+    Supplier<byte[]> body = o.encode() != null ? o.encode() : () -> call.toBuilder()
+        .setFrameworkId(Protos.FrameworkID.newBuilder().setValue(frameworkId)).build().toByteArray();
+    connection(to, sid).send(body).whenComplete((r, error) -> {
       inFlight.decrementAndGet();
       if (call.getType() == Call.Type.ACKNOWLEDGE) {
         // answered or failed: a copy of the update that comes from now on is the master's retry

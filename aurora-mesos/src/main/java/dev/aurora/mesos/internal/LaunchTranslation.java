@@ -94,12 +94,22 @@ public final class LaunchTranslation {
 
   /** The TaskInfo for {@code launch}, its resources taken from the pool; a shortfall takes nothing. */
   public Protos.TaskInfo taskInfo(TaskLaunch launch) throws Shortfall {
+    List<Protos.Resource> executorTaken = new ArrayList<>();
+    List<Protos.Resource> taken = take(launch, executorTaken);
+    return taskInfo(launch, taken, executorTaken);
+  }
+
+  /**
+   * The resources {@code launch} takes from the pool (its executor's, if a custom executor runs it, put
+   * in {@code executorTaken}); a shortfall takes nothing. Equal tasks get the same (immutable) scalar
+   * parts, so an encoder can encode each once.
+   */
+  public List<Protos.Resource> take(TaskLaunch launch, List<Protos.Resource> executorTaken) throws Shortfall {
     Resources res = launch.config().resources();
     boolean revocable = launch.config().tier() == Tier.REVOCABLE;
     // what this launch takes, to put back if it falls short (no copy of the whole pool per task)
     List<Undo> undo = new ArrayList<>(4);
     List<Protos.Resource> taken = new ArrayList<>();
-    List<Protos.Resource> executorTaken = new ArrayList<>();
     try {
       if (custom.isPresent()) {
         take("cpus", custom.get().cpus(), revocable, executorTaken, undo);
@@ -121,6 +131,11 @@ public final class LaunchTranslation {
       throw new Shortfall("task " + launch.taskId() + (custom.isPresent() ? " (with its executor)" : "") + ": "
           + e.getMessage());
     }
+    return taken;
+  }
+
+  private Protos.TaskInfo taskInfo(TaskLaunch launch, List<Protos.Resource> taken,
+      List<Protos.Resource> executorTaken) {
     Protos.TaskInfo.Builder t = Protos.TaskInfo.newBuilder()
         .setName(launch.instance().toString())
         .setTaskId(Protos.TaskID.newBuilder().setValue(launch.taskId().value()))

@@ -21,6 +21,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
@@ -51,14 +52,18 @@ public final class PipelinedConnection implements AutoCloseable {
   public record Response(int status, Optional<String> location, String body) {}
 
   private static final class Pending {
-    final byte[] body;
+    /** The body, or what builds it on the writer thread as it is sent. */
+    final Supplier<byte[]> body;
     final CompletableFuture<Response> future = new CompletableFuture<>();
     long writtenAt;
 
-    Pending(byte[] body) {
+    Pending(Supplier<byte[]> body) {
       this.body = body;
     }
   }
+
+  /** A batch is written once it holds this much, so a wave of large calls goes out as it is built. */
+  private static final int WRITE_AT = 256 * 1024;
 
   private final URI endpoint;
   private final String host;
@@ -160,6 +165,16 @@ public final class PipelinedConnection implements AutoCloseable {
    * {@link IOException} when the connection fails first. Never blocks.
    */
   public CompletableFuture<Response> send(byte[] body) {
+    return send(() -> body);
+  }
+
+  /**
+   * Queues a POST whose body {@code body} builds on the writer thread when the request is written, in
+   * the order of the calls to {@code send}: the caller's thread only queues it, and a wave of large
+   * calls is encoded as it goes out. If {@code body} throws, the future fails with what it threw and
+   * nothing is written for it (the requests after it go out as usual). Never blocks.
+   */
+  public CompletableFuture<Response> send(Supplier<byte[]> body) {
     Pending p = new Pending(body);
     synchronized (lock) {
       if (!dead && !retiring) {
@@ -233,17 +248,35 @@ public final class PipelinedConnection implements AutoCloseable {
           }
         }
         for (Pending p : taken) {
+          byte[] body;
+          try {
+            body = p.body.get();
+          } catch (RuntimeException | Error e) {
+            // not written: no answer will come for it (the requests taken after it are not written yet either)
+            synchronized (lock) {
+              inFlight.removeFirstOccurrence(p);
+            }
+            p.future.completeExceptionally(e);
+            continue;
+          }
           batch.write(head);
-          batch.write(Integer.toString(p.body.length).getBytes(StandardCharsets.ISO_8859_1));
+          batch.write(Integer.toString(body.length).getBytes(StandardCharsets.ISO_8859_1));
           batch.write('\r');
           batch.write('\n');
           batch.write('\r');
           batch.write('\n');
-          batch.write(p.body);
+          batch.write(body);
+          if (batch.size() >= WRITE_AT) {
+            batch.writeTo(out);
+            out.flush();
+            batch.reset();
+          }
         }
         taken.clear();
-        batch.writeTo(out);
-        out.flush();
+        if (batch.size() > 0) {
+          batch.writeTo(out);
+          out.flush();
+        }
         if (batch.size() > 1024 * 1024) {
           batch = new ByteArrayOutputStream(64 * 1024); // do not keep a burst's buffer
         } else {

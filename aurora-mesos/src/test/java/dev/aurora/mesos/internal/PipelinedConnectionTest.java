@@ -133,6 +133,39 @@ class PipelinedConnectionTest {
   }
 
   @Test
+  void aBodyBuiltAsItIsSentGoesOutInItsPlaceAndOneThatCannotBeBuiltFailsAloneAndUnwritten() throws Exception {
+    PipelinedConnection c = open(64);
+    String caller = Thread.currentThread().getName();
+    List<String> builtOn = new java.util.concurrent.CopyOnWriteArrayList<>();
+    CompletableFuture<PipelinedConnection.Response> a = c.send("a".getBytes(StandardCharsets.UTF_8));
+    CompletableFuture<PipelinedConnection.Response> b = c.send(() -> {
+      builtOn.add(Thread.currentThread().getName());
+      return "b".getBytes(StandardCharsets.UTF_8);
+    });
+    CompletableFuture<PipelinedConnection.Response> broken = c.send(() -> {
+      throw new IllegalStateException("cannot build this call");
+    });
+    CompletableFuture<PipelinedConnection.Response> d = c.send("d".getBytes(StandardCharsets.UTF_8));
+    Socket s = accept();
+    InputStream in = s.getInputStream();
+    OutputStream out = s.getOutputStream();
+    // in the order sent, the broken one left out
+    assertThat(readRequests(in, request("a") + request("b") + request("d")))
+        .isEqualTo(request("a") + request("b") + request("d"));
+    assertThatThrownBy(() -> broken.get(30, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+        .hasRootCauseMessage("cannot build this call");
+    out.write((accepted("1") + accepted("2") + accepted("3")).getBytes(StandardCharsets.ISO_8859_1));
+    out.flush();
+    // each answer completes its own call: the one never written expects none
+    assertThat(answer(a).body()).isEqualTo("1");
+    assertThat(answer(b).body()).isEqualTo("2");
+    assertThat(answer(d).body()).isEqualTo("3");
+    assertThat(builtOn).hasSize(1).doesNotContain(caller);
+    assertThat(c.outstanding()).isZero();
+    assertThat(c.isOpen()).isTrue();
+  }
+
+  @Test
   void answersOfASlowMasterCompleteTheirOwnCallsInOrder() throws Exception {
     PipelinedConnection c = open(64);
     List<CompletableFuture<PipelinedConnection.Response>> calls = sendAll(c, "one", "two", "three", "four");

@@ -188,6 +188,12 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
 
   /** The status of an {@link ErrorAnswer} that closes the connection with no answer. */
   private static final int BREAK = -1;
+  /** The status of an {@link ErrorAnswer} that never answers, the connection left open. */
+  private static final int NEVER = -2;
+
+  /** Guards {@link #callsPaused}; calls held by a pause or never answered wait on it. */
+  private final Object held = new Object();
+  private volatile boolean callsPaused;
 
   /** A default executor on an agent, running the tasks of its groups; its resources are used while it runs. */
   private static final class GroupExecutor {
@@ -769,6 +775,37 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     }
   }
 
+  /**
+   * The next call of {@code type} is read but neither processed nor answered, and its connection is
+   * left open, as when a master hangs or the network drops packets: the calls pipelined after it on
+   * that connection wait behind it (read by nothing) until the scheduler gives up on the connection.
+   * The subscription (its event stream) lives on.
+   */
+  public void neverAnswer(Call.Type type) {
+    synchronized (lock) {
+      errorAnswers.add(new ErrorAnswer(type, NEVER, ""));
+    }
+  }
+
+  /**
+   * Calls (but SUBSCRIBE) are read but wait, unprocessed and unanswered, until {@link #resumeCalls()}:
+   * a slow master. Events (updates, offers) still flow. Calls that arrive meanwhile are processed in the
+   * order they were sent on each connection.
+   */
+  public void pauseCalls() {
+    synchronized (held) {
+      callsPaused = true;
+    }
+  }
+
+  /** Processes and answers the calls held since {@link #pauseCalls()}, and the later ones at once. */
+  public void resumeCalls() {
+    synchronized (held) {
+      callsPaused = false;
+      held.notifyAll();
+    }
+  }
+
   /** Sends an ERROR event (the master says the framework did something it must not). */
   public void sendError(String message) {
     synchronized (lock) {
@@ -805,6 +842,9 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       return;
     }
     closed = true;
+    synchronized (held) {
+      held.notifyAll();
+    }
     synchronized (lock) {
       if (stream != null) {
         stream.close();
@@ -865,6 +905,9 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       if (!"application/x-protobuf".equals(type)) {
         violation(call.getType() + " with Content-Type " + type);
       }
+      if (call.getType() != Call.Type.SUBSCRIBE) {
+        awaitCalls(false);
+      }
       ErrorAnswer error = null;
       synchronized (lock) {
         if (settings.recordCalls) {
@@ -880,6 +923,10 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
             break;
           }
         }
+      }
+      if (error != null && error.status() == NEVER) {
+        awaitCalls(true); // until the master closes
+        return;
       }
       if (error != null) {
         if (error.status() != BREAK) {
@@ -903,6 +950,23 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
         respond(exchange, 400, problem);
       } else {
         exchange.sendResponseHeaders(202, -1);
+      }
+    }
+  }
+
+  /** Waits while calls are paused ({@code forever}: until the master closes). */
+  private void awaitCalls(boolean forever) throws IOException {
+    if (!forever && !callsPaused) {
+      return; // the common case: no lock taken per call
+    }
+    synchronized (held) {
+      try {
+        while ((forever || callsPaused) && !closed) {
+          held.wait();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("the fake master is closing");
       }
     }
   }
