@@ -334,4 +334,82 @@ class JobListTest {
           .isEqualTo(2);
     }
   }
+
+  /**
+   * {@code scheduler} with its events delivered by the test into {@code loop} (as its loop would),
+   * and {@code job(key)} answered by {@code job} when it gives a config.
+   */
+  static Scheduler manualEvents(Scheduler scheduler, AtomicReference<Consumer<? super SchedulerEvent>> loop,
+      java.util.function.Function<JobKey, Optional<JobConfig>> job) {
+    EventStream events = new EventStream() {
+      @Override
+      public Subscription subscribe(Consumer<? super SchedulerEvent> listener) {
+        loop.set(listener);
+        return () -> {};
+      }
+
+      @Override
+      public Subscription subscribe(Consumer<? super SchedulerEvent> listener, Executor executor) {
+        throw new UnsupportedOperationException();
+      }
+    };
+    return (Scheduler) Proxy.newProxyInstance(Scheduler.class.getClassLoader(),
+        new Class<?>[] {Scheduler.class}, (proxy, method, args) -> {
+          try {
+            if (method.getName().equals("events")) {
+              return events;
+            }
+            if (method.getName().equals("job")) {
+              Optional<JobConfig> given = job.apply((JobKey) args[0]);
+              if (given.isPresent()) {
+                return given;
+              }
+            }
+            return method.invoke(scheduler, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+  }
+
+  /** A fresh snapshot of {@code t} in {@code status} (nothing else holds it). */
+  static ScheduledTask snapshot(ScheduledTask t, ScheduleStatus status) {
+    return ScheduledTask.restore(t.id(), t.job(), t.instance(), t.config(), status, null, null, null, t.events(),
+        t.failureCount(), t.flapCount(), null);
+  }
+
+  /** Hands the loop's listener a task's change to {@code status}; returns the event's task snapshot, weakly. */
+  static java.lang.ref.WeakReference<ScheduledTask> handOver(Consumer<? super SchedulerEvent> loop, ScheduledTask t,
+      ScheduleStatus status) {
+    ScheduledTask changed = snapshot(t, status);
+    loop.accept(new SchedulerEvent.TaskStateChanged(java.time.Instant.now(), changed, t.status()));
+    return new java.lang.ref.WeakReference<>(changed);
+  }
+
+  static boolean collected(java.lang.ref.WeakReference<?> ref) {
+    for (int i = 0; i < 50 && ref.get() != null; i++) {
+      System.gc();
+    }
+    return ref.get() == null;
+  }
+
+  @Test
+  void aTaskChangeWaitingForTheNextReadDoesNotKeepTheTaskSnapshotItCameWith() throws Exception {
+    start(Duration.ZERO);
+    create(WEB, 2);
+    ScheduledTask task = aurora.running(WEB).get(0);
+    AtomicReference<Consumer<? super SchedulerEvent>> loop = new AtomicReference<>();
+    try (JobList list = new JobList(manualEvents(h.scheduler, loop, k -> Optional.empty()), Duration.ZERO,
+        System::nanoTime)) {
+      assertThat(running(Harness.JSON.readTree(list.read(Optional.empty()).json()), WEB)).isEqualTo(2);
+
+      java.lang.ref.WeakReference<ScheduledTask> snapshot = handOver(loop.get(), task, ScheduleStatus.KILLED);
+
+      assertThat(collected(snapshot))
+          .as("the event's task snapshot, held by nothing but the list's inbox until the next read, is collected")
+          .isTrue();
+      assertThat(running(Harness.JSON.readTree(list.read(Optional.empty()).json()), WEB))
+          .as("and the change is in the next read all the same").isEqualTo(1);
+    }
+  }
 }

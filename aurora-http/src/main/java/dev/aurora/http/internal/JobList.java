@@ -73,7 +73,8 @@ public final class JobList implements AutoCloseable {
   private final String epoch = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffffffL);
 
   // ---- written by the loop's listener only
-  private final Inbox<SchedulerEvent> inbox;
+  /** {@link TaskChange}s and the job events themselves, in the order the loop saw them. */
+  private final Inbox<Object> inbox;
   /** The events the listener was given that matter here (queued or dropped). */
   private volatile long version;
   private volatile boolean reseed = true;
@@ -88,6 +89,15 @@ public final class JobList implements AutoCloseable {
   private long generation;
   private long seededAt;
   private final Map<String, Body> answers = new ConcurrentHashMap<>();
+
+  /**
+   * A task's new state, as much of a {@link SchedulerEvent.TaskStateChanged} as the list needs: the
+   * event itself holds a whole snapshot of the task (its history, ports, times; about 220 bytes with
+   * the event and its time), which, kept in the inbox until the next read, would outlive young
+   * collections (up to the staleness under reads, indefinitely while nobody reads) and be copied and
+   * promoted by the collector. This keeps only references the scheduler holds anyway.
+   */
+  private record TaskChange(JobKey job, TaskId id, ScheduleStatus status) {}
 
   /** A job's summary fields; {@code type} null while its config is to be read. */
   private static final class Meta {
@@ -257,9 +267,16 @@ public final class JobList implements AutoCloseable {
 
   // ---------------------------------------------------------------- on the scheduler's loop
 
-  /** On the loop, for every event: a slot write at most, never a lock. */
+  /**
+   * On the loop, for every event: a slot write at most (for a task's change, of a small {@link
+   * TaskChange} rather than the event with its task snapshot), never a lock.
+   */
   private void on(SchedulerEvent e) {
-    if (e instanceof SchedulerEvent.TaskStateChanged || e instanceof SchedulerEvent.JobCreated
+    if (e instanceof SchedulerEvent.TaskStateChanged c) {
+      ScheduledTask t = c.task();
+      inbox.add(new TaskChange(t.job(), t.id(), t.status()));
+      version = version + 1;   // the loop is the only writer
+    } else if (e instanceof SchedulerEvent.JobCreated
         || e instanceof SchedulerEvent.JobChanged || e instanceof SchedulerEvent.UpdateStateChanged
         || e instanceof SchedulerEvent.JobKilled || e instanceof SchedulerEvent.JobFinished) {
       inbox.add(e);
@@ -270,9 +287,8 @@ public final class JobList implements AutoCloseable {
   // ---------------------------------------------------------------- off the loop, under `build`
 
   /** One event, taken from the inbox, into the model. */
-  private void apply(SchedulerEvent e) {
-    if (e instanceof SchedulerEvent.TaskStateChanged c) {
-      ScheduledTask t = c.task();
+  private void apply(Object e) {
+    if (e instanceof TaskChange t) {
       Map<TaskId, ScheduleStatus> tasks = active.get(t.job());
       if (t.status().isActive()) {
         if (tasks == null) {
