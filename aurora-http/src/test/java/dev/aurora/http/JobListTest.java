@@ -412,4 +412,43 @@ class JobListTest {
           .as("and the change is in the next read all the same").isEqualTo(1);
     }
   }
+
+  @Test
+  void aReadPastHalfTheStalenessBuildsTheNextAnswerWhileOtherReadersGetTheLastAtOnce() throws Exception {
+    start(Duration.ZERO);
+    create(WEB, 2);
+    ScheduledTask task = aurora.running(WEB).get(0);
+    JobConfig real = h.scheduler.job(WEB).orElseThrow();
+    AtomicReference<Consumer<? super SchedulerEvent>> loop = new AtomicReference<>();
+    AtomicBoolean stall = new AtomicBoolean();
+    CountDownLatch stalled = new CountDownLatch(1);
+    CountDownLatch resume = new CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong();
+    Scheduler seen = manualEvents(h.scheduler, loop,
+        k -> k.equals(WEB) && stall.get() ? Optional.of(stalling(real, stalled, resume)) : Optional.empty());
+    try (JobList list = new JobList(seen, Duration.ofSeconds(1), now::get)) {
+      JobList.Body first = list.read(Optional.empty());
+      assertThat(running(Harness.JSON.readTree(first.json()), WEB)).isEqualTo(2);
+
+      // an instance ends and the job's config changes (so the next answer reads the config: the build stalls there)
+      handOver(loop.get(), task, ScheduleStatus.KILLED);
+      loop.get().accept(new SchedulerEvent.JobChanged(java.time.Instant.now(), WEB, Harness.principal("ops"), "test"));
+      stall.set(true);
+      now.set(Duration.ofMillis(600).toNanos());
+      CompletableFuture<JobList.Body> building = CompletableFuture.supplyAsync(() -> list.read(Optional.empty()));
+      try {
+        assertThat(stalled.await(10, TimeUnit.SECONDS))
+            .as("a read past half the staleness, with changes waiting, builds the next answer").isTrue();
+
+        now.set(Duration.ofMillis(700).toNanos());
+        CompletableFuture<JobList.Body> other = CompletableFuture.supplyAsync(() -> list.read(Optional.empty()));
+        assertThat(other).as("another reader meanwhile gets the last answer (within the staleness) at once")
+            .succeedsWithin(Duration.ofSeconds(20)).isSameAs(first);
+      } finally {
+        resume.countDown();
+      }
+      assertThat(running(Harness.JSON.readTree(building.get(30, TimeUnit.SECONDS).json()), WEB))
+          .as("the answer built ahead has the change").isEqualTo(1);
+    }
+  }
 }

@@ -220,8 +220,21 @@ public final class JobList implements AutoCloseable {
     }
     String key = role.orElse("");
     Body b = answers.get(key);
-    if (b != null && current(b, nanos.getAsLong())) {
-      return b;
+    long at = nanos.getAsLong();
+    if (b != null && current(b, at)) {
+      // past half the staleness with changes waiting, one reader builds the next answer while the others
+      // keep serving this one, still within the staleness: no reader waits for a build unless it takes
+      // more than half the staleness (when every reader found the answer expired and waited for the
+      // build, they queued behind it in bursts)
+      if (!dueAhead(b, at) || !build.tryLock()) {
+        return b;
+      }
+      try {
+        b = answers.get(key);
+        return b != null && !dueAhead(b, nanos.getAsLong()) ? b : build(role, key, b, nanos.getAsLong());
+      } finally {
+        build.unlock();
+      }
     }
     build.lock();
     try {
@@ -230,6 +243,15 @@ public final class JobList implements AutoCloseable {
       if (b != null && current(b, now)) {
         return b;
       }
+      return build(role, key, b, now);
+    } finally {
+      build.unlock();
+    }
+  }
+
+  /** Under {@code build}: takes the events (or re-reads the scheduler) and makes the answer for {@code key}. */
+  private Body build(Optional<String> role, String key, @Nullable Body b, long now) {
+    {
       long v = version;   // read first: every event it counts is in the inbox now (or was dropped)
       boolean all;
       if (reseed || inbox.overflowed() || now - seededAt >= RESEED || now < seededAt) {
@@ -251,9 +273,13 @@ public final class JobList implements AutoCloseable {
       }
       answers.put(key, b);
       return b;
-    } finally {
-      build.unlock();
     }
+  }
+
+  /** Whether {@code b} (current) is past half the staleness with changes since: time to build the next. */
+  private boolean dueAhead(Body b, long now) {
+    long age = now - b.builtAtNanos;
+    return b.version != version && age >= stalenessNanos / 2 && age >= 0;
   }
 
   /** Whether {@code b} may be served: nothing changed since, or it is within the staleness. */
