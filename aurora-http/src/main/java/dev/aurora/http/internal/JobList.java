@@ -37,12 +37,16 @@ import org.jspecify.annotations.Nullable;
  * <ul>
  *   <li>A listener on the scheduler's loop only puts each event that matters here (a task's state,
  *       a job's creation, change and removal) in an {@link Inbox}: a slot write and an ordered count
- *       write, no lock, so the loop never waits for a reader, whatever the reader is doing.
+ *       write, no lock, so the loop never waits for a reader, whatever the reader is doing. A task's
+ *       change is kept as its job, id and state only (not the event's snapshot of the task), so what
+ *       waits for the next read is small and dies young.
  *   <li>A read takes the events from the inbox into a small model (a map update each), re-encodes
  *       only the jobs that changed since the last answer (one JSON fragment each), joins the fragments
  *       into one {@code byte[]} and keeps it with an ETag, and a gzip of it made on the first read that
- *       accepts gzip. Reads in between serve the kept bytes; one reader at a time builds, the others
- *       serve the last answer meanwhile (when it is allowed to be that old).
+ *       accepts gzip. Reads in between serve the kept bytes; one reader at a time builds. Once the
+ *       answer is half the staleness old and something changed, the next reader builds the next one
+ *       while the others keep serving the last (still within the staleness), so under steady reads
+ *       nobody waits for a build; a reader waits only when the answer it would serve is too old.
  *   <li>It reads the scheduler (on its loop) only to seed the model (at the first read, after a
  *       change through the API, after this scheduler was not the leader, after the inbox overflowed
  *       because nobody read for a long time, and, as a safety net for a change no event reports, when
