@@ -79,8 +79,22 @@ public final class JobList implements AutoCloseable {
   // ---- written by the loop's listener only
   /** {@link TaskChange}s and the job events themselves, in the order the loop saw them. */
   private final Inbox<Object> inbox;
-  /** The events the listener was given that matter here (queued or dropped). */
+  /**
+   * The events the listener was given that matter here (queued or dropped). Written by the loop with a
+   * release store ({@link #VERSION}; no fence per event), after the event is in the inbox, so a reader
+   * that reads it (a volatile read) finds every event it counts in the inbox.
+   */
   private volatile long version;
+
+  private static final java.lang.invoke.VarHandle VERSION;
+
+  static {
+    try {
+      VERSION = java.lang.invoke.MethodHandles.lookup().findVarHandle(JobList.class, "version", long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
   private volatile boolean reseed = true;
 
   // ---- the model and the built answers: guarded by `build`
@@ -305,12 +319,12 @@ public final class JobList implements AutoCloseable {
     if (e instanceof SchedulerEvent.TaskStateChanged c) {
       ScheduledTask t = c.task();
       inbox.add(new TaskChange(t.job(), t.id(), t.status()));
-      version = version + 1;   // the loop is the only writer
+      VERSION.setRelease(this, version + 1);   // the loop is the only writer
     } else if (e instanceof SchedulerEvent.JobCreated
         || e instanceof SchedulerEvent.JobChanged || e instanceof SchedulerEvent.UpdateStateChanged
         || e instanceof SchedulerEvent.JobKilled || e instanceof SchedulerEvent.JobFinished) {
       inbox.add(e);
-      version = version + 1;   // the loop is the only writer
+      VERSION.setRelease(this, version + 1);   // the loop is the only writer
     }
   }
 
