@@ -269,29 +269,27 @@ public final class JobList implements AutoCloseable {
 
   /** Under {@code build}: takes the events (or re-reads the scheduler) and makes the answer for {@code key}. */
   private Body build(Optional<String> role, String key, @Nullable Body b, long now) {
-    {
-      long v = version;   // read first: every event it counts is in the inbox now (or was dropped)
-      boolean all;
-      if (reseed || inbox.overflowed() || now - seededAt >= RESEED || now < seededAt) {
-        all = seed(now);
-      } else {
-        all = inbox.drain(this::apply, DRAIN_MAX);
-      }
-      refresh();
-      // with events left in the inbox (the loop adding faster than this reader takes), the answer
-      // is current only within the staleness
-      long shows = all ? v : -1;
-      if (b == null || b.generation != generation) {
-        if (answers.size() >= 1_000) {
-          answers.clear();
-        }
-        b = new Body(shows, now, generation, join(role.orElse(null)), "\"jobs-" + epoch + "-" + generation + "\"", null);
-      } else {
-        b = b.renewed(shows, now);
-      }
-      answers.put(key, b);
-      return b;
+    long v = version;   // read first: every event it counts is in the inbox now (or was dropped)
+    boolean all;
+    if (reseed || inbox.overflowed() || now - seededAt >= RESEED || now < seededAt) {
+      all = seed(now);
+    } else {
+      all = inbox.drain(this::apply, DRAIN_MAX);
     }
+    refresh();
+    // with events left in the inbox (the loop adding faster than this reader takes), the answer
+    // is current only within the staleness
+    long shows = all ? v : -1;
+    if (b == null || b.generation != generation) {
+      if (answers.size() >= 1_000) {
+        answers.clear();
+      }
+      b = new Body(shows, now, generation, join(role.orElse(null)), "\"jobs-" + epoch + "-" + generation + "\"", null);
+    } else {
+      b = b.renewed(shows, now);
+    }
+    answers.put(key, b);
+    return b;
   }
 
   /** Whether {@code b} (current) is past half the staleness with changes since: time to build the next. */
