@@ -451,4 +451,27 @@ class JobListTest {
           .as("the answer built ahead has the change").isEqualTo(1);
     }
   }
+
+  @Test
+  void aReadThatFailsToBuildAheadGetsTheLastAnswerWhileItIsWithinTheStaleness() throws Exception {
+    start(Duration.ZERO);
+    create(WEB, 2);
+    AtomicReference<Consumer<? super SchedulerEvent>> loop = new AtomicReference<>();
+    AtomicBoolean failing = new AtomicBoolean();
+    java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong();
+    Scheduler seen = manualEvents(h.scheduler, loop, k -> {
+      if (failing.get()) {
+        throw new IllegalStateException("the scheduler is unavailable");
+      }
+      return Optional.empty();
+    });
+    try (JobList list = new JobList(seen, Duration.ofSeconds(1), now::get)) {
+      JobList.Body first = list.read(Optional.empty());
+      loop.get().accept(new SchedulerEvent.JobChanged(java.time.Instant.now(), WEB, Harness.principal("ops"), "test"));
+      failing.set(true);
+      now.set(Duration.ofMillis(600).toNanos());
+
+      assertThat(list.read(Optional.empty())).as("the last answer, still within the staleness").isSameAs(first);
+    }
+  }
 }

@@ -247,9 +247,14 @@ public final class JobList implements AutoCloseable {
       if (!dueAhead(b, at) || !build.tryLock()) {
         return b;
       }
+      Body last = b;
       try {
         b = answers.get(key);
         return b != null && !dueAhead(b, nanos.getAsLong()) ? b : build(role, key, b, nanos.getAsLong());
+      } catch (RuntimeException e) {
+        // the scheduler could not be read (the model keeps what is to be taken again): the last answer
+        // is still within the staleness; a read once it is not builds, or fails, as always
+        return last;
       } finally {
         build.unlock();
       }
