@@ -334,4 +334,144 @@ class JobListTest {
           .isEqualTo(2);
     }
   }
+
+  /**
+   * {@code scheduler} with its events delivered by the test into {@code loop} (as its loop would),
+   * and {@code job(key)} answered by {@code job} when it gives a config.
+   */
+  static Scheduler manualEvents(Scheduler scheduler, AtomicReference<Consumer<? super SchedulerEvent>> loop,
+      java.util.function.Function<JobKey, Optional<JobConfig>> job) {
+    EventStream events = new EventStream() {
+      @Override
+      public Subscription subscribe(Consumer<? super SchedulerEvent> listener) {
+        loop.set(listener);
+        return () -> {};
+      }
+
+      @Override
+      public Subscription subscribe(Consumer<? super SchedulerEvent> listener, Executor executor) {
+        throw new UnsupportedOperationException();
+      }
+    };
+    return (Scheduler) Proxy.newProxyInstance(Scheduler.class.getClassLoader(),
+        new Class<?>[] {Scheduler.class}, (proxy, method, args) -> {
+          try {
+            if (method.getName().equals("events")) {
+              return events;
+            }
+            if (method.getName().equals("job")) {
+              Optional<JobConfig> given = job.apply((JobKey) args[0]);
+              if (given.isPresent()) {
+                return given;
+              }
+            }
+            return method.invoke(scheduler, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+  }
+
+  /** A fresh snapshot of {@code t} in {@code status} (nothing else holds it). */
+  static ScheduledTask snapshot(ScheduledTask t, ScheduleStatus status) {
+    return ScheduledTask.restore(t.id(), t.job(), t.instance(), t.config(), status, null, null, null, t.events(),
+        t.failureCount(), t.flapCount(), null);
+  }
+
+  /** Hands the loop's listener a task's change to {@code status}; returns the event's task snapshot, weakly. */
+  static java.lang.ref.WeakReference<ScheduledTask> handOver(Consumer<? super SchedulerEvent> loop, ScheduledTask t,
+      ScheduleStatus status) {
+    ScheduledTask changed = snapshot(t, status);
+    loop.accept(new SchedulerEvent.TaskStateChanged(java.time.Instant.now(), changed, t.status()));
+    return new java.lang.ref.WeakReference<>(changed);
+  }
+
+  static boolean collected(java.lang.ref.WeakReference<?> ref) {
+    for (int i = 0; i < 50 && ref.get() != null; i++) {
+      System.gc();
+    }
+    return ref.get() == null;
+  }
+
+  @Test
+  void aTaskChangeWaitingForTheNextReadDoesNotKeepTheTaskSnapshotItCameWith() throws Exception {
+    start(Duration.ZERO);
+    create(WEB, 2);
+    ScheduledTask task = aurora.running(WEB).get(0);
+    AtomicReference<Consumer<? super SchedulerEvent>> loop = new AtomicReference<>();
+    try (JobList list = new JobList(manualEvents(h.scheduler, loop, k -> Optional.empty()), Duration.ZERO,
+        System::nanoTime)) {
+      assertThat(running(Harness.JSON.readTree(list.read(Optional.empty()).json()), WEB)).isEqualTo(2);
+
+      java.lang.ref.WeakReference<ScheduledTask> snapshot = handOver(loop.get(), task, ScheduleStatus.KILLED);
+
+      assertThat(collected(snapshot))
+          .as("the event's task snapshot, held by nothing but the list's inbox until the next read, is collected")
+          .isTrue();
+      assertThat(running(Harness.JSON.readTree(list.read(Optional.empty()).json()), WEB))
+          .as("and the change is in the next read all the same").isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aReadPastHalfTheStalenessBuildsTheNextAnswerWhileOtherReadersGetTheLastAtOnce() throws Exception {
+    start(Duration.ZERO);
+    create(WEB, 2);
+    ScheduledTask task = aurora.running(WEB).get(0);
+    JobConfig real = h.scheduler.job(WEB).orElseThrow();
+    AtomicReference<Consumer<? super SchedulerEvent>> loop = new AtomicReference<>();
+    AtomicBoolean stall = new AtomicBoolean();
+    CountDownLatch stalled = new CountDownLatch(1);
+    CountDownLatch resume = new CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong();
+    Scheduler seen = manualEvents(h.scheduler, loop,
+        k -> k.equals(WEB) && stall.get() ? Optional.of(stalling(real, stalled, resume)) : Optional.empty());
+    try (JobList list = new JobList(seen, Duration.ofSeconds(1), now::get)) {
+      JobList.Body first = list.read(Optional.empty());
+      assertThat(running(Harness.JSON.readTree(first.json()), WEB)).isEqualTo(2);
+
+      // an instance ends and the job's config changes (so the next answer reads the config: the build stalls there)
+      handOver(loop.get(), task, ScheduleStatus.KILLED);
+      loop.get().accept(new SchedulerEvent.JobChanged(java.time.Instant.now(), WEB, Harness.principal("ops"), "test"));
+      stall.set(true);
+      now.set(Duration.ofMillis(600).toNanos());
+      CompletableFuture<JobList.Body> building = CompletableFuture.supplyAsync(() -> list.read(Optional.empty()));
+      try {
+        assertThat(stalled.await(10, TimeUnit.SECONDS))
+            .as("a read past half the staleness, with changes waiting, builds the next answer").isTrue();
+
+        now.set(Duration.ofMillis(700).toNanos());
+        CompletableFuture<JobList.Body> other = CompletableFuture.supplyAsync(() -> list.read(Optional.empty()));
+        assertThat(other).as("another reader meanwhile gets the last answer (within the staleness) at once")
+            .succeedsWithin(Duration.ofSeconds(20)).isSameAs(first);
+      } finally {
+        resume.countDown();
+      }
+      assertThat(running(Harness.JSON.readTree(building.get(30, TimeUnit.SECONDS).json()), WEB))
+          .as("the answer built ahead has the change").isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aReadThatFailsToBuildAheadGetsTheLastAnswerWhileItIsWithinTheStaleness() throws Exception {
+    start(Duration.ZERO);
+    create(WEB, 2);
+    AtomicReference<Consumer<? super SchedulerEvent>> loop = new AtomicReference<>();
+    AtomicBoolean failing = new AtomicBoolean();
+    java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong();
+    Scheduler seen = manualEvents(h.scheduler, loop, k -> {
+      if (failing.get()) {
+        throw new IllegalStateException("the scheduler is unavailable");
+      }
+      return Optional.empty();
+    });
+    try (JobList list = new JobList(seen, Duration.ofSeconds(1), now::get)) {
+      JobList.Body first = list.read(Optional.empty());
+      loop.get().accept(new SchedulerEvent.JobChanged(java.time.Instant.now(), WEB, Harness.principal("ops"), "test"));
+      failing.set(true);
+      now.set(Duration.ofMillis(600).toNanos());
+
+      assertThat(list.read(Optional.empty())).as("the last answer, still within the staleness").isSameAs(first);
+    }
+  }
 }

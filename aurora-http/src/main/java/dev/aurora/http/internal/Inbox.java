@@ -15,8 +15,25 @@ final class Inbox<T> {
 
   private static final class Chunk {
     final @Nullable Object[] slots = new Object[CHUNK];
+    /** Written by the producer with release semantics only (see {@link #COUNT}), read as a volatile. */
     volatile int count;
     volatile @Nullable Chunk next;
+  }
+
+  /**
+   * The producer publishes a chunk's count with a release store: on x86 a plain store, where a volatile
+   * store is a full fence that waits for every store the loop made before (its new objects) to drain,
+   * for each event. Release is all the consumer needs: its volatile read of the count sees every slot
+   * written before it.
+   */
+  private static final java.lang.invoke.VarHandle COUNT;
+
+  static {
+    try {
+      COUNT = java.lang.invoke.MethodHandles.lookup().findVarHandle(Chunk.class, "count", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
   }
 
   private final long limit;
@@ -56,7 +73,7 @@ final class Inbox<T> {
       tailCount = 0;
     }
     tail.slots[tailCount] = item;
-    tail.count = ++tailCount;
+    COUNT.setRelease(tail, ++tailCount);
     added++;
   }
 

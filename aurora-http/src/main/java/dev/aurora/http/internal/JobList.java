@@ -37,12 +37,16 @@ import org.jspecify.annotations.Nullable;
  * <ul>
  *   <li>A listener on the scheduler's loop only puts each event that matters here (a task's state,
  *       a job's creation, change and removal) in an {@link Inbox}: a slot write and an ordered count
- *       write, no lock, so the loop never waits for a reader, whatever the reader is doing.
+ *       write, no lock, so the loop never waits for a reader, whatever the reader is doing. A task's
+ *       change is kept as its job, id and state only (not the event's snapshot of the task), so what
+ *       waits for the next read is small and dies young.
  *   <li>A read takes the events from the inbox into a small model (a map update each), re-encodes
  *       only the jobs that changed since the last answer (one JSON fragment each), joins the fragments
  *       into one {@code byte[]} and keeps it with an ETag, and a gzip of it made on the first read that
- *       accepts gzip. Reads in between serve the kept bytes; one reader at a time builds, the others
- *       serve the last answer meanwhile (when it is allowed to be that old).
+ *       accepts gzip. Reads in between serve the kept bytes; one reader at a time builds. Once the
+ *       answer is half the staleness old and something changed, the next reader builds the next one
+ *       while the others keep serving the last (still within the staleness), so under steady reads
+ *       nobody waits for a build; a reader waits only when the answer it would serve is too old.
  *   <li>It reads the scheduler (on its loop) only to seed the model (at the first read, after a
  *       change through the API, after this scheduler was not the leader, after the inbox overflowed
  *       because nobody read for a long time, and, as a safety net for a change no event reports, when
@@ -73,9 +77,24 @@ public final class JobList implements AutoCloseable {
   private final String epoch = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffffffL);
 
   // ---- written by the loop's listener only
-  private final Inbox<SchedulerEvent> inbox;
-  /** The events the listener was given that matter here (queued or dropped). */
+  /** {@link TaskChange}s and the job events themselves, in the order the loop saw them. */
+  private final Inbox<Object> inbox;
+  /**
+   * The events the listener was given that matter here (queued or dropped). Written by the loop with a
+   * release store ({@link #VERSION}; no fence per event), after the event is in the inbox, so a reader
+   * that reads it (a volatile read) finds every event it counts in the inbox.
+   */
   private volatile long version;
+
+  private static final java.lang.invoke.VarHandle VERSION;
+
+  static {
+    try {
+      VERSION = java.lang.invoke.MethodHandles.lookup().findVarHandle(JobList.class, "version", long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
   private volatile boolean reseed = true;
 
   // ---- the model and the built answers: guarded by `build`
@@ -88,6 +107,15 @@ public final class JobList implements AutoCloseable {
   private long generation;
   private long seededAt;
   private final Map<String, Body> answers = new ConcurrentHashMap<>();
+
+  /**
+   * A task's new state, as much of a {@link SchedulerEvent.TaskStateChanged} as the list needs: the
+   * event itself holds a whole snapshot of the task (its history, ports, times; about 220 bytes with
+   * the event and its time), which, kept in the inbox until the next read, would outlive young
+   * collections (up to the staleness under reads, indefinitely while nobody reads) and be copied and
+   * promoted by the collector. This keeps only references the scheduler holds anyway.
+   */
+  private record TaskChange(JobKey job, TaskId id, ScheduleStatus status) {}
 
   /** A job's summary fields; {@code type} null while its config is to be read. */
   private static final class Meta {
@@ -210,8 +238,26 @@ public final class JobList implements AutoCloseable {
     }
     String key = role.orElse("");
     Body b = answers.get(key);
-    if (b != null && current(b, nanos.getAsLong())) {
-      return b;
+    long at = nanos.getAsLong();
+    if (b != null && current(b, at)) {
+      // past half the staleness with changes waiting, one reader builds the next answer while the others
+      // keep serving this one, still within the staleness: no reader waits for a build unless it takes
+      // more than half the staleness (when every reader found the answer expired and waited for the
+      // build, they queued behind it in bursts)
+      if (!dueAhead(b, at) || !build.tryLock()) {
+        return b;
+      }
+      Body last = b;
+      try {
+        b = answers.get(key);
+        return b != null && !dueAhead(b, nanos.getAsLong()) ? b : build(role, key, b, nanos.getAsLong());
+      } catch (RuntimeException e) {
+        // the scheduler could not be read (the model keeps what is to be taken again): the last answer
+        // is still within the staleness; a read once it is not builds, or fails, as always
+        return last;
+      } finally {
+        build.unlock();
+      }
     }
     build.lock();
     try {
@@ -220,30 +266,41 @@ public final class JobList implements AutoCloseable {
       if (b != null && current(b, now)) {
         return b;
       }
-      long v = version;   // read first: every event it counts is in the inbox now (or was dropped)
-      boolean all;
-      if (reseed || inbox.overflowed() || now - seededAt >= RESEED || now < seededAt) {
-        all = seed(now);
-      } else {
-        all = inbox.drain(this::apply, DRAIN_MAX);
-      }
-      refresh();
-      // with events left in the inbox (the loop adding faster than this reader takes), the answer
-      // is current only within the staleness
-      long shows = all ? v : -1;
-      if (b == null || b.generation != generation) {
-        if (answers.size() >= 1_000) {
-          answers.clear();
-        }
-        b = new Body(shows, now, generation, join(role.orElse(null)), "\"jobs-" + epoch + "-" + generation + "\"", null);
-      } else {
-        b = b.renewed(shows, now);
-      }
-      answers.put(key, b);
-      return b;
+      return build(role, key, b, now);
     } finally {
       build.unlock();
     }
+  }
+
+  /** Under {@code build}: takes the events (or re-reads the scheduler) and makes the answer for {@code key}. */
+  private Body build(Optional<String> role, String key, @Nullable Body b, long now) {
+    long v = version;   // read first: every event it counts is in the inbox now (or was dropped)
+    boolean all;
+    if (reseed || inbox.overflowed() || now - seededAt >= RESEED || now < seededAt) {
+      all = seed(now);
+    } else {
+      all = inbox.drain(this::apply, DRAIN_MAX);
+    }
+    refresh();
+    // with events left in the inbox (the loop adding faster than this reader takes), the answer
+    // is current only within the staleness
+    long shows = all ? v : -1;
+    if (b == null || b.generation != generation) {
+      if (answers.size() >= 1_000) {
+        answers.clear();
+      }
+      b = new Body(shows, now, generation, join(role.orElse(null)), "\"jobs-" + epoch + "-" + generation + "\"", null);
+    } else {
+      b = b.renewed(shows, now);
+    }
+    answers.put(key, b);
+    return b;
+  }
+
+  /** Whether {@code b} (current) is past half the staleness with changes since: time to build the next. */
+  private boolean dueAhead(Body b, long now) {
+    long age = now - b.builtAtNanos;
+    return b.version != version && age >= stalenessNanos / 2 && age >= 0;
   }
 
   /** Whether {@code b} may be served: nothing changed since, or it is within the staleness. */
@@ -257,22 +314,28 @@ public final class JobList implements AutoCloseable {
 
   // ---------------------------------------------------------------- on the scheduler's loop
 
-  /** On the loop, for every event: a slot write at most, never a lock. */
+  /**
+   * On the loop, for every event: a slot write at most (for a task's change, of a small {@link
+   * TaskChange} rather than the event with its task snapshot), never a lock.
+   */
   private void on(SchedulerEvent e) {
-    if (e instanceof SchedulerEvent.TaskStateChanged || e instanceof SchedulerEvent.JobCreated
+    if (e instanceof SchedulerEvent.TaskStateChanged c) {
+      ScheduledTask t = c.task();
+      inbox.add(new TaskChange(t.job(), t.id(), t.status()));
+      VERSION.setRelease(this, version + 1);   // the loop is the only writer
+    } else if (e instanceof SchedulerEvent.JobCreated
         || e instanceof SchedulerEvent.JobChanged || e instanceof SchedulerEvent.UpdateStateChanged
         || e instanceof SchedulerEvent.JobKilled || e instanceof SchedulerEvent.JobFinished) {
       inbox.add(e);
-      version = version + 1;   // the loop is the only writer
+      VERSION.setRelease(this, version + 1);   // the loop is the only writer
     }
   }
 
   // ---------------------------------------------------------------- off the loop, under `build`
 
   /** One event, taken from the inbox, into the model. */
-  private void apply(SchedulerEvent e) {
-    if (e instanceof SchedulerEvent.TaskStateChanged c) {
-      ScheduledTask t = c.task();
+  private void apply(Object e) {
+    if (e instanceof TaskChange t) {
       Map<TaskId, ScheduleStatus> tasks = active.get(t.job());
       if (t.status().isActive()) {
         if (tasks == null) {
