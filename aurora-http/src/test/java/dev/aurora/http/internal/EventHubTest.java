@@ -112,6 +112,76 @@ class EventHubTest {
         + new String(Json.write(EventHub.data(e)), StandardCharsets.UTF_8) + "\n\n";
   }
 
+  /** A client's connection that takes nothing until released, then everything at once. */
+  static final class GatedClient extends OutputStream {
+    final CountDownLatch release = new CountDownLatch(1);
+    final CountDownLatch writing = new CountDownLatch(1);
+    final CollectingClient taken = new CollectingClient();
+
+    @Override
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      writing.countDown();
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        throw new IOException(e);
+      }
+      taken.write(b, off, len);
+    }
+  }
+
+  private static void handOverBurst(EventHub hub, int from, int to) {
+    for (int i = from; i <= to; i++) {
+      hub.handOver(created(i));
+    }
+    hub.takeBatch();   // the whole burst is one batch, as under a busy scheduler
+  }
+
+  @Test
+  void aClientThatKeepsReadingThroughBurstsLargerThanItsBufferStaysConnectedAndGetsEveryEventInOrder() throws Exception {
+    EventHub hub = new EventHub(100, 10, 8, Duration.ofSeconds(30));
+    GatedClient client = new GatedClient();
+    CompletableFuture<Void> serving = serve(hub, Optional.empty(), client);
+    client.writing.await();   // its writer is busy with a write when the burst comes
+    handOverBurst(hub, 1, 1_000);   // a hundred times its buffer, in one batch
+    client.release.countDown();
+    client.taken.awaitText("r/e/j1000\"");
+    handOverBurst(hub, 1_001, 2_000);
+    String text = client.taken.awaitText("r/e/j2000\"");
+
+    assertThat(hub.clients()).isEqualTo(1);
+    assertThat(text).doesNotContain("event: dropped");
+    StringBuilder every = new StringBuilder();
+    for (int i = 1; i <= 2_000; i++) {
+      every.append(sse(i, created(i)));
+    }
+    assertThat(text).isEqualTo("retry: 2000\n\n" + every);
+    hub.close();
+    serving.get(30, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void aClientThatStopsReadingAfterABurstIsDroppedAtTheNextBatchWithoutHoldingUpTheHub() throws Exception {
+    EventHub hub = new EventHub(100, 10, 8, Duration.ofSeconds(30));
+    GatedClient client = new GatedClient();
+    CompletableFuture<Void> serving = serve(hub, Optional.empty(), client);
+    client.writing.await();   // and it takes nothing more
+    assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+      handOverBurst(hub, 1, 1_000);
+      handOverBurst(hub, 1_001, 1_005);
+    });
+    client.release.countDown();
+    serving.get(30, TimeUnit.SECONDS);
+    assertThat(client.taken.awaitText("event: dropped")).doesNotContain("r/e/j1001\"");
+    assertThat(hub.clients()).isZero();
+    hub.close();
+  }
+
   @Test
   void withNoClientConnectedPublishingEncodesNothing() {
     EventHub hub = new EventHub(100, 10, 8, Duration.ofSeconds(30));
