@@ -236,6 +236,11 @@ public final class EventHub implements AutoCloseable {
     publishAll(List.of(event));
   }
 
+  /** Numbers the events, keeps them in the ring and hands them to every client as one batch. */
+  void publish(List<SchedulerEvent> events) {
+    publishAll(events);
+  }
+
   /**
    * Numbers each event, keeps it in the ring and hands the whole batch to every client: one lock for
    * them all. A client with more than its buffer's worth of events still waiting is dropped if its
