@@ -37,8 +37,12 @@ import org.slf4j.LoggerFactory;
  * hands the batch to each client's bounded buffer. A batch goes to a client whole (it is a list of
  * entries shared by every client, not a copy): however large, it fits if the client has at most its
  * buffer's worth of events still waiting from earlier batches, as a client that keeps reading has. A
- * client with more waiting is dropped if it wrote nothing since the batch before (it stopped reading),
- * or whatever it wrote if more wait than the hub itself may hold ({@link #INBOX_LIMIT}); so a slow
+ * client with more waiting is dropped if its writer got no further (encoded no event, finished no
+ * write) while the last {@value #STALL_BATCHES} batches were handed over with events waiting for it
+ * (it stopped reading: at least 5 s, as batches come at most every {@value #BATCH_MILLIS} ms; a
+ * thread starved on a busy machine, or slow to encode its first event of a kind, is not taken for a
+ * stopped client), or however far it got if more wait than the hub itself may hold ({@link
+ * #INBOX_LIMIT}); so a slow
  * client never holds up the scheduler or other clients, and a fast one survives bursts larger than
  * its buffer. A client's writer takes everything waiting at once and writes it in chunks of about
  * {@value #CHUNK_BYTES} bytes. An event's JSON is made only when a client first needs it: with no
@@ -90,6 +94,11 @@ public final class EventHub implements AutoCloseable {
   private final Entry end = new Entry(-1, null);
   /** Put in a client's buffer to end its stream (after a drop or at close). */
   private final List<Entry> endBatch = List.of(end);
+  /**
+   * How many batches in a row may be handed over with events waiting for a client that finishes no
+   * write meanwhile, before it is dropped (if more than its buffer's worth wait).
+   */
+  static final int STALL_BATCHES = 500;
   /** About how many bytes a client's writer hands its connection in one write. */
   static final int CHUNK_BYTES = 8 * 1024;
 
@@ -153,6 +162,9 @@ public final class EventHub implements AutoCloseable {
 
   /** The hub's thread: a batch, then a pause while events keep coming, or a park until the next. */
   private void run() {
+    // the JSON encoder's first use loads and builds much (seconds on a starved machine): here, not in
+    // the first client's writer, where it would look like a client that stopped reading
+    Json.write(Map.of("type", "warm-up", "time", java.time.Instant.EPOCH));
     while (!closed) {
       if (takeBatch() > 0) {   // events are coming: let the next batch gather, woken by no one
         LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(BATCH_MILLIS));
@@ -219,15 +231,17 @@ public final class EventHub implements AutoCloseable {
 
   /**
    * One connected client: the batches waiting for its writer (each shared by every client), how many
-   * events they hold, and how many writes its writer has finished (the hub reads that at each batch
-   * to tell a client that keeps reading from one that stopped).
+   * events they hold, and how far its writer got (events encoded and writes finished: the hub reads
+   * that at each batch to tell a client that keeps reading from one that stopped).
    */
   private static final class Client {
     final BlockingQueue<List<Entry>> queue = new LinkedBlockingQueue<>();
     final AtomicInteger waiting = new AtomicInteger();
-    volatile long writes;
-    /** The writes seen at the batch before; only the hub's thread (under the ring's lock) uses it. */
-    long writesSeen = -1;
+    volatile long progress;
+    /** The progress seen at the batch before; only the hub's thread (under the ring's lock) uses it. */
+    long progressSeen = -1;
+    /** Batches in a row handed over with events waiting and no write finished; the hub's thread's. */
+    int stalledBatches;
     volatile boolean dropped;
   }
 
@@ -244,7 +258,8 @@ public final class EventHub implements AutoCloseable {
   /**
    * Numbers each event, keeps it in the ring and hands the whole batch to every client: one lock for
    * them all. A client with more than its buffer's worth of events still waiting is dropped if its
-   * writer finished no write since the batch before, or if more than {@link #clientLimit} wait.
+   * writer got no further while the last {@link #STALL_BATCHES} batches came with events waiting for
+   * it, or if more than {@link #clientLimit} wait.
    */
   private void publishAll(List<SchedulerEvent> events) {
     synchronized (ring) {
@@ -263,13 +278,18 @@ public final class EventHub implements AutoCloseable {
           continue;
         }
         int waiting = c.waiting.get();
-        long writes = c.writes;
-        boolean wroteNothing = writes == c.writesSeen;
-        c.writesSeen = writes;
-        if (waiting > clientBuffer && (wroteNothing || waiting > clientLimit)) {
+        long progress = c.progress;
+        if (waiting == 0 || progress != c.progressSeen) {
+          c.stalledBatches = 0;   // it took all it was handed, or it goes on
+        } else {
+          c.stalledBatches++;
+        }
+        c.progressSeen = progress;
+        boolean stalled = c.stalledBatches >= STALL_BATCHES;
+        if (waiting > clientBuffer && (stalled || waiting > clientLimit)) {
           drop(c);
           LOG.info("dropped a slow event-stream client: {} events waited for it (its buffer holds {}){}", waiting,
-              clientBuffer, wroteNothing ? " and it wrote nothing since the last batch" : "");
+              clientBuffer, stalled ? " and it got no further in the last " + STALL_BATCHES + " batches" : "");
         } else {
           c.waiting.addAndGet(shared.size());
           c.queue.offer(shared);
@@ -324,6 +344,7 @@ public final class EventHub implements AutoCloseable {
       ByteArrayOutputStream chunk = new ByteArrayOutputStream(2 * CHUNK_BYTES);
       for (Entry e : replay) {
         chunk.write(e.text().getBytes(StandardCharsets.UTF_8));
+        client.progress++;
         if (chunk.size() >= CHUNK_BYTES) {
           writeChunk(out, chunk, client);
         }
@@ -358,6 +379,7 @@ public final class EventHub implements AutoCloseable {
           for (List<Entry> b : taken) {
             for (Entry e : b) {
               chunk.write(e.text().getBytes(StandardCharsets.UTF_8));
+              client.progress++;   // encoding (a first event of a kind can be slow) is progress too
               if (chunk.size() >= CHUNK_BYTES) {
                 writeChunk(out, chunk, client);
               }
@@ -383,7 +405,7 @@ public final class EventHub implements AutoCloseable {
     if (chunk.size() > 0) {
       chunk.writeTo(out);
       chunk.reset();
-      client.writes++;   // only its writer's thread writes it
+      client.progress++;   // only its writer's thread writes it
     }
   }
 

@@ -169,18 +169,46 @@ class EventHubTest {
   }
 
   @Test
-  void aClientThatStopsReadingAfterABurstIsDroppedAtTheNextBatchWithoutHoldingUpTheHub() throws Exception {
+  void aClientWhoseWriterIsHeldUpForFewerThanFiveHundredBatchesCatchesUpWithEveryEvent() throws Exception {
+    EventHub hub = new EventHub(100, 10, 8, Duration.ofSeconds(30));
+    GatedClient client = new GatedClient();
+    CompletableFuture<Void> serving = serve(hub, Optional.empty(), client);
+    client.writing.await();   // its thread gets no CPU for a while (a busy machine), then goes on
+    handOverBurst(hub, 1, 1_000);
+    for (int batch = 1; batch < EventHub.STALL_BATCHES; batch++) {
+      handOverBurst(hub, 1_000 + batch, 1_000 + batch);
+    }
+    client.release.countDown();
+    int last = 1_000 + EventHub.STALL_BATCHES - 1;
+    String text = client.taken.awaitText("r/e/j" + last + "\"");
+
+    StringBuilder every = new StringBuilder();
+    for (int i = 1; i <= last; i++) {
+      every.append(sse(i, created(i)));
+    }
+    assertThat(text).isEqualTo("retry: 2000\n\n" + every);
+    assertThat(hub.clients()).isEqualTo(1);
+    hub.close();
+    serving.get(30, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void aClientThatStopsReadingAfterABurstIsDroppedAfterFiveHundredBatchesWithoutHoldingUpTheHub() throws Exception {
     EventHub hub = new EventHub(100, 10, 8, Duration.ofSeconds(30));
     GatedClient client = new GatedClient();
     CompletableFuture<Void> serving = serve(hub, Optional.empty(), client);
     client.writing.await();   // and it takes nothing more
     assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
       handOverBurst(hub, 1, 1_000);
-      handOverBurst(hub, 1_001, 1_005);
+      for (int batch = 1; batch < EventHub.STALL_BATCHES; batch++) {
+        handOverBurst(hub, 1_000 + batch, 1_000 + batch);
+      }
     });
+    int next = 1_000 + EventHub.STALL_BATCHES;
+    assertTimeoutPreemptively(Duration.ofSeconds(30), () -> handOverBurst(hub, next, next));
     client.release.countDown();
     serving.get(30, TimeUnit.SECONDS);
-    assertThat(client.taken.awaitText("event: dropped")).doesNotContain("r/e/j1001\"");
+    assertThat(client.taken.awaitText("event: dropped")).doesNotContain("r/e/j");
     assertThat(hub.clients()).isZero();
     hub.close();
   }
