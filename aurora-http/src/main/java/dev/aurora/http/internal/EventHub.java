@@ -42,9 +42,8 @@ import org.slf4j.LoggerFactory;
  * (it stopped reading: at least 5 s, as batches come at most every {@value #BATCH_MILLIS} ms; a
  * thread starved on a busy machine, or slow to encode its first event of a kind, is not taken for a
  * stopped client), or however far it got if more wait than the hub itself may hold ({@link
- * #INBOX_LIMIT}); so a slow
- * client never holds up the scheduler or other clients, and a fast one survives bursts larger than
- * its buffer. A client's writer takes everything waiting at once and writes it in chunks of about
+ * #INBOX_LIMIT}); so a slow client never holds up the scheduler or other clients, and a fast one
+ * survives bursts larger than its buffer. A client's writer takes everything waiting at once and writes it in chunks of about
  * {@value #CHUNK_BYTES} bytes. An event's JSON is made only when a client first needs it: with no
  * client connected, events are numbered and kept but never encoded.
  */
@@ -95,8 +94,9 @@ public final class EventHub implements AutoCloseable {
   /** Put in a client's buffer to end its stream (after a drop or at close). */
   private final List<Entry> endBatch = List.of(end);
   /**
-   * How many batches in a row may be handed over with events waiting for a client that finishes no
-   * write meanwhile, before it is dropped (if more than its buffer's worth wait).
+   * How many batches in a row may be handed over with events waiting for a client whose writer gets no
+   * further meanwhile (encodes no event, finishes no write), before it is dropped (if more than its
+   * buffer's worth wait).
    */
   static final int STALL_BATCHES = 500;
   /** About how many bytes a client's writer hands its connection in one write. */
@@ -240,7 +240,7 @@ public final class EventHub implements AutoCloseable {
     volatile long progress;
     /** The progress seen at the batch before; only the hub's thread (under the ring's lock) uses it. */
     long progressSeen = -1;
-    /** Batches in a row handed over with events waiting and no write finished; the hub's thread's. */
+    /** Batches in a row handed over with events waiting and no progress; the hub's thread's. */
     int stalledBatches;
     volatile boolean dropped;
   }
