@@ -98,4 +98,35 @@ class KilledInTheTurnOfItsPlacementTest {
       assertThat(backend.declined).isEmpty();
     }
   }
+
+  @Test
+  void anInstanceKilledInTheTurnThatPlacedItEndsKilledAtOnceWithNoKillSentToTheBackend() throws Exception {
+    try (Scheduler scheduler = started()) {
+      JobConfig web = job(2);
+      inTheTurnOfThePass(scheduler, web, () -> scheduler.killInstances(web.key(), Set.of(1), TEST_PRINCIPAL));
+
+      List<ScheduledTask> one = scheduler.tasks(TaskQuery.job(web.key())).stream().filter(t -> t.instance() == 1)
+          .toList();
+      assertThat(one).extracting(ScheduledTask::status).as("never launched, it waits for no answer")
+          .containsExactly(ScheduleStatus.KILLED);
+      assertThat(backend.killed).as("the backend never knew the task").isEmpty();
+      manual.runUntilIdle();
+      assertThat(scheduler.tasks(TaskQuery.job(web.key())).stream().filter(t -> t.instance() == 1))
+          .as("a killed instance is not replaced").extracting(ScheduledTask::status)
+          .containsExactly(ScheduleStatus.KILLED);
+    }
+  }
+
+  @Test
+  void aJobKilledInTheTurnThatPlacedItIsGoneAtOnceWithNoKillSentToTheBackend() throws Exception {
+    try (Scheduler scheduler = started()) {
+      JobConfig web = job(2);
+      inTheTurnOfThePass(scheduler, web, () -> scheduler.killJob(web.key(), TEST_PRINCIPAL));
+
+      assertThat(scheduler.tasks(TaskQuery.job(web.key()))).as("no task waits for the backend's answer")
+          .allMatch(t -> t.status() == ScheduleStatus.KILLED);
+      assertThat(scheduler.job(web.key())).as("the job is gone at once").isEmpty();
+      assertThat(backend.killed).isEmpty();
+    }
+  }
 }

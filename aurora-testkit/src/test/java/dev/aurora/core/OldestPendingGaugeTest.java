@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.aurora.api.Job;
 import dev.aurora.api.JobConfig;
+import dev.aurora.testkit.Failover;
 import dev.aurora.testkit.FakeClock;
 import dev.aurora.testkit.ManualStateLoop;
+import dev.aurora.testkit.internal.sim.ScopedLoop;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
@@ -23,15 +25,23 @@ class OldestPendingGaugeTest {
   private final ManualStateLoop loop = new ManualStateLoop(clock);
   private final RecordingBackend backend = new RecordingBackend();
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  private final Storage storage = Storage.inMemory();
   private Scheduler scheduler;
 
   /** A started scheduler on the manual loop, with no offer yet. */
   @BeforeEach
   void start() {
-    scheduler = Scheduler.builder().backend(backend).storage(Storage.inMemory()).loop(loop).clock(clock)
+    scheduler = Scheduler.builder().backend(backend).storage(Failover.keepOpen(storage)).loop(new ScopedLoop(loop))
+        .clock(clock)
         .meterRegistry(registry).build();
     scheduler.start();
     loop.runUntilIdle();
+  }
+
+  /** Closes the scheduler and starts another that recovers what it stored, on the same loop and registry. */
+  private void restart() {
+    scheduler.close();
+    start();
   }
 
   @AfterEach
@@ -91,5 +101,28 @@ class OldestPendingGaugeTest {
     assertThat(scheduler.tasks(TaskQuery.job(web.key())).stream().filter(t -> t.status() == ScheduleStatus.PENDING))
         .hasSize(2);
     assertThat(oldestAge(registry)).as("the two left have been pending 10 s").isEqualTo(10.0);
+  }
+
+  @Test
+  void afterARecoveryTheGaugeIsTheWaitOfTheTaskPendingLongestWhateverOrderTheTasksWereRecoveredIn() {
+    JobConfig web = job("web", 1, 1);
+    scheduler.createJob(web, TEST_PRINCIPAL); // pending from t0; nothing offered yet
+    loop.runUntilIdle();
+    for (int i = 1; i < 20; i++) { // 19 more of the same config, one a second: one group of 20
+      clock.advance(Duration.ofSeconds(1));
+      scheduler.addInstances(web.key(), 1, TEST_PRINCIPAL);
+      loop.runUntilIdle();
+    }
+    restart();
+
+    clock.advance(Duration.ofSeconds(5));
+    backend.listener.offers(List.of(offer("o1", "agent-1", 0.5))); // a pass, nothing placed
+    loop.runUntilIdle();
+    assertThat(oldestAge(registry)).as("instance 0 has been pending 24 s").isEqualTo(24.0);
+
+    backend.listener.offers(List.of(offer("o2", "agent-2", 3))); // places the three pending longest
+    loop.runUntilIdle();
+    assertThat(backend.launches).hasSize(1);
+    assertThat(oldestAge(registry)).as("instance 3, pending from t0 + 3 s, is the oldest left").isEqualTo(21.0);
   }
 }

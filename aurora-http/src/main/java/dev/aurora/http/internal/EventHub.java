@@ -4,20 +4,23 @@ import dev.aurora.core.EventStream;
 import dev.aurora.core.Scheduler;
 import dev.aurora.core.SchedulerEvent;
 import dev.aurora.core.ScheduledTask;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -31,9 +34,18 @@ import org.slf4j.LoggerFactory;
  * thread takes what came in batches, at most one every {@value #BATCH_MILLIS} ms while events keep
  * coming (and parks, woken by the loop's next event, when none come), and, for the whole batch under
  * one lock, numbers each event, keeps the most recent in a ring for clients resuming with Last-Event-ID, and
- * offers it to each client's bounded buffer; a client whose buffer is full is dropped, so a slow
- * client never holds up the scheduler or other clients. An event's JSON is made only when a client
- * first needs it: with no client connected, events are numbered and kept but never encoded.
+ * hands the batch to each client's bounded buffer. A batch goes to a client whole (it is a list of
+ * entries shared by every client, not a copy): however large, it fits if the client has at most its
+ * buffer's worth of events still waiting from earlier batches, as a client that keeps reading has. A
+ * client with more waiting is dropped if its writer got no further (encoded no event, finished no
+ * write) while the last {@value #STALL_BATCHES} batches were handed over with events waiting for it
+ * (it stopped reading: at least 5 s, as batches come at most every {@value #BATCH_MILLIS} ms; a
+ * thread starved on a busy machine, or slow to encode its first event of a kind, is not taken for a
+ * stopped client), or however far it got if more wait than the hub itself may hold ({@link
+ * #INBOX_LIMIT}); so a slow client never holds up the scheduler or other clients, and a fast one
+ * survives bursts larger than its buffer. A client's writer takes everything waiting at once and writes it in chunks of about
+ * {@value #CHUNK_BYTES} bytes. An event's JSON is made only when a client first needs it: with no
+ * client connected, events are numbered and kept but never encoded.
  */
 public final class EventHub implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EventHub.class);
@@ -79,10 +91,22 @@ public final class EventHub implements AutoCloseable {
   }
 
   private final Entry end = new Entry(-1, null);
+  /** Put in a client's buffer to end its stream (after a drop or at close). */
+  private final List<Entry> endBatch = List.of(end);
+  /**
+   * How many batches in a row may be handed over with events waiting for a client whose writer gets no
+   * further meanwhile (encodes no event, finishes no write), before it is dropped (if more than its
+   * buffer's worth wait).
+   */
+  static final int STALL_BATCHES = 500;
+  /** About how many bytes a client's writer hands its connection in one write. */
+  static final int CHUNK_BYTES = 8 * 1024;
 
   private final int ringSize;
   private final int clientBuffer;
   private final int maxClients;
+  /** The most events that may wait for a client that keeps writing (as many as the hub may hold). */
+  private final int clientLimit;
   private final Duration keepAlive;
   private final ArrayDeque<Entry> ring = new ArrayDeque<>();
   private final Set<Client> clients = new CopyOnWriteArraySet<>();
@@ -111,6 +135,7 @@ public final class EventHub implements AutoCloseable {
 
   EventHub(int ringSize, int clientBuffer, int maxClients, Duration keepAlive, int inboxLimit) {
     this.inbox = new Inbox<>(inboxLimit);
+    this.clientLimit = inboxLimit;
     this.ringSize = ringSize;
     this.clientBuffer = clientBuffer;
     this.maxClients = maxClients;
@@ -137,6 +162,9 @@ public final class EventHub implements AutoCloseable {
 
   /** The hub's thread: a batch, then a pause while events keep coming, or a park until the next. */
   private void run() {
+    // the JSON encoder's first use loads and builds much (seconds on a starved machine): here, not in
+    // the first client's writer, where it would look like a client that stopped reading
+    Json.write(Map.of("type", "warm-up", "time", java.time.Instant.EPOCH));
     while (!closed) {
       if (takeBatch() > 0) {   // events are coming: let the next batch gather, woken by no one
         LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(BATCH_MILLIS));
@@ -196,12 +224,24 @@ public final class EventHub implements AutoCloseable {
     if (!c.dropped) {
       c.dropped = true;
       c.queue.clear();
-      c.queue.offer(end);
+      c.waiting.set(0);
+      c.queue.offer(endBatch);
     }
   }
 
-  private final class Client {
-    final BlockingQueue<Entry> queue = new ArrayBlockingQueue<>(clientBuffer);
+  /**
+   * One connected client: the batches waiting for its writer (each shared by every client), how many
+   * events they hold, and how far its writer got (events encoded and writes finished: the hub reads
+   * that at each batch to tell a client that keeps reading from one that stopped).
+   */
+  private static final class Client {
+    final BlockingQueue<List<Entry>> queue = new LinkedBlockingQueue<>();
+    final AtomicInteger waiting = new AtomicInteger();
+    volatile long progress;
+    /** The progress seen at the batch before; only the hub's thread (under the ring's lock) uses it. */
+    long progressSeen = -1;
+    /** Batches in a row handed over with events waiting and no progress; the hub's thread's. */
+    int stalledBatches;
     volatile boolean dropped;
   }
 
@@ -210,20 +250,49 @@ public final class EventHub implements AutoCloseable {
     publishAll(List.of(event));
   }
 
-  /** Numbers each event, keeps it in the ring and hands it to every client: one lock for them all. */
+  /** Numbers the events, keeps them in the ring and hands them to every client as one batch. */
+  void publish(List<SchedulerEvent> events) {
+    publishAll(events);
+  }
+
+  /**
+   * Numbers each event, keeps it in the ring and hands the whole batch to every client: one lock for
+   * them all. A client with more than its buffer's worth of events still waiting is dropped if its
+   * writer got no further while the last {@link #STALL_BATCHES} batches came with events waiting for
+   * it, or if more than {@link #clientLimit} wait.
+   */
   private void publishAll(List<SchedulerEvent> events) {
     synchronized (ring) {
-      for (SchedulerEvent event : events) {
-        Entry entry = new Entry(nextId++, event);
+      Entry[] entries = new Entry[events.size()];
+      for (int i = 0; i < entries.length; i++) {
+        Entry entry = new Entry(nextId++, events.get(i));
+        entries[i] = entry;
         ring.addLast(entry);
         if (ring.size() > ringSize) {
           ring.removeFirst();
         }
-        for (Client c : clients) {
-          if (!c.dropped && !c.queue.offer(entry)) {
-            drop(c);
-            LOG.info("dropped a slow event-stream client: its buffer of {} events was full", clientBuffer);
-          }
+      }
+      List<Entry> shared = List.of(entries);
+      for (Client c : clients) {
+        if (c.dropped) {
+          continue;
+        }
+        int waiting = c.waiting.get();
+        long progress = c.progress;
+        if (waiting == 0 || progress != c.progressSeen) {
+          c.stalledBatches = 0;   // it took all it was handed, or it goes on
+        } else {
+          c.stalledBatches++;
+        }
+        c.progressSeen = progress;
+        boolean stalled = c.stalledBatches >= STALL_BATCHES;
+        if (waiting > clientBuffer && (stalled || waiting > clientLimit)) {
+          drop(c);
+          LOG.info("dropped a slow event-stream client: {} events waited for it (its buffer holds {}){}", waiting,
+              clientBuffer, stalled ? " and it got no further in the last " + STALL_BATCHES + " batches" : "");
+        } else {
+          c.waiting.addAndGet(shared.size());
+          c.queue.offer(shared);
         }
       }
     }
@@ -272,27 +341,53 @@ public final class EventHub implements AutoCloseable {
       if (gap) {
         write(out, "event: reset\ndata: {\"reason\":\"events after " + after + " are no longer kept; reload the state\"}\n\n");
       }
+      ByteArrayOutputStream chunk = new ByteArrayOutputStream(2 * CHUNK_BYTES);
       for (Entry e : replay) {
-        write(out, e.text());
+        chunk.write(e.text().getBytes(StandardCharsets.UTF_8));
+        client.progress++;
+        if (chunk.size() >= CHUNK_BYTES) {
+          writeChunk(out, chunk, client);
+        }
       }
+      writeChunk(out, chunk, client);
       out.flush();
+      List<List<Entry>> taken = new ArrayList<>();
       while (!closed) {
-        Entry e = client.queue.poll(keepAlive.toMillis(), TimeUnit.MILLISECONDS);
-        if (e == null) {
+        List<Entry> batch = client.queue.poll(keepAlive.toMillis(), TimeUnit.MILLISECONDS);
+        if (batch == null) {
           write(out, ": keep-alive\n\n");
-        } else if (e == end) {
+        } else if (batch == endBatch) {
           if (client.dropped) {
             write(out, "event: dropped\ndata: {\"reason\":\"the client fell behind; reconnect with Last-Event-ID\"}\n\n");
           }
           break;
         } else {
-          write(out, e.text());
-          for (Entry more = client.queue.poll(); more != null; more = client.queue.poll()) {
-            if (more == end) {
-              client.queue.offer(end);
+          // everything waiting, taken at once: only what comes while it is written counts against the buffer
+          taken.clear();
+          taken.add(batch);
+          boolean ended = false;
+          for (List<Entry> more = client.queue.poll(); more != null; more = client.queue.poll()) {
+            if (more == endBatch) {
+              ended = true;
               break;
             }
-            write(out, more.text());
+            taken.add(more);
+          }
+          for (List<Entry> b : taken) {
+            client.waiting.addAndGet(-b.size());
+          }
+          for (List<Entry> b : taken) {
+            for (Entry e : b) {
+              chunk.write(e.text().getBytes(StandardCharsets.UTF_8));
+              client.progress++;   // encoding (a first event of a kind can be slow) is progress too
+              if (chunk.size() >= CHUNK_BYTES) {
+                writeChunk(out, chunk, client);
+              }
+            }
+          }
+          writeChunk(out, chunk, client);
+          if (ended) {
+            client.queue.offer(endBatch);
           }
         }
         out.flush();
@@ -302,6 +397,15 @@ public final class EventHub implements AutoCloseable {
       Thread.currentThread().interrupt();
     } finally {
       clients.remove(client);
+    }
+  }
+
+  /** Writes what the chunk holds, if anything, and counts the write as the client's progress. */
+  private static void writeChunk(OutputStream out, ByteArrayOutputStream chunk, Client client) throws IOException {
+    if (chunk.size() > 0) {
+      chunk.writeTo(out);
+      chunk.reset();
+      client.progress++;   // only its writer's thread writes it
     }
   }
 
@@ -367,7 +471,7 @@ public final class EventHub implements AutoCloseable {
     }
     for (Client c : clients) {
       c.queue.clear();
-      c.queue.offer(end);
+      c.queue.offer(endBatch);
     }
     LockSupport.unpark(thread);
   }

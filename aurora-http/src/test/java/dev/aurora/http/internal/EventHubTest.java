@@ -12,9 +12,12 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -110,6 +113,178 @@ class EventHubTest {
   static String sse(long id, SchedulerEvent e) {
     return "id: " + id + "\nevent: " + EventHub.category(e) + "\ndata: "
         + new String(Json.write(EventHub.data(e)), StandardCharsets.UTF_8) + "\n\n";
+  }
+
+  /** A client's connection that takes nothing until released, then everything at once. */
+  static final class GatedClient extends OutputStream {
+    final CountDownLatch release = new CountDownLatch(1);
+    final CountDownLatch writing = new CountDownLatch(1);
+    final CollectingClient taken = new CollectingClient();
+
+    @Override
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      writing.countDown();
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        throw new IOException(e);
+      }
+      taken.write(b, off, len);
+    }
+  }
+
+  private static void handOverBurst(EventHub hub, int from, int to) {
+    for (int i = from; i <= to; i++) {
+      hub.handOver(created(i));
+    }
+    hub.takeBatch();   // the whole burst is one batch, as under a busy scheduler
+  }
+
+  @Test
+  void aClientThatKeepsReadingThroughBurstsLargerThanItsBufferStaysConnectedAndGetsEveryEventInOrder() throws Exception {
+    EventHub hub = new EventHub(100, 10, 8, Duration.ofSeconds(30));
+    GatedClient client = new GatedClient();
+    CompletableFuture<Void> serving = serve(hub, Optional.empty(), client);
+    client.writing.await();   // its writer is busy with a write when the burst comes
+    handOverBurst(hub, 1, 1_000);   // a hundred times its buffer, in one batch
+    client.release.countDown();
+    client.taken.awaitText("r/e/j1000\"");
+    handOverBurst(hub, 1_001, 2_000);
+    String text = client.taken.awaitText("r/e/j2000\"");
+
+    assertThat(hub.clients()).isEqualTo(1);
+    assertThat(text).doesNotContain("event: dropped");
+    StringBuilder every = new StringBuilder();
+    for (int i = 1; i <= 2_000; i++) {
+      every.append(sse(i, created(i)));
+    }
+    assertThat(text).isEqualTo("retry: 2000\n\n" + every);
+    hub.close();
+    serving.get(30, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void aClientWhoseWriterIsHeldUpForFewerThanFiveHundredBatchesCatchesUpWithEveryEvent() throws Exception {
+    EventHub hub = new EventHub(100, 10, 8, Duration.ofSeconds(30));
+    GatedClient client = new GatedClient();
+    CompletableFuture<Void> serving = serve(hub, Optional.empty(), client);
+    client.writing.await();   // its thread gets no CPU for a while (a busy machine), then goes on
+    handOverBurst(hub, 1, 1_000);
+    for (int batch = 1; batch < EventHub.STALL_BATCHES; batch++) {
+      handOverBurst(hub, 1_000 + batch, 1_000 + batch);
+    }
+    client.release.countDown();
+    int last = 1_000 + EventHub.STALL_BATCHES - 1;
+    String text = client.taken.awaitText("r/e/j" + last + "\"");
+
+    StringBuilder every = new StringBuilder();
+    for (int i = 1; i <= last; i++) {
+      every.append(sse(i, created(i)));
+    }
+    assertThat(text).isEqualTo("retry: 2000\n\n" + every);
+    assertThat(hub.clients()).isEqualTo(1);
+    hub.close();
+    serving.get(30, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void aClientThatStopsReadingAfterABurstIsDroppedAfterFiveHundredBatchesWithoutHoldingUpTheHub() throws Exception {
+    EventHub hub = new EventHub(100, 10, 8, Duration.ofSeconds(30));
+    GatedClient client = new GatedClient();
+    CompletableFuture<Void> serving = serve(hub, Optional.empty(), client);
+    client.writing.await();   // and it takes nothing more
+    assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+      handOverBurst(hub, 1, 1_000);
+      for (int batch = 1; batch < EventHub.STALL_BATCHES; batch++) {
+        handOverBurst(hub, 1_000 + batch, 1_000 + batch);
+      }
+    });
+    int next = 1_000 + EventHub.STALL_BATCHES;
+    assertTimeoutPreemptively(Duration.ofSeconds(30), () -> handOverBurst(hub, next, next));
+    client.release.countDown();
+    serving.get(30, TimeUnit.SECONDS);
+    assertThat(client.taken.awaitText("event: dropped")).doesNotContain("r/e/j");
+    assertThat(hub.clients()).isZero();
+    hub.close();
+  }
+
+  /** A client's connection that takes one write per permit the test gives, and says how many it began and ended. */
+  static final class PacedClient extends OutputStream {
+    final Semaphore permits = new Semaphore(0);
+    final CollectingClient taken = new CollectingClient();
+    private int begun;
+    private int done;
+
+    @Override
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      synchronized (this) {
+        begun++;
+        notifyAll();
+      }
+      try {
+        permits.acquire();
+      } catch (InterruptedException e) {
+        throw new IOException(e);
+      }
+      taken.write(b, off, len);
+      synchronized (this) {
+        done++;
+        notifyAll();
+      }
+    }
+
+    /** Waits (boundedly) until {@code n} writes began and {@code m} of them ended. */
+    synchronized void await(int n, int m) throws InterruptedException {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while ((begun < n || done < m) && System.nanoTime() < deadline) {
+        wait(TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()) + 1);
+      }
+      assertThat(begun).as("writes begun").isGreaterThanOrEqualTo(n);
+      assertThat(done).as("writes ended").isGreaterThanOrEqualTo(m);
+    }
+  }
+
+  private static List<SchedulerEvent> createdFromTo(int from, int to) {
+    List<SchedulerEvent> events = new ArrayList<>();
+    for (int i = from; i <= to; i++) {
+      events.add(created(i));
+    }
+    return events;
+  }
+
+  @Test
+  void aClientThatKeepsWritingButFallsFurtherAndFurtherBehindIsDroppedPastTheHubsOwnLimit() throws Exception {
+    EventHub hub = new EventHub(100, 10, 8, Duration.ofSeconds(30), 64);
+    PacedClient client = new PacedClient();
+    CompletableFuture<Void> serving = serve(hub, Optional.empty(), client);
+    client.permits.release();
+    client.await(1, 1);   // "retry:" written
+    hub.publish(createdFromTo(1, 1_000));
+    client.await(2, 1);   // its writer took the burst, and began writing it (many writes of ~8 KiB)
+
+    // a batch of 20 each time, and one write between two: more than its buffer of 10 waits, yet it writes
+    for (int k = 1; k <= 4; k++) {
+      hub.publish(createdFromTo(1_000 + 20 * k - 19, 1_000 + 20 * k));
+      client.permits.release();
+      client.await(2 + k, 1 + k);
+      assertThat(hub.clients()).as("still connected after batch %s", k).isEqualTo(1);
+    }
+    hub.publish(createdFromTo(1_081, 1_100));   // 80 wait: more than the hub's own limit of 64
+    client.permits.release(10_000);
+    assertThat(client.taken.awaitText("event: dropped")).doesNotContain("r/e/j1001\"");
+    serving.get(30, TimeUnit.SECONDS);
+    assertThat(hub.clients()).isZero();
+    hub.close();
   }
 
   @Test

@@ -280,14 +280,16 @@ public final class TaskLifecycle {
   }
 
   /**
-   * Kills a task: not yet on an agent it ends at once (and, unless {@code how} is KILLING, is replaced
-   * at once, with no flapping penalty); on an agent it goes to {@code how}.
+   * Kills a task: not yet on an agent, or placed by a pass of this transaction whose launch is not
+   * handed to the backend yet (it never will be), it ends at once (and, unless {@code how} is KILLING,
+   * is replaced at once, with no flapping penalty); on an agent it goes to {@code how}.
    */
   public void killTask(ScheduledTask t, ScheduleStatus how, String message) {
     if (t.status().isTerminal()) {
       return;
     }
-    if (!t.status().isOnAgent()) {
+    if (!t.status().isOnAgent()
+        || t.status() == ScheduleStatus.ASSIGNED && placement.launchWaiting(t.id())) {
       transition(t, ScheduleStatus.KILLED, message,
           how == ScheduleStatus.KILLING ? Cause.KILLED_BEFORE_LAUNCH : Cause.REPLACED_BEFORE_LAUNCH);
     } else if (t.status() != how && (how == ScheduleStatus.KILLING || !isKillInFlight(t.status()))) {

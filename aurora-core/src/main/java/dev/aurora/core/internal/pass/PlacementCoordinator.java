@@ -24,10 +24,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Where placement passes run. Keeps the PENDING tasks in groups (one per job and task config) in
@@ -87,6 +89,11 @@ public final class PlacementCoordinator {
    * for a task no longer ASSIGNED (killed, or its agent lost, after its pass in the same transaction).
    */
   private boolean leftAssigned;
+  /**
+   * The tasks of {@link #launches}, made when first asked for in a transaction (a kill in the turn of a
+   * pass) and kept up to date until the launches are handed over; null otherwise.
+   */
+  private Set<TaskId> launching;
 
   private record GroupKey(JobKey job, TaskConfig config) {}
 
@@ -258,7 +265,29 @@ public final class PlacementCoordinator {
       lastAgent = agent;
     }
     lastLaunches.add(g.launchTemplate().launchOf(next, ACCESS.ports(next), agent));
+    if (launching != null) {
+      launching.add(id);
+    }
     return true;
+  }
+
+  /**
+   * Whether a pass of this transaction placed the task and its launch is not handed to the backend yet
+   * (it is, once the transaction is stored): the backend has never heard of it.
+   */
+  public boolean launchWaiting(TaskId id) {
+    if (launches.isEmpty()) {
+      return false;
+    }
+    if (launching == null) {
+      launching = new HashSet<>();
+      for (List<TaskLaunch> l : launches.values()) {
+        for (TaskLaunch launch : l) {
+          launching.add(launch.taskId());
+        }
+      }
+    }
+    return launching.contains(id);
   }
 
   private static List<Integer> portList(int[] ports) {
@@ -302,6 +331,7 @@ public final class PlacementCoordinator {
     }
     metrics.offersUsed(used);
     launches.clear();
+    launching = null;
     lastAgent = null;
     lastLaunches = null;
     leftAssigned = false;
