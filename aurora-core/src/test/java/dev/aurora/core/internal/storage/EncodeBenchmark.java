@@ -1,0 +1,115 @@
+package dev.aurora.core.internal.storage;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import dev.aurora.api.AuroraJson;
+import dev.aurora.api.Job;
+import dev.aurora.api.JobConfig;
+import dev.aurora.api.TaskId;
+import dev.aurora.core.Op;
+import dev.aurora.core.ScheduleStatus;
+import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What encoding W1's records costs the thread that appends them (not a test): a record of one job as
+ * W1 on the production loop appends it per {@code createJob} (its {@code createTasks} of 100 tasks and the
+ * 100 {@code assignTask}s of its placement), encoded by the log's writer and by the model's mapper (what
+ * the log used before it had its own serializers for the hot ops), alternating, in thread CPU time per
+ * task (so other load on the machine counts less than in wall time). Run:
+ *
+ * <pre>
+ * java -cp target/test-classes:target/classes:$(cat target/test-classpath.txt) \
+ *     dev.aurora.core.internal.storage.EncodeBenchmark [rounds]
+ * </pre>
+ *
+ * <p>With {@code [rounds] batch}: the record of W1's one {@code createJobs} (1,000 such jobs) built by the
+ * log's record buffer, in thread CPU time per task.
+ */
+public final class EncodeBenchmark {
+  private EncodeBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 8;
+    ObjectWriter model = AuroraJson.newMapper()
+        .registerModule(new SimpleModule("instants").addSerializer(Instant.class, new IsoInstantSerializer()))
+        .writerFor(new TypeReference<List<Op>>() {}).without(SerializationFeature.INDENT_OUTPUT);
+    JobConfig job = Job.service("www-data/prod/web-17").instances(100)
+        .task(t -> t.process("server", "./serve --port {{port.http}} --config /etc/web.conf").cpus(0.5).ramMb(512)
+            .diskMb(1024).port("http"))
+        .build();
+    List<Op> record = new ArrayList<>();
+    List<TaskId> ids = new ArrayList<>();
+    int[] instances = new int[100];
+    for (int i = 0; i < 100; i++) {
+      instances[i] = i;
+      ids.add(TaskId.of("www-data-prod-web-17-" + i + "-1f3a9c2e7b6d4a1" + (i % 10)));
+    }
+    long now = 1_767_225_600_000L;
+    record.add(new Op.SaveJob(job));
+    record.add(new Op.CreateTasks(job.key(), job.task(), ScheduleStatus.PENDING, now, instances, ids));
+    for (int i = 0; i < 100; i++) {
+      record.add(new Op.AssignTask(ids.get(i), "agent-" + (i * 37 % 10_000), "host-" + (i * 37 % 10_000),
+          List.of(31_000 + i), now + 5));
+    }
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    if (args.length > 1 && args[1].equals("batch")) {
+      batch(record, rounds, threads);
+      return;
+    }
+    Counter sink = new Counter();
+    int records = 2_000; // 200,000 tasks a round
+    for (int round = 1; round <= rounds; round++) {
+      for (ObjectWriter writer : List.of(model, LogFormat.WRITER)) {
+        long cpu = threads.getCurrentThreadCpuTime();
+        for (int r = 0; r < records; r++) {
+          writer.writeValue(sink, record);
+        }
+        double nanosPerTask = (threads.getCurrentThreadCpuTime() - cpu) / (records * 100.0);
+        System.out.printf("round %d %-10s %7.1f ns of CPU per task (%d bytes a record)%n", round,
+            writer == model ? "model" : "log", nanosPerTask, sink.bytes / records);
+        sink.bytes = 0;
+      }
+    }
+  }
+
+  /**
+   * The record of W1's one {@code createJobs} (1,000 such jobs, 100,000 tasks, about 21 MB) built by the
+   * log's {@link RecordBuffer}, as the loop builds it: encoding, the buffer, the CRC.
+   */
+  private static void batch(List<Op> job, int rounds, ThreadMXBean threads) throws Exception {
+    List<Op> all = new ArrayList<>();
+    for (int j = 0; j < 1_000; j++) {
+      all.addAll(job);
+    }
+    RecordBuffer buffer = new RecordBuffer();
+    buffer.record(job); // a small record first, as an append before the batch would leave the buffer
+    for (int round = 1; round <= rounds; round++) {
+      long cpu = threads.getCurrentThreadCpuTime();
+      int size = buffer.record(all).remaining();
+      double nanosPerTask = (threads.getCurrentThreadCpuTime() - cpu) / 100_000.0;
+      buffer.record(job);
+      System.out.printf("round %d batch record %7.1f ns of CPU per task (%d bytes)%n", round, nanosPerTask, size);
+    }
+  }
+
+  private static final class Counter extends OutputStream {
+    long bytes;
+
+    @Override
+    public void write(int b) {
+      bytes++;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      bytes += len;
+    }
+  }
+}
