@@ -38,6 +38,14 @@ import java.util.Map;
  * left: see {@link GroupRules#narrow}), or when a stuck group is tried again, the group judges just
  * those agents, from the pool's per-attribute lists, instead of walking the index.
  *
+ * <p>Groups that must spread (a limit per {@code host}) need room on many agents. Once one has been
+ * seen, a regular-tier group that may stack several tasks on an agent first places only where a task of
+ * the smallest such group (the smallest cpu and the smallest ram asked for by one) would still fit after
+ * it ({@link #placeGroup}): it opens a fresh agent rather than fill an agent in use to the last cpu, and
+ * takes that last room only when nothing else fits. Without it, a group that must spread and comes after
+ * the agents in use were filled to the brim opens one fresh agent per task, and those agents stay nearly
+ * empty when no more work comes.
+ *
  * <p>The narrowing and the built-in constraint filters (which run first in the pipeline) ask the same
  * {@link ConstraintRule}s, once per attribute value and once per agent. Nothing is allocated per agent
  * judged.
@@ -80,6 +88,12 @@ public final class PlacementEngine {
   private long runCount;
   private long minCapacityCpu;
   private long minCapacityRam;
+  /** The smallest cpu (in thousandths) and ram (MiB) a task of a group that must spread asked for; see {@link #placeGroup}. */
+  private long spreadCpu = Long.MAX_VALUE;
+  private long spreadRam = Long.MAX_VALUE;
+  /** What a veto needs to have been left out of the first round's fit to count in the second (see {@link #consider}). */
+  private long countBelowCpu = Long.MAX_VALUE;
+  private long countBelowRam = Long.MAX_VALUE;
 
   public PlacementEngine(List<PlacementFilter> filters, List<PlacementScorer> scorers, List<Double> weights,
       AgentPool pool) {
@@ -243,10 +257,45 @@ public final class PlacementEngine {
    * counts only grow while the group is placed); the agent that took a task is judged and scored again.
    */
   private int placeGroup(TaskGroup g, Assigner assigner) {
+    if (g.revocable) {
+      return placeGroup(g, assigner, 0, 0);
+    }
+    long ram = g.config.resources().ramMb();
+    if (g.spreads()) {
+      spreadCpu = Math.min(spreadCpu, g.cpuMillis);
+      spreadRam = Math.min(spreadRam, ram);
+      return placeGroup(g, assigner, 0, 0);
+    }
+    if (spreadCpu == Long.MAX_VALUE) {
+      return placeGroup(g, assigner, 0, 0); // no group that must spread seen: plain best fit
+    }
+    // First round: only agents that keep room for a task of the smallest group that must spread.
+    int placed = placeGroup(g, assigner, spreadCpu, spreadRam);
+    if (g.isEmpty()) {
+      return placed;
+    }
+    // Second round: the room kept too. Vetoes of agents the first round judged are counted once.
+    countBelowCpu = g.cpuMillis + spreadCpu;
+    countBelowRam = ram + spreadRam;
+    try {
+      return placed + placeGroup(g, assigner, 0, 0);
+    } finally {
+      countBelowCpu = Long.MAX_VALUE;
+      countBelowRam = Long.MAX_VALUE;
+    }
+  }
+
+  /**
+   * Places the group's tasks on agents that have {@code keepCpu} and {@code keepRam} free beyond a task
+   * (0 and 0: every agent a task fits).
+   */
+  private int placeGroup(TaskGroup g, Assigner assigner, long keepCpu, long keepRam) {
     heapSize = 0;
     Resources r = g.config.resources();
     long cpu = g.cpuMillis;
     long ram = r.ramMb();
+    long needCpu = cpu + keepCpu;
+    long needRam = ram + keepRam;
     int ports = r.ports().size();
     boolean indexed = !g.revocable;
     AgentIndex index = pool.index();
@@ -266,8 +315,8 @@ public final class PlacementEngine {
     if (GroupRules.of(g).narrow(g, pool, narrowBelow, narrowed)) {
       for (int i = 0, n = narrowed.size(); i < n; i++) {
         AgentState a = narrowed.get(i);
-        if (a.view(g.revocable).bucket().isEmpty() || (indexed && (a.regular.cpuMillis < cpu
-            || a.regular.ramMb < ram))) {
+        if (a.view(g.revocable).bucket().isEmpty() || (indexed && (a.regular.cpuMillis < needCpu
+            || a.regular.ramMb < needRam))) {
           continue;
         }
         consider(g, a);
@@ -280,7 +329,7 @@ public final class PlacementEngine {
       while (!walkDone) {
         AgentState a;
         if (indexed) {
-          a = index.next(walkKey, walkSeq, cpu, ram);
+          a = index.next(walkKey, walkSeq, needCpu, needRam);
         } else {
           a = walkPos < offered.size() ? offered.get(walkPos) : null;
         }
@@ -321,7 +370,8 @@ public final class PlacementEngine {
         placed++;
       }
       g.tasks.remove(task);
-      if (!g.isEmpty() && !v.bucket().isEmpty() && judge(g, v).isNone()) {
+      if (!g.isEmpty() && !v.bucket().isEmpty() && (keepCpu == 0 && keepRam == 0
+          || v.bucket().cpuMillis >= needCpu && v.bucket().ramMb >= needRam) && judge(g, v).isNone()) {
         push(a, score(g, v));
       }
     }
@@ -335,7 +385,9 @@ public final class PlacementEngine {
     }
     Veto veto = judge(g, v);
     if (!veto.isNone()) {
-      count(veto);
+      if (v.bucket().cpuMillis < countBelowCpu || v.bucket().ramMb < countBelowRam) {
+        count(veto); // in a second round, the first counted the agents with room beyond what it kept
+      }
       return;
     }
     push(a, score(g, v));
