@@ -42,7 +42,8 @@ import java.util.Map;
  * seen, a regular-tier group that may stack several tasks on an agent first places only where a task of
  * the smallest such group (the smallest cpu and the smallest ram asked for by one) would still fit after
  * it ({@link #placeGroup}): it opens a fresh agent rather than fill an agent in use to the last cpu, and
- * takes that last room only when nothing else fits. Without it, a group that must spread and comes after
+ * takes that last room only when nothing else fits. Room is kept only for a task of at most 1/32 of the
+ * smallest agent's cpu and ram ({@link #RESERVE_SHARE}). Without it, a group that must spread and comes after
  * the agents in use were filled to the brim opens one fresh agent per task, and those agents stay nearly
  * empty when no more work comes.
  *
@@ -88,6 +89,12 @@ public final class PlacementEngine {
   private long runCount;
   private long minCapacityCpu;
   private long minCapacityRam;
+  /**
+   * Room is kept for a task of a group that must spread only if it takes at most this share (1 in 32)
+   * of the smallest agent's cpu and of its ram: keeping it then costs at most about that share of the
+   * agents in use, while no such group comes again.
+   */
+  private static final long RESERVE_SHARE = 32;
   /** The smallest cpu (in thousandths) and ram (MiB) a task of a group that must spread asked for; see {@link #placeGroup}. */
   private long spreadCpu = Long.MAX_VALUE;
   private long spreadRam = Long.MAX_VALUE;
@@ -266,8 +273,9 @@ public final class PlacementEngine {
       spreadRam = Math.min(spreadRam, ram);
       return placeGroup(g, assigner, 0, 0);
     }
-    if (spreadCpu == Long.MAX_VALUE) {
-      return placeGroup(g, assigner, 0, 0); // no group that must spread seen: plain best fit
+    if (spreadCpu == Long.MAX_VALUE || minCapacityCpu <= 0 || minCapacityRam <= 0
+        || spreadCpu > minCapacityCpu / RESERVE_SHARE || spreadRam > minCapacityRam / RESERVE_SHARE) {
+      return placeGroup(g, assigner, 0, 0); // none seen, or too large to keep room for: plain best fit
     }
     // First round: only agents that keep room for a task of the smallest group that must spread.
     int placed = placeGroup(g, assigner, spreadCpu, spreadRam);
