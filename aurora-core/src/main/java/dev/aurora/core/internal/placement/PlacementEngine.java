@@ -42,10 +42,10 @@ import java.util.Map;
  * seen, a regular-tier group that may stack several tasks on an agent first places only where a task of
  * the smallest such group (the smallest cpu and the smallest ram asked for by one) would still fit after
  * it ({@link #placeGroup}): it opens a fresh agent rather than fill an agent in use to the last cpu, and
- * takes that last room only when nothing else fits. Room is kept only for a task of at most 1/32 of the
- * smallest agent's cpu and ram ({@link #RESERVE_SHARE}). Without it, a group that must spread and comes after
- * the agents in use were filled to the brim opens one fresh agent per task, and those agents stay nearly
- * empty when no more work comes.
+ * takes that last room only when nothing else fits (or when an earlier pass left it pending). Room is
+ * kept only for a task of at most 1/32 of the smallest agent's cpu and ram ({@link #RESERVE_SHARE}).
+ * Without it, a group that must spread and comes after the agents in use were filled to the brim opens
+ * one fresh agent per task, and those agents stay nearly empty when no more work comes.
  *
  * <p>The narrowing and the built-in constraint filters (which run first in the pipeline) ask the same
  * {@link ConstraintRule}s, once per attribute value and once per agent. Nothing is allocated per agent
@@ -95,10 +95,10 @@ public final class PlacementEngine {
    * agents in use, while no such group comes again.
    */
   private static final long RESERVE_SHARE = 32;
-  /** The smallest cpu (in thousandths) and ram (MiB) a task of a group that must spread asked for; see {@link #placeGroup}. */
+  /** The smallest cpu (thousandths) and ram (MiB) a task of a group that must spread asked for. */
   private long spreadCpu = Long.MAX_VALUE;
   private long spreadRam = Long.MAX_VALUE;
-  /** What a veto needs to have been left out of the first round's fit to count in the second (see {@link #consider}). */
+  /** In a second round, a veto counts only for an agent below this (the first round's fit) free. */
   private long countBelowCpu = Long.MAX_VALUE;
   private long countBelowRam = Long.MAX_VALUE;
 
@@ -276,6 +276,9 @@ public final class PlacementEngine {
     if (spreadCpu == Long.MAX_VALUE || minCapacityCpu <= 0 || minCapacityRam <= 0
         || spreadCpu > minCapacityCpu / RESERVE_SHARE || spreadRam > minCapacityRam / RESERVE_SHARE) {
       return placeGroup(g, assigner, 0, 0); // none seen, or too large to keep room for: plain best fit
+    }
+    if (g.stuck) {
+      return placeGroup(g, assigner, 0, 0); // an earlier pass left it pending: it takes what fits, in one walk
     }
     // First round: only agents that keep room for a task of the smallest group that must spread.
     int placed = placeGroup(g, assigner, spreadCpu, spreadRam);
