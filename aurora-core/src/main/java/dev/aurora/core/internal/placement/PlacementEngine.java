@@ -98,15 +98,17 @@ public final class PlacementEngine {
   /** The smallest cpu (thousandths) and ram (MiB) a task of a group that must spread asked for. */
   private long spreadCpu = Long.MAX_VALUE;
   private long spreadRam = Long.MAX_VALUE;
-  /** In a second round, a veto counts only for an agent below this (the first round's fit) free. */
-  private long countBelowCpu = Long.MAX_VALUE;
-  private long countBelowRam = Long.MAX_VALUE;
+  /** What an agent must have free for the group placed now to keep room after a task (0, 0: no room kept). */
+  private long keepNeedCpu;
+  private long keepNeedRam;
+  private final double weightSum;
 
   public PlacementEngine(List<PlacementFilter> filters, List<PlacementScorer> scorers, List<Double> weights,
       AgentPool pool) {
     this.filters = filters.toArray(new PlacementFilter[0]);
     this.scorers = scorers.toArray(new PlacementScorer[0]);
     this.weights = weights.stream().mapToDouble(Double::doubleValue).toArray();
+    this.weightSum = java.util.Arrays.stream(this.weights).sum();
     this.pool = pool;
     this.binPackOnlyWeight = this.scorers.length == 1 && this.scorers[0] == BinPackScorer.INSTANCE
         ? this.weights[0] : Double.NaN;
@@ -278,35 +280,24 @@ public final class PlacementEngine {
       return placeGroup(g, assigner, 0, 0); // none seen, or too large to keep room for: plain best fit
     }
     if (g.stuck) {
-      return placeGroup(g, assigner, 0, 0); // an earlier pass left it pending: it takes what fits, in one walk
+      return placeGroup(g, assigner, 0, 0); // an earlier pass left it pending: it takes what fits
     }
-    // First round: only agents that keep room for a task of the smallest group that must spread.
-    int placed = placeGroup(g, assigner, spreadCpu, spreadRam);
-    if (g.isEmpty()) {
-      return placed;
-    }
-    // Second round: the room kept too. Vetoes of agents the first round judged are counted once.
-    countBelowCpu = g.cpuMillis + spreadCpu;
-    countBelowRam = ram + spreadRam;
-    try {
-      return placed + placeGroup(g, assigner, 0, 0);
-    } finally {
-      countBelowCpu = Long.MAX_VALUE;
-      countBelowRam = Long.MAX_VALUE;
-    }
+    return placeGroup(g, assigner, spreadCpu, spreadRam);
   }
 
   /**
-   * Places the group's tasks on agents that have {@code keepCpu} and {@code keepRam} free beyond a task
-   * (0 and 0: every agent a task fits).
+   * Places the group's tasks, preferring agents that keep {@code keepCpu} and {@code keepRam} free after
+   * a task: an agent that would not scores below every agent that would ({@link #keptScore}), so it is
+   * chosen only when none that would is left (0 and 0: plain best fit). One walk: while the best agent
+   * kept falls short of the room, the walk goes on to the next agent that fits.
    */
   private int placeGroup(TaskGroup g, Assigner assigner, long keepCpu, long keepRam) {
     heapSize = 0;
     Resources r = g.config.resources();
     long cpu = g.cpuMillis;
     long ram = r.ramMb();
-    long needCpu = cpu + keepCpu;
-    long needRam = ram + keepRam;
+    keepNeedCpu = keepCpu == 0 && keepRam == 0 ? 0 : cpu + keepCpu;
+    keepNeedRam = keepCpu == 0 && keepRam == 0 ? 0 : ram + keepRam;
     int ports = r.ports().size();
     boolean indexed = !g.revocable;
     AgentIndex index = pool.index();
@@ -326,8 +317,8 @@ public final class PlacementEngine {
     if (GroupRules.of(g).narrow(g, pool, narrowBelow, narrowed)) {
       for (int i = 0, n = narrowed.size(); i < n; i++) {
         AgentState a = narrowed.get(i);
-        if (a.view(g.revocable).bucket().isEmpty() || (indexed && (a.regular.cpuMillis < needCpu
-            || a.regular.ramMb < needRam))) {
+        if (a.view(g.revocable).bucket().isEmpty() || (indexed && (a.regular.cpuMillis < cpu
+            || a.regular.ramMb < ram))) {
           continue;
         }
         consider(g, a);
@@ -340,7 +331,7 @@ public final class PlacementEngine {
       while (!walkDone) {
         AgentState a;
         if (indexed) {
-          a = index.next(walkKey, walkSeq, needCpu, needRam);
+          a = index.next(walkKey, walkSeq, cpu, ram);
         } else {
           a = walkPos < offered.size() ? offered.get(walkPos) : null;
         }
@@ -381,8 +372,7 @@ public final class PlacementEngine {
         placed++;
       }
       g.tasks.remove(task);
-      if (!g.isEmpty() && !v.bucket().isEmpty() && (keepCpu == 0 && keepRam == 0
-          || v.bucket().cpuMillis >= needCpu && v.bucket().ramMb >= needRam) && judge(g, v).isNone()) {
+      if (!g.isEmpty() && !v.bucket().isEmpty() && judge(g, v).isNone()) {
         push(a, score(g, v));
       }
     }
@@ -396,9 +386,7 @@ public final class PlacementEngine {
     }
     Veto veto = judge(g, v);
     if (!veto.isNone()) {
-      if (v.bucket().cpuMillis < countBelowCpu || v.bucket().ramMb < countBelowRam) {
-        count(veto); // in a second round, the first counted the agents with room beyond what it kept
-      }
+      count(veto);
       return;
     }
     push(a, score(g, v));
@@ -419,7 +407,18 @@ public final class PlacementEngine {
     for (int i = 0; i < scorers.length; i++) {
       s += weights[i] * scorers[i].score(g, v);
     }
-    return s;
+    return keepNeedCpu == 0 && keepNeedRam == 0 ? s : keptScore(s, v);
+  }
+
+  /**
+   * The score of an agent that would keep less than the room asked for after a task ({@link
+   * #keepNeedCpu}, {@link #keepNeedRam}), lowered below every score an agent that would keep it can have
+   * (scores are from 0 to the sum of the weights): negative, so the walk's early stop, which compares
+   * with the best kept score, never stops while the best kept falls short.
+   */
+  private double keptScore(double s, AgentState.View v) {
+    Bucket b = v.bucket();
+    return b.cpuMillis >= keepNeedCpu && b.ramMb >= keepNeedRam ? s : s - weightSum - 1;
   }
 
   /** Counts vetoes run-length first, since neighbouring agents mostly give the same one. */
