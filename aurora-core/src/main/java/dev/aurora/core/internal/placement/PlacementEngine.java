@@ -39,6 +39,15 @@ import java.util.Map;
  * left: see {@link GroupRules#narrow}), or when a stuck group is tried again, the group judges just
  * those agents, from the pool's per-attribute lists, instead of walking the index.
  *
+ * <p>Groups that must spread (a limit per {@code host}) need room on many agents. Once one has been
+ * seen, a regular-tier group that may stack several tasks on an agent first places only where a task of
+ * the smallest such group (the smallest cpu and the smallest ram asked for by one) would still fit after
+ * it ({@link #placeGroup}): it opens a fresh agent rather than fill an agent in use to the last cpu, and
+ * takes that last room only when nothing else fits (or when an earlier pass left it pending). Room is
+ * kept only for a task of at most 1/32 of the smallest agent's cpu and ram ({@link #RESERVE_SHARE}).
+ * Without it, a group that must spread and comes after the agents in use were filled to the brim opens
+ * one fresh agent per task, and those agents stay nearly empty when no more work comes.
+ *
  * <p>The narrowing and the built-in constraint filters (which run first in the pipeline) ask the same
  * {@link ConstraintRule}s, once per attribute value and once per agent. Nothing is allocated per agent
  * judged.
@@ -84,12 +93,26 @@ public final class PlacementEngine {
   private long runCount;
   private long minCapacityCpu;
   private long minCapacityRam;
+  /**
+   * Room is kept for a task of a group that must spread only if it takes at most this share (1 in 32)
+   * of the smallest agent's cpu and of its ram: keeping it then costs at most about that share of the
+   * agents in use, while no such group comes again.
+   */
+  private static final long RESERVE_SHARE = 32;
+  /** The smallest cpu (thousandths) and ram (MiB) a task of a group that must spread asked for. */
+  private long spreadCpu = Long.MAX_VALUE;
+  private long spreadRam = Long.MAX_VALUE;
+  /** What an agent must have free for the group placed now to keep room after a task (0, 0: no room kept). */
+  private long keepNeedCpu;
+  private long keepNeedRam;
+  private final double weightSum;
 
   public PlacementEngine(List<PlacementFilter> filters, List<PlacementScorer> scorers, List<Double> weights,
       AgentPool pool) {
     this.filters = filters.toArray(new PlacementFilter[0]);
     this.scorers = scorers.toArray(new PlacementScorer[0]);
     this.weights = weights.stream().mapToDouble(Double::doubleValue).toArray();
+    this.weightSum = java.util.Arrays.stream(this.weights).sum();
     this.pool = pool;
     this.binPackOnlyWeight = this.scorers.length == 1 && this.scorers[0] == BinPackScorer.INSTANCE
         ? this.weights[0] : Double.NaN;
@@ -247,10 +270,38 @@ public final class PlacementEngine {
    * counts only grow while the group is placed); the agent that took a task is judged and scored again.
    */
   private int placeGroup(TaskGroup g, Assigner assigner) {
+    if (g.revocable) {
+      return placeGroup(g, assigner, 0, 0);
+    }
+    long ram = g.config.resources().ramMb();
+    if (g.spreads()) {
+      spreadCpu = Math.min(spreadCpu, g.cpuMillis);
+      spreadRam = Math.min(spreadRam, ram);
+      return placeGroup(g, assigner, 0, 0);
+    }
+    if (spreadCpu == Long.MAX_VALUE || minCapacityCpu <= 0 || minCapacityRam <= 0
+        || spreadCpu > minCapacityCpu / RESERVE_SHARE || spreadRam > minCapacityRam / RESERVE_SHARE) {
+      return placeGroup(g, assigner, 0, 0); // none seen, or too large to keep room for: plain best fit
+    }
+    if (g.stuck) {
+      return placeGroup(g, assigner, 0, 0); // an earlier pass left it pending: it takes what fits
+    }
+    return placeGroup(g, assigner, spreadCpu, spreadRam);
+  }
+
+  /**
+   * Places the group's tasks, preferring agents that keep {@code keepCpu} and {@code keepRam} free after
+   * a task: an agent that would not scores below every agent that would ({@link #keptScore}), so it is
+   * chosen only when none that would is left (0 and 0: plain best fit). One walk: while the best agent
+   * kept falls short of the room, the walk goes on to the next agent that fits.
+   */
+  private int placeGroup(TaskGroup g, Assigner assigner, long keepCpu, long keepRam) {
     heapSize = 0;
     Resources r = g.config.resources();
     long cpu = g.cpuMillis;
     long ram = r.ramMb();
+    keepNeedCpu = keepCpu == 0 && keepRam == 0 ? 0 : cpu + keepCpu;
+    keepNeedRam = keepCpu == 0 && keepRam == 0 ? 0 : ram + keepRam;
     int ports = r.ports().size();
     boolean indexed = !g.revocable;
     AgentIndex index = pool.index();
@@ -362,7 +413,18 @@ public final class PlacementEngine {
     for (int i = 0; i < scorers.length; i++) {
       s += weights[i] * scorers[i].score(g, v);
     }
-    return s;
+    return keepNeedCpu == 0 && keepNeedRam == 0 ? s : keptScore(s, v);
+  }
+
+  /**
+   * The score of an agent that would keep less than the room asked for after a task ({@link
+   * #keepNeedCpu}, {@link #keepNeedRam}), lowered below every score an agent that would keep it can have
+   * (scores are from 0 to the sum of the weights): negative, so the walk's early stop, which compares
+   * with the best kept score, never stops while the best kept falls short.
+   */
+  private double keptScore(double s, AgentState.View v) {
+    Bucket b = v.bucket();
+    return b.cpuMillis >= keepNeedCpu && b.ramMb >= keepNeedRam ? s : s - weightSum - 1;
   }
 
   /** Counts vetoes run-length first, since neighbouring agents mostly give the same one. */

@@ -19,6 +19,7 @@ public final class TaskGroup implements PlacementTask {
   final boolean revocable;
   final long cpuMillis;
   private final boolean confined;
+  private final boolean spreads;
   /** When the group came to be, among the groups of one scheduler: the last tie-break of the placement order. */
   final long seq;
   /**
@@ -54,6 +55,7 @@ public final class TaskGroup implements PlacementTask {
     this.revocable = config.tier() == Tier.REVOCABLE;
     this.cpuMillis = Math.round(config.resources().cpus() * 1000);
     this.confined = isConfined(config);
+    this.spreads = hasHostLimit(config);
   }
 
   @Override
@@ -150,6 +152,20 @@ public final class TaskGroup implements PlacementTask {
   private static boolean isConfined(TaskConfig config) {
     for (dev.aurora.api.Constraint c : config.constraints()) {
       if (c.isLimit() ? !"host".equals(c.attribute()) : !c.isDedicated() && !c.negated()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether the group must spread: a limit per {@code host} caps how many of its tasks one agent takes. */
+  boolean spreads() {
+    return spreads;
+  }
+
+  private static boolean hasHostLimit(TaskConfig config) {
+    for (dev.aurora.api.Constraint c : config.constraints()) {
+      if (c.isLimit() && "host".equals(c.attribute())) {
         return true;
       }
     }
