@@ -40,7 +40,7 @@ class CreatePathAllocationTest {
   }
 
   @Test
-  void creatingAPendingTaskAllocatesLessThan520Bytes() {
+  void creatingAPendingTaskAllocatesLessThan600Bytes() {
     aurora.runUntilIdle();
     for (int i = 0; i < 5; i++) {
       createdBytesPerTask("warm" + i, 2_000); // the JIT's first compilations are not the create path's bytes
@@ -48,9 +48,10 @@ class CreatePathAllocationTest {
 
     long perTask = createdBytesPerTask("measured", 20_000);
 
-    // task record, id, indexes, pending group, storage op: ~657 bytes before the id was built without a
-    // StringBuilder and a new task was made PENDING without an INIT copy
-    assertThat(perTask).as("bytes allocated per created task").isLessThan(520);
+    // task record, id, indexes, pending group, storage op, the simulated cluster's share: 744 bytes before the
+    // id was built without a StringBuilder and a new task was made PENDING without an INIT copy, under 520
+    // after run alone, 543 after another test in the same JVM (what the JIT removes varies with what ran before)
+    assertThat(perTask).as("bytes allocated per created task").isLessThan(600);
   }
 
   @Test
