@@ -90,6 +90,12 @@ public final class ScheduledTask {
       }
 
       @Override
+      public ScheduledTask createMoved(TaskId id, JobKey job, int instance, TaskConfig config, long nowMillis,
+          int failureCount, int flapCount, ScheduleStatus first) {
+        return ScheduledTask.createMoved(id, job, instance, config, nowMillis, failureCount, flapCount, first);
+      }
+
+      @Override
       public ScheduledTask assigned(ScheduledTask t, String agentId, String host, int[] ports, long nowMillis) {
         return t.assigned(agentId, host, ports, nowMillis);
       }
@@ -203,6 +209,17 @@ public final class ScheduledTask {
       int failureCount, int flapCount) {
     return new ScheduledTask(id, job, instance, config, ScheduleStatus.INIT, null, null, NO_PORTS,
         new long[] {pack(nowMillis, ScheduleStatus.INIT, false)}, failureCount, flapCount, (byte) 0, NO_PROCESSES);
+  }
+
+  /**
+   * A new task moved at once to {@code first} with no message: INIT then {@code first}, both at {@code
+   * nowMillis}, as {@code create(...).withStatus(first, nowMillis, "")} makes it. For use by the scheduler.
+   */
+  static ScheduledTask createMoved(TaskId id, JobKey job, int instance, TaskConfig config, long nowMillis,
+      int failureCount, int flapCount, ScheduleStatus first) {
+    return new ScheduledTask(id, job, instance, config, first, null, null, NO_PORTS,
+        new long[] {pack(nowMillis, ScheduleStatus.INIT, false), pack(nowMillis, first, false)}, failureCount,
+        flapCount, (byte) 0, NO_PROCESSES);
   }
 
   /** A copy in {@code next} with the event appended. For use by the scheduler. */

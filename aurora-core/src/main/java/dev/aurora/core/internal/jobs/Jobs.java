@@ -92,6 +92,7 @@ public final class Jobs {
     tx.emit(new SchedulerEvent.JobCreated(tx.instant(), job.key(), by));
     if (!job.isCron()) {
       state.reserveTasks(job.instances());
+      tx.expectCreated(job.instances());
       for (int i = 0; i < job.instances(); i++) {
         lifecycle.createTask(created, i, job.task());
       }

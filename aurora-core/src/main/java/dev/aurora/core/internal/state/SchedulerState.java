@@ -115,22 +115,25 @@ public final class SchedulerState {
     }
   }
 
-  /** The ops that rebuild this state: agents, maintenance, jobs, tasks, and each listener's own. */
+  /**
+   * The ops that rebuild this state: agents, maintenance, jobs, tasks, and each listener's own. The
+   * tasks' ops are made as the list is read ({@link SnapshotOps}): what is taken on the loop is the
+   * array of the tasks as they are now.
+   */
   public List<Op> snapshot() {
-    List<Op> snap = new ArrayList<>(tasks.size() + jobs.size() + 16);
+    List<Op> head = new ArrayList<>(jobs.size() + 16);
     for (AgentState a : pool.agents()) {
       if (a.hostname() != null) {
-        snap.add(new Op.SaveAgent(a.id(), a.hostname(), a.attributes()));
+        head.add(new Op.SaveAgent(a.id(), a.hostname(), a.attributes()));
       }
     }
-    pool.maintenance().forEach((host, mode) -> snap.add(new Op.SaveHostMaintenance(host, mode)));
+    pool.maintenance().forEach((host, mode) -> head.add(new Op.SaveHostMaintenance(host, mode)));
     for (JobState j : jobs.values()) {
-      snap.add(new Op.SaveJob(j.config()));
+      head.add(new Op.SaveJob(j.config()));
     }
-    for (ScheduledTask t : tasks.values()) {
-      snap.add(new Op.SaveTask(t));
-    }
-    listeners.forEach(l -> l.snapshot(snap));
-    return snap;
+    ScheduledTask[] all = tasks.values().toArray(new ScheduledTask[0]);
+    List<Op> tail = new ArrayList<>();
+    listeners.forEach(l -> l.snapshot(tail));
+    return new SnapshotOps(head.toArray(new Op[0]), all, tail.toArray(new Op[0]));
   }
 }

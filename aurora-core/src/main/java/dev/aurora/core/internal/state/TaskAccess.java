@@ -40,6 +40,13 @@ public abstract class TaskAccess {
 
   public abstract ScheduledTask withStatus(ScheduledTask t, ScheduleStatus next, long nowMillis, String message);
 
+  /**
+   * A new task created at {@code nowMillis} and moved at once, with no message, to {@code first}: the
+   * same task as {@code withStatus(create(...), first, nowMillis, "")}, without making the INIT one.
+   */
+  public abstract ScheduledTask createMoved(TaskId id, JobKey job, int instance, TaskConfig config, long nowMillis,
+      int failureCount, int flapCount, ScheduleStatus first);
+
   public abstract ScheduledTask assigned(ScheduledTask t, String agentId, String host, int[] ports, long nowMillis);
 
   public abstract ScheduledTask withHealth(ScheduledTask t, boolean healthy);

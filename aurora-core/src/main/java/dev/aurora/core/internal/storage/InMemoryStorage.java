@@ -2,6 +2,7 @@ package dev.aurora.core.internal.storage;
 
 import dev.aurora.core.Op;
 import dev.aurora.core.Storage;
+import dev.aurora.core.internal.state.SnapshotOps;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -22,7 +23,8 @@ public final class InMemoryStorage implements Storage {
 
   @Override
   public synchronized void snapshot(List<Op> snapshot) {
-    this.snapshot = List.copyOf(snapshot);
+    // the scheduler's own snapshot is unmodifiable and makes its task ops as it is read: kept as it is
+    this.snapshot = snapshot instanceof SnapshotOps ? snapshot : List.copyOf(snapshot);
     this.log = new ArrayList<>();
   }
 

@@ -62,6 +62,8 @@ public final class Transactions {
     final List<Creation> creations = new ArrayList<>();
     /** The creation {@code ops} ends with, which the next created task of its job and config joins. */
     Creation open;
+    /** How many tasks the next creation is expected to hold ({@link #expectCreated}), 0 if unknown. */
+    int expected;
     final List<Runnable> afterCommit = new ArrayList<>();
     final List<CompletableFuture<?>> replies = new ArrayList<>();
   }
@@ -74,14 +76,16 @@ public final class Transactions {
     final int at;
     final ScheduledTask first;
     final long timeMillis;
-    int[] instances = new int[8];
-    TaskId[] ids = new TaskId[8];
+    int[] instances;
+    TaskId[] ids;
     int size;
 
-    Creation(int at, ScheduledTask first, long timeMillis) {
+    Creation(int at, ScheduledTask first, long timeMillis, int capacity) {
       this.at = at;
       this.first = first;
       this.timeMillis = timeMillis;
+      this.instances = new int[capacity];
+      this.ids = new TaskId[capacity];
     }
 
     boolean joins(ScheduledTask t, long timeMillis) {
@@ -99,8 +103,11 @@ public final class Transactions {
     }
 
     Op.CreateTasks op() {
+      // arrays of the expected size are handed over as they are; List.of copies the ids once and the op
+      // keeps that list (List.copyOf of an unmodifiable List.of list is the list itself)
       return new Op.CreateTasks(first.job(), first.config(), first.status(), timeMillis,
-          Arrays.copyOf(instances, size), Arrays.asList(ids).subList(0, size));
+          size == instances.length ? instances : Arrays.copyOf(instances, size),
+          List.of(size == ids.length ? ids : Arrays.copyOf(ids, size)));
     }
   }
 
@@ -348,12 +355,21 @@ public final class Transactions {
     Transaction x = tx;
     Creation c = x.open;
     if (c == null || !c.joins(t, timeMillis)) {
-      c = new Creation(x.ops.size(), t, timeMillis);
+      c = new Creation(x.ops.size(), t, timeMillis, Math.max(8, x.expected));
+      x.expected = 0;
       x.ops.add(null);
       x.creations.add(c);
       x.open = c;
     }
     c.add(t);
+  }
+
+  /**
+   * Says that the next {@code count} tasks created in this transaction are created one after another, of
+   * one job and config (a job's instances): their {@link #storeCreated} op is sized for them at once.
+   */
+  public void expectCreated(int count) {
+    tx.expected = count;
   }
 
   /** Runs {@code action} after the current transaction is stored. */

@@ -14,6 +14,9 @@ enum TransitionVerdict {
   TURNED_UNHEALTHY;
 
   static TransitionVerdict of(ScheduledTask before, ScheduledTask after) {
+    if (before == null) {
+      return NONE; // a task just created neither ended nor turned unhealthy
+    }
     ScheduleStatus was = before.status();
     boolean killedOnPurpose = was == ScheduleStatus.KILLING || was == ScheduleStatus.RESTARTING
         || was == ScheduleStatus.DRAINING || was == ScheduleStatus.PREEMPTING || !was.isOnAgent();

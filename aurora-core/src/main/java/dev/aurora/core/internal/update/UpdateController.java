@@ -563,7 +563,7 @@ public final class UpdateController implements CoreListener {
       return;
     }
     InstanceProgress p = u.instances.get(after.instance());
-    if (p != null && p.state() == InstanceState.IN_FLIGHT && before.status() == ScheduleStatus.KILLING
+    if (p != null && p.state() == InstanceState.IN_FLIGHT && before != null && before.status() == ScheduleStatus.KILLING
         && after.status().isTerminal()) {
       // the update reached this instance while a kill of it was still in flight: a killed task is not
       // replaced, so the update starts the instance's new task itself once the kill has ended
