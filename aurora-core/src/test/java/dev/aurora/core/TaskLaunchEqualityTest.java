@@ -65,7 +65,7 @@ class TaskLaunchEqualityTest {
 
       @Override
       public Map<String, Integer> ports() {
-        return Map.copyOf(values.ports());
+        return java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(values.ports())); // same order: toString is compared
       }
 
       @Override
@@ -75,7 +75,7 @@ class TaskLaunchEqualityTest {
 
       @Override
       public Map<String, String> environment() {
-        return Map.copyOf(values.environment());
+        return java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(values.environment()));
       }
 
       @Override
