@@ -47,16 +47,7 @@ class MesosFaultsTest {
   void aBrokenCallConnectionFailsItsCallAndTheNextCallsGoOnANewConnection() {
     h = new Harness(FakeMesosMaster.builder().agents(2), b -> { });
     h.master.breakCallConnection(Call.Type.ACCEPT);
-    TaskId lost = h.launch(h.freshOffer(), Harness.task("sleep 600"));
-    await("the launch reported lost", () -> h.recorder.saw(lost, ScheduleStatus.LOST));
-    assertThat(h.master.state(lost.value())).isEmpty(); // the master never launched it
-
-    TaskId id = running(); // the next calls go on a new connection, on the same subscription
-    await("acknowledged", () -> h.master.unacknowledged() == 0);
-    assertThat(h.master.state(id.value())).contains(TaskState.TASK_RUNNING);
-    assertThat(h.master.callConnections()).isEqualTo(2);
-    assertThat(h.master.subscriptions()).hasSize(1);
-    assertThat(h.master.violations()).isEmpty();
+    aLaunchIsReportedLostAndTheNextCallsGoOnANewConnection();
   }
 
   @Test
@@ -64,6 +55,11 @@ class MesosFaultsTest {
     h = new Harness(FakeMesosMaster.builder().agents(2).heartbeatInterval(Duration.ofSeconds(2)),
         b -> b.requestTimeout(Duration.ofMillis(500)));
     h.master.neverAnswer(Call.Type.ACCEPT);
+    aLaunchIsReportedLostAndTheNextCallsGoOnANewConnection();
+  }
+
+  /** A launch whose ACCEPT failed ends LOST, never launched; the next calls go on a second connection. */
+  private void aLaunchIsReportedLostAndTheNextCallsGoOnANewConnection() {
     TaskId lost = h.launch(h.freshOffer(), Harness.task("sleep 600"));
     await("the launch reported lost", () -> h.recorder.saw(lost, ScheduleStatus.LOST));
     assertThat(h.master.state(lost.value())).isEmpty(); // the master never launched it

@@ -1,4 +1,4 @@
-package dev.aurora.benchmarks;
+package dev.aurora.mesos.internal;
 
 import com.sun.management.OperatingSystemMXBean;
 import dev.aurora.api.InstanceKey;
@@ -8,9 +8,6 @@ import dev.aurora.api.Resources;
 import dev.aurora.api.TaskConfig;
 import dev.aurora.api.TaskId;
 import dev.aurora.core.TaskLaunch;
-import dev.aurora.mesos.internal.AcceptEncoder;
-import dev.aurora.mesos.internal.HealthChecks;
-import dev.aurora.mesos.internal.LaunchTranslation;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
@@ -21,7 +18,7 @@ import org.apache.mesos.v1.Protos;
 import org.apache.mesos.v1.scheduler.Protos.Call;
 
 /**
- * The Mesos backend's launch wave alone, as {@link MesosLoopback}'s at 10,000 agents and 100,000 tasks:
+ * The Mesos backend's launch wave alone, as {@code MesosLoopback}'s (aurora-benchmarks) at 10,000 agents and 100,000 tasks:
  * 625 ACCEPTs of 160 tasks, each task's resources carved from its agent's offer and the call encoded,
  * three times in one JVM (the first on cold code and memory). {@code builders} encodes as the backend
  * did before wave 11 (protobuf's builders), {@code encoder} as it does now for plain command tasks
@@ -30,10 +27,14 @@ import org.apache.mesos.v1.scheduler.Protos.Call;
  * before each measured part.
  *
  * <pre>
+ * mvn -o -q -pl aurora-mesos -am test-compile dependency:build-classpath -Dmdep.outputFile=/tmp/cp.txt
  * java -Xms2g -Xmx2g -XX:+UseParallelGC [-XX:+AlwaysPreTouch] \
- *     -cp aurora-benchmarks/target/benchmarks.jar dev.aurora.benchmarks.MesosLaunchWave builders|encoder
+ *     -cp aurora-mesos/target/test-classes:aurora-mesos/target/classes:$(cat /tmp/cp.txt) \
+ *     dev.aurora.mesos.internal.MesosLaunchWave builders|encoder
  * </pre>
  */
+// A diagnostic program, not a test: it lives beside the backend because it drives its internal
+// encoder, which the benchmarks module may not use (aurora-architecture's LayersTest).
 public final class MesosLaunchWave {
   private static final int AGENTS = 625;
   private static final int PER_AGENT = 160;
