@@ -197,8 +197,10 @@ public final class OperatorHandler implements AutoCloseable {
 
     /**
      * The event stream's limits: how many recent events are kept for clients resuming with
-     * {@code Last-Event-ID} (1000), how many events may wait for one client before it is dropped
-     * (1000), and how many clients may follow at once (32).
+     * {@code Last-Event-ID} (1000), how many events from earlier batches may wait for one client
+     * when a new batch comes (1000: a client at or under it takes the batch whole, however large; one
+     * over it is dropped once its writer made no progress for 500 batches, or past 262,144 events
+     * waiting), and how many clients may follow at once (32).
      */
     public Builder events(int recent, int perClientBuffer, int maxClients) {
       if (recent < 1 || perClientBuffer < 1 || maxClients < 1) {
