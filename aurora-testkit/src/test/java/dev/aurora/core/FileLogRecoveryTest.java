@@ -63,10 +63,11 @@ class FileLogRecoveryTest {
     assertThat(aurora.running(web.key())).hasSize(4);
     assertThat(tasks).hasSize(7);
     assertThat(running).hasSize(6);
+    aurora.restartScheduler(Storage.fileLog(state)); // a new process: the old storage is closed, its lock released
+    // what the restart recovered from (a snapshot written in the background is installed at the next
+    // append or when the storage closes, so it is checked once the old storage is closed)
     assertThat(state.resolve("snapshot")).as("state was snapshotted").exists();
     assertThat(Files.size(state.resolve("log"))).as("and ops were logged after the snapshot").isGreaterThan(28);
-
-    aurora.restartScheduler(Storage.fileLog(state)); // a new process: the old storage is closed, its lock released
 
     assertThat(aurora.scheduler().jobs()).containsExactlyInAnyOrderElementsOf(jobs);
     assertThat(aurora.scheduler().tasks(TaskQuery.all())).containsExactlyInAnyOrderElementsOf(tasks);
