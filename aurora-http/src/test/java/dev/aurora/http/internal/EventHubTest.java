@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import dev.aurora.api.JobKey;
 import dev.aurora.api.Principal;
 import dev.aurora.core.SchedulerEvent;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -23,39 +22,10 @@ import org.junit.jupiter.api.Test;
 
 class EventHubTest {
 
-  /** A client whose connection takes nothing until released. */
-  static final class StuckClient extends OutputStream {
-    final CountDownLatch release = new CountDownLatch(1);
-    final CountDownLatch writing = new CountDownLatch(1);
-    final ByteArrayOutputStream written = new ByteArrayOutputStream();
-
-    @Override
-    public synchronized void write(int b) throws IOException {
-      write(new byte[] {(byte) b}, 0, 1);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      writing.countDown();
-      try {
-        release.await();
-      } catch (InterruptedException e) {
-        throw new IOException(e);
-      }
-      synchronized (this) {
-        written.write(b, off, len);
-      }
-    }
-
-    synchronized String text() {
-      return written.toString(StandardCharsets.UTF_8);
-    }
-  }
-
   @Test
   void aSlowClientIsDroppedAndNeverHoldsUpTheScheduler() throws Exception {
     EventHub hub = new EventHub(100, 4, 8, Duration.ofSeconds(30));
-    StuckClient client = new StuckClient();
+    GatedClient client = new GatedClient();
     Reply reply = hub.stream(Optional.empty());
     CompletableFuture<Void> serving = CompletableFuture.runAsync(() -> {
       try {
@@ -74,8 +44,8 @@ class EventHubTest {
     });
     client.release.countDown();
     serving.get();
-    assertThat(client.text()).contains("event: dropped");
-    assertThat(client.text()).doesNotContain("r/e/j999");
+    assertThat(client.taken.text()).contains("event: dropped");
+    assertThat(client.taken.text()).doesNotContain("r/e/j999");
     assertThat(hub.clients()).isZero();
     hub.close();
   }
@@ -94,6 +64,10 @@ class EventHubTest {
     public synchronized void write(byte[] b, int off, int len) {
       text.append(new String(b, off, len, StandardCharsets.UTF_8));
       notifyAll();
+    }
+
+    synchronized String text() {
+      return text.toString();
     }
 
     synchronized String awaitText(String expected) throws InterruptedException {
