@@ -1,10 +1,12 @@
 package dev.aurora.http;
 
+import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import dev.aurora.core.Authorizer;
 import dev.aurora.core.Scheduler;
+import dev.aurora.http.internal.DispatcherExecutor;
 import dev.aurora.http.internal.JdkExchange;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -16,6 +18,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -41,15 +44,22 @@ import org.jspecify.annotations.Nullable;
 public final class OperatorServer implements AutoCloseable {
   /** The JDK server's switch for TCP_NODELAY on its connections. */
   static final String NODELAY = "sun.net.httpserver.nodelay";
+  /** How long one exchange may hold the dispatcher thread before it is ended. */
+  static final Duration DISPATCHER_LIMIT = Duration.ofSeconds(1);
+  /** How long every exchange goes to the request threads after one held the dispatcher too long. */
+  static final Duration DISPATCHER_BACK_OFF = Duration.ofSeconds(10);
 
   private final HttpServer server;
   private final ExecutorService executor;
+  private final @Nullable DispatcherExecutor dispatcher;
   private final OperatorHandler handler;
   private final URI url;
 
-  private OperatorServer(HttpServer server, ExecutorService executor, OperatorHandler handler, URI url) {
+  private OperatorServer(HttpServer server, ExecutorService executor, @Nullable DispatcherExecutor dispatcher,
+      OperatorHandler handler, URI url) {
     this.server = server;
     this.executor = executor;
+    this.dispatcher = dispatcher;
     this.handler = handler;
     this.url = url;
   }
@@ -79,6 +89,9 @@ public final class OperatorServer implements AutoCloseable {
   public void close() {
     handler.close();
     server.stop(1);
+    if (dispatcher != null) {
+      dispatcher.close();
+    }
     executor.shutdownNow();
     try {
       executor.awaitTermination(5, TimeUnit.SECONDS);
@@ -95,6 +108,7 @@ public final class OperatorServer implements AutoCloseable {
     private @Nullable SSLContext ssl;
     private int threads = 48;
     private Duration readTimeout = Duration.ofSeconds(30);
+    private boolean quickReadsOnDispatcher = true;
 
     Builder() {}
 
@@ -189,6 +203,24 @@ public final class OperatorServer implements AutoCloseable {
     }
 
     /**
+     * Whether the server's dispatcher thread (the one that finds requests on the sockets) answers a
+     * read of the job list itself when the answer is at hand: {@code GET /api/v1/jobs} within its
+     * staleness (see {@link #jobListStaleness}), from a principal known without work (no
+     * authenticator, a bearer token, or basic credentials already verified). Such a read then wakes
+     * one thread instead of three, and is answered even while every request thread is busy. Every
+     * other request (event streams, changes, a list to be built, credentials to check, a custom
+     * {@link Authenticator}) goes to the request threads as before, its headers read by the
+     * dispatcher. An exchange that holds the dispatcher for over a second (a client sending its
+     * request or reading the answer that slowly) is ended, and for 10 s after that every request
+     * goes to the request threads. True by default; HTTPS servers never do it (the dispatcher would
+     * run TLS handshakes).
+     */
+    public Builder quickReadsOnDispatcher(boolean quick) {
+      this.quickReadsOnDispatcher = quick;
+      return this;
+    }
+
+    /**
      * How long a client may take to send a request's headers and body (30 s by default). This is
      * the JDK server's {@code sun.net.httpserver.maxReqTime}, a JVM-wide setting read when the JDK's
      * server is first used: it is set only if not set already and no JDK server ran before.
@@ -235,13 +267,24 @@ public final class OperatorServer implements AutoCloseable {
         return t;
       };
       ExecutorService executor = Executors.newFixedThreadPool(threads, factory);
-      server.setExecutor(executor);
+      DispatcherExecutor dispatcher = quickReadsOnDispatcher && ssl == null
+          ? new DispatcherExecutor(executor, DISPATCHER_LIMIT, DISPATCHER_BACK_OFF, "aurora-http-watchdog") : null;
+      server.setExecutor(dispatcher != null ? dispatcher : executor);
       server.createContext("/", exchange -> {
-        try {
-          h.handle(new JdkExchange(exchange));
-        } finally {
-          exchange.close();
+        JdkExchange ex = new JdkExchange(exchange);
+        if (dispatcher != null && dispatcher.onDispatcher()) {
+          if (h.handleIfAtHand(ex)) {
+            exchange.close();
+            return;
+          }
+          try {
+            executor.execute(() -> handle(h, ex, exchange));
+          } catch (RejectedExecutionException e) {   // the server is closing
+            exchange.close();
+          }
+          return;
         }
+        handle(h, ex, exchange);
       });
       server.start();
       String host = bindAddress.equals("0.0.0.0") || bindAddress.equals("::") ? "localhost" : bindAddress;
@@ -249,7 +292,15 @@ public final class OperatorServer implements AutoCloseable {
         host = "[" + host + "]";
       }
       URI url = URI.create((ssl != null ? "https" : "http") + "://" + host + ":" + server.getAddress().getPort() + "/");
-      return new OperatorServer(server, executor, h, url);
+      return new OperatorServer(server, executor, dispatcher, h, url);
+    }
+
+    private static void handle(OperatorHandler h, JdkExchange ex, HttpExchange exchange) {
+      try {
+        h.handle(ex);
+      } finally {
+        exchange.close();
+      }
     }
   }
 }
