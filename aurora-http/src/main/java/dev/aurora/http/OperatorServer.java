@@ -109,6 +109,7 @@ public final class OperatorServer implements AutoCloseable {
     private int threads = 48;
     private Duration readTimeout = Duration.ofSeconds(30);
     private boolean quickReadsOnDispatcher = true;
+    private int threadPriority = Thread.NORM_PRIORITY;
 
     Builder() {}
 
@@ -221,6 +222,24 @@ public final class OperatorServer implements AutoCloseable {
     }
 
     /**
+     * The Java priority ({@link Thread#MIN_PRIORITY} to {@link Thread#MAX_PRIORITY}) of the server's
+     * threads: its dispatcher and its request threads; {@link Thread#NORM_PRIORITY} (5) by default.
+     * A lower one lets the scheduler's state loop (and the application) win a busy core from the
+     * HTTP threads. On Linux the JVM passes it to the operating system only when started with {@code
+     * -XX:ThreadPriorityPolicy=1} (otherwise it is ignored): then 1 to 4 run the threads at nice 4 to
+     * 1 ({@code -XX:JavaPriority1_To_OSPriority=N} makes 1 nice N), which works without root; raising
+     * a priority above 5 needs root and is otherwise silently ignored. See docs/operations.md.
+     */
+    public Builder threadPriority(int priority) {
+      if (priority < Thread.MIN_PRIORITY || priority > Thread.MAX_PRIORITY) {
+        throw new IllegalArgumentException("threadPriority must be " + Thread.MIN_PRIORITY + ".." + Thread.MAX_PRIORITY
+            + ", was " + priority);
+      }
+      this.threadPriority = priority;
+      return this;
+    }
+
+    /**
      * How long a client may take to send a request's headers and body (30 s by default). This is
      * the JDK server's {@code sun.net.httpserver.maxReqTime}, a JVM-wide setting read when the JDK's
      * server is first used: it is set only if not set already and no JDK server ran before.
@@ -264,6 +283,7 @@ public final class OperatorServer implements AutoCloseable {
       ThreadFactory factory = r -> {
         Thread t = new Thread(r, "aurora-http-" + n.incrementAndGet());
         t.setDaemon(true);
+        t.setPriority(threadPriority);
         return t;
       };
       ExecutorService executor = Executors.newFixedThreadPool(threads, factory);
@@ -286,13 +306,40 @@ public final class OperatorServer implements AutoCloseable {
         }
         handle(h, ex, exchange);
       });
-      server.start();
+      startAt(server, threadPriority);
       String host = bindAddress.equals("0.0.0.0") || bindAddress.equals("::") ? "localhost" : bindAddress;
       if (host.contains(":")) {
         host = "[" + host + "]";
       }
       URI url = URI.create((ssl != null ? "https" : "http") + "://" + host + ":" + server.getAddress().getPort() + "/");
       return new OperatorServer(server, executor, dispatcher, h, url);
+    }
+
+    /** Starts the server from a thread of this priority: its dispatcher thread inherits it. */
+    private static void startAt(HttpServer server, int priority) {
+      if (priority == Thread.currentThread().getPriority()) {
+        server.start();
+        return;
+      }
+      RuntimeException[] failed = new RuntimeException[1];
+      Thread starter = new Thread(() -> {
+        try {
+          server.start();
+        } catch (RuntimeException e) {
+          failed[0] = e;
+        }
+      }, "aurora-http-start");
+      starter.setPriority(priority);
+      starter.start();
+      try {
+        starter.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while starting the server", e);
+      }
+      if (failed[0] != null) {
+        throw failed[0];
+      }
     }
 
     private static void handle(OperatorHandler h, JdkExchange ex, HttpExchange exchange) {
