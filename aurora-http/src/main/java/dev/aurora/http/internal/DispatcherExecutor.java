@@ -4,6 +4,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The JDK HTTP server's executor that runs each exchange on the server's dispatcher thread itself (the
@@ -19,6 +21,7 @@ import org.jspecify.annotations.Nullable;
  * backOff} after that every exchange goes to the request threads, as if this executor were not there.
  */
 public final class DispatcherExecutor implements Executor, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(DispatcherExecutor.class);
   private final Executor requestThreads;
   private final long limitNanos;
   private final long backOffNanos;
@@ -82,6 +85,7 @@ public final class DispatcherExecutor implements Executor, AutoCloseable {
     long tick = Math.max(TimeUnit.MILLISECONDS.toNanos(10), limitNanos / 4);
     while (!closed) {
       LockSupport.parkNanos(this, tick);
+      boolean fired = false;
       synchronized (lock) {
         long now = System.nanoTime();
         if (inline != null && !interrupted && now - inlineSince > limitNanos) {
@@ -89,7 +93,13 @@ public final class DispatcherExecutor implements Executor, AutoCloseable {
           handOffUntil = now + backOffNanos;
           handingOff = true;
           inline.interrupt();   // a blocked socket read or write ends, and its connection is closed
+          fired = true;
         }
+      }
+      if (fired) {
+        LOG.warn("an HTTP exchange held the server's dispatcher thread for over {} ms (a client sending its request"
+              + " or reading its answer that slowly, or a machine that busy): ended; every request goes to the"
+              + " request threads for the next {} ms", limitNanos / 1_000_000, backOffNanos / 1_000_000);
       }
     }
   }
