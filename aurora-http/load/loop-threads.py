@@ -2,7 +2,7 @@
 # Where the placement loop's time goes with and without reads of the job list, per thread:
 #   aurora-http/load/loop-threads.py        (env: SECS=20 PAIRS=2 STALENESS=500 GZIP=1 RATE=5000 TAG=x
 #                                            WARM=20 WARM_READS=25 HTTP_CLASSES=dir CLASSPATH_FIRST=dirs
-#                                            JAVA_OPTS=... JFR=1)
+#                                            JAVA_OPTS=... JFR=1 SERVER_ARGS='--no-quick-reads')
 # Starts dev.aurora.http.LoadServer 1000 --place (as placement-under-reads.sh does, pin=no, with a GC and
 # safepoint log in /tmp/loop-threads/gc-TAG.log), warms up (WARM s of the stream, WARM_READS s of reads,
 # 8 s quiet), then alternates quiet and read windows (FixedRateReader at RATE reads/s, 32 connections),
@@ -33,7 +33,8 @@ pairs = int(os.environ.get('PAIRS', '2'))
 rate = os.environ.get('RATE', '5000')
 logname = '%s/server-%s.log' % (OUT, tag)
 srv = subprocess.Popen(['java'] + opts + ['-cp', cp, 'dev.aurora.http.LoadServer', '1000', '--place', '--every', '5',
-                        '--report-ms', '500', '--staleness-ms', os.environ.get('STALENESS', '500')],
+                        '--report-ms', '500', '--staleness-ms', os.environ.get('STALENESS', '500')]
+                       + os.environ.get('SERVER_ARGS', '').split(),
                        cwd=HTTP, stdout=open(logname, 'w'), stderr=subprocess.STDOUT)
 pid = srv.pid
 

@@ -40,6 +40,8 @@
 # each read's intended send time, and reports its own CPU per request (a "reader" line per read phase
 # after the summary). READER=hey (the default with READ_RATE) and READER=wrk (the default without) stay.
 # JAVA_OPTS replaces the server JVM's options (default: -XX:+UseSerialGC -Xms2g -Xmx2g -Xmn1g).
+# SERVER_ARGS adds LoadServer arguments, e.g. '--http-priority 1' (with JAVA_OPTS holding
+# -XX:ThreadPriorityPolicy=1) or '--no-quick-reads' (the job list answered on request threads only).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 secs="${1:-20}"; jobs="${2:-1000}"; staleness="${3:-500}"; pin="${4:-yes}"; threads="${5:-1}"; pairs="${6:-3}"
@@ -55,7 +57,7 @@ log=$(mktemp)
 # and a heap that grows through the run; unpinned, G1): few, even collections across the phases.
 "${server_pin[@]}" java ${JAVA_OPTS:--XX:+UseSerialGC -Xms2g -Xmx2g -Xmn1g} -cp "${CLASSPATH_FIRST:+$CLASSPATH_FIRST:}${HTTP_CLASSES:-target/classes}:target/test-classes:$(cat target/load.cp)" \
   dev.aurora.http.LoadServer "$jobs" --place --every 5 --report-ms 500 --staleness-ms "$staleness" \
-  $([ "${SERVER:-jdk}" = jetty ] && echo --jetty) >"$log" 2>&1 &
+  $([ "${SERVER:-jdk}" = jetty ] && echo --jetty) ${SERVER_ARGS:-} >"$log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 180); do grep -q "LOAD SERVER" "$log" && break; sleep 1; done

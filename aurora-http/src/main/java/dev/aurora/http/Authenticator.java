@@ -3,6 +3,7 @@ package dev.aurora.http;
 import dev.aurora.api.Principal;
 import dev.aurora.http.internal.BasicAuthenticator;
 import dev.aurora.http.internal.BearerAuthenticator;
+import dev.aurora.http.internal.NoAuthenticator;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -42,17 +43,7 @@ public interface Authenticator {
 
   /** No authentication: every request acts as {@code principal}. */
   static Authenticator none(Principal principal) {
-    return new Authenticator() {
-      @Override
-      public Optional<Principal> authenticate(Request request) {
-        return Optional.of(principal);
-      }
-
-      @Override
-      public String challenge() {
-        return "None";
-      }
-    };
+    return new NoAuthenticator(principal);
   }
 
   /**

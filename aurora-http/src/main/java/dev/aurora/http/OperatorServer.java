@@ -1,10 +1,12 @@
 package dev.aurora.http;
 
+import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import dev.aurora.core.Authorizer;
 import dev.aurora.core.Scheduler;
+import dev.aurora.http.internal.DispatcherExecutor;
 import dev.aurora.http.internal.JdkExchange;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -16,6 +18,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -41,15 +44,22 @@ import org.jspecify.annotations.Nullable;
 public final class OperatorServer implements AutoCloseable {
   /** The JDK server's switch for TCP_NODELAY on its connections. */
   static final String NODELAY = "sun.net.httpserver.nodelay";
+  /** How long one exchange may hold the dispatcher thread before it is ended. */
+  static final Duration DISPATCHER_LIMIT = Duration.ofSeconds(1);
+  /** How long every exchange goes to the request threads after one held the dispatcher too long. */
+  static final Duration DISPATCHER_BACK_OFF = Duration.ofSeconds(10);
 
   private final HttpServer server;
   private final ExecutorService executor;
+  private final @Nullable DispatcherExecutor dispatcher;
   private final OperatorHandler handler;
   private final URI url;
 
-  private OperatorServer(HttpServer server, ExecutorService executor, OperatorHandler handler, URI url) {
+  private OperatorServer(HttpServer server, ExecutorService executor, @Nullable DispatcherExecutor dispatcher,
+      OperatorHandler handler, URI url) {
     this.server = server;
     this.executor = executor;
+    this.dispatcher = dispatcher;
     this.handler = handler;
     this.url = url;
   }
@@ -79,6 +89,9 @@ public final class OperatorServer implements AutoCloseable {
   public void close() {
     handler.close();
     server.stop(1);
+    if (dispatcher != null) {
+      dispatcher.close();
+    }
     executor.shutdownNow();
     try {
       executor.awaitTermination(5, TimeUnit.SECONDS);
@@ -95,6 +108,8 @@ public final class OperatorServer implements AutoCloseable {
     private @Nullable SSLContext ssl;
     private int threads = 48;
     private Duration readTimeout = Duration.ofSeconds(30);
+    private boolean quickReadsOnDispatcher = true;
+    private int threadPriority = Thread.NORM_PRIORITY;
 
     Builder() {}
 
@@ -189,6 +204,42 @@ public final class OperatorServer implements AutoCloseable {
     }
 
     /**
+     * Whether the server's dispatcher thread (the one that finds requests on the sockets) answers a
+     * read of the job list itself when the answer is at hand: {@code GET /api/v1/jobs} within its
+     * staleness (see {@link #jobListStaleness}), from a principal known without work (no
+     * authenticator, a bearer token, or basic credentials already verified). Such a read then wakes
+     * one thread instead of three, and is answered even while every request thread is busy. Every
+     * other request (event streams, changes, a list to be built, credentials to check, a custom
+     * {@link Authenticator}) goes to the request threads as before, its headers read by the
+     * dispatcher. An exchange that holds the dispatcher for over a second (a client sending its
+     * request or reading the answer that slowly) is ended, and for 10 s after that every request
+     * goes to the request threads. True by default; HTTPS servers never do it (the dispatcher would
+     * run TLS handshakes).
+     */
+    public Builder quickReadsOnDispatcher(boolean quick) {
+      this.quickReadsOnDispatcher = quick;
+      return this;
+    }
+
+    /**
+     * The Java priority ({@link Thread#MIN_PRIORITY} to {@link Thread#MAX_PRIORITY}) of the server's
+     * threads: its dispatcher and its request threads; {@link Thread#NORM_PRIORITY} (5) by default.
+     * A lower one lets the scheduler's state loop (and the application) win a busy core from the
+     * HTTP threads. On Linux the JVM passes it to the operating system only when started with {@code
+     * -XX:ThreadPriorityPolicy=1} (otherwise it is ignored): then 1 to 4 run the threads at nice 4 to
+     * 1 ({@code -XX:JavaPriority1_To_OSPriority=N} makes 1 nice N), which works without root; raising
+     * a priority above 5 needs root and is otherwise silently ignored. See docs/operations.md.
+     */
+    public Builder threadPriority(int priority) {
+      if (priority < Thread.MIN_PRIORITY || priority > Thread.MAX_PRIORITY) {
+        throw new IllegalArgumentException("threadPriority must be " + Thread.MIN_PRIORITY + ".." + Thread.MAX_PRIORITY
+            + ", was " + priority);
+      }
+      this.threadPriority = priority;
+      return this;
+    }
+
+    /**
      * How long a client may take to send a request's headers and body (30 s by default). This is
      * the JDK server's {@code sun.net.httpserver.maxReqTime}, a JVM-wide setting read when the JDK's
      * server is first used: it is set only if not set already and no JDK server ran before.
@@ -232,24 +283,71 @@ public final class OperatorServer implements AutoCloseable {
       ThreadFactory factory = r -> {
         Thread t = new Thread(r, "aurora-http-" + n.incrementAndGet());
         t.setDaemon(true);
+        t.setPriority(threadPriority);
         return t;
       };
       ExecutorService executor = Executors.newFixedThreadPool(threads, factory);
-      server.setExecutor(executor);
+      DispatcherExecutor dispatcher = quickReadsOnDispatcher && ssl == null
+          ? new DispatcherExecutor(executor, DISPATCHER_LIMIT, DISPATCHER_BACK_OFF, "aurora-http-watchdog") : null;
+      server.setExecutor(dispatcher != null ? dispatcher : executor);
       server.createContext("/", exchange -> {
-        try {
-          h.handle(new JdkExchange(exchange));
-        } finally {
-          exchange.close();
+        JdkExchange ex = new JdkExchange(exchange);
+        if (dispatcher != null && dispatcher.onDispatcher()) {
+          if (h.handleIfAtHand(ex)) {
+            exchange.close();
+            return;
+          }
+          try {
+            executor.execute(() -> handle(h, ex, exchange));
+          } catch (RejectedExecutionException e) {   // the server is closing
+            exchange.close();
+          }
+          return;
         }
+        handle(h, ex, exchange);
       });
-      server.start();
+      startAt(server, threadPriority);
       String host = bindAddress.equals("0.0.0.0") || bindAddress.equals("::") ? "localhost" : bindAddress;
       if (host.contains(":")) {
         host = "[" + host + "]";
       }
       URI url = URI.create((ssl != null ? "https" : "http") + "://" + host + ":" + server.getAddress().getPort() + "/");
-      return new OperatorServer(server, executor, h, url);
+      return new OperatorServer(server, executor, dispatcher, h, url);
+    }
+
+    /** Starts the server from a thread of this priority: its dispatcher thread inherits it. */
+    private static void startAt(HttpServer server, int priority) {
+      if (priority == Thread.currentThread().getPriority()) {
+        server.start();
+        return;
+      }
+      RuntimeException[] failed = new RuntimeException[1];
+      Thread starter = new Thread(() -> {
+        try {
+          server.start();
+        } catch (RuntimeException e) {
+          failed[0] = e;
+        }
+      }, "aurora-http-start");
+      starter.setPriority(priority);
+      starter.start();
+      try {
+        starter.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while starting the server", e);
+      }
+      if (failed[0] != null) {
+        throw failed[0];
+      }
+    }
+
+    private static void handle(OperatorHandler h, JdkExchange ex, HttpExchange exchange) {
+      try {
+        h.handle(ex);
+      } finally {
+        exchange.close();
+      }
     }
   }
 }

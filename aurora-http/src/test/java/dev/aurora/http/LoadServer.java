@@ -37,7 +37,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <pre>java -cp ... dev.aurora.http.LoadServer [jobs=1000] [--churn 2000] [--place] [--staleness-ms 500]
  *     [--every 5 (seconds between reports)] [--report-ms 0 (ms between "placed" lines; 0: none)]
- *     [--keep-history] [--jetty] [--port 0]</pre>
+ *     [--keep-history] [--jetty] [--port 0] [--http-priority 1..10] [--no-quick-reads]</pre>
  */
 public final class LoadServer {
   private LoadServer() {}
@@ -52,6 +52,8 @@ public final class LoadServer {
     int every = 5;
     int reportMs = 0;
     boolean keepHistory = false;
+    int httpPriority = 0;
+    boolean quickReads = true;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--churn" -> churn = Integer.parseInt(args[++i]);
@@ -62,6 +64,8 @@ public final class LoadServer {
         case "--every" -> every = Integer.parseInt(args[++i]);
         case "--report-ms" -> reportMs = Integer.parseInt(args[++i]);
         case "--keep-history" -> keepHistory = true;
+        case "--http-priority" -> httpPriority = Integer.parseInt(args[++i]);
+        case "--no-quick-reads" -> quickReads = false;
         default -> jobs = Integer.parseInt(args[i]);
       }
     }
@@ -112,8 +116,15 @@ public final class LoadServer {
         handler.close();
       };
     } else {
-      OperatorServer jdk = OperatorServer.builder().scheduler(scheduler).port(port).meterRegistry(metrics)
-          .jobListStaleness(staleness).threads(64).start();
+      OperatorServer.Builder b = OperatorServer.builder().scheduler(scheduler).port(port).meterRegistry(metrics)
+          .jobListStaleness(staleness).threads(64);
+      if (httpPriority != 0) {   // (only when asked: an older aurora-http, for an A/B, has neither setting)
+        b.threadPriority(httpPriority);
+      }
+      if (!quickReads) {
+        b.quickReadsOnDispatcher(false);
+      }
+      OperatorServer jdk = b.start();
       url = jdk.url().toString();
       server = jdk;
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aurora.api.JobConfig;
 import dev.aurora.api.JobKey;
+import dev.aurora.api.Principal;
 import dev.aurora.api.ResourceQuota;
 import dev.aurora.api.TaskId;
 import dev.aurora.api.UpdateSettings;
@@ -144,6 +145,31 @@ public final class Api {
     return false;
   }
 
+  /**
+   * The answer to {@code GET /api/v1/jobs} if the job list has one at hand to serve now (no build, no
+   * read of the scheduler: {@link JobList#readIfAtHand}), or null: then the request is to go the usual
+   * way, on a request thread.
+   */
+  public @Nullable Reply jobListIfAtHand(Exchange ex, Principal principal) {
+    Call c = new Call(ex, Map.of(), principal, new byte[0]);
+    JobList.Body body = jobList.readIfAtHand(c.query("role"));
+    if (body == null || (!body.hasGzip() && acceptsGzip(ex.header("Accept-Encoding")))) {
+      return null;   // (the gzip is made once per answer, by a read on a request thread)
+    }
+    return jobList(c, body);
+  }
+
+  private static Reply jobList(Call c, JobList.Body body) {
+    boolean gzip = acceptsGzip(c.exchange().header("Accept-Encoding"));
+    String etag = gzip ? body.gzipEtag() : body.etag();
+    Optional<String> ifNoneMatch = c.exchange().header("If-None-Match");
+    Reply reply = ifNoneMatch.isPresent() && body.matches(ifNoneMatch.get())
+        ? Reply.bytes(304, "", new byte[0])
+        : gzip ? Reply.bytes(200, "application/json", body.gzip()).header("Content-Encoding", "gzip")
+        : Reply.bytes(200, "application/json", body.json());
+    return reply.header("ETag", etag).header("Vary", "Accept-Encoding").header("Cache-Control", "no-cache");
+  }
+
   private static Reply json(int status, Object value) {
     return Reply.bytes(status, "application/json", Json.write(value));
   }
@@ -156,16 +182,7 @@ public final class Api {
 
   private void declare() {
     get("/jobs", "List jobs (optionally of one role) with task counts by state", List.of("role"), c -> {
-      Optional<String> role = c.query("role");
-      JobList.Body body = jobList.read(role);
-      boolean gzip = acceptsGzip(c.exchange().header("Accept-Encoding"));
-      String etag = gzip ? body.gzipEtag() : body.etag();
-      Optional<String> ifNoneMatch = c.exchange().header("If-None-Match");
-      Reply reply = ifNoneMatch.isPresent() && body.matches(ifNoneMatch.get())
-          ? Reply.bytes(304, "", new byte[0])
-          : gzip ? Reply.bytes(200, "application/json", body.gzip()).header("Content-Encoding", "gzip")
-          : Reply.bytes(200, "application/json", body.json());
-      return reply.header("ETag", etag).header("Vary", "Accept-Encoding").header("Cache-Control", "no-cache");
+      return jobList(c, jobList.read(c.query("role")));
     });
     post("/jobs", "Create a job from a JobConfig", "JobConfig", c -> {
       JobConfig job = c.json(JobConfig.class);

@@ -89,6 +89,18 @@ public final class BasicAuthenticator implements Authenticator {
     }
   }
 
+  /**
+   * The principal of credentials already verified (a map look-up, never a PBKDF2 run), or empty: then
+   * {@link #authenticate} decides.
+   */
+  public Optional<Principal> verifiedAlready(Request request) {
+    Optional<String> header = request.header("Authorization");
+    if (header.isEmpty() || !header.get().regionMatches(true, 0, "Basic ", 0, 6)) {
+      return Optional.empty();
+    }
+    return Optional.ofNullable(verified.get(Tokens.sha256(header.get().substring(6).strip())));
+  }
+
   @Override
   public Optional<Principal> authenticate(Request request) {
     Optional<String> header = request.header("Authorization");

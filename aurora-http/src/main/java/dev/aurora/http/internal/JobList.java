@@ -186,6 +186,11 @@ public final class JobList implements AutoCloseable {
       return g;
     }
 
+    /** Whether {@link #gzip()} is made already (and costs nothing). */
+    public boolean hasGzip() {
+      return gzip != null;
+    }
+
     /** Whether an {@code If-None-Match} value names this answer (in either encoding). */
     public boolean matches(String ifNoneMatch) {
       String gz = gzipEtag();
@@ -270,6 +275,21 @@ public final class JobList implements AutoCloseable {
     } finally {
       build.unlock();
     }
+  }
+
+  /**
+   * The answer for {@code role} if one is at hand and may be served now without building, or null:
+   * never waits, never reads the scheduler's state, never builds (a read through {@link #read} does
+   * that), so it may run on a thread that must not block, such as an HTTP server's dispatcher. Null
+   * too when this scheduler does not lead or the next answer is due to be built ahead.
+   */
+  public @Nullable Body readIfAtHand(Optional<String> role) {
+    Body b = answers.get(role.orElse(""));
+    if (b == null || !scheduler.isLeader()) {
+      return null;
+    }
+    long at = nanos.getAsLong();
+    return current(b, at) && !dueAhead(b, at) ? b : null;
   }
 
   /** Under {@code build}: takes the events (or re-reads the scheduler) and makes the answer for {@code key}. */
