@@ -12,6 +12,7 @@
 # WARMUP (seconds of reads before the measured run, 30: the JIT compiles the request path meanwhile),
 # HTTP_CLASSES (aurora-http's main classes from another directory, e.g. an older build's, with this
 # checkout's LoadServer: an A/B of the server code).
+# SERVER_ARGS adds LoadServer arguments (e.g. --no-quick-reads: every read on the request threads, as before wave 12).
 # Server CPU per read: the server JVM's user and system CPU time over the run (from /proc), less what it
 # spends in an equal window without reads just before (churn, placement, timers: BASELINE=0 skips that
 # window), divided by the requests. Unlike requests/s it says little about what else ran on the machine.
@@ -31,7 +32,7 @@ if [ -n "${READ_HEADERS:-}" ]; then headers=(-H "$READ_HEADERS"); fi
 cd aurora-http
 log=$(mktemp)
 "${server_pin[@]}" java -Xmx2g ${JAVA_OPTS:-} -cp "${HTTP_CLASSES:-target/classes}:target/test-classes:$(cat target/load.cp)" dev.aurora.http.LoadServer \
-  "$jobs" --churn "$churn" "${extra[@]}" >"$log" 2>&1 &
+  "$jobs" --churn "$churn" "${extra[@]}" ${SERVER_ARGS:-} >"$log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 120); do grep -q "LOAD SERVER" "$log" && break; sleep 1; done
