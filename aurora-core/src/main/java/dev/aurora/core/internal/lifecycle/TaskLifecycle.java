@@ -120,6 +120,7 @@ public final class TaskLifecycle {
     long[] events = ACCESS.createdEvents(now, ScheduleStatus.PENDING); // immutable: shared by the job's new tasks
     boolean heard = tx.eventsHeard();
     TaskIds ids = new TaskIds(job.taskIdPrefix());
+    dev.aurora.core.internal.placement.TaskGroup group = null; // the group the job's new tasks join, looked up once
     for (int i = from, end = from + count; i < end; i++) {
       ScheduledTask t = ACCESS.createMoved(ids.next(i, random.nextLong() & Long.MAX_VALUE), key, i, config, events);
       // as createTask then moved(null, INIT, t, ...) for INIT -> PENDING, whose only effect is joining the group
@@ -129,7 +130,7 @@ public final class TaskLifecycle {
       if (heard) {
         tx.emit(new SchedulerEvent.TaskStateChanged(tx.instant(), t, ScheduleStatus.INIT));
       }
-      placement.addToGroup(t);
+      group = placement.addToGroup(t, group);
       state.notifyTransition(null, t);
     }
     metrics.created(ScheduleStatus.PENDING, count);
