@@ -96,6 +96,16 @@ public final class ScheduledTask {
       }
 
       @Override
+      public long[] createdEvents(long nowMillis, ScheduleStatus first) {
+        return ScheduledTask.createdEvents(nowMillis, first);
+      }
+
+      @Override
+      public ScheduledTask createMoved(TaskId id, JobKey job, int instance, TaskConfig config, long[] events) {
+        return ScheduledTask.createMoved(id, job, instance, config, events);
+      }
+
+      @Override
       public ScheduledTask assigned(ScheduledTask t, String agentId, String host, int[] ports, long nowMillis) {
         return t.assigned(agentId, host, ports, nowMillis);
       }
@@ -218,8 +228,25 @@ public final class ScheduledTask {
   static ScheduledTask createMoved(TaskId id, JobKey job, int instance, TaskConfig config, long nowMillis,
       int failureCount, int flapCount, ScheduleStatus first) {
     return new ScheduledTask(id, job, instance, config, first, null, null, NO_PORTS,
-        new long[] {pack(nowMillis, ScheduleStatus.INIT, false), pack(nowMillis, first, false)}, failureCount,
-        flapCount, (byte) 0, NO_PROCESSES);
+        createdEvents(nowMillis, first), failureCount, flapCount, (byte) 0, NO_PROCESSES);
+  }
+
+  /**
+   * The events of a task {@link #createMoved created and moved} to {@code first} at {@code nowMillis}:
+   * INIT then {@code first}, both then. A task never changes its events in place (a move copies them),
+   * so tasks created at the same time in the same state may share one such array.
+   */
+  static long[] createdEvents(long nowMillis, ScheduleStatus first) {
+    return new long[] {pack(nowMillis, ScheduleStatus.INIT, false), pack(nowMillis, first, false)};
+  }
+
+  /**
+   * {@link #createMoved} with no failures or flaps, sharing {@code events} ({@link #createdEvents}, which
+   * say when and to what it moved) with the other tasks created with it. For use by the scheduler.
+   */
+  static ScheduledTask createMoved(TaskId id, JobKey job, int instance, TaskConfig config, long[] events) {
+    return new ScheduledTask(id, job, instance, config, statusOf(events[events.length - 1]), null, null, NO_PORTS,
+        events, 0, 0, (byte) 0, NO_PROCESSES);
   }
 
   /** A copy in {@code next} with the event appended. For use by the scheduler. */

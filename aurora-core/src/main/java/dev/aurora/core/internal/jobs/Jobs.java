@@ -93,9 +93,7 @@ public final class Jobs {
     if (!job.isCron()) {
       state.reserveTasks(job.instances());
       tx.expectCreated(job.instances());
-      for (int i = 0; i < job.instances(); i++) {
-        lifecycle.createTask(created, i, job.task());
-      }
+      lifecycle.createTasks(created, 0, job.instances(), job.task());
     }
     state.listeners().forEach(l -> l.jobSaved(job, true));
   }

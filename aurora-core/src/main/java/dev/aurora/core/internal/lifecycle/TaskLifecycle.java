@@ -103,6 +103,87 @@ public final class TaskLifecycle {
     return createTask(job, instance, config, 0, 0, 0);
   }
 
+  /**
+   * Creates the PENDING tasks of instances {@code from} to {@code from + count - 1} of {@code job}, running
+   * {@code config}, one after another: the same tasks, stored ops, events, group joins and listener calls
+   * as {@link #createTask(JobState, int, TaskConfig)} of each instance in turn, with what is the same for
+   * all of them worked out once (the time, the job's key and id prefix, the tasks' events, which they
+   * share, the move's effects, the counts, the pass request). A new job's tasks take this path in a fresh
+   * JVM before the JIT has compiled it, so it is a plain loop doing only what differs per task.
+   */
+  public void createTasks(JobState job, int from, int count, TaskConfig config) {
+    if (count <= 0) {
+      return;
+    }
+    long now = tx.now();
+    JobKey key = job.config().key();
+    long[] events = ACCESS.createdEvents(now, ScheduleStatus.PENDING); // immutable: shared by the job's new tasks
+    boolean heard = tx.eventsHeard();
+    TaskIds ids = new TaskIds(job.taskIdPrefix());
+    dev.aurora.core.internal.placement.TaskGroup group = null; // the group the job's new tasks join, looked up once
+    for (int i = from, end = from + count; i < end; i++) {
+      ScheduledTask t = ACCESS.createMoved(ids.next(i, random.nextLong() & Long.MAX_VALUE), key, i, config, events);
+      // as createTask then moved(null, INIT, t, ...) for INIT -> PENDING, whose only effect is joining the group
+      job.addActive(t);
+      state.tasks().put(t.id(), t);
+      tx.storeCreated(t, now);
+      if (heard) {
+        tx.emit(new SchedulerEvent.TaskStateChanged(tx.instant(), t, ScheduleStatus.INIT));
+      }
+      group = placement.addToGroup(t, group);
+      state.notifyTransition(null, t);
+    }
+    metrics.created(ScheduleStatus.PENDING, count);
+    placement.requestPass();
+  }
+
+  /**
+   * The ids of one job's new tasks, {@code prefix + instance + '-' + hex}, the same text as {@link
+   * #newTaskId}: written into one buffer and made a string with one copy, with no string for the hex
+   * part nor a builder.
+   */
+  private static final class TaskIds {
+    private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    private final String prefix;
+    private final byte[] buf;
+    private final int prefixLength;
+
+    TaskIds(String prefix) {
+      this.prefix = prefix;
+      boolean ascii = true;
+      for (int i = 0; i < prefix.length(); i++) {
+        ascii &= prefix.charAt(i) < 0x80;
+      }
+      // prefix, up to 10 digits of the instance, '-', up to 16 hex digits
+      this.buf = ascii ? java.util.Arrays.copyOf(prefix.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1),
+          prefix.length() + 27) : null;
+      this.prefixLength = prefix.length();
+    }
+
+    TaskId next(int instance, long random) {
+      byte[] b = buf;
+      if (b == null || instance < 0) {
+        return TaskId.of(prefix + instance + '-' + Long.toHexString(random));
+      }
+      int n = prefixLength;
+      int digits = 1;
+      for (int v = instance; v >= 10; v /= 10) {
+        digits++;
+      }
+      for (int v = instance, at = n + digits - 1; at >= n; at--, v /= 10) {
+        b[at] = (byte) ('0' + v % 10);
+      }
+      n += digits;
+      b[n++] = '-';
+      int hexDigits = Math.max(1, 16 - Long.numberOfLeadingZeros(random) / 4);
+      for (int at = n + hexDigits - 1; at >= n; at--, random >>>= 4) {
+        b[at] = HEX[(int) (random & 15)];
+      }
+      n += hexDigits;
+      return TaskId.of(new String(b, 0, n, java.nio.charset.StandardCharsets.ISO_8859_1));
+    }
+  }
+
   /** Creates a task for an instance: PENDING, or THROTTLED for {@code penaltyMillis}. */
   private ScheduledTask createTask(JobState job, int instance, TaskConfig config, int failures, int flaps,
       long penaltyMillis) {

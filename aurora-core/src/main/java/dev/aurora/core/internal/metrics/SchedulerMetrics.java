@@ -73,6 +73,11 @@ public final class SchedulerMetrics {
     }
   }
 
+  /** {@code count} tasks created and moved at once to {@code to}: as {@code moved(null, INIT)} then {@code moved(INIT, to)} each. */
+  public void created(ScheduleStatus to, int count) {
+    tasksByState.addAndGet(to.ordinal(), count);
+  }
+
   public void resetStates() {
     for (int i = 0; i < tasksByState.length(); i++) {
       tasksByState.set(i, 0);

@@ -169,6 +169,21 @@ public final class PlacementCoordinator {
     }
   }
 
+  /**
+   * {@link #addToGroup} of a new PENDING task of the same job and config as the task that joined {@code
+   * group} just before it (null: none yet, or it joined no group): joins that group with no look-up while
+   * it holds tasks (a group is dropped only when it empties), else as addToGroup. Returns the task's group
+   * (null if it joined none), to pass with the next task of its job and config.
+   */
+  public TaskGroup addToGroup(ScheduledTask t, TaskGroup group) {
+    if (group != null && !group.isEmpty()) {
+      group.add(t, tx.now());
+      return group;
+    }
+    addToGroup(t);
+    return groups.get(new GroupKey(t.job(), t.config()));
+  }
+
   /** Asks for a placement pass in a coming turn of the loop (one at a time). */
   public void requestPass() {
     if (!passRequested) {

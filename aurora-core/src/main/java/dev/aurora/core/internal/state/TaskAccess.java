@@ -47,6 +47,19 @@ public abstract class TaskAccess {
   public abstract ScheduledTask createMoved(TaskId id, JobKey job, int instance, TaskConfig config, long nowMillis,
       int failureCount, int flapCount, ScheduleStatus first);
 
+  /**
+   * The events of a task created at {@code nowMillis} and moved at once to {@code first}: an array the
+   * tasks created with it may share ({@link #createMoved(TaskId, JobKey, int, TaskConfig, long[])}).
+   */
+  public abstract long[] createdEvents(long nowMillis, ScheduleStatus first);
+
+  /**
+   * A new task with no failures or flaps whose events are {@code events} (from {@link #createdEvents},
+   * shared with the tasks created with it, never changed): the same task as {@code createMoved(id, job,
+   * instance, config, now, 0, 0, first)}.
+   */
+  public abstract ScheduledTask createMoved(TaskId id, JobKey job, int instance, TaskConfig config, long[] events);
+
   public abstract ScheduledTask assigned(ScheduledTask t, String agentId, String host, int[] ports, long nowMillis);
 
   public abstract ScheduledTask withHealth(ScheduledTask t, boolean healthy);
