@@ -256,6 +256,9 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
   private boolean duplicateUpdates;
   private boolean reorderUpdates;
   private int dropUpdates;
+  /** How many of the next acknowledged updates are sent once more as their acknowledgement arrives. */
+  private int resendOnAcknowledge;
+  private int duplicateAcknowledgements;
   /** Written under the lock, read without it (the views are polled by benchmarks while calls go on). */
   private volatile long tasksRunning;
   private volatile int tasksLaunched;
@@ -467,6 +470,18 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     }
   }
 
+  /**
+   * How many ACKNOWLEDGE calls named an update that was acknowledged already. A Mesos master answers
+   * such a call 202 Accepted and passes it on to the agent, whose status update manager ignores it
+   * ("Duplicate status update acknowledgment"): it happens whenever a retried update crosses the
+   * acknowledgement of its first copy, and is no violation. This master does the same: it counts it.
+   */
+  public int duplicateAcknowledgements() {
+    synchronized (lock) {
+      return duplicateAcknowledgements;
+    }
+  }
+
   /** How many offers are outstanding. */
   public int outstandingOffers() {
     synchronized (lock) {
@@ -610,6 +625,18 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
   public void loseUpdates(int n) {
     synchronized (lock) {
       dropUpdates += n;
+    }
+  }
+
+  /**
+   * The next {@code n} updates the framework acknowledges are each sent once more just as their
+   * acknowledgement arrives, before it is handled: an agent's retry that crosses the acknowledgement
+   * on the way, as happens when acknowledgements lag behind the retry interval. The copy reaches the
+   * framework after (or, on another connection, about when) the answer to its acknowledgement.
+   */
+  public void resendOnAcknowledge(int n) {
+    synchronized (lock) {
+      resendOnAcknowledge += n;
     }
   }
 
@@ -1359,6 +1386,15 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       return;
     }
     Pending p = pending.remove(uuid);
+    if (p == null) {
+      // acknowledged before: a real master passes it on and the agent ignores it
+      duplicateAcknowledgements++;
+      return;
+    }
+    if (resendOnAcknowledge > 0) {
+      resendOnAcknowledge--;
+      sendUpdate(p.status()); // the agent's retry, sent before this acknowledgement reached it
+    }
     if (p != null && (!p.status().getTaskId().equals(ack.getTaskId())
         || !p.status().getAgentId().equals(ack.getAgentId()))) {
       violation("ACKNOWLEDGE of uuid " + uuid + " names task " + ack.getTaskId().getValue() + " on "
