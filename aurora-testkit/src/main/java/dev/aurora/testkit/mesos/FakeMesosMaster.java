@@ -238,6 +238,9 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
   /** Default executors running task groups, by agent id + "/" + executor id. */
   private final Map<String, GroupExecutor> executors = new HashMap<>();
   private final AtomicInteger seq = new AtomicInteger();
+  /** The status updates' uuids: this master's random prefix and a counter (guarded by lock). */
+  private final long uuidPrefix = new java.util.Random().nextLong();
+  private long uuidSeq;
   private int leader;
   private Stream stream;
   private String frameworkId;
@@ -1628,7 +1631,8 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       s.setReason(reason);
     }
     if (withUuid) {
-      String uuid = UUID.randomUUID().toString();
+      // unique in this master, without a SecureRandom draw per update (it is in the measured JVM)
+      String uuid = new UUID(uuidPrefix, ++uuidSeq).toString();
       issuedUuids.add(uuid);
       s.setUuid(ByteString.copyFromUtf8(uuid));
     }
@@ -1658,7 +1662,7 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
 
   private void emit(Event e) {
     if (stream != null && stream.open) {
-      stream.out.add(frame(e.toByteArray()));
+      stream.out.add(frame(e));
     }
   }
 
@@ -1762,6 +1766,26 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     if (bytes.length > 0) {
       exchange.getResponseBody().write(bytes);
     }
+  }
+
+  /** {@code e} as one RecordIO record, serialized straight into it (one array per event, not two). */
+  static byte[] frame(Event e) {
+    int size = e.getSerializedSize();
+    String length = Integer.toString(size);
+    byte[] out = new byte[length.length() + 1 + size];
+    for (int i = 0; i < length.length(); i++) {
+      out[i] = (byte) length.charAt(i);
+    }
+    out[length.length()] = '\n';
+    com.google.protobuf.CodedOutputStream c = com.google.protobuf.CodedOutputStream.newInstance(out,
+        length.length() + 1, size);
+    try {
+      e.writeTo(c);
+    } catch (IOException x) {
+      throw new java.io.UncheckedIOException(x);
+    }
+    c.checkNoSpaceLeft();
+    return out;
   }
 
   static byte[] frame(byte[] message) {
