@@ -92,11 +92,15 @@ public final class MesosLoopback {
         }
       }
       long subscribed = System.nanoTime();
+      Allocation allocation = new Allocation();
+      allocation.start();
+      long[] atSubscribed = allocation.mark();
       // the scheduler stamps each task event with its loop's clock (the system clock here): the last
       // RUNNING event's time is when the scheduler took the last RUNNING, however late the harness looks
       long subscribedMillis = System.currentTimeMillis();
       // the launches start while the jobs are still being created: a watcher samples the master's count
       long[] launchTimes = new long[3]; // first launch, last launch, every update acknowledged
+      long[][] atAllLaunched = new long[1][];
       Thread watcher = new Thread(() -> {
         while (!Thread.currentThread().isInterrupted()) {
           int launched = master.launchedCount();
@@ -106,6 +110,7 @@ public final class MesosLoopback {
           }
           if (launched >= tasks && launchTimes[1] == 0) {
             launchTimes[1] = now;
+            atAllLaunched[0] = allocation.mark();
           }
           // every task RUNNING at the master and no update unacknowledged: the master sends a task's
           // RUNNING only when its STARTING is acknowledged, under the same lock, so this is the end
@@ -195,8 +200,19 @@ public final class MesosLoopback {
       System.out.printf(Locale.ROOT, "SUBSCRIBED -> every update acknowledged:     %.2f s (%d left)%n",
           (launchTimes[2] == 0 ? System.nanoTime() - subscribed : launchTimes[2] - subscribed) / 1e9,
           master.unacknowledged());
-      System.out.printf(Locale.ROOT, "ACKNOWLEDGE calls: %d (updates that needed one: %d)%n",
-          master.callCount(org.apache.mesos.v1.scheduler.Protos.Call.Type.ACKNOWLEDGE), 2L * tasks);
+      System.out.printf(Locale.ROOT, "ACKNOWLEDGE calls: %d (updates that needed one: %d; acknowledgements of an"
+          + " update acknowledged already, which a Mesos agent ignores: %d)%n",
+          master.callCount(org.apache.mesos.v1.scheduler.Protos.Call.Type.ACKNOWLEDGE), 2L * tasks,
+          master.duplicateAcknowledgements());
+      long[] atEnd = allocation.mark();
+      allocation.interrupt();
+      if (atAllLaunched[0] != null) {
+        System.out.printf(Locale.ROOT, "bytes allocated per task, SUBSCRIBED -> last launch: scheduler side %d,"
+            + " fake master %d%n", (atAllLaunched[0][0] - atSubscribed[0]) / tasks,
+            (atAllLaunched[0][1] - atSubscribed[1]) / tasks);
+      }
+      System.out.printf(Locale.ROOT, "bytes allocated per task, SUBSCRIBED -> every update acknowledged: scheduler"
+          + " side %d, fake master %d%n", (atEnd[0] - atSubscribed[0]) / tasks, (atEnd[1] - atSubscribed[1]) / tasks);
     } finally {
       if (timeline != null) {
         timeline.interrupt();
@@ -256,6 +272,62 @@ public final class MesosLoopback {
             master.callCount(org.apache.mesos.v1.scheduler.Protos.Call.Type.ACKNOWLEDGE), master.unacknowledged());
         last = now;
       }
+    }
+  }
+
+  /**
+   * The bytes the JVM's threads allocated, as {@code ThreadMXBean.getThreadAllocatedBytes} counts them, split
+   * into the fake master's threads ({@code fake-mesos*}) and all others (the scheduler, its backend, the
+   * HTTP client) but the harness's own (its looks at the scheduler's tasks are counted on the state loop,
+   * after the last launch). A thread's count is read every 50 ms
+   * and kept when it ends, so a pool thread that ends loses at most its last 50 ms.
+   */
+  private static final class Allocation extends Thread {
+    private final com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    /** Per thread id: the last count read, and whether it is the master's. */
+    private final java.util.Map<Long, long[]> seen = new java.util.HashMap<>();
+    private static final Set<String> HARNESS = Set.of("main", "launch-watcher", "allocation", "timeline");
+
+    Allocation() {
+      super("allocation");
+      setDaemon(true);
+    }
+
+    @Override
+    public void run() {
+      while (!isInterrupted()) {
+        mark();
+        try {
+          Thread.sleep(50);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+    }
+
+    /** The bytes allocated so far: {scheduler side, fake master, the harness's own threads}. */
+    synchronized long[] mark() {
+      long[] ids = threads.getAllThreadIds();
+      long[] bytes = threads.getThreadAllocatedBytes(ids);
+      for (int i = 0; i < ids.length; i++) {
+        if (bytes[i] < 0) {
+          continue;
+        }
+        long[] v = seen.get(ids[i]);
+        if (v == null) {
+          java.lang.management.ThreadInfo info = threads.getThreadInfo(ids[i]);
+          String name = info == null ? "" : info.getThreadName();
+          v = new long[] {0, name.startsWith("fake-mesos") ? 1 : HARNESS.contains(name) ? 2 : 0};
+          seen.put(ids[i], v);
+        }
+        v[0] = bytes[i];
+      }
+      long[] sum = new long[3];
+      for (long[] v : seen.values()) {
+        sum[(int) v[1]] += v[0];
+      }
+      return sum;
     }
   }
 

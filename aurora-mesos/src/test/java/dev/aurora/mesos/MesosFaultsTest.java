@@ -113,6 +113,25 @@ class MesosFaultsTest {
     assertThat(h.master.callCount(Call.Type.ACKNOWLEDGE)).isEqualTo(2);
   }
 
+  /**
+   * An agent's retry that crosses the acknowledgement of its first copy (acknowledgements lagging
+   * behind the retry interval): Mesos wants every copy acknowledged that the scheduler cannot know was
+   * acknowledged, and its agent ignores a second acknowledgement of the same uuid. Each copy is either
+   * dropped (the first copy's acknowledgement still unanswered) or acknowledged once more, never left
+   * unacknowledged, and the master takes the second acknowledgement without a violation.
+   */
+  @Test
+  void anUpdateResentAsItsAcknowledgementArrivesIsDroppedOrAcknowledgedAgainAndNothingIsLeftUnacknowledged() {
+    h = new Harness(FakeMesosMaster.builder().updateRetry(Duration.ofMinutes(10)), b -> { });
+    h.master.resendOnAcknowledge(2); // the copies of STARTING and of RUNNING
+    TaskId id = running();
+    await("each copy dropped or acknowledged again", () -> h.master.unacknowledged() == 0
+        && h.registry.counter("aurora.mesos.updates.duplicate").count() + h.master.duplicateAcknowledgements() == 2);
+    assertThat(h.master.callCount(Call.Type.ACKNOWLEDGE)).isEqualTo(2 + h.master.duplicateAcknowledgements());
+    assertThat(h.recorder.last(id).orElseThrow().state()).isEqualTo(ScheduleStatus.RUNNING);
+    assertThat(h.master.violations()).isEmpty();
+  }
+
   @Test
   void duplicateUpdatesLeaveTheTaskRunningAndNothingUnacknowledged() {
     h = new Harness(FakeMesosMaster.builder(), b -> { });

@@ -47,6 +47,10 @@ class SchedulerOnMesosTest {
       t.master.duplicateUpdates(true);
       t.killOneOnTheAgent();
     }),
+    RETRIES_CROSSING_THEIR_ACKNOWLEDGEMENTS(t -> {
+      t.master.resendOnAcknowledge(6);
+      t.killOneOnTheAgent();
+    }),
     REORDERED_UPDATES(t -> {
       t.master.reorderUpdates(true);
       t.killOneOnTheAgent();

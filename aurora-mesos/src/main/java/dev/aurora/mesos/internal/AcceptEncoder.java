@@ -35,6 +35,10 @@ public final class AcceptEncoder {
   private final Buf task = new Buf(1024);
   private final Buf command = new Buf(512);
   private final Buf part = new Buf(256);
+  private final Buf env = new Buf(512);
+  private final Buf variable = new Buf(64);
+  private final Buf ports = new Buf(64);
+  private final Buf port = new Buf(32);
   private final Map<Protos.Resource, byte[]> resources = new IdentityHashMap<>();
   private final Map<String, byte[]> containers = new HashMap<>(2);
   private List<ProcessConfig> lastProcesses;
@@ -42,6 +46,29 @@ public final class AcceptEncoder {
   private String lastAgent;
   private byte[] lastAgentBytes;
   private int tasks;
+
+  /**
+   * Forgets the tasks added, keeping the buffers, so one encoder serves one call after another on the
+   * same thread (the call connection's writer): a launch wave then writes each ACCEPT into buffers
+   * already grown and touched, instead of allocating and growing new ones for every call.
+   */
+  public AcceptEncoder reset() {
+    launches.reset();
+    if (launches.b.length > KEEP_AT_MOST) {
+      launches.b = new byte[64 * 1024]; // not keeping one huge call's buffer
+    }
+    resources.clear();
+    containers.clear();
+    lastProcesses = null;
+    lastScript = null;
+    lastAgent = null;
+    lastAgentBytes = null;
+    tasks = 0;
+    return this;
+  }
+
+  /** The largest launches buffer kept from one call to the next. */
+  private static final int KEEP_AT_MOST = 4 << 20;
 
   /** Adds {@code launch}'s TaskInfo with the resources {@code taken} for it and its health check, if any. */
   public void add(TaskLaunch launch, List<Protos.Resource> taken, Optional<Protos.HealthCheck> healthCheck) {
@@ -73,8 +100,9 @@ public final class AcceptEncoder {
       d.reset();
       d.varint(1, Protos.DiscoveryInfo.Visibility.FRAMEWORK.getNumber());
       d.string(2, launch.instance().job().toString());
-      Buf ports = new Buf(64);
-      Buf port = new Buf(32);
+      Buf ports = this.ports;
+      Buf port = this.port;
+      ports.reset();
       launch.ports().forEach((name, number) -> {
         port.reset();
         port.varint(1, number & 0xFFFFFFFFL);
@@ -99,22 +127,50 @@ public final class AcceptEncoder {
    * added, leaving the rest of the offers refused for {@code refuseSeconds}.
    */
   public byte[] accept(String frameworkId, List<Protos.Offer> offers, double refuseSeconds) {
-    Buf operation = new Buf(launches.n + 16);
-    operation.varint(1, Protos.Offer.Operation.Type.LAUNCH.getNumber());
-    operation.message(2, launches);
-    Buf accept = new Buf(operation.n + 64 * offers.size() + 32);
+    // sizes first, then one array of exactly the call's size, written once (no copy per nesting level)
+    int operation = tag(1) + varintSize(Protos.Offer.Operation.Type.LAUNCH.getNumber())
+        + tag(2) + varintSize(launches.n) + launches.n;
+    List<byte[]> ids = new java.util.ArrayList<>(offers.size());
+    int accept = 0;
     for (Protos.Offer o : offers) {
-      accept.bytes(1, o.getId().toByteArray());
+      byte[] id = o.getId().toByteArray();
+      ids.add(id);
+      accept += tag(1) + varintSize(id.length) + id.length;
     }
-    accept.message(2, operation);
-    Buf filters = new Buf(16);
-    filters.fixed64(1, Double.doubleToRawLongBits(refuseSeconds));
-    accept.message(3, filters);
-    Buf call = new Buf(accept.n + 128);
-    call.stringMessage(1, utf8(frameworkId));
+    int filters = 1 + 8;
+    accept += tag(2) + varintSize(operation) + operation + tag(3) + varintSize(filters) + filters;
+    byte[] fw = utf8(frameworkId);
+    int fwMessage = tag(1) + varintSize(fw.length) + fw.length;
+    int size = tag(1) + varintSize(fwMessage) + fwMessage + tag(2) + varintSize(Call.Type.ACCEPT.getNumber())
+        + tag(4) + varintSize(accept) + accept;
+    Buf call = new Buf(size);
+    call.stringMessage(1, fw);
     call.varint(2, Call.Type.ACCEPT.getNumber());
-    call.message(4, accept);
-    return call.toByteArray();
+    call.tag(4, LEN);
+    call.raw(accept);
+    for (byte[] id : ids) {
+      call.bytes(1, id);
+    }
+    call.tag(2, LEN);
+    call.raw(operation);
+    call.varint(1, Protos.Offer.Operation.Type.LAUNCH.getNumber());
+    call.message(2, launches);
+    call.tag(3, LEN);
+    call.raw(filters);
+    call.fixed64(1, Double.doubleToRawLongBits(refuseSeconds));
+    if (call.n != size || call.b.length != size) {
+      throw new IllegalStateException("ACCEPT encoded to " + call.n + " bytes, computed " + size);
+    }
+    return call.b;
+  }
+
+  /** The size of a tag of a field below 16. */
+  private static int tag(int field) {
+    return 1;
+  }
+
+  private static int varintSize(int v) {
+    return Buf.varintSize(v);
   }
 
   /** The CommandInfo of {@link LaunchTranslation#command}: URIs, environment, the script, in a shell. */
@@ -132,9 +188,9 @@ public final class AcceptEncoder {
         }
       }
     }
-    Buf env = part;
+    Buf env = this.env;
     env.reset();
-    Buf variable = new Buf(64);
+    Buf variable = this.variable;
     launch.environment().forEach((k, v) -> {
       variable.reset();
       variable.string(1, k);
@@ -182,8 +238,14 @@ public final class AcceptEncoder {
       }
     }
 
-    private void raw(long v) {
-      room(10);
+    void raw(long v) {
+      if (n + 10 > b.length) {
+        int size = 1;
+        for (long x = v >>> 7; x != 0; x >>>= 7) {
+          size++;
+        }
+        room(size); // exactly: a buffer made to a computed size is filled to its last byte
+      }
       while ((v & ~0x7FL) != 0) {
         b[n++] = (byte) ((v & 0x7F) | 0x80);
         v >>>= 7;
@@ -191,7 +253,7 @@ public final class AcceptEncoder {
       b[n++] = (byte) v;
     }
 
-    private void tag(int field, int wire) {
+    void tag(int field, int wire) {
       raw((long) field << 3 | wire);
     }
 
@@ -225,7 +287,20 @@ public final class AcceptEncoder {
     }
 
     void string(int field, String s) {
-      bytes(field, utf8(s));
+      int length = s.length();
+      for (int i = 0; i < length; i++) {
+        if (s.charAt(i) >= 0x80) {
+          bytes(field, utf8(s));
+          return;
+        }
+      }
+      // ASCII (task ids, AURORA_* variables, paths): written as it is, no byte[] made for it
+      tag(field, LEN);
+      raw(length);
+      room(length);
+      for (int i = 0; i < length; i++) {
+        b[n++] = (byte) s.charAt(i);
+      }
     }
 
     void message(int field, Buf m) {
@@ -247,7 +322,7 @@ public final class AcceptEncoder {
       return Arrays.copyOf(b, n);
     }
 
-    private static int varintSize(int v) {
+    static int varintSize(int v) {
       int size = 1;
       while ((v & ~0x7F) != 0) {
         size++;

@@ -61,6 +61,11 @@ public final class HttpMesosBackend implements MesosBackend {
    * How long an update stays "being acknowledged" at most: a copy that comes later is forwarded again
    * (its first copy's acknowledgement may never have been sent, if the scheduler could not store it).
    */
+  /**
+   * One ACCEPT encoder per thread that encodes calls (the call connection's writer), its buffers kept
+   * from one call to the next: a launch wave's hundreds of ACCEPTs reuse memory already touched.
+   */
+  private static final ThreadLocal<AcceptEncoder> ENCODERS = ThreadLocal.withInitial(AcceptEncoder::new);
   private static final long ACKING_AT_MOST_NANOS = TimeUnit.MINUTES.toNanos(5);
   /** Threads that run the HTTP client's completions and read the event stream. */
   private static final int HTTP_THREADS = 2;
@@ -311,7 +316,7 @@ public final class HttpMesosBackend implements MesosBackend {
     LaunchTranslation carve = new LaunchTranslation(used, settings.runner(), settings.customExecutor());
     // plain command tasks, the common case: encoded straight to bytes (AcceptEncoder says why)
     AcceptEncoder plain = settings.runner().isEmpty() && settings.customExecutor().isEmpty()
-        && settings.launchGroups().isEmpty() ? new AcceptEncoder() : null;
+        && settings.launchGroups().isEmpty() ? ENCODERS.get().reset() : null;
     List<Protos.TaskInfo> infos = new ArrayList<>(plain != null ? 0 : tasks.size());
     List<Protos.Resource> noExecutor = List.of();
     for (TaskLaunch t : tasks) {
@@ -809,9 +814,7 @@ public final class HttpMesosBackend implements MesosBackend {
         acking.put(s.getUuid(), now);
       }
     }
-    Runnable ack = s.hasUuid() && s.hasAgentId() ? () -> send(Call.newBuilder().setType(Call.Type.ACKNOWLEDGE)
-        .setAcknowledge(Call.Acknowledge.newBuilder().setAgentId(s.getAgentId()).setTaskId(s.getTaskId())
-            .setUuid(s.getUuid())).build(), -1, why -> { }) : () -> { };
+    Runnable ack = s.hasUuid() && s.hasAgentId() ? () -> acknowledge(s) : () -> { };
     TaskId id;
     try {
       id = TaskId.of(s.getTaskId().getValue());
@@ -859,6 +862,17 @@ public final class HttpMesosBackend implements MesosBackend {
     b.processes(ProcessData.recordsOf(s.getData(), id.value(), () -> badInput("bad_process_data")));
     TaskStatus status = b.build();
     report(l -> l.statusUpdate(status, ack));
+  }
+
+  /** Queues the ACKNOWLEDGE of {@code s}, encoded straight to bytes as it goes out (AcknowledgeEncoder). */
+  private void acknowledge(Protos.TaskStatus s) {
+    if (closed) {
+      return;
+    }
+    Call call = Call.newBuilder().setType(Call.Type.ACKNOWLEDGE).setAcknowledge(Call.Acknowledge.newBuilder()
+        .setAgentId(s.getAgentId()).setTaskId(s.getTaskId()).setUuid(s.getUuid())).build();
+    enqueue(new Outgoing(call, -1, why -> { }, () -> AcknowledgeEncoder.acknowledge(
+        Protos.FrameworkID.newBuilder().setValue(frameworkId).build(), s)));
   }
 
   private static String message(Protos.TaskStatus s) {

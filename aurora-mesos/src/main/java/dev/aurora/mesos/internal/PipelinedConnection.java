@@ -265,6 +265,14 @@ public final class PipelinedConnection implements AutoCloseable {
           batch.write('\n');
           batch.write('\r');
           batch.write('\n');
+          if (body.length >= WRITE_AT / 4) {
+            // a big body (an ACCEPT of a launch wave) goes out as it is, after what is batched before
+            // it, instead of being copied into the batch (and the batch grown to hold it)
+            batch.writeTo(out);
+            batch.reset();
+            out.write(body);
+            continue;
+          }
           batch.write(body);
           if (batch.size() >= WRITE_AT) {
             batch.writeTo(out);

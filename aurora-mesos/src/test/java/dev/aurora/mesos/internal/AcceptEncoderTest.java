@@ -61,6 +61,43 @@ class AcceptEncoderTest {
     assertThat(encoder.tasks()).isEqualTo(launches.size());
   }
 
+  /**
+   * The call connection's writer keeps one encoder and its buffers from one ACCEPT to the next (a launch
+   * wave reuses memory already touched): each call still has exactly the builders' bytes, nothing of the
+   * call before it (its tasks, resources, scripts, agent) carried over.
+   */
+  @Test
+  void anEncoderReusedForTheNextCallEncodesItExactlyAsTheBuildersDo() throws Exception {
+    List<Protos.Offer> first = List.of(offer("o-1", 4.0, 4096, 31000, 31099));
+    List<Protos.Offer> second = List.of(offer("o-7", 2.0, 2048, 33000, 33009));
+    TaskConfig plain = config(0.1, 64, List.of(ProcessConfig.of("server", "./server --port {{port.http}}")),
+        Map.of(), null, null, "http");
+    TaskConfig other = config(0.2, 128, List.of(ProcessConfig.builder().name("serve").command("./serve")
+        .putEnvironment("GREETING", "grüß dich").build()), Map.of(), "docker.io/library/busybox:1", null, "http");
+    TaskConfig batch = config(0.1, 64, List.of(ProcessConfig.of("batch", "echo done")), Map.of(), null, null);
+    List<TaskLaunch> wave1 = new ArrayList<>();
+    for (int i = 0; i < 300; i++) { // more than the launches buffer first holds: it grows
+      wave1.add(launch(batch, Map.of()));
+    }
+    List<TaskLaunch> wave2 = List.of(launch(other, Map.of("http", 33001)), launch(plain, Map.of("http", 33002)));
+
+    AcceptEncoder encoder = new AcceptEncoder();
+    LaunchTranslation carve1 = new LaunchTranslation(List.of(offer("o-1", 400.0, 409_600, 31000, 31099)));
+    for (TaskLaunch t : wave1) {
+      encoder.add(t, carve1.take(t, List.of()), HealthChecks.toMesos(t));
+    }
+    encoder.accept("fw-1", first, 0);
+    LaunchTranslation carve2 = new LaunchTranslation(second);
+    encoder.reset();
+    for (TaskLaunch t : wave2) {
+      encoder.add(t, carve2.take(t, List.of()), HealthChecks.toMesos(t));
+    }
+    byte[] encoded = encoder.accept("fw-1", second, 5);
+
+    assertThat(encoded).isEqualTo(viaBuilders(second, wave2, 5));
+    assertThat(encoder.tasks()).isEqualTo(2);
+  }
+
   /** The ACCEPT as the backend built it with protobuf's builders (and as it still does for other launches). */
   private static byte[] viaBuilders(List<Protos.Offer> offers, List<TaskLaunch> launches, double refuse)
       throws LaunchTranslation.Shortfall {

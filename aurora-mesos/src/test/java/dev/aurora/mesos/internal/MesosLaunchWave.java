@@ -30,7 +30,7 @@ import org.apache.mesos.v1.scheduler.Protos.Call;
  * mvn -o -q -pl aurora-mesos -am test-compile dependency:build-classpath -Dmdep.outputFile=/tmp/cp.txt
  * java -Xms2g -Xmx2g -XX:+UseParallelGC [-XX:+AlwaysPreTouch] \
  *     -cp aurora-mesos/target/test-classes:aurora-mesos/target/classes:$(cat /tmp/cp.txt) \
- *     dev.aurora.mesos.internal.MesosLaunchWave builders|encoder
+ *     dev.aurora.mesos.internal.MesosLaunchWave builders|encoder|reused
  * </pre>
  */
 // A diagnostic program, not a test: it lives beside the backend because it drives its internal
@@ -42,7 +42,11 @@ public final class MesosLaunchWave {
   private MesosLaunchWave() {}
 
   public static void main(String[] args) throws Exception {
-    boolean encoder = args.length > 0 && args[0].equals("encoder");
+    String mode = args.length > 0 ? args[0] : "builders";
+    boolean encoder = !mode.equals("builders");
+    // "reused": one encoder for every call, reset between them, as the backend's writer thread keeps it
+    AcceptEncoder reused = mode.equals("reused") ? new AcceptEncoder() : null;
+    com.sun.management.ThreadMXBean allocation = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     TaskConfig config = TaskConfig.builder().addProcesses(ProcessConfig.of("main", "sleep 3600"))
@@ -73,24 +77,27 @@ public final class MesosLaunchWave {
       long process0 = os.getProcessCpuTime();
       long thread0 = threads.getCurrentThreadCpuTime();
       long wall0 = System.nanoTime();
+      long allocated0 = allocation.getThreadAllocatedBytes(Thread.currentThread().getId());
       long bytes = 0;
       for (int i = 0; i < AGENTS; i++) {
         List<Protos.Offer> used = List.of(offers.get(i));
-        bytes += (encoder ? encoded(used, waves.get(i)) : viaBuilders(used, waves.get(i))).length;
+        bytes += (encoder ? encoded(reused, used, waves.get(i)) : viaBuilders(used, waves.get(i))).length;
       }
+      long allocated = allocation.getThreadAllocatedBytes(Thread.currentThread().getId()) - allocated0;
       long thread = threads.getCurrentThreadCpuTime() - thread0;
       long process = os.getProcessCpuTime() - process0;
       long wall = System.nanoTime() - wall0;
       int tasks = AGENTS * PER_AGENT;
       System.out.printf("%s round %d: %.2f us CPU per task (thread %.0f ms, process %.0f ms, wall %.0f ms for %,d"
-          + " tasks), %,d bytes%n", encoder ? "encoder" : "builders", round, thread / 1e3 / tasks, thread / 1e6,
-          process / 1e6, wall / 1e6, tasks, bytes);
+          + " tasks), %,d bytes, %,d bytes allocated per task%n", mode, round, thread / 1e3 / tasks, thread / 1e6,
+          process / 1e6, wall / 1e6, tasks, bytes, allocated / tasks);
     }
   }
 
-  private static byte[] encoded(List<Protos.Offer> used, List<TaskLaunch> tasks) throws Exception {
+  private static byte[] encoded(AcceptEncoder reused, List<Protos.Offer> used, List<TaskLaunch> tasks)
+      throws Exception {
     LaunchTranslation carve = new LaunchTranslation(used);
-    AcceptEncoder e = new AcceptEncoder();
+    AcceptEncoder e = reused != null ? reused.reset() : new AcceptEncoder();
     for (TaskLaunch t : tasks) {
       e.add(t, carve.take(t, List.of()), HealthChecks.toMesos(t));
     }

@@ -238,6 +238,9 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
   /** Default executors running task groups, by agent id + "/" + executor id. */
   private final Map<String, GroupExecutor> executors = new HashMap<>();
   private final AtomicInteger seq = new AtomicInteger();
+  /** The status updates' uuids: this master's random prefix and a counter (guarded by lock). */
+  private final long uuidPrefix = new java.util.Random().nextLong();
+  private long uuidSeq;
   private int leader;
   private Stream stream;
   private String frameworkId;
@@ -256,6 +259,9 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
   private boolean duplicateUpdates;
   private boolean reorderUpdates;
   private int dropUpdates;
+  /** How many of the next acknowledged updates are sent once more as their acknowledgement arrives. */
+  private int resendOnAcknowledge;
+  private int duplicateAcknowledgements;
   /** Written under the lock, read without it (the views are polled by benchmarks while calls go on). */
   private volatile long tasksRunning;
   private volatile int tasksLaunched;
@@ -467,6 +473,18 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     }
   }
 
+  /**
+   * How many ACKNOWLEDGE calls named an update that was acknowledged already. A Mesos master answers
+   * such a call 202 Accepted and passes it on to the agent, whose status update manager ignores it
+   * ("Duplicate status update acknowledgment"): it happens whenever a retried update crosses the
+   * acknowledgement of its first copy, and is no violation. This master does the same: it counts it.
+   */
+  public int duplicateAcknowledgements() {
+    synchronized (lock) {
+      return duplicateAcknowledgements;
+    }
+  }
+
   /** How many offers are outstanding. */
   public int outstandingOffers() {
     synchronized (lock) {
@@ -610,6 +628,18 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
   public void loseUpdates(int n) {
     synchronized (lock) {
       dropUpdates += n;
+    }
+  }
+
+  /**
+   * The next {@code n} updates the framework acknowledges are each sent once more just as their
+   * acknowledgement arrives, before it is handled: an agent's retry that crosses the acknowledgement
+   * on the way, as happens when acknowledgements lag behind the retry interval. The copy reaches the
+   * framework after (or, on another connection, about when) the answer to its acknowledgement.
+   */
+  public void resendOnAcknowledge(int n) {
+    synchronized (lock) {
+      resendOnAcknowledge += n;
     }
   }
 
@@ -1359,6 +1389,15 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       return;
     }
     Pending p = pending.remove(uuid);
+    if (p == null) {
+      // acknowledged before: a real master passes it on and the agent ignores it
+      duplicateAcknowledgements++;
+      return;
+    }
+    if (resendOnAcknowledge > 0) {
+      resendOnAcknowledge--;
+      sendUpdate(p.status()); // the agent's retry, sent before this acknowledgement reached it
+    }
     if (p != null && (!p.status().getTaskId().equals(ack.getTaskId())
         || !p.status().getAgentId().equals(ack.getAgentId()))) {
       violation("ACKNOWLEDGE of uuid " + uuid + " names task " + ack.getTaskId().getValue() + " on "
@@ -1592,7 +1631,8 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       s.setReason(reason);
     }
     if (withUuid) {
-      String uuid = UUID.randomUUID().toString();
+      // unique in this master, without a SecureRandom draw per update (it is in the measured JVM)
+      String uuid = new UUID(uuidPrefix, ++uuidSeq).toString();
       issuedUuids.add(uuid);
       s.setUuid(ByteString.copyFromUtf8(uuid));
     }
@@ -1622,7 +1662,7 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
 
   private void emit(Event e) {
     if (stream != null && stream.open) {
-      stream.out.add(frame(e.toByteArray()));
+      stream.out.add(frame(e));
     }
   }
 
@@ -1726,6 +1766,26 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     if (bytes.length > 0) {
       exchange.getResponseBody().write(bytes);
     }
+  }
+
+  /** {@code e} as one RecordIO record, serialized straight into it (one array per event, not two). */
+  static byte[] frame(Event e) {
+    int size = e.getSerializedSize();
+    String length = Integer.toString(size);
+    byte[] out = new byte[length.length() + 1 + size];
+    for (int i = 0; i < length.length(); i++) {
+      out[i] = (byte) length.charAt(i);
+    }
+    out[length.length()] = '\n';
+    com.google.protobuf.CodedOutputStream c = com.google.protobuf.CodedOutputStream.newInstance(out,
+        length.length() + 1, size);
+    try {
+      e.writeTo(c);
+    } catch (IOException x) {
+      throw new java.io.UncheckedIOException(x);
+    }
+    c.checkNoSpaceLeft();
+    return out;
   }
 
   static byte[] frame(byte[] message) {

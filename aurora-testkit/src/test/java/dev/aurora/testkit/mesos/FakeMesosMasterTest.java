@@ -172,6 +172,32 @@ class FakeMesosMasterTest {
     assertThat(master.violations()).isEmpty();
   }
 
+  /**
+   * A retry that crossed the acknowledgement of its first copy is acknowledged again by a scheduler
+   * that acknowledges every copy it gets: a Mesos master answers 202 and the agent ignores the second
+   * acknowledgement. The fake master does the same: counted, accepted, no violation, and the task's
+   * next update is sent once, after the first acknowledgement.
+   */
+  @Test
+  void aRetryThatCrossedItsAcknowledgementIsAcknowledgedAgainWithoutAViolation() throws Exception {
+    subscribe();
+    master.resendOnAcknowledge(1);
+    Protos.TaskStatus starting = launchOne("t4");
+    acknowledge(starting);
+    Protos.TaskStatus copy = nextOf(Event.Type.UPDATE).getUpdate().getStatus();
+    assertThat(copy.getUuid()).isEqualTo(starting.getUuid());
+    Protos.TaskStatus running = nextOf(Event.Type.UPDATE).getUpdate().getStatus();
+    assertThat(running.getState()).isEqualTo(Protos.TaskState.TASK_RUNNING);
+
+    assertThat(send(Call.newBuilder().setType(Call.Type.ACKNOWLEDGE).setAcknowledge(Call.Acknowledge.newBuilder()
+        .setAgentId(copy.getAgentId()).setTaskId(copy.getTaskId()).setUuid(copy.getUuid())), true)).isEqualTo(202);
+    acknowledge(running);
+
+    assertThat(master.duplicateAcknowledgements()).isEqualTo(1);
+    assertThat(master.unacknowledged()).isZero();
+    assertThat(master.violations()).isEmpty();
+  }
+
   private static Protos.Resource mem(double v) {
     return Protos.Resource.newBuilder().setName("mem").setType(Protos.Value.Type.SCALAR)
         .setScalar(Protos.Value.Scalar.newBuilder().setValue(v)).build();
