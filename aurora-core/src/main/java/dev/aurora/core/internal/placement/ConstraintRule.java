@@ -57,6 +57,28 @@ final class ConstraintRule {
     return listed != negated;
   }
 
+  /** The pool {@link #slot} is of, and the attribute's slot there. */
+  private AgentPool slotPool;
+  private int slot;
+
+  /**
+   * Whether {@code agent}, known to a pool, is open to {@code task}: the same as {@link
+   * #accepts(PlacementTask, String)} with the agent's value, asked by the value's id (for a limit, the
+   * group's counts by id: no string is hashed nor compared).
+   */
+  boolean acceptsAgent(PlacementTask task, AgentState agent) {
+    if (limit < 0 || !(task instanceof TaskGroup g)) {
+      return accepts(task, agent.attribute(attribute, null));
+    }
+    AgentPool pool = agent.pool;
+    if (pool != slotPool) {
+      slot = pool.attributeSlot(attribute);
+      slotPool = pool;
+    }
+    int id = agent.valueId(slot);
+    return id >= 0 && g.counts.countOn(agent, slot, id) < limit;
+  }
+
   /**
    * The values among which every agent it accepts lies, when that can be listed without looking at the
    * cluster: the listed values of a value constraint; null otherwise (a limit constraint: any value of
