@@ -162,9 +162,13 @@ public final class BuiltInFilters {
     @Override
     public Veto filter(PlacementTask task, AgentView agent) {
       GroupRules g = GroupRules.of(task);
+      if (g.valueRules == 0) {
+        return Veto.none();
+      }
+      AgentState known = agent instanceof AgentState.View v && v.agent().pool != null ? v.agent() : null;
       for (int i = 0; i < g.valueRules; i++) {
         ConstraintRule r = g.rules[i];
-        if (!r.accepts(task, agent.attribute(r.attribute, null))) {
+        if (known != null ? !r.acceptsAgent(task, known) : !r.accepts(task, agent.attribute(r.attribute, null))) {
           return r.veto();
         }
       }
