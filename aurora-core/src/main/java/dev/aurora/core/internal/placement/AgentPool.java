@@ -39,7 +39,8 @@ public final class AgentPool {
   private final HashMap<String, Integer> attributeSlots = new HashMap<>(Map.of("host", 0));
   /** Per slot: each value seen of the attribute -> its id (0, 1, 2, ... in the order seen). */
   private final ArrayList<HashMap<String, Integer>> valueIds = new ArrayList<>(List.of(new HashMap<>()));
-  private int valueIdCount;
+  /** Agents removed since value ids were last checked for staleness (checked every 1,024 removals). */
+  private int removedSinceIdCheck;
   /** Bumped when the value ids are dropped (too many of agents gone): ids of an older generation mean nothing. */
   private int valueIdGeneration;
   /** attribute -> value -> agents, built on first use of an attribute, dropped when an agent's identity changes. */
@@ -150,8 +151,9 @@ public final class AgentPool {
     index.remove(a);
     byAttribute.clear();
     capacitiesChanged = true;
-    if (valueIdCount > 2 * agents.size() + 4_096) {
-      dropValueIds(); // agents come and go with new names: ids of those gone are not kept forever
+    if (++removedSinceIdCheck > 1_024) {
+      removedSinceIdCheck = 0;
+      dropValueIdsIfStale();
     }
     return ids;
   }
@@ -311,7 +313,6 @@ public final class AgentPool {
       }
       id = ids.size();
       ids.put(value, id);
-      valueIdCount++;
     }
     return id;
   }
@@ -324,11 +325,21 @@ public final class AgentPool {
     return valueIdGeneration;
   }
 
-  private void dropValueIds() {
+  /**
+   * Agents come and go with new names: once some attribute has more value ids than twice the agents
+   * known (plus 4,096), the ids of agents gone are dropped with all others (a new generation).
+   */
+  private void dropValueIdsIfStale() {
+    boolean stale = false;
+    for (HashMap<String, Integer> ids : valueIds) {
+      stale |= ids.size() > 2 * agents.size() + 4_096;
+    }
+    if (!stale) {
+      return;
+    }
     for (HashMap<String, Integer> ids : valueIds) {
       ids.clear();
     }
-    valueIdCount = 0;
     valueIdGeneration++;
     for (AgentState a : agents.values()) {
       a.valueIds = null;
