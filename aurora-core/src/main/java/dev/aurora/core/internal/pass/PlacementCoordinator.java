@@ -211,7 +211,11 @@ public final class PlacementCoordinator {
     }
     long start = System.nanoTime();
     Map<String, Long> vetoes = new HashMap<>();
+    passJobKey = null;
+    passJob = null;
     int placed = engine.pass(ordered, assigner, vetoes);
+    passJobKey = null;
+    passJob = null;
     if (engine.emptiedGroups() && groups.values().removeIf(TaskGroup::isEmpty)) {
       orderedGroups.removeIf(TaskGroup::isEmpty);
       oldestStale = true;
@@ -274,7 +278,7 @@ public final class PlacementCoordinator {
     state.notifyTransition(t, next);
     Resources r = t.config().resources();
     pool.hold(agent, Math.round(r.cpus() * 1000), r.ramMb());
-    state.job(t.job()).onAgent(agent);
+    jobOf(t.job()).onAgent(agent);
     if (agent != lastAgent) {
       lastLaunches = launches.computeIfAbsent(agent, a -> new ArrayList<>());
       lastAgent = agent;
@@ -284,6 +288,22 @@ public final class PlacementCoordinator {
       launching.add(id);
     }
     return true;
+  }
+
+  /** The job last looked up by {@link #jobOf} in this pass, by its key's identity (tasks of a job share it). */
+  private dev.aurora.api.JobKey passJobKey;
+  private JobState passJob;
+
+  /**
+   * The job's state, looked up once for the tasks of a group that share one key object (jobs neither come
+   * nor go while a pass assigns: the cache is dropped at each pass's start).
+   */
+  private JobState jobOf(dev.aurora.api.JobKey key) {
+    if (key != passJobKey) {
+      passJob = state.job(key);
+      passJobKey = key;
+    }
+    return passJob;
   }
 
   /**

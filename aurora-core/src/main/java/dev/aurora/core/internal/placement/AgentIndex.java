@@ -12,7 +12,8 @@ package dev.aurora.core.internal.placement;
  * skips whole subtrees that cannot fit the task: a step costs O(log n) plus the agents it hands out.
  *
  * <p>Owned by the state loop; not thread-safe. Call {@link #update} whenever an agent's regular offers or
- * capacity change.
+ * capacity change; the one exception is a placement's take, re-keyed once per agent when its group's
+ * placement ends ({@link AgentPool#took}).
  */
 final class AgentIndex {
   private AgentState root;

@@ -21,6 +21,8 @@ public final class AgentPool {
   private final ArrayList<AgentState> offered = new ArrayList<>();
   private final Map<String, MaintenanceMode> maintenance = new HashMap<>();
   private final AgentIndex index = new AgentIndex();
+  /** Agents a placement took from and the index has not re-keyed yet ({@link #took}). */
+  private final ArrayList<AgentState> tookAgents = new ArrayList<>();
   /**
    * Agents that gained free resources (an offer) in this {@link #epoch}, in order: what a group found
    * unplaceable needs to look at again (a task that ends frees nothing until its resources are offered;
@@ -32,6 +34,15 @@ public final class AgentPool {
   private long minCapacityCpu;
   private long minCapacityRam;
   private boolean capacitiesChanged = true;
+  /** Attribute names by slot ({@code host}, the hostname, is slot 0), and slots by name. */
+  private final ArrayList<String> attributeNames = new ArrayList<>(List.of("host"));
+  private final HashMap<String, Integer> attributeSlots = new HashMap<>(Map.of("host", 0));
+  /** Per slot: each value seen of the attribute -> its id (0, 1, 2, ... in the order seen). */
+  private final ArrayList<HashMap<String, Integer>> valueIds = new ArrayList<>(List.of(new HashMap<>()));
+  /** Agents removed since value ids were last checked for staleness (checked every 1,024 removals). */
+  private int removedSinceIdCheck;
+  /** Bumped when the value ids are dropped (too many of agents gone): ids of an older generation mean nothing. */
+  private int valueIdGeneration;
   /** attribute -> value -> agents, built on first use of an attribute, dropped when an agent's identity changes. */
   private final Map<String, Map<String, List<AgentState>>> byAttribute = new HashMap<>();
 
@@ -52,6 +63,8 @@ public final class AgentPool {
     capacitiesChanged |= changed || cpu != a.capacityCpuMillis || ram != a.capacityRamMb;
     if (changed) {
       byAttribute.clear();
+      a.pool = this;
+      a.valueIds = null;
     }
     a.maintenance = maintenance.getOrDefault(a.hostname, MaintenanceMode.NONE);
     byOffer.put(o.id(), a);
@@ -67,6 +80,8 @@ public final class AgentPool {
     a.hostname = hostname;
     a.attributes = Map.copyOf(attributes);
     a.maintenance = maintenance.getOrDefault(hostname, MaintenanceMode.NONE);
+    a.pool = this;
+    a.valueIds = null;
     byAttribute.clear();
     return a;
   }
@@ -124,6 +139,7 @@ public final class AgentPool {
 
   /** Removes an agent and its offers; returns the ids of the offers it held. */
   public List<String> removeAgent(String agentId) {
+    flushTook(); // an agent gone must not be re-keyed into the index afterwards
     AgentState a = agents.remove(agentId);
     if (a == null) {
       return List.of();
@@ -135,6 +151,10 @@ public final class AgentPool {
     index.remove(a);
     byAttribute.clear();
     capacitiesChanged = true;
+    if (++removedSinceIdCheck > 1_024) {
+      removedSinceIdCheck = 0;
+      dropValueIdsIfStale();
+    }
     return ids;
   }
 
@@ -262,9 +282,92 @@ public final class AgentPool {
     return m;
   }
 
-  /** Re-keys an agent in the index after a placement took from its regular offers. */
+  /** The slot of an attribute name (made on first use): what {@link AgentState#valueId} is asked with. */
+  public int attributeSlot(String attribute) {
+    Integer slot = attributeSlots.get(attribute);
+    if (slot == null) {
+      slot = attributeNames.size();
+      attributeNames.add(attribute);
+      attributeSlots.put(attribute, slot);
+      valueIds.add(new HashMap<>());
+    }
+    return slot;
+  }
+
+  /** The attribute name of a slot. */
+  String attributeName(int slot) {
+    return attributeNames.get(slot);
+  }
+
+  /**
+   * The id of a value of the attribute at {@code slot}: equal values (of any agents, with the same
+   * attribute) have the same id in one {@link #valueIdGeneration}. With {@code make} false, -1 for a
+   * value no agent nor earlier call gave an id yet.
+   */
+  public int valueId(int slot, String value, boolean make) {
+    HashMap<String, Integer> ids = valueIds.get(slot);
+    Integer id = ids.get(value);
+    if (id == null) {
+      if (!make) {
+        return -1;
+      }
+      id = ids.size();
+      ids.put(value, id);
+    }
+    return id;
+  }
+
+  /**
+   * The generation of the value ids: counts kept by id (a job's {@link LimitCounts}) must be rebuilt
+   * when it changes.
+   */
+  public int valueIdGeneration() {
+    return valueIdGeneration;
+  }
+
+  /**
+   * Agents come and go with new names: once some attribute has more value ids than twice the agents
+   * known (plus 4,096), the ids of agents gone are dropped with all others (a new generation).
+   */
+  private void dropValueIdsIfStale() {
+    boolean stale = false;
+    for (HashMap<String, Integer> ids : valueIds) {
+      stale |= ids.size() > 2 * agents.size() + 4_096;
+    }
+    if (!stale) {
+      return;
+    }
+    for (HashMap<String, Integer> ids : valueIds) {
+      ids.clear();
+    }
+    valueIdGeneration++;
+    for (AgentState a : agents.values()) {
+      a.valueIds = null;
+    }
+  }
+
+  /**
+   * A placement took from the agent's regular offers: the agent is re-keyed in the index at the next
+   * {@link #flushTook} (once, however many tasks it took in between), not at once. Sound for the walk of
+   * the group being placed: an agent that took a task was handed out by that walk (or the group does not
+   * walk), taking only makes it fuller (its key smaller), so it lies behind the walk's cursor with its old
+   * key as with its new one, and the agents the walk hands out next are the same.
+   */
   void took(AgentState a) {
-    index.update(a);
+    if (!a.tookPending) {
+      a.tookPending = true;
+      tookAgents.add(a);
+    }
+  }
+
+  /** Re-keys in the index every agent that took a task since the last call. */
+  void flushTook() {
+    for (int i = 0, n = tookAgents.size(); i < n; i++) {
+      AgentState a = tookAgents.get(i);
+      a.tookPending = false;
+      index.update(a);
+    }
+    tookAgents.clear();
   }
 
   /** Bumped when everything must be looked at again (maintenance changed, the change log overflowed). */

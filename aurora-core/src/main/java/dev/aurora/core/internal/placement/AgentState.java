@@ -38,6 +38,15 @@ public final class AgentState {
   long maxRam;
   AgentState indexLeft;
   AgentState indexRight;
+  /** The pool that knows it (null for an agent made outside one): what its value ids come from. */
+  AgentPool pool;
+  /**
+   * Per attribute slot of the pool: 0 not looked up yet, -1 the agent lacks the attribute, else the
+   * value's id + 1. Dropped when the agent's identity changes or the pool drops its ids.
+   */
+  int[] valueIds;
+  /** Whether a placement took from it and the index has not re-keyed it yet (see {@link AgentPool#took}). */
+  boolean tookPending;
 
   AgentState(String id) {
     this.id = id;
@@ -66,6 +75,19 @@ public final class AgentState {
     return usedRamMb;
   }
 
+  private Map<String, String> dedicatedOf;
+  private String dedicatedTo;
+
+  /** The agent's {@code dedicated} attribute, or null; looked up once per attribute map. */
+  String dedicatedTo() {
+    Map<String, String> attrs = attributes;
+    if (attrs != dedicatedOf) {
+      dedicatedTo = attrs.get(dev.aurora.api.Constraint.DEDICATED);
+      dedicatedOf = attrs;
+    }
+    return dedicatedTo;
+  }
+
   /** The attribute's value; {@code host} is the hostname. */
   public String attribute(String name, String otherwise) {
     if ("host".equals(name)) {
@@ -73,6 +95,24 @@ public final class AgentState {
     }
     String v = attributes.get(name);
     return v == null ? otherwise : v;
+  }
+
+  /**
+   * The id of this agent's value of the attribute at {@code slot} of its pool ({@link
+   * AgentPool#attributeSlot}), or -1 if it lacks the attribute: equal values have equal ids. The agent
+   * must be known to a pool.
+   */
+  public int valueId(int slot) {
+    int[] ids = valueIds;
+    if (ids == null || slot >= ids.length) {
+      ids = valueIds = ids == null ? new int[Math.max(4, slot + 1)] : java.util.Arrays.copyOf(ids, Math.max(slot + 1, ids.length * 2));
+    }
+    int v = ids[slot];
+    if (v == 0) {
+      String value = attribute(pool.attributeName(slot), null);
+      v = ids[slot] = value == null ? -1 : pool.valueId(slot, value, true) + 1;
+    }
+    return v < 0 ? -1 : v - 1;
   }
 
   void addOffer(Offer o) {

@@ -121,8 +121,9 @@ public final class BuiltInFilters {
 
     @Override
     public Veto filter(PlacementTask task, AgentView agent) {
-      String dedicatedTo = agent.attribute(Constraint.DEDICATED, null);
-      Constraint wanted = dedicatedConstraint(task.config());
+      String dedicatedTo = agent instanceof AgentState.View v ? v.agent().dedicatedTo()
+          : agent.attribute(Constraint.DEDICATED, null);
+      Constraint wanted = task instanceof TaskGroup g ? GroupRules.of(g).dedicated : dedicatedConstraint(task.config());
       if (wanted == null) {
         return dedicatedTo == null ? Veto.none() : DEDICATED_AGENT;
       }
@@ -132,7 +133,7 @@ public final class BuiltInFilters {
       return notDedicated.computeIfAbsent(wanted, c -> Veto.of("not dedicated to " + String.join("|", c.values())));
     }
 
-    private static Constraint dedicatedConstraint(TaskConfig config) {
+    static Constraint dedicatedConstraint(TaskConfig config) {
       List<Constraint> cs = config.constraints();
       for (int i = 0; i < cs.size(); i++) {
         if (cs.get(i).isDedicated()) {
@@ -161,9 +162,13 @@ public final class BuiltInFilters {
     @Override
     public Veto filter(PlacementTask task, AgentView agent) {
       GroupRules g = GroupRules.of(task);
+      if (g.valueRules == 0) {
+        return Veto.none();
+      }
+      AgentState known = agent instanceof AgentState.View v && v.agent().pool != null ? v.agent() : null;
       for (int i = 0; i < g.valueRules; i++) {
         ConstraintRule r = g.rules[i];
-        if (!r.accepts(task, agent.attribute(r.attribute, null))) {
+        if (known != null ? !r.acceptsAgent(task, known) : !r.accepts(task, agent.attribute(r.attribute, null))) {
           return r.veto();
         }
       }
@@ -189,9 +194,13 @@ public final class BuiltInFilters {
     @Override
     public Veto filter(PlacementTask task, AgentView agent) {
       GroupRules g = GroupRules.of(task);
+      if (g.valueRules == g.rules.length) {
+        return Veto.none();
+      }
+      AgentState known = agent instanceof AgentState.View v && v.agent().pool != null ? v.agent() : null;
       for (int i = g.valueRules; i < g.rules.length; i++) {
         ConstraintRule r = g.rules[i];
-        if (!r.accepts(task, agent.attribute(r.attribute, null))) {
+        if (known != null ? !r.acceptsAgent(task, known) : !r.accepts(task, agent.attribute(r.attribute, null))) {
           return r.veto();
         }
       }

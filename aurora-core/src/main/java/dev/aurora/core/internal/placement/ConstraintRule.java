@@ -57,6 +57,55 @@ final class ConstraintRule {
     return listed != negated;
   }
 
+  /** The pool {@link #slot} is of, and the attribute's slot there. */
+  private AgentPool slotPool;
+  private int slot;
+
+  /**
+   * Whether {@code agent}, known to a pool, is open to {@code task}: the same as {@link
+   * #accepts(PlacementTask, String)} with the agent's value, asked by the value's id (for a limit, the
+   * group's counts by id: no string is hashed nor compared).
+   */
+  boolean acceptsAgent(PlacementTask task, AgentState agent) {
+    AgentPool pool = agent.pool;
+    if (pool != slotPool) {
+      slot = pool.attributeSlot(attribute);
+      slotPool = pool;
+      verdicts = null;
+    }
+    if (limit < 0) {
+      return acceptsValueOf(agent, pool);
+    }
+    if (!(task instanceof TaskGroup g)) {
+      return accepts(task, agent.attribute(attribute, null));
+    }
+    int id = agent.valueId(slot);
+    return id >= 0 && g.counts.countOn(agent, slot, id) < limit;
+  }
+
+  /** A value constraint's verdict by value id: 0 not asked yet, 1 accepted, 2 refused; of {@link #verdictsGeneration}. */
+  private byte[] verdicts;
+  private int verdictsGeneration;
+
+  /** {@link #accepts} of a value constraint for the agent's value, asked once per value id. */
+  private boolean acceptsValueOf(AgentState agent, AgentPool pool) {
+    int id = agent.valueId(slot);
+    if (id < 0) {
+      return negated; // the agent lacks the attribute: listed nowhere
+    }
+    byte[] v = verdicts;
+    if (v == null || verdictsGeneration != pool.valueIdGeneration() || id >= v.length) {
+      v = verdicts = v == null || verdictsGeneration != pool.valueIdGeneration()
+          ? new byte[Math.max(16, id + 1)] : java.util.Arrays.copyOf(v, Math.max(id + 1, 2 * v.length));
+      verdictsGeneration = pool.valueIdGeneration();
+    }
+    byte b = v[id];
+    if (b == 0) {
+      b = v[id] = values.contains(agent.attribute(attribute, null)) != negated ? (byte) 1 : (byte) 2;
+    }
+    return b == 1;
+  }
+
   /**
    * The values among which every agent it accepts lies, when that can be listed without looking at the
    * cluster: the listed values of a value constraint; null otherwise (a limit constraint: any value of

@@ -17,6 +17,8 @@ final class GroupRules {
   final ConstraintRule[] rules;
   /** How many of {@link #rules} are value constraints. */
   final int valueRules;
+  /** The config's first dedicated constraint, or null: what the dedicated-agents filter asks for. */
+  final Constraint dedicated;
 
   private GroupRules(List<Constraint> constraints) {
     List<ConstraintRule> value = new ArrayList<>();
@@ -27,6 +29,14 @@ final class GroupRules {
       }
     }
     valueRules = value.size();
+    Constraint d = null;
+    for (Constraint c : constraints) {
+      if (c.isDedicated()) {
+        d = c;
+        break;
+      }
+    }
+    dedicated = d;
     value.addAll(limit);
     rules = value.toArray(new ConstraintRule[0]);
   }

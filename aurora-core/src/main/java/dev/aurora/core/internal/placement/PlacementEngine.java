@@ -296,6 +296,14 @@ public final class PlacementEngine {
    * kept falls short of the room, the walk goes on to the next agent that fits.
    */
   private int placeGroup(TaskGroup g, Assigner assigner, long keepCpu, long keepRam) {
+    try {
+      return placeTasks(g, assigner, keepCpu, keepRam);
+    } finally {
+      pool.flushTook(); // the agents that took tasks, re-keyed once each, before anything walks again
+    }
+  }
+
+  private int placeTasks(TaskGroup g, Assigner assigner, long keepCpu, long keepRam) {
     heapSize = 0;
     Resources r = g.config.resources();
     long cpu = g.cpuMillis;
@@ -399,13 +407,52 @@ public final class PlacementEngine {
   }
 
   private Veto judge(TaskGroup g, AgentState.View v) {
-    for (PlacementFilter f : filters) {
-      Veto veto = f.filter(g, v);
+    PlacementFilter[] fs = g.judgeFilters;
+    if (g.judgeFiltersOf != this) {
+      fs = judgeFilters(g);
+    }
+    for (PlacementFilter f : fs) {
+      // the built-in filters called by their class, where the call can be inlined; any other by interface
+      Veto veto;
+      if (f instanceof BuiltInFilters.ResourceFilter r) {
+        veto = r.filter(g, v);
+      } else if (f instanceof BuiltInFilters.MaintenanceFilter m) {
+        veto = m.filter(g, v);
+      } else if (f instanceof BuiltInFilters.DedicatedFilter d) {
+        veto = d.filter(g, v);
+      } else if (f instanceof BuiltInFilters.LimitConstraintFilter l) {
+        veto = l.filter(g, v);
+      } else if (f instanceof BuiltInFilters.ValueConstraintFilter c) {
+        veto = c.filter(g, v);
+      } else {
+        veto = f.filter(g, v);
+      }
       if (!veto.isNone()) {
         return veto;
       }
     }
     return Veto.none();
+  }
+
+  /**
+   * The filters that may veto an agent for the group, in order: the engine's, less the built-in ones
+   * that veto nothing for it (value or limit constraints when it has none, the tier filter for a task
+   * not of the revocable tier). Made once per group.
+   */
+  private PlacementFilter[] judgeFilters(TaskGroup g) {
+    GroupRules rules = GroupRules.of(g);
+    List<PlacementFilter> kept = new ArrayList<>(filters.length);
+    for (PlacementFilter f : filters) {
+      boolean vetoesNothing = f instanceof BuiltInFilters.ValueConstraintFilter && rules.valueRules == 0
+          || f instanceof BuiltInFilters.LimitConstraintFilter && rules.valueRules == rules.rules.length
+          || f instanceof BuiltInFilters.TierFilter && !g.revocable;
+      if (!vetoesNothing) {
+        kept.add(f);
+      }
+    }
+    g.judgeFilters = kept.toArray(new PlacementFilter[0]);
+    g.judgeFiltersOf = this;
+    return g.judgeFilters;
   }
 
   private double score(TaskGroup g, AgentState.View v) {

@@ -36,6 +36,9 @@ public final class TaskGroup implements PlacementTask {
   double size;
   /** The group's value and limit constraints as rules, for the constraint filters and narrowing; built on first use. */
   GroupRules rules;
+  /** The filters that may veto an agent for the group, and the engine that chose them (see PlacementEngine#judge). */
+  dev.aurora.core.PlacementFilter[] judgeFilters;
+  Object judgeFiltersOf;
   // --- set by the engine when a pass left tasks of this group unplaced: see PlacementEngine#stillStuck ---
   boolean stuck;
   boolean stuckTrusted;

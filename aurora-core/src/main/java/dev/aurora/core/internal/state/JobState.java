@@ -5,7 +5,9 @@ import dev.aurora.api.TaskId;
 import dev.aurora.core.ScheduledTask;
 import dev.aurora.core.internal.placement.AgentPool;
 import dev.aurora.core.internal.placement.AgentState;
+import dev.aurora.core.internal.placement.IntCounts;
 import dev.aurora.core.internal.placement.LimitCounts;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -20,8 +22,13 @@ public final class JobState implements LimitCounts {
   private JobConfig config;
   private final LinkedHashSet<TaskId> active;
   private final HashMap<Integer, TaskId> activeByInstance;
-  /** attribute -> value -> count; built on first use of an attribute, then kept current. */
-  private final HashMap<String, HashMap<String, int[]>> counts = new HashMap<>(4);
+  /**
+   * Per attribute slot of the pool ({@link AgentPool#attributeSlot}): value id -> count; built on first
+   * use of an attribute, then kept current; dropped when the pool's value ids change generation.
+   */
+  private IntCounts[] counts = NO_COUNTS;
+  private int countsGeneration;
+  private static final IntCounts[] NO_COUNTS = new IntCounts[0];
   private final AgentPool pool;
   private final Function<TaskId, ScheduledTask> tasks;
 
@@ -75,43 +82,67 @@ public final class JobState implements LimitCounts {
 
   @Override
   public int countOn(String attribute, String value) {
-    HashMap<String, int[]> byValue = counts.get(attribute);
-    if (byValue == null) {
-      byValue = build(attribute);
+    if (value == null) {
+      return 0;
     }
-    int[] c = byValue.get(value);
-    return c == null ? 0 : c[0];
+    int slot = pool.attributeSlot(attribute);
+    int id = pool.valueId(slot, value, false);
+    return id < 0 ? 0 : counts(slot).get(id);
+  }
+
+  @Override
+  public int countOn(AgentState agent, int slot, int valueId) {
+    return counts(slot).get(valueId);
+  }
+
+  /** The counts of the attribute at {@code slot}, built if not kept yet. */
+  private IntCounts counts(int slot) {
+    if (countsGeneration != pool.valueIdGeneration()) {
+      counts = NO_COUNTS;
+      countsGeneration = pool.valueIdGeneration();
+    }
+    IntCounts[] all = counts;
+    IntCounts c = slot < all.length ? all[slot] : null;
+    if (c == null) {
+      c = build(slot);
+      if (slot >= all.length) {
+        all = counts = Arrays.copyOf(all, slot + 1);
+      }
+      all[slot] = c;
+    }
+    return c;
   }
 
   /** A task of the job now holds resources on {@code agent}. */
   public void onAgent(AgentState agent) {
-    for (Map.Entry<String, HashMap<String, int[]>> e : counts.entrySet()) {
-      String v = agent.attribute(e.getKey(), null);
-      if (v != null) {
-        e.getValue().computeIfAbsent(v, k -> new int[1])[0]++;
+    if (countsGeneration != pool.valueIdGeneration()) {
+      counts = NO_COUNTS; // rebuilt on next use, this task included
+      return;
+    }
+    IntCounts[] all = counts;
+    for (int slot = 0; slot < all.length; slot++) {
+      if (all[slot] != null) {
+        all[slot].increment(agent.valueId(slot));
       }
     }
   }
 
   /** A task of the job left {@code agent} (which may be gone: then the counts are rebuilt). */
   public void offAgent(AgentState agent) {
-    if (agent == null) {
-      counts.clear();
+    if (agent == null || countsGeneration != pool.valueIdGeneration()) {
+      counts = NO_COUNTS;
       return;
     }
-    for (Map.Entry<String, HashMap<String, int[]>> e : counts.entrySet()) {
-      String v = agent.attribute(e.getKey(), null);
-      if (v != null) {
-        int[] c = e.getValue().get(v);
-        if (c != null && --c[0] <= 0) {
-          e.getValue().remove(v);
-        }
+    IntCounts[] all = counts;
+    for (int slot = 0; slot < all.length; slot++) {
+      if (all[slot] != null) {
+        all[slot].decrement(agent.valueId(slot));
       }
     }
   }
 
-  private HashMap<String, int[]> build(String attribute) {
-    HashMap<String, int[]> byValue = new HashMap<>();
+  private IntCounts build(int slot) {
+    IntCounts byValue = new IntCounts();
     TaskAccess access = TaskAccess.get();
     for (TaskId id : active) {
       ScheduledTask t = tasks.apply(id);
@@ -119,13 +150,10 @@ public final class JobState implements LimitCounts {
         continue;
       }
       AgentState a = pool.agent(access.agentIdOrNull(t));
-      String v = a != null ? a.attribute(attribute, null)
-          : "host".equals(attribute) ? t.host().orElse(null) : null;
-      if (v != null) {
-        byValue.computeIfAbsent(v, k -> new int[1])[0]++;
-      }
+      int v = a != null ? a.valueId(slot)
+          : slot == 0 && t.host().isPresent() ? pool.valueId(0, t.host().get(), true) : -1;
+      byValue.increment(v);
     }
-    counts.put(attribute, byValue);
     return byValue;
   }
 }
