@@ -8,6 +8,7 @@ import dev.aurora.core.Op;
 import dev.aurora.core.ScheduleStatus;
 import dev.aurora.core.ScheduledTask;
 import dev.aurora.core.SchedulerEvent;
+import dev.aurora.core.StateLoop;
 import dev.aurora.core.TaskStatus;
 import dev.aurora.core.internal.Settings;
 import dev.aurora.core.internal.lifecycle.TaskLifecycle;
@@ -20,6 +21,7 @@ import dev.aurora.core.internal.state.TaskAccess;
 import dev.aurora.core.internal.state.TaskStateMachine;
 import dev.aurora.core.internal.tx.Transactions;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -48,6 +50,13 @@ public final class BackendAdapter implements BackendListener {
   private final PlacementCoordinator placement;
   /** Tasks recovered on an agent that the backend has not reported on since this start. */
   private final Set<TaskId> unreconciled = new HashSet<>();
+  /** An offer held until {@code due} (epoch millis on the scheduler's clock). */
+  private record Held(String offerId, long due) {}
+
+  /** The offers held, in the order they came, which is the order their holds end in. */
+  private final ArrayDeque<Held> held = new ArrayDeque<>();
+  /** The timer of the first held offer's hold; null with none held. */
+  private StateLoop.Timer holdTimer;
 
   public BackendAdapter(ClusterBackend backend, SchedulerState state, Transactions tx, SchedulerMetrics metrics,
       Settings settings, TaskLifecycle lifecycle, PlacementCoordinator placement) {
@@ -156,18 +165,51 @@ public final class BackendAdapter implements BackendListener {
       if (pool.addOffer(o)) {
         tx.store(new Op.SaveAgent(o.agentId(), o.hostname(), o.attributes()));
       }
-      String id = o.id();
-      tx.schedule(settings.offerHold(), () -> {
-        // a pass of this same turn may have used it (the hold came due while the loop was busy): then
-        // this turn's launch takes it, and a decline would void that launch
-        if (!pool.inUse(id) && pool.removeOffer(id)) {
-          metrics.offerDeclined();
-          Duration backoff = settings.declineBackoff();
-          tx.afterCommit(() -> backend.decline(id, backoff));
-        }
-      });
+      hold(o.id());
     }
     placement.requestPass();
+  }
+
+  /**
+   * Holds an offer until {@link Settings#offerHold} has passed, then declines it if it is still held and
+   * unused. The hold is one duration for every offer, so offers come due in the order they came: they
+   * wait in that order, behind one timer for the first of them (not a timer each).
+   */
+  private void hold(String offerId) {
+    held.add(new Held(offerId, tx.now() + settings.offerHold().toMillis()));
+    if (holdTimer == null) {
+      armHoldTimer();
+    }
+  }
+
+  private void armHoldTimer() {
+    Held first = held.peekFirst();
+    if (first == null) {
+      holdTimer = null;
+      return;
+    }
+    long wait = Math.min(settings.offerHold().toMillis(), Math.max(0, first.due() - tx.now()));
+    holdTimer = tx.schedule(Duration.ofMillis(wait), this::holdsDue);
+  }
+
+  /** Declines every held offer whose hold has ended and that is neither used nor gone. */
+  private void holdsDue() {
+    long now = tx.now();
+    long hold = settings.offerHold().toMillis();
+    Held h;
+    // a hold ending further away than a whole hold: the clock went back since; it ends now
+    while ((h = held.peekFirst()) != null && (h.due() <= now || h.due() - now > hold)) {
+      held.pollFirst();
+      String id = h.offerId();
+      // a pass of this same turn may have used it (the hold came due while the loop was busy): then
+      // this turn's launch takes it, and a decline would void that launch
+      if (!pool.inUse(id) && pool.removeOffer(id)) {
+        metrics.offerDeclined();
+        Duration backoff = settings.declineBackoff();
+        tx.afterCommit(() -> backend.decline(id, backoff));
+      }
+    }
+    armHoldTimer();
   }
 
   private void onStatus(TaskStatus status) {
