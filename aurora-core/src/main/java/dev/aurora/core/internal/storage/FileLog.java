@@ -322,7 +322,7 @@ public final class FileLog implements FileLogStorage {
     finishPendingSnapshot(false);
     ByteBuffer record;
     try {
-      record = buffer.record(ops);
+      record = buffer.logRecord(ops);
     } catch (IOException e) {
       throw new StorageException("cannot append " + ops.size() + " ops to " + logFile + ": " + e.getMessage(), e);
     }

@@ -53,6 +53,9 @@ final class LogFormat {
   /** Writes a batch compactly (the shared mapper indents, which would double the log's size). */
   static final ObjectWriter WRITER = MAPPER.writerFor(OPS).without(SerializationFeature.INDENT_OUTPUT);
   static final ObjectReader READER = MAPPER.readerFor(OPS);
+  /** One op, as a JSON record holds it (the compact form's {@link CompactRecord} entries of other ops). */
+  static final ObjectWriter OP_WRITER = MAPPER.writerFor(Op.class).without(SerializationFeature.INDENT_OUTPUT);
+  static final ObjectReader OP_READER = MAPPER.readerFor(Op.class);
 
   private LogFormat() {}
 

@@ -22,15 +22,69 @@ final class RecordBuffer extends OutputStream {
   private byte[] bytes = new byte[INITIAL_CAPACITY];
   private int size;
 
-  /** Serializes {@code ops} as the payload of a new record and returns the sealed record. */
+  /** Writes the compact form of records with hot ops; made at the first such record. */
+  private CompactRecord.Encoder compact;
+
+  /** Serializes {@code ops} as the payload of a new record (a JSON array) and returns the sealed record. */
   ByteBuffer record(List<Op> ops) throws IOException {
+    start();
+    LogFormat.WRITER.writeValue(this, ops);
+    return seal();
+  }
+
+  /**
+   * A log record of {@code ops}: in the {@link CompactRecord} form if they hold an op it writes more
+   * compactly (a task's creation, placement or move), else a JSON array as {@link #record} writes it.
+   */
+  ByteBuffer logRecord(List<Op> ops) throws IOException {
+    if (!CompactRecord.worthIt(ops)) {
+      return record(ops);
+    }
+    start();
+    if (compact == null) {
+      compact = new CompactRecord.Encoder(LogFormat.OP_WRITER);
+    }
+    compact.write(ops, this);
+    return seal();
+  }
+
+  private void start() {
     if (bytes.length > KEEP_CAPACITY) {
       bytes = new byte[INITIAL_CAPACITY];
     }
     size = RECORD_HEADER_BYTES;
-    LogFormat.WRITER.writeValue(this, ops);
-    return seal();
   }
+
+  /** The bytes written so far, record header included. */
+  int size() {
+    return size;
+  }
+
+  /** Writes {@code value} as an unsigned LEB128 varint (7 bits a byte, low first). */
+  void varint(long value) throws IOException {
+    ensure(10);
+    while ((value & ~0x7FL) != 0) {
+      bytes[size++] = (byte) ((value & 0x7F) | 0x80);
+      value >>>= 7;
+    }
+    bytes[size++] = (byte) value;
+  }
+
+  /** Leaves room for a 4-byte number filled in later by {@link #putInt}, and returns where it is. */
+  int reserveInt() throws IOException {
+    ensure(4);
+    size += 4;
+    return size - 4;
+  }
+
+  /** Writes {@code value} big-endian at {@code at}, in room already written. */
+  void putInt(int at, int value) {
+    bytes[at] = (byte) (value >>> 24);
+    bytes[at + 1] = (byte) (value >>> 16);
+    bytes[at + 2] = (byte) (value >>> 8);
+    bytes[at + 3] = (byte) value;
+  }
+
 
   private ByteBuffer seal() throws IOException {
     int payload = size - RECORD_HEADER_BYTES;

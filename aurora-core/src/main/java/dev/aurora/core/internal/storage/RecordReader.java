@@ -118,6 +118,9 @@ final class RecordReader {
 
   /** The ops of the record last found by {@link #check}. */
   List<Op> ops() throws IOException {
+    if ((window[payloadAt] & 0xFF) == CompactRecord.FORM) {
+      return CompactRecord.read(window, payloadAt, payloadLength, LogFormat.OP_READER);
+    }
     return LogFormat.READER.readValue(window, payloadAt, payloadLength);
   }
 

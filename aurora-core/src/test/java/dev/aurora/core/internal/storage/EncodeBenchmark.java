@@ -30,7 +30,8 @@ import java.util.List;
  * </pre>
  *
  * <p>With {@code [rounds] batch}: the record of W1's one {@code createJobs} (1,000 such jobs) built by the
- * log's record buffer, in thread CPU time per task.
+ * log's record buffer, in thread CPU time per task, as a JSON array and in the compact form the log
+ * writes since wave 12 ({@link CompactRecord}), alternating.
  */
 public final class EncodeBenchmark {
   private EncodeBenchmark() {}
@@ -91,11 +92,14 @@ public final class EncodeBenchmark {
     RecordBuffer buffer = new RecordBuffer();
     buffer.record(job); // a small record first, as an append before the batch would leave the buffer
     for (int round = 1; round <= rounds; round++) {
-      long cpu = threads.getCurrentThreadCpuTime();
-      int size = buffer.record(all).remaining();
-      double nanosPerTask = (threads.getCurrentThreadCpuTime() - cpu) / 100_000.0;
-      buffer.record(job);
-      System.out.printf("round %d batch record %7.1f ns of CPU per task (%d bytes)%n", round, nanosPerTask, size);
+      for (boolean compact : new boolean[] {false, true}) {
+        long cpu = threads.getCurrentThreadCpuTime();
+        int size = (compact ? buffer.logRecord(all) : buffer.record(all)).remaining();
+        double nanosPerTask = (threads.getCurrentThreadCpuTime() - cpu) / 100_000.0;
+        buffer.record(job);
+        System.out.printf("round %d batch record, %-7s %7.1f ns of CPU per task (%d bytes, %.1f a task)%n", round,
+            compact ? "compact" : "JSON", nanosPerTask, size, size / 100_000.0);
+      }
     }
   }
 
