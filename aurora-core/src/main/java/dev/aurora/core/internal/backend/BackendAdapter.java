@@ -49,7 +49,7 @@ public final class BackendAdapter implements BackendListener {
   private final TaskLifecycle lifecycle;
   private final PlacementCoordinator placement;
   /** Tasks recovered on an agent that the backend has not reported on since this start. */
-  private final Set<TaskId> unreconciled = new HashSet<>();
+  private Set<TaskId> unreconciled = new HashSet<>();
   /** An offer held until {@code due} (epoch millis on the scheduler's clock). */
   private record Held(String offerId, long due) {}
 
@@ -76,7 +76,11 @@ public final class BackendAdapter implements BackendListener {
    * the kills in flight before the restart.
    */
   public void connect(Set<TaskId> onAgent) {
-    unreconciled.addAll(onAgent);
+    if (unreconciled.isEmpty()) {
+      unreconciled = new HashSet<>(onAgent); // sized at once: a million recovered tasks rehash nothing
+    } else {
+      unreconciled.addAll(onAgent);
+    }
     placement.backendStarted();
     tx.afterCommit(() -> {
       backend.start(this);

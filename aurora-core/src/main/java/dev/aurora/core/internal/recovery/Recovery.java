@@ -18,9 +18,10 @@ import dev.aurora.core.internal.placement.AgentState;
 import dev.aurora.core.internal.state.JobState;
 import dev.aurora.core.internal.state.SchedulerState;
 import dev.aurora.core.internal.state.TaskAccess;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -71,14 +72,8 @@ public final class Recovery {
       }
     }
     configs.values().forEach(c -> state.jobs().put(c.key(), new JobState(c, pool, state::task)));
-    derive();
+    Set<TaskId> onAgent = derive();
     state.listeners().forEach(CoreListener::recovered);
-    Set<TaskId> onAgent = new HashSet<>();
-    for (ScheduledTask t : state.tasks().values()) {
-      if (t.status().isOnAgent()) {
-        onAgent.add(t.id());
-      }
-    }
     return onAgent;
   }
 
@@ -140,46 +135,106 @@ public final class Recovery {
     return p;
   }
 
-  /** Derived state: active sets, history, groups, agent usage, throttle timers, metrics. */
-  private void derive() {
+  /**
+   * Derived state: active sets, history, groups, agent usage, throttle timers, metrics. Returns the
+   * tasks on an agent.
+   */
+  private Set<TaskId> derive() {
     metrics.resetStates();
     // ties keep the task map's order: a function of the task ids alone (String hashes), so the same in
     // every JVM; a second key here would cost recovery of a million tasks dearly
-    List<ScheduledTask> ordered = new ArrayList<>(state.tasks().values());
-    ordered.sort(Comparator.comparingLong(t -> ACCESS.statusTimeMillis(t)));
+    ScheduledTask[] ordered = state.tasks().values().toArray(new ScheduledTask[0]);
+    Arrays.sort(ordered, Comparator.comparingLong(t -> ACCESS.statusTimeMillis(t)));
+    // Each active task's job, found once. The active sets are filled first and job by job (each job's
+    // tasks in the order above): filled in the order above, a million tasks would visit ten thousand
+    // jobs' sets at random, a cache miss or more each; job by job, each job's set stays in cache.
+    JobState[] jobOf = new JobState[ordered.length];
+    IdentityHashMap<JobState, int[]> counts = new IdentityHashMap<>();
     JobKey lastKey = null;
     JobState lastJob = null;
-    for (ScheduledTask t : ordered) {
-      metrics.moved(null, t.status());
+    int onAgentCount = 0;
+    for (int i = 0; i < ordered.length; i++) {
+      ScheduledTask t = ordered[i];
+      ScheduleStatus s = t.status();
+      if (s.isOnAgent()) {
+        onAgentCount++;
+      }
+      if (s.isTerminal()) {
+        continue;
+      }
       // tasks of a job tend to follow one another in time, and share their key: look the job up once
       JobState job = t.job() == lastKey ? lastJob : state.job(t.job());
       lastKey = t.job();
       lastJob = job;
-      if (t.status().isTerminal()) {
+      if (job != null) {
+        jobOf[i] = job;
+        counts.computeIfAbsent(job, j -> new int[1])[0]++;
+      }
+    }
+    addActiveByJob(ordered, jobOf, counts);
+    Set<TaskId> onAgent = new HashSet<>((int) (onAgentCount / 0.75f) + 1);
+    for (int i = 0; i < ordered.length; i++) {
+      ScheduledTask t = ordered[i];
+      ScheduleStatus s = t.status();
+      metrics.moved(null, s);
+      if (s.isOnAgent()) {
+        onAgent.add(t.id());
+      }
+      if (s.isTerminal()) {
         state.addToHistory(t);
         continue;
       }
-      if (job == null) {
+      if (jobOf[i] == null) {
         // An active task of a job that is gone: it was being killed.
         continue;
       }
-      job.addActive(t);
-      if (t.status().isOnAgent()) {
+      if (s.isOnAgent()) {
         AgentState a = pool.agent(ACCESS.agentIdOrNull(t));
         if (a != null) {
           Resources r = t.config().resources();
           pool.hold(a, Math.round(r.cpus() * 1000), r.ramMb());
         }
-        if (t.status() == ScheduleStatus.PARTITIONED) {
+        if (s == ScheduleStatus.PARTITIONED) {
           lifecycle.resumePartitionWait(t);
         }
-      } else if (t.status() == ScheduleStatus.PENDING) {
+      } else if (s == ScheduleStatus.PENDING) {
         placement.addToGroup(t);
-      } else if (t.status() == ScheduleStatus.THROTTLED) {
+      } else if (s == ScheduleStatus.THROTTLED) {
         lifecycle.resumeThrottle(t);
-      } else if (t.status() == ScheduleStatus.INIT) {
+      } else if (s == ScheduleStatus.INIT) {
         lifecycle.transition(t, ScheduleStatus.PENDING, "recovered");
       }
+    }
+    return onAgent;
+  }
+
+  /**
+   * Adds each active task to its job's active set, job by job, each job's tasks in their order in
+   * {@code ordered}: a counting sort of the task indexes by job, then one run per job.
+   */
+  private static void addActiveByJob(ScheduledTask[] ordered, JobState[] jobOf, IdentityHashMap<JobState, int[]> counts) {
+    // counts become each job's start in byJob, then its next free slot
+    int total = 0;
+    for (int[] c : counts.values()) {
+      int n = c[0];
+      c[0] = total;
+      total += n;
+    }
+    int[] byJob = new int[total];
+    JobState lastJob = null;
+    int[] lastSlot = null;
+    for (int i = 0; i < jobOf.length; i++) {
+      JobState job = jobOf[i];
+      if (job == null) {
+        continue;
+      }
+      int[] slot = job == lastJob ? lastSlot : counts.get(job);
+      lastJob = job;
+      lastSlot = slot;
+      byJob[slot[0]++] = i;
+    }
+    for (int i : byJob) {
+      jobOf[i].addActive(ordered[i]);
     }
   }
 }
