@@ -7,7 +7,6 @@ import dev.aurora.api.Job;
 import dev.aurora.api.JobConfig;
 import dev.aurora.testkit.FakeClock;
 import dev.aurora.testkit.ManualStateLoop;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,48 +21,18 @@ class OfferHoldTest {
   private static final Duration BACKOFF = Duration.ofSeconds(5);
 
   /** The test's loop, counting the timers scheduled on it. */
-  static final class CountingLoop implements StateLoop {
-    final ManualStateLoop loop;
+  /** The loop, counting the timers set on it. */
+  static final class CountingLoop extends ForwardingLoop {
     int timers;
 
     CountingLoop(ManualStateLoop loop) {
-      this.loop = loop;
-    }
-
-    @Override
-    public Clock clock() {
-      return loop.clock();
-    }
-
-    @Override
-    public void execute(Runnable work) {
-      loop.execute(work);
+      super(loop);
     }
 
     @Override
     public Timer schedule(Duration delay, Runnable work) {
       timers++;
-      return loop.schedule(delay, work);
-    }
-
-    @Override
-    public boolean inLoop() {
-      return loop.inLoop();
-    }
-
-    @Override
-    public void start() {
-      loop.start();
-    }
-
-    @Override
-    public void stop() {
-      loop.stop();
-    }
-
-    @Override
-    public int queueDepth() {
-      return loop.queueDepth();
+      return super.schedule(delay, work);
     }
   }
 

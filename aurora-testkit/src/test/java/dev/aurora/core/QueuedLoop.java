@@ -3,8 +3,6 @@ package dev.aurora.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.aurora.testkit.ManualStateLoop;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -22,22 +20,7 @@ final class QueuedLoop {
    * of their own), as calls on a production loop's own thread do.
    */
   static StateLoop of(ManualStateLoop loop, BooleanSupplier inLoop) {
-    return new StateLoop() {
-      @Override
-      public Clock clock() {
-        return loop.clock();
-      }
-
-      @Override
-      public void execute(Runnable work) {
-        loop.execute(work);
-      }
-
-      @Override
-      public Timer schedule(Duration delay, Runnable work) {
-        return loop.schedule(delay, work);
-      }
-
+    return new ForwardingLoop(loop) {
       @Override
       public boolean inLoop() {
         return inLoop.getAsBoolean();
@@ -45,16 +28,6 @@ final class QueuedLoop {
 
       @Override
       public void start() {}
-
-      @Override
-      public void stop() {
-        loop.stop();
-      }
-
-      @Override
-      public int queueDepth() {
-        return loop.queueDepth();
-      }
     };
   }
 
