@@ -5,11 +5,7 @@ import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import dev.aurora.api.AuroraJson;
-import dev.aurora.api.Job;
-import dev.aurora.api.JobConfig;
-import dev.aurora.api.TaskId;
 import dev.aurora.core.Op;
-import dev.aurora.core.ScheduleStatus;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -29,7 +25,8 @@ import java.util.List;
  *     dev.aurora.core.internal.storage.EncodeBenchmark [rounds]
  * </pre>
  *
- * <p>With {@code [rounds] batch}: the record of W1's one {@code createJobs} (1,000 such jobs) built by the
+ * <p>With {@code [rounds] batch}: the record of W1's one {@code createJobs} (1,000 jobs, each as {@link
+ * CompactRecordTest#w1Job}) built by the
  * log's record buffer, in thread CPU time per task, as a JSON array and in the compact form the log
  * writes since wave 12 ({@link CompactRecord}), alternating.
  */
@@ -41,24 +38,7 @@ public final class EncodeBenchmark {
     ObjectWriter model = AuroraJson.newMapper()
         .registerModule(new SimpleModule("instants").addSerializer(Instant.class, new IsoInstantSerializer()))
         .writerFor(new TypeReference<List<Op>>() {}).without(SerializationFeature.INDENT_OUTPUT);
-    JobConfig job = Job.service("www-data/prod/web-17").instances(100)
-        .task(t -> t.process("server", "./serve --port {{port.http}} --config /etc/web.conf").cpus(0.5).ramMb(512)
-            .diskMb(1024).port("http"))
-        .build();
-    List<Op> record = new ArrayList<>();
-    List<TaskId> ids = new ArrayList<>();
-    int[] instances = new int[100];
-    for (int i = 0; i < 100; i++) {
-      instances[i] = i;
-      ids.add(TaskId.of("www-data-prod-web-17-" + i + "-1f3a9c2e7b6d4a1" + (i % 10)));
-    }
-    long now = 1_767_225_600_000L;
-    record.add(new Op.SaveJob(job));
-    record.add(new Op.CreateTasks(job.key(), job.task(), ScheduleStatus.PENDING, now, instances, ids));
-    for (int i = 0; i < 100; i++) {
-      record.add(new Op.AssignTask(ids.get(i), "agent-" + (i * 37 % 10_000), "host-" + (i * 37 % 10_000),
-          List.of(31_000 + i), now + 5));
-    }
+    List<Op> record = CompactRecordTest.w1Job(17);
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     if (args.length > 1 && args[1].equals("batch")) {
       batch(record, rounds, threads);
@@ -87,7 +67,7 @@ public final class EncodeBenchmark {
   private static void batch(List<Op> job, int rounds, ThreadMXBean threads) throws Exception {
     List<Op> all = new ArrayList<>();
     for (int j = 0; j < 1_000; j++) {
-      all.addAll(job);
+      all.addAll(CompactRecordTest.w1Job(j)); // 1,000 jobs with their own ids, hosts and times, as W1's
     }
     RecordBuffer buffer = new RecordBuffer();
     buffer.record(job); // a small record first, as an append before the batch would leave the buffer
