@@ -31,7 +31,7 @@ class FailoverTest {
 
   @BeforeEach
   void start() throws Exception {
-    ensemble = new TestingCluster(3);
+    ensemble = ZkTesting.ensemble(3);
     ensemble.start();
     rig = new HaRig("/failover");
   }
