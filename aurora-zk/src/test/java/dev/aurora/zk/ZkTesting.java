@@ -17,7 +17,6 @@ import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryOneTime;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingCluster;
-import org.apache.zookeeper.util.ServiceUtils;
 
 /** Curator clients and ZooKeeper ensembles for tests against curator-test's servers. */
 final class ZkTesting {
@@ -30,11 +29,10 @@ final class ZkTesting {
    * An ensemble of {@code members} servers, not started, on ports outside the kernel's ephemeral
    * range. curator-test's own ports come from that range (a socket bound to port 0, then closed),
    * so a client socket opened meanwhile could take one: a member that then cannot bind its quorum
-   * port makes ZooKeeper call {@code System.exit(14)}, killing the test JVM. Here no outgoing
-   * connection can take the ports, and ZooKeeper's exit requests are logged instead of obeyed.
+   * port makes ZooKeeper call {@code System.exit(14)}, killing the test JVM (since then
+   * {@link ZooKeeperExitsLogged} logs such requests). Here no outgoing connection can take the ports.
    */
   static TestingCluster ensemble(int members) {
-    ServiceUtils.setSystemExitProcedure(ServiceUtils.LOG_ONLY);
     List<InstanceSpec> specs = new ArrayList<>();
     for (int i = 0; i < members; i++) {
       specs.add(new InstanceSpec(null, freePort(), freePort(), freePort(), true, -1));
