@@ -269,6 +269,7 @@ public final class SchedulerImpl implements Scheduler {
 
   @Override
   public void start() {
+    ClassPreload.run(); // the first createJobs' classes loaded now, not in the call (a fresh JVM's cold start)
     tx.open();
     loop.start();
     tx.call(() -> {
