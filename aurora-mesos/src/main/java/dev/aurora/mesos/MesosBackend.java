@@ -24,7 +24,8 @@ import javax.net.ssl.SSLContext;
  * as a framework, turns offers into the core's offers, launches with ACCEPT, acknowledges a status
  * only after the scheduler stored it, reconciles after every (re)subscription and on a period, and
  * reconnects with a bounded, jittered back-off when the stream breaks or heartbeats stop. On {@link
- * #close()} the tasks keep running for the next scheduler, which subscribes as the same framework.
+ * #close()} the tasks keep running for the next scheduler, which subscribes as the same framework: the
+ * framework id is kept in the scheduler's storage ({@link #FRAMEWORK_ID_PROPERTY}).
  *
  * <pre>{@code
  * Scheduler.builder().backend(MesosBackend.builder()
