@@ -34,6 +34,7 @@ import java.util.Objects;
   @JsonSubTypes.Type(value = Op.SaveTaskStatus.class, name = "taskStatus"),
   @JsonSubTypes.Type(value = Op.AssignTask.class, name = "assignTask"),
   @JsonSubTypes.Type(value = Op.CreateTasks.class, name = "createTasks"),
+  @JsonSubTypes.Type(value = Op.SaveBackendProperties.class, name = "saveBackendProperties"),
 })
 public sealed interface Op {
 
@@ -184,4 +185,20 @@ public sealed interface Op {
 
   /** A mutating call was audited (the trail keeps only the newest entries). */
   record SaveAuditEntry(AuditEntry entry) implements Op {}
+
+  /**
+   * The backend's own durable properties changed (the Mesos backend keeps its framework id here): each
+   * key of {@code properties} now has its value; keys not named keep theirs. Written when a backend
+   * calls {@link BackendListener#storeBackendProperties}, in a transaction of its own; a snapshot holds
+   * one such op with every property. Storage written before this op existed has none: the backend then
+   * finds no property stored.
+   */
+  record SaveBackendProperties(java.util.Map<String, String> properties) implements Op {
+    /** Creates the op, copying {@code properties} (sorted by key, so the same properties write the same bytes). */
+    public SaveBackendProperties {
+      java.util.TreeMap<String, String> copy = new java.util.TreeMap<>();
+      properties.forEach((k, v) -> copy.put(Objects.requireNonNull(k, "key"), Objects.requireNonNull(v, k)));
+      properties = java.util.Collections.unmodifiableMap(copy);
+    }
+  }
 }

@@ -10,11 +10,13 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Where the framework id is kept, so that a restarted or failed-over scheduler subscribes again as
- * the same framework and its tasks keep running. The core's storage has no place for a backend's own
- * data yet, so the id is kept here: in a file by default ({@link #file(Path)}), or wherever the
- * embedding application keeps its state (implement this interface, e.g. on ZooKeeper next to the
- * scheduler's storage when several schedulers share one framework).
+ * A place to keep the framework id apart from the scheduler's storage. By default the Mesos backend
+ * keeps the id in the scheduler's storage (so the file log, ZooKeeper storage and backups hold it, and
+ * a restarted, failed-over or restored scheduler subscribes as the same framework): a store is needed
+ * only to keep it elsewhere on purpose ({@link MesosBackend.Builder#frameworkIds}), in tests ({@link
+ * #inMemory()}), or to name where an earlier release kept it ({@link
+ * MesosBackend.Builder#frameworkIdMigration}, by default the file {@code aurora-framework-id} in the
+ * working directory).
  */
 public interface FrameworkIdStore {
   /** The stored framework id, if one was stored. */

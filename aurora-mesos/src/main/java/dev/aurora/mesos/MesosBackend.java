@@ -24,13 +24,13 @@ import javax.net.ssl.SSLContext;
  * as a framework, turns offers into the core's offers, launches with ACCEPT, acknowledges a status
  * only after the scheduler stored it, reconciles after every (re)subscription and on a period, and
  * reconnects with a bounded, jittered back-off when the stream breaks or heartbeats stop. On {@link
- * #close()} the tasks keep running for the next scheduler, which subscribes as the same framework.
+ * #close()} the tasks keep running for the next scheduler, which subscribes as the same framework: the
+ * framework id is kept in the scheduler's storage ({@link #FRAMEWORK_ID_PROPERTY}).
  *
  * <pre>{@code
  * Scheduler.builder().backend(MesosBackend.builder()
  *     .masters(MasterDetector.parse("mesos1:5050,mesos2:5050"))
  *     .frameworkName("aurora").roles("web").principal("aurora", secret)
- *     .frameworkIds(FrameworkIdStore.file(Path.of("state/framework-id")))
  *     .build());
  * }</pre>
  */
@@ -62,6 +62,15 @@ public interface MesosBackend extends ClusterBackend {
    */
   void followMaintenance(Scheduler scheduler, Principal by);
 
+  /**
+   * The key of the framework id among the scheduler's {@link
+   * dev.aurora.core.BackendListener#backendProperties() backend properties}.
+   */
+  String FRAMEWORK_ID_PROPERTY = "mesos.frameworkId";
+
+  /** The file, in the working directory, where earlier releases kept the framework id by default. */
+  String LEGACY_FRAMEWORK_ID_FILE = "aurora-framework-id";
+
   /** A builder. */
   static Builder builder() {
     return new Builder();
@@ -79,7 +88,8 @@ public interface MesosBackend extends ClusterBackend {
     private boolean checkpoint = true;
     private Set<Capability> capabilities = EnumSet.of(Capability.MULTI_ROLE, Capability.PARTITION_AWARE);
     private SSLContext sslContext;
-    private FrameworkIdStore frameworkIds = FrameworkIdStore.file(Path.of("aurora-framework-id"));
+    private FrameworkIdStore frameworkIds;
+    private FrameworkIdStore frameworkIdMigration = FrameworkIdStore.file(Path.of(LEGACY_FRAMEWORK_ID_FILE));
     private MeterRegistry registry = new SimpleMeterRegistry();
     private int missedHeartbeats = 3;
     private Duration minBackoff = Duration.ofMillis(250);
@@ -154,9 +164,32 @@ public interface MesosBackend extends ClusterBackend {
       return this;
     }
 
-    /** Where the framework id is kept (default: the file {@code aurora-framework-id} in the working directory). */
+    /**
+     * Keeps the framework id in {@code store} instead of the scheduler's storage. By default (without
+     * this call) the id is kept in the scheduler's storage ({@link
+     * dev.aurora.core.BackendListener#storeBackendProperties backend properties}, key {@value
+     * #FRAMEWORK_ID_PROPERTY}): the file log, ZooKeeper, and every backup of them hold it, so a
+     * restarted scheduler, a new leader on another machine or a scheduler restored from a backup
+     * subscribes as the same framework. Set a store only to keep the id elsewhere on purpose (earlier
+     * releases kept it in the file {@code aurora-framework-id} in the working directory: see {@link
+     * #frameworkIdMigration}); a store set here is used alone, as before, and the scheduler's storage
+     * is neither read nor written for the id.
+     */
     public Builder frameworkIds(FrameworkIdStore store) {
       this.frameworkIds = store;
+      return this;
+    }
+
+    /**
+     * Where an earlier release kept the framework id (default: the file {@code aurora-framework-id} in
+     * the working directory, that release's default). When the id is kept in the scheduler's storage
+     * (no {@link #frameworkIds} set) and the storage holds none, the backend reads the id from here
+     * once, subscribes with it and stores it in the scheduler's storage; from then on only the storage
+     * is read (the file is left as it is: delete it at leisure). Absent or empty, the backend subscribes
+     * as a new framework.
+     */
+    public Builder frameworkIdMigration(FrameworkIdStore earlierStore) {
+      this.frameworkIdMigration = earlierStore;
       return this;
     }
 
@@ -295,6 +328,9 @@ public interface MesosBackend extends ClusterBackend {
       if (masters == null) {
         problems.add("masters: required");
       }
+      if (frameworkIdMigration == null) {
+        problems.add("frameworkIdMigration: must not be null");
+      }
       if (frameworkName == null || frameworkName.isBlank()) {
         problems.add("frameworkName: must not be blank");
       }
@@ -340,7 +376,8 @@ public interface MesosBackend extends ClusterBackend {
       }
       return new HttpMesosBackend(new MesosSettings(masters, frameworkName, user, List.copyOf(roles),
           Optional.ofNullable(principal), Optional.ofNullable(secret), failoverTimeout, checkpoint,
-          Set.copyOf(capabilities), Optional.ofNullable(sslContext), frameworkIds, registry, missedHeartbeats,
+          Set.copyOf(capabilities), Optional.ofNullable(sslContext), Optional.ofNullable(frameworkIds),
+          frameworkIdMigration, registry, missedHeartbeats,
           minBackoff, maxBackoff, implicitReconciliation, requestTimeout, leftoverRefusal, maxCallsInFlight,
           stuckTaskTimeout, Optional.ofNullable(runner), custom.custom(),
           launchGroups ? Optional.of(new TaskGroups.Share(executorCpus, executorMemMb)) : Optional.empty()));

@@ -47,7 +47,8 @@ public abstract class StorageContract {
         new Op.SaveTaskStatus(task.id(), ScheduleStatus.PENDING, 1_767_225_603_000L, ""),
         new Op.SaveAgent("agent-1", "host-1", Map.of("rack", "r1")),
         new Op.SaveHostMaintenance("host-" + n, MaintenanceMode.DRAINING), new Op.SaveQuota("role", ResourceQuota.of(1, 2, 3, 0)),
-        new Op.RemoveQuota("role"), new Op.RemoveTasks(List.of(TaskId.of("old-" + n))), new Op.RemoveJob(job.key()));
+        new Op.RemoveQuota("role"), new Op.RemoveTasks(List.of(TaskId.of("old-" + n))), new Op.RemoveJob(job.key()),
+        new Op.SaveBackendProperties(Map.of("mesos.frameworkId", "fw-" + n, "other.key", "")));
   }
 
   @Test

@@ -9,7 +9,6 @@ import dev.aurora.core.Scheduler;
 import dev.aurora.core.StateLoop;
 import dev.aurora.core.Storage;
 import dev.aurora.core.TaskQuery;
-import dev.aurora.mesos.FrameworkIdStore;
 import dev.aurora.mesos.MasterDetector;
 import dev.aurora.mesos.MesosBackend;
 import dev.aurora.testkit.mesos.FakeMesosMaster;
@@ -37,8 +36,7 @@ public final class MesosOnFakeMaster {
     try (FakeMesosMaster master = FakeMesosMaster.builder().agents(3).build()) {
       MesosBackend backend = MesosBackend.builder()
           .masters(MasterDetector.of(master.leader()))
-          .frameworkName("aurora-sample").roles("web")
-          .frameworkIds(FrameworkIdStore.file(state.resolve("framework-id")))
+          .frameworkName("aurora-sample").roles("web") // the framework id is kept in the scheduler's storage
           .build();
       JobConfig hello = Job.service("www-data/prod/hello").instances(5)
           .task(t -> t.process("server", "./hello --port {{port.http}}").cpus(0.5).ramMb(128).diskMb(16).port("http"))

@@ -8,6 +8,7 @@ import dev.aurora.core.ScheduleStatus;
 import dev.aurora.core.TaskLaunch;
 import dev.aurora.core.TaskStatus;
 import dev.aurora.mesos.Capability;
+import dev.aurora.mesos.FrameworkIdStore;
 import dev.aurora.mesos.MesosBackend;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -87,6 +88,8 @@ public final class HttpMesosBackend implements MesosBackend {
   private volatile URI redirect;
   private int masterIndex;
   private volatile String frameworkId;
+  /** The framework id the scheduler's storage holds (or was asked to store); null if none. */
+  private volatile String storedFrameworkId;
   private volatile RecordIoSubscriber stream;
   private volatile long lastEventNanos;
   private volatile double heartbeatSeconds = 15;
@@ -204,7 +207,7 @@ public final class HttpMesosBackend implements MesosBackend {
     this.missedHeartbeats = registry.counter("aurora.mesos.heartbeats.missed");
     this.errorEvents = registry.counter("aurora.mesos.errors");
     this.duplicateUpdates = registry.counter("aurora.mesos.updates.duplicate");
-    this.frameworkId = settings.frameworkIds().load().orElse(null);
+    this.frameworkId = settings.frameworkIds().flatMap(FrameworkIdStore::load).orElse(null);
   }
 
   // ------------------------------------------------------------------ ClusterBackend
@@ -213,6 +216,9 @@ public final class HttpMesosBackend implements MesosBackend {
   public synchronized void start(BackendListener l) {
     this.listener = l;
     this.closed = false;
+    if (settings.frameworkIds().isEmpty()) {
+      recoverFrameworkId(l);
+    }
     if (!watching) {
       watching = true;
       settings.masters().watch(() -> {
@@ -224,6 +230,50 @@ public final class HttpMesosBackend implements MesosBackend {
       });
     }
     timer.execute(this::subscribe);
+  }
+
+  /**
+   * Reads the framework id from the scheduler's storage before subscribing; if the storage holds none,
+   * from where an earlier release kept it (once: it is then stored), or else keeps the id this process
+   * subscribed with in an earlier term.
+   */
+  private void recoverFrameworkId(BackendListener l) {
+    String stored = l.backendProperties().get(MesosBackend.FRAMEWORK_ID_PROPERTY);
+    if (stored != null && !stored.isEmpty()) {
+      frameworkId = stored;
+      storedFrameworkId = stored;
+      return;
+    }
+    storedFrameworkId = null;
+    if (frameworkId != null) {
+      storeFrameworkId(frameworkId); // subscribed in an earlier term whose write did not land
+      return;
+    }
+    Optional<String> earlier;
+    try {
+      earlier = settings.frameworkIdMigration().load();
+    } catch (RuntimeException e) {
+      LOG.warn("cannot read the framework id an earlier release kept: {}; subscribing as a new framework",
+          rootMessage(e));
+      earlier = Optional.empty();
+    }
+    earlier.ifPresent(id -> {
+      LOG.info("the scheduler's storage holds no framework id: using framework {} kept by an earlier release, "
+          + "and storing it in the scheduler's storage (the earlier file is no longer read)", id);
+      frameworkId = id;
+      storeFrameworkId(id);
+    });
+  }
+
+  /** Stores the framework id in the scheduler's storage, unless it holds it (or was asked to) already. */
+  private void storeFrameworkId(String id) {
+    BackendListener l = listener;
+    if (l == null || id.equals(storedFrameworkId)) {
+      return;
+    }
+    storedFrameworkId = id;
+    l.storeBackendProperties(Map.of(MesosBackend.FRAMEWORK_ID_PROPERTY, id),
+        () -> LOG.info("framework id {} stored in the scheduler's storage", id));
   }
 
   /** The detector names another leader: unless subscribed to it already, subscribe to it now. */
@@ -676,9 +726,16 @@ public final class HttpMesosBackend implements MesosBackend {
 
   private void onSubscribed(int gen, Event.Subscribed s) {
     String id = s.getFrameworkId().getValue();
-    if (!id.equals(frameworkId)) {
+    if (settings.frameworkIds().isPresent()) {
+      if (!id.equals(frameworkId)) {
+        frameworkId = id;
+        settings.frameworkIds().get().save(id);
+      }
+    } else {
       frameworkId = id;
-      settings.frameworkIds().save(id);
+      // stored before any offer of this subscription is used: the offers reach the scheduler's loop
+      // after this write, so no task is launched under an id the storage does not hold
+      storeFrameworkId(id);
     }
     if (s.hasHeartbeatIntervalSeconds() && s.getHeartbeatIntervalSeconds() > 0) {
       heartbeatSeconds = s.getHeartbeatIntervalSeconds();

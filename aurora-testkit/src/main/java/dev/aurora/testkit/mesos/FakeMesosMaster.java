@@ -148,6 +148,8 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     String executor;
     /** The last verdict of its health check, if it has one and one was reported. */
     Boolean healthy;
+    /** The framework that launched it: only that framework hears of it, reconciles it or kills it. */
+    String framework;
 
     FakeTask(Protos.TaskInfo info, Agent agent, Script script) {
       this.info = info;
@@ -447,6 +449,37 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
         }
       });
       return out;
+    }
+  }
+
+  /**
+   * The id of the framework that launched a task. A framework hears only of its own tasks: a scheduler
+   * that subscribes without its earlier framework id is a new framework, which neither reconciles nor
+   * kills the earlier framework's tasks; those keep running (as Mesos keeps them for {@code
+   * failover_timeout}) until {@link #failoverTimeoutPassed()}.
+   */
+  public Optional<String> frameworkOf(String taskId) {
+    synchronized (lock) {
+      FakeTask t = tasks.get(taskId);
+      return t == null ? Optional.empty() : Optional.ofNullable(t.framework);
+    }
+  }
+
+  /**
+   * The {@code failover_timeout} of every framework other than the subscribed one has passed: the
+   * master kills their tasks that are still active, as Mesos does to a framework that did not
+   * re-subscribe in time (no update goes to the subscribed framework). Returns how many were killed.
+   */
+  public int failoverTimeoutPassed() {
+    synchronized (lock) {
+      int killed = 0;
+      for (FakeTask t : tasks.values()) {
+        if (!ours(t) && !terminal(t.state)) {
+          update(t, TaskState.TASK_KILLED, "framework removed: failover timeout", null);
+          killed++;
+        }
+      }
+      return killed;
     }
   }
 
@@ -1062,8 +1095,13 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       emit(Event.newBuilder().setType(Event.Type.SUBSCRIBED).setSubscribed(Event.Subscribed.newBuilder()
           .setFrameworkId(Protos.FrameworkID.newBuilder().setValue(frameworkId))
           .setHeartbeatIntervalSeconds(settings.heartbeatInterval.toMillis() / 1000.0)).build());
-      // updates not acknowledged yet are sent again to the new subscription
-      pending.values().forEach(p -> s.out.add(frame(updateEvent(p.status()).toByteArray())));
+      // updates not acknowledged yet are sent again to the new subscription (of their framework)
+      pending.values().forEach(p -> {
+        FakeTask t = tasks.get(p.status().getTaskId().getValue());
+        if (t == null || ours(t)) {
+          s.out.add(frame(updateEvent(p.status()).toByteArray()));
+        }
+      });
       // inverse offers of an earlier subscription are void; agents still under maintenance get new ones
       inverseOffers.clear();
       for (String agent : maintenance.keySet()) {
@@ -1281,6 +1319,7 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
         task.executor = agent.id + "/" + group.getExecutorId().getValue();
         executors.get(task.executor).tasks++;
       }
+      task.framework = frameworkId;
       tasks.put(t.getTaskId().getValue(), task);
       tasksLaunched = tasks.size();
       launchesByName.merge(t.getName(), 1, Integer::sum);
@@ -1369,7 +1408,7 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
 
   private void kill(Call.Kill kill) {
     FakeTask t = tasks.get(kill.getTaskId().getValue());
-    if (t == null || t.agent.lost) {
+    if (t == null || t.agent.lost || !ours(t)) {
       TaskState state = partitionAware() ? TaskState.TASK_UNKNOWN : TaskState.TASK_LOST;
       String agent = kill.hasAgentId() ? kill.getAgentId().getValue() : null;
       sendUpdate(status(kill.getTaskId().getValue(), agent, state, "Attempted to kill an unknown task",
@@ -1420,7 +1459,7 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
   private void reconcile(Call.Reconcile r) {
     if (r.getTasksCount() == 0) {
       for (FakeTask t : tasks.values()) {
-        if (!terminal(t.state)) {
+        if (!terminal(t.state) && ours(t)) {
           sendUpdate(withHealth(t, status(t.info.getTaskId().getValue(), t.agent.id, t.state, "reconciliation",
               Protos.TaskStatus.Reason.REASON_RECONCILIATION, false)));
         }
@@ -1429,6 +1468,9 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     }
     for (Call.Reconcile.Task rt : r.getTasksList()) {
       FakeTask t = tasks.get(rt.getTaskId().getValue());
+      if (t != null && !ours(t)) {
+        t = null; // another framework's task is unknown to this one
+      }
       if (t != null && !t.agent.lost) {
         sendUpdate(withHealth(t, status(t.info.getTaskId().getValue(), t.agent.id, t.state, "reconciliation",
             Protos.TaskStatus.Reason.REASON_RECONCILIATION, false)));
@@ -1583,6 +1625,9 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
         }
       }
     }
+    if (!ours(t)) {
+      return; // its framework is not subscribed: a new framework hears nothing of another's tasks
+    }
     Protos.TaskStatus s = status(t.info.getTaskId().getValue(), t.agent.id, state, message, reason, true);
     if (!data.isEmpty()) {
       Protos.TaskStatus.Builder b = s.toBuilder().setData(data).setSource(Protos.TaskStatus.Source.SOURCE_EXECUTOR);
@@ -1637,6 +1682,11 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       s.setUuid(ByteString.copyFromUtf8(uuid));
     }
     return s.build();
+  }
+
+  /** Whether the task is the subscribed framework's (launched under its id). */
+  private boolean ours(FakeTask t) {
+    return t.framework == null || t.framework.equals(frameworkId);
   }
 
   /** A reconciliation answer carries the task's last health, as the master's does. */

@@ -57,6 +57,8 @@ public final class BackendAdapter implements BackendListener {
   private final ArrayDeque<Held> held = new ArrayDeque<>();
   /** The timer of the first held offer's hold; null with none held. */
   private StateLoop.Timer holdTimer;
+  /** The backend's own durable properties. */
+  private final BackendProperties properties = new BackendProperties();
 
   public BackendAdapter(ClusterBackend backend, SchedulerState state, Transactions tx, SchedulerMetrics metrics,
       Settings settings, TaskLifecycle lifecycle, PlacementCoordinator placement) {
@@ -68,6 +70,7 @@ public final class BackendAdapter implements BackendListener {
     this.settings = settings;
     this.lifecycle = lifecycle;
     this.placement = placement;
+    state.listeners().add(properties);
   }
 
   /**
@@ -154,6 +157,22 @@ public final class BackendAdapter implements BackendListener {
   public void statusUpdate(TaskStatus status, Runnable stored) {
     tx.submit(() -> {
       onStatus(status);
+      tx.afterCommit(stored);
+    });
+  }
+
+  @Override
+  public java.util.Map<String, String> backendProperties() {
+    return properties.get();
+  }
+
+  /** Stores the properties in a transaction of their own; {@code stored} runs after it is stored. */
+  @Override
+  public void storeBackendProperties(java.util.Map<String, String> changed, Runnable stored) {
+    Op.SaveBackendProperties op = new Op.SaveBackendProperties(changed); // refuses nulls here, on the caller
+    tx.submit(() -> {
+      properties.apply(op);
+      tx.store(op);
       tx.afterCommit(stored);
     });
   }

@@ -321,6 +321,19 @@ public final class ElectedScheduler implements Scheduler {
             listener.agentLost(agentId);
           }
         }
+
+        @Override
+        public Map<String, String> backendProperties() {
+          return listener.backendProperties();
+        }
+
+        @Override
+        public void storeBackendProperties(Map<String, String> properties, Runnable stored) {
+          // stored only by the term that leads: a deposed term's write never runs stored
+          if (t.active) {
+            listener.storeBackendProperties(properties, stored);
+          }
+        }
       });
     }
 
