@@ -85,9 +85,21 @@ public class W1ProductionLoop {
   @Param({"W1-loop"})
   public String label;
 
-  /** The label figures are recorded under: {@link #label}, followed by {@code -}{@link #create} for batches. */
+  /**
+   * The scheduler's {@link dev.aurora.core.SchedulerBuilder#minPassInterval minimum pass interval} in
+   * milliseconds (0, the default: a pass asked for runs at once); figures with one are recorded under the
+   * label followed by {@code -intervalNms}.
+   */
+  @Param({"0"})
+  public int passIntervalMs;
+
+  /**
+   * The label figures are recorded under: {@link #label}, followed by {@code -}{@link #create} for batches
+   * and by {@code -interval}N{@code ms} with a pass interval.
+   */
   private String key() {
-    return create.equals("each") ? label : label + "-" + create;
+    String key = create.equals("each") ? label : label + "-" + create;
+    return passIntervalMs == 0 ? key : key + "-interval" + passIntervalMs + "ms";
   }
 
   /** Jobs per createJobs call: 0 for one createJob per job. */
@@ -140,7 +152,7 @@ public class W1ProductionLoop {
     }
     store = new Counting.Store(s);
     scheduler = Scheduler.builder().backend(counted).storage(store).clock(clock).loop(loop).randomSeed(7)
-        .offerHold(Duration.ofDays(1)).build();
+        .offerHold(Duration.ofDays(1)).minPassInterval(Duration.ofMillis(passIntervalMs)).build();
     scheduler.start();
     idle(); // the first offers are in
     CountDownLatch found = new CountDownLatch(1);

@@ -81,6 +81,29 @@ public final class SchedulerBuilder {
   }
 
   /**
+   * The least time from the start of one placement pass to the start of the next; zero (a pass asked for
+   * runs at once) unless set. A pass asked for sooner after the last one waits for the rest of the
+   * interval, and the jobs created and offers received meanwhile are placed together in that one pass.
+   * For a stream of {@code createJob} calls (an application creating jobs one by one) that means fewer,
+   * larger launches, one per agent per pass instead of one per agent per call, and packing as for the
+   * calls made together; the price is up to this much more time before a task is placed. A pass asked for
+   * after a quiet spell still runs at once. {@code createJob} returns once the job is stored, as always:
+   * with an interval its tasks may be placed after it returns (on the production loop without one, they
+   * are placed in the same turn of the loop). A millisecond is enough to gather the calls of one client
+   * thread creating jobs as fast as it can.
+   *
+   * @throws IllegalArgumentException if {@code interval} is negative
+   */
+  public SchedulerBuilder minPassInterval(Duration interval) {
+    Objects.requireNonNull(interval, "min pass interval");
+    if (interval.isNegative()) {
+      throw new IllegalArgumentException("min pass interval must be >= 0, was " + interval);
+    }
+    settings.minPassInterval(interval);
+    return this;
+  }
+
+  /**
    * Flapping: a task that ends within {@code threshold} of running is replaced only after a penalty
    * that starts at {@code initialPenalty} and doubles with each flap in a row, up to {@code
    * maxPenalty}. Defaults: 5 minutes, 30 seconds, 5 minutes (as Aurora).

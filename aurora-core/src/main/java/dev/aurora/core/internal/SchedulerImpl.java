@@ -123,6 +123,7 @@ public final class SchedulerImpl implements Scheduler {
         this::queueDepth, pool::offerCount);
     this.tx = new Transactions(loop, storage, settings, metrics, events, state::snapshot);
     this.placement = new PlacementCoordinator(state, engine, tx, metrics, backend);
+    placement.minPassInterval(settings.minPassInterval());
     tx.beforeCommit(() -> {
       placement.flushLaunches();
       placement.announceDemand();

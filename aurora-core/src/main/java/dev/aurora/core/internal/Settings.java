@@ -17,6 +17,12 @@ public abstract class Settings {
     return Duration.ofSeconds(5);
   }
 
+  /** The least time from one placement pass's start to the next's; zero: a pass asked for runs at once. */
+  @Value.Default
+  public Duration minPassInterval() {
+    return Duration.ZERO;
+  }
+
   @Value.Default
   public Duration flappingThreshold() {
     return Duration.ofMinutes(5);

@@ -434,7 +434,9 @@ public final class TaskLifecycle {
     pool.release(agentId, Math.round(r.cpus() * 1000), r.ramMb());
     engine.released(t.job());
     JobState job = state.job(t.job());
-    if (job != null) {
+    // a task of a job killed since and created again under its key is not the new job's: the new job's
+    // limit counts never counted it, so they do not drop when it ends
+    if (job != null && job.active().contains(t.id())) {
       job.offAgent(pool.agent(agentId));
     }
   }

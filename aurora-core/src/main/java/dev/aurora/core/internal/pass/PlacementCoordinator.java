@@ -200,11 +200,31 @@ public final class PlacementCoordinator {
     return groups.get(new GroupKey(t.job(), t.config()));
   }
 
-  /** Asks for a placement pass in a coming turn of the loop (one at a time). */
+  /** The least time from one pass's start to the next's, in millis of the loop's clock (0: none). */
+  private long minPassIntervalMillis;
+  /** When the last pass started (loop clock millis); {@link Long#MIN_VALUE} before the first. */
+  private long lastPassAt = Long.MIN_VALUE;
+
+  /** Sets the least time from one pass's start to the next's (zero: a pass asked for runs at once). */
+  public void minPassInterval(Duration interval) {
+    this.minPassIntervalMillis = interval.toMillis();
+  }
+
+  /**
+   * Asks for a placement pass in a coming turn of the loop (one at a time): at once, or, within the {@link
+   * #minPassInterval} of the last pass's start, once that interval has passed (what comes meanwhile
+   * joins that pass).
+   */
   public void requestPass() {
     if (!passRequested) {
       passRequested = true;
-      tx.submit(this::pass);
+      long wait = minPassIntervalMillis == 0 || lastPassAt == Long.MIN_VALUE ? 0
+          : lastPassAt + minPassIntervalMillis - tx.now();
+      if (wait <= 0 || wait > minPassIntervalMillis) { // (more than the interval: the clock went back)
+        tx.submit(this::pass);
+      } else {
+        tx.schedule(Duration.ofMillis(wait), this::pass);
+      }
     }
   }
 
@@ -225,6 +245,7 @@ public final class PlacementCoordinator {
     if (pool.offered().isEmpty()) {
       return;
     }
+    lastPassAt = tx.now(); // a pass with nothing to place or no offer to place on does not count
     long start = System.nanoTime();
     Map<String, Long> vetoes = new HashMap<>();
     passJobKey = null;
