@@ -48,6 +48,17 @@ import java.util.Map;
  * Without it, a group that must spread and comes after the agents in use were filled to the brim opens
  * one fresh agent per task, and those agents stay nearly empty when no more work comes.
  *
+ * <p>With bin-pack among the scorers, a regular-tier group also avoids agents on which its task would
+ * strand cpus ({@link #strandsCpu}): where the share of ram left after the task would be under 1/8 of
+ * the share of cpu left (and at least 1/32 of the cpu is left), the agent scores below every agent where
+ * it would not, so a ram-heavy task goes where cpus are taken or ram is plentiful rather than filling the
+ * ram of an agent whose cpus then stay idle. Best fit alone, fed jobs one at a time, left thousands of
+ * cpus on agents with their ram full (W1 at 10,000 agents); placed together, largest first, the tasks
+ * fit each other's gaps and the rule matters less. The rule holds once a pass has been given a group whose
+ * tasks could use such cpus (under 1/8 as large a share of ram as of cpu): with only ram-heavy tasks, ram runs
+ * out first everywhere and keeping cpus would only open more agents. A group an earlier pass left pending
+ * takes what fits.
+ *
  * <p>The narrowing and the built-in constraint filters (which run first in the pipeline) ask the same
  * {@link ConstraintRule}s, once per attribute value and once per agent. Nothing is allocated per agent
  * judged.
@@ -105,6 +116,22 @@ public final class PlacementEngine {
   /** What an agent must have free for the group placed now to keep room after a task (0, 0: no room kept). */
   private long keepNeedCpu;
   private long keepNeedRam;
+  /**
+   * An agent keeps at least 1/{@value} of its share of cpu free as its share of ram free: a task that
+   * would leave less ram than that for the cpus left strands them ({@link #strandsCpu}).
+   */
+  private static final long STRAND_RATIO = 8;
+  /** Whether the group placed now avoids agents it would strand cpus on (bin-pack scores, regular tier). */
+  private boolean keepBalance;
+  /**
+   * Whether a regular-tier group given to a pass asked for under 1/{@link #STRAND_RATIO} as large a share of
+   * the smallest agent's ram as of its cpu: a task that could use cpus left beside little ram. Until one is
+   * seen, cpus are not kept usable (with only ram-heavy tasks, ram runs out first on every agent anyway, and
+   * keeping cpus would only open more agents).
+   */
+  private boolean cpuHeavySeen;
+  /** Whether bin-pack is among the scorers: only then are cpus kept from being stranded. */
+  private final boolean binPacks;
   private final double weightSum;
 
   public PlacementEngine(List<PlacementFilter> filters, List<PlacementScorer> scorers, List<Double> weights,
@@ -116,6 +143,7 @@ public final class PlacementEngine {
     this.pool = pool;
     this.binPackOnlyWeight = this.scorers.length == 1 && this.scorers[0] == BinPackScorer.INSTANCE
         ? this.weights[0] : Double.NaN;
+    this.binPacks = java.util.Arrays.asList(this.scorers).contains(BinPackScorer.INSTANCE);
     boolean pure = true;
     List<TransientFilter> transients = new ArrayList<>();
     for (PlacementFilter f : this.filters) {
@@ -193,6 +221,11 @@ public final class PlacementEngine {
     int placed = 0;
     emptied = false;
     minCapacities();
+    if (!cpuHeavySeen && binPacks) {
+      for (TaskGroup g : groups) {
+        noteCpuHeavy(g);
+      }
+    }
     for (TaskGroup g : groups) {
       if (pool.offered().isEmpty()) {
         break;
@@ -254,6 +287,15 @@ public final class PlacementEngine {
     return true;
   }
 
+  /** Notes a regular-tier group whose tasks could use cpus left beside little ram ({@link #cpuHeavySeen}). */
+  private void noteCpuHeavy(TaskGroup g) {
+    if (!g.revocable && !g.isEmpty() && minCapacityCpu > 0 && minCapacityRam > 0
+        && minCapacityCpu != Long.MAX_VALUE && minCapacityRam != Long.MAX_VALUE
+        && g.config.resources().ramMb() * STRAND_RATIO * minCapacityCpu < g.cpuMillis * minCapacityRam) {
+      cpuHeavySeen = true;
+    }
+  }
+
   private void minCapacities() {
     // agents without offers count too: a smaller capacity only loosens the bin-pack bound
     minCapacityCpu = pool.minCapacityCpu();
@@ -310,6 +352,7 @@ public final class PlacementEngine {
     long ram = r.ramMb();
     keepNeedCpu = keepCpu == 0 && keepRam == 0 ? 0 : cpu + keepCpu;
     keepNeedRam = keepCpu == 0 && keepRam == 0 ? 0 : ram + keepRam;
+    keepBalance = binPacks && cpuHeavySeen && !g.revocable && !g.stuck;
     int ports = r.ports().size();
     boolean indexed = !g.revocable;
     AgentIndex index = pool.index();
@@ -460,7 +503,30 @@ public final class PlacementEngine {
     for (int i = 0; i < scorers.length; i++) {
       s += weights[i] * scorers[i].score(g, v);
     }
+    if (keepBalance && strandsCpu(g, v)) {
+      return s - weightSum - 1;
+    }
     return keepNeedCpu == 0 && keepNeedRam == 0 ? s : keptScore(s, v);
+  }
+
+  /**
+   * Whether a task of {@code g} would leave the agent with cpus that the little ram left could hardly go
+   * with: at least 1/{@value #RESERVE_SHARE} of its cpu free after the task, and a share of its ram free
+   * under 1/{@value #STRAND_RATIO} of the share of cpu free. Such an agent scores below every agent that
+   * would not ({@link #keptScore}), so bin-pack fills an agent's ram only as far as its cpus can follow
+   * and takes that agent only when no other fits.
+   */
+  private static boolean strandsCpu(TaskGroup g, AgentState.View v) {
+    AgentState a = v.agent();
+    Bucket b = v.bucket();
+    if (a.capacityCpuMillis <= 0 || a.capacityRamMb <= 0) {
+      return false;
+    }
+    long cpuLeft = b.cpuMillis - g.cpuMillis;
+    long ramLeft = b.ramMb - g.config.resources().ramMb();
+    // cpuLeft/capCpu >= 1/32 and ramLeft/capRam < (cpuLeft/capCpu) / 8, in exact integer arithmetic
+    return cpuLeft * RESERVE_SHARE >= a.capacityCpuMillis
+        && ramLeft * STRAND_RATIO * a.capacityCpuMillis < cpuLeft * a.capacityRamMb;
   }
 
   /**
