@@ -117,6 +117,12 @@ public final class JobList implements AutoCloseable {
    */
   private record TaskChange(JobKey job, TaskId id, ScheduleStatus status) {}
 
+  /**
+   * A job created or changed, with its config as the listener read it on the loop right after the
+   * change ({@code config} null when it could not: the next build reads it from the scheduler).
+   */
+  private record ConfigChange(JobKey job, @Nullable JobConfig config) {}
+
   /** A job's summary fields; {@code type} null while its config is to be read. */
   private static final class Meta {
     static final Meta UNKNOWN = new Meta(null, 0);
@@ -343,12 +349,33 @@ public final class JobList implements AutoCloseable {
       ScheduledTask t = c.task();
       inbox.add(new TaskChange(t.job(), t.id(), t.status()));
       VERSION.setRelease(this, version + 1);   // the loop is the only writer
-    } else if (e instanceof SchedulerEvent.JobCreated
-        || e instanceof SchedulerEvent.JobChanged || e instanceof SchedulerEvent.UpdateStateChanged
-        || e instanceof SchedulerEvent.JobKilled || e instanceof SchedulerEvent.JobFinished) {
+    } else if (e instanceof SchedulerEvent.JobCreated c) {
+      configChangedOnLoop(c.job());
+    } else if (e instanceof SchedulerEvent.JobChanged c) {
+      configChangedOnLoop(c.job());
+    } else if (e instanceof SchedulerEvent.UpdateStateChanged c) {
+      configChangedOnLoop(c.update().job());   // an update may replace the job's config
+    } else if (e instanceof SchedulerEvent.JobKilled || e instanceof SchedulerEvent.JobFinished) {
       inbox.add(e);
       VERSION.setRelease(this, version + 1);   // the loop is the only writer
     }
+  }
+
+  /**
+   * On the loop, a job created or changed: its config, read here (on the loop a read of the scheduler
+   * runs inline, a map lookup, with no hand-off; the config is the scheduler's own object, held by it
+   * anyway), goes in the inbox with the change, so that no build has to ask the loop for it (a call
+   * that would queue behind the loop's work and make the loop's next client wait behind it).
+   */
+  private void configChangedOnLoop(JobKey job) {
+    JobConfig config;
+    try {
+      config = scheduler.job(job).orElse(null);
+    } catch (RuntimeException ex) {
+      config = null;   // e.g. no longer the leader: the next build reads it, or fails, as before
+    }
+    inbox.add(new ConfigChange(job, config));
+    VERSION.setRelease(this, version + 1);   // the loop is the only writer
   }
 
   // ---------------------------------------------------------------- off the loop, under `build`
@@ -370,12 +397,13 @@ public final class JobList implements AutoCloseable {
         }
       }
       dirty.add(t.job());
-    } else if (e instanceof SchedulerEvent.JobCreated c) {
-      configChanged(c.job());
-    } else if (e instanceof SchedulerEvent.JobChanged c) {
-      configChanged(c.job());
-    } else if (e instanceof SchedulerEvent.UpdateStateChanged c) {
-      configChanged(c.update().job());   // an update may replace the job's config
+    } else if (e instanceof ConfigChange c) {
+      if (c.config() != null) {
+        jobs.put(c.job(), Meta.of(c.config()));
+        dirty.add(c.job());
+      } else {
+        configChanged(c.job());
+      }
     } else if (e instanceof SchedulerEvent.JobKilled c) {
       removed(c.job());
     } else if (e instanceof SchedulerEvent.JobFinished c) {
