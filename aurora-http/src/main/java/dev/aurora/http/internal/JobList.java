@@ -47,11 +47,13 @@ import org.jspecify.annotations.Nullable;
  *       answer is half the staleness old and something changed, the next reader builds the next one
  *       while the others keep serving the last (still within the staleness), so under steady reads
  *       nobody waits for a build; a reader waits only when the answer it would serve is too old.
- *   <li>It reads the scheduler (on its loop) only to seed the model (at the first read, after a
- *       change through the API, after this scheduler was not the leader, after the inbox overflowed
- *       because nobody read for a long time, and, as a safety net for a change no event reports, when
- *       it builds an answer {@link #RESEED} or more after the last seed) and to read the config of a
- *       job an event says was created or changed.
+ *   <li>A job's creation or change comes with its config, read by the listener on the loop (where
+ *       a read of the scheduler runs inline: a map lookup, no hand-off), so a build never asks the
+ *       loop for configs. A build reads the scheduler (a call that waits for its loop) only to seed the
+ *       model (at the first read, after a change through the API, after this scheduler was not the
+ *       leader, after the inbox overflowed because nobody read for a long time, and, as a safety net
+ *       for a change no event reports, when it builds an answer {@link #RESEED} or more after the
+ *       last seed) and, rarely, for a config the listener could not read.
  * </ul>
  *
  * <p><b>Staleness.</b> An answer is served while it is at most {@code staleness} old, even if
