@@ -39,6 +39,10 @@
 # a fraction of hey's CPU per request; it counts late, missed and failed reads, measures latency from
 # each read's intended send time, and reports its own CPU per request (a "reader" line per read phase
 # after the summary). READER=hey (the default with READ_RATE) and READER=wrk (the default without) stay.
+# READER=burn (a control, no reads): the "read" phases run dev.aurora.http.CpuBurner instead, burning
+# BURN_CORES (0.3) of the machine in 1 ms periods on BURN_THREADS (2) threads: the drop beside it is what
+# plain CPU sharing with another process costs the stream, whatever the server does (set BURN_CORES to the
+# reader's plus the server's extra cores of a read run: its "reader cores" and "server cores" lines).
 # JAVA_OPTS replaces the server JVM's options (default: -XX:+UseSerialGC -Xms2g -Xmx2g -Xmn1g).
 # SERVER_ARGS adds LoadServer arguments, e.g. '--http-priority 1' (with JAVA_OPTS holding
 # -XX:ThreadPriorityPolicy=1) or '--no-quick-reads' (the job list answered on request threads only).
@@ -67,7 +71,7 @@ headers=()
 if [ -n "${READ_HEADERS:-}" ]; then headers=(-H "$READ_HEADERS"); fi
 reader="${READER:-$([ -n "${READ_RATE:-}" ] && echo hey || echo wrk)}"
 if [ "$reader" = java ]; then READ_RATE="${READ_RATE:-5000}"; fi
-echo "reader: $reader${READ_RATE:+ at ${READ_RATE} requests/s}"
+echo "reader: $reader${READ_RATE:+ at ${READ_RATE} requests/s}$([ "$reader" = burn ] && echo " (a CPU burner, ${BURN_CORES:-0.3} cores: no reads)")"
 readerlog=$(mktemp)
 now() { date +%s%3N; }
 busy() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }   # the machine's busy CPU ticks, every core
@@ -76,7 +80,11 @@ rtime=$(mktemp)
 # one read phase of $1 seconds, the reader's output in $2 (java) and its CPU in $rtime; sets rps
 read_for() {
   local secs_="$1" out_="$2"
-  if [ "$reader" = java ]; then
+  if [ "$reader" = burn ]; then
+    "${wrk_pin[@]}" /usr/bin/time -f '%U %S' -o "$rtime" java -XX:+UseSerialGC -Xms64m -Xmx64m -cp target/test-classes \
+      dev.aurora.http.CpuBurner --cores "${BURN_CORES:-0.3}" --threads "${BURN_THREADS:-2}" --seconds "$secs_" >"$out_" 2>&1 || true
+    rps=0
+  elif [ "$reader" = java ]; then
     # the light fixed-rate reader (a JVM of its own; its start-up falls in the phase's first second, which is skipped)
     "${wrk_pin[@]}" /usr/bin/time -f '%U %S' -o "$rtime" java -XX:+UseSerialGC -Xms64m -Xmx256m -cp target/test-classes \
       dev.aurora.http.FixedRateReader "${url}api/v1/jobs" --rate "$READ_RATE" --connections "${READER_CONNECTIONS:-32}" \
