@@ -370,6 +370,12 @@ public final class JobList implements AutoCloseable {
    * that would queue behind the loop's work and make the loop's next client wait behind it).
    */
   private void configChangedOnLoop(JobKey job) {
+    if (inbox.overflowed()) {
+      // nobody read for a while: the inbox drops what comes until the next read re-reads the scheduler
+      // whole, so the config is not looked up either
+      VERSION.setRelease(this, version + 1);   // the loop is the only writer
+      return;
+    }
     JobConfig config;
     try {
       config = scheduler.job(job).orElse(null);
