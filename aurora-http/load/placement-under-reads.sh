@@ -23,6 +23,8 @@
 #   * per phase, the cores the whole machine was busy (/proc/stat, every process: with pin=no, whether
 #     the server, the reader and anything else together filled the machine) and, in read phases, the
 #     cores the reader (wrk or hey) used itself (/usr/bin/time).
+# With a LoadServer that reports them, each phase also shows the loop thread's CPU and bytes allocated
+# per placement (what the loop does more in read phases than in quiet ones, whatever CPU it gets).
 # pin=yes: the server's JVM on CPU 0, wrk on CPU 1 (taskset), so the server has one core in every
 # phase and wrk's own CPU does not count against placement: the drop is what serving the reads costs
 # the scheduler. pin=no: both float over every core (wrk then takes CPU from the scheduler too).
@@ -120,7 +122,7 @@ for ((i = 0; i <= pairs; i++)); do
   fi
 done
 printf '%s\n' "${phases[@]}" | awk -v logfile="$log" '
-  BEGIN { while ((getline line < logfile) > 0) { split(line, f, " "); if (f[1] == "placed") { n++; P[n] = f[2]; T[n] = f[4]; C[n] = f[6] } } }
+  BEGIN { while ((getline line < logfile) > 0) { split(line, f, " "); if (f[1] == "placed") { n++; P[n] = f[2]; T[n] = f[4]; C[n] = f[6]; LC[n] = (f[7] == "loopcpu") ? f[8] : -1; LA[n] = (f[9] == "loopalloc") ? f[10] : -1 } } }
   function median(arr, k,   i, j, t, s) { for (i = 1; i <= k; i++) s[i] = arr[i]
     for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (s[j] < s[i]) { t = s[i]; s[i] = s[j]; s[j] = t }
     return k % 2 ? s[(k + 1) / 2] : (s[k / 2] + s[k / 2 + 1]) / 2 }
@@ -130,7 +132,8 @@ printf '%s\n' "${phases[@]}" | awk -v logfile="$log" '
     rate[NR] = (a && b > a) ? (P[b] - P[a]) * 1000 / (T[b] - T[a]) : 0
     percpu[NR] = (a && b > a && C[b] > C[a]) ? (P[b] - P[a]) * 1e9 / (C[b] - C[a]) : 0
     cores = (a && b > a) ? (C[b] - C[a]) / 1e6 / (T[b] - T[a]) : 0
-    printf "phase %d %-6s placements/s %6.0f   per server CPU-second %6.0f   server cores %.2f   machine cores busy %s%s\n", NR, $1, rate[NR], percpu[NR], cores, $5, $1 == "reads" ? "   requests/s " $4 "   reader cores " $6 : ""
+    loop = (a && b > a && P[b] > P[a] && LC[a] >= 0 && LA[a] >= 0) ? sprintf("   loop per placement %.1f us, %.0f bytes", (LC[b] - LC[a]) / 1e3 / (P[b] - P[a]), (LA[b] - LA[a]) / (P[b] - P[a])) : ""
+    printf "phase %d %-6s placements/s %6.0f   per server CPU-second %6.0f   server cores %.2f   machine cores busy %s%s%s\n", NR, $1, rate[NR], percpu[NR], cores, $5, $1 == "reads" ? "   requests/s " $4 "   reader cores " $6 : "", loop
   }
   END {
     q = 0; r = 0

@@ -31,7 +31,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * history(1, 5 s)}, pruned every second; with the default of 100 per job for 2 days, every ended task of the stream's
  * killed jobs stays, thousands a second, and the heap and the task maps grow through the run; {@code
  * --keep-history} restores the default), and with {@code --report-ms} a line {@code placed N at MILLIS
- * cpu NANOS} gives the cumulative count with the time and the process's CPU time, so a harness
+ * cpu NANOS loopcpu NANOS loopalloc BYTES} gives the cumulative count with the time, the process's
+ * CPU time and the loop thread's CPU time and bytes allocated, so a harness
  * measures a phase between two readings (rather than averaging rates of intervals that straddle its
  * edges) and can also divide by the CPU the process had, which a shared machine varies. With {@code
  * --count-calls} the operator API is given the scheduler through a proxy that counts its calls per
@@ -171,12 +172,20 @@ public final class LoadServer {
       int period = reportMs;
       com.sun.management.OperatingSystemMXBean os =
           (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+      // the loop thread's CPU time and bytes allocated, cumulative, at the end of each line (-1 until known)
+      com.sun.management.ThreadMXBean threads =
+          (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+      java.util.concurrent.atomic.AtomicLong loopId = new java.util.concurrent.atomic.AtomicLong(-1);
+      scheduler.events().subscribe(e -> loopId.compareAndSet(-1, Thread.currentThread().getId()));
       Thread reporter = new Thread(() -> {
         try {
           while (true) {
             Thread.sleep(period);
-            System.out.printf("placed %.0f at %d cpu %d%n", metrics.get("aurora.placement.tasks.placed").counter().count(),
-                System.currentTimeMillis(), os.getProcessCpuTime());
+            long id = loopId.get();
+            System.out.printf("placed %.0f at %d cpu %d loopcpu %d loopalloc %d%n",
+                metrics.get("aurora.placement.tasks.placed").counter().count(), System.currentTimeMillis(),
+                os.getProcessCpuTime(), id < 0 ? -1 : threads.getThreadCpuTime(id),
+                id < 0 ? -1 : threads.getThreadAllocatedBytes(id));
           }
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
