@@ -376,11 +376,15 @@ public final class JobList implements AutoCloseable {
       VERSION.setRelease(this, version + 1);   // the loop is the only writer
       return;
     }
-    JobConfig config;
-    try {
-      config = scheduler.job(job).orElse(null);
-    } catch (RuntimeException ex) {
-      config = null;   // e.g. no longer the leader: the next build reads it, or fails, as before
+    JobConfig config = null;
+    // not leading (a term ending): no lookup, which would fail naming the leader, perhaps after asking
+    // the election for it; the next build reads the config, or fails, as before
+    if (scheduler.isLeader()) {
+      try {
+        config = scheduler.job(job).orElse(null);
+      } catch (RuntimeException ex) {
+        config = null;   // the next build reads it, or fails, as before
+      }
     }
     inbox.add(new ConfigChange(job, config));
     VERSION.setRelease(this, version + 1);   // the loop is the only writer
