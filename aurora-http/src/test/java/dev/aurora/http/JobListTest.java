@@ -324,6 +324,43 @@ class JobListTest {
     }
   }
 
+  @Test
+  void aJobChangedWhileTheSchedulerDoesNotLeadIsNotLookedUpOnTheLoopAndIsReadOnceItLeads() throws Exception {
+    start(Duration.ZERO);
+    create(WEB, 2);
+    AtomicReference<Consumer<? super SchedulerEvent>> loop = new AtomicReference<>();
+    AtomicBoolean leading = new AtomicBoolean(true);
+    AtomicInteger lookups = new AtomicInteger();
+    Scheduler seen = manualEvents(h.scheduler, loop, k -> {
+      lookups.incrementAndGet();
+      return Optional.empty();
+    });
+    Scheduler electedOrNot = (Scheduler) Proxy.newProxyInstance(Scheduler.class.getClassLoader(),
+        new Class<?>[] {Scheduler.class}, (proxy, method, args) -> {
+          if (method.getName().equals("isLeader")) {
+            return leading.get();
+          }
+          try {
+            return method.invoke(seen, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+    try (JobList list = new JobList(electedOrNot, Duration.ZERO, System::nanoTime)) {
+      list.read(Optional.empty());
+      lookups.set(0);
+
+      leading.set(false);
+      loop.get().accept(new SchedulerEvent.JobChanged(java.time.Instant.now(), WEB, Harness.principal("ops"), "test"));
+      assertThat(lookups.get()).as("config lookups on the loop while the scheduler does not lead").isZero();
+
+      leading.set(true);
+      assertThat(running(Harness.JSON.readTree(list.read(Optional.empty()).json()), WEB))
+          .as("the job, its config read by the next build").isEqualTo(2);
+      assertThat(lookups.get()).as("the build read the config").isEqualTo(1);
+    }
+  }
+
   /** The job list as a list seeded from the scheduler now shows it. */
   byte[] freshList() throws IOException {
     try (JobList fresh = new JobList(h.scheduler, Duration.ZERO, System::nanoTime)) {
