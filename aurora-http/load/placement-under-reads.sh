@@ -23,6 +23,8 @@
 #   * per phase, the cores the whole machine was busy (/proc/stat, every process: with pin=no, whether
 #     the server, the reader and anything else together filled the machine) and, in read phases, the
 #     cores the reader (wrk or hey) used itself (/usr/bin/time).
+# With a LoadServer that reports them, each phase also shows the loop thread's CPU and bytes allocated
+# per placement (what the loop does more in read phases than in quiet ones, whatever CPU it gets).
 # pin=yes: the server's JVM on CPU 0, wrk on CPU 1 (taskset), so the server has one core in every
 # phase and wrk's own CPU does not count against placement: the drop is what serving the reads costs
 # the scheduler. pin=no: both float over every core (wrk then takes CPU from the scheduler too).
@@ -39,6 +41,10 @@
 # a fraction of hey's CPU per request; it counts late, missed and failed reads, measures latency from
 # each read's intended send time, and reports its own CPU per request (a "reader" line per read phase
 # after the summary). READER=hey (the default with READ_RATE) and READER=wrk (the default without) stay.
+# READER=burn (a control, no reads): the "read" phases run dev.aurora.http.CpuBurner instead, burning
+# BURN_CORES (0.3) of the machine in 1 ms periods on BURN_THREADS (2) threads: the drop beside it is what
+# plain CPU sharing with another process costs the stream, whatever the server does (set BURN_CORES to the
+# reader's plus the server's extra cores of a read run: its "reader cores" and "server cores" lines).
 # JAVA_OPTS replaces the server JVM's options (default: -XX:+UseSerialGC -Xms2g -Xmx2g -Xmn1g).
 # SERVER_ARGS adds LoadServer arguments, e.g. '--http-priority 1' (with JAVA_OPTS holding
 # -XX:ThreadPriorityPolicy=1) or '--no-quick-reads' (the job list answered on request threads only).
@@ -67,7 +73,7 @@ headers=()
 if [ -n "${READ_HEADERS:-}" ]; then headers=(-H "$READ_HEADERS"); fi
 reader="${READER:-$([ -n "${READ_RATE:-}" ] && echo hey || echo wrk)}"
 if [ "$reader" = java ]; then READ_RATE="${READ_RATE:-5000}"; fi
-echo "reader: $reader${READ_RATE:+ at ${READ_RATE} requests/s}"
+echo "reader: $reader${READ_RATE:+ at ${READ_RATE} requests/s}$([ "$reader" = burn ] && echo " (a CPU burner, ${BURN_CORES:-0.3} cores: no reads)")"
 readerlog=$(mktemp)
 now() { date +%s%3N; }
 busy() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }   # the machine's busy CPU ticks, every core
@@ -76,7 +82,11 @@ rtime=$(mktemp)
 # one read phase of $1 seconds, the reader's output in $2 (java) and its CPU in $rtime; sets rps
 read_for() {
   local secs_="$1" out_="$2"
-  if [ "$reader" = java ]; then
+  if [ "$reader" = burn ]; then
+    "${wrk_pin[@]}" /usr/bin/time -f '%U %S' -o "$rtime" java -XX:+UseSerialGC -Xms64m -Xmx64m -cp target/test-classes \
+      dev.aurora.http.CpuBurner --cores "${BURN_CORES:-0.3}" --threads "${BURN_THREADS:-2}" --seconds "$secs_" >"$out_" 2>&1 || true
+    rps=0
+  elif [ "$reader" = java ]; then
     # the light fixed-rate reader (a JVM of its own; its start-up falls in the phase's first second, which is skipped)
     "${wrk_pin[@]}" /usr/bin/time -f '%U %S' -o "$rtime" java -XX:+UseSerialGC -Xms64m -Xmx256m -cp target/test-classes \
       dev.aurora.http.FixedRateReader "${url}api/v1/jobs" --rate "$READ_RATE" --connections "${READER_CONNECTIONS:-32}" \
@@ -112,7 +122,7 @@ for ((i = 0; i <= pairs; i++)); do
   fi
 done
 printf '%s\n' "${phases[@]}" | awk -v logfile="$log" '
-  BEGIN { while ((getline line < logfile) > 0) { split(line, f, " "); if (f[1] == "placed") { n++; P[n] = f[2]; T[n] = f[4]; C[n] = f[6] } } }
+  BEGIN { while ((getline line < logfile) > 0) { split(line, f, " "); if (f[1] == "placed") { n++; P[n] = f[2]; T[n] = f[4]; C[n] = f[6]; LC[n] = (f[7] == "loopcpu") ? f[8] : -1; LA[n] = (f[9] == "loopalloc") ? f[10] : -1 } } }
   function median(arr, k,   i, j, t, s) { for (i = 1; i <= k; i++) s[i] = arr[i]
     for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (s[j] < s[i]) { t = s[i]; s[i] = s[j]; s[j] = t }
     return k % 2 ? s[(k + 1) / 2] : (s[k / 2] + s[k / 2 + 1]) / 2 }
@@ -122,7 +132,8 @@ printf '%s\n' "${phases[@]}" | awk -v logfile="$log" '
     rate[NR] = (a && b > a) ? (P[b] - P[a]) * 1000 / (T[b] - T[a]) : 0
     percpu[NR] = (a && b > a && C[b] > C[a]) ? (P[b] - P[a]) * 1e9 / (C[b] - C[a]) : 0
     cores = (a && b > a) ? (C[b] - C[a]) / 1e6 / (T[b] - T[a]) : 0
-    printf "phase %d %-6s placements/s %6.0f   per server CPU-second %6.0f   server cores %.2f   machine cores busy %s%s\n", NR, $1, rate[NR], percpu[NR], cores, $5, $1 == "reads" ? "   requests/s " $4 "   reader cores " $6 : ""
+    loop = (a && b > a && P[b] > P[a] && LC[a] >= 0 && LA[a] >= 0) ? sprintf("   loop per placement %.1f us, %.0f bytes", (LC[b] - LC[a]) / 1e3 / (P[b] - P[a]), (LA[b] - LA[a]) / (P[b] - P[a])) : ""
+    printf "phase %d %-6s placements/s %6.0f   per server CPU-second %6.0f   server cores %.2f   machine cores busy %s%s%s\n", NR, $1, rate[NR], percpu[NR], cores, $5, $1 == "reads" ? "   requests/s " $4 "   reader cores " $6 : "", loop
   }
   END {
     q = 0; r = 0

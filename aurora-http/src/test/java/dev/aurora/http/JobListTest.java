@@ -244,6 +244,134 @@ class JobListTest {
     }
   }
 
+  /**
+   * {@code h.scheduler} with its calls that read jobs or tasks counted in {@code offLoop} unless made
+   * by a listener while it is given an event (on the scheduler's loop, where such a call runs inline
+   * and nothing waits for a hand-off).
+   */
+  Scheduler countingCallsOffTheLoop(AtomicInteger offLoop) {
+    ThreadLocal<Boolean> inListener = ThreadLocal.withInitial(() -> false);
+    EventStream real = h.scheduler.events();
+    EventStream events = new EventStream() {
+      @Override
+      public Subscription subscribe(Consumer<? super SchedulerEvent> listener) {
+        return real.subscribe(e -> {
+          inListener.set(true);
+          try {
+            listener.accept(e);
+          } finally {
+            inListener.set(false);
+          }
+        });
+      }
+
+      @Override
+      public Subscription subscribe(Consumer<? super SchedulerEvent> listener, Executor executor) {
+        return real.subscribe(listener, executor);
+      }
+    };
+    return (Scheduler) Proxy.newProxyInstance(Scheduler.class.getClassLoader(),
+        new Class<?>[] {Scheduler.class}, (proxy, method, args) -> {
+          if (method.getName().equals("events")) {
+            return events;
+          }
+          if (List.of("jobs", "tasks", "job", "task").contains(method.getName()) && !inListener.get()) {
+            offLoop.incrementAndGet();
+          }
+          try {
+            return method.invoke(h.scheduler, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+  }
+
+  @Test
+  void rebuildingTheJobListAfterJobsAreCreatedChangedAndKilledMakesNoCallOnTheStateLoop() throws Exception {
+    start(Duration.ZERO);
+    create(WEB, 2);
+    AtomicInteger calls = new AtomicInteger();
+    try (JobList list = new JobList(countingCallsOffTheLoop(calls), Duration.ZERO, System::nanoTime)) {
+      list.read(Optional.empty());   // the first read seeds the list from the scheduler
+      calls.set(0);
+
+      // many jobs created at once (more than the rebuild would once read one by one), then a few changes
+      List<JobConfig> batch = new java.util.ArrayList<>();
+      for (int i = 0; i < 12; i++) {
+        batch.add(job(JobKey.of("batch", "prod", "job" + i), 1 + i % 3));
+      }
+      h.drive(() -> {
+        aurora.scheduler().createJobs(batch, Harness.principal("ops"));
+        aurora.runUntilIdle();
+      });
+      assertThat(normalized(list.read(Optional.empty()).json())).as("after 12 jobs are created")
+          .isEqualTo(freshList());
+
+      h.drive(() -> {
+        aurora.scheduler().addInstances(WEB, 2, Harness.principal("ops"));
+        aurora.scheduler().killInstances(JobKey.of("batch", "prod", "job2"), Set.of(0, 1), Harness.principal("ops"));
+        aurora.scheduler().killJob(JobKey.of("batch", "prod", "job0"), Harness.principal("ops"));
+        aurora.scheduler().createJob(Job.cron("ads/prod/report", "0 * * * *")
+            .task(t -> t.process("report", "./report").cpus(0.5).ramMb(64)).build(), Harness.principal("ops"));
+        aurora.runUntilIdle();
+      });
+      JsonNode after = Harness.JSON.readTree(list.read(Optional.empty()).json());
+      assertThat(Harness.JSON.writeValueAsBytes(after)).as("after a config change, instances killed, a job killed and a cron job created")
+          .isEqualTo(freshList());
+      assertThat(keys(after)).contains("ads/prod/report").doesNotContain("batch/prod/job0");
+
+      assertThat(calls.get()).as("calls reading jobs or tasks that waited for the state loop while rebuilding").isZero();
+    }
+  }
+
+  @Test
+  void aJobChangedWhileTheSchedulerDoesNotLeadIsNotLookedUpOnTheLoopAndIsReadOnceItLeads() throws Exception {
+    start(Duration.ZERO);
+    create(WEB, 2);
+    AtomicReference<Consumer<? super SchedulerEvent>> loop = new AtomicReference<>();
+    AtomicBoolean leading = new AtomicBoolean(true);
+    AtomicInteger lookups = new AtomicInteger();
+    Scheduler seen = manualEvents(h.scheduler, loop, k -> {
+      lookups.incrementAndGet();
+      return Optional.empty();
+    });
+    Scheduler electedOrNot = (Scheduler) Proxy.newProxyInstance(Scheduler.class.getClassLoader(),
+        new Class<?>[] {Scheduler.class}, (proxy, method, args) -> {
+          if (method.getName().equals("isLeader")) {
+            return leading.get();
+          }
+          try {
+            return method.invoke(seen, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+    try (JobList list = new JobList(electedOrNot, Duration.ZERO, System::nanoTime)) {
+      list.read(Optional.empty());
+      lookups.set(0);
+
+      leading.set(false);
+      loop.get().accept(new SchedulerEvent.JobChanged(java.time.Instant.now(), WEB, Harness.principal("ops"), "test"));
+      assertThat(lookups.get()).as("config lookups on the loop while the scheduler does not lead").isZero();
+
+      leading.set(true);
+      assertThat(running(Harness.JSON.readTree(list.read(Optional.empty()).json()), WEB))
+          .as("the job, its config read by the next build").isEqualTo(2);
+      assertThat(lookups.get()).as("the build read the config").isEqualTo(1);
+    }
+  }
+
+  /** The job list as a list seeded from the scheduler now shows it. */
+  byte[] freshList() throws IOException {
+    try (JobList fresh = new JobList(h.scheduler, Duration.ZERO, System::nanoTime)) {
+      return normalized(fresh.read(Optional.empty()).json());
+    }
+  }
+
+  static byte[] normalized(byte[] json) throws IOException {
+    return Harness.JSON.writeValueAsBytes(Harness.JSON.readTree(json));
+  }
+
   /** A config that reads like {@code real} but stalls the first reader of its instance count. */
   static JobConfig stalling(JobConfig real, CountDownLatch stalled, CountDownLatch resume) {
     AtomicBoolean once = new AtomicBoolean(true);
@@ -430,10 +558,11 @@ class JobListTest {
       JobList.Body first = list.read(Optional.empty());
       assertThat(running(Harness.JSON.readTree(first.json()), WEB)).isEqualTo(2);
 
-      // an instance ends and the job's config changes (so the next answer reads the config: the build stalls there)
+      // an instance ends and the job's config changes (the listener takes the config, whose instance
+      // count the next build reads: the build stalls there)
       handOver(loop.get(), task, ScheduleStatus.KILLED);
-      loop.get().accept(new SchedulerEvent.JobChanged(java.time.Instant.now(), WEB, Harness.principal("ops"), "test"));
       stall.set(true);
+      loop.get().accept(new SchedulerEvent.JobChanged(java.time.Instant.now(), WEB, Harness.principal("ops"), "test"));
       now.set(Duration.ofMillis(600).toNanos());
       CompletableFuture<JobList.Body> building = CompletableFuture.supplyAsync(() -> list.read(Optional.empty()));
       try {
@@ -467,8 +596,9 @@ class JobListTest {
     });
     try (JobList list = new JobList(seen, Duration.ofSeconds(1), now::get)) {
       JobList.Body first = list.read(Optional.empty());
-      loop.get().accept(new SchedulerEvent.JobChanged(java.time.Instant.now(), WEB, Harness.principal("ops"), "test"));
+      // the job changes while the scheduler cannot be read: neither the listener nor the build ahead gets its config
       failing.set(true);
+      loop.get().accept(new SchedulerEvent.JobChanged(java.time.Instant.now(), WEB, Harness.principal("ops"), "test"));
       now.set(Duration.ofMillis(600).toNanos());
 
       assertThat(list.read(Optional.empty())).as("the last answer, still within the staleness").isSameAs(first);

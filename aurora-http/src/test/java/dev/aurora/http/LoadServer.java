@@ -31,13 +31,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * history(1, 5 s)}, pruned every second; with the default of 100 per job for 2 days, every ended task of the stream's
  * killed jobs stays, thousands a second, and the heap and the task maps grow through the run; {@code
  * --keep-history} restores the default), and with {@code --report-ms} a line {@code placed N at MILLIS
- * cpu NANOS} gives the cumulative count with the time and the process's CPU time, so a harness
+ * cpu NANOS loopcpu NANOS loopalloc BYTES} gives the cumulative count with the time, the process's
+ * CPU time and the loop thread's CPU time and bytes allocated, so a harness
  * measures a phase between two readings (rather than averaging rates of intervals that straddle its
- * edges) and can also divide by the CPU the process had, which a shared machine varies.
+ * edges) and can also divide by the CPU the process had, which a shared machine varies. With {@code
+ * --count-calls} the operator API is given the scheduler through a proxy that counts its calls per
+ * method and by whether they were made on the loop (inline, by a listener) or off it (each a hand-off
+ * to the loop and a wait), printed per second with each report ({@code operator API calls/s: ...}).
  *
  * <pre>java -cp ... dev.aurora.http.LoadServer [jobs=1000] [--churn 2000] [--place] [--staleness-ms 500]
  *     [--every 5 (seconds between reports)] [--report-ms 0 (ms between "placed" lines; 0: none)]
- *     [--keep-history] [--jetty] [--port 0] [--http-priority 1..10] [--no-quick-reads]</pre>
+ *     [--keep-history] [--jetty] [--port 0] [--http-priority 1..10] [--no-quick-reads] [--count-calls]</pre>
  */
 public final class LoadServer {
   private LoadServer() {}
@@ -54,6 +58,7 @@ public final class LoadServer {
     boolean keepHistory = false;
     int httpPriority = 0;
     boolean quickReads = true;
+    boolean countCalls = false;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--churn" -> churn = Integer.parseInt(args[++i]);
@@ -66,6 +71,7 @@ public final class LoadServer {
         case "--keep-history" -> keepHistory = true;
         case "--http-priority" -> httpPriority = Integer.parseInt(args[++i]);
         case "--no-quick-reads" -> quickReads = false;
+        case "--count-calls" -> countCalls = true;
         default -> jobs = Integer.parseInt(args[i]);
       }
     }
@@ -94,11 +100,16 @@ public final class LoadServer {
       scheduler.createJob(Job.service("role" + (i % 50) + "/prod/job" + i).instances(3)
           .task(t -> t.process("p", "./run").cpus(0.1).ramMb(64)).build(), user);
     }
+    // --count-calls: the operator API's calls of the scheduler, counted per method and by whether they
+    // waited for the loop (made off it) or ran inline (made on it, by a listener), printed with each report
+    java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.LongAdder> calls =
+        new java.util.concurrent.ConcurrentHashMap<>();
+    Scheduler served = countCalls ? counting(scheduler, calls) : scheduler;
     String url;
     AutoCloseable server;
     if (jetty) {
       // the same handler mounted as a servlet in embedded Jetty 12, as a host application would
-      OperatorHandler handler = OperatorHandler.builder().scheduler(scheduler).meterRegistry(metrics)
+      OperatorHandler handler = OperatorHandler.builder().scheduler(served).meterRegistry(metrics)
           .jobListStaleness(staleness).build();
       org.eclipse.jetty.server.Server js = new org.eclipse.jetty.server.Server(
           new org.eclipse.jetty.util.thread.QueuedThreadPool(64));
@@ -116,7 +127,7 @@ public final class LoadServer {
         handler.close();
       };
     } else {
-      OperatorServer.Builder b = OperatorServer.builder().scheduler(scheduler).port(port).meterRegistry(metrics)
+      OperatorServer.Builder b = OperatorServer.builder().scheduler(served).port(port).meterRegistry(metrics)
           .jobListStaleness(staleness).threads(64);
       if (httpPriority != 0) {   // (only when asked: an older aurora-http, for an A/B, has neither setting)
         b.threadPriority(httpPriority);
@@ -161,12 +172,20 @@ public final class LoadServer {
       int period = reportMs;
       com.sun.management.OperatingSystemMXBean os =
           (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+      // the loop thread's CPU time and bytes allocated, cumulative, at the end of each line (-1 until known)
+      com.sun.management.ThreadMXBean threads =
+          (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+      java.util.concurrent.atomic.AtomicLong loopId = new java.util.concurrent.atomic.AtomicLong(-1);
+      scheduler.events().subscribe(e -> loopId.compareAndSet(-1, Thread.currentThread().getId()));
       Thread reporter = new Thread(() -> {
         try {
           while (true) {
             Thread.sleep(period);
-            System.out.printf("placed %.0f at %d cpu %d%n", metrics.get("aurora.placement.tasks.placed").counter().count(),
-                System.currentTimeMillis(), os.getProcessCpuTime());
+            long id = loopId.get();
+            System.out.printf("placed %.0f at %d cpu %d loopcpu %d loopalloc %d%n",
+                metrics.get("aurora.placement.tasks.placed").counter().count(), System.currentTimeMillis(),
+                os.getProcessCpuTime(), id < 0 ? -1 : threads.getThreadCpuTime(id),
+                id < 0 ? -1 : threads.getThreadAllocatedBytes(id));
           }
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
@@ -196,7 +215,29 @@ public final class LoadServer {
       double placed = metrics.get("aurora.placement.tasks.placed").counter().count();
       System.out.printf("placements/s %.0f at %d%n", (placed - lastPlaced.getAndSet((long) placed)) / ((now - last) / 1e9),
           System.currentTimeMillis() / 1000);
+      if (countCalls) {
+        double secs = (now - last) / 1e9;
+        StringBuilder line = new StringBuilder("operator API calls/s:");
+        new java.util.TreeMap<>(calls).forEach((k, v) -> line.append(String.format(" %s %.1f", k, v.sumThenReset() / secs)));
+        System.out.println(line);
+      }
       last = now;
     }
+  }
+
+  /** {@code s} with each call counted in {@code calls} under "method@loop" (made on the loop) or "method@off". */
+  static Scheduler counting(Scheduler s, java.util.Map<String, java.util.concurrent.atomic.LongAdder> calls) {
+    java.util.concurrent.atomic.AtomicReference<Thread> loopThread = new java.util.concurrent.atomic.AtomicReference<>();
+    s.events().subscribe(e -> loopThread.compareAndSet(null, Thread.currentThread()));
+    return (Scheduler) java.lang.reflect.Proxy.newProxyInstance(Scheduler.class.getClassLoader(),
+        new Class<?>[] {Scheduler.class}, (proxy, method, args) -> {
+          String where = Thread.currentThread() == loopThread.get() ? "@loop" : "@off";
+          calls.computeIfAbsent(method.getName() + where, k -> new java.util.concurrent.atomic.LongAdder()).increment();
+          try {
+            return method.invoke(s, args);
+          } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
   }
 }

@@ -47,11 +47,13 @@ import org.jspecify.annotations.Nullable;
  *       answer is half the staleness old and something changed, the next reader builds the next one
  *       while the others keep serving the last (still within the staleness), so under steady reads
  *       nobody waits for a build; a reader waits only when the answer it would serve is too old.
- *   <li>It reads the scheduler (on its loop) only to seed the model (at the first read, after a
- *       change through the API, after this scheduler was not the leader, after the inbox overflowed
- *       because nobody read for a long time, and, as a safety net for a change no event reports, when
- *       it builds an answer {@link #RESEED} or more after the last seed) and to read the config of a
- *       job an event says was created or changed.
+ *   <li>A job's creation or change comes with its config, read by the listener on the loop (where
+ *       a read of the scheduler runs inline: a map lookup, no hand-off), so a build never asks the
+ *       loop for configs. A build reads the scheduler (a call that waits for its loop) only to seed the
+ *       model (at the first read, after a change through the API, after this scheduler was not the
+ *       leader, after the inbox overflowed because nobody read for a long time, and, as a safety net
+ *       for a change no event reports, when it builds an answer {@link #RESEED} or more after the
+ *       last seed) and, rarely, for a config the listener could not read.
  * </ul>
  *
  * <p><b>Staleness.</b> An answer is served while it is at most {@code staleness} old, even if
@@ -116,6 +118,12 @@ public final class JobList implements AutoCloseable {
    * promoted by the collector. This keeps only references the scheduler holds anyway.
    */
   private record TaskChange(JobKey job, TaskId id, ScheduleStatus status) {}
+
+  /**
+   * A job created or changed, with its config as the listener read it on the loop right after the
+   * change ({@code config} null when it could not: the next build reads it from the scheduler).
+   */
+  private record ConfigChange(JobKey job, @Nullable JobConfig config) {}
 
   /** A job's summary fields; {@code type} null while its config is to be read. */
   private static final class Meta {
@@ -343,12 +351,43 @@ public final class JobList implements AutoCloseable {
       ScheduledTask t = c.task();
       inbox.add(new TaskChange(t.job(), t.id(), t.status()));
       VERSION.setRelease(this, version + 1);   // the loop is the only writer
-    } else if (e instanceof SchedulerEvent.JobCreated
-        || e instanceof SchedulerEvent.JobChanged || e instanceof SchedulerEvent.UpdateStateChanged
-        || e instanceof SchedulerEvent.JobKilled || e instanceof SchedulerEvent.JobFinished) {
+    } else if (e instanceof SchedulerEvent.JobCreated c) {
+      configChangedOnLoop(c.job());
+    } else if (e instanceof SchedulerEvent.JobChanged c) {
+      configChangedOnLoop(c.job());
+    } else if (e instanceof SchedulerEvent.UpdateStateChanged c) {
+      configChangedOnLoop(c.update().job());   // an update may replace the job's config
+    } else if (e instanceof SchedulerEvent.JobKilled || e instanceof SchedulerEvent.JobFinished) {
       inbox.add(e);
       VERSION.setRelease(this, version + 1);   // the loop is the only writer
     }
+  }
+
+  /**
+   * On the loop, a job created or changed: its config, read here (on the loop a read of the scheduler
+   * runs inline, a map lookup, with no hand-off; the config is the scheduler's own object, held by it
+   * anyway), goes in the inbox with the change, so that no build has to ask the loop for it (a call
+   * that would queue behind the loop's work and make the loop's next client wait behind it).
+   */
+  private void configChangedOnLoop(JobKey job) {
+    if (inbox.overflowed()) {
+      // nobody read for a while: the inbox drops what comes until the next read re-reads the scheduler
+      // whole, so the config is not looked up either
+      VERSION.setRelease(this, version + 1);   // the loop is the only writer
+      return;
+    }
+    JobConfig config = null;
+    // not leading (a term ending): no lookup, which would fail naming the leader, perhaps after asking
+    // the election for it; the next build reads the config, or fails, as before
+    if (scheduler.isLeader()) {
+      try {
+        config = scheduler.job(job).orElse(null);
+      } catch (RuntimeException ex) {
+        config = null;   // the next build reads it, or fails, as before
+      }
+    }
+    inbox.add(new ConfigChange(job, config));
+    VERSION.setRelease(this, version + 1);   // the loop is the only writer
   }
 
   // ---------------------------------------------------------------- off the loop, under `build`
@@ -370,12 +409,13 @@ public final class JobList implements AutoCloseable {
         }
       }
       dirty.add(t.job());
-    } else if (e instanceof SchedulerEvent.JobCreated c) {
-      configChanged(c.job());
-    } else if (e instanceof SchedulerEvent.JobChanged c) {
-      configChanged(c.job());
-    } else if (e instanceof SchedulerEvent.UpdateStateChanged c) {
-      configChanged(c.update().job());   // an update may replace the job's config
+    } else if (e instanceof ConfigChange c) {
+      if (c.config() != null) {
+        jobs.put(c.job(), Meta.of(c.config()));
+        dirty.add(c.job());
+      } else {
+        configChanged(c.job());
+      }
     } else if (e instanceof SchedulerEvent.JobKilled c) {
       removed(c.job());
     } else if (e instanceof SchedulerEvent.JobFinished c) {
