@@ -92,6 +92,12 @@ final class CompactRecord {
     private int idCount;
     /** How many of {@link #ids} are in the table. */
     private int indexed;
+    /**
+     * The first id of each creation in this record, with its place in {@link #ids} (from 1): where a
+     * group's placement usually starts, so a record of whole groups placed in order is named with this
+     * small table alone and the large one is never filled.
+     */
+    private final StringTable firsts = new StringTable();
     /** The place in {@link #ids} of the id most likely named next. */
     private int expected;
     /** The last agent id, host, or status name or message named or written, with its number: often the next. */
@@ -121,6 +127,7 @@ final class CompactRecord {
       }
       idCount = 0;
       indexed = 0;
+      firsts.clear();
       expected = 0;
       Arrays.fill(lastString, null);
       Arrays.fill(previousLength, 0);
@@ -151,6 +158,9 @@ final class CompactRecord {
           int[] instances = c.instances();
           List<TaskId> ids = c.ids();
           out.varint(instances.length);
+          if (instances.length > 0) {
+            firsts.numberOrAdd(ids.get(0).value(), idCount + 1);
+          }
           int last = 0;
           for (int t = 0; t < instances.length; t++) {
             out.varint(zigzag((long) instances[t] - last));
@@ -178,7 +188,7 @@ final class CompactRecord {
     /** Names task id {@code s}: by number if this record wrote it already, else as a new string. */
     private void id(String s, RecordBuffer out) throws IOException {
       int at = expected;
-      if (at >= idCount || ids[at] != s) {
+      if ((at >= idCount || ids[at] != s) && (at = firsts.numberOrAdd(s, 0) - 1) < 0) {
         while (indexed < idCount) {
           strings[ID].numberOrAdd(ids[indexed], ++indexed); // a repeated id keeps its first place
         }
