@@ -33,6 +33,20 @@ class CompactRecordTest {
   @TempDir
   Path dir;
 
+  /**
+   * W1's 10,000 agents as the core names them in its placements: one id string and one host string per
+   * agent, the same objects every time (the agent's own), not a new string per placement.
+   */
+  private static final String[] AGENT_IDS = new String[10_000];
+  private static final String[] HOSTS = new String[10_000];
+
+  static {
+    for (int agent = 0; agent < AGENT_IDS.length; agent++) {
+      AGENT_IDS[agent] = "agent-" + agent;
+      HOSTS[agent] = "host-" + agent + ".rack-" + agent % 20 + ".example.com";
+    }
+  }
+
   /** One W1 job as the scheduler appends it per createJob: the job, its 100 tasks' creation and their placement. */
   static List<Op> w1Job(int j) {
     JobConfig job = Job.service("www-data/prod/web-" + j).instances(100)
@@ -50,8 +64,7 @@ class CompactRecordTest {
     record.add(new Op.CreateTasks(job.key(), job.task(), ScheduleStatus.PENDING, NOW + j, instances, ids));
     for (int i = 0; i < 100; i++) {
       int agent = (i * 37 + j * 11) % 10_000;
-      record.add(new Op.AssignTask(ids.get(i), "agent-" + agent, "host-" + agent + ".rack-" + agent % 20 + ".example.com",
-          List.of(31_000 + i), NOW + j + 5));
+      record.add(new Op.AssignTask(ids.get(i), AGENT_IDS[agent], HOSTS[agent], List.of(31_000 + i), NOW + j + 5));
     }
     return record;
   }
