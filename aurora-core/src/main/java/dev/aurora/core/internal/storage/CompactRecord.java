@@ -9,9 +9,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The compact form of a log record's payload, for batches that hold the ops the scheduler writes most
@@ -72,18 +70,66 @@ final class CompactRecord {
   /** Writes records in the compact form into a {@link RecordBuffer}; reused from record to record. Not thread-safe. */
   static final class Encoder {
     private final ObjectWriter opWriter;
-    private final Map<String, Integer> strings = new HashMap<>();
+    /**
+     * The strings written so far in this record, in a table per kind: task ids in one (the large one:
+     * the value is the id's place in {@link #ids}, from 1), agent ids and hosts in another (few, often
+     * the same text; the value is the string's number), status names and messages in a third. A string
+     * is looked up in its kind's table only: text met under two kinds is written once for each (valid,
+     * and rare).
+     */
+    private final StringTable[] strings;
+    /** How many new strings this record has written: the number of the last one. */
+    private int count;
+    /**
+     * The task ids this record wrote as new, in order, with their numbers. A task's creation writes its
+     * id; its placement (usually in the same record, a group's tasks in the order they were created)
+     * names it: the id after the last one named is tried first, by reference, and only when it is not
+     * that one is the table consulted (filled lazily from this list, so a record whose ids come in order
+     * never hashes one).
+     */
+    private String[] ids = new String[64];
+    private int[] idNumbers = new int[64];
+    private int idCount;
+    /** How many of {@link #ids} are in the table. */
+    private int indexed;
+    /**
+     * The first id of each creation in this record, with its place in {@link #ids} (from 1): where a
+     * group's placement usually starts, so a record of whole groups placed in order is named with this
+     * small table alone and the large one is never filled.
+     */
+    private final StringTable firsts = new StringTable();
+    /** The place in {@link #ids} of the id most likely named next. */
+    private int expected;
+    /** The last agent id, host, or status name or message named or written, with its number: often the next. */
+    private final String[] lastString = new String[4];
+    private final int[] lastNumber = new int[4];
     private final byte[][] previous = {new byte[64], new byte[64], new byte[64], new byte[64]};
     private final int[] previousLength = new int[4];
     private long time;
 
     Encoder(ObjectWriter opWriter) {
       this.opWriter = opWriter;
+      StringTable machines = new StringTable();
+      this.strings = new StringTable[] {new StringTable(), machines, machines, new StringTable()};
     }
 
     /** Writes {@code ops} as a compact payload at the buffer's end. */
     void write(List<Op> ops, RecordBuffer out) throws IOException {
-      strings.clear();
+      strings[ID].clear();
+      strings[AGENT].clear(); // and hosts
+      strings[OTHER].clear();
+      count = 0;
+      if (ids.length > StringTable.KEEP_SLOTS) {
+        ids = new String[64];
+        idNumbers = new int[64];
+      } else {
+        Arrays.fill(ids, 0, idCount, null);
+      }
+      idCount = 0;
+      indexed = 0;
+      firsts.clear();
+      expected = 0;
+      Arrays.fill(lastString, null);
       Arrays.fill(previousLength, 0);
       time = 0;
       out.write(FORM);
@@ -91,7 +137,7 @@ final class CompactRecord {
         Op op = ops.get(i);
         if (op instanceof Op.AssignTask a) {
           out.write(ASSIGN);
-          string(a.id().value(), ID, out);
+          id(a.id().value(), out);
           string(a.agentId(), AGENT, out);
           string(a.host(), HOST, out);
           List<Integer> ports = a.ports();
@@ -102,7 +148,7 @@ final class CompactRecord {
           time(a.timeMillis(), out);
         } else if (op instanceof Op.SaveTaskStatus s) {
           out.write(STATUS);
-          string(s.id().value(), ID, out);
+          id(s.id().value(), out);
           string(s.status().name(), OTHER, out);
           time(s.timeMillis(), out);
           string(s.message(), OTHER, out);
@@ -112,11 +158,14 @@ final class CompactRecord {
           int[] instances = c.instances();
           List<TaskId> ids = c.ids();
           out.varint(instances.length);
+          if (instances.length > 0) {
+            firsts.numberOrAdd(ids.get(0).value(), idCount + 1);
+          }
           int last = 0;
           for (int t = 0; t < instances.length; t++) {
             out.varint(zigzag((long) instances[t] - last));
             last = instances[t];
-            string(ids.get(t).value(), ID, out);
+            newId(ids.get(t).value(), out); // a task is created once
           }
         } else {
           out.write(JSON);
@@ -136,13 +185,55 @@ final class CompactRecord {
       time = millis;
     }
 
+    /** Names task id {@code s}: by number if this record wrote it already, else as a new string. */
+    private void id(String s, RecordBuffer out) throws IOException {
+      int at = expected;
+      if ((at >= idCount || ids[at] != s) && (at = firsts.numberOrAdd(s, 0) - 1) < 0) {
+        while (indexed < idCount) {
+          strings[ID].numberOrAdd(ids[indexed], ++indexed); // a repeated id keeps its first place
+        }
+        at = strings[ID].numberOrAdd(s, 0) - 1; // adds nothing: 0 is no place
+        if (at < 0) {
+          newId(s, out);
+          return;
+        }
+      }
+      out.varint(idNumbers[at]);
+      expected = at + 1;
+    }
+
+    /** Writes task id {@code s} as a new string. */
+    private void newId(String s, RecordBuffer out) throws IOException {
+      if (idCount == ids.length) {
+        ids = Arrays.copyOf(ids, idCount * 2);
+        idNumbers = Arrays.copyOf(idNumbers, idCount * 2);
+      }
+      ids[idCount] = s;
+      idNumbers[idCount++] = count + 1;
+      expected = idCount;
+      write(s, ID, out);
+    }
+
+    /** Names {@code s}, an agent id, host, status name or message: by number if written already, else new. */
     private void string(String s, int kind, RecordBuffer out) throws IOException {
-      Integer known = strings.get(s);
-      if (known != null) {
+      if (s == lastString[kind]) {
+        out.varint(lastNumber[kind]);
+        return;
+      }
+      int known = strings[kind].numberOrAdd(s, count + 1);
+      lastString[kind] = s;
+      if (known != 0) {
+        lastNumber[kind] = known;
         out.varint(known);
         return;
       }
-      strings.put(s, strings.size() + 1);
+      lastNumber[kind] = count + 1;
+      write(s, kind, out);
+    }
+
+    /** Writes {@code s} as the record's next new string, front-coded against the previous one of its kind. */
+    private void write(String s, int kind, RecordBuffer out) throws IOException {
+      count++;
       int length = utf8(s);
       int shared = 0;
       byte[] last = previous[kind];
@@ -178,6 +269,93 @@ final class CompactRecord {
         scratch[i] = (byte) c;
       }
       return n;
+    }
+  }
+
+  /**
+   * The strings of one kind written so far in a record, each with a value (its number, or its place in a
+   * list): open addressing over
+   * parallel arrays (no entry objects, no boxing; a look-up compares the cached hash, then the reference,
+   * then the text). A string the table misses would only be written again as new (valid, a few bytes
+   * more), but it never misses one it holds. Cleared entry by entry, so a small record after a large one
+   * does not pay for the large table.
+   */
+  static final class StringTable {
+    /** Kept from record to record up to this many slots; a larger table is dropped at the next clear. */
+    private static final int KEEP_SLOTS = 1 << 18;
+    private String[] keys = new String[64];
+    /** The string's hash in the high half, its value (from 1; 0: an empty slot) in the low half. */
+    private long[] entries = new long[64];
+    /** The slots in use, in the order they were filled. */
+    private int[] used = new int[32];
+    private int size;
+    /** 32 minus log2 of the table's length: a hash's slot is its top bits after mixing. */
+    private int shift = 32 - 6;
+
+    /**
+     * The value of {@code s} if the table holds it; else adds it with {@code value} (unless that is 0: then
+     * the table is left as it was) and returns 0.
+     */
+    int numberOrAdd(String s, int value) {
+      int hash = s.hashCode();
+      int mask = keys.length - 1;
+      int i = (hash * 0x9E3779B9) >>> shift;
+      for (long e; (e = entries[i]) != 0; i = (i + 1) & mask) {
+        if ((int) (e >>> 32) == hash) {
+          String k = keys[i];
+          if (k == s || k.equals(s)) {
+            return (int) e;
+          }
+        }
+      }
+      if (value == 0) {
+        return 0;
+      }
+      keys[i] = s;
+      entries[i] = (long) hash << 32 | (value & 0xFFFFFFFFL);
+      if (size == used.length) {
+        used = Arrays.copyOf(used, size * 2);
+      }
+      used[size++] = i;
+      if (size * 2 > keys.length) {
+        grow();
+      }
+      return 0;
+    }
+
+    /** Empties the table. */
+    void clear() {
+      if (keys.length > KEEP_SLOTS) {
+        keys = new String[64];
+        entries = new long[64];
+        used = new int[32];
+        shift = 32 - 6;
+      } else {
+        for (int j = 0; j < size; j++) {
+          keys[used[j]] = null;
+          entries[used[j]] = 0;
+        }
+      }
+      size = 0;
+    }
+
+    private void grow() {
+      String[] oldKeys = keys;
+      long[] oldEntries = entries;
+      keys = new String[oldKeys.length * 2];
+      entries = new long[oldKeys.length * 2];
+      shift--;
+      int mask = keys.length - 1;
+      for (int j = 0; j < size; j++) {
+        int from = used[j];
+        int i = ((int) (oldEntries[from] >>> 32) * 0x9E3779B9) >>> shift;
+        while (entries[i] != 0) {
+          i = (i + 1) & mask;
+        }
+        keys[i] = oldKeys[from];
+        entries[i] = oldEntries[from];
+        used[j] = i;
+      }
     }
   }
 

@@ -33,6 +33,20 @@ class CompactRecordTest {
   @TempDir
   Path dir;
 
+  /**
+   * W1's 10,000 agents as the core names them in its placements: one id string and one host string per
+   * agent, the same objects every time (the agent's own), not a new string per placement.
+   */
+  private static final String[] AGENT_IDS = new String[10_000];
+  private static final String[] HOSTS = new String[10_000];
+
+  static {
+    for (int agent = 0; agent < AGENT_IDS.length; agent++) {
+      AGENT_IDS[agent] = "agent-" + agent;
+      HOSTS[agent] = "host-" + agent + ".rack-" + agent % 20 + ".example.com";
+    }
+  }
+
   /** One W1 job as the scheduler appends it per createJob: the job, its 100 tasks' creation and their placement. */
   static List<Op> w1Job(int j) {
     JobConfig job = Job.service("www-data/prod/web-" + j).instances(100)
@@ -50,8 +64,7 @@ class CompactRecordTest {
     record.add(new Op.CreateTasks(job.key(), job.task(), ScheduleStatus.PENDING, NOW + j, instances, ids));
     for (int i = 0; i < 100; i++) {
       int agent = (i * 37 + j * 11) % 10_000;
-      record.add(new Op.AssignTask(ids.get(i), "agent-" + agent, "host-" + agent + ".rack-" + agent % 20 + ".example.com",
-          List.of(31_000 + i), NOW + j + 5));
+      record.add(new Op.AssignTask(ids.get(i), AGENT_IDS[agent], HOSTS[agent], List.of(31_000 + i), NOW + j + 5));
     }
     return record;
   }
@@ -72,7 +85,67 @@ class CompactRecordTest {
     }
     ops.add(new Op.RemoveTasks(List.of(ids.get(0), TaskId.of("gone"))));
     ops.add(new Op.SaveTaskStatus(TaskId.of("gone"), ScheduleStatus.KILLED, 0, "message of KILLED \"quoted\" \n 日本"));
+    ops.addAll(namedOutOfOrder());
     return ops;
+  }
+
+  /**
+   * Strings named in the orders and shapes the encoder's shortcuts must not get wrong: a group's ids
+   * placed backwards, skipping and from two jobs interleaved; an id named before its creation and one
+   * created twice; texts with equal hash codes; equal texts in distinct objects; the same text as a task
+   * id, an agent id, a host and a message.
+   */
+  static List<Op> namedOutOfOrder() {
+    JobConfig job = Job.service("www-data/prod/order").instances(8).task(t -> t.process("p", "./run").cpus(1).ramMb(64))
+        .build();
+    // "Aa" and "BB" have the same hash code, so do all these ids
+    List<TaskId> a = List.of(TaskId.of("AaAa"), TaskId.of("AaBB"), TaskId.of("BBAa"), TaskId.of("BBBB"));
+    List<TaskId> b = List.of(TaskId.of("same"), TaskId.of("host-1"), TaskId.of("x-2"), TaskId.of("x-3"));
+    List<Op> ops = new ArrayList<>();
+    ops.add(new Op.SaveTaskStatus(TaskId.of("x-2"), ScheduleStatus.LOST, 1, "before its creation"));
+    ops.add(new Op.CreateTasks(job.key(), job.task(), ScheduleStatus.PENDING, 2, new int[] {0, 1, 2, 3}, a));
+    ops.add(new Op.CreateTasks(job.key(), job.task(), ScheduleStatus.PENDING, 2, new int[] {4, 5, 6, 7}, b));
+    ops.add(new Op.CreateTasks(job.key(), job.task(), ScheduleStatus.PENDING, 3, new int[] {8}, List.of(a.get(2))));
+    int[] order = {3, 2, 1, 0, 4, 6, 5, 7, 0, 0, 7};
+    for (int k = 0; k < order.length; k++) {
+      TaskId id = order[k] < 4 ? a.get(order[k]) : b.get(order[k] - 4);
+      // ids and hosts as fresh objects half of the time: equal text, another reference
+      TaskId named = k % 2 == 0 ? id : TaskId.of(new String(id.value().toCharArray()));
+      String agent = k % 3 == 0 ? "same" : "host-1";
+      ops.add(new Op.AssignTask(named, agent, k % 2 == 0 ? "host-1" : new String("host-1".toCharArray()),
+          List.of(k), 4 + k));
+      ops.add(new Op.SaveTaskStatus(named, ScheduleStatus.RUNNING, 5 + k, k % 4 == 0 ? "same" : "AaAa"));
+    }
+    return ops;
+  }
+
+  @Test
+  void recordsOfManyStringsComeBackWhateverTheRecordBeforeThem() throws IOException {
+    RecordBuffer buffer = new RecordBuffer();
+    List<Op> large = new ArrayList<>();
+    for (int j = 0; j < 300; j++) {
+      large.addAll(w1Job(j)); // 30,000 ids, 3,000 agents: the tables grow many times
+    }
+    // placed in another order than created: the last job's tasks first, each job's backwards
+    List<Op> placements = new ArrayList<>();
+    for (int j = 299; j >= 0; j--) {
+      List<Op> job = w1Job(j).subList(2, 102);
+      for (int i = job.size() - 1; i >= 0; i--) {
+        placements.add(job.get(i));
+      }
+    }
+    List<Op> reordered = new ArrayList<>();
+    for (Op op : large) {
+      if (!(op instanceof Op.AssignTask)) {
+        reordered.add(op);
+      }
+    }
+    reordered.addAll(placements);
+    for (List<Op> ops : List.of(large, namedOutOfOrder(), reordered, w1Job(7), everyKind(), large)) {
+      ByteBuffer sealed = buffer.logRecord(ops);
+      assertThat(CompactRecord.read(sealed.array(), LogFormat.RECORD_HEADER_BYTES,
+          sealed.limit() - LogFormat.RECORD_HEADER_BYTES, LogFormat.OP_READER)).containsExactlyElementsOf(ops);
+    }
   }
 
   @Test
