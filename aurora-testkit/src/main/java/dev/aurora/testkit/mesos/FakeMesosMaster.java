@@ -49,7 +49,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * records each violation; {@link #close()} (or, registered as an extension, the end of the test) fails
  * with the list. Faults are scripted: a dropped connection, silent heartbeats, a failover to another
  * master that the old one redirects to, duplicate, reordered and lost updates, rescinded offers, a lost
- * agent, a task that never reports, error answers, unparsable events, statuses of unknown tasks.
+ * agent, a partitioned agent and its heal ({@link #partitionAgent}, {@link #healAgent}), a task that never
+ * reports, error answers, unparsable events, statuses of unknown tasks.
  *
  * <p>Status updates behave as a Mesos agent's status update manager sends them: one update per task in
  * flight at a time; the task's next update is sent once the framework acknowledges the one before, and
@@ -109,6 +110,13 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     String offer;
     long refusedUntilNanos;
     boolean lost;
+    /**
+     * When the master marked the agent unreachable (a partition), or null while it is reachable: it
+     * offers nothing, its updates wait at the agent, and it re-registers with {@link #healAgent}.
+     */
+    Protos.TimeInfo unreachableSince;
+    /** The tasks the master reported unreachable (or lost) when the partition began. */
+    final List<FakeTask> unreachable = new ArrayList<>();
 
     Agent(String id, String hostname, Map<String, String> attributes, double cpus, double mem, double disk,
         int portBegin, int portEnd) {
@@ -235,6 +243,8 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
   private final List<ErrorAnswer> errorAnswers = new ArrayList<>();
   private final List<Map.Entry<Predicate<Protos.TaskInfo>, Health>> healthOnStart = new ArrayList<>();
   private final Map<String, Integer> launchesByName = new HashMap<>();
+  /** The last update sent per task, if calls are recorded. */
+  private final Map<String, Protos.TaskStatus> lastUpdates = new HashMap<>();
   /** Default executors running task groups, by agent id + "/" + executor id. */
   private final Map<String, GroupExecutor> executors = new HashMap<>();
   private final AtomicInteger seq = new AtomicInteger();
@@ -411,7 +421,10 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     }
   }
 
-  /** The ids of tasks that are staging, starting or running on an agent that is not lost. */
+  /**
+   * The ids of tasks that are staging, starting or running on an agent that is not lost (a partitioned
+   * agent's tasks still run there, and count).
+   */
   public Set<String> activeTasks() {
     synchronized (lock) {
       Set<String> out = new HashSet<>();
@@ -489,6 +502,30 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
   public int outstandingOffers() {
     synchronized (lock) {
       return offers.size();
+    }
+  }
+
+  /** How many offers of the agent are outstanding (none while it is partitioned). */
+  public int outstandingOffers(String agentId) {
+    synchronized (lock) {
+      return (int) offers.values().stream().filter(a -> a.id.equals(agentId)).count();
+    }
+  }
+
+  /**
+   * The last status update sent to the framework for a task (if the builder records calls): the
+   * agent's, or one the master made itself (an unreachable agent, a re-registration, reconciliation).
+   */
+  public Optional<Protos.TaskStatus> lastUpdate(String taskId) {
+    synchronized (lock) {
+      return Optional.ofNullable(lastUpdates.get(taskId));
+    }
+  }
+
+  /** Whether the agent is partitioned from the master ({@link #partitionAgent}, not healed since). */
+  public boolean partitioned(String agentId) {
+    synchronized (lock) {
+      return agent(agentId).unreachableSince != null;
     }
   }
 
@@ -681,6 +718,101 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
         }
       }
     }
+  }
+
+  /**
+   * The agent is cut off from the master by a network partition, as when it fails the master's health
+   * checks: the master marks it unreachable, rescinds its offers and makes none, reports each of its
+   * tasks TASK_UNREACHABLE (TASK_LOST to a framework that is not PARTITION_AWARE) with the {@code
+   * unreachable_time}, reason {@code REASON_AGENT_REMOVED}, and sends a FAILURE naming the agent. The
+   * tasks run on behind the partition: their updates wait at the agent ({@link #finishTask} there is
+   * reported after the heal), a KILL does not reach them (the master answers with the task's
+   * unreachable state, as it answers a kill of a task it cannot find by reconciling it), and
+   * reconciliation reports them unreachable. Ended with {@link #healAgent}.
+   *
+   * @throws IllegalArgumentException if there is no such agent
+   * @throws IllegalStateException if the agent is lost or already partitioned
+   */
+  public void partitionAgent(String agentId) {
+    synchronized (lock) {
+      Agent a = agent(agentId);
+      if (a.lost || a.unreachableSince != null) {
+        throw new IllegalStateException("agent " + agentId + " is " + (a.lost ? "lost" : "partitioned already"));
+      }
+      long now = System.currentTimeMillis();
+      a.unreachableSince = Protos.TimeInfo.newBuilder().setNanoseconds(now * 1_000_000L).build();
+      if (a.offer != null) {
+        offers.remove(a.offer);
+        offered.remove(a.offer);
+        emit(Event.newBuilder().setType(Event.Type.RESCIND).setRescind(Event.Rescind.newBuilder()
+            .setOfferId(Protos.OfferID.newBuilder().setValue(a.offer))).build());
+        a.offer = null;
+      }
+      TaskState state = partitionAware() ? TaskState.TASK_UNREACHABLE : TaskState.TASK_LOST;
+      for (FakeTask t : tasks.values()) {
+        if (t.agent == a && !terminal(t.state)) {
+          a.unreachable.add(t);
+          // the master's own update, not the agent's: no uuid, nothing to acknowledge (as Mesos's)
+          sendUpdate(status(t.info.getTaskId().getValue(), agentId, state, "agent " + agentId + " is unreachable",
+              Protos.TaskStatus.Reason.REASON_AGENT_REMOVED, false).toBuilder()
+              .setUnreachableTime(a.unreachableSince).build());
+        }
+      }
+      emit(Event.newBuilder().setType(Event.Type.FAILURE).setFailure(Event.Failure.newBuilder()
+          .setAgentId(Protos.AgentID.newBuilder().setValue(agentId))).build());
+    }
+  }
+
+  /**
+   * A partitioned agent re-registers with the master, as Mesos allows: for each task reported unreachable
+   * the master sends the task's current state (TASK_RUNNING for one still running; reason {@code
+   * REASON_AGENT_REREGISTERED}, source master, no uuid), whether the framework is PARTITION_AWARE or not;
+   * then the agent sends the updates it kept (retrying any left unacknowledged), and the agent offers
+   * again.
+   *
+   * @throws IllegalArgumentException if there is no such agent
+   * @throws IllegalStateException if the agent is not partitioned
+   */
+  public void healAgent(String agentId) {
+    synchronized (lock) {
+      Agent a = agent(agentId);
+      if (a.unreachableSince == null) {
+        throw new IllegalStateException("agent " + agentId + " is not partitioned");
+      }
+      a.unreachableSince = null;
+      a.refusedUntilNanos = 0;
+      for (FakeTask t : a.unreachable) {
+        sendUpdate(withHealth(t, status(t.info.getTaskId().getValue(), agentId, t.state, "agent " + agentId
+            + " reregistered", Protos.TaskStatus.Reason.REASON_AGENT_REREGISTERED, false)));
+      }
+      a.unreachable.clear();
+      // the agent's status update manager sends again what it holds: an update sent before the partition
+      // and not acknowledged, and the first of those kept while the master could not be reached
+      for (FakeTask t : tasks.values()) {
+        if (t.agent != a) {
+          continue;
+        }
+        java.util.ArrayDeque<Protos.TaskStatus> q = streams.get(t.info.getTaskId().getValue());
+        if (q == null || q.isEmpty()) {
+          continue;
+        }
+        Pending p = pending.get(q.peekFirst().getUuid().toStringUtf8());
+        if (p != null) {
+          p.sentNanos = System.nanoTime();
+          sendUpdate(p.status());
+        } else {
+          send(q.peekFirst());
+        }
+      }
+    }
+  }
+
+  private Agent agent(String agentId) {
+    Agent a = agents.get(agentId);
+    if (a == null) {
+      throw new IllegalArgumentException("no agent " + agentId);
+    }
+    return a;
   }
 
   /**
@@ -1376,9 +1508,23 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
           Protos.TaskStatus.Reason.REASON_RECONCILIATION, false));
       return;
     }
+    if (t.agent.unreachableSince != null && !terminal(t.state)) {
+      // the kill cannot reach the agent: the master reconciles the task instead, as for a task it
+      // cannot find, and the framework asks again once the agent is back
+      sendUpdate(unreachableStatus(t, "reconciliation: the agent is unreachable"));
+      return;
+    }
     if (!terminal(t.state)) {
       update(t, TaskState.TASK_KILLED, "killed by the scheduler", null);
     }
+  }
+
+  /** A task on a partitioned agent as the master reports it: TASK_UNREACHABLE (or TASK_LOST), no uuid. */
+  private Protos.TaskStatus unreachableStatus(FakeTask t, String message) {
+    TaskState state = partitionAware() ? TaskState.TASK_UNREACHABLE : TaskState.TASK_LOST;
+    return status(t.info.getTaskId().getValue(), t.agent.id, state, message,
+        Protos.TaskStatus.Reason.REASON_RECONCILIATION, false).toBuilder()
+        .setUnreachableTime(t.agent.unreachableSince).build();
   }
 
   private void acknowledge(Call.Acknowledge ack) {
@@ -1411,7 +1557,9 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
         if (q.isEmpty()) {
           streams.remove(task);
         } else {
-          send(q.peekFirst()); // the stream's next update
+          if (!partitioned(q.peekFirst())) {
+            send(q.peekFirst()); // the stream's next update (else sent when the agent re-registers)
+          }
         }
       }
     }
@@ -1420,7 +1568,8 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
   private void reconcile(Call.Reconcile r) {
     if (r.getTasksCount() == 0) {
       for (FakeTask t : tasks.values()) {
-        if (!terminal(t.state)) {
+        // the master's implicit reconciliation covers the tasks of registered agents only
+        if (!terminal(t.state) && t.agent.unreachableSince == null) {
           sendUpdate(withHealth(t, status(t.info.getTaskId().getValue(), t.agent.id, t.state, "reconciliation",
               Protos.TaskStatus.Reason.REASON_RECONCILIATION, false)));
         }
@@ -1429,7 +1578,9 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     }
     for (Call.Reconcile.Task rt : r.getTasksList()) {
       FakeTask t = tasks.get(rt.getTaskId().getValue());
-      if (t != null && !t.agent.lost) {
+      if (t != null && t.agent.unreachableSince != null && !t.agent.lost) {
+        sendUpdate(unreachableStatus(t, "reconciliation: the agent is unreachable"));
+      } else if (t != null && !t.agent.lost) {
         sendUpdate(withHealth(t, status(t.info.getTaskId().getValue(), t.agent.id, t.state, "reconciliation",
             Protos.TaskStatus.Reason.REASON_RECONCILIATION, false)));
       } else {
@@ -1452,7 +1603,7 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       String role = framework.getRolesCount() > 0 ? framework.getRoles(0) : "*";
       Event.Offers.Builder batch = Event.Offers.newBuilder();
       for (Agent a : agents.values()) {
-        if (a.lost || a.offer != null || a.refusedUntilNanos > now) {
+        if (a.lost || a.unreachableSince != null || a.offer != null || a.refusedUntilNanos > now) {
           continue;
         }
         double cpus = a.cpus - a.usedCpus;
@@ -1534,7 +1685,7 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       long now = System.nanoTime();
       long max = MAX_RETRY_FACTOR * settings.updateRetry.toNanos();
       for (Pending p : pending.values()) {
-        if (now - p.sentNanos >= p.retryNanos) {
+        if (now - p.sentNanos >= p.retryNanos && !partitioned(p.status())) {
           p.sentNanos = now;
           p.retryNanos = Math.min(max, 2 * p.retryNanos);
           sendUpdate(p.status());
@@ -1602,9 +1753,15 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     java.util.ArrayDeque<Protos.TaskStatus> q = streams.computeIfAbsent(s.getTaskId().getValue(),
         k -> new java.util.ArrayDeque<>(2));
     q.add(s);
-    if (q.size() == 1) {
+    if (q.size() == 1 && !partitioned(s)) {
       send(s);
     }
+  }
+
+  /** Whether the update's agent is partitioned (its updates wait at the agent until it re-registers). */
+  private boolean partitioned(Protos.TaskStatus s) {
+    Agent a = agents.get(s.getAgentId().getValue());
+    return a != null && a.unreachableSince != null;
   }
 
   /** Sends an update that is to be acknowledged, and retries it until it is. */
@@ -1645,6 +1802,9 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
   }
 
   private void sendUpdate(Protos.TaskStatus s) {
+    if (settings.recordCalls) {
+      lastUpdates.put(s.getTaskId().getValue(), s);
+    }
     if (dropUpdates > 0) {
       dropUpdates--;
       return;
