@@ -200,6 +200,25 @@ class MesosPartitionTest {
   }
 
   @Test
+  void withoutPartitionAwarenessThePartitionedAgentIsLostAndItsTasksAreReportedRunningWhenItComesBack() {
+    h = new Harness(FakeMesosMaster.builder().agents(2),
+        b -> b.capabilities(java.util.EnumSet.of(Capability.MULTI_ROLE)));
+    Offer o = h.freshOffer();
+    TaskId id = runningOn(o);
+    h.master.partitionAgent(o.agentId());
+    await("agent lost", () -> {
+      synchronized (h.recorder) {
+        return h.recorder.lostAgents.contains(o.agentId());
+      }
+    });
+    await("task lost", () -> h.recorder.saw(id, ScheduleStatus.LOST));
+
+    h.master.healAgent(o.agentId()); // Mesos lets the agent back and its tasks run on: the scheduler kills them
+    await("reported running", () -> h.recorder.last(id).orElseThrow().state() == ScheduleStatus.RUNNING);
+    assertThat(h.master.violations()).isEmpty();
+  }
+
+  @Test
   void reconciliationSaysUnreachableWhilePartitionedAndRunningAfterTheHeal() {
     h = new Harness(FakeMesosMaster.builder().agents(2), b -> { });
     Offer o = h.freshOffer();
