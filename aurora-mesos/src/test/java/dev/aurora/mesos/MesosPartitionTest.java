@@ -200,7 +200,7 @@ class MesosPartitionTest {
   }
 
   @Test
-  void withoutPartitionAwarenessThePartitionedAgentIsLostAndItsTasksAreReportedRunningWhenItComesBack() {
+  void withoutPartitionAwarenessThePartitionedAgentIsLostAndItsTasksAreKilledWhenItComesBack() {
     h = new Harness(FakeMesosMaster.builder().agents(2),
         b -> b.capabilities(java.util.EnumSet.of(Capability.MULTI_ROLE)));
     Offer o = h.freshOffer();
@@ -213,8 +213,11 @@ class MesosPartitionTest {
     });
     await("task lost", () -> h.recorder.saw(id, ScheduleStatus.LOST));
 
-    h.master.healAgent(o.agentId()); // Mesos lets the agent back and its tasks run on: the scheduler kills them
-    await("reported running", () -> h.recorder.last(id).orElseThrow().state() == ScheduleStatus.RUNNING);
+    // Mesos lets the agent back and its tasks run on (the master reports them TASK_RUNNING): a task
+    // reported lost must not run twice, so the backend kills it
+    h.master.healAgent(o.agentId());
+    await("killed on its agent", () -> h.master.state(id.value()).orElseThrow() == TaskState.TASK_KILLED);
+    assertThat(h.recorder.last(id).orElseThrow().state()).isEqualTo(ScheduleStatus.LOST);
     assertThat(h.master.violations()).isEmpty();
   }
 
