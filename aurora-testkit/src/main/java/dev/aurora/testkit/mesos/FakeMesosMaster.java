@@ -96,6 +96,8 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
   /** A simulated agent. */
   public static final class Agent {
     final String id;
+    /** The id as sent in each of its tasks' updates. */
+    final Protos.AgentID agentId;
     final String hostname;
     final Map<String, String> attributes;
     final double cpus;
@@ -121,6 +123,7 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     Agent(String id, String hostname, Map<String, String> attributes, double cpus, double mem, double disk,
         int portBegin, int portEnd) {
       this.id = id;
+      this.agentId = Protos.AgentID.newBuilder().setValue(id).build();
       this.hostname = hostname;
       this.attributes = attributes;
       this.cpus = cpus;
@@ -224,14 +227,14 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
   private final Map<String, Protos.Offer> offered = new HashMap<>();
   private final Set<String> issuedOffers = new HashSet<>();
   private final Map<String, FakeTask> tasks = new LinkedHashMap<>();
-  private final Map<String, Pending> pending = new LinkedHashMap<>();
+  private final Map<ByteString, Pending> pending = new LinkedHashMap<>();
   /**
    * Per task, the updates of its agent's status update stream not yet acknowledged, oldest first: only
    * the first is sent (and retried) until the framework acknowledges it, as a Mesos agent's status
    * update manager does.
    */
   private final Map<String, java.util.ArrayDeque<Protos.TaskStatus>> streams = new HashMap<>();
-  private final Set<String> issuedUuids = new HashSet<>();
+  private final Set<ByteString> issuedUuids = new HashSet<>();
   private final Set<String> pastStreams = new HashSet<>();
   private final List<String> violations = new ArrayList<>();
   private final List<Call> calls = new ArrayList<>();
@@ -578,7 +581,7 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
 
   private void reportHealth(FakeTask t, boolean healthy) {
     t.healthy = healthy;
-    Protos.TaskStatus s = status(t.info.getTaskId().getValue(), t.agent.id, TaskState.TASK_RUNNING,
+    Protos.TaskStatus s = status(t, TaskState.TASK_RUNNING,
         healthy ? "" : "health check failed", Protos.TaskStatus.Reason.REASON_TASK_HEALTH_CHECK_STATUS_UPDATED, true)
         .toBuilder().setHealthy(healthy).setSource(Protos.TaskStatus.Source.SOURCE_EXECUTOR).build();
     forward(s);
@@ -753,7 +756,7 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
         if (t.agent == a && !terminal(t.state)) {
           a.unreachable.add(t);
           // the master's own update, not the agent's: no uuid, nothing to acknowledge (as Mesos's)
-          sendUpdate(status(t.info.getTaskId().getValue(), agentId, state, "agent " + agentId + " is unreachable",
+          sendUpdate(status(t, state, "agent " + agentId + " is unreachable",
               Protos.TaskStatus.Reason.REASON_AGENT_REMOVED, false).toBuilder()
               .setUnreachableTime(a.unreachableSince).build());
         }
@@ -782,7 +785,7 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       a.unreachableSince = null;
       a.refusedUntilNanos = 0;
       for (FakeTask t : a.unreachable) {
-        sendUpdate(withHealth(t, status(t.info.getTaskId().getValue(), agentId, t.state, "agent " + agentId
+        sendUpdate(withHealth(t, status(t, t.state, "agent " + agentId
             + " reregistered", Protos.TaskStatus.Reason.REASON_AGENT_REREGISTERED, false)));
       }
       a.unreachable.clear();
@@ -796,7 +799,7 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
         if (q == null || q.isEmpty()) {
           continue;
         }
-        Pending p = pending.get(q.peekFirst().getUuid().toStringUtf8());
+        Pending p = pending.get(q.peekFirst().getUuid());
         if (p != null) {
           p.sentNanos = System.nanoTime();
           sendUpdate(p.status());
@@ -990,7 +993,7 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     synchronized (lock) {
       Agent a = agents.values().iterator().next();
       Protos.TaskStatus s = status(taskId, a.id, state, "a task the scheduler never launched", null, true);
-      pending.put(s.getUuid().toStringUtf8(), new Pending(s));
+      pending.put(s.getUuid(), new Pending(s));
       sendUpdate(s);
     }
   }
@@ -1470,9 +1473,9 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       }
       if (reorderUpdates) {
         update(t, TaskState.TASK_RUNNING, "", null);
-        Protos.TaskStatus s = status(t.info.getTaskId().getValue(), t.agent.id, TaskState.TASK_STARTING, "", null,
+        Protos.TaskStatus s = status(t, TaskState.TASK_STARTING, "", null,
             true);
-        pending.put(s.getUuid().toStringUtf8(), new Pending(s));
+        pending.put(s.getUuid(), new Pending(s));
         sendUpdate(s);
       } else {
         update(t, TaskState.TASK_STARTING, "", null);
@@ -1522,15 +1525,15 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
   /** A task on a partitioned agent as the master reports it: TASK_UNREACHABLE (or TASK_LOST), no uuid. */
   private Protos.TaskStatus unreachableStatus(FakeTask t, String message) {
     TaskState state = partitionAware() ? TaskState.TASK_UNREACHABLE : TaskState.TASK_LOST;
-    return status(t.info.getTaskId().getValue(), t.agent.id, state, message,
+    return status(t, state, message,
         Protos.TaskStatus.Reason.REASON_RECONCILIATION, false).toBuilder()
         .setUnreachableTime(t.agent.unreachableSince).build();
   }
 
   private void acknowledge(Call.Acknowledge ack) {
-    String uuid = ack.getUuid().toStringUtf8();
+    ByteString uuid = ack.getUuid();
     if (!issuedUuids.contains(uuid)) {
-      violation("ACKNOWLEDGE of uuid " + uuid + " for task " + ack.getTaskId().getValue()
+      violation("ACKNOWLEDGE of uuid " + hex(uuid) + " for task " + ack.getTaskId().getValue()
           + " that no update carried");
       return;
     }
@@ -1546,7 +1549,7 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     }
     if (p != null && (!p.status().getTaskId().equals(ack.getTaskId())
         || !p.status().getAgentId().equals(ack.getAgentId()))) {
-      violation("ACKNOWLEDGE of uuid " + uuid + " names task " + ack.getTaskId().getValue() + " on "
+      violation("ACKNOWLEDGE of uuid " + hex(uuid) + " names task " + ack.getTaskId().getValue() + " on "
           + ack.getAgentId().getValue() + ", the update was for " + p.status().getTaskId().getValue());
     }
     if (p != null) {
@@ -1570,7 +1573,7 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       for (FakeTask t : tasks.values()) {
         // the master's implicit reconciliation covers the tasks of registered agents only
         if (!terminal(t.state) && t.agent.unreachableSince == null) {
-          sendUpdate(withHealth(t, status(t.info.getTaskId().getValue(), t.agent.id, t.state, "reconciliation",
+          sendUpdate(withHealth(t, status(t, t.state, "reconciliation",
               Protos.TaskStatus.Reason.REASON_RECONCILIATION, false)));
         }
       }
@@ -1581,7 +1584,7 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       if (t != null && t.agent.unreachableSince != null && !t.agent.lost) {
         sendUpdate(unreachableStatus(t, "reconciliation: the agent is unreachable"));
       } else if (t != null && !t.agent.lost) {
-        sendUpdate(withHealth(t, status(t.info.getTaskId().getValue(), t.agent.id, t.state, "reconciliation",
+        sendUpdate(withHealth(t, status(t, t.state, "reconciliation",
             Protos.TaskStatus.Reason.REASON_RECONCILIATION, false)));
       } else {
         TaskState state = partitionAware() ? (t != null ? TaskState.TASK_UNREACHABLE : TaskState.TASK_UNKNOWN)
@@ -1734,7 +1737,7 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
         }
       }
     }
-    Protos.TaskStatus s = status(t.info.getTaskId().getValue(), t.agent.id, state, message, reason, true);
+    Protos.TaskStatus s = status(t, state, message, reason, true);
     if (!data.isEmpty()) {
       Protos.TaskStatus.Builder b = s.toBuilder().setData(data).setSource(Protos.TaskStatus.Source.SOURCE_EXECUTOR);
       if (t.info.hasExecutor()) {
@@ -1768,19 +1771,31 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
   private void send(Protos.TaskStatus s) {
     Pending p = new Pending(s);
     p.retryNanos = settings.updateRetry.toNanos();
-    pending.put(s.getUuid().toStringUtf8(), p);
+    pending.put(s.getUuid(), p);
     sendUpdate(s);
+  }
+
+  /** A status of a launched task: its TaskID as launched and its agent's id, not built again per update. */
+  private Protos.TaskStatus status(FakeTask t, TaskState state, String message, Protos.TaskStatus.Reason reason,
+      boolean withUuid) {
+    return status(Protos.TaskStatus.newBuilder().setTaskId(t.info.getTaskId()).setAgentId(t.agent.agentId), state,
+        message, reason, withUuid);
   }
 
   private Protos.TaskStatus status(String taskId, String agentId, TaskState state, String message,
       Protos.TaskStatus.Reason reason, boolean withUuid) {
     Protos.TaskStatus.Builder s = Protos.TaskStatus.newBuilder()
-        .setTaskId(Protos.TaskID.newBuilder().setValue(taskId)).setState(state)
-        .setTimestamp(System.currentTimeMillis() / 1000.0)
-        .setSource(Protos.TaskStatus.Source.SOURCE_MASTER);
+        .setTaskId(Protos.TaskID.newBuilder().setValue(taskId));
     if (agentId != null) {
       s.setAgentId(Protos.AgentID.newBuilder().setValue(agentId));
     }
+    return status(s, state, message, reason, withUuid);
+  }
+
+  private Protos.TaskStatus status(Protos.TaskStatus.Builder s, TaskState state, String message,
+      Protos.TaskStatus.Reason reason, boolean withUuid) {
+    s.setState(state).setTimestamp(System.currentTimeMillis() / 1000.0)
+        .setSource(Protos.TaskStatus.Source.SOURCE_MASTER);
     if (!message.isEmpty()) {
       s.setMessage(message);
     }
@@ -1788,10 +1803,20 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       s.setReason(reason);
     }
     if (withUuid) {
-      // unique in this master, without a SecureRandom draw per update (it is in the measured JVM)
-      String uuid = new UUID(uuidPrefix, ++uuidSeq).toString();
+      // 16 raw bytes as a Mesos agent's (a UUID's bytes, not its text), unique in this master, without a
+      // SecureRandom draw per update (it is in the measured JVM)
+      byte[] raw = new byte[16];
+      long hi = uuidPrefix;
+      long lo = ++uuidSeq;
+      for (int i = 7; i >= 0; i--) {
+        raw[i] = (byte) hi;
+        raw[8 + i] = (byte) lo;
+        hi >>>= 8;
+        lo >>>= 8;
+      }
+      ByteString uuid = com.google.protobuf.UnsafeByteOperations.unsafeWrap(raw);
       issuedUuids.add(uuid);
-      s.setUuid(ByteString.copyFromUtf8(uuid));
+      s.setUuid(uuid);
     }
     return s.build();
   }
@@ -1901,6 +1926,22 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       }
     }
     return out;
+  }
+
+  /** A uuid for a message: as text if it is printable ASCII (a test's own), else in hex (this master's). */
+  private static String hex(ByteString b) {
+    boolean text = !b.isEmpty();
+    for (int i = 0; i < b.size() && text; i++) {
+      text = b.byteAt(i) >= 0x20 && b.byteAt(i) < 0x7f;
+    }
+    if (text) {
+      return b.toStringUtf8();
+    }
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < b.size(); i++) {
+      out.append(Character.forDigit((b.byteAt(i) >> 4) & 0xf, 16)).append(Character.forDigit(b.byteAt(i) & 0xf, 16));
+    }
+    return out.toString();
   }
 
   private static boolean terminal(TaskState s) {
