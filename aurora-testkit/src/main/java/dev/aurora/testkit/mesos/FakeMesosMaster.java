@@ -1059,8 +1059,11 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
         body = in.readAllBytes();
       }
       Call call;
+      // an ACKNOWLEDGE (two per task) is read straight from its bytes, checked the same, when calls are
+      // not kept: no Call and five nested messages (each with its unknown-field set) made for it
+      Ack ack = settings.recordCalls ? null : Ack.read(body);
       try {
-        call = Call.parseFrom(body);
+        call = ack != null ? ACKNOWLEDGE_READ_DIRECTLY : Call.parseFrom(body);
       } catch (InvalidProtocolBufferException e) {
         violation("a call body that does not parse: " + e.getMessage());
         respond(exchange, 400, "Failed to parse body into Call protobuf");
@@ -1072,6 +1075,32 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       }
       if (call.getType() != Call.Type.SUBSCRIBE) {
         awaitCalls(false);
+      }
+      if (call == ACKNOWLEDGE_READ_DIRECTLY) {
+        String problem = null;
+        boolean whole = false;
+        synchronized (lock) {
+          if (!errorAnswers.isEmpty()) {
+            whole = true; // scripted answers are matched on the whole call
+          } else {
+            callCounts.computeIfAbsent(Call.Type.ACKNOWLEDGE, t -> new AtomicInteger()).incrementAndGet();
+            callPeers.add(exchange.getRemoteAddress());
+            problem = checkStream(Call.Type.ACKNOWLEDGE, ack.frameworkId(),
+                exchange.getRequestHeaders().getFirst("Mesos-Stream-Id"));
+            if (problem == null) {
+              acknowledge(ack.uuid(), ack.taskId(), ack.agentId());
+            }
+          }
+        }
+        if (!whole) {
+          if (problem != null) {
+            respond(exchange, 400, problem);
+          } else {
+            exchange.sendResponseHeaders(202, -1);
+          }
+          return;
+        }
+        call = Call.parseFrom(body);
       }
       ErrorAnswer error = null;
       synchronized (lock) {
@@ -1106,7 +1135,8 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       }
       String problem;
       synchronized (lock) {
-        problem = checkStream(call, exchange.getRequestHeaders().getFirst("Mesos-Stream-Id"));
+        problem = checkStream(call.getType(), call.hasFrameworkId() ? call.getFrameworkId().getValue() : null,
+            exchange.getRequestHeaders().getFirst("Mesos-Stream-Id"));
         if (problem == null) {
           problem = process(call);
         }
@@ -1136,26 +1166,105 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     }
   }
 
-  private String checkStream(Call call, String streamId) {
+  /** Stands for an ACKNOWLEDGE read by {@link Ack#read} (never sent, never parsed). */
+  private static final Call ACKNOWLEDGE_READ_DIRECTLY = Call.newBuilder().setType(Call.Type.ACKNOWLEDGE).build();
+
+  /** An ACKNOWLEDGE call's fields, read from its bytes (framework id null if it has none). */
+  private record Ack(String frameworkId, String agentId, String taskId, ByteString uuid) {
+    /**
+     * The fields of an ACKNOWLEDGE with the fields the v1 API gives it and no other, or null for any other
+     * call or shape (which is then parsed whole, and checked as any call).
+     */
+    static Ack read(byte[] body) {
+      try {
+        com.google.protobuf.CodedInputStream in = com.google.protobuf.CodedInputStream.newInstance(body);
+        String framework = null;
+        String agent = null;
+        String task = null;
+        ByteString uuid = null;
+        boolean acknowledge = false;
+        for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+          int field = com.google.protobuf.WireFormat.getTagFieldNumber(tag);
+          int wire = com.google.protobuf.WireFormat.getTagWireType(tag);
+          if (field == Call.TYPE_FIELD_NUMBER && wire == com.google.protobuf.WireFormat.WIRETYPE_VARINT) {
+            if (in.readEnum() != Call.Type.ACKNOWLEDGE_VALUE) {
+              return null;
+            }
+            acknowledge = true;
+          } else if (field == Call.FRAMEWORK_ID_FIELD_NUMBER && wire == 2) {
+            framework = idValue(in);
+            if (framework == null) {
+              return null;
+            }
+          } else if (field == Call.ACKNOWLEDGE_FIELD_NUMBER && wire == 2) {
+            int old = in.pushLimit(in.readRawVarint32());
+            for (int t = in.readTag(); t != 0; t = in.readTag()) {
+              int f = com.google.protobuf.WireFormat.getTagFieldNumber(t);
+              if (com.google.protobuf.WireFormat.getTagWireType(t) != 2) {
+                return null;
+              }
+              if (f == Call.Acknowledge.AGENT_ID_FIELD_NUMBER) {
+                agent = idValue(in);
+              } else if (f == Call.Acknowledge.TASK_ID_FIELD_NUMBER) {
+                task = idValue(in);
+              } else if (f == Call.Acknowledge.UUID_FIELD_NUMBER) {
+                uuid = in.readBytes();
+              } else {
+                return null;
+              }
+              if (agent == null && f == Call.Acknowledge.AGENT_ID_FIELD_NUMBER
+                  || task == null && f == Call.Acknowledge.TASK_ID_FIELD_NUMBER) {
+                return null;
+              }
+            }
+            in.popLimit(old);
+          } else {
+            return null;
+          }
+        }
+        return acknowledge && agent != null && task != null && uuid != null ? new Ack(framework, agent, task, uuid)
+            : null;
+      } catch (IOException | RuntimeException e) {
+        return null; // parsed whole, and reported as the protobuf parser reports it
+      }
+    }
+
+    /** The value of an id message (AgentID, TaskID, FrameworkID: one string, field 1), or null. */
+    private static String idValue(com.google.protobuf.CodedInputStream in) throws IOException {
+      int old = in.pushLimit(in.readRawVarint32());
+      String value = null;
+      for (int t = in.readTag(); t != 0; t = in.readTag()) {
+        if (t != ((1 << 3) | 2) || value != null) {
+          return null;
+        }
+        value = in.readString();
+      }
+      in.popLimit(old);
+      return value;
+    }
+  }
+
+  /** Checks a call's stream id and framework id ({@code framework} null: the call has none). */
+  private String checkStream(Call.Type type, String framework, String streamId) {
     if (streamId != null && pastStreams.contains(streamId) && (stream == null || !streamId.equals(stream.id))) {
       // the stream broke (or was replaced) while the call was on its way: a race, not a violation
       return "Framework is not subscribed";
     }
     if (stream == null || !stream.open) {
-      violation(call.getType() + " while no subscription is open");
+      violation(type + " while no subscription is open");
       return "Framework is not subscribed";
     }
     if (streamId == null) {
-      violation(call.getType() + " without a Mesos-Stream-Id header");
+      violation(type + " without a Mesos-Stream-Id header");
       return "All non-subscribe calls should include the 'Mesos-Stream-Id' header";
     }
     if (!streamId.equals(stream.id)) {
-      violation(call.getType() + " with Mesos-Stream-Id " + streamId + ", not the subscription's " + stream.id);
+      violation(type + " with Mesos-Stream-Id " + streamId + ", not the subscription's " + stream.id);
       return "The stream ID '" + streamId + "' included in this request didn't match the stream ID currently "
           + "associated with framework ID " + frameworkId;
     }
-    if (!call.hasFrameworkId() || !call.getFrameworkId().getValue().equals(frameworkId)) {
-      violation(call.getType() + " with framework id '" + call.getFrameworkId().getValue() + "', not " + frameworkId);
+    if (framework == null || !framework.equals(frameworkId)) {
+      violation(type + " with framework id '" + (framework == null ? "" : framework) + "', not " + frameworkId);
       return "Framework ID mismatch";
     }
     return null;
@@ -1252,7 +1361,8 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
         }
       }
       case KILL -> kill(call.getKill());
-      case ACKNOWLEDGE -> acknowledge(call.getAcknowledge());
+      case ACKNOWLEDGE -> acknowledge(call.getAcknowledge().getUuid(), call.getAcknowledge().getTaskId().getValue(),
+          call.getAcknowledge().getAgentId().getValue());
       case RECONCILE -> reconcile(call.getReconcile());
       case ACCEPT_INVERSE_OFFERS -> answerInverseOffers(call.getAcceptInverseOffers().getInverseOfferIdsList(), true);
       case DECLINE_INVERSE_OFFERS -> answerInverseOffers(call.getDeclineInverseOffers().getInverseOfferIdsList(),
@@ -1530,10 +1640,9 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
         .setUnreachableTime(t.agent.unreachableSince).build();
   }
 
-  private void acknowledge(Call.Acknowledge ack) {
-    ByteString uuid = ack.getUuid();
+  private void acknowledge(ByteString uuid, String taskId, String agentId) {
     if (!issuedUuids.contains(uuid)) {
-      violation("ACKNOWLEDGE of uuid " + hex(uuid) + " for task " + ack.getTaskId().getValue()
+      violation("ACKNOWLEDGE of uuid " + hex(uuid) + " for task " + taskId
           + " that no update carried");
       return;
     }
@@ -1547,10 +1656,10 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       resendOnAcknowledge--;
       sendUpdate(p.status()); // the agent's retry, sent before this acknowledgement reached it
     }
-    if (p != null && (!p.status().getTaskId().equals(ack.getTaskId())
-        || !p.status().getAgentId().equals(ack.getAgentId()))) {
-      violation("ACKNOWLEDGE of uuid " + hex(uuid) + " names task " + ack.getTaskId().getValue() + " on "
-          + ack.getAgentId().getValue() + ", the update was for " + p.status().getTaskId().getValue());
+    if (p != null && (!p.status().getTaskId().getValue().equals(taskId)
+        || !p.status().getAgentId().getValue().equals(agentId))) {
+      violation("ACKNOWLEDGE of uuid " + hex(uuid) + " names task " + taskId + " on "
+          + agentId + ", the update was for " + p.status().getTaskId().getValue());
     }
     if (p != null) {
       String task = p.status().getTaskId().getValue();
