@@ -64,6 +64,14 @@ class SchedulerOnMesosTest {
       t.killOneOnTheAgent();
     }),
     AGENT_LOSS(t -> t.master.loseAgent(t.master.agentOf(t.master.activeTasks().iterator().next()).orElseThrow())),
+    /** Replaced at once (the default policy), then back: the old tasks are killed on their agent. */
+    PARTITION_AND_HEAL(t -> {
+      String agent = t.master.agentOf(t.master.activeTasks().iterator().next()).orElseThrow();
+      long cut = t.master.activeTasks().stream().filter(id -> agent.equals(t.master.agentOf(id).orElseThrow())).count();
+      t.master.partitionAgent(agent);
+      Await.until("replacements launched", () -> t.master.launchedCount() >= 4 + cut);
+      t.master.healAgent(agent);
+    }),
     A_TASK_THAT_NEVER_REPORTS(t -> {
       t.master.behave(info -> true, FakeMesosMaster.Script.NEVER_REPORT);
       t.killOneOnTheAgent();

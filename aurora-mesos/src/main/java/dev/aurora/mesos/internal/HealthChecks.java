@@ -39,12 +39,12 @@ public final class HealthChecks {
   private final Map<TaskId, Failures> failures = new ConcurrentHashMap<>();
 
   private static final class Failures {
-    final Set<String> counted = new HashSet<>();
+    final Set<com.google.protobuf.ByteString> counted = new HashSet<>();
     boolean unhealthy;
   }
 
   /** The uuids of each task's health updates already judged (the latest few), to skip their resends. */
-  private final Map<TaskId, Set<String>> judged = new ConcurrentHashMap<>();
+  private final Map<TaskId, Set<com.google.protobuf.ByteString>> judged = new ConcurrentHashMap<>();
   private static final int REMEMBERED_UUIDS = 64;
 
   /** {@code info} with the launch's health check, if it has one. */
@@ -114,16 +114,16 @@ public final class HealthChecks {
     if (s.hasUuid()) {
       // an update sent again (not acknowledged yet) was judged already: an older verdict must not come
       // back after a newer one
-      Set<String> seen = judged.computeIfAbsent(id, k -> java.util.Collections.synchronizedSet(
+      Set<com.google.protobuf.ByteString> seen = judged.computeIfAbsent(id, k -> java.util.Collections.synchronizedSet(
           java.util.Collections.newSetFromMap(new java.util.LinkedHashMap<>() {
             private static final long serialVersionUID = 1L;
 
             @Override
-            protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            protected boolean removeEldestEntry(Map.Entry<com.google.protobuf.ByteString, Boolean> eldest) {
               return size() > REMEMBERED_UUIDS;
             }
           })));
-      if (!seen.add(s.getUuid().toStringUtf8())) {
+      if (!seen.add(s.getUuid())) {
         return Optional.empty();
       }
     }
@@ -134,7 +134,7 @@ public final class HealthChecks {
     Failures f = failures.computeIfAbsent(id, k -> new Failures());
     synchronized (f) {
       if (s.hasUuid()) {
-        f.counted.add(s.getUuid().toStringUtf8());
+        f.counted.add(s.getUuid());
         if (f.counted.size() > tolerated.getOrDefault(id, 0)) {
           f.unhealthy = true;
         }

@@ -170,10 +170,35 @@ public final class HttpMesosBackend implements MesosBackend {
    * encode}, if not null, builds the call's bytes (framework id included) when it is written; else
    * {@code call} is encoded with the framework id then.
    */
-  private record Outgoing(Call call, int generation, Consumer<String> onFailure, Supplier<byte[]> encode) {
+  /**
+   * A call to send: {@code call} says its type (and is the call, unless {@code encode} makes its bytes);
+   * {@code acked} is the uuid an ACKNOWLEDGE acknowledges (else null).
+   */
+  private record Outgoing(Call call, int generation, Consumer<String> onFailure, Supplier<byte[]> encode,
+      com.google.protobuf.ByteString acked) {
     Outgoing(Call call, int generation, Consumer<String> onFailure) {
-      this(call, generation, onFailure, null);
+      this(call, generation, onFailure, null, null);
     }
+
+    Outgoing(Call call, int generation, Consumer<String> onFailure, Supplier<byte[]> encode) {
+      this(call, generation, onFailure, encode, null);
+    }
+  }
+
+  /** What an ACKNOWLEDGE's {@link Outgoing} carries as its call: its type (its bytes are encoded directly). */
+  private static final Call ACKNOWLEDGE = Call.newBuilder().setType(Call.Type.ACKNOWLEDGE).build();
+
+  /** The framework id as a message, made again only when the id changes (read per acknowledgement). */
+  private volatile Protos.FrameworkID frameworkIdMessage;
+
+  private Protos.FrameworkID frameworkIdMessage() {
+    Protos.FrameworkID m = frameworkIdMessage;
+    String id = frameworkId;
+    if (m == null || !m.getValue().equals(id)) {
+      m = Protos.FrameworkID.newBuilder().setValue(id).build();
+      frameworkIdMessage = m;
+    }
+    return m;
   }
 
   public HttpMesosBackend(MesosSettings settings) {
@@ -926,13 +951,15 @@ public final class HttpMesosBackend implements MesosBackend {
     if (closed) {
       return;
     }
-    Call call = Call.newBuilder().setType(Call.Type.ACKNOWLEDGE).setAcknowledge(Call.Acknowledge.newBuilder()
-        .setAgentId(s.getAgentId()).setTaskId(s.getTaskId()).setUuid(s.getUuid())).build();
-    enqueue(new Outgoing(call, -1, why -> { }, () -> AcknowledgeEncoder.acknowledge(
-        Protos.FrameworkID.newBuilder().setValue(frameworkId).build(), s)));
+    // no Call built: the bytes are encoded from the status as the call goes out
+    enqueue(new Outgoing(ACKNOWLEDGE, -1, why -> { }, () -> AcknowledgeEncoder.acknowledge(frameworkIdMessage(), s),
+        s.getUuid()));
   }
 
   private static String message(Protos.TaskStatus s) {
+    if (!s.hasReason() && s.getMessage().isEmpty()) {
+      return s.getState().name(); // most updates (STARTING, RUNNING from an agent): no string made
+    }
     StringBuilder m = new StringBuilder(s.getState().name());
     if (s.hasReason()) {
       m.append(" (").append(s.getReason().name()).append(')');
@@ -1063,9 +1090,9 @@ public final class HttpMesosBackend implements MesosBackend {
         .setFrameworkId(Protos.FrameworkID.newBuilder().setValue(frameworkId)).build().toByteArray();
     connection(to, sid).send(body).whenComplete((r, error) -> {
       inFlight.decrementAndGet();
-      if (call.getType() == Call.Type.ACKNOWLEDGE) {
+      if (o.acked() != null) {
         // answered or failed: a copy of the update that comes from now on is the master's retry
-        acking.remove(call.getAcknowledge().getUuid());
+        acking.remove(o.acked());
       }
       try {
         if (error != null) {

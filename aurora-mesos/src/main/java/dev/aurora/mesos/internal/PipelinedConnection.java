@@ -326,13 +326,14 @@ public final class PipelinedConnection implements AutoCloseable {
 
   private void readLoop(InputStream raw) {
     CountingInputStream in = new CountingInputStream(new BufferedInputStream(raw, 64 * 1024));
+    LineReader lines = new LineReader();
     try {
       while (!dead) {
         Response r;
         boolean close;
         long readBefore = in.count;
         try {
-          Answer a = readAnswer(in);
+          Answer a = readAnswer(in, lines);
           r = a.response;
           close = a.close;
         } catch (SocketTimeoutException e) {
@@ -417,9 +418,9 @@ public final class PipelinedConnection implements AutoCloseable {
     }
   }
 
-  private static Answer readAnswer(InputStream in) throws IOException {
+  private static Answer readAnswer(InputStream in, LineReader lines) throws IOException {
     while (true) {
-      String status = readLine(in, true);
+      String status = lines.read(in, true);
       if (!status.startsWith("HTTP/1.")) {
         throw new IOException("not an HTTP/1.x answer: " + abbreviate(status));
       }
@@ -434,14 +435,13 @@ public final class PipelinedConnection implements AutoCloseable {
       boolean chunked = false;
       boolean close = http10;
       String location = null;
-      for (String line = readLine(in, false); !line.isEmpty(); line = readLine(in, false)) {
+      for (String line = lines.read(in, false); !line.isEmpty(); line = lines.read(in, false)) {
         int colon = line.indexOf(':');
         if (colon <= 0) {
           throw new IOException("a malformed header: " + abbreviate(line));
         }
-        String name = line.substring(0, colon).trim().toLowerCase(Locale.ROOT);
         String value = line.substring(colon + 1).trim();
-        switch (name) {
+        switch (headerName(line, colon)) {
           case "content-length" -> {
             try {
               length = Long.parseLong(value);
@@ -465,22 +465,42 @@ public final class PipelinedConnection implements AutoCloseable {
       if (code == 204 || code == 304) {
         body = new byte[0];
       } else if (chunked) {
-        body = readChunked(in);
+        body = readChunked(in, lines);
       } else if (length >= 0) {
         body = readExactly(in, length);
       } else {
         body = in.readAllBytes(); // the body ends with the connection
         close = true;
       }
-      return new Answer(new Response(code, Optional.ofNullable(location), new String(body, StandardCharsets.UTF_8)),
+      return new Answer(new Response(code, Optional.ofNullable(location),
+          body.length == 0 ? "" : new String(body, StandardCharsets.UTF_8)),
           close);
     }
   }
 
-  private static byte[] readChunked(InputStream in) throws IOException {
+  /**
+   * The header's name in lower case: the names read here as constants (no String made for them; an
+   * answer's few headers are read per call), any other name as read.
+   */
+  private static String headerName(String line, int colon) {
+    int end = colon;
+    while (end > 0 && line.charAt(end - 1) == ' ') {
+      end--;
+    }
+    for (String known : KNOWN_HEADERS) {
+      if (end == known.length() && line.regionMatches(true, 0, known, 0, end)) {
+        return known;
+      }
+    }
+    return line.substring(0, colon).trim().toLowerCase(Locale.ROOT);
+  }
+
+  private static final String[] KNOWN_HEADERS = {"content-length", "transfer-encoding", "connection", "location"};
+
+  private static byte[] readChunked(InputStream in, LineReader lines) throws IOException {
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     while (true) {
-      String size = readLine(in, false);
+      String size = lines.read(in, false);
       int semi = size.indexOf(';');
       long n;
       try {
@@ -489,13 +509,13 @@ public final class PipelinedConnection implements AutoCloseable {
         throw new IOException("a malformed chunk size: " + abbreviate(size));
       }
       if (n == 0) {
-        while (!readLine(in, false).isEmpty()) {
+        while (!lines.read(in, false).isEmpty()) {
           // trailers, ignored
         }
         return body.toByteArray();
       }
       body.write(readExactly(in, n));
-      if (!readLine(in, false).isEmpty()) {
+      if (!lines.read(in, false).isEmpty()) {
         throw new IOException("a chunk not followed by CRLF");
       }
     }
@@ -512,26 +532,34 @@ public final class PipelinedConnection implements AutoCloseable {
     return b;
   }
 
-  /** A line without its CRLF (or LF); at the start of an answer, the end of the stream is a clean close. */
-  private static String readLine(InputStream in, boolean first) throws IOException {
-    StringBuilder line = new StringBuilder();
-    while (true) {
-      int b = in.read();
-      if (b == -1) {
-        throw new EOFException(first && line.length() == 0 ? "closed by the master"
-            : "the connection closed in an answer's head");
-      }
-      if (b == '\n') {
-        int end = line.length();
-        if (end > 0 && line.charAt(end - 1) == '\r') {
-          line.setLength(end - 1);
+  /**
+   * Reads the connection's answer lines into one buffer kept from line to line (one reader thread per
+   * connection): each line costs its String only.
+   */
+  private static final class LineReader {
+    private byte[] buf = new byte[128];
+
+    /** A line without its CRLF (or LF); at the start of an answer, the end of the stream is a clean close. */
+    String read(InputStream in, boolean first) throws IOException {
+      int n = 0;
+      while (true) {
+        int b = in.read();
+        if (b == -1) {
+          throw new EOFException(first && n == 0 ? "closed by the master"
+              : "the connection closed in an answer's head");
         }
-        return line.toString();
+        if (b == '\n') {
+          int end = n > 0 && buf[n - 1] == '\r' ? n - 1 : n;
+          return end == 0 ? "" : new String(buf, 0, end, StandardCharsets.ISO_8859_1);
+        }
+        if (n >= MAX_LINE) {
+          throw new IOException("an answer line longer than " + MAX_LINE + " bytes");
+        }
+        if (n == buf.length) {
+          buf = java.util.Arrays.copyOf(buf, Math.min(MAX_LINE + 1, 2 * n));
+        }
+        buf[n++] = (byte) b;
       }
-      if (line.length() >= MAX_LINE) {
-        throw new IOException("an answer line longer than " + MAX_LINE + " bytes");
-      }
-      line.append((char) b);
     }
   }
 

@@ -49,7 +49,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * records each violation; {@link #close()} (or, registered as an extension, the end of the test) fails
  * with the list. Faults are scripted: a dropped connection, silent heartbeats, a failover to another
  * master that the old one redirects to, duplicate, reordered and lost updates, rescinded offers, a lost
- * agent, a task that never reports, error answers, unparsable events, statuses of unknown tasks.
+ * agent, a partitioned agent and its heal ({@link #partitionAgent}, {@link #healAgent}), a task that never
+ * reports, error answers, unparsable events, statuses of unknown tasks.
  *
  * <p>Status updates behave as a Mesos agent's status update manager sends them: one update per task in
  * flight at a time; the task's next update is sent once the framework acknowledges the one before, and
@@ -95,6 +96,8 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
   /** A simulated agent. */
   public static final class Agent {
     final String id;
+    /** The id as sent in each of its tasks' updates. */
+    final Protos.AgentID agentId;
     final String hostname;
     final Map<String, String> attributes;
     final double cpus;
@@ -109,10 +112,18 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     String offer;
     long refusedUntilNanos;
     boolean lost;
+    /**
+     * When the master marked the agent unreachable (a partition), or null while it is reachable: it
+     * offers nothing, its updates wait at the agent, and it re-registers with {@link #healAgent}.
+     */
+    Protos.TimeInfo unreachableSince;
+    /** The tasks the master reported unreachable (or lost) when the partition began. */
+    final List<FakeTask> unreachable = new ArrayList<>();
 
     Agent(String id, String hostname, Map<String, String> attributes, double cpus, double mem, double disk,
         int portBegin, int portEnd) {
       this.id = id;
+      this.agentId = Protos.AgentID.newBuilder().setValue(id).build();
       this.hostname = hostname;
       this.attributes = attributes;
       this.cpus = cpus;
@@ -218,14 +229,14 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
   private final Map<String, Protos.Offer> offered = new HashMap<>();
   private final Set<String> issuedOffers = new HashSet<>();
   private final Map<String, FakeTask> tasks = new LinkedHashMap<>();
-  private final Map<String, Pending> pending = new LinkedHashMap<>();
+  private final Map<ByteString, Pending> pending = new LinkedHashMap<>();
   /**
    * Per task, the updates of its agent's status update stream not yet acknowledged, oldest first: only
    * the first is sent (and retried) until the framework acknowledges it, as a Mesos agent's status
    * update manager does.
    */
   private final Map<String, java.util.ArrayDeque<Protos.TaskStatus>> streams = new HashMap<>();
-  private final Set<String> issuedUuids = new HashSet<>();
+  private final Set<ByteString> issuedUuids = new HashSet<>();
   private final Set<String> pastStreams = new HashSet<>();
   private final List<String> violations = new ArrayList<>();
   private final List<Call> calls = new ArrayList<>();
@@ -237,6 +248,8 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
   private final List<ErrorAnswer> errorAnswers = new ArrayList<>();
   private final List<Map.Entry<Predicate<Protos.TaskInfo>, Health>> healthOnStart = new ArrayList<>();
   private final Map<String, Integer> launchesByName = new HashMap<>();
+  /** The last update sent per task, if calls are recorded. */
+  private final Map<String, Protos.TaskStatus> lastUpdates = new HashMap<>();
   /** Default executors running task groups, by agent id + "/" + executor id. */
   private final Map<String, GroupExecutor> executors = new HashMap<>();
   private final AtomicInteger seq = new AtomicInteger();
@@ -413,7 +426,10 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     }
   }
 
-  /** The ids of tasks that are staging, starting or running on an agent that is not lost. */
+  /**
+   * The ids of tasks that are staging, starting or running on an agent that is not lost (a partitioned
+   * agent's tasks still run there, and count).
+   */
   public Set<String> activeTasks() {
     synchronized (lock) {
       Set<String> out = new HashSet<>();
@@ -525,6 +541,30 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     }
   }
 
+  /** How many offers of the agent are outstanding (none while it is partitioned). */
+  public int outstandingOffers(String agentId) {
+    synchronized (lock) {
+      return (int) offers.values().stream().filter(a -> a.id.equals(agentId)).count();
+    }
+  }
+
+  /**
+   * The last status update sent to the framework for a task (if the builder records calls): the
+   * agent's, or one the master made itself (an unreachable agent, a re-registration, reconciliation).
+   */
+  public Optional<Protos.TaskStatus> lastUpdate(String taskId) {
+    synchronized (lock) {
+      return Optional.ofNullable(lastUpdates.get(taskId));
+    }
+  }
+
+  /** Whether the agent is partitioned from the master ({@link #partitionAgent}, not healed since). */
+  public boolean partitioned(String agentId) {
+    synchronized (lock) {
+      return agent(agentId).unreachableSince != null;
+    }
+  }
+
   // ------------------------------------------------------------------ scripting
 
   /** Tasks matching {@code which}, launched from now on, follow {@code script}. */
@@ -574,7 +614,7 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
 
   private void reportHealth(FakeTask t, boolean healthy) {
     t.healthy = healthy;
-    Protos.TaskStatus s = status(t.info.getTaskId().getValue(), t.agent.id, TaskState.TASK_RUNNING,
+    Protos.TaskStatus s = status(t, TaskState.TASK_RUNNING,
         healthy ? "" : "health check failed", Protos.TaskStatus.Reason.REASON_TASK_HEALTH_CHECK_STATUS_UPDATED, true)
         .toBuilder().setHealthy(healthy).setSource(Protos.TaskStatus.Source.SOURCE_EXECUTOR).build();
     forward(s);
@@ -714,6 +754,107 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
         }
       }
     }
+  }
+
+  /**
+   * The agent is cut off from the master by a network partition, as when it fails the master's health
+   * checks: the master marks it unreachable, rescinds its offers and makes none, reports each of its
+   * tasks TASK_UNREACHABLE (TASK_LOST to a framework that is not PARTITION_AWARE) with the {@code
+   * unreachable_time}, reason {@code REASON_AGENT_REMOVED}, and sends a FAILURE naming the agent. The
+   * tasks run on behind the partition: their updates wait at the agent ({@link #finishTask} there is
+   * reported after the heal), a KILL does not reach them (the master answers with the task's
+   * unreachable state, as it answers a kill of a task it cannot find by reconciling it), and
+   * reconciliation reports them unreachable. Ended with {@link #healAgent}.
+   *
+   * @throws IllegalArgumentException if there is no such agent
+   * @throws IllegalStateException if the agent is lost or already partitioned
+   */
+  public void partitionAgent(String agentId) {
+    synchronized (lock) {
+      Agent a = agent(agentId);
+      if (a.lost || a.unreachableSince != null) {
+        throw new IllegalStateException("agent " + agentId + " is " + (a.lost ? "lost" : "partitioned already"));
+      }
+      long now = System.currentTimeMillis();
+      a.unreachableSince = Protos.TimeInfo.newBuilder().setNanoseconds(now * 1_000_000L).build();
+      if (a.offer != null) {
+        offers.remove(a.offer);
+        offered.remove(a.offer);
+        emit(Event.newBuilder().setType(Event.Type.RESCIND).setRescind(Event.Rescind.newBuilder()
+            .setOfferId(Protos.OfferID.newBuilder().setValue(a.offer))).build());
+        a.offer = null;
+      }
+      TaskState state = partitionAware() ? TaskState.TASK_UNREACHABLE : TaskState.TASK_LOST;
+      for (FakeTask t : tasks.values()) {
+        if (t.agent == a && !terminal(t.state)) {
+          a.unreachable.add(t);
+          if (!ours(t)) {
+            continue; // another framework's task: this framework hears nothing of it
+          }
+          // the master's own update, not the agent's: no uuid, nothing to acknowledge (as Mesos's)
+          sendUpdate(status(t, state, "agent " + agentId + " is unreachable",
+              Protos.TaskStatus.Reason.REASON_AGENT_REMOVED, false).toBuilder()
+              .setUnreachableTime(a.unreachableSince).build());
+        }
+      }
+      emit(Event.newBuilder().setType(Event.Type.FAILURE).setFailure(Event.Failure.newBuilder()
+          .setAgentId(Protos.AgentID.newBuilder().setValue(agentId))).build());
+    }
+  }
+
+  /**
+   * A partitioned agent re-registers with the master, as Mesos allows: for each task reported unreachable
+   * the master sends the task's current state (TASK_RUNNING for one still running; reason {@code
+   * REASON_AGENT_REREGISTERED}, source master, no uuid), whether the framework is PARTITION_AWARE or not;
+   * then the agent sends the updates it kept (retrying any left unacknowledged), and the agent offers
+   * again.
+   *
+   * @throws IllegalArgumentException if there is no such agent
+   * @throws IllegalStateException if the agent is not partitioned
+   */
+  public void healAgent(String agentId) {
+    synchronized (lock) {
+      Agent a = agent(agentId);
+      if (a.unreachableSince == null) {
+        throw new IllegalStateException("agent " + agentId + " is not partitioned");
+      }
+      a.unreachableSince = null;
+      a.refusedUntilNanos = 0;
+      for (FakeTask t : a.unreachable) {
+        if (!ours(t)) {
+          continue; // another framework's task
+        }
+        sendUpdate(withHealth(t, status(t, t.state, "agent " + agentId
+            + " reregistered", Protos.TaskStatus.Reason.REASON_AGENT_REREGISTERED, false)));
+      }
+      a.unreachable.clear();
+      // the agent's status update manager sends again what it holds: an update sent before the partition
+      // and not acknowledged, and the first of those kept while the master could not be reached
+      for (FakeTask t : tasks.values()) {
+        if (t.agent != a) {
+          continue;
+        }
+        java.util.ArrayDeque<Protos.TaskStatus> q = streams.get(t.info.getTaskId().getValue());
+        if (q == null || q.isEmpty()) {
+          continue;
+        }
+        Pending p = pending.get(q.peekFirst().getUuid());
+        if (p != null) {
+          p.sentNanos = System.nanoTime();
+          sendUpdate(p.status());
+        } else {
+          send(q.peekFirst());
+        }
+      }
+    }
+  }
+
+  private Agent agent(String agentId) {
+    Agent a = agents.get(agentId);
+    if (a == null) {
+      throw new IllegalArgumentException("no agent " + agentId);
+    }
+    return a;
   }
 
   /**
@@ -891,7 +1032,7 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     synchronized (lock) {
       Agent a = agents.values().iterator().next();
       Protos.TaskStatus s = status(taskId, a.id, state, "a task the scheduler never launched", null, true);
-      pending.put(s.getUuid().toStringUtf8(), new Pending(s));
+      pending.put(s.getUuid(), new Pending(s));
       sendUpdate(s);
     }
   }
@@ -957,8 +1098,11 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
         body = in.readAllBytes();
       }
       Call call;
+      // an ACKNOWLEDGE (two per task) is read straight from its bytes, checked the same, when calls are
+      // not kept: no Call and five nested messages (each with its unknown-field set) made for it
+      Ack ack = settings.recordCalls ? null : Ack.read(body);
       try {
-        call = Call.parseFrom(body);
+        call = ack != null ? ACKNOWLEDGE_READ_DIRECTLY : Call.parseFrom(body);
       } catch (InvalidProtocolBufferException e) {
         violation("a call body that does not parse: " + e.getMessage());
         respond(exchange, 400, "Failed to parse body into Call protobuf");
@@ -970,6 +1114,32 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       }
       if (call.getType() != Call.Type.SUBSCRIBE) {
         awaitCalls(false);
+      }
+      if (call == ACKNOWLEDGE_READ_DIRECTLY) {
+        String problem = null;
+        boolean whole = false;
+        synchronized (lock) {
+          if (!errorAnswers.isEmpty()) {
+            whole = true; // scripted answers are matched on the whole call
+          } else {
+            callCounts.computeIfAbsent(Call.Type.ACKNOWLEDGE, t -> new AtomicInteger()).incrementAndGet();
+            callPeers.add(exchange.getRemoteAddress());
+            problem = checkStream(Call.Type.ACKNOWLEDGE, ack.frameworkId(),
+                exchange.getRequestHeaders().getFirst("Mesos-Stream-Id"));
+            if (problem == null) {
+              acknowledge(ack.uuid(), ack.taskId(), ack.agentId());
+            }
+          }
+        }
+        if (!whole) {
+          if (problem != null) {
+            respond(exchange, 400, problem);
+          } else {
+            exchange.sendResponseHeaders(202, -1);
+          }
+          return;
+        }
+        call = Call.parseFrom(body);
       }
       ErrorAnswer error = null;
       synchronized (lock) {
@@ -1004,7 +1174,8 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       }
       String problem;
       synchronized (lock) {
-        problem = checkStream(call, exchange.getRequestHeaders().getFirst("Mesos-Stream-Id"));
+        problem = checkStream(call.getType(), call.hasFrameworkId() ? call.getFrameworkId().getValue() : null,
+            exchange.getRequestHeaders().getFirst("Mesos-Stream-Id"));
         if (problem == null) {
           problem = process(call);
         }
@@ -1034,26 +1205,105 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     }
   }
 
-  private String checkStream(Call call, String streamId) {
+  /** Stands for an ACKNOWLEDGE read by {@link Ack#read} (never sent, never parsed). */
+  private static final Call ACKNOWLEDGE_READ_DIRECTLY = Call.newBuilder().setType(Call.Type.ACKNOWLEDGE).build();
+
+  /** An ACKNOWLEDGE call's fields, read from its bytes (framework id null if it has none). */
+  private record Ack(String frameworkId, String agentId, String taskId, ByteString uuid) {
+    /**
+     * The fields of an ACKNOWLEDGE with the fields the v1 API gives it and no other, or null for any other
+     * call or shape (which is then parsed whole, and checked as any call).
+     */
+    static Ack read(byte[] body) {
+      try {
+        com.google.protobuf.CodedInputStream in = com.google.protobuf.CodedInputStream.newInstance(body);
+        String framework = null;
+        String agent = null;
+        String task = null;
+        ByteString uuid = null;
+        boolean acknowledge = false;
+        for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+          int field = com.google.protobuf.WireFormat.getTagFieldNumber(tag);
+          int wire = com.google.protobuf.WireFormat.getTagWireType(tag);
+          if (field == Call.TYPE_FIELD_NUMBER && wire == com.google.protobuf.WireFormat.WIRETYPE_VARINT) {
+            if (in.readEnum() != Call.Type.ACKNOWLEDGE_VALUE) {
+              return null;
+            }
+            acknowledge = true;
+          } else if (field == Call.FRAMEWORK_ID_FIELD_NUMBER && wire == 2) {
+            framework = idValue(in);
+            if (framework == null) {
+              return null;
+            }
+          } else if (field == Call.ACKNOWLEDGE_FIELD_NUMBER && wire == 2) {
+            int old = in.pushLimit(in.readRawVarint32());
+            for (int t = in.readTag(); t != 0; t = in.readTag()) {
+              int f = com.google.protobuf.WireFormat.getTagFieldNumber(t);
+              if (com.google.protobuf.WireFormat.getTagWireType(t) != 2) {
+                return null;
+              }
+              if (f == Call.Acknowledge.AGENT_ID_FIELD_NUMBER) {
+                agent = idValue(in);
+              } else if (f == Call.Acknowledge.TASK_ID_FIELD_NUMBER) {
+                task = idValue(in);
+              } else if (f == Call.Acknowledge.UUID_FIELD_NUMBER) {
+                uuid = in.readBytes();
+              } else {
+                return null;
+              }
+              if (agent == null && f == Call.Acknowledge.AGENT_ID_FIELD_NUMBER
+                  || task == null && f == Call.Acknowledge.TASK_ID_FIELD_NUMBER) {
+                return null;
+              }
+            }
+            in.popLimit(old);
+          } else {
+            return null;
+          }
+        }
+        return acknowledge && agent != null && task != null && uuid != null ? new Ack(framework, agent, task, uuid)
+            : null;
+      } catch (IOException | RuntimeException e) {
+        return null; // parsed whole, and reported as the protobuf parser reports it
+      }
+    }
+
+    /** The value of an id message (AgentID, TaskID, FrameworkID: one string, field 1), or null. */
+    private static String idValue(com.google.protobuf.CodedInputStream in) throws IOException {
+      int old = in.pushLimit(in.readRawVarint32());
+      String value = null;
+      for (int t = in.readTag(); t != 0; t = in.readTag()) {
+        if (t != ((1 << 3) | 2) || value != null) {
+          return null;
+        }
+        value = in.readString();
+      }
+      in.popLimit(old);
+      return value;
+    }
+  }
+
+  /** Checks a call's stream id and framework id ({@code framework} null: the call has none). */
+  private String checkStream(Call.Type type, String framework, String streamId) {
     if (streamId != null && pastStreams.contains(streamId) && (stream == null || !streamId.equals(stream.id))) {
       // the stream broke (or was replaced) while the call was on its way: a race, not a violation
       return "Framework is not subscribed";
     }
     if (stream == null || !stream.open) {
-      violation(call.getType() + " while no subscription is open");
+      violation(type + " while no subscription is open");
       return "Framework is not subscribed";
     }
     if (streamId == null) {
-      violation(call.getType() + " without a Mesos-Stream-Id header");
+      violation(type + " without a Mesos-Stream-Id header");
       return "All non-subscribe calls should include the 'Mesos-Stream-Id' header";
     }
     if (!streamId.equals(stream.id)) {
-      violation(call.getType() + " with Mesos-Stream-Id " + streamId + ", not the subscription's " + stream.id);
+      violation(type + " with Mesos-Stream-Id " + streamId + ", not the subscription's " + stream.id);
       return "The stream ID '" + streamId + "' included in this request didn't match the stream ID currently "
           + "associated with framework ID " + frameworkId;
     }
-    if (!call.hasFrameworkId() || !call.getFrameworkId().getValue().equals(frameworkId)) {
-      violation(call.getType() + " with framework id '" + call.getFrameworkId().getValue() + "', not " + frameworkId);
+    if (framework == null || !framework.equals(frameworkId)) {
+      violation(type + " with framework id '" + (framework == null ? "" : framework) + "', not " + frameworkId);
       return "Framework ID mismatch";
     }
     return null;
@@ -1155,7 +1405,8 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
         }
       }
       case KILL -> kill(call.getKill());
-      case ACKNOWLEDGE -> acknowledge(call.getAcknowledge());
+      case ACKNOWLEDGE -> acknowledge(call.getAcknowledge().getUuid(), call.getAcknowledge().getTaskId().getValue(),
+          call.getAcknowledge().getAgentId().getValue());
       case RECONCILE -> reconcile(call.getReconcile());
       case ACCEPT_INVERSE_OFFERS -> answerInverseOffers(call.getAcceptInverseOffers().getInverseOfferIdsList(), true);
       case DECLINE_INVERSE_OFFERS -> answerInverseOffers(call.getDeclineInverseOffers().getInverseOfferIdsList(),
@@ -1377,9 +1628,9 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       }
       if (reorderUpdates) {
         update(t, TaskState.TASK_RUNNING, "", null);
-        Protos.TaskStatus s = status(t.info.getTaskId().getValue(), t.agent.id, TaskState.TASK_STARTING, "", null,
+        Protos.TaskStatus s = status(t, TaskState.TASK_STARTING, "", null,
             true);
-        pending.put(s.getUuid().toStringUtf8(), new Pending(s));
+        pending.put(s.getUuid(), new Pending(s));
         sendUpdate(s);
       } else {
         update(t, TaskState.TASK_STARTING, "", null);
@@ -1415,15 +1666,28 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
           Protos.TaskStatus.Reason.REASON_RECONCILIATION, false));
       return;
     }
+    if (t.agent.unreachableSince != null && !terminal(t.state)) {
+      // the kill cannot reach the agent: the master reconciles the task instead, as for a task it
+      // cannot find, and the framework asks again once the agent is back
+      sendUpdate(unreachableStatus(t, "reconciliation: the agent is unreachable"));
+      return;
+    }
     if (!terminal(t.state)) {
       update(t, TaskState.TASK_KILLED, "killed by the scheduler", null);
     }
   }
 
-  private void acknowledge(Call.Acknowledge ack) {
-    String uuid = ack.getUuid().toStringUtf8();
+  /** A task on a partitioned agent as the master reports it: TASK_UNREACHABLE (or TASK_LOST), no uuid. */
+  private Protos.TaskStatus unreachableStatus(FakeTask t, String message) {
+    TaskState state = partitionAware() ? TaskState.TASK_UNREACHABLE : TaskState.TASK_LOST;
+    return status(t, state, message,
+        Protos.TaskStatus.Reason.REASON_RECONCILIATION, false).toBuilder()
+        .setUnreachableTime(t.agent.unreachableSince).build();
+  }
+
+  private void acknowledge(ByteString uuid, String taskId, String agentId) {
     if (!issuedUuids.contains(uuid)) {
-      violation("ACKNOWLEDGE of uuid " + uuid + " for task " + ack.getTaskId().getValue()
+      violation("ACKNOWLEDGE of uuid " + hex(uuid) + " for task " + taskId
           + " that no update carried");
       return;
     }
@@ -1437,10 +1701,10 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       resendOnAcknowledge--;
       sendUpdate(p.status()); // the agent's retry, sent before this acknowledgement reached it
     }
-    if (p != null && (!p.status().getTaskId().equals(ack.getTaskId())
-        || !p.status().getAgentId().equals(ack.getAgentId()))) {
-      violation("ACKNOWLEDGE of uuid " + uuid + " names task " + ack.getTaskId().getValue() + " on "
-          + ack.getAgentId().getValue() + ", the update was for " + p.status().getTaskId().getValue());
+    if (p != null && (!p.status().getTaskId().getValue().equals(taskId)
+        || !p.status().getAgentId().getValue().equals(agentId))) {
+      violation("ACKNOWLEDGE of uuid " + hex(uuid) + " names task " + taskId + " on "
+          + agentId + ", the update was for " + p.status().getTaskId().getValue());
     }
     if (p != null) {
       String task = p.status().getTaskId().getValue();
@@ -1450,7 +1714,9 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
         if (q.isEmpty()) {
           streams.remove(task);
         } else {
-          send(q.peekFirst()); // the stream's next update
+          if (!partitioned(q.peekFirst())) {
+            send(q.peekFirst()); // the stream's next update (else sent when the agent re-registers)
+          }
         }
       }
     }
@@ -1459,8 +1725,9 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
   private void reconcile(Call.Reconcile r) {
     if (r.getTasksCount() == 0) {
       for (FakeTask t : tasks.values()) {
-        if (!terminal(t.state) && ours(t)) {
-          sendUpdate(withHealth(t, status(t.info.getTaskId().getValue(), t.agent.id, t.state, "reconciliation",
+        // the master's implicit reconciliation covers the tasks of registered agents only
+        if (!terminal(t.state) && ours(t) && t.agent.unreachableSince == null) {
+          sendUpdate(withHealth(t, status(t, t.state, "reconciliation",
               Protos.TaskStatus.Reason.REASON_RECONCILIATION, false)));
         }
       }
@@ -1471,8 +1738,10 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       if (t != null && !ours(t)) {
         t = null; // another framework's task is unknown to this one
       }
-      if (t != null && !t.agent.lost) {
-        sendUpdate(withHealth(t, status(t.info.getTaskId().getValue(), t.agent.id, t.state, "reconciliation",
+      if (t != null && t.agent.unreachableSince != null && !t.agent.lost) {
+        sendUpdate(unreachableStatus(t, "reconciliation: the agent is unreachable"));
+      } else if (t != null && !t.agent.lost) {
+        sendUpdate(withHealth(t, status(t, t.state, "reconciliation",
             Protos.TaskStatus.Reason.REASON_RECONCILIATION, false)));
       } else {
         TaskState state = partitionAware() ? (t != null ? TaskState.TASK_UNREACHABLE : TaskState.TASK_UNKNOWN)
@@ -1494,7 +1763,7 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       String role = framework.getRolesCount() > 0 ? framework.getRoles(0) : "*";
       Event.Offers.Builder batch = Event.Offers.newBuilder();
       for (Agent a : agents.values()) {
-        if (a.lost || a.offer != null || a.refusedUntilNanos > now) {
+        if (a.lost || a.unreachableSince != null || a.offer != null || a.refusedUntilNanos > now) {
           continue;
         }
         double cpus = a.cpus - a.usedCpus;
@@ -1576,7 +1845,7 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       long now = System.nanoTime();
       long max = MAX_RETRY_FACTOR * settings.updateRetry.toNanos();
       for (Pending p : pending.values()) {
-        if (now - p.sentNanos >= p.retryNanos) {
+        if (now - p.sentNanos >= p.retryNanos && !partitioned(p.status())) {
           p.sentNanos = now;
           p.retryNanos = Math.min(max, 2 * p.retryNanos);
           sendUpdate(p.status());
@@ -1628,7 +1897,7 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     if (!ours(t)) {
       return; // its framework is not subscribed: a new framework hears nothing of another's tasks
     }
-    Protos.TaskStatus s = status(t.info.getTaskId().getValue(), t.agent.id, state, message, reason, true);
+    Protos.TaskStatus s = status(t, state, message, reason, true);
     if (!data.isEmpty()) {
       Protos.TaskStatus.Builder b = s.toBuilder().setData(data).setSource(Protos.TaskStatus.Source.SOURCE_EXECUTOR);
       if (t.info.hasExecutor()) {
@@ -1647,28 +1916,46 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     java.util.ArrayDeque<Protos.TaskStatus> q = streams.computeIfAbsent(s.getTaskId().getValue(),
         k -> new java.util.ArrayDeque<>(2));
     q.add(s);
-    if (q.size() == 1) {
+    if (q.size() == 1 && !partitioned(s)) {
       send(s);
     }
+  }
+
+  /** Whether the update's agent is partitioned (its updates wait at the agent until it re-registers). */
+  private boolean partitioned(Protos.TaskStatus s) {
+    Agent a = agents.get(s.getAgentId().getValue());
+    return a != null && a.unreachableSince != null;
   }
 
   /** Sends an update that is to be acknowledged, and retries it until it is. */
   private void send(Protos.TaskStatus s) {
     Pending p = new Pending(s);
     p.retryNanos = settings.updateRetry.toNanos();
-    pending.put(s.getUuid().toStringUtf8(), p);
+    pending.put(s.getUuid(), p);
     sendUpdate(s);
+  }
+
+  /** A status of a launched task: its TaskID as launched and its agent's id, not built again per update. */
+  private Protos.TaskStatus status(FakeTask t, TaskState state, String message, Protos.TaskStatus.Reason reason,
+      boolean withUuid) {
+    return status(Protos.TaskStatus.newBuilder().setTaskId(t.info.getTaskId()).setAgentId(t.agent.agentId), state,
+        message, reason, withUuid);
   }
 
   private Protos.TaskStatus status(String taskId, String agentId, TaskState state, String message,
       Protos.TaskStatus.Reason reason, boolean withUuid) {
     Protos.TaskStatus.Builder s = Protos.TaskStatus.newBuilder()
-        .setTaskId(Protos.TaskID.newBuilder().setValue(taskId)).setState(state)
-        .setTimestamp(System.currentTimeMillis() / 1000.0)
-        .setSource(Protos.TaskStatus.Source.SOURCE_MASTER);
+        .setTaskId(Protos.TaskID.newBuilder().setValue(taskId));
     if (agentId != null) {
       s.setAgentId(Protos.AgentID.newBuilder().setValue(agentId));
     }
+    return status(s, state, message, reason, withUuid);
+  }
+
+  private Protos.TaskStatus status(Protos.TaskStatus.Builder s, TaskState state, String message,
+      Protos.TaskStatus.Reason reason, boolean withUuid) {
+    s.setState(state).setTimestamp(System.currentTimeMillis() / 1000.0)
+        .setSource(Protos.TaskStatus.Source.SOURCE_MASTER);
     if (!message.isEmpty()) {
       s.setMessage(message);
     }
@@ -1676,10 +1963,20 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       s.setReason(reason);
     }
     if (withUuid) {
-      // unique in this master, without a SecureRandom draw per update (it is in the measured JVM)
-      String uuid = new UUID(uuidPrefix, ++uuidSeq).toString();
+      // 16 raw bytes as a Mesos agent's (a UUID's bytes, not its text), unique in this master, without a
+      // SecureRandom draw per update (it is in the measured JVM)
+      byte[] raw = new byte[16];
+      long hi = uuidPrefix;
+      long lo = ++uuidSeq;
+      for (int i = 7; i >= 0; i--) {
+        raw[i] = (byte) hi;
+        raw[8 + i] = (byte) lo;
+        hi >>>= 8;
+        lo >>>= 8;
+      }
+      ByteString uuid = com.google.protobuf.UnsafeByteOperations.unsafeWrap(raw);
       issuedUuids.add(uuid);
-      s.setUuid(ByteString.copyFromUtf8(uuid));
+      s.setUuid(uuid);
     }
     return s.build();
   }
@@ -1695,6 +1992,9 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
   }
 
   private void sendUpdate(Protos.TaskStatus s) {
+    if (settings.recordCalls) {
+      lastUpdates.put(s.getTaskId().getValue(), s);
+    }
     if (dropUpdates > 0) {
       dropUpdates--;
       return;
@@ -1791,6 +2091,22 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       }
     }
     return out;
+  }
+
+  /** A uuid for a message: as text if it is printable ASCII (a test's own), else in hex (this master's). */
+  private static String hex(ByteString b) {
+    boolean text = !b.isEmpty();
+    for (int i = 0; i < b.size() && text; i++) {
+      text = b.byteAt(i) >= 0x20 && b.byteAt(i) < 0x7f;
+    }
+    if (text) {
+      return b.toStringUtf8();
+    }
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < b.size(); i++) {
+      out.append(Character.forDigit((b.byteAt(i) >> 4) & 0xf, 16)).append(Character.forDigit(b.byteAt(i) & 0xf, 16));
+    }
+    return out.toString();
   }
 
   private static boolean terminal(TaskState s) {

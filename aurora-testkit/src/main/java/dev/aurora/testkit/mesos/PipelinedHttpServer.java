@@ -41,6 +41,8 @@ import javax.net.ssl.SSLContext;
  */
 final class PipelinedHttpServer {
   private static final int MAX_LINE = 64 * 1024;
+  /** The bytes of an answer with no header of the handler's and no body, by status code. */
+  private static final Map<Integer, byte[]> BARE_ANSWERS = new ConcurrentHashMap<>();
   private static final int MAX_BODY = 64 * 1024 * 1024;
 
   /** Handles one exchange, as a JDK {@code HttpHandler} does. */
@@ -113,15 +115,21 @@ final class PipelinedHttpServer {
       OutputStream out = new BufferedOutputStream(s.getOutputStream(), 64 * 1024);
       InetSocketAddress remote = (InetSocketAddress) s.getRemoteSocketAddress();
       InetSocketAddress local = (InetSocketAddress) s.getLocalSocketAddress();
+      LineReader lines = new LineReader();
+      String lastTarget = null;
+      URI lastUri = null;
       while (!stopped) {
-        String line = readLine(in);
+        String line = lines.read(in);
         if (line == null) {
           return; // the client closed the connection
         }
         if (line.isEmpty()) {
           continue; // a stray CRLF between requests
         }
-        String[] parts = line.split(" ");
+        int sp1 = line.indexOf(' ');
+        int sp2 = sp1 < 0 ? -1 : line.indexOf(' ', sp1 + 1);
+        String[] parts = sp2 < 0 || line.indexOf(' ', sp2 + 1) >= 0 ? new String[0]
+            : new String[] {line.substring(0, sp1), line.substring(sp1 + 1, sp2), line.substring(sp2 + 1)};
         if (parts.length != 3 || !parts[2].startsWith("HTTP/1.")) {
           out.write("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
               .getBytes(StandardCharsets.ISO_8859_1));
@@ -129,7 +137,7 @@ final class PipelinedHttpServer {
           return;
         }
         Headers headers = new Headers();
-        for (String h = readLine(in); ; h = readLine(in)) {
+        for (String h = lines.read(in); ; h = lines.read(in)) {
           if (h == null) {
             return;
           }
@@ -141,8 +149,12 @@ final class PipelinedHttpServer {
             headers.add(h.substring(0, colon).trim(), h.substring(colon + 1).trim());
           }
         }
-        byte[] body = readBody(in, headers);
-        Exchange x = new Exchange(parts[0], URI.create(parts[1]), parts[2], headers, body, out, remote, local);
+        byte[] body = readBody(in, headers, lines);
+        if (!parts[1].equals(lastTarget)) {
+          lastUri = URI.create(parts[1]); // a client sends the same target each time: parsed once
+          lastTarget = parts[1];
+        }
+        Exchange x = new Exchange(parts[0], lastUri, parts[2], headers, body, out, remote, local);
         try {
           handler.handle(x);
         } finally {
@@ -173,19 +185,19 @@ final class PipelinedHttpServer {
     }
   }
 
-  private static byte[] readBody(InputStream in, Headers headers) throws IOException {
+  private static byte[] readBody(InputStream in, Headers headers, LineReader lines) throws IOException {
     String te = headers.getFirst("Transfer-Encoding");
     if (te != null && te.toLowerCase(Locale.ROOT).contains("chunked")) {
       ByteArrayOutputStream body = new ByteArrayOutputStream();
       while (true) {
-        String size = readLine(in);
+        String size = lines.read(in);
         if (size == null) {
           throw new EOFException();
         }
         int semi = size.indexOf(';');
         int n = Integer.parseInt((semi >= 0 ? size.substring(0, semi) : size).trim(), 16);
         if (n == 0) {
-          for (String t = readLine(in); t != null && !t.isEmpty(); t = readLine(in)) {
+          for (String t = lines.read(in); t != null && !t.isEmpty(); t = lines.read(in)) {
             // trailers, ignored
           }
           return body.toByteArray();
@@ -194,7 +206,7 @@ final class PipelinedHttpServer {
           throw new IOException("a request body over " + MAX_BODY + " bytes");
         }
         body.write(exactly(in, n));
-        readLine(in);
+        lines.read(in);
       }
     }
     String length = headers.getFirst("Content-Length");
@@ -216,28 +228,36 @@ final class PipelinedHttpServer {
     return b;
   }
 
-  /** A line without its CRLF, or null at the end of the stream before any byte of it. */
-  private static String readLine(InputStream in) throws IOException {
-    StringBuilder line = new StringBuilder();
-    while (true) {
-      int b = in.read();
-      if (b == -1) {
-        if (line.length() == 0) {
-          return null;
+  /**
+   * Reads a connection's lines into one buffer kept from line to line (a connection's requests are read
+   * by one thread): each line costs its String only.
+   */
+  private static final class LineReader {
+    private byte[] buf = new byte[128];
+
+    /** A line without its CRLF, or null at the end of the stream before any byte of it. */
+    String read(InputStream in) throws IOException {
+      int n = 0;
+      while (true) {
+        int b = in.read();
+        if (b == -1) {
+          if (n == 0) {
+            return null;
+          }
+          throw new EOFException();
         }
-        throw new EOFException();
-      }
-      if (b == '\n') {
-        int end = line.length();
-        if (end > 0 && line.charAt(end - 1) == '\r') {
-          line.setLength(end - 1);
+        if (b == '\n') {
+          int end = n > 0 && buf[n - 1] == '\r' ? n - 1 : n;
+          return new String(buf, 0, end, StandardCharsets.ISO_8859_1);
         }
-        return line.toString();
+        if (n >= MAX_LINE) {
+          throw new IOException("a request line over " + MAX_LINE + " bytes");
+        }
+        if (n == buf.length) {
+          buf = java.util.Arrays.copyOf(buf, Math.min(MAX_LINE + 1, 2 * n));
+        }
+        buf[n++] = (byte) b;
       }
-      if (line.length() >= MAX_LINE) {
-        throw new IOException("a request line over " + MAX_LINE + " bytes");
-      }
-      line.append((char) b);
     }
   }
 
@@ -252,7 +272,7 @@ final class PipelinedHttpServer {
     private final OutputStream out;
     private final InetSocketAddress remote;
     private final InetSocketAddress local;
-    private final Map<String, Object> attributes = new HashMap<>();
+    private Map<String, Object> attributes; // made when first set
     private OutputStream body = OutputStream.nullOutputStream();
     private int code = -1;
     boolean answered;
@@ -325,6 +345,12 @@ final class PipelinedHttpServer {
       }
       answered = true;
       code = rCode;
+      if (responseLength < 0 && responseHeaders.isEmpty()) {
+        // the common answer (202 Accepted, nothing more): its bytes made once
+        out.write(BARE_ANSWERS.computeIfAbsent(rCode, c -> ("HTTP/1.1 " + c + " " + reason(c)
+            + "\r\nContent-Length: 0\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1)));
+        return;
+      }
       StringBuilder h = new StringBuilder("HTTP/1.1 ").append(rCode).append(' ').append(reason(rCode))
           .append("\r\n");
       for (Map.Entry<String, List<String>> e : responseHeaders.entrySet()) {
@@ -366,11 +392,14 @@ final class PipelinedHttpServer {
 
     @Override
     public Object getAttribute(String name) {
-      return attributes.get(name);
+      return attributes == null ? null : attributes.get(name);
     }
 
     @Override
     public void setAttribute(String name, Object value) {
+      if (attributes == null) {
+        attributes = new HashMap<>();
+      }
       attributes.put(name, value);
     }
 

@@ -18,7 +18,12 @@ import org.junit.jupiter.api.Test;
 
 /** The fake master catches a scheduler that breaks the protocol, and fails the test naming each break. */
 class FakeMesosMasterTest {
-  final FakeMesosMaster master = FakeMesosMaster.builder().agents(1).build();
+  final FakeMesosMaster master = newMaster();
+
+  /** The master under test (a subclass runs every test again with calls not recorded). */
+  FakeMesosMaster newMaster() {
+    return FakeMesosMaster.builder().agents(1).build();
+  }
   final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   InputStream events;
   String streamId;
@@ -115,6 +120,27 @@ class FakeMesosMasterTest {
         .setUuid(com.google.protobuf.ByteString.copyFromUtf8("never-sent"))), true);
 
     assertThatThrownBy(master::close).isInstanceOf(AssertionError.class).hasMessageContaining("never-sent");
+  }
+
+  @Test
+  void anAcknowledgementNamingAnotherTaskOrNoFrameworkIsAViolation() throws Exception {
+    subscribe();
+    Protos.TaskStatus starting = launchOne("t5");
+    send(Call.newBuilder().setType(Call.Type.ACKNOWLEDGE).setAcknowledge(Call.Acknowledge.newBuilder()
+        .setAgentId(starting.getAgentId()).setTaskId(Protos.TaskID.newBuilder().setValue("other"))
+        .setUuid(starting.getUuid())), true);
+    Call noFramework = Call.newBuilder().setType(Call.Type.ACKNOWLEDGE).setAcknowledge(Call.Acknowledge.newBuilder()
+        .setAgentId(starting.getAgentId()).setTaskId(starting.getTaskId()).setUuid(starting.getUuid())).build();
+    int status = http.send(HttpRequest.newBuilder(endpoint()).header("Content-Type", "application/x-protobuf")
+        .header("Mesos-Stream-Id", streamId).POST(HttpRequest.BodyPublishers.ofByteArray(noFramework.toByteArray()))
+        .build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+
+    assertThat(status).isEqualTo(400);
+    assertThat(master.violations()).hasSize(2);
+    assertThat(master.violations().get(0)).contains("names task other");
+    assertThat(master.violations().get(1)).contains("with framework id ''");
+    assertThat(master.callCount(Call.Type.ACKNOWLEDGE)).isEqualTo(2);
+    assertThatThrownBy(master::close).isInstanceOf(AssertionError.class);
   }
 
   private Protos.TaskStatus launchOne(String id) throws Exception {
