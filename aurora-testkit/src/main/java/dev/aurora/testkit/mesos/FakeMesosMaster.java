@@ -1306,8 +1306,9 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       emit(Event.newBuilder().setType(Event.Type.SUBSCRIBED).setSubscribed(Event.Subscribed.newBuilder()
           .setFrameworkId(Protos.FrameworkID.newBuilder().setValue(frameworkId))
           .setHeartbeatIntervalSeconds(settings.heartbeatInterval.toMillis() / 1000.0)).build());
-      // updates not acknowledged yet are sent again to the new subscription
-      pending.values().forEach(p -> s.out.add(frame(updateEvent(p.status()).toByteArray())));
+      // updates not acknowledged yet are sent again to the new subscription (but by a partitioned agent)
+      pending.values().stream().filter(p -> !partitioned(p.status()))
+          .forEach(p -> s.out.add(frame(updateEvent(p.status()).toByteArray())));
       // inverse offers of an earlier subscription are void; agents still under maintenance get new ones
       inverseOffers.clear();
       for (String agent : maintenance.keySet()) {

@@ -143,6 +143,22 @@ class FakeMesosMasterTest {
     assertThatThrownBy(master::close).isInstanceOf(AssertionError.class);
   }
 
+  @Test
+  void anUpdateHeldBehindAPartitionIsNotSentToANewSubscriptionBeforeTheAgentReregisters() throws Exception {
+    subscribe();
+    Protos.TaskStatus starting = launchOne("t6"); // sent, not acknowledged
+    master.partitionAgent("agent-0");
+    events.close();
+    subscribe(); // a subscription gets the updates not acknowledged yet, but this one's agent is cut off
+
+    master.healAgent("agent-0");
+    Protos.TaskStatus first = nextOf(Event.Type.UPDATE).getUpdate().getStatus();
+    assertThat(first.getReason()).isEqualTo(Protos.TaskStatus.Reason.REASON_AGENT_REREGISTERED);
+    assertThat(first.getState()).isEqualTo(Protos.TaskState.TASK_RUNNING);
+    Protos.TaskStatus resent = nextOf(Event.Type.UPDATE).getUpdate().getStatus();
+    assertThat(resent.getUuid()).isEqualTo(starting.getUuid());
+  }
+
   private Protos.TaskStatus launchOne(String id) throws Exception {
     Protos.Offer offer = nextOf(Event.Type.OFFERS).getOffers().getOffers(0);
     Protos.TaskInfo task = Protos.TaskInfo.newBuilder().setName(id).setTaskId(Protos.TaskID.newBuilder().setValue(id))
