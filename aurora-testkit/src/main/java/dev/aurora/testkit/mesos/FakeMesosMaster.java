@@ -1345,10 +1345,11 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       emit(Event.newBuilder().setType(Event.Type.SUBSCRIBED).setSubscribed(Event.Subscribed.newBuilder()
           .setFrameworkId(Protos.FrameworkID.newBuilder().setValue(frameworkId))
           .setHeartbeatIntervalSeconds(settings.heartbeatInterval.toMillis() / 1000.0)).build());
-      // updates not acknowledged yet are sent again to the new subscription (of their framework)
+      // updates not acknowledged yet are sent again to the new subscription (of their framework), but
+      // not those held by a partitioned agent: they come when it re-registers
       pending.values().forEach(p -> {
         FakeTask t = tasks.get(p.status().getTaskId().getValue());
-        if (t == null || ours(t)) {
+        if ((t == null || ours(t)) && !partitioned(p.status())) {
           s.out.add(frame(updateEvent(p.status()).toByteArray()));
         }
       });

@@ -59,8 +59,17 @@ class FakeMesosMasterTest {
   }
 
   private void subscribe() throws Exception {
+    subscribe(null);
+  }
+
+  /** Subscribes, as the framework of that id when one is given (a re-subscription). */
+  private void subscribe(String asFramework) throws Exception {
+    Protos.FrameworkInfo.Builder info = Protos.FrameworkInfo.newBuilder().setUser("u").setName("raw");
+    if (asFramework != null) {
+      info.setId(Protos.FrameworkID.newBuilder().setValue(asFramework));
+    }
     Call call = Call.newBuilder().setType(Call.Type.SUBSCRIBE).setSubscribe(Call.Subscribe.newBuilder()
-        .setFrameworkInfo(Protos.FrameworkInfo.newBuilder().setUser("u").setName("raw"))).build();
+        .setFrameworkInfo(info)).build();
     HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(endpoint())
         .header("Content-Type", "application/x-protobuf")
         .POST(HttpRequest.BodyPublishers.ofByteArray(call.toByteArray())).build(), HttpResponse.BodyHandlers.ofInputStream());
@@ -141,6 +150,22 @@ class FakeMesosMasterTest {
     assertThat(master.violations().get(1)).contains("with framework id ''");
     assertThat(master.callCount(Call.Type.ACKNOWLEDGE)).isEqualTo(2);
     assertThatThrownBy(master::close).isInstanceOf(AssertionError.class);
+  }
+
+  @Test
+  void anUpdateHeldBehindAPartitionIsNotSentToANewSubscriptionBeforeTheAgentReregisters() throws Exception {
+    subscribe();
+    Protos.TaskStatus starting = launchOne("t6"); // sent, not acknowledged
+    master.partitionAgent("agent-0");
+    events.close();
+    subscribe(frameworkId); // a re-subscription gets the updates not acknowledged yet, but this agent is cut off
+
+    master.healAgent("agent-0");
+    Protos.TaskStatus first = nextOf(Event.Type.UPDATE).getUpdate().getStatus();
+    assertThat(first.getReason()).isEqualTo(Protos.TaskStatus.Reason.REASON_AGENT_REREGISTERED);
+    assertThat(first.getState()).isEqualTo(Protos.TaskState.TASK_RUNNING);
+    Protos.TaskStatus resent = nextOf(Event.Type.UPDATE).getUpdate().getStatus();
+    assertThat(resent.getUuid()).isEqualTo(starting.getUuid());
   }
 
   private Protos.TaskStatus launchOne(String id) throws Exception {
