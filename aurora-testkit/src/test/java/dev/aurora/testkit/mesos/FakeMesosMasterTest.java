@@ -68,8 +68,12 @@ class FakeMesosMasterTest {
     if (asFramework != null) {
       info.setId(Protos.FrameworkID.newBuilder().setValue(asFramework));
     }
-    Call call = Call.newBuilder().setType(Call.Type.SUBSCRIBE).setSubscribe(Call.Subscribe.newBuilder()
-        .setFrameworkInfo(info)).build();
+    Call.Builder builder = Call.newBuilder().setType(Call.Type.SUBSCRIBE).setSubscribe(Call.Subscribe.newBuilder()
+        .setFrameworkInfo(info));
+    if (asFramework != null) {
+      builder.setFrameworkId(Protos.FrameworkID.newBuilder().setValue(asFramework));
+    }
+    Call call = builder.build();
     HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(endpoint())
         .header("Content-Type", "application/x-protobuf")
         .POST(HttpRequest.BodyPublishers.ofByteArray(call.toByteArray())).build(), HttpResponse.BodyHandlers.ofInputStream());
