@@ -75,6 +75,50 @@ class LeaderElectionTest {
     assertThat(perInstance.values()).allMatch(n -> n == 1);
   }
 
+  /**
+   * A scheduler just elected recovers and starts its term's scheduler before it leads: a call meanwhile
+   * is refused as not-leader (a caller retries it), never with "scheduler is not started" (CI saw that
+   * error from a ZooKeeper-elected leader).
+   */
+  @Test
+  void aSchedulerStillStartingItsTermDoesNotLeadYetAndRefusesCallsAsNotLeader() {
+    java.util.concurrent.atomic.AtomicReference<Scheduler> self = new java.util.concurrent.atomic.AtomicReference<>();
+    List<Object> seenWhileStarting = new ArrayList<>();
+    ClusterBackend cluster = Failover.keepRunning(this.cluster);
+    ClusterBackend probing = new ForwardingClusterBackend() {
+      @Override
+      protected ClusterBackend delegate() {
+        return cluster;
+      }
+
+      @Override
+      public void start(BackendListener listener) {
+        Scheduler s = self.get();
+        if (s != null) {
+          seenWhileStarting.add(s.isLeader());
+          try {
+            s.createJob(job, TEST_PRINCIPAL);
+            seenWhileStarting.add("created");
+          } catch (RuntimeException e) {
+            seenWhileStarting.add(e.getClass());
+          }
+        }
+        super.start(listener);
+      }
+    };
+    Scheduler a = Scheduler.builder().backend(probing).storage(Failover.keepOpen(storage)).clock(clock).loop(loop)
+        .leaderElection(election.participant("a:8081")).build();
+    schedulers.add(a);
+    self.set(a);
+    a.start();
+    loop.runUntilIdle();
+
+    assertThat(seenWhileStarting).containsExactly(false, NotLeaderException.class);
+    assertThat(a.isLeader()).isTrue();
+    a.createJob(job, TEST_PRINCIPAL);
+    assertThat(a.job(job.key())).isPresent();
+  }
+
   @Test
   void onlyTheLeaderSchedulesAndAFollowerNamesTheLeader() {
     Scheduler a = scheduler("a:8081");

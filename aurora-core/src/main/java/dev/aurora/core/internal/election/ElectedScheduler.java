@@ -166,6 +166,8 @@ public final class ElectedScheduler implements Scheduler {
   private final class Term {
     final int number = ++terms;
     volatile boolean active = true;
+    /** Set once the term's scheduler has started: until then the term does not lead yet. */
+    volatile boolean started;
     @Nullable Scheduler scheduler;
     EventStream.@Nullable Subscription forward;
 
@@ -194,6 +196,7 @@ public final class ElectedScheduler implements Scheduler {
       t.scheduler = s;
       t.forward = s.events().subscribe(events::publish);
       s.start();
+      t.started = true; // only now: a call before this would find a scheduler not started yet
       LOG.info("leading (term {}): scheduling", t.number);
     } catch (RuntimeException e) {
       if (!t.active || !election.isLeader()) {
@@ -501,7 +504,7 @@ public final class ElectedScheduler implements Scheduler {
   @Override
   public boolean isLeader() {
     Term t = term;
-    return t != null && t.active && t.scheduler != null && election.isLeader();
+    return t != null && t.active && t.started && election.isLeader();
   }
 
   @Override
@@ -516,7 +519,7 @@ public final class ElectedScheduler implements Scheduler {
       throw new IllegalStateException("the scheduler stopped: it could not recover when elected: " + f.getMessage(), f);
     }
     Term t = term;
-    if (t == null || t.scheduler == null || !t.active) {
+    if (t == null || !t.started || !t.active) {
       throw new NotLeaderException(election.leader());
     }
     return t;
