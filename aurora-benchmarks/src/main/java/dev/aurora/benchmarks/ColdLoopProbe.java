@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * W1 from a fresh JVM on the production loop, one {@code createJobs} of all 1,000 jobs, set up as {@link
@@ -59,7 +58,7 @@ public final class ColdLoopProbe {
       long built = System.nanoTime();
       scheduler.start();
       long started = System.nanoTime();
-      idle(loop);
+      Loops.idle(loop, 3);
       long offersIn = System.nanoTime();
       long[] loopThread = new long[1];
       CountDownLatch found = new CountDownLatch(1);
@@ -107,16 +106,6 @@ public final class ColdLoopProbe {
       scheduler.close();
       loop.stop();
       System.gc();
-    }
-  }
-
-  private static void idle(StateLoop loop) throws InterruptedException {
-    for (int i = 0; i < 3; i++) {
-      CountDownLatch done = new CountDownLatch(1);
-      loop.execute(done::countDown);
-      if (!done.await(5, TimeUnit.MINUTES)) {
-        throw new IllegalStateException("the loop did not get to the end of its queue");
-      }
     }
   }
 }

@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Bytes allocated per created task on the create path alone: W1's 1,000 jobs (100,000 tasks) created on
@@ -48,7 +47,7 @@ public final class CreatePathAlloc {
           found.countDown();
         });
         found.await();
-        idle(loop);
+        Loops.idle(loop, 3);
         long loopBefore = Alloc.bytes(loopThread[0]);
         long clientBefore = Alloc.current();
         long loopCpu = Alloc.cpuNanos(loopThread[0]);
@@ -60,7 +59,7 @@ public final class CreatePathAlloc {
         } else {
           scheduler.createJobs(jobs, AuroraHarness.BENCH);
         }
-        idle(loop);
+        Loops.idle(loop, 3);
         long nanos = System.nanoTime() - t0;
         long bytes = Alloc.bytes(loopThread[0]) - loopBefore + Alloc.current() - clientBefore;
         System.out.printf(Locale.ROOT, "%s iteration %d snapshotEvery %s: %.1f bytes/task, %.3f s wall, %.3f s loop CPU%n",
@@ -69,16 +68,6 @@ public final class CreatePathAlloc {
         scheduler.close();
         loop.stop();
         System.gc();
-      }
-    }
-  }
-
-  private static void idle(StateLoop loop) throws InterruptedException {
-    for (int i = 0; i < 3; i++) {
-      CountDownLatch done = new CountDownLatch(1);
-      loop.execute(done::countDown);
-      if (!done.await(5, TimeUnit.MINUTES)) {
-        throw new IllegalStateException("the loop did not get to the end of its queue");
       }
     }
   }

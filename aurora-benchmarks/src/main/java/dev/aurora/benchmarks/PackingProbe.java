@@ -46,7 +46,7 @@ public final class PackingProbe {
         .storage(dev.aurora.core.Storage.inMemory()).clock(clock).loop(loop).randomSeed(7)
         .offerHold(java.time.Duration.ofDays(1)).build();
     scheduler.start();
-    idle(loop);
+    Loops.idle(loop, 5);
     long t0 = System.nanoTime();
     if (mode.equals("looplone")) {
       // latency, not packing: each job created alone (the loop idle before it), the time of the call
@@ -57,7 +57,7 @@ public final class PackingProbe {
         long c0 = System.nanoTime();
         scheduler.createJob(w.jobs.get(i), AuroraHarness.BENCH);
         micros[i] = (System.nanoTime() - c0) / 1_000;
-        idle(loop);
+        Loops.idle(loop, 5);
       }
       java.util.Arrays.sort(micros);
       System.out.printf(Locale.ROOT, "%s: createJob of a lone job (returns placed), %d calls: p50 %d us, p99 %d us,"
@@ -72,11 +72,11 @@ public final class PackingProbe {
       for (dev.aurora.api.JobConfig j : w.jobs) {
         scheduler.createJob(j, AuroraHarness.BENCH);
         if (mode.equals("loopidle")) {
-          idle(loop); // an experiment: every launch's remainder is offered again before the next job comes
+          Loops.idle(loop, 5); // an experiment: every launch's remainder is offered again before the next job comes
         }
       }
     }
-    idle(loop);
+    Loops.idle(loop, 5);
     Outcome o = AuroraHarness.outcomeOf(scheduler, w, System.nanoTime() - t0);
     PlacementAudit.Report audit = PlacementAudit.check(o);
     System.out.printf(Locale.ROOT, "%s: hosts used %d, placed %d of %d placeable, %.2f hosts per 1,000 placed;"
@@ -85,16 +85,6 @@ public final class PackingProbe {
         audit.placeableLeftPending());
     scheduler.close();
     loop.stop();
-  }
-
-  private static void idle(dev.aurora.core.StateLoop loop) throws InterruptedException {
-    for (int i = 0; i < 5; i++) {
-      java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
-      loop.execute(done::countDown);
-      if (!done.await(5, java.util.concurrent.TimeUnit.MINUTES)) {
-        throw new IllegalStateException("the state loop did not get to the end of its queue in 5 minutes");
-      }
-    }
   }
 
   public static void main(String[] args) throws Exception {

@@ -154,7 +154,7 @@ public class W1ProductionLoop {
     scheduler = Scheduler.builder().backend(counted).storage(store).clock(clock).loop(loop).randomSeed(7)
         .offerHold(Duration.ofDays(1)).minPassInterval(Duration.ofMillis(passIntervalMs)).build();
     scheduler.start();
-    idle(); // the first offers are in
+    Loops.idle(loop, 3); // the first offers are in
     CountDownLatch found = new CountDownLatch(1);
     loop.execute(() -> {
       loopThread = Thread.currentThread().getId();
@@ -162,17 +162,6 @@ public class W1ProductionLoop {
     });
     found.await();
     System.gc();
-  }
-
-  /** Waits until the loop has run everything queued so far (twice: work queued by that work too). */
-  private void idle() throws InterruptedException {
-    for (int i = 0; i < 3; i++) {
-      CountDownLatch done = new CountDownLatch(1);
-      loop.execute(done::countDown);
-      if (!done.await(5, TimeUnit.MINUTES)) {
-        throw new IllegalStateException("the state loop did not get to the end of its queue in 5 minutes");
-      }
-    }
   }
 
   private long loopThread;
@@ -220,7 +209,7 @@ public class W1ProductionLoop {
 
   @TearDown(Level.Iteration)
   public void record() throws InterruptedException {
-    idle();
+    Loops.idle(loop, 3);
     Outcome o = AuroraHarness.outcomeOf(scheduler, workload, nanos);
     PlacementAudit.Report audit = PlacementAudit.check(o);
     boolean cold = iteration == 1;
