@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * W1 from a fresh JVM on the production loop, one {@code createJobs} of all 1,000 jobs, set up as {@link
@@ -60,13 +59,7 @@ public final class ColdLoopProbe {
       long started = System.nanoTime();
       Loops.idle(loop, 3);
       long offersIn = System.nanoTime();
-      long[] loopThread = new long[1];
-      CountDownLatch found = new CountDownLatch(1);
-      loop.execute(() -> {
-        loopThread[0] = Thread.currentThread().getId();
-        found.countDown();
-      });
-      found.await();
+      long[] loopThread = {Loops.threadId(loop)};
       long startClasses = cl.getTotalLoadedClassCount() - sClasses;
       long startJit = jit.getTotalCompilationTime() - sJit;
       System.gc();

@@ -9,7 +9,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * Bytes allocated per created task on the create path alone: W1's 1,000 jobs (100,000 tasks) created on
@@ -40,13 +39,7 @@ public final class CreatePathAlloc {
         Scheduler scheduler = Scheduler.builder().backend(cluster).storage(Storage.inMemory()).clock(clock)
             .loop(loop).randomSeed(7).snapshotEvery(snapshotEvery).build();
         scheduler.start();
-        long[] loopThread = new long[1];
-        CountDownLatch found = new CountDownLatch(1);
-        loop.execute(() -> {
-          loopThread[0] = Thread.currentThread().getId();
-          found.countDown();
-        });
-        found.await();
+        long[] loopThread = {Loops.threadId(loop)};
         Loops.idle(loop, 3);
         long loopBefore = Alloc.bytes(loopThread[0]);
         long clientBefore = Alloc.current();

@@ -23,4 +23,18 @@ final class Loops {
       }
     }
   }
+
+  /** The id of the thread {@code loop} runs its work on (for per-thread CPU and allocation counters). */
+  static long threadId(StateLoop loop) throws InterruptedException {
+    long[] id = new long[1];
+    CountDownLatch found = new CountDownLatch(1);
+    loop.execute(() -> {
+      id[0] = Thread.currentThread().getId();
+      found.countDown();
+    });
+    if (!found.await(5, TimeUnit.MINUTES)) {
+      throw new IllegalStateException("the state loop did not run a task in 5 minutes");
+    }
+    return id[0];
+  }
 }

@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -155,12 +154,7 @@ public class W1ProductionLoop {
         .offerHold(Duration.ofDays(1)).minPassInterval(Duration.ofMillis(passIntervalMs)).build();
     scheduler.start();
     Loops.idle(loop, 3); // the first offers are in
-    CountDownLatch found = new CountDownLatch(1);
-    loop.execute(() -> {
-      loopThread = Thread.currentThread().getId();
-      found.countDown();
-    });
-    found.await();
+    loopThread = Loops.threadId(loop);
     System.gc();
   }
 
