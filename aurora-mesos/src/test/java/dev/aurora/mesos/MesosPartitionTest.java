@@ -178,6 +178,14 @@ class MesosPartitionTest {
     return id;
   }
 
+  /** A task launched on the offer's agent and running, then its agent partitioned and the task seen so. */
+  private TaskId runningThenPartitioned(Offer o) {
+    TaskId id = runningOn(o);
+    h.master.partitionAgent(o.agentId());
+    await("partitioned", () -> h.recorder.saw(id, ScheduleStatus.PARTITIONED));
+    return id;
+  }
+
   @Test
   void aPartitionIsReportedUnreachableWithItsTimeAndAHealReportsTheTaskRunningAgain() {
     h = new Harness(FakeMesosMaster.builder().agents(2), b -> { });
@@ -225,9 +233,7 @@ class MesosPartitionTest {
   void reconciliationSaysUnreachableWhilePartitionedAndRunningAfterTheHeal() {
     h = new Harness(FakeMesosMaster.builder().agents(2), b -> { });
     Offer o = h.freshOffer();
-    TaskId id = runningOn(o);
-    h.master.partitionAgent(o.agentId());
-    await("partitioned", () -> h.recorder.saw(id, ScheduleStatus.PARTITIONED));
+    TaskId id = runningThenPartitioned(o);
 
     int seen = h.recorder.statuses().size();
     h.backend.reconcile(Set.of(id));
@@ -247,9 +253,7 @@ class MesosPartitionTest {
   void aKillOfAPartitionedTaskDoesNotReachItsAgentUntilAskedAgainAfterTheHeal() {
     h = new Harness(FakeMesosMaster.builder().agents(2), b -> { });
     Offer o = h.freshOffer();
-    TaskId id = runningOn(o);
-    h.master.partitionAgent(o.agentId());
-    await("partitioned", () -> h.recorder.saw(id, ScheduleStatus.PARTITIONED));
+    TaskId id = runningThenPartitioned(o);
 
     int seen = h.recorder.statuses().size();
     h.backend.kill(id);
@@ -286,9 +290,7 @@ class MesosPartitionTest {
   void anUpdateQueuedBehindThePartitionIsSentOnceTheAgentReregisters() {
     h = new Harness(FakeMesosMaster.builder().agents(2), b -> { });
     Offer o = h.freshOffer();
-    TaskId id = runningOn(o);
-    h.master.partitionAgent(o.agentId());
-    await("partitioned", () -> h.recorder.saw(id, ScheduleStatus.PARTITIONED));
+    TaskId id = runningThenPartitioned(o);
 
     h.master.finishTask(id.value()); // the task ends behind the partition; its agent keeps the update
     assertThat(h.recorder.saw(id, ScheduleStatus.FINISHED)).isFalse();
