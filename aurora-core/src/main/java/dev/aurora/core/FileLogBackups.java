@@ -75,9 +75,10 @@ public final class FileLogBackups implements AutoCloseable {
    */
   public record Contents(Backup backup, List<JobConfig> jobs, Map<ScheduleStatus, Integer> tasksByState,
       Map<JobKey, Map<ScheduleStatus, Integer>> tasksByJob, List<UpdateDetails> updates, int snapshotOps,
-      int logOps) {
-    /** Copies the collections. */
+      int logOps, Map<String, String> backendProperties) {
+    /** Copies the collections ({@code backendProperties} sorted by key). */
     public Contents {
+      backendProperties = Collections.unmodifiableMap(new TreeMap<>(backendProperties));
       jobs = List.copyOf(jobs);
       tasksByState = Collections.unmodifiableMap(new EnumMap<>(tasksByState.isEmpty()
           ? new EnumMap<>(ScheduleStatus.class) : tasksByState));
@@ -87,7 +88,17 @@ public final class FileLogBackups implements AutoCloseable {
       updates = List.copyOf(updates);
     }
 
-    /** A report for people: the backup, then the jobs with their tasks by state, then the updates. */
+    /** Contents without backend properties (a backup of a scheduler whose backend stored none). */
+    public Contents(Backup backup, List<JobConfig> jobs, Map<ScheduleStatus, Integer> tasksByState,
+        Map<JobKey, Map<ScheduleStatus, Integer>> tasksByJob, List<UpdateDetails> updates, int snapshotOps,
+        int logOps) {
+      this(backup, jobs, tasksByState, tasksByJob, updates, snapshotOps, logOps, Map.of());
+    }
+
+    /**
+     * A report for people: the backup, then the jobs with their tasks by state, then the updates, then the
+     * backend's properties (e.g. the Mesos framework id the scheduler re-subscribes with).
+     */
     @Override
     public String toString() {
       StringBuilder s = new StringBuilder();
@@ -109,6 +120,8 @@ public final class FileLogBackups implements AutoCloseable {
         s.append("  ").append(u.id()).append("  ").append(u.job()).append("  ").append(u.status())
             .append("  by ").append(u.by().name()).append(u.message().isEmpty() ? "" : ": " + u.message()).append('\n');
       }
+      s.append("backend properties: ").append(backendProperties.size()).append('\n');
+      backendProperties.forEach((k, v) -> s.append("  ").append(k).append(" = ").append(v).append('\n'));
       return s.toString();
     }
   }
@@ -215,6 +228,7 @@ public final class FileLogBackups implements AutoCloseable {
     Map<JobKey, JobConfig> jobs = new TreeMap<>();
     Map<dev.aurora.api.TaskId, ScheduledTask> tasks = new LinkedHashMap<>();
     Map<UpdateId, UpdateDetails> updates = new LinkedHashMap<>();
+    Map<String, String> backendProperties = new TreeMap<>();
     List<Op> all = new ArrayList<>(stored.snapshot());
     all.addAll(stored.log());
     for (Op op : all) {
@@ -235,6 +249,8 @@ public final class FileLogBackups implements AutoCloseable {
         r.ids().forEach(tasks::remove);
       } else if (op instanceof Op.SaveUpdate u) {
         updates.put(u.update().id(), u.update());
+      } else if (op instanceof Op.SaveBackendProperties p) {
+        backendProperties.putAll(p.properties()); // keys not named keep their values
       }
     }
     Map<ScheduleStatus, Integer> byState = new EnumMap<>(ScheduleStatus.class);
@@ -244,7 +260,7 @@ public final class FileLogBackups implements AutoCloseable {
       byJob.computeIfAbsent(t.job(), k -> new EnumMap<>(ScheduleStatus.class)).merge(t.status(), 1, Integer::sum);
     }
     return new Contents(b, List.copyOf(jobs.values()), byState, byJob, List.copyOf(updates.values()),
-        stored.snapshot().size(), stored.log().size());
+        stored.snapshot().size(), stored.log().size(), backendProperties);
   }
 
   /**

@@ -9,7 +9,9 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
 import java.util.function.Function;
+import org.apache.mesos.Protos;
 import org.apache.mesos.Scheduler;
 import org.apache.mesos.SchedulerDriver;
 
@@ -27,7 +29,17 @@ import org.apache.mesos.SchedulerDriver;
  * }</pre>
  *
  * Offers, launches and statuses are translated as by {@link MesosBackend} (docs/mesos.md); the
- * subscription, failover and re-registration are the driver's.
+ * subscription, failover and re-registration are the driver's. Give the backend the {@code FrameworkInfo}
+ * ({@link Builder#driver(Protos.FrameworkInfo, BiFunction)}) and it keeps the framework id in the
+ * scheduler's storage, as {@link MesosBackend} does, so a restarted or failed-over scheduler registers
+ * again as the same framework:
+ *
+ * <pre>{@code
+ * ClassicDriverBackend backend = ClassicDriverBackend.builder()
+ *     .driver(frameworkInfo, (scheduler, info) -> new MesosSchedulerDriver(scheduler, info,
+ *         "zk://zk1:2181/mesos", false, credential))
+ *     .build();
+ * }</pre>
  */
 public interface ClassicDriverBackend extends ClusterBackend {
 
@@ -38,16 +50,38 @@ public interface ClassicDriverBackend extends ClusterBackend {
 
   /** Settings of a {@link ClassicDriverBackend}. */
   final class Builder {
-    private Function<Scheduler, SchedulerDriver> driver;
+    private BiFunction<Scheduler, Protos.FrameworkInfo, SchedulerDriver> driver;
+    private Protos.FrameworkInfo frameworkInfo;
     private MeterRegistry registry = new SimpleMeterRegistry();
     private Duration leftoverRefusal = Duration.ofSeconds(5);
     private final ExecutorSetting executor = new ExecutorSetting();
 
     Builder() {}
 
-    /** Makes the driver for the backend's {@link Scheduler} (required); called once, at start. */
+    /**
+     * Makes the driver for the backend's {@link Scheduler}; called once, at start. The driver's
+     * {@code FrameworkInfo} is the caller's to keep: prefer {@link #driver(Protos.FrameworkInfo,
+     * BiFunction)}, which keeps its framework id in the scheduler's storage. (This or that is required.)
+     */
     public Builder driver(Function<Scheduler, SchedulerDriver> driver) {
+      this.driver = driver == null ? null : (scheduler, info) -> driver.apply(scheduler);
+      this.frameworkInfo = null;
+      return this;
+    }
+
+    /**
+     * Makes the driver for the backend's {@link Scheduler} with the {@code FrameworkInfo} to register
+     * with; called once, at start. The backend passes {@code frameworkInfo} with the framework id the
+     * scheduler stored when the framework last registered ({@link MesosBackend#FRAMEWORK_ID_PROPERTY}
+     * in the scheduler's storage, kept by the file log, ZooKeeper and backups), so a restarted or
+     * failed-over scheduler registers again as the same framework and its tasks keep running (set a
+     * {@code failover_timeout} long enough for that). An id set in {@code frameworkInfo} is used only
+     * while the storage holds none (e.g. the id an earlier deployment kept elsewhere); it is stored then.
+     */
+    public Builder driver(Protos.FrameworkInfo frameworkInfo,
+        BiFunction<Scheduler, Protos.FrameworkInfo, SchedulerDriver> driver) {
       this.driver = driver;
+      this.frameworkInfo = frameworkInfo;
       return this;
     }
 
@@ -100,11 +134,14 @@ public interface ClassicDriverBackend extends ClusterBackend {
       if (driver == null) {
         problems.add("driver: required");
       }
+      if (driver != null && frameworkInfo != null && !frameworkInfo.isInitialized()) {
+        problems.add("frameworkInfo: missing " + frameworkInfo.findInitializationErrors());
+      }
       executor.problems(problems);
       if (!problems.isEmpty()) {
         throw new IllegalArgumentException("bad classic driver backend settings: " + String.join("; ", problems));
       }
-      return new ClassicScheduler(driver, registry, leftoverRefusal, executor.runner(), executor.custom());
+      return new ClassicScheduler(driver, frameworkInfo, registry, leftoverRefusal, executor.runner(), executor.custom());
     }
   }
 }

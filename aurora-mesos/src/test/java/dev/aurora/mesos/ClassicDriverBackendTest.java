@@ -227,4 +227,42 @@ class ClassicDriverBackendTest {
         .hasMessageContaining("customExecutor: the jar's URI needs a scheme")
         .hasMessageContaining("executor and customExecutor: choose one");
   }
+
+  @Test
+  void theFrameworkIdIsKeptInTheSchedulersStorageAndARestartedBackendRegistersWithIt() {
+    Protos.FrameworkInfo info = Protos.FrameworkInfo.newBuilder().setUser("aurora").setName("aurora")
+        .setFailoverTimeout(Duration.ofDays(7).toSeconds()).build();
+    Harness.Recorder storage = new Harness.Recorder();
+    storage.keepProperties = true;
+    List<Protos.FrameworkInfo> registeredWith = new ArrayList<>();
+    java.util.function.Supplier<ClassicDriverBackend> backends = () -> ClassicDriverBackend.builder()
+        .driver(info, (s, given) -> {
+          scheduler = s;
+          registeredWith.add(given);
+          return driver;
+        }).build();
+
+    ClassicDriverBackend first = backends.get();
+    first.start(storage);
+    assertThat(registeredWith.get(0).hasId()).as("a new framework").isFalse();
+    scheduler.registered(driver, Protos.FrameworkID.newBuilder().setValue("fw-7").build(),
+        Protos.MasterInfo.newBuilder().setId("m").setIp(1).setPort(5050).build());
+    assertThat(storage.properties).containsEntry(MesosBackend.FRAMEWORK_ID_PROPERTY, "fw-7");
+    first.close();
+
+    ClassicDriverBackend second = backends.get(); // a restarted or failed-over scheduler on the same storage
+    second.start(storage);
+    assertThat(registeredWith.get(1).getId().getValue()).isEqualTo("fw-7");
+    assertThat(registeredWith.get(1).getName()).isEqualTo("aurora");
+    assertThat(registeredWith.get(1).getFailoverTimeout()).isEqualTo(info.getFailoverTimeout());
+    second.close();
+  }
+
+  @Test
+  void anIncompleteFrameworkInfoIsRefusedNamingTheMissingFields() {
+    Protos.FrameworkInfo.Builder partial = Protos.FrameworkInfo.newBuilder().setName("aurora"); // no user
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ClassicDriverBackend.builder()
+        .driver(partial.buildPartial(), (s, given) -> driver).build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("frameworkInfo").hasMessageContaining("user");
+  }
 }

@@ -37,6 +37,22 @@ final class Harness implements AutoCloseable {
     final List<String> lostAgents = new ArrayList<>();
     final List<Runnable> heldAcks = new ArrayList<>();
     volatile boolean holdAcks;
+    /** Backend properties kept as the scheduler's storage keeps them (only if {@code keepProperties}). */
+    final Map<String, String> properties = new java.util.concurrent.ConcurrentHashMap<>();
+    volatile boolean keepProperties;
+
+    @Override
+    public Map<String, String> backendProperties() {
+      return keepProperties ? Map.copyOf(properties) : Map.of();
+    }
+
+    @Override
+    public void storeBackendProperties(Map<String, String> changed, Runnable stored) {
+      if (keepProperties) {
+        properties.putAll(changed);
+      }
+      stored.run();
+    }
 
     @Override
     public synchronized void offers(List<Offer> o) {

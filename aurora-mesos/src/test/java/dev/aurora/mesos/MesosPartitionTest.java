@@ -300,4 +300,25 @@ class MesosPartitionTest {
         && h.master.unacknowledged() == 0);
     assertThat(h.master.violations()).isEmpty();
   }
+
+  @Test
+  void anAcknowledgementSentWhileTheAgentIsPartitionedIsDroppedAndTheUpdateIsAcknowledgedAgainAfterTheHeal() {
+    h = new Harness(FakeMesosMaster.builder().agents(2), b -> { });
+    Offer o = h.freshOffer();
+    TaskId id = runningOn(o);
+    h.recorder.holdAcks = true; // stored only after the partition began
+    h.master.finishTask(id.value());
+    await("finished", () -> h.recorder.saw(id, ScheduleStatus.FINISHED));
+    h.master.partitionAgent(o.agentId());
+
+    h.recorder.runHeldAcks();
+    await("the acknowledgement dropped", () -> h.master.droppedAcknowledgements() == 1);
+    assertThat(h.master.unacknowledged()).as("the agent never heard of it").isEqualTo(1);
+
+    h.recorder.holdAcks = false;
+    h.master.healAgent(o.agentId());
+    await("sent again on re-registration, and acknowledged", () -> h.recorder.count(id, ScheduleStatus.FINISHED) == 2
+        && h.master.unacknowledged() == 0);
+    assertThat(h.master.violations()).isEmpty();
+  }
 }

@@ -315,6 +315,33 @@ class MesosProtocolTest {
   }
 
   @Test
+  void aFailedAgentsTasksAreReportedByTheMasterWithNothingToAcknowledgeAndItsUnacknowledgedUpdatesEnd() {
+    h = new Harness(FakeMesosMaster.builder().agents(2), b -> { });
+    Offer o = h.freshOffer();
+    TaskLaunch a = Harness.launchOf(o, Harness.task("sleep 600"), o.ports().get(0).begin());
+    TaskLaunch b = Harness.launchOf(o, Harness.task("sleep 600"), o.ports().get(0).begin() + 1);
+    h.backend.launch(List.of(o.id()), List.of(a, b));
+    TaskId lost = a.taskId();
+    TaskId done = b.taskId();
+    await("running", () -> h.recorder.saw(lost, ScheduleStatus.RUNNING) && h.recorder.saw(done, ScheduleStatus.RUNNING));
+    h.recorder.holdAcks = true; // the scheduler has not stored the update yet when the agent goes
+    h.master.finishTask(done.value());
+    await("finished", () -> h.recorder.saw(done, ScheduleStatus.FINISHED));
+
+    h.master.loseAgent(o.agentId());
+
+    await("task partitioned", () -> h.recorder.saw(lost, ScheduleStatus.PARTITIONED));
+    Protos.TaskStatus update = h.master.lastUpdate(lost.value()).orElseThrow();
+    assertThat(update.getState()).isEqualTo(Protos.TaskState.TASK_UNREACHABLE);
+    assertThat(update.getSource()).isEqualTo(Protos.TaskStatus.Source.SOURCE_MASTER);
+    assertThat(update.hasUuid()).as("the master's own update: nothing to acknowledge").isFalse();
+    assertThat(h.master.unacknowledged()).as("the gone agent retries nothing").isZero();
+    h.recorder.runHeldAcks();
+    await("the late acknowledgement dropped", () -> h.master.droppedAcknowledgements() == 1);
+    assertThat(h.master.violations()).isEmpty();
+  }
+
+  @Test
   void withoutPartitionAwarenessAFailedAgentIsReportedLostWithItsTasks() {
     h = new Harness(FakeMesosMaster.builder().agents(2),
         b -> b.capabilities(java.util.EnumSet.of(Capability.MULTI_ROLE)));

@@ -168,6 +168,37 @@ class BackendPropertiesTest {
   }
 
   @Test
+  void inspectingABackupShowsTheBackendPropertiesAsTheSchedulerWouldRecoverThem() {
+    FileLogStorage storage = fileLog(tmp.resolve("state"));
+    Capture first = new Capture();
+    FileLogBackups.Backup backup;
+    try (Scheduler s = scheduler(first, storage, b -> b.snapshotEvery(3))) {
+      assertThat(store(first, Map.of("mesos.frameworkId", "fw-1", "other", "x"))).isTrue();
+      for (int i = 0; i < 3; i++) { // a snapshot, then the log after it
+        s.createJob(Job.adhoc("a/prod/filler" + i).task(t -> t.process("p", "./p").cpus(0.1).ramMb(8)).build(),
+            TEST_PRINCIPAL);
+        loop.advance(Duration.ofSeconds(1));
+      }
+      assertThat(store(first, Map.of("mesos.frameworkId", "fw-2"))).isTrue();
+      try (FileLogBackups backups = FileLogBackups.builder(storage, tmp.resolve("backups")).clock(loop.clock())
+          .build()) {
+        backup = backups.backupNow();
+      }
+    }
+
+    FileLogBackups.Contents contents = FileLogBackups.inspect(backup.directory());
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    int status = BackupTool.run(new String[] {"inspect", backup.directory().toString()},
+        new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8), System.err);
+
+    assertThat(contents.backendProperties()).containsExactly(Map.entry("mesos.frameworkId", "fw-2"),
+        Map.entry("other", "x"));
+    assertThat(status).isZero();
+    assertThat(out.toString(java.nio.charset.StandardCharsets.UTF_8))
+        .contains("backend properties: 2", "mesos.frameworkId = fw-2", "other = x");
+  }
+
+  @Test
   void theNextLeadersTermReadsWhatTheLastTermStoredAndADeposedTermStoresNothing() {
     ManualLeaderElection election = ManualLeaderElection.group();
     Storage storage = Storage.inMemory();

@@ -11,6 +11,7 @@ import dev.aurora.core.ScheduleStatus;
 import dev.aurora.core.TaskLaunch;
 import dev.aurora.core.TaskStatus;
 import dev.aurora.mesos.ClassicDriverBackend;
+import dev.aurora.mesos.MesosBackend;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,7 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import org.apache.mesos.Protos;
 import org.apache.mesos.Scheduler;
 import org.apache.mesos.SchedulerDriver;
@@ -34,7 +35,11 @@ import org.slf4j.LoggerFactory;
 public final class ClassicScheduler implements ClassicDriverBackend, Scheduler {
   private static final Logger LOG = LoggerFactory.getLogger(ClassicScheduler.class);
 
-  private final Function<Scheduler, SchedulerDriver> driverFactory;
+  private final BiFunction<Scheduler, Protos.FrameworkInfo, SchedulerDriver> driverFactory;
+  /** The FrameworkInfo to register with, or null when the caller's driver factory keeps its own. */
+  private final Protos.FrameworkInfo frameworkInfo;
+  /** The framework id in the scheduler's storage (read at start, or stored since), or null. */
+  private volatile String storedFrameworkId;
   private final MeterRegistry registry;
   private final Duration leftoverRefusal;
   private volatile SchedulerDriver driver;
@@ -48,15 +53,16 @@ public final class ClassicScheduler implements ClassicDriverBackend, Scheduler {
   private final Optional<RunnerCommand> runner;
   private final Optional<CustomExecutor> custom;
 
-  public ClassicScheduler(Function<Scheduler, SchedulerDriver> driverFactory, MeterRegistry registry,
-      Duration leftoverRefusal) {
-    this(driverFactory, registry, leftoverRefusal, Optional.empty(), Optional.empty());
-  }
-
-  /** With the task runner on agents: its executor jar as each task's command, or as the custom executor. */
-  public ClassicScheduler(Function<Scheduler, SchedulerDriver> driverFactory, MeterRegistry registry,
-      Duration leftoverRefusal, Optional<RunnerCommand> runner, Optional<CustomExecutor> custom) {
+  /**
+   * A backend whose driver {@code driverFactory} makes, with {@code frameworkInfo} (null: the factory keeps
+   * its own FrameworkInfo) given the stored framework id; with the task runner on agents if {@code runner}
+   * or {@code custom} is present.
+   */
+  public ClassicScheduler(BiFunction<Scheduler, Protos.FrameworkInfo, SchedulerDriver> driverFactory,
+      Protos.FrameworkInfo frameworkInfo, MeterRegistry registry, Duration leftoverRefusal,
+      Optional<RunnerCommand> runner, Optional<CustomExecutor> custom) {
     this.driverFactory = driverFactory;
+    this.frameworkInfo = frameworkInfo;
     this.registry = registry;
     this.leftoverRefusal = leftoverRefusal;
     this.runner = runner;
@@ -76,7 +82,17 @@ public final class ClassicScheduler implements ClassicDriverBackend, Scheduler {
   @Override
   public void start(BackendListener l) {
     this.listener = l;
-    this.driver = driverFactory.apply(this);
+    String stored = l.backendProperties().get(MesosBackend.FRAMEWORK_ID_PROPERTY);
+    storedFrameworkId = stored == null || stored.isEmpty() ? null : stored;
+    Protos.FrameworkInfo info = frameworkInfo;
+    if (info != null && storedFrameworkId != null) {
+      if (info.hasId() && !info.getId().getValue().equals(storedFrameworkId)) {
+        LOG.info("registering as framework {} (the scheduler's storage), not {} (the FrameworkInfo given)",
+            storedFrameworkId, info.getId().getValue());
+      }
+      info = info.toBuilder().setId(Protos.FrameworkID.newBuilder().setValue(storedFrameworkId)).build();
+    }
+    this.driver = driverFactory.apply(this, info);
     Protos.Status s = driver.start();
     if (s != Protos.Status.DRIVER_RUNNING) {
       LOG.error("the Mesos driver did not start: {}", s);
@@ -189,6 +205,7 @@ public final class ClassicScheduler implements ClassicDriverBackend, Scheduler {
   @Override
   public void registered(SchedulerDriver d, Protos.FrameworkID frameworkId, Protos.MasterInfo masterInfo) {
     LOG.info("registered as framework {} with master {}", frameworkId.getValue(), masterInfo.getHostname());
+    storeFrameworkId(frameworkId.getValue());
     reconcileAll(d);
   }
 
@@ -196,6 +213,17 @@ public final class ClassicScheduler implements ClassicDriverBackend, Scheduler {
   public void reregistered(SchedulerDriver d, Protos.MasterInfo masterInfo) {
     LOG.info("re-registered with master {}", masterInfo.getHostname());
     reconcileAll(d);
+  }
+
+  /** Keeps the framework id in the scheduler's storage, unless it holds it already. */
+  private void storeFrameworkId(String id) {
+    BackendListener l = listener;
+    if (l == null || id.isEmpty() || id.equals(storedFrameworkId)) {
+      return;
+    }
+    storedFrameworkId = id;
+    l.storeBackendProperties(Map.of(MesosBackend.FRAMEWORK_ID_PROPERTY, id),
+        () -> LOG.info("framework id {} stored in the scheduler's storage", id));
   }
 
   private void reconcileAll(SchedulerDriver d) {

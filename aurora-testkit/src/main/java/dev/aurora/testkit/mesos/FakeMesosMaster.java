@@ -277,6 +277,7 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
   /** How many of the next acknowledged updates are sent once more as their acknowledgement arrives. */
   private int resendOnAcknowledge;
   private int duplicateAcknowledgements;
+  private int droppedAcknowledgements;
   /** Written under the lock, read without it (the views are polled by benchmarks while calls go on). */
   private volatile long tasksRunning;
   private volatile int tasksLaunched;
@@ -534,6 +535,18 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     }
   }
 
+  /**
+   * How many ACKNOWLEDGE calls named an update of an agent that was lost or partitioned when the call
+   * came. A Mesos master drops those (its agent is not registered: "Cannot send status update
+   * acknowledgement ... agent is not registered"); a partitioned agent sends the update again when it
+   * re-registers, to be acknowledged again. No violation: the scheduler cannot know.
+   */
+  public int droppedAcknowledgements() {
+    synchronized (lock) {
+      return droppedAcknowledgements;
+    }
+  }
+
   /** How many offers are outstanding. */
   public int outstandingOffers() {
     synchronized (lock) {
@@ -746,11 +759,23 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
           .setAgentId(Protos.AgentID.newBuilder().setValue(agentId))).build());
       TaskState state = partitionAware() ? TaskState.TASK_UNREACHABLE : TaskState.TASK_LOST;
       for (FakeTask t : tasks.values()) {
-        if (t.agent == a && !terminal(t.state)) {
-          // the master says so itself, at once: the updates queued at the gone agent never come (one
-          // already sent stays retried until it is acknowledged)
-          streams.remove(t.info.getTaskId().getValue());
-          update(t, state, "agent " + agentId + " lost", Protos.TaskStatus.Reason.REASON_AGENT_REMOVED);
+        if (t.agent != a) {
+          continue;
+        }
+        // the updates the gone agent kept never come, and one it sent is not retried (retries are the
+        // agent's)
+        java.util.ArrayDeque<Protos.TaskStatus> q = streams.remove(t.info.getTaskId().getValue());
+        if (q != null) {
+          q.forEach(s -> pending.remove(s.getUuid()));
+        }
+        if (!terminal(t.state)) {
+          // the master says so itself, at once, with no uuid and nothing to acknowledge (a Mesos
+          // master's update for a removed or unreachable agent has none)
+          enter(t, state);
+          if (ours(t)) {
+            sendUpdate(status(t, state, "agent " + agentId + " lost", Protos.TaskStatus.Reason.REASON_AGENT_REMOVED,
+                false));
+          }
         }
       }
     }
@@ -1692,6 +1717,14 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
           + " that no update carried");
       return;
     }
+    Agent to = agents.get(agentId);
+    if (to != null && (to.lost || to.unreachableSince != null)) {
+      // a Mesos master passes an acknowledgement on to the agent only while the agent is registered:
+      // one for a removed or unreachable agent is dropped (and counted), and the agent, once it
+      // re-registers, sends the update again
+      droppedAcknowledgements++;
+      return;
+    }
     Pending p = pending.remove(uuid);
     if (p == null) {
       // acknowledged before: a real master passes it on and the agent ignores it
@@ -1872,6 +1905,23 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
 
   private void update(FakeTask t, TaskState state, String message, Protos.TaskStatus.Reason reason,
       ByteString data) {
+    enter(t, state);
+    if (!ours(t)) {
+      return; // its framework is not subscribed: a new framework hears nothing of another's tasks
+    }
+    Protos.TaskStatus s = status(t, state, message, reason, true);
+    if (!data.isEmpty()) {
+      Protos.TaskStatus.Builder b = s.toBuilder().setData(data).setSource(Protos.TaskStatus.Source.SOURCE_EXECUTOR);
+      if (t.info.hasExecutor()) {
+        b.setExecutorId(t.info.getExecutor().getExecutorId());
+      }
+      s = b.build();
+    }
+    forward(s);
+  }
+
+  /** The task is in the state now: the running count and, once it ended, its agent's resources. */
+  private void enter(FakeTask t, TaskState state) {
     boolean wasRunning = t.state == TaskState.TASK_RUNNING;
     t.state = state;
     if (wasRunning != (state == TaskState.TASK_RUNNING)) {
@@ -1895,18 +1945,6 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
         }
       }
     }
-    if (!ours(t)) {
-      return; // its framework is not subscribed: a new framework hears nothing of another's tasks
-    }
-    Protos.TaskStatus s = status(t, state, message, reason, true);
-    if (!data.isEmpty()) {
-      Protos.TaskStatus.Builder b = s.toBuilder().setData(data).setSource(Protos.TaskStatus.Source.SOURCE_EXECUTOR);
-      if (t.info.hasExecutor()) {
-        b.setExecutorId(t.info.getExecutor().getExecutorId());
-      }
-      s = b.build();
-    }
-    forward(s);
   }
 
   /**
