@@ -174,7 +174,9 @@ class MesosPartitionTest {
 
   private TaskId runningOn(Offer o) {
     TaskId id = h.launch(o, Harness.task("sleep 600"));
-    await("running", () -> h.recorder.saw(id, ScheduleStatus.RUNNING));
+    // and acknowledged: an acknowledgement that reaches the master after a partition began is dropped,
+    // and the agent sends the update again when it re-registers
+    await("running", () -> h.recorder.saw(id, ScheduleStatus.RUNNING) && h.master.unacknowledged() == 0);
     return id;
   }
 
