@@ -2003,10 +2003,12 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
     }
     if (withUuid) {
       // 16 raw bytes as a Mesos agent's (a UUID's bytes, not its text), unique in this master, without a
-      // SecureRandom draw per update (it is in the measured JVM)
+      // SecureRandom draw per update (it is in the measured JVM); the counter mixed by a bijection, so the
+      // bytes (and the ByteString's hash) spread as a random UUID's: a counter's few changing low bytes
+      // made ByteString hashes collide, and maps keyed by uuid (this master's, a scheduler's) slow trees
       byte[] raw = new byte[16];
       long hi = uuidPrefix;
-      long lo = ++uuidSeq;
+      long lo = mix(++uuidSeq);
       for (int i = 7; i >= 0; i--) {
         raw[i] = (byte) hi;
         raw[8 + i] = (byte) lo;
@@ -2018,6 +2020,13 @@ public final class FakeMesosMaster implements AutoCloseable, AfterEachCallback {
       s.setUuid(uuid);
     }
     return s.build();
+  }
+
+  /** SplitMix64's finalizer: a bijection on long (xor-shifts and odd multipliers), so distinct in, distinct out. */
+  private static long mix(long z) {
+    z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+    z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+    return z ^ (z >>> 31);
   }
 
   /** Whether the task is the subscribed framework's (launched under its id). */

@@ -204,6 +204,33 @@ class FakeMesosMasterTest {
   }
 
   @Test
+  void updateUuidsAreUniqueAndSpreadAsRandomUuidsAre() throws Exception {
+    subscribe();
+    Protos.TaskStatus starting = launchOne("t9");
+    acknowledge(starting);
+    Protos.TaskStatus running = nextOf(Event.Type.UPDATE).getUpdate().getStatus();
+    acknowledge(running);
+    master.finishTask("t9");
+    Protos.TaskStatus finished = nextOf(Event.Type.UPDATE).getUpdate().getStatus();
+    acknowledge(finished);
+
+    // a random UUID's bytes: two updates in a row differ in (nearly) every byte, not only in a counter's
+    // last ones, so maps keyed by uuid hash them apart (sequential uuids made their ByteString hashes collide)
+    java.util.List<com.google.protobuf.ByteString> uuids = java.util.List.of(starting.getUuid(), running.getUuid(), finished.getUuid());
+    assertThat(uuids).doesNotHaveDuplicates().allSatisfy(u -> assertThat(u.size()).isEqualTo(16));
+    for (int i = 1; i < uuids.size(); i++) {
+      byte[] a = uuids.get(i - 1).toByteArray();
+      byte[] b = uuids.get(i).toByteArray();
+      int differ = 0;
+      for (int k = 8; k < 16; k++) {
+        differ += a[k] != b[k] ? 1 : 0;
+      }
+      assertThat(differ).as("bytes 8-15 that differ between updates %d and %d", i - 1, i).isGreaterThanOrEqualTo(6);
+    }
+    assertThat(master.violations()).isEmpty();
+  }
+
+  @Test
   void aTasksNextUpdateIsSentOnlyOnceThePreviousOneIsAcknowledged() throws Exception {
     subscribe();
     Protos.TaskStatus starting = launchOne("t3");
