@@ -14,13 +14,6 @@ package dev.aurora.core.internal.placement;
  * <p>Owned by the state loop; not thread-safe. Call {@link #update} whenever an agent's regular offers or
  * capacity change; the one exception is a placement's take, re-keyed once per agent when its group's
  * placement ends ({@link AgentPool#took}).
- *
- * <p>An agent whose regular offers are all taken (a launch used them) is not taken out of the tree at
- * once: it is marked gone ({@link AgentState#indexGone}), a walk steps over it, and an offer of the same
- * free resources (what a backend offers again after a launch: the agent's remainder) puts it back with no
- * change to the tree. Gone agents leave the tree together once there are more than {@link #goneLimit}.
- * Jobs created one at a time launch on ~100 agents each and have each offered again: two tree
- * operations of four per agent and job are saved.
  */
 final class AgentIndex {
   private AgentState root;
@@ -41,47 +34,16 @@ final class AgentIndex {
     return size;
   }
 
-  /**
-   * Agents marked gone, whose removal from the tree is deferred ({@link #flushGone}); an entry whose agent
-   * came back, or was removed meanwhile, is skipped then.
-   */
-  private AgentState[] gone = new AgentState[16];
-  private int goneCount;
-
   /** Re-keys the agent after its regular bucket or capacity changed; drops it if it holds no regular offers. */
   void update(AgentState a) {
-    if (a.regular.isEmpty()) {
-      if (a.indexed && !a.indexGone) {
-        // out of the index now, out of the tree at the next walk, unless it comes back as it was
-        a.indexGone = true;
-        size--;
-        modCount++;
-        if (goneCount >= goneLimit()) {
-          flushGone();
-        }
-        if (goneCount == gone.length) {
-          gone = java.util.Arrays.copyOf(gone, goneCount * 2);
-        }
-        gone[goneCount++] = a;
-      }
-      return;
-    }
-    if (a.indexGone && a.regular.cpuMillis == a.indexCpu && a.regular.ramMb == a.indexRam
-        && key(a) == a.indexKey) {
-      a.indexGone = false; // back with the same key and free resources: its node and the tree are as they were
-      size++;
-      modCount++;
-      return;
-    }
     modCount++;
     if (a.indexed) {
       root = delete(root, a);
       a.indexed = false;
-      if (a.indexGone) {
-        a.indexGone = false;
-      } else {
-        size--;
-      }
+      size--;
+    }
+    if (a.regular.isEmpty()) {
+      return;
     }
     if (a.indexSeq == 0) {
       // Ties (equally full agents, such as empty ones) go in a scrambled but fixed order: the agents of
@@ -96,7 +58,7 @@ final class AgentIndex {
     }
     a.indexCpu = a.regular.cpuMillis;
     a.indexRam = a.regular.ramMb;
-    a.indexKey = key(a);
+    a.indexKey = fraction(a.regular.cpuMillis, a.capacityCpuMillis) + fraction(a.regular.ramMb, a.capacityRamMb);
     a.indexLeft = null;
     a.indexRight = null;
     a.maxCpu = a.indexCpu;
@@ -112,37 +74,8 @@ final class AgentIndex {
     if (a.indexed) {
       root = delete(root, a);
       a.indexed = false;
-      if (a.indexGone) {
-        a.indexGone = false;
-      } else {
-        size--;
-      }
+      size--;
     }
-  }
-
-  /** How many gone agents the tree keeps before they leave it: a walk steps over at most about as many. */
-  private int goneLimit() {
-    return Math.max(64, size >> 3);
-  }
-
-  /** Takes the agents marked gone out of the tree. */
-  private void flushGone() {
-    for (int i = 0; i < goneCount; i++) {
-      AgentState a = gone[i];
-      gone[i] = null;
-      if (a.indexed && a.indexGone) {
-        root = delete(root, a);
-        a.indexed = false;
-        a.indexGone = false;
-      }
-    }
-    goneCount = 0;
-    modCount++;
-  }
-
-  /** An agent's key: {@code free cpu / capacity cpu + free ram / capacity ram} of its regular offers. */
-  private static double key(AgentState a) {
-    return fraction(a.regular.cpuMillis, a.capacityCpuMillis) + fraction(a.regular.ramMb, a.capacityRamMb);
   }
 
   /** The free share of one resource; 1 where the capacity is unknown (bin-pack then scores it 0). */
@@ -175,7 +108,7 @@ final class AgentIndex {
     }
     while (depth > 0) {
       AgentState n = stack[--depth];
-      if (n.indexCpu >= cpuMillis && n.indexRam >= ramMb && !n.indexGone) {
+      if (n.indexCpu >= cpuMillis && n.indexRam >= ramMb) {
         cursorLast = n;
         cursorMod = modCount;
         cursorCpu = cpuMillis;

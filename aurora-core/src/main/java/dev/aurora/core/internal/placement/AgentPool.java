@@ -209,7 +209,7 @@ public final class AgentPool {
     a.updateCapacity();
     if (cpu != a.capacityCpuMillis || ram != a.capacityRamMb) {
       capacitiesChanged = true;
-      if (a.inIndex()) {
+      if (a.indexed) {
         index.update(a);
       }
     }

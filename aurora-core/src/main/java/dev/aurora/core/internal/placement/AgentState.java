@@ -29,12 +29,6 @@ public final class AgentState {
   final View revocableView = new View(true);
   // --- this agent as a node of the pool's AgentIndex (a treap kept in the agents themselves) ---
   boolean indexed;
-  /**
-   * In the index's tree but no longer in the index: its regular offers were taken and its removal is
-   * deferred ({@link AgentIndex#update}), so that an offer of the same free resources puts it back with
-   * no change to the tree.
-   */
-  boolean indexGone;
   int indexSeq;
   int indexPriority;
   double indexKey;
@@ -44,11 +38,6 @@ public final class AgentState {
   long maxRam;
   AgentState indexLeft;
   AgentState indexRight;
-
-  /** Whether the agent is in the pool's {@link AgentIndex}: it holds regular offers. */
-  boolean inIndex() {
-    return indexed && !indexGone;
-  }
   /** The pool that knows it (null for an agent made outside one): what its value ids come from. */
   AgentPool pool;
   /**

