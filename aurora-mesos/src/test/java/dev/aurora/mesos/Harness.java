@@ -118,14 +118,20 @@ final class Harness implements AutoCloseable {
   }
 
   final FakeMesosMaster master;
-  final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  final SimpleMeterRegistry registry;
   final FrameworkIdStore ids = FrameworkIdStore.inMemory();
   final Recorder recorder = new Recorder();
   final java.util.Set<String> used = new java.util.HashSet<>();
   MesosBackend backend;
 
   Harness(FakeMesosMaster.Builder master) {
+    this(master, new SimpleMeterRegistry());
+  }
+
+  /** With the backend's metrics in {@code registry} (a test's own, e.g. one that watches a counter). */
+  Harness(FakeMesosMaster.Builder master, SimpleMeterRegistry registry) {
     this.master = master.build();
+    this.registry = registry;
   }
 
   Harness(FakeMesosMaster.Builder master, Consumer<MesosBackend.Builder> settings) {

@@ -733,8 +733,9 @@ public final class HttpMesosBackend implements MesosBackend {
       case UPDATE -> onUpdate(event.getUpdate().getStatus());
       case FAILURE -> onFailure(event.getFailure());
       case ERROR -> {
-        errorEvents.increment();
+        // the message first: whoever sees the counter move reads lastError()
         lastError = event.getError().getMessage();
+        errorEvents.increment();
         LOG.error("the master sent ERROR: {}", lastError);
       }
       case INVERSE_OFFERS -> onInverseOffers(gen, event.getInverseOffers().getInverseOffersList());
