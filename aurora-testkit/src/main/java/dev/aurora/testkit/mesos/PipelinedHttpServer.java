@@ -4,7 +4,6 @@ import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpPrincipal;
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -111,61 +110,39 @@ final class PipelinedHttpServer {
   private void serve(Socket s) {
     try {
       s.setTcpNoDelay(true);
-      InputStream in = new BufferedInputStream(s.getInputStream(), 64 * 1024);
+      Input in = new Input(s.getInputStream());
       OutputStream out = new BufferedOutputStream(s.getOutputStream(), 64 * 1024);
       InetSocketAddress remote = (InetSocketAddress) s.getRemoteSocketAddress();
       InetSocketAddress local = (InetSocketAddress) s.getLocalSocketAddress();
-      LineReader lines = new LineReader();
-      String lastTarget = null;
-      URI lastUri = null;
+      RequestLine last = null;
       while (!stopped) {
-        String line = lines.read(in);
-        if (line == null) {
+        byte[] head = in.head();
+        if (head == null) {
           return; // the client closed the connection
         }
-        if (line.isEmpty()) {
-          continue; // a stray CRLF between requests
-        }
-        int sp1 = line.indexOf(' ');
-        int sp2 = sp1 < 0 ? -1 : line.indexOf(' ', sp1 + 1);
-        String[] parts = sp2 < 0 || line.indexOf(' ', sp2 + 1) >= 0 ? new String[0]
-            : new String[] {line.substring(0, sp1), line.substring(sp1 + 1, sp2), line.substring(sp2 + 1)};
-        if (parts.length != 3 || !parts[2].startsWith("HTTP/1.")) {
+        RawHeaders headers = new RawHeaders(head);
+        RequestLine line = last != null && last.sameAs(head, headers.lineEnd) ? last
+            : RequestLine.parse(head, headers.lineEnd);
+        if (line == null) {
           out.write("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
               .getBytes(StandardCharsets.ISO_8859_1));
           out.flush();
           return;
         }
-        Headers headers = new Headers();
-        for (String h = lines.read(in); ; h = lines.read(in)) {
-          if (h == null) {
-            return;
-          }
-          if (h.isEmpty()) {
-            break;
-          }
-          int colon = h.indexOf(':');
-          if (colon > 0) {
-            headers.add(h.substring(0, colon).trim(), h.substring(colon + 1).trim());
-          }
-        }
-        byte[] body = readBody(in, headers, lines);
-        if (!parts[1].equals(lastTarget)) {
-          lastUri = URI.create(parts[1]); // a client sends the same target each time: parsed once
-          lastTarget = parts[1];
-        }
-        Exchange x = new Exchange(parts[0], lastUri, parts[2], headers, body, out, remote, local);
+        last = line; // a client sends the same request line each time: parsed once
+        byte[] body = readBody(in, headers);
+        Exchange x = new Exchange(line.method, line.uri, line.protocol, headers, body, out, remote, local);
         try {
           handler.handle(x);
         } finally {
           x.close();
         }
         if (!x.answered || "close".equalsIgnoreCase(headers.getFirst("Connection"))
-            || parts[2].equals("HTTP/1.0")) {
+            || line.protocol.equals("HTTP/1.0")) {
           out.flush();
           return; // closed with no answer (the connection is dropped), or the client asked to close
         }
-        if (in.available() == 0) {
+        if (!in.buffered()) {
           out.flush(); // every request read so far is answered: send the answers in one write
         }
       }
@@ -185,19 +162,19 @@ final class PipelinedHttpServer {
     }
   }
 
-  private static byte[] readBody(InputStream in, Headers headers, LineReader lines) throws IOException {
+  private static byte[] readBody(Input in, Headers headers) throws IOException {
     String te = headers.getFirst("Transfer-Encoding");
     if (te != null && te.toLowerCase(Locale.ROOT).contains("chunked")) {
       ByteArrayOutputStream body = new ByteArrayOutputStream();
       while (true) {
-        String size = lines.read(in);
+        String size = in.line();
         if (size == null) {
           throw new EOFException();
         }
         int semi = size.indexOf(';');
         int n = Integer.parseInt((semi >= 0 ? size.substring(0, semi) : size).trim(), 16);
         if (n == 0) {
-          for (String t = lines.read(in); t != null && !t.isEmpty(); t = lines.read(in)) {
+          for (String t = in.line(); t != null && !t.isEmpty(); t = in.line()) {
             // trailers, ignored
           }
           return body.toByteArray();
@@ -205,8 +182,8 @@ final class PipelinedHttpServer {
         if (body.size() + n > MAX_BODY) {
           throw new IOException("a request body over " + MAX_BODY + " bytes");
         }
-        body.write(exactly(in, n));
-        lines.read(in);
+        body.write(in.exactly(n));
+        in.line();
       }
     }
     String length = headers.getFirst("Content-Length");
@@ -217,47 +194,358 @@ final class PipelinedHttpServer {
     if (n < 0 || n > MAX_BODY) {
       throw new IOException("a request body of " + n + " bytes");
     }
-    return exactly(in, (int) n);
-  }
-
-  private static byte[] exactly(InputStream in, int n) throws IOException {
-    byte[] b = in.readNBytes(n);
-    if (b.length < n) {
-      throw new EOFException();
-    }
-    return b;
+    return in.exactly((int) n);
   }
 
   /**
-   * Reads a connection's lines into one buffer kept from line to line (a connection's requests are read
-   * by one thread): each line costs its String only.
+   * A connection's bytes, read through one buffer by the connection's one thread (no lock per byte, as
+   * {@code BufferedInputStream} takes): a request's head (its line and headers) comes out as one array.
    */
-  private static final class LineReader {
-    private byte[] buf = new byte[128];
+  private static final class Input {
+    private final InputStream in;
+    private final byte[] buf = new byte[64 * 1024];
+    private int pos;
+    private int limit;
+    private byte[] head = new byte[512];
 
-    /** A line without its CRLF, or null at the end of the stream before any byte of it. */
-    String read(InputStream in) throws IOException {
+    Input(InputStream in) {
+      this.in = in;
+    }
+
+    /** Whether a byte is buffered here or in the socket (a request read but not yet answered). */
+    boolean buffered() throws IOException {
+      return pos < limit || in.available() > 0;
+    }
+
+    private boolean fill() throws IOException {
+      if (pos < limit) {
+        return true;
+      }
+      int n = in.read(buf, 0, buf.length);
+      if (n <= 0) {
+        return false;
+      }
+      pos = 0;
+      limit = n;
+      return true;
+    }
+
+    /**
+     * The next request's head, from its request line to the blank line that ends its headers (line ends
+     * normalized to LF, stray blank lines before the request line skipped), or null at the end of the
+     * stream before any byte of it.
+     */
+    byte[] head() throws IOException {
       int n = 0;
       while (true) {
-        int b = in.read();
-        if (b == -1) {
+        if (!fill()) {
           if (n == 0) {
             return null;
           }
           throw new EOFException();
         }
+        byte b = buf[pos++];
+        if (b == '\r') {
+          continue; // CRLF and LF end a line alike
+        }
         if (b == '\n') {
-          int end = n > 0 && buf[n - 1] == '\r' ? n - 1 : n;
-          return new String(buf, 0, end, StandardCharsets.ISO_8859_1);
+          if (n == 0) {
+            continue; // a stray line end between requests
+          }
+          if (head[n - 1] == '\n') {
+            return java.util.Arrays.copyOf(head, n); // the blank line: the head is whole
+          }
         }
         if (n >= MAX_LINE) {
-          throw new IOException("a request line over " + MAX_LINE + " bytes");
+          throw new IOException("a request head over " + MAX_LINE + " bytes");
         }
-        if (n == buf.length) {
-          buf = java.util.Arrays.copyOf(buf, Math.min(MAX_LINE + 1, 2 * n));
+        if (n == head.length) {
+          head = java.util.Arrays.copyOf(head, Math.min(MAX_LINE + 1, 2 * n));
         }
-        buf[n++] = (byte) b;
+        head[n++] = b;
       }
+    }
+
+    /** A line without its line end (a chunk's size, a trailer), or null at the end of the stream. */
+    String line() throws IOException {
+      StringBuilder line = new StringBuilder();
+      while (true) {
+        if (!fill()) {
+          if (line.length() == 0) {
+            return null;
+          }
+          throw new EOFException();
+        }
+        byte b = buf[pos++];
+        if (b == '\n') {
+          int end = line.length();
+          return end > 0 && line.charAt(end - 1) == '\r' ? line.substring(0, end - 1) : line.toString();
+        }
+        if (line.length() >= MAX_LINE) {
+          throw new IOException("a line over " + MAX_LINE + " bytes");
+        }
+        line.append((char) (b & 0xff));
+      }
+    }
+
+    byte[] exactly(int n) throws IOException {
+      byte[] b = new byte[n];
+      int got = Math.min(n, limit - pos);
+      System.arraycopy(buf, pos, b, 0, got);
+      pos += got;
+      while (got < n) {
+        int r = in.read(b, got, n - got);
+        if (r < 0) {
+          throw new EOFException();
+        }
+        got += r;
+      }
+      return b;
+    }
+  }
+
+  /** A request line's parts, kept per connection while the client sends the same line. */
+  private static final class RequestLine {
+    private final byte[] bytes;
+    final String method;
+    final URI uri;
+    final String protocol;
+
+    private RequestLine(byte[] bytes, String method, URI uri, String protocol) {
+      this.bytes = bytes;
+      this.method = method;
+      this.uri = uri;
+      this.protocol = protocol;
+    }
+
+    boolean sameAs(byte[] head, int end) {
+      return java.util.Arrays.equals(bytes, 0, bytes.length, head, 0, end);
+    }
+
+    /** The parts of the first {@code end} bytes of {@code head}, or null if they are not a request line. */
+    static RequestLine parse(byte[] head, int end) {
+      String line = new String(head, 0, end, StandardCharsets.ISO_8859_1);
+      int sp1 = line.indexOf(' ');
+      int sp2 = sp1 < 0 ? -1 : line.indexOf(' ', sp1 + 1);
+      if (sp2 < 0 || line.indexOf(' ', sp2 + 1) >= 0 || !line.startsWith("HTTP/1.", sp2 + 1)) {
+        return null;
+      }
+      URI uri;
+      try {
+        uri = URI.create(line.substring(sp1 + 1, sp2));
+      } catch (IllegalArgumentException e) {
+        return null;
+      }
+      return new RequestLine(java.util.Arrays.copyOf(head, end), line.substring(0, sp1), uri,
+          line.substring(sp2 + 1));
+    }
+  }
+
+  /**
+   * A request's headers over the bytes of its head: {@link #getFirst} reads a value straight from them
+   * (a handler reads two or three headers a call), and any other use of the map fills it first, as the
+   * JDK's {@code Headers} (names normalized, values in order).
+   */
+  private static final class RawHeaders extends Headers {
+    private final byte[] head;
+    /** The end of the request line in {@code head}. */
+    final int lineEnd;
+    /** Per header line: name start, name end, value start, value end (trimmed). */
+    private final int[] at;
+    private final int count;
+    private boolean filled;
+
+    RawHeaders(byte[] head) {
+      this.head = head;
+      int end = 0;
+      while (end < head.length && head[end] != '\n') {
+        end++;
+      }
+      this.lineEnd = end;
+      int[] offsets = new int[32];
+      int n = 0;
+      int from = end + 1;
+      while (from < head.length) {
+        int to = from;
+        while (to < head.length && head[to] != '\n') {
+          to++;
+        }
+        int colon = from;
+        while (colon < to && head[colon] != ':') {
+          colon++;
+        }
+        if (colon > from && colon < to) {
+          int ns = skip(from, colon);
+          int ne = back(ns, colon);
+          int vs = skip(colon + 1, to);
+          int ve = back(vs, to);
+          if (ne > ns) {
+            if (4 * n + 4 > offsets.length) {
+              offsets = java.util.Arrays.copyOf(offsets, 2 * offsets.length);
+            }
+            offsets[4 * n] = ns;
+            offsets[4 * n + 1] = ne;
+            offsets[4 * n + 2] = vs;
+            offsets[4 * n + 3] = ve;
+            n++;
+          }
+        }
+        from = to + 1;
+      }
+      this.at = offsets;
+      this.count = n;
+    }
+
+    private int skip(int from, int to) {
+      while (from < to && (head[from] == ' ' || head[from] == '\t')) {
+        from++;
+      }
+      return from;
+    }
+
+    private int back(int from, int to) {
+      while (to > from && (head[to - 1] == ' ' || head[to - 1] == '\t')) {
+        to--;
+      }
+      return to;
+    }
+
+    private boolean named(int i, String key) {
+      int ns = at[4 * i];
+      int len = at[4 * i + 1] - ns;
+      if (len != key.length()) {
+        return false;
+      }
+      for (int k = 0; k < len; k++) {
+        int a = head[ns + k] & 0xff;
+        int b = key.charAt(k);
+        if (a != b && Character.toLowerCase(a) != Character.toLowerCase(b)) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    private String text(int from, int to) {
+      return new String(head, from, to - from, StandardCharsets.ISO_8859_1);
+    }
+
+    private void fill() {
+      if (!filled) {
+        filled = true;
+        for (int i = 0; i < count; i++) {
+          super.add(text(at[4 * i], at[4 * i + 1]), text(at[4 * i + 2], at[4 * i + 3]));
+        }
+      }
+    }
+
+    @Override
+    public String getFirst(String key) {
+      if (filled) {
+        return super.getFirst(key);
+      }
+      for (int i = 0; i < count; i++) {
+        if (named(i, key)) {
+          return text(at[4 * i + 2], at[4 * i + 3]);
+        }
+      }
+      return null;
+    }
+
+    @Override
+    public int size() {
+      fill();
+      return super.size();
+    }
+
+    @Override
+    public boolean isEmpty() {
+      fill();
+      return super.isEmpty();
+    }
+
+    @Override
+    public boolean containsKey(Object key) {
+      fill();
+      return super.containsKey(key);
+    }
+
+    @Override
+    public boolean containsValue(Object value) {
+      fill();
+      return super.containsValue(value);
+    }
+
+    @Override
+    public List<String> get(Object key) {
+      fill();
+      return super.get(key);
+    }
+
+    @Override
+    public List<String> put(String key, List<String> value) {
+      fill();
+      return super.put(key, value);
+    }
+
+    @Override
+    public void add(String key, String value) {
+      fill();
+      super.add(key, value);
+    }
+
+    @Override
+    public void set(String key, String value) {
+      fill();
+      super.set(key, value);
+    }
+
+    @Override
+    public List<String> remove(Object key) {
+      fill();
+      return super.remove(key);
+    }
+
+    @Override
+    public void putAll(Map<? extends String, ? extends List<String>> t) {
+      fill();
+      super.putAll(t);
+    }
+
+    @Override
+    public void clear() {
+      filled = true; // nothing of the head is wanted any more
+      super.clear();
+    }
+
+    @Override
+    public Set<String> keySet() {
+      fill();
+      return super.keySet();
+    }
+
+    @Override
+    public java.util.Collection<List<String>> values() {
+      fill();
+      return super.values();
+    }
+
+    @Override
+    public Set<Map.Entry<String, List<String>>> entrySet() {
+      fill();
+      return super.entrySet();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      fill();
+      return super.equals(o);
+    }
+
+    @Override
+    public int hashCode() {
+      fill();
+      return super.hashCode();
     }
   }
 
