@@ -294,6 +294,38 @@ class MesosProtocolTest {
   }
 
   @Test
+  void endedTasksAreNoLongerTrackedAndAKillOrReconciliationAfterTheEndStillNamesTheirAgent() {
+    // before, the agent of every task ever launched stayed in a map for the backend's life
+    h = new Harness(FakeMesosMaster.builder().agents(1), b -> { });
+    Offer o = h.freshOffer();
+    List<TaskLaunch> launches = new java.util.ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      launches.add(Harness.launchOf(o, Harness.task("sleep 600"), o.ports().get(0).begin() + i));
+    }
+    h.backend.launch(List.of(o.id()), launches);
+    await("running", () -> launches.stream().allMatch(l -> h.recorder.saw(l.taskId(), ScheduleStatus.RUNNING)));
+    HttpMesosBackend backend = (HttpMesosBackend) h.backend;
+    assertThat(backend.trackedTasks()).isEqualTo(5);
+    assertThat(h.registry.get("aurora.mesos.tasks.tracked").gauge().value()).isEqualTo(5);
+    for (TaskLaunch l : launches) {
+      h.master.finishTask(l.taskId().value());
+    }
+    await("finished", () -> launches.stream().allMatch(l -> h.recorder.saw(l.taskId(), ScheduleStatus.FINISHED)));
+    await("untracked", () -> backend.trackedTasks() == 0);
+    assertThat(h.registry.get("aurora.mesos.tasks.tracked").gauge().value()).isZero();
+
+    TaskId first = launches.get(0).taskId();
+    h.backend.kill(first);
+    h.backend.reconcile(Set.of(launches.get(1).taskId()));
+    await("kill sent", () -> !h.master.calls(Call.Type.KILL).isEmpty());
+    assertThat(h.master.calls(Call.Type.KILL).get(0).getKill().getAgentId().getValue()).isEqualTo(o.agentId());
+    await("reconciliation sent", () -> h.master.calls(Call.Type.RECONCILE).stream()
+        .anyMatch(c -> c.getReconcile().getTasksCount() == 1));
+    assertThat(h.master.calls(Call.Type.RECONCILE).stream().filter(c -> c.getReconcile().getTasksCount() == 1)
+        .findFirst().orElseThrow().getReconcile().getTasks(0).getAgentId().getValue()).isEqualTo(o.agentId());
+  }
+
+  @Test
   void aRescindedOfferIsWithdrawnAtOnce() {
     h = new Harness(FakeMesosMaster.builder().agents(1), b -> { });
     Offer o = h.freshOffer();

@@ -108,18 +108,18 @@ public final class HttpMesosBackend implements MesosBackend {
 
   /** Offers held, by Mesos offer id. */
   private final Map<String, Held> offers = new ConcurrentHashMap<>();
-  /** The agent each known task runs on, where known. */
-  private final Map<TaskId, String> agents = new ConcurrentHashMap<>();
-  /** Tasks this backend launched or was asked about, not yet reported ended. */
-  private final Set<TaskId> known = ConcurrentHashMap.newKeySet();
-  /** Tasks launched that have not been reported RUNNING or ended yet. */
-  private final Set<TaskId> launching = ConcurrentHashMap.newKeySet();
-  /** Tasks reported ended (bounded, oldest dropped). */
-  private final Map<TaskId, Boolean> ended = Collections.synchronizedMap(new LinkedHashMap<>() {
+  /**
+   * Tasks this backend launched or was asked about, not yet reported ended, with their agent where known and
+   * whether they are still launching: one entry a task, made on the state loop at launch (one map, not one
+   * per fact: at 100,000 launches a map's growth is most of a launch's cost on the loop).
+   */
+  private final Map<TaskId, Tracked> tracked = new ConcurrentHashMap<>();
+  /** Tasks reported ended, with their agent where known (bounded, oldest dropped). */
+  private final Map<TaskId, String> ended = Collections.synchronizedMap(new LinkedHashMap<>() {
     private static final long serialVersionUID = 1L;
 
     @Override
-    protected boolean removeEldestEntry(Map.Entry<TaskId, Boolean> eldest) {
+    protected boolean removeEldestEntry(Map.Entry<TaskId, String> eldest) {
       return size() > REMEMBERED_ENDS;
     }
   });
@@ -232,6 +232,7 @@ public final class HttpMesosBackend implements MesosBackend {
     this.missedHeartbeats = registry.counter("aurora.mesos.heartbeats.missed");
     this.errorEvents = registry.counter("aurora.mesos.errors");
     this.duplicateUpdates = registry.counter("aurora.mesos.updates.duplicate");
+    registry.gauge("aurora.mesos.tasks.tracked", tracked, Map::size);
     this.frameworkId = settings.frameworkIds().flatMap(FrameworkIdStore::load).orElse(null);
   }
 
@@ -328,9 +329,7 @@ public final class HttpMesosBackend implements MesosBackend {
   public void launch(List<String> offerIds, List<TaskLaunch> tasks) {
     List<TaskId> ids = new ArrayList<>(tasks.size());
     for (TaskLaunch t : tasks) {
-      known.add(t.taskId());
-      agents.put(t.taskId(), t.agentId());
-      launching.add(t.taskId());
+      tracked.put(t.taskId(), new Tracked(t.agentId(), true));
       health.launched(t);
       ids.add(t.taskId());
     }
@@ -462,18 +461,20 @@ public final class HttpMesosBackend implements MesosBackend {
   @Override
   public void kill(TaskId taskId) {
     Call.Kill.Builder k = Call.Kill.newBuilder().setTaskId(Protos.TaskID.newBuilder().setValue(taskId.value()));
-    String agent = agents.get(taskId);
+    String agent = agentOf(taskId);
     if (agent != null) {
       k.setAgentId(Protos.AgentID.newBuilder().setValue(agent));
     }
-    known.add(taskId);
+    track(taskId, agent);
     // a kill the master refused is followed by a reconciliation: the core kills again what still runs
     send(Call.newBuilder().setType(Call.Type.KILL).setKill(k).build(), -1, why -> reconcile(Set.of(taskId)));
   }
 
   @Override
   public void reconcile(Set<TaskId> tasks) {
-    known.addAll(tasks);
+    for (TaskId t : tasks) {
+      track(t, null);
+    }
     if (tasks.isEmpty()) {
       return;
     }
@@ -513,13 +514,13 @@ public final class HttpMesosBackend implements MesosBackend {
 
   /** A launched task that never reported RUNNING (nor ended): reported LOST and killed, so it is replaced. */
   private void stuck(TaskId id) {
-    if (!launching.remove(id) || closed) {
+    Tracked t = tracked.get(id);
+    if (t == null || !t.launched() || closed) {
       return;
     }
     registry.counter("aurora.mesos.tasks.stuck").increment();
     LOG.warn("task {} sent no RUNNING within {}; reporting it lost and killing it", id, settings.stuckTaskTimeout());
-    known.remove(id);
-    ended.put(id, Boolean.TRUE);
+    untrack(id, t.agent);
     TaskStatus s = TaskStatus.of(id, ScheduleStatus.LOST, "no RUNNING within " + settings.stuckTaskTimeout());
     report(l -> l.statusUpdate(s));
     kill(id);
@@ -785,7 +786,7 @@ public final class HttpMesosBackend implements MesosBackend {
       }
     }
     // explicit reconciliation of every task the backend knows, then whatever waited for a subscription
-    Set<TaskId> all = new HashSet<>(known);
+    Set<TaskId> all = new HashSet<>(tracked.keySet());
     if (!all.isEmpty()) {
       queue.add(new Outgoing(explicitReconcile(all), -1, why -> { }));
     }
@@ -909,10 +910,12 @@ public final class HttpMesosBackend implements MesosBackend {
       return;
     }
     Optional<ScheduleStatus> state = StatusMapping.toCore(s.getState());
-    if (s.hasAgentId()) {
-      agents.put(id, s.getAgentId().getValue());
+    Tracked t = tracked.get(id);
+    String agent = s.hasAgentId() ? s.getAgentId().getValue() : t != null ? t.agent : null;
+    if (t != null && agent != null && !agent.equals(t.agent)) {
+      t.agent = agent;
     }
-    if (!known.contains(id) && !ended.containsKey(id)) {
+    if (t == null && !ended.containsKey(id)) {
       badInput("unknown_task");
       LOG.warn("status {} for task {} on agent {} that this backend never launched nor was asked about: {}",
           s.getState(), id, s.getAgentId().getValue(), s.getMessage());
@@ -922,8 +925,8 @@ public final class HttpMesosBackend implements MesosBackend {
       return;
     }
     ScheduleStatus st = state.get();
-    if (st == ScheduleStatus.RUNNING || st.isTerminal()) {
-      launching.remove(id);
+    if (t != null && (st == ScheduleStatus.RUNNING || st.isTerminal())) {
+      t.launched();
     }
     if (!st.isTerminal() && ended.containsKey(id)) {
       // reported ended (lost or unreachable) and replaced since: it must not run twice
@@ -933,11 +936,10 @@ public final class HttpMesosBackend implements MesosBackend {
       return;
     }
     if (st.isTerminal()) {
-      known.remove(id);
-      ended.put(id, Boolean.TRUE);
+      untrack(id, agent);
       health.ended(id);
-    } else {
-      known.add(id);
+    } else if (t == null) {
+      track(id, agent);
     }
     ImmutableTaskStatus.Builder b = ImmutableTaskStatus.builder().taskId(id).state(st).message(message(s));
     health.verdict(id, s).ifPresent(b::healthy);
@@ -1006,7 +1008,7 @@ public final class HttpMesosBackend implements MesosBackend {
     for (TaskId t : tasks) {
       Call.Reconcile.Task.Builder task = Call.Reconcile.Task.newBuilder()
           .setTaskId(Protos.TaskID.newBuilder().setValue(t.value()));
-      String agent = agents.get(t);
+      String agent = agentOf(t);
       if (agent != null) {
         task.setAgentId(Protos.AgentID.newBuilder().setValue(agent));
       }
@@ -1157,11 +1159,50 @@ public final class HttpMesosBackend implements MesosBackend {
 
   // ------------------------------------------------------------------ helpers
 
+  /** A task this backend tracks: its agent where known, and whether it is still launching. */
+  private static final class Tracked {
+    private static final java.util.concurrent.atomic.AtomicIntegerFieldUpdater<Tracked> LAUNCHING =
+        java.util.concurrent.atomic.AtomicIntegerFieldUpdater.newUpdater(Tracked.class, "launching");
+    volatile String agent;
+    private volatile int launching;
+
+    Tracked(String agent, boolean launching) {
+      this.agent = agent;
+      this.launching = launching ? 1 : 0;
+    }
+
+    /** Marks it launched (RUNNING or ended); whether it was still launching (true for one caller only). */
+    boolean launched() {
+      return launching == 1 && LAUNCHING.compareAndSet(this, 1, 0);
+    }
+  }
+
+  /** The agent of a task tracked or recently ended, or null if not known. */
+  private String agentOf(TaskId id) {
+    Tracked t = tracked.get(id);
+    String agent = t != null ? t.agent : null;
+    return agent != null ? agent : ended.get(id);
+  }
+
+  /** Tracks a task (known, not launching) unless it is tracked already. */
+  private void track(TaskId id, String agent) {
+    tracked.computeIfAbsent(id, k -> new Tracked(agent != null ? agent : ended.get(k), false));
+  }
+
+  /** Stops tracking an ended task, remembering it (and its agent) among the recently ended. */
+  private void untrack(TaskId id, String agent) {
+    Tracked t = tracked.remove(id);
+    ended.put(id, agent != null ? agent : t != null ? t.agent : null);
+  }
+
+  /** The number of tasks this backend tracks (launched or asked about, not reported ended). */
+  public int trackedTasks() {
+    return tracked.size();
+  }
+
   private void lose(List<TaskLaunch> tasks, String why) {
     for (TaskLaunch t : tasks) {
-      launching.remove(t.taskId());
-      known.remove(t.taskId());
-      ended.put(t.taskId(), Boolean.TRUE);
+      untrack(t.taskId(), t.agentId());
       TaskStatus s = TaskStatus.of(t.taskId(), ScheduleStatus.LOST, why);
       report(l -> l.statusUpdate(s));
     }
