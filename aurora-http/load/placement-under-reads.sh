@@ -48,6 +48,10 @@
 # JAVA_OPTS replaces the server JVM's options (default: -XX:+UseSerialGC -Xms2g -Xmx2g -Xmn1g).
 # SERVER_ARGS adds LoadServer arguments, e.g. '--http-priority 1' (with JAVA_OPTS holding
 # -XX:ThreadPriorityPolicy=1) or '--no-quick-reads' (the job list answered on request threads only).
+# SERVER_ARGS='--stream-clients 8': the stream made by 8 clients (each its own jobs, 100 live in all) instead
+# of one, so 8 calls are in flight: one client waits for each call's round trip to the state loop, and on
+# 2 cores any runnable thread (a reader, a CPU burner) delays its wake-ups, so its rate measures that
+# latency more than what the scheduler can place; with calls in flight the loop always has the next one.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 secs="${1:-20}"; jobs="${2:-1000}"; staleness="${3:-500}"; pin="${4:-yes}"; threads="${5:-1}"; pairs="${6:-3}"

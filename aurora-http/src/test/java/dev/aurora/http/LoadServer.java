@@ -59,6 +59,7 @@ public final class LoadServer {
     int httpPriority = 0;
     boolean quickReads = true;
     boolean countCalls = false;
+    int streamClients = 1;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--churn" -> churn = Integer.parseInt(args[++i]);
@@ -72,6 +73,7 @@ public final class LoadServer {
         case "--http-priority" -> httpPriority = Integer.parseInt(args[++i]);
         case "--no-quick-reads" -> quickReads = false;
         case "--count-calls" -> countCalls = true;
+        case "--stream-clients" -> streamClients = Integer.parseInt(args[++i]);
         default -> jobs = Integer.parseInt(args[i]);
       }
     }
@@ -150,22 +152,30 @@ public final class LoadServer {
       scheduler.close();
     }));
     if (place) {
-      // a W1-like stream: service jobs of 10 instances created back to back by one client, the oldest
-      // killed once 100 are live, so the scheduler places continuously, as fast as it can
-      Thread driver = new Thread(() -> {
-        java.util.ArrayDeque<dev.aurora.api.JobKey> live = new java.util.ArrayDeque<>();
-        for (long n = 0; ; n++) {
-          dev.aurora.api.JobConfig job = Job.service("stream/prod/w" + n).instances(10)
-              .task(t -> t.process("p", "./run").cpus(0.1).ramMb(64)).build();
-          scheduler.createJob(job, user);
-          live.add(job.key());
-          if (live.size() > 100) {
-            scheduler.killJob(live.poll(), user);
+      // a W1-like stream: service jobs of 10 instances created back to back, the oldest killed once 100
+      // are live, so the scheduler places continuously. One client (the default) makes one call at a
+      // time, so the stream's rate is bounded by each call's round trip to the state loop; with
+      // --stream-clients N, N clients (each with its own jobs, 100 live in all) keep N calls in flight,
+      // so the rate is bounded by the loop's own work instead
+      int clients = streamClients;
+      for (int c = 0; c < clients; c++) {
+        String prefix = clients == 1 ? "stream/prod/w" : "stream/prod/c" + c + "w";
+        int keep = Math.max(1, 100 / clients);
+        Thread driver = new Thread(() -> {
+          java.util.ArrayDeque<dev.aurora.api.JobKey> live = new java.util.ArrayDeque<>();
+          for (long n = 0; ; n++) {
+            dev.aurora.api.JobConfig job = Job.service(prefix + n).instances(10)
+                .task(t -> t.process("p", "./run").cpus(0.1).ramMb(64)).build();
+            scheduler.createJob(job, user);
+            live.add(job.key());
+            if (live.size() > keep) {
+              scheduler.killJob(live.poll(), user);
+            }
           }
-        }
-      }, "w1-stream");
-      driver.setDaemon(true);
-      driver.start();
+        }, clients == 1 ? "w1-stream" : "w1-stream-" + c);
+        driver.setDaemon(true);
+        driver.start();
+      }
     }
     if (reportMs > 0) {
       // the cumulative count, often and with a millisecond time, for a harness to cut phases precisely
