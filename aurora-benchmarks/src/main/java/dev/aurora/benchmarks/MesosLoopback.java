@@ -101,15 +101,20 @@ public final class MesosLoopback {
       // the launches start while the jobs are still being created: a watcher samples the master's count
       long[] launchTimes = new long[3]; // first launch, last launch, every update acknowledged
       long[][] atAllLaunched = new long[1][];
+      long[] gcAt = new long[4]; // collections and their milliseconds at the first launch, then at the last
       Thread watcher = new Thread(() -> {
         while (!Thread.currentThread().isInterrupted()) {
           int launched = master.launchedCount();
           long now = System.nanoTime();
           if (launched > 0 && launchTimes[0] == 0) {
             launchTimes[0] = now;
+            gcAt[0] = gcCount();
+            gcAt[1] = gcMillis();
           }
           if (launched >= tasks && launchTimes[1] == 0) {
             launchTimes[1] = now;
+            gcAt[2] = gcCount();
+            gcAt[3] = gcMillis();
             atAllLaunched[0] = allocation.mark();
           }
           // every task RUNNING at the master and no update unacknowledged: the master sends a task's
@@ -189,6 +194,10 @@ public final class MesosLoopback {
       System.out.printf(Locale.ROOT, (create.equals("batch") ? "createJobs call " : "createJob calls")
           + " (%d jobs) took:               %.2f s%n", jobs,
           (createdAll - subscribed) / 1e9);
+      // a collection inside the window (e.g. the metaspace's first threshold, crossed by classes loaded
+      // in the wave) pauses every thread of the scheduler and the fake master alike
+      System.out.printf(Locale.ROOT, "collections between the first and the last launch: %d, %d ms%n",
+          gcAt[2] - gcAt[0], gcAt[3] - gcAt[1]);
       System.out.printf(Locale.ROOT, "first launch -> last launch at the master:    %.2f s%n",
           (allLaunched - firstLaunch) / 1e9);
       System.out.printf(Locale.ROOT, "tasks launched per second (first to last launch): %.0f%n",
@@ -332,6 +341,22 @@ public final class MesosLoopback {
   }
 
   /** The time (epoch ms) of the latest RUNNING event of any of {@code tasks}. */
+  private static long gcCount() {
+    long n = 0;
+    for (java.lang.management.GarbageCollectorMXBean gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+      n += Math.max(0, gc.getCollectionCount());
+    }
+    return n;
+  }
+
+  private static long gcMillis() {
+    long ms = 0;
+    for (java.lang.management.GarbageCollectorMXBean gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+      ms += Math.max(0, gc.getCollectionTime());
+    }
+    return ms;
+  }
+
   static long lastRunning(List<ScheduledTask> tasks) {
     long last = Long.MIN_VALUE;
     for (ScheduledTask t : tasks) {
