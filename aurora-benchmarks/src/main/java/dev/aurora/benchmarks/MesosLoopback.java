@@ -101,20 +101,18 @@ public final class MesosLoopback {
       // the launches start while the jobs are still being created: a watcher samples the master's count
       long[] launchTimes = new long[3]; // first launch, last launch, every update acknowledged
       long[][] atAllLaunched = new long[1][];
-      long[] gcAt = new long[4]; // collections and their milliseconds at the first launch, then at the last
+      long[][] gcAt = new long[2][]; // collections and their milliseconds at the first launch and at the last
       Thread watcher = new Thread(() -> {
         while (!Thread.currentThread().isInterrupted()) {
           int launched = master.launchedCount();
           long now = System.nanoTime();
           if (launched > 0 && launchTimes[0] == 0) {
             launchTimes[0] = now;
-            gcAt[0] = gcCount();
-            gcAt[1] = gcMillis();
+            gcAt[0] = collections();
           }
           if (launched >= tasks && launchTimes[1] == 0) {
             launchTimes[1] = now;
-            gcAt[2] = gcCount();
-            gcAt[3] = gcMillis();
+            gcAt[1] = collections();
             atAllLaunched[0] = allocation.mark();
           }
           // every task RUNNING at the master and no update unacknowledged: the master sends a task's
@@ -196,8 +194,10 @@ public final class MesosLoopback {
           (createdAll - subscribed) / 1e9);
       // a collection inside the window (e.g. the metaspace's first threshold, crossed by classes loaded
       // in the wave) pauses every thread of the scheduler and the fake master alike
-      System.out.printf(Locale.ROOT, "collections between the first and the last launch: %d, %d ms%n",
-          gcAt[2] - gcAt[0], gcAt[3] - gcAt[1]);
+      if (gcAt[0] != null && gcAt[1] != null) {
+        System.out.printf(Locale.ROOT, "collections between the first and the last launch: %d, %d ms%n",
+            gcAt[1][0] - gcAt[0][0], gcAt[1][1] - gcAt[0][1]);
+      }
       System.out.printf(Locale.ROOT, "first launch -> last launch at the master:    %.2f s%n",
           (allLaunched - firstLaunch) / 1e9);
       System.out.printf(Locale.ROOT, "tasks launched per second (first to last launch): %.0f%n",
@@ -341,20 +341,14 @@ public final class MesosLoopback {
   }
 
   /** The time (epoch ms) of the latest RUNNING event of any of {@code tasks}. */
-  private static long gcCount() {
-    long n = 0;
+  /** The JVM's collections so far and their milliseconds, over every collector. */
+  private static long[] collections() {
+    long[] countAndMillis = new long[2];
     for (java.lang.management.GarbageCollectorMXBean gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
-      n += Math.max(0, gc.getCollectionCount());
+      countAndMillis[0] += Math.max(0, gc.getCollectionCount());
+      countAndMillis[1] += Math.max(0, gc.getCollectionTime());
     }
-    return n;
-  }
-
-  private static long gcMillis() {
-    long ms = 0;
-    for (java.lang.management.GarbageCollectorMXBean gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
-      ms += Math.max(0, gc.getCollectionTime());
-    }
-    return ms;
+    return countAndMillis;
   }
 
   static long lastRunning(List<ScheduledTask> tasks) {

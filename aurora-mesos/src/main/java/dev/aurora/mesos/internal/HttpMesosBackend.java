@@ -35,6 +35,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.apache.mesos.v1.Protos;
@@ -1161,8 +1162,8 @@ public final class HttpMesosBackend implements MesosBackend {
 
   /** A task this backend tracks: its agent where known, and whether it is still launching. */
   private static final class Tracked {
-    private static final java.util.concurrent.atomic.AtomicIntegerFieldUpdater<Tracked> LAUNCHING =
-        java.util.concurrent.atomic.AtomicIntegerFieldUpdater.newUpdater(Tracked.class, "launching");
+    private static final AtomicIntegerFieldUpdater<Tracked> LAUNCHING =
+        AtomicIntegerFieldUpdater.newUpdater(Tracked.class, "launching");
     volatile String agent;
     private volatile int launching;
 

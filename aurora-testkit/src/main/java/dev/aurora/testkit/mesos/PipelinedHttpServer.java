@@ -344,7 +344,8 @@ final class PipelinedHttpServer {
   /**
    * A request's headers over the bytes of its head: {@link #getFirst} reads a value straight from them
    * (a handler reads two or three headers a call), and any other use of the map fills it first, as the
-   * JDK's {@code Headers} (names normalized, values in order).
+   * JDK's {@code Headers} (names normalized, values in order). Every {@code Map} method is overridden to
+   * fill first because {@code Headers} reads its own map field directly in each of them.
    */
   private static final class RawHeaders extends Headers {
     private final byte[] head;
