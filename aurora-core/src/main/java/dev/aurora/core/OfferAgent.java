@@ -1,5 +1,6 @@
 package dev.aurora.core;
 
+import com.google.common.collect.ImmutableMap;
 import dev.aurora.api.Resources;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -12,6 +13,8 @@ import java.util.TreeSet;
 /** One agent's books: what tasks hold, what each outstanding offer reserves, what declines hold back. */
 final class OfferAgent {
   final OfferBook.AgentSpec spec;
+  /** The spec's attributes, as every offer of the agent carries them (one map, not a copy per offer). */
+  private final ImmutableMap<String, String> attributes;
   final OfferShare capacity;
   final OfferShare used = new OfferShare();
   /** What the outstanding offers reserve, summed; their ports never overlap. */
@@ -26,6 +29,7 @@ final class OfferAgent {
 
   OfferAgent(OfferBook.AgentSpec spec) {
     this.spec = spec;
+    this.attributes = ImmutableMap.copyOf(spec.attributes());
     BitSet ports = new BitSet();
     spec.ports().ifPresent(r -> ports.set(0, r.size()));
     this.capacity = new OfferShare(OfferBook.toMilli(spec.cpus()), spec.ramMb(), spec.diskMb(), spec.gpus(), ports);
@@ -208,10 +212,15 @@ final class OfferAgent {
         && refused.within(unoffered());
   }
 
+  /**
+   * An offer of {@code share}. Every offer of the agent carries the same attributes map: nothing is
+   * copied per offer, and the scheduler sees at a glance (by reference) that the agent's identity is
+   * unchanged.
+   */
   Offer describe(String id, OfferShare share) {
-    return Offer.builder().id(id).agentId(spec.id()).hostname(spec.hostname()).attributes(spec.attributes())
+    return Offer.builder().id(id).agentId(spec.id()).hostname(spec.hostname())
         .cpus(share.milliCpus / 1000.0).ramMb(share.ramMb).diskMb(share.diskMb).gpus(share.gpus)
-        .ports(ranges(share.ports)).build();
+        .ports(ranges(share.ports)).build().withAttributes(attributes);
   }
 
   private PortRange range() {

@@ -357,23 +357,43 @@ public final class SimulatedCluster implements ClusterBackend {
     OfferBook.Launch launch = book.use(offerIds);
     // the launch's agent, looked up once (null: the launch has a problem, and each task is LOST)
     Agent agent = launch.problem().isPresent() ? null : byId.get(launch.agentId().orElseThrow());
+    // the launch's tasks start together: one start timer for all of them, in launch order
+    Running[] started = agent == null || tasks.size() == 1 ? null : new Running[tasks.size()];
+    int n = 0;
     for (TaskLaunch t : tasks) {
       if (agent == null) {
         report(t.taskId(), ScheduleStatus.LOST, "offer no longer valid");
       } else {
-        start(agent, launch, t);
+        Running r = start(agent, launch, t);
+        if (r != null) {
+          if (started == null) {
+            loop.schedule(startDelay, r); // the task itself is its start timer
+          } else {
+            started[n++] = r;
+          }
+        }
       }
+    }
+    if (n > 0) {
+      Running[] all = started;
+      int count = n;
+      loop.schedule(startDelay, () -> {
+        for (int i = 0; i < count; i++) {
+          starting(all[i]);
+        }
+      });
     }
     launch.agents().forEach(id -> markDirty(byId.get(id)));
   }
 
-  private void start(Agent agent, OfferBook.Launch launch, TaskLaunch t) {
+  /** Starts a launched task (its start timer is the caller's); null if it does not fit. */
+  private Running start(Agent agent, OfferBook.Launch launch, TaskLaunch t) {
     OfferBook.Allocation allocation;
     try {
       allocation = launch.take(t);
     } catch (OfferBook.Shortfall e) {
       report(t.taskId(), ScheduleStatus.FAILED, "over-committed: the agent does not have the resources");
-      return;
+      return null;
     }
     Running r = new Running(t, agent, allocation);
     if (unindexed.size() >= 1024 && unindexed.size() > 2 * live) {
@@ -383,7 +403,7 @@ public final class SimulatedCluster implements ClusterBackend {
     live++;
     agent.add(r);
     launched++;
-    loop.schedule(startDelay, r); // the task itself is its start timer: nothing more made per task
+    return r;
   }
 
   /** A launched task's start timer: it reports STARTING, and RUNNING after the run delay. */

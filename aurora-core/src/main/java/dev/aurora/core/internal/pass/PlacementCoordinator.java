@@ -383,7 +383,7 @@ public final class PlacementCoordinator {
     }
     int used = 0;
     for (Map.Entry<AgentState, List<TaskLaunch>> e : launches.entrySet()) {
-      if (pool.agent(e.getKey().id()) != e.getKey()) {
+      if (e.getKey().removed()) {
         // the agent was lost after a pass of this transaction placed on it: its tasks are LOST (and
         // replaced) already and its offers are gone with it, so nothing goes to the backend
         continue;

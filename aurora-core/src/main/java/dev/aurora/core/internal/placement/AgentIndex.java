@@ -34,8 +34,15 @@ final class AgentIndex {
     return size;
   }
 
-  /** Re-keys the agent after its regular bucket or capacity changed; drops it if it holds no regular offers. */
+  /**
+   * Re-keys the agent after its regular bucket or capacity changed (nothing moves if its key is the same);
+   * drops it if it holds no regular offers.
+   */
   void update(AgentState a) {
+    if (a.indexed && !a.regular.isEmpty() && a.indexCpu == a.regular.cpuMillis && a.indexRam == a.regular.ramMb
+        && a.indexKey == key(a)) {
+      return; // the same key (an agent {@linkplain #park parked} and offered again what it had): nothing moves
+    }
     modCount++;
     if (a.indexed) {
       root = delete(root, a);
@@ -58,7 +65,7 @@ final class AgentIndex {
     }
     a.indexCpu = a.regular.cpuMillis;
     a.indexRam = a.regular.ramMb;
-    a.indexKey = fraction(a.regular.cpuMillis, a.capacityCpuMillis) + fraction(a.regular.ramMb, a.capacityRamMb);
+    a.indexKey = key(a);
     a.indexLeft = null;
     a.indexRight = null;
     a.maxCpu = a.indexCpu;
@@ -66,6 +73,25 @@ final class AgentIndex {
     root = insert(root, a);
     a.indexed = true;
     size++;
+  }
+
+  /** The agent's key for its regular offers now. */
+  private static double key(AgentState a) {
+    return fraction(a.regular.cpuMillis, a.capacityCpuMillis) + fraction(a.regular.ramMb, a.capacityRamMb);
+  }
+
+  /**
+   * Leaves an agent whose regular offers a launch just consumed where it is, under the key of what they
+   * left: a backend offers that remainder again soon (the simulated cluster in its next turn), and the
+   * agent then re-keys to the same place with nothing moved. Until then it is <em>parked</em>: indexed
+   * with no regular offer. A walk that meets a parked agent removes it ({@link #remove}), and any other
+   * change re-keys or removes it as usual ({@link #update}).
+   */
+  void park(AgentState a) {
+    if (a.indexed && a.regular.isEmpty()) {
+      return; // stays where it is
+    }
+    update(a);
   }
 
   /** Removes the agent (gone, or its offers were consumed). */

@@ -133,7 +133,7 @@ public final class AgentPool {
     if (!a.hasOffers()) {
       unmarkOffered(a);
     }
-    index.update(a);
+    index.park(a); // its remainder is offered again soon: it keeps its place in the index until then
     return ids;
   }
 
@@ -144,6 +144,7 @@ public final class AgentPool {
     if (a == null) {
       return List.of();
     }
+    a.removed = true;
     List<String> ids = new ArrayList<>(a.regular.offerIds());
     ids.addAll(a.revocable.offerIds());
     ids.forEach(byOffer::remove);

@@ -47,6 +47,8 @@ public final class AgentState {
   int[] valueIds;
   /** Whether a placement took from it and the index has not re-keyed it yet (see {@link AgentPool#took}). */
   boolean tookPending;
+  /** Whether its pool removed it (an agent known again later is a new object). */
+  boolean removed;
 
   AgentState(String id) {
     this.id = id;
@@ -55,6 +57,11 @@ public final class AgentState {
 
   public String id() {
     return id;
+  }
+
+  /** Whether the pool that knew it removed it (lost, or gone): a new object stands for it if it comes back. */
+  public boolean removed() {
+    return removed;
   }
 
   public String hostname() {
@@ -117,8 +124,11 @@ public final class AgentState {
 
   void addOffer(Offer o) {
     hostname = o.hostname();
-    if (!o.attributes().equals(attributes)) {
-      attributes = Map.copyOf(o.attributes());
+    Map<String, String> offered = o.attributes();
+    if (offered != attributes && !offered.equals(attributes)) {
+      // an offer's map is immutable: kept as it is, so a backend that hands every offer of an agent the
+      // same map (the OfferBook does) makes this check, and the pool's, a comparison of references
+      attributes = offered instanceof com.google.common.collect.ImmutableMap ? offered : Map.copyOf(offered);
     }
     (o.revocable() ? revocable : regular).add(o);
     updateCapacity();

@@ -270,7 +270,8 @@ public final class PlacementEngine {
     long ram = g.config.resources().ramMb();
     for (int i = g.stuckLogPosition; i < changed.size(); i++) {
       AgentState a = changed.get(i);
-      if (a.indexed && a.indexCpu >= g.cpuMillis && a.indexRam >= ram && judge(g, a.regularView).isNone()) {
+      if (a.indexed && a.indexCpu >= g.cpuMillis && a.indexRam >= ram && !a.regular.isEmpty()
+          && judge(g, a.regularView).isNone()) {
         return false;
       }
     }
@@ -393,6 +394,10 @@ public final class PlacementEngine {
         if (a == null) {
           walkDone = true;
           break;
+        }
+        if (indexed && a.regular.isEmpty()) {
+          index.remove(a); // parked (its offers consumed, none since): out of the index, the walk goes on
+          continue;
         }
         if (heapSize > 0 && !Double.isNaN(bonus)
             && binPackOnlyWeight * (1 - (a.indexKey - bonus) / 2) <= heapScores[0] + TIE) {

@@ -110,8 +110,41 @@ public final class SchedulerState {
 
   /** Tells every listener that a task moved from {@code before} to {@code after}. */
   public void notifyTransition(ScheduledTask before, ScheduledTask after) {
-    for (CoreListener l : listeners) {
+    CoreListener[] hearing = transitionListeners;
+    if (hearing == null || transitionListenersOf != listeners.size()) {
+      hearing = transitionListeners();
+    }
+    for (CoreListener l : hearing) {
       l.onTransition(before, after);
+    }
+  }
+
+  /**
+   * The listeners that override {@link CoreListener#onTransition} (most do not: a task's every move would
+   * call each of them for nothing), in the order of {@link #listeners}; made again when listeners were
+   * added since (they are added as the scheduler is built, never removed).
+   */
+  private CoreListener[] transitionListeners;
+  private int transitionListenersOf = -1;
+
+  private CoreListener[] transitionListeners() {
+    List<CoreListener> hearing = new ArrayList<>();
+    for (CoreListener l : listeners) {
+      if (overridesOnTransition(l.getClass())) {
+        hearing.add(l);
+      }
+    }
+    transitionListeners = hearing.toArray(new CoreListener[0]);
+    transitionListenersOf = listeners.size();
+    return transitionListeners;
+  }
+
+  private static boolean overridesOnTransition(Class<?> c) {
+    try {
+      return c.getMethod("onTransition", ScheduledTask.class, ScheduledTask.class).getDeclaringClass()
+          != CoreListener.class;
+    } catch (NoSuchMethodException e) {
+      return true; // cannot tell: told of every move
     }
   }
 
