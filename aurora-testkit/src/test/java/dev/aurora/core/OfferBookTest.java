@@ -356,4 +356,14 @@ class OfferBookTest {
         .hasMessage("agent a is given twice");
     assertThatThrownBy(() -> book.offer("nope")).hasMessage("no agent nope");
   }
+
+  @Test
+  void everyOfferOfAnAgentCarriesItsAttributesAsOneMapSoTheSchedulerComparesThemByReference() throws Exception {
+    Offer first = book.offer("a0").orElseThrow();
+    launch(task("a0", resources(0.5, 100, 10), Map.of()), first.id());
+    Offer again = offers.get(offers.size() - 1);
+    assertThat(again.agentId()).isEqualTo("a0");
+    assertThat(again.id()).isNotEqualTo(first.id());
+    assertThat(again.attributes()).isEqualTo(Map.of("rack", "r0")).isSameAs(first.attributes());
+  }
 }

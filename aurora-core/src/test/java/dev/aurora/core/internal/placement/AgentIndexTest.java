@@ -99,4 +99,55 @@ class AgentIndexTest {
     }
     assertThat(seen).isNotEmpty();
   }
+
+  @Test
+  void anAgentParkedAfterALaunchKeepsItsPlaceUntilOfferedAgainAndReKeysIfTheOfferDiffers() {
+    addAgents(300);
+    List<AgentState> walked = walk(0, 0);
+    AgentState same = walked.get(walked.size() / 3);
+    AgentState different = walked.get(2 * walked.size() / 3);
+    long sameCpu = same.indexCpu;
+    long sameRam = same.indexRam;
+    double sameKey = same.indexKey;
+    int sameSeq = same.indexSeq;
+    for (AgentState a : List.of(same, different)) {
+      a.regular.clear(); // a launch consumed its offers
+      index.park(a);
+      assertThat(a.indexed).isTrue();
+    }
+    // parked agents are still walked (the engine drops those it meets) and keep their key meanwhile
+    assertThat(walk(0, 0)).containsExactlyElementsOf(walked);
+    offer(same, sameCpu, sameRam); // the remainder offered again: the same place
+    assertThat(same.indexKey).isEqualTo(sameKey);
+    assertThat(same.indexSeq).isEqualTo(sameSeq);
+    offer(different, 1000, 1024); // another amount: re-keyed
+    assertThat(walk(0, 0)).containsExactlyElementsOf(expected(0, 0));
+    assertThat(walk(1000, 1024)).contains(different);
+  }
+
+  @Test
+  void aParkedAgentRemovedByAWalkIsGoneAndTheWalkGoesOnAfterIt() {
+    addAgents(300);
+    List<AgentState> walked = walk(0, 0);
+    AgentState parked = walked.get(walked.size() / 2);
+    parked.regular.clear();
+    index.park(parked);
+    List<AgentState> seen = new ArrayList<>();
+    double key = Double.NEGATIVE_INFINITY;
+    int seq = 0;
+    for (AgentState a; (a = index.next(key, seq, 0, 0)) != null; ) {
+      if (a.regular.isEmpty()) {
+        index.remove(a); // as the engine's walk does
+        continue;
+      }
+      seen.add(a);
+      key = a.indexKey;
+      seq = a.indexSeq;
+    }
+    List<AgentState> rest = new ArrayList<>(walked);
+    rest.remove(parked);
+    assertThat(seen).containsExactlyElementsOf(rest);
+    assertThat(parked.indexed).isFalse();
+    assertThat(index.size()).isEqualTo(rest.size());
+  }
 }
