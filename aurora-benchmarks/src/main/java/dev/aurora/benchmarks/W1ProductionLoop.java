@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
@@ -43,8 +44,14 @@ import org.openjdk.jmh.annotations.TearDown;
  * measured (JMH warm-up 0) and recorded by number: the first is the cold figure (a fresh JVM, first
  * run: {@code coldTasksPerSecond}), those after {@link #warmups} the warm ones ({@code tasksPerSecond}).
  * {@code storage}: {@code memory}, {@code file} (file log, fsync on) or {@code file-nofsync}.
+ *
+ * <p>Run through JMH's own main, its fork gets the harness's JVM flags ({@link BenchmarkMain#JVM_FLAGS}:
+ * a 6 GiB heap and the parallel collector) unless {@code -jvmArgs} says otherwise. With the JVM's default
+ * collector (G1, and a heap of a quarter of the machine's memory) a young collection of ~130 ms falls
+ * inside a warm run and G1's write barriers cost the loop more: see docs/performance.md.
  */
 @State(Scope.Benchmark)
+@Fork(jvmArgs = {"-Xms6g", "-Xmx6g", "-XX:+UseParallelGC"})
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 public class W1ProductionLoop {
