@@ -2,7 +2,9 @@ package dev.aurora.local.internal;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -50,6 +52,7 @@ final class ProcessKiller {
     }
     if (grace.compareTo(Duration.ZERO) > 0) {
       signal(signalled, alive, false);
+      Set<Long> termed = new HashSet<>(alive);
       long deadline = System.nanoTime() + grace.toNanos();
       while (!alive.isEmpty() && System.nanoTime() < deadline) {
         long asked = System.nanoTime(); // a table read after the signal and after the last poll
@@ -59,6 +62,17 @@ final class ProcessKiller {
           pause();
         }
         alive = ProcessTable.snapshotSince(asked).stillAlive(signalled, alive);
+        // a member started since the last signal (a child forked meanwhile, one a TERM handler starts) is
+        // asked to end too, not left running until SIGKILL
+        List<Long> fresh = new ArrayList<>();
+        for (long pid : alive) {
+          if (termed.add(pid)) {
+            fresh.add(pid);
+          }
+        }
+        if (!fresh.isEmpty()) {
+          signalEach(fresh, false);
+        }
       }
       if (alive.isEmpty()) {
         return false;
@@ -89,7 +103,13 @@ final class ProcessKiller {
     if (script.length() > 0) {
       SIGNALS.run(script.toString());
     }
-    for (long pid : members) {
+    signalEach(members, kill);
+  }
+
+  /** Signals each process on its own. */
+  private static void signalEach(Collection<Long> pids, boolean kill) {
+    long self = ProcessHandle.current().pid();
+    for (long pid : pids) {
       if (pid > 1 && pid != self) {
         ProcessHandle.of(pid).ifPresent(h -> {
           if (kill) {

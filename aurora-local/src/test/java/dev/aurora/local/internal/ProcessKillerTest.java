@@ -56,6 +56,24 @@ class ProcessKillerTest {
 
   @ParameterizedTest(name = "setsid={0}")
   @ValueSource(booleans = {true, false})
+  void aMemberStartedAfterTheSigtermIsAskedToEndTooNotLeftForSigkill(boolean setsid) throws IOException {
+    // the shell's TERM handler starts a process and waits a second before it exits: that process, and the
+    // handler's own sleep, were not members when SIGTERM went out; each must be sent SIGTERM as well
+    List<Long> tree = startTree(new ProcessLauncher(setsid),
+        "trap 'sleep 300 & echo $! >> late; sleep 1; exit 0' TERM; echo $$ >> pids; while :; do sleep 0.05; done", 1);
+    long start = System.nanoTime();
+
+    boolean forced = ProcessKiller.terminate(List.of(group), Duration.ofSeconds(5));
+
+    assertThat(forced).isFalse();
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+    List<Long> late = awaitPids(dir.resolve("late"), 1);
+    assertThat(tree).noneMatch(ProcessKillerTest::isRunning);
+    assertThat(late).noneMatch(ProcessKillerTest::isRunning);
+  }
+
+  @ParameterizedTest(name = "setsid={0}")
+  @ValueSource(booleans = {true, false})
   void sigkillEndsWhatIgnoresSigtermAfterTheGracePeriod(boolean setsid) throws IOException {
     List<Long> tree = startTree(new ProcessLauncher(setsid),
         "trap '' TERM; sleep 300 & echo $! >> pids; echo $$ >> pids; wait", 2);
