@@ -35,9 +35,13 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * of the middle two for an even count).
  */
 public final class BenchmarkMain {
+  /** The heap and collector flags of every benchmark JVM, one by one (constants, for {@code @Fork}). */
+  public static final String XMS = "-Xms6g";
+  public static final String XMX = "-Xmx6g";
+  public static final String GC = "-XX:+UseParallelGC";
   /** The flags of every benchmark JVM (W3 gets a larger heap). */
-  public static final String[] JVM_FLAGS = {"-Xms6g", "-Xmx6g", "-XX:+UseParallelGC"};
-  public static final String[] W3_JVM_FLAGS = {"-Xms12g", "-Xmx12g", "-XX:+UseParallelGC"};
+  public static final String[] JVM_FLAGS = {XMS, XMX, GC};
+  public static final String[] W3_JVM_FLAGS = {"-Xms12g", "-Xmx12g", GC};
 
   private final boolean full;
   private boolean withFenzo = true;

@@ -51,7 +51,7 @@ import org.openjdk.jmh.annotations.TearDown;
  * inside a warm run and G1's write barriers cost the loop more: see docs/performance.md.
  */
 @State(Scope.Benchmark)
-@Fork(jvmArgs = {"-Xms6g", "-Xmx6g", "-XX:+UseParallelGC"})
+@Fork(jvmArgs = {BenchmarkMain.XMS, BenchmarkMain.XMX, BenchmarkMain.GC})
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 public class W1ProductionLoop {

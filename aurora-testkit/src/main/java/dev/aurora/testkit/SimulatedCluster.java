@@ -358,7 +358,7 @@ public final class SimulatedCluster implements ClusterBackend {
     // the launch's agent, looked up once (null: the launch has a problem, and each task is LOST)
     Agent agent = launch.problem().isPresent() ? null : byId.get(launch.agentId().orElseThrow());
     // the launch's tasks start together: one start timer for all of them, in launch order
-    Running[] started = agent == null || tasks.size() == 1 ? null : new Running[tasks.size()];
+    Running[] started = new Running[agent == null ? 0 : tasks.size()];
     int n = 0;
     for (TaskLaunch t : tasks) {
       if (agent == null) {
@@ -366,20 +366,17 @@ public final class SimulatedCluster implements ClusterBackend {
       } else {
         Running r = start(agent, launch, t);
         if (r != null) {
-          if (started == null) {
-            loop.schedule(startDelay, r); // the task itself is its start timer
-          } else {
-            started[n++] = r;
-          }
+          started[n++] = r;
         }
       }
     }
-    if (n > 0) {
-      Running[] all = started;
+    if (n == 1) {
+      loop.schedule(startDelay, started[0]); // a lone task is its own start timer
+    } else if (n > 1) {
       int count = n;
       loop.schedule(startDelay, () -> {
         for (int i = 0; i < count; i++) {
-          starting(all[i]);
+          starting(started[i]);
         }
       });
     }
